@@ -1,0 +1,48 @@
+// Lint: typescript-eslint's recommended type-aware rules, plus the layer boundaries of
+// docs/architecture (DESIGN.md §4) enforced with import-x, so the dependency direction is
+// checked by the machine rather than by goodwill.
+import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+
+const layer = (name) => `./src/${name}`;
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'src/model/generated/**', 'bench/.data/**', 'coverage/**'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['src/**/*.ts'],
+    plugins: { 'import-x': importX },
+    rules: {
+      'import-x/no-cycle': 'error',
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            // model and analytics are pure: nothing from other layers, no node:* modules.
+            { target: layer('model'), from: ['./src/store', './src/sdk', './src/analytics', './src/cli', './src/integrations', './src/sinks', './src/server'] },
+            { target: layer('analytics'), from: ['./src/store', './src/sdk', './src/cli', './src/integrations', './src/sinks', './src/server'] },
+            { target: layer('store'), from: ['./src/sdk', './src/analytics', './src/cli', './src/integrations', './src/sinks', './src/server'] },
+            { target: layer('sdk'), from: ['./src/analytics', './src/cli', './src/integrations', './src/sinks', './src/server'] },
+            { target: layer('integrations'), from: ['./src/cli', './src/server', './src/sinks'] },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'TSEnumDeclaration', message: 'Use a string-literal union (erasable syntax only).' },
+        { selector: 'ExportAllDeclaration', message: 'Export names explicitly (a test pins the public API).' },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['src/model/**/*.ts', 'src/analytics/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'path', 'os', 'crypto'], message: 'model and analytics stay pure: no Node modules.' }] }],
+    },
+  },
+  {
+    files: ['test/**/*.ts', 'bench/**/*.{ts,mjs}', 'scripts/**/*.mjs'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+);

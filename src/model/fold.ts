@@ -1,0 +1,273 @@
+import type {
+  AgentmeterEvent,
+  BaseAttributes,
+  FeedbackEvent,
+  SpanCompleteEvent,
+  SpanEndEvent,
+  SpanPointEvent,
+  SpanStartEvent,
+} from './events.js';
+import type { Feedback, Span } from './span.js';
+
+/** Counters kept while folding. */
+export interface FoldStats {
+  /** Events folded. */
+  events: number;
+  /** Events ignored because their id (or their span's start/end) was already folded. */
+  duplicates: number;
+  /** Ends whose start was never seen; folded from the end alone (name and start attributes unknown). */
+  orphanEnds: number;
+  /** Point events (`span.event`) whose span was never seen. */
+  orphanPoints: number;
+}
+
+/** Options of a `SpanFolder`. */
+export interface SpanFolderOptions {
+  onSpan: (span: Span) => void;
+  onFeedback?: (feedback: Feedback) => void;
+  /** "Now" for open/abandoned decisions, Unix ms. */
+  nowMs?: number;
+  /** A span started longer ago than this without an end is abandoned. Default 24 h. */
+  openTimeoutMs?: number;
+}
+
+/** Default time after which an unended span counts as abandoned even if its run is live. */
+export const DEFAULT_OPEN_TIMEOUT_MS = 24 * 3_600_000;
+
+interface PendingPoints {
+  count: number;
+  ids: Set<string>;
+}
+
+/**
+ * Folds events into spans: a span is its `span.start` merged with its `span.end` (or one
+ * `span` event). Delivery is at-least-once, so folding is idempotent: a second start, end or
+ * complete event for a span already folded is counted as a duplicate and ignored.
+ *
+ * Memory is bounded by what is still unmatched (spans started but not yet ended, and ends
+ * seen before their start when they live in different segments) plus a set of 53-bit hashes
+ * of finished span ids for dedupe; ended spans are handed to `onSpan` at once.
+ *
+ * @example
+ * const spans: Span[] = [];
+ * const folder = new SpanFolder({ onSpan: (s) => spans.push(s) });
+ * for (const e of events) folder.add(e);
+ * folder.finish();
+ */
+export class SpanFolder {
+  readonly stats: FoldStats = { events: 0, duplicates: 0, orphanEnds: 0, orphanPoints: 0 };
+  readonly #onSpan: (span: Span) => void;
+  readonly #onFeedback: ((feedback: Feedback) => void) | undefined;
+  readonly #nowMs: number;
+  readonly #openTimeoutMs: number;
+  readonly #pendingStarts = new Map<string, SpanStartEvent>();
+  readonly #pendingEnds = new Map<string, SpanEndEvent>();
+  readonly #points = new Map<string, PendingPoints>();
+  readonly #finished = new Set<number>();
+  readonly #feedback = new Map<string, Feedback>();
+
+  constructor(options: SpanFolderOptions) {
+    this.#onSpan = options.onSpan;
+    this.#onFeedback = options.onFeedback;
+    this.#nowMs = options.nowMs ?? Date.now();
+    this.#openTimeoutMs = options.openTimeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS;
+  }
+
+  /** Fold one validated event. */
+  add(event: AgentmeterEvent): void {
+    this.stats.events++;
+    switch (event.type) {
+      case 'span.start':
+        this.#start(event);
+        return;
+      case 'span.end':
+        this.#end(event);
+        return;
+      case 'span':
+        this.#complete(event);
+        return;
+      case 'span.event':
+        this.#point(event);
+        return;
+      case 'feedback':
+        this.#addFeedback(event);
+        return;
+    }
+  }
+
+  /** Emit what is left: unended spans (open or abandoned), orphan ends, and all feedback. */
+  finish(): void {
+    for (const [spanId, end] of this.#pendingEnds) {
+      this.stats.orphanEnds++;
+      this.#emit(spanFromParts(undefined, end, this.#takePoints(spanId)));
+    }
+    this.#pendingEnds.clear();
+    for (const [spanId, start] of this.#pendingStarts) {
+      const span = spanFromParts(start, undefined, this.#takePoints(spanId));
+      const runEnded = start.run_id !== start.span_id && this.#finished.has(hashId(start.run_id));
+      span.state = runEnded || this.#nowMs - span.startMs > this.#openTimeoutMs ? 'abandoned' : 'open';
+      this.#onSpan(span);
+    }
+    this.#pendingStarts.clear();
+    this.stats.orphanPoints += this.#points.size;
+    this.#points.clear();
+    if (this.#onFeedback) for (const f of this.#feedback.values()) this.#onFeedback(f);
+    this.#feedback.clear();
+  }
+
+  #start(e: SpanStartEvent): void {
+    const key = e.span_id;
+    if (this.#finished.has(hashId(key)) || this.#pendingStarts.has(key)) {
+      this.stats.duplicates++;
+      return;
+    }
+    const end = this.#pendingEnds.get(key);
+    if (end) {
+      this.#pendingEnds.delete(key);
+      this.#emit(spanFromParts(e, end, this.#takePoints(key)));
+      return;
+    }
+    this.#pendingStarts.set(key, e);
+  }
+
+  #end(e: SpanEndEvent): void {
+    const key = e.span_id;
+    if (this.#finished.has(hashId(key)) || this.#pendingEnds.has(key)) {
+      this.stats.duplicates++;
+      return;
+    }
+    const start = this.#pendingStarts.get(key);
+    if (start) {
+      this.#pendingStarts.delete(key);
+      this.#emit(spanFromParts(start, e, this.#takePoints(key)));
+      return;
+    }
+    this.#pendingEnds.set(key, e);
+  }
+
+  #complete(e: SpanCompleteEvent): void {
+    const key = e.span_id;
+    if (this.#finished.has(hashId(key))) {
+      this.stats.duplicates++;
+      return;
+    }
+    const start = this.#pendingStarts.get(key);
+    if (start) this.#pendingStarts.delete(key);
+    this.#pendingEnds.delete(key);
+    const span = spanFromParts(start, e, this.#takePoints(key));
+    span.name = e.name;
+    span.parentId = e.parent_id;
+    this.#emit(span);
+  }
+
+  #point(e: SpanPointEvent): void {
+    if (this.#finished.has(hashId(e.span_id))) {
+      // Attempts recorded after their span ended are already summarised on the end event.
+      return;
+    }
+    let p = this.#points.get(e.span_id);
+    if (!p) {
+      p = { count: 0, ids: new Set() };
+      this.#points.set(e.span_id, p);
+    }
+    if (p.ids.has(e.id)) {
+      this.stats.duplicates++;
+      return;
+    }
+    p.ids.add(e.id);
+    p.count++;
+  }
+
+  #addFeedback(e: FeedbackEvent): void {
+    const tsMs = Date.parse(e.ts);
+    const prev = this.#feedback.get(e.span_id);
+    if (prev && (prev.id === e.id || prev.tsMs > tsMs)) {
+      if (prev.id === e.id) this.stats.duplicates++;
+      return;
+    }
+    this.#feedback.set(e.span_id, {
+      id: e.id,
+      spanId: e.span_id,
+      runId: e.run_id,
+      env: e.env,
+      tsMs,
+      success: e.success,
+      rating: e.rating,
+      source: e.source,
+      attrs: e.attrs,
+    });
+  }
+
+  #takePoints(spanId: string): number {
+    const p = this.#points.get(spanId);
+    if (!p) return 0;
+    this.#points.delete(spanId);
+    return p.count;
+  }
+
+  #emit(span: Span): void {
+    this.#finished.add(hashId(span.spanId));
+    this.#onSpan(span);
+  }
+}
+
+/** Build a span from a start and/or an end (or complete) event. */
+function spanFromParts(
+  start: SpanStartEvent | undefined,
+  end: SpanEndEvent | SpanCompleteEvent | undefined,
+  pointEvents: number,
+): Span {
+  const head = (start ?? end) as SpanStartEvent | SpanEndEvent | SpanCompleteEvent;
+  const startMs = Date.parse(start ? start.ts : (end as SpanEndEvent).start_ts);
+  const endMs = end ? Date.parse(end.ts) : null;
+  let durationMs: number | null = null;
+  if (end) durationMs = end.duration_ms ?? (endMs !== null ? Math.max(0, endMs - startMs) : null);
+  return {
+    spanId: head.span_id,
+    runId: head.run_id,
+    parentId: start ? start.parent_id : end && end.type === 'span' ? end.parent_id : null,
+    kind: head.kind,
+    name: start ? start.name : end && end.type === 'span' ? end.name : head.kind,
+    env: head.env,
+    startMs,
+    endMs,
+    durationMs,
+    status: end ? end.status : null,
+    state: end ? 'ended' : 'open',
+    attrs: mergeAttrs(start?.attrs, end?.attrs),
+    pointEvents,
+  };
+}
+
+/**
+ * Merge end attributes over start attributes. A key named `__proto__` (which `JSON.parse`
+ * creates as an own property) is dropped: copying it by assignment would replace the
+ * prototype of the result.
+ */
+export function mergeAttrs(a: BaseAttributes | undefined, b: BaseAttributes | undefined): BaseAttributes {
+  const out: BaseAttributes = {};
+  for (const src of [a, b]) {
+    if (!src) continue;
+    for (const k of Object.keys(src)) {
+      if (k === '__proto__') continue;
+      const v = src[k];
+      if (v !== undefined) out[k] = v;
+    }
+  }
+  return out;
+}
+
+/**
+ * 53-bit FNV-1a-style hash of an id (two 32-bit lanes), for compact dedupe sets: a
+ * `Set<number>` of 500,000 entries takes a fraction of the memory of the same strings.
+ */
+export function hashId(s: string): number {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+  }
+  return (h1 >>> 0) * 0x200000 + ((h2 >>> 0) & 0x1fffff);
+}

@@ -1,0 +1,41 @@
+// Public surface of the model layer: event and span types, schema validation, codec, ids, time.
+export type {
+  AgentmeterEvent,
+  AgentAttributes,
+  AttributesByKind,
+  BaseAttributes,
+  DebugAttributes,
+  EventEnvelope,
+  EventType,
+  FeedbackAttributes,
+  FeedbackEvent,
+  FeedbackSource,
+  JsonValue,
+  LlmAttributes,
+  OptimizationAttributes,
+  PipelineAttributes,
+  RunAttributes,
+  SpanCompleteEvent,
+  SpanEndEvent,
+  SpanIdentity,
+  SpanKind,
+  SpanPointEvent,
+  SpanStartEvent,
+  SpanStatus,
+  TaskAttributes,
+  ToolAttributes,
+  WorkflowAttributes,
+} from './events.js';
+export { FEEDBACK_SOURCES, SCHEMA_VERSION, SPAN_KINDS, SPAN_STATUSES } from './events.js';
+export type { Feedback, Span, SpanState } from './span.js';
+export { DEFAULT_OPEN_TIMEOUT_MS, SpanFolder, hashId, mergeAttrs } from './fold.js';
+export type { FoldStats, SpanFolderOptions } from './fold.js';
+export { validateEvent } from './validate.js';
+export type { ValidationResult } from './validate.js';
+export { MAX_DEPTH, decodeLine, encodeLine, exceedsDepth, stringifyFinite } from './codec.js';
+export type { DecodeResult } from './codec.js';
+export { isUuid, uuidv7, uuidv7Time } from './ids.js';
+export { parseDurationMs, parseSince, parseTimestamp, startOfUtcDay, toIso, utcDay } from './time.js';
+export { normalizeStatus, pipelineResult } from './status.js';
+export { AgentmeterError, DiagnosticChannel, stderrListener } from './diagnostics.js';
+export type { Diagnostic, DiagnosticListener } from './diagnostics.js';

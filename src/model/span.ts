@@ -1,0 +1,44 @@
+import type { BaseAttributes, SpanKind, SpanStatus } from './events.js';
+
+/**
+ * Lifecycle state of a folded span:
+ * - `ended`: its end (or a complete `span` event) was read;
+ * - `open`: started, no end yet, and its run is still live;
+ * - `abandoned`: started, no end, and its run ended or the open timeout passed.
+ */
+export type SpanState = 'ended' | 'open' | 'abandoned';
+
+/** A span folded from its events: start merged with end, attempts and feedback attached. */
+export interface Span {
+  spanId: string;
+  runId: string;
+  parentId: string | null;
+  kind: SpanKind;
+  name: string;
+  env: string;
+  /** Unix ms. */
+  startMs: number;
+  /** Unix ms, or null while open/abandoned. */
+  endMs: number | null;
+  durationMs: number | null;
+  /** Canonical status once ended; null while open or abandoned. */
+  status: SpanStatus | null;
+  state: SpanState;
+  /** Start attributes with end attributes merged over them. */
+  attrs: BaseAttributes;
+  /** Number of `span.event` point events (e.g. debug attempts) seen for the span. */
+  pointEvents: number;
+}
+
+/** Feedback as read, after dedupe; the last one per span wins. */
+export interface Feedback {
+  id: string;
+  spanId: string;
+  runId: string | null;
+  env: string;
+  tsMs: number;
+  success: boolean | null;
+  rating: number | null;
+  source: string;
+  attrs: BaseAttributes;
+}

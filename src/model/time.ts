@@ -1,0 +1,70 @@
+/** Time helpers: ISO timestamps, relative windows (`7d`, `24h`), UTC day partitions. */
+
+const UNIT_MS: Record<string, number> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 7 * 86_400_000,
+};
+
+const RELATIVE_RE = /^(\d+(?:\.\d+)?)\s*(s|m|h|d|w)$/;
+const ISO_DATE_RE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** UTC ISO-8601 with `Z` and millisecond precision. */
+export function toIso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** Parse a duration such as `30m`, `24h`, `7d`, `2w` to milliseconds, or `undefined`. */
+export function parseDurationMs(text: string): number | undefined {
+  const m = RELATIVE_RE.exec(text.trim());
+  if (!m) return undefined;
+  return Number(m[1]) * (UNIT_MS[m[2] as string] as number);
+}
+
+/**
+ * Parse a `--since`/`--until` value: a relative duration before `now` (`7d`, `24h`, `30m`,
+ * `2w`), `now`, or an ISO date/date-time (a date without a zone is UTC). Returns Unix ms, or
+ * `undefined` for anything else so the caller can say what forms are accepted.
+ *
+ * @example
+ * parseSince('7d', Date.parse('2025-01-08T00:00:00Z')) // Date.parse('2025-01-01T00:00:00Z')
+ */
+export function parseSince(text: string, now: number = Date.now()): number | undefined {
+  const t = text.trim();
+  if (t === 'now') return now;
+  const rel = parseDurationMs(t);
+  if (rel !== undefined) return now - rel;
+  if (!ISO_DATE_RE.test(t)) return undefined;
+  const hasZone = /(?:Z|[+-]\d{2}:?\d{2})$/.test(t) && t.length > 10;
+  const ms = Date.parse(t.length === 10 ? `${t}T00:00:00Z` : hasZone ? t : `${t.replace(' ', 'T')}Z`);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** The UTC day (`YYYY-MM-DD`) containing `ms`: the partition name. */
+export function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** Start of the UTC day containing `ms`. */
+export function startOfUtcDay(ms: number): number {
+  return ms - (((ms % 86_400_000) + 86_400_000) % 86_400_000);
+}
+
+/**
+ * Normalise a timestamp written by someone else: ISO strings (with or without zone; no zone
+ * means UTC), epoch seconds (float, as Python's `time.time()` writes) or epoch milliseconds.
+ * Returns Unix ms or `undefined`.
+ */
+export function parseTimestamp(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    // Below 1e11 it must be seconds (1e11 ms is 1973, 1e11 s is year 5138).
+    return value < 1e11 ? Math.round(value * 1000) : Math.round(value);
+  }
+  if (typeof value === 'string' && value.length > 0) {
+    if (/^\d+(?:\.\d+)?$/.test(value)) return parseTimestamp(Number(value));
+    return parseSince(value, 0);
+  }
+  return undefined;
+}

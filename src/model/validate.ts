@@ -1,0 +1,50 @@
+import type { AgentmeterEvent } from './events.js';
+import { SCHEMA_VERSION } from './events.js';
+import * as generated from './generated/validate-event.js';
+import type { GeneratedValidator } from './generated/validate-event.js';
+
+/** Result of validating one event. */
+export type ValidationResult =
+  | { ok: true; event: AgentmeterEvent }
+  | { ok: false; error: string };
+
+const validators = generated as unknown as Record<string, GeneratedValidator | undefined>;
+
+/**
+ * Validate a parsed value against the event schema (generated from `events.ts`). Dispatches on
+ * `type` and `kind` so the message names the failing field, e.g.
+ * `span.end:optimization /attrs/validated must be number,null`.
+ */
+export function validateEvent(value: unknown): ValidationResult {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { ok: false, error: 'event must be a JSON object' };
+  }
+  const v = value as Record<string, unknown>;
+  const type = v['type'];
+  if (typeof type !== 'string') return { ok: false, error: 'missing string field "type"' };
+  const kind = v['kind'];
+  const key = type === 'span.start' || type === 'span.end' || type === 'span' ? `${type}:${String(kind)}` : type;
+  const validate = validators[key.replace(/[.:]/g, '_')];
+  if (!validate) {
+    return {
+      ok: false,
+      error: key.includes(':') ? `unknown span kind ${JSON.stringify(kind)}` : `unknown event type ${JSON.stringify(type)}`,
+    };
+  }
+  if (typeof v['v'] === 'number' && v['v'] > SCHEMA_VERSION) {
+    return { ok: false, error: `schema version ${v['v']} is newer than this reader (${SCHEMA_VERSION}); upgrade agentmeter` };
+  }
+  if (!validate(value)) {
+    const err = validate.errors?.[0];
+    const where = err?.instancePath ? `${err.instancePath} ` : '';
+    const extra = err?.params && typeof err.params === 'object' ? paramsText(err.params as Record<string, unknown>) : '';
+    return { ok: false, error: `${key} ${where}${err?.message ?? 'is invalid'}${extra}`.trim() };
+  }
+  return { ok: true, event: value as AgentmeterEvent };
+}
+
+function paramsText(p: Record<string, unknown>): string {
+  if (typeof p['additionalProperty'] === 'string') return ` (${p['additionalProperty']})`;
+  if (Array.isArray(p['allowedValues'])) return ` (${p['allowedValues'].join(', ')})`;
+  return '';
+}
