@@ -12,6 +12,8 @@ const HEX: string[] = [];
 for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, '0'));
 
 // Monotonic within one millisecond: a 12-bit counter in rand_a, seeded randomly each ms.
+// A clock that goes back (replayed history, NTP steps) just starts a new millisecond: ids
+// stay unique through their 62 random bits, and keep the time they were given.
 let lastMs = -1;
 let counter = 0;
 
@@ -33,7 +35,7 @@ function randomBytes(n: number): number {
  */
 export function uuidv7(nowMs: number = Date.now()): string {
   const at = randomBytes(10);
-  if (nowMs > lastMs) {
+  if (nowMs !== lastMs) {
     lastMs = nowMs;
     counter = ((pool[at] as number) << 4) & 0x7ff; // leave headroom before overflow
   } else {

@@ -1,0 +1,140 @@
+/**
+ * Accumulators of outcome-rated spans (runs, tasks, agent invocations): status counts, the
+ * success rate with its Wilson interval, duration quantiles and the trend. Constant memory
+ * per group; `merge` makes partial aggregates combine exactly. Formulas: docs/metrics.md.
+ */
+import type { SpanStatus } from '../model/events.js';
+import type { Feedback, Span } from '../model/span.js';
+import { numberAttr } from './attrs.js';
+import { QuantileSketch, Summary, rate, wilsonInterval } from './stats.js';
+import type { AgentReport, DurationQuantiles, OutcomeReport, Trend } from './report-types.js';
+
+/** Median and p95 of a sketch, or `null` when it is empty. */
+export function quantiles(s: QuantileSketch): DurationQuantiles {
+  const median = s.quantile(0.5);
+  const p95 = s.quantile(0.95);
+  return median === null || p95 === null ? null : { median, p95 };
+}
+
+/** The headline compared with the previous window. */
+export function trend(current: number | null, previous: number | null, previousTotal: number): Trend {
+  return {
+    previous,
+    delta: current !== null && previous !== null ? current - previous : null,
+    previous_total: previousTotal,
+  };
+}
+
+/** Duration of an ended span when it is a usable number. */
+export function endedDuration(span: Span): number | undefined {
+  if (span.state !== 'ended' || span.durationMs === null) return undefined;
+  return Number.isFinite(span.durationMs) && span.durationMs >= 0 ? span.durationMs : undefined;
+}
+
+/** Outcome counts, success rate and durations of one span kind. */
+export class OutcomeAccumulator {
+  total = 0;
+  open = 0;
+  abandoned = 0;
+  readonly statuses: Record<SpanStatus, number> = {
+    success: 0,
+    failure: 0,
+    partial: 0,
+    unknown: 0,
+    skipped: 0,
+    cancelled: 0,
+  };
+  readonly durations = new QuantileSketch();
+
+  add(span: Span): void {
+    this.total++;
+    if (span.state === 'open') this.open++;
+    else if (span.state === 'abandoned') this.abandoned++;
+    // An ended span always has a status; `unknown` guards readers of older folds.
+    else this.statuses[span.status ?? 'unknown']++;
+    const d = endedDuration(span);
+    if (d !== undefined) this.durations.add(d);
+  }
+
+  get successRate(): number | null {
+    return rate(this.statuses.success, this.statuses.failure);
+  }
+
+  merge(o: OutcomeAccumulator): void {
+    this.total += o.total;
+    this.open += o.open;
+    this.abandoned += o.abandoned;
+    for (const k of Object.keys(this.statuses) as SpanStatus[]) this.statuses[k] += o.statuses[k];
+    this.durations.merge(o.durations);
+  }
+
+  build(prev: OutcomeAccumulator): OutcomeReport {
+    const s = this.statuses;
+    return {
+      total: this.total,
+      success: s.success,
+      failure: s.failure,
+      partial: s.partial,
+      unknown: s.unknown,
+      skipped: s.skipped,
+      cancelled: s.cancelled,
+      open: this.open,
+      abandoned: this.abandoned,
+      success_rate: this.successRate,
+      success_rate_ci: wilsonInterval(s.success, s.success + s.failure),
+      duration_ms: quantiles(this.durations),
+      trend: trend(this.successRate, prev.successRate, prev.total),
+    };
+  }
+}
+
+/** Agent invocations: outcomes plus retries, token usage, cost and feedback on agents. */
+export class AgentAccumulator {
+  readonly outcome = new OutcomeAccumulator();
+  retries = 0;
+  inputTokens = 0;
+  outputTokens = 0;
+  costUsd = 0;
+  readonly ratings = new Summary();
+  feedbackSuccess = 0;
+  feedbackFailure = 0;
+
+  add(span: Span): void {
+    this.outcome.add(span);
+    const attempt = numberAttr(span.attrs, 'agent.attempt');
+    if (attempt !== undefined && attempt > 1) this.retries++;
+    this.inputTokens += numberAttr(span.attrs, 'gen_ai.usage.input_tokens') ?? 0;
+    this.outputTokens += numberAttr(span.attrs, 'gen_ai.usage.output_tokens') ?? 0;
+    this.costUsd += numberAttr(span.attrs, 'cost_usd') ?? 0;
+  }
+
+  addFeedback(f: Feedback): void {
+    if (f.rating !== null) this.ratings.add(f.rating);
+    if (f.success === true) this.feedbackSuccess++;
+    else if (f.success === false) this.feedbackFailure++;
+  }
+
+  merge(o: AgentAccumulator): void {
+    this.outcome.merge(o.outcome);
+    this.retries += o.retries;
+    this.inputTokens += o.inputTokens;
+    this.outputTokens += o.outputTokens;
+    this.costUsd += o.costUsd;
+    this.ratings.merge(o.ratings);
+    this.feedbackSuccess += o.feedbackSuccess;
+    this.feedbackFailure += o.feedbackFailure;
+  }
+
+  build(prev: AgentAccumulator): AgentReport {
+    return {
+      ...this.outcome.build(prev.outcome),
+      invocations: this.outcome.total,
+      retries: this.retries,
+      tokens: { input: this.inputTokens, output: this.outputTokens },
+      cost_usd: this.costUsd,
+      quality: { ratings: this.ratings.count, mean: this.ratings.mean },
+      feedback_success_rate: rate(this.feedbackSuccess, this.feedbackFailure),
+    };
+  }
+}
+

@@ -1,0 +1,34 @@
+/** Streams and environment a command runs with; injected so tests need no subprocess. */
+export interface Io {
+  stdout: { write(s: string): unknown; isTTY?: boolean };
+  stderr: { write(s: string): unknown; isTTY?: boolean };
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+/**
+ * Documented exit codes (docs/cli.md). Only the bin file sets `process.exitCode`.
+ */
+export const EXIT = {
+  ok: 0,
+  /** Unexpected failure (a bug or an I/O error): the message says which. */
+  failure: 1,
+  /** Wrong usage: unknown command or option, bad option value. */
+  usage: 2,
+  /** No store at the given directory. */
+  noStore: 3,
+  /** The data has problems: `validate` found bad lines, or `--strict` and lines were skipped. */
+  dataErrors: 4,
+} as const;
+
+/** A usage error: printed as `agentmeter: <message>` with exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Whether to colour output: never for NO_COLOR or a non-TTY. */
+export function useColor(io: Io, stream: 'stdout' | 'stderr' = 'stdout'): boolean {
+  if (io.env['NO_COLOR'] !== undefined && io.env['NO_COLOR'] !== '') return false;
+  if (io.env['FORCE_COLOR'] !== undefined && io.env['FORCE_COLOR'] !== '0') return true;
+  return io[stream].isTTY === true;
+}

@@ -1,0 +1,80 @@
+import { Command, CommanderError, Option } from 'commander';
+import { AgentmeterError } from '../model/diagnostics.js';
+import type { CommandSpec } from './command.js';
+import { EXIT, UsageError } from './io.js';
+import type { Io } from './io.js';
+import { demoCommand } from './commands/demo.js';
+import { reportCommand } from './commands/report.js';
+import { validateCommand } from './commands/validate.js';
+
+/** Every command, in help order. */
+export const COMMANDS: readonly CommandSpec[] = [reportCommand, demoCommand, validateCommand];
+
+const VERSION = '0.1.0';
+
+const ROOT_HELP = `
+Getting started:
+  $ agentmeter demo --dir /tmp/am             write 30 days of demo data
+  $ agentmeter report --dir /tmp/am --env demo --since 30d --by model
+
+Record from code:  import { createMeter } from 'agentmeter'   (docs/sdk.md)
+Store:             ./.agentmeter, or $AGENTMETER_DIR, or --dir
+Exit codes:        0 ok, 1 unexpected failure, 2 usage error, 3 no store, 4 data errors (docs/cli.md)`;
+
+/**
+ * Run the CLI with injected streams and return the exit code. Only `bin.ts` touches
+ * `process.exitCode`.
+ */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = new Command('agentmeter')
+    .description('Local-first telemetry and analytics for AI agents and automation pipelines.')
+    .version(VERSION, '-V, --version')
+    .addHelpText('after', ROOT_HELP)
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  for (const spec of COMMANDS) {
+    const cmd = program.command(spec.name).summary(spec.summary).description(spec.summary);
+    for (const a of spec.args ?? []) cmd.argument(a.required ? `<${a.name}>` : `[${a.name}]`, a.description);
+    for (const o of spec.options) {
+      const opt = new Option(o.flags, o.description);
+      if (o.choices) opt.choices(o.choices);
+      if (o.default !== undefined) opt.default(o.default);
+      cmd.addOption(opt);
+    }
+    if (spec.help) cmd.addHelpText('after', spec.help);
+    cmd.exitOverride();
+    cmd.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+    cmd.action(async (...params: unknown[]) => {
+      const command = params[params.length - 1] as Command;
+      const args = command.args;
+      code = await spec.run(args, command.opts(), io);
+    });
+  }
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return EXIT.usage;
+    }
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (e: unknown) {
+    if (e instanceof CommanderError) {
+      // Help and version are printed by commander and exit 0; parse errors were printed too.
+      return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (e instanceof UsageError) {
+      io.stderr.write(`agentmeter: ${e.message}\n(add --help for usage)\n`);
+      return EXIT.usage;
+    }
+    if (e instanceof AgentmeterError) {
+      io.stderr.write(`agentmeter: ${e.code}: ${e.message}\n`);
+      return EXIT.failure;
+    }
+    const err = e as { code?: unknown; message?: unknown; path?: unknown };
+    io.stderr.write(`agentmeter: unexpected failure: ${String(err?.message ?? e)}${typeof err?.code === 'string' ? ` (${err.code})` : ''}\n`);
+    if (io.env['AGENTMETER_DEBUG'] === '1' && e instanceof Error && e.stack) io.stderr.write(e.stack + '\n');
+    return EXIT.failure;
+  }
+}

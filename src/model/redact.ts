@@ -1,0 +1,380 @@
+/**
+ * The one redaction function on the write path (DESIGN.md §6). Every free-text value that is
+ * kept (error messages, notes, task descriptions, string attributes) passes through it before
+ * it is written: secrets become typed placeholders (`[REDACTED:openai_key]`), e-mail addresses
+ * `[REDACTED:email]`, home directories `~`. It fails closed: when anything goes wrong the
+ * result is `[REDACTED]`, never the raw text. See docs/privacy.md.
+ */
+import { AgentmeterError } from './diagnostics.js';
+
+/** Options of `createRedactor` / `redactText`. */
+export interface RedactOptions {
+  /**
+   * Home directories to write as `~` besides the standard `/home/<user>`, `/Users/<user>` and
+   * `C:\Users\<user>` (e.g. `os.homedir()` when it lives elsewhere). Relative paths and the
+   * filesystem root are ignored.
+   */
+  homeDirs?: readonly string[];
+  /** Longest result in characters, marker included. Default 2000; at least 64. */
+  maxLength?: number;
+  /** Further secrets to replace with `[REDACTED:custom]`; a missing `g` flag is added. */
+  extraPatterns?: readonly RegExp[];
+}
+
+/** What a redactor returns when redaction itself failed: nothing of the input survives. */
+const FAILED = '[REDACTED]';
+const DEFAULT_MAX_LENGTH = 2000;
+const MIN_MAX_LENGTH = 64;
+// Redaction runs on at most this much more than maxLength, so a megabyte of error text costs
+// no more than a few kilobytes; whatever lies past the window is dropped unseen.
+const WINDOW_SLACK = 4096;
+const PLACEHOLDER_START = '[REDACTED';
+const MAX_WORD_BACKOFF = 64;
+const MAX_PASSES = 4;
+const MARKER_RE = /…\[truncated \d+ chars\]$/;
+
+type Replacer = (match: string, ...groups: string[]) => string;
+
+interface Rule {
+  re: RegExp;
+  replace: string | Replacer;
+}
+
+const ph = (type: string): string => `[REDACTED:${type}]`;
+
+/** Placeholders, masks and empty values are left alone: that makes redaction idempotent. */
+function isInert(value: string): boolean {
+  // Only a whole placeholder: `[REDACTED:x] = DB_PASSWORD=…` still holds a secret after it.
+  return INERT_VALUE.test(value.trim());
+}
+const INERT_VALUE = /^(?:\[REDACTED(?::\w+)?\][)\]}>.]*|null|none|nil|true|false|undefined|\**)$/i;
+
+/**
+ * A key/value secret: keep the key, separator and quotes, replace the value. The value group
+ * alternates escaped-quoted (JSON inside a string), quoted (unterminated too: the closing
+ * quote may have been cut off) and bare forms.
+ */
+function keepKeyReplaceValue(type: string): Replacer {
+  return (match, key, sep, value) => {
+    let open = '';
+    let inner = value;
+    for (const q of ['\\"', '"', "'"]) {
+      if (inner.startsWith(q)) {
+        open = q;
+        inner = inner.slice(q.length);
+        if (inner.endsWith(q)) inner = inner.slice(0, -q.length);
+        break;
+      }
+    }
+    // The quote is always closed: an open one would swallow the rest of the line next time.
+    return isInert(inner) ? match : `${key}${sep}${open}${ph(type)}${open}`;
+  };
+}
+
+const SEP = String.raw`\\?["']?[ \t]*(?:=>|[:=])[ \t]*`;
+const VALUE_ITEM = String.raw`\\"[^"\n]*?\\"|\\"[^"\s]*|"[^"\n]*"?|'[^'\n]*'?|[^\s"',;&{]+`;
+// A value followed by another separator was itself a key (`token = "api_key": "…"`): the
+// chain is redacted whole, or the inner key would vanish into the placeholder and its value
+// stay behind.
+const VALUE = String.raw`(?:${VALUE_ITEM})(?:[ \t]*(?:=>|[:=])[ \t]*(?:${VALUE_ITEM}))*`;
+
+// A scheme word alone is not a credential: `Authorization: Bearer` cut short stays as it is.
+const AUTH_SCHEMES = 'bearer|basic|digest|token|bot|apikey|negotiate|ntlm|aws4-hmac-sha256';
+
+/**
+ * The built-in rules, most specific first: a token with a known prefix gets its own type
+ * before the generic `key=value` and header rules see it. Every rule requires one of the
+ * substrings of `MAY_CONTAIN_SECRET`, which is what makes the pre-check sound.
+ */
+const SECRET_RULES: readonly Rule[] = [
+  // Through END, or to the end of the text when END was cut off or never written.
+  {
+    re: /-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)/g,
+    replace: ph('private_key'),
+  },
+  { re: /(?<![\w-])eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*(?:\.[\w-]+){0,2}/g, replace: ph('jwt') },
+  { re: /(?<![\w-])sk-ant-[\w-]{20,}/g, replace: ph('anthropic_key') },
+  // sk-, sk-proj-, sk-svcacct-, sk-admin-: all OpenAI formats share the prefix.
+  { re: /(?<![\w-])sk-[\w-]{20,}/g, replace: ph('openai_key') },
+  { re: /(?<![\w-])[sr]k_(?:live|test)_[A-Za-z0-9]{16,}/g, replace: ph('stripe_key') },
+  { re: /(?<![\w-])AIza[\w-]{30,}/g, replace: ph('google_api_key') },
+  { re: /(?<![\w-])ya29\.[\w-]{20,}/g, replace: ph('google_oauth_token') },
+  { re: /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16,}/g, replace: ph('aws_access_key_id') },
+  { re: /(?<![\w-])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{30,})/g, replace: ph('github_token') },
+  {
+    re: /(?<![\w-])gl(?:pat|dt|rt|ptt|cbt|oas|soat|ffct|imt|agent|wt)-[\w-]{20,}/g,
+    replace: ph('gitlab_token'),
+  },
+  { re: /(?<![\w-])(?:xox[abposr]-[A-Za-z0-9-]{10,}|xapp-[A-Za-z0-9-]{10,})/g, replace: ph('slack_token') },
+  { re: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[\w/-]+/g, replace: ph('slack_webhook') },
+  { re: /(?<![\w-])hf_[A-Za-z0-9]{30,}/g, replace: ph('huggingface_token') },
+  { re: /(?<![\w-])npm_[A-Za-z0-9]{30,}/g, replace: ph('npm_token') },
+  {
+    re: new RegExp(String.raw`(aws_?secret_?access_?key|secret_?access_?key)(${SEP}\\?["']?)([A-Za-z0-9/+=]{40})`, 'gi'),
+    replace: (m, key, sep, value) => (isInert(value) ? m : `${key}${sep}${ph('aws_secret_key')}`),
+  },
+  // scheme://user:password@host: the user and host stay, they say where the failure was.
+  {
+    re: /\b([A-Za-z][A-Za-z0-9+.-]{0,30}:\/\/)([^\s:/?#@"'<>[\]]*):([^\s/?#"'<>]+)@/g,
+    replace: (m, scheme, user, pass) => (isInert(pass) ? m : `${scheme}${user}:${ph('password')}@`),
+  },
+  {
+    re: new RegExp(
+      String.raw`\b((?:proxy-)?authorization)(${SEP}\\?["']?)((?:${AUTH_SCHEMES})[ \t]+)?(?!(?:${AUTH_SCHEMES})(?![^\s"',;\\]))([^\s"',;\\]+)`,
+      'gi',
+    ),
+    replace: (m, key, sep, scheme = '', value) =>
+      isInert(value) ? m : `${key}${sep}${scheme}${ph('authorization')}`,
+  },
+  // A pure-letter word after "bearer" is prose ("bearer authentication"), not a token.
+  {
+    re: /\b(bearer[ \t]+)(?![A-Za-z]+(?![\w.~+/=-]))([\w.~+/=-]{8,})/gi,
+    replace: (m, head, value) => (isInert(value) ? m : `${head}${ph('bearer_token')}`),
+  },
+  // `/etc/passwd: No such file` is a path, not an assignment.
+  {
+    re: new RegExp(
+      String.raw`(?<![/\\])(password|passwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|credentials?)(${SEP})(${VALUE})`,
+      'gi',
+    ),
+    replace: keepKeyReplaceValue('secret'),
+  },
+  {
+    re: new RegExp(
+      String.raw`(?<![\w-])(--?(?:password|passwd|pass|token|secret|api-key|api_key|apikey|auth-token|access-token))([ \t]+)(${VALUE})`,
+      'gi',
+    ),
+    replace: keepKeyReplaceValue('secret'),
+  },
+];
+
+// Usernames stop at separators and at characters that end a path in prose or code.
+const USER = String.raw`[^/\\\s"'\`<>|:;,()[\]{}*?~]+`;
+
+const HOME_RULES: readonly Rule[] = [
+  // Not after a word character: `/nfs/home/x` and `https://host/Users/x` are not home paths.
+  { re: new RegExp(String.raw`(?<![\w.~-])/(?:home|Users)/(?!Shared(?![^/\s]))${USER}`, 'g'), replace: '~' },
+  { re: new RegExp(String.raw`(?<![\w])[A-Za-z]:(?:\\{1,2}|/)Users(?:\\{1,2}|/)${USER}`, 'gi'), replace: '~' },
+];
+
+// `git@host:org/repo` is an SSH remote and `icon@2x.png` a file name, not addresses.
+const EMAIL_RULE: Rule = {
+  re: /(?<![\w.%+-])(?!git@)[A-Za-z0-9][\w.%+-]{0,63}@(?![0-9]+x\.)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![A-Za-z0-9-])/g,
+  replace: ph('email'),
+};
+
+/** Cheap pre-check: text matching none of these cannot match any built-in rule. */
+const MAY_CONTAIN_SECRET =
+  /sk-|[sr]k_|AIza|ya29\.|A[KS]IA|ABIA|ACCA|gh[pousr]_|github_pat_|gl[a-z]{1,6}-|xox|xapp-|hf_|npm_|eyJ|-----BEGIN|bearer|authorization|:\/\/|@|pass|secret|token|key|credential|\/home\/|\/Users\/|users[\\/]/i;
+
+interface Compiled {
+  maxLength: number;
+  windowLength: number;
+  homeDirRules: Rule[];
+  extraRules: Rule[];
+}
+
+function badOption(message: string): never {
+  throw new AgentmeterError('E_MODEL_BAD_OPTION', `redact: ${message}`);
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** One rule for the given home directories, longest first so a nested one wins. */
+function compileHomeDirs(dirs: readonly string[]): Rule[] {
+  const posix: string[] = [];
+  const windows: string[] = [];
+  for (const raw of dirs) {
+    if (typeof raw !== 'string') badOption('homeDirs must be strings');
+    const dir = raw.trim().replace(/[\\/]+$/, '');
+    if (/^[A-Za-z]:[\\/]./.test(dir)) windows.push(dir);
+    else if (dir.startsWith('/') && dir.length > 1) posix.push(dir);
+  }
+  const byLength = (a: string, b: string): number => b.length - a.length;
+  const rules: Rule[] = [];
+  // The lookahead stops `/srv/bob` from matching inside `/srv/bobby`.
+  const end = String.raw`(?![^/\\\s"'\`<>|:;,()[\]{}])`;
+  if (posix.length > 0) {
+    const alt = [...new Set(posix)].sort(byLength).map(escapeRegExp).join('|');
+    rules.push({ re: new RegExp(String.raw`(?<![\w.~-])(?:${alt})${end}`, 'g'), replace: '~' });
+  }
+  if (windows.length > 0) {
+    const alt = [...new Set(windows)]
+      .sort(byLength)
+      .map((d) => d.split(/[\\/]+/).map(escapeRegExp).join(String.raw`(?:\\{1,2}|/)`))
+      .join('|');
+    rules.push({ re: new RegExp(String.raw`(?<![\w])(?:${alt})${end}`, 'gi'), replace: '~' });
+  }
+  return rules;
+}
+
+function compileExtra(patterns: readonly RegExp[]): Rule[] {
+  return patterns.map((p) => {
+    if (!(p instanceof RegExp)) badOption('extraPatterns must be RegExp objects');
+    // Used as given when already global, so a subclass keeps its own behaviour.
+    const re = p.global && !p.sticky ? p : new RegExp(p.source, p.flags.replace(/[gy]/g, '') + 'g');
+    const replace: Replacer = (m) => (m === '' ? m : ph('custom'));
+    return { re, replace };
+  });
+}
+
+function compile(opts: RedactOptions | undefined): Compiled {
+  if (opts === undefined || opts === null) opts = {};
+  if (typeof opts !== 'object') badOption('options must be an object');
+  const maxLength = opts.maxLength ?? DEFAULT_MAX_LENGTH;
+  if (!Number.isSafeInteger(maxLength) || maxLength < MIN_MAX_LENGTH) {
+    badOption(`maxLength must be an integer >= ${MIN_MAX_LENGTH}, got ${String(maxLength)}`);
+  }
+  const homeDirs = opts.homeDirs ?? [];
+  const extra = opts.extraPatterns ?? [];
+  if (!Array.isArray(homeDirs)) badOption('homeDirs must be an array of paths');
+  if (!Array.isArray(extra)) badOption('extraPatterns must be an array of RegExp');
+  return {
+    maxLength,
+    windowLength: maxLength + WINDOW_SLACK,
+    homeDirRules: compileHomeDirs(homeDirs),
+    extraRules: compileExtra(extra),
+  };
+}
+
+// Characters that end a token: no secret format contains one (PEM and quoted values are
+// handled by their rules reaching to the end of the text when cut).
+const isBoundary = (c: number): boolean =>
+  c <= 0x20 || c === 0x22 || c === 0x27 || c === 0x60 || c === 0x2c || c === 0x3b || c === 0x7c ||
+  c === 0x28 || c === 0x29 || c === 0x5b || c === 0x5d || c === 0x7b || c === 0x7d || c === 0x3c || c === 0x3e;
+
+/**
+ * Cut raw text at `n`, dropping a token the cut runs through: half a key may no longer match
+ * its pattern, and must not be kept.
+ */
+function cutBeforeToken(text: string, n: number): string {
+  let i = n;
+  if (!isBoundary(text.charCodeAt(i))) while (i > 0 && !isBoundary(text.charCodeAt(i - 1))) i--;
+  return text.slice(0, i);
+}
+
+function applyRules(text: string, rules: readonly Rule[]): string {
+  let out = text;
+  for (const rule of rules) out = out.replace(rule.re, rule.replace as Replacer);
+  return out;
+}
+
+function redactOnce(c: Compiled, text: string): string {
+  let out = MAY_CONTAIN_SECRET.test(text) ? applyRules(text, SECRET_RULES) : text;
+  out = applyRules(out, c.homeDirRules);
+  if (out.includes('/') || out.includes('\\')) out = applyRules(out, HOME_RULES);
+  if (out.includes('@')) out = out.replace(EMAIL_RULE.re, EMAIL_RULE.replace as string);
+  return applyRules(out, c.extraRules);
+}
+
+/**
+ * Rules look at their neighbours (`(?<!\w)`, `key=value`), and a replacement changes the
+ * neighbourhood: `x@y.io/home/bob` shows its home path only once the address is a
+ * placeholder. Passes repeat until nothing changes, which also makes redaction idempotent;
+ * text without anything to redact costs one pass.
+ */
+function redactWindow(c: Compiled, text: string): string {
+  let out = redactOnce(c, text);
+  for (let pass = 1; pass < MAX_PASSES; pass++) {
+    const next = redactOnce(c, out);
+    if (next === out) break;
+    out = next;
+  }
+  return out;
+}
+
+function truncate(c: Compiled, out: string, droppedBefore: number): string {
+  const digits = String(out.length + droppedBefore).length;
+  let keep = Math.min(out.length, Math.max(0, c.maxLength - '…[truncated  chars]'.length - digits));
+  // Do not cut a placeholder in half: `[REDACT` would read as text on a second pass.
+  const open = out.lastIndexOf(PLACEHOLDER_START, keep - 1);
+  if (open >= 0 && out.indexOf(']', open) >= keep) keep = open;
+  let cut = keep;
+  let kept: string;
+  if (keep === out.length || isBoundary(out.charCodeAt(keep))) {
+    kept = out.slice(0, keep);
+  } else {
+    // Nor a word: `Authorization: B` reads as a credential on a second pass.
+    let start = keep;
+    while (start > 0 && !isBoundary(out.charCodeAt(start - 1))) start--;
+    if (keep - start <= MAX_WORD_BACKOFF) {
+      cut = start;
+      kept = out.slice(0, start);
+    } else {
+      // A long run (a blob, a path) is cut where it is rather than dropped whole; its head
+      // may read differently alone (`x@a.b.cc…` becomes an address), so it is redacted again.
+      if (isHighSurrogate(out.charCodeAt(cut - 1))) cut--;
+      kept = redactWindow(c, out.slice(0, cut));
+      if (kept.length > cut) {
+        cut = start;
+        kept = out.slice(0, start);
+      }
+    }
+  }
+  return `${kept}…[truncated ${out.length - cut + droppedBefore} chars]`;
+}
+
+const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
+
+function run(c: Compiled, text: string): string {
+  if (text.length <= c.maxLength) {
+    // Our own marker is kept as is, so redacting a redacted text changes nothing.
+    const marker = MARKER_RE.exec(text);
+    if (marker) {
+      const body = redactWindow(c, text.slice(0, marker.index));
+      if (body.length + marker[0].length <= c.maxLength) return body + marker[0];
+      return truncate(c, body, Number(/\d+/.exec(marker[0])?.[0] ?? 0));
+    }
+    const out = redactWindow(c, text);
+    return out.length <= c.maxLength ? out : truncate(c, out, 0);
+  }
+  const window = text.length > c.windowLength ? cutBeforeToken(text, c.windowLength) : text;
+  return truncate(c, redactWindow(c, window), text.length - window.length);
+}
+
+/** A redaction function, as returned by `createRedactor`. */
+type RedactFn = (text: string) => string;
+
+/**
+ * Compile a redactor once; call it for every kept free-text value. The returned function never
+ * throws: non-strings give `''`, and any failure inside (e.g. a hostile extra pattern) gives
+ * `'[REDACTED]'`. Bad options throw an `AgentmeterError` (`E_MODEL_BAD_OPTION`) here, at setup.
+ *
+ * @example
+ * const redact = createRedactor({ homeDirs: ['/srv/ci'], extraPatterns: [/ACME-[0-9]{8}/] });
+ * redact('push to https://bot:hunter2@git.example.com failed in /home/alice/repo');
+ * // 'push to https://bot:[REDACTED:password]@git.example.com failed in ~/repo'
+ */
+export function createRedactor(opts?: RedactOptions): RedactFn {
+  const compiled = compile(opts);
+  return (text: string): string => {
+    if (typeof text !== 'string') return '';
+    try {
+      return run(compiled, text);
+    } catch {
+      return FAILED;
+    }
+  };
+}
+
+let defaultRedactor: RedactFn | undefined;
+
+/**
+ * Redact one text. Never throws: bad options fail closed as `'[REDACTED]'`. Options are
+ * compiled on every call that passes them; on a hot path keep a `createRedactor` result.
+ *
+ * @example
+ * redactText('OPENAI_API_KEY=sk-proj-4fG7hJ2kL9mN3pQ8rS5tV1wX6yZ0aB4cD7eF2gH9');
+ * // 'OPENAI_API_KEY=[REDACTED:openai_key]'
+ */
+export function redactText(text: string, opts?: RedactOptions): string {
+  if (typeof text !== 'string') return '';
+  try {
+    const redact = opts === undefined ? (defaultRedactor ??= createRedactor()) : createRedactor(opts);
+    return redact(text);
+  } catch {
+    return FAILED;
+  }
+}

@@ -1,0 +1,211 @@
+import type { BaseAttributes, JsonValue, SpanKind, SpanStatus } from '../model/events.js';
+import { SCHEMA_VERSION } from '../model/events.js';
+import { uuidv7 } from '../model/ids.js';
+import type { DiagnosticChannel } from '../model/diagnostics.js';
+import type { SegmentWriter } from '../store/index.js';
+
+/** The parts of a span every child inherits and the recorder needs to write its events. */
+export interface SpanContext {
+  spanId: string;
+  runId: string;
+  kind: SpanKind;
+  /** Grouping attributes children inherit (project, model, provider, temperature, task type). */
+  inherited: BaseAttributes;
+  /** `inherited` serialised once, without braces, so each event only serialises its own attributes. */
+  inheritedJson: string;
+}
+
+/** Build a span context, serialising its inherited attributes once. */
+export function spanContext(spanId: string, runId: string, kind: SpanKind, inherited: BaseAttributes): SpanContext {
+  return { spanId, runId, kind, inherited, inheritedJson: JSON.stringify(inherited).slice(1, -1) };
+}
+
+/** Text redaction applied to every kept free-text value. */
+export type Redactor = (text: string) => string;
+
+/**
+ * Writes events for the SDK handles. Lines are built by hand with keys in a fixed order:
+ * ids and kinds are known-safe strings, so only names and attributes go through
+ * `JSON.stringify` (pino's approach; see bench/record.mjs for the cost against a plain
+ * `JSON.stringify` of the same event).
+ */
+export class Recorder {
+  readonly #writer: SegmentWriter;
+  readonly #envJson: string;
+  readonly env: string;
+  readonly diagnostics: DiagnosticChannel;
+  readonly redact: Redactor;
+  /** Recently created spans' context, so feedback can carry its target's grouping attributes. */
+  readonly #recent = new Map<string, SpanContext & { name: string }>();
+  #closed = false;
+
+  /** Wall clock, Unix ms. */
+  readonly now: () => number;
+  /** Clock for durations: monotonic unless a clock was injected. */
+  readonly perf: () => number;
+
+  constructor(writer: SegmentWriter, env: string, diagnostics: DiagnosticChannel, redact: Redactor, clock?: () => number) {
+    this.now = clock ?? Date.now;
+    this.perf = clock ?? (() => performance.now());
+    this.#writer = writer;
+    this.env = env;
+    this.#envJson = JSON.stringify(env);
+    this.diagnostics = diagnostics;
+    this.redact = redact;
+  }
+
+  get writer(): SegmentWriter {
+    return this.#writer;
+  }
+
+  /** Remember a span for later feedback (bounded: the oldest entries go first). */
+  remember(ctx: SpanContext, name: string): void {
+    if (this.#recent.size >= 10_000) {
+      const oldest = this.#recent.keys().next().value;
+      if (oldest !== undefined) this.#recent.delete(oldest);
+    }
+    this.#recent.set(ctx.spanId, { ...ctx, name });
+  }
+
+  lookup(spanId: string): (SpanContext & { name: string }) | undefined {
+    return this.#recent.get(spanId);
+  }
+
+  start(ctx: SpanContext, name: string, parentId: string | null, attrs: BaseAttributes, nowMs: number): void {
+    const line =
+      `{"v":${SCHEMA_VERSION},"id":"${uuidv7(nowMs)}","ts":"${new Date(nowMs).toISOString()}","type":"span.start",` +
+      `"span_id":"${ctx.spanId}","kind":"${ctx.kind}","name":${JSON.stringify(name)},` +
+      `"parent_id":${parentId === null ? 'null' : JSON.stringify(parentId)},"run_id":"${ctx.runId}",` +
+      `"env":${this.#envJson},"attrs":${attrsJson(ctx, attrs)}}\n`;
+    this.#append(line, nowMs);
+  }
+
+  end(ctx: SpanContext, startMs: number, durationMs: number, status: SpanStatus, attrs: BaseAttributes, nowMs: number): void {
+    const line =
+      `{"v":${SCHEMA_VERSION},"id":"${uuidv7(nowMs)}","ts":"${new Date(nowMs).toISOString()}","type":"span.end",` +
+      `"span_id":"${ctx.spanId}","kind":"${ctx.kind}","run_id":"${ctx.runId}","env":${this.#envJson},` +
+      `"start_ts":"${new Date(startMs).toISOString()}","duration_ms":${finiteOrNull(durationMs)},` +
+      `"status":"${status}","attrs":${attrsJson(undefined, attrs)}}\n`;
+    this.#append(line, nowMs);
+  }
+
+  complete(
+    ctx: SpanContext,
+    name: string,
+    parentId: string | null,
+    startMs: number,
+    durationMs: number | null,
+    status: SpanStatus,
+    attrs: BaseAttributes,
+    nowMs: number,
+  ): void {
+    const line =
+      `{"v":${SCHEMA_VERSION},"id":"${uuidv7(nowMs)}","ts":"${new Date(nowMs).toISOString()}","type":"span",` +
+      `"span_id":"${ctx.spanId}","kind":"${ctx.kind}","name":${JSON.stringify(name)},` +
+      `"parent_id":${parentId === null ? 'null' : JSON.stringify(parentId)},"run_id":"${ctx.runId}",` +
+      `"env":${this.#envJson},"start_ts":"${new Date(startMs).toISOString()}",` +
+      `"duration_ms":${durationMs === null ? 'null' : finiteOrNull(durationMs)},"status":"${status}",` +
+      `"attrs":${attrsJson(ctx, attrs)}}\n`;
+    this.#append(line, nowMs);
+  }
+
+  point(ctx: SpanContext, name: string, attrs: BaseAttributes, nowMs: number): void {
+    const line =
+      `{"v":${SCHEMA_VERSION},"id":"${uuidv7(nowMs)}","ts":"${new Date(nowMs).toISOString()}","type":"span.event",` +
+      `"span_id":"${ctx.spanId}","run_id":"${ctx.runId}","env":${this.#envJson},` +
+      `"name":${JSON.stringify(name)},"attrs":${attrsJson(undefined, attrs)}}\n`;
+    this.#append(line, nowMs);
+  }
+
+  feedback(
+    spanId: string,
+    runId: string | null,
+    success: boolean | null,
+    rating: number | null,
+    source: string,
+    attrs: BaseAttributes,
+    nowMs: number,
+  ): void {
+    const line =
+      `{"v":${SCHEMA_VERSION},"id":"${uuidv7(nowMs)}","ts":"${new Date(nowMs).toISOString()}","type":"feedback",` +
+      `"span_id":${JSON.stringify(spanId)},"run_id":${runId === null ? 'null' : JSON.stringify(runId)},` +
+      `"env":${this.#envJson},"success":${success === null ? 'null' : String(success)},` +
+      `"rating":${rating === null ? 'null' : finiteOrNull(rating)},"source":"${source}",` +
+      `"attrs":${attrsJson(undefined, attrs)}}\n`;
+    this.#append(line, nowMs);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#writer.close();
+  }
+
+  #append(line: string, nowMs: number): void {
+    this.#writer.append(line, nowMs);
+  }
+}
+
+function finiteOrNull(n: number): string {
+  return Number.isFinite(n) ? String(n) : 'null';
+}
+
+/**
+ * Serialise own attributes after the context's inherited ones. Keys the span sets itself
+ * (e.g. an agent overriding the run's model) take the slow path so no key is written twice.
+ */
+function attrsJson(ctx: SpanContext | undefined, own: BaseAttributes): string {
+  const ownJson = JSON.stringify(own);
+  if (!ctx || ctx.inheritedJson === '') return ownJson;
+  if (ownJson === '{}') return `{${ctx.inheritedJson}}`;
+  for (const k in own) if (k in ctx.inherited) return JSON.stringify({ ...ctx.inherited, ...own });
+  return `{${ctx.inheritedJson},${ownJson.slice(1)}`;
+}
+
+/** Copy `extra` attributes a caller passed, redacting strings and dropping what is not JSON. */
+export function sanitizeExtra(extra: Record<string, unknown> | undefined, redact: Redactor, out: BaseAttributes): boolean {
+  if (!extra) return true;
+  let clean = true;
+  for (const k of Object.keys(extra)) {
+    if (k === '__proto__') continue;
+    const v = toJson(extra[k], redact, 0);
+    if (v === undefined) {
+      clean = false;
+      continue;
+    }
+    out[k] = v;
+  }
+  return clean;
+}
+
+function toJson(v: unknown, redact: Redactor, depth: number): JsonValue | undefined {
+  if (v === null) return null;
+  switch (typeof v) {
+    case 'string':
+      return redact(v);
+    case 'number':
+      return Number.isFinite(v) ? v : null;
+    case 'boolean':
+      return v;
+    case 'object': {
+      if (depth > 8) return undefined;
+      if (Array.isArray(v)) {
+        const out: JsonValue[] = [];
+        for (const x of v) {
+          const j = toJson(x, redact, depth + 1);
+          if (j !== undefined) out.push(j);
+        }
+        return out;
+      }
+      const o: { [key: string]: JsonValue } = {};
+      for (const k of Object.keys(v)) {
+        if (k === '__proto__') continue;
+        const j = toJson((v as Record<string, unknown>)[k], redact, depth + 1);
+        if (j !== undefined) o[k] = j;
+      }
+      return o;
+    }
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,8 @@
+// Public surface of the store layer: layout and retention, the segment writer, the streaming reader.
+export { listPartitions, listSegments, pruneBefore, resolveStoreDir, storeExists } from './layout.js';
+export { SegmentWriter } from './segment-writer.js';
+export type { Durability } from './segment-writer.js';
+export { scanEvents } from './reader.js';
+export type { ReadStats, SkippedLine } from './reader.js';
+export { scanSpans } from './scan-spans.js';
+export type { ScanSpansOptions, ScanSpansStats } from './scan-spans.js';

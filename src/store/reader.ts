@@ -1,0 +1,221 @@
+/**
+ * Streaming reader of a file store. Memory is one 64 KiB chunk plus the longest line: segments
+ * are read in chunks into one reused buffer (REFERENCE §H: 64 KiB chunks + `JSON.parse` beat
+ * readline by ~25 %, and chunks above 128 KiB ran about twice as slow), lines are cut on the
+ * byte `\n` and decoded by byte range, so a multi-byte character split across two chunks is
+ * decoded whole.
+ *
+ * Bad data never stops a read: an unparsable, schema-invalid or torn line is skipped and
+ * counted with its file and line number, and the caller decides what to say about it.
+ */
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { AgentmeterError, decodeLine, validateEvent } from '../model/index.js';
+import type { AgentmeterEvent } from '../model/index.js';
+import { errnoText, isErrno, isSystemError } from './errno.js';
+import { listPartitions, listSegments, storeExists } from './layout.js';
+
+/** A line the reader skipped. `line` is 1-based; 0 means the whole file could not be read. */
+export interface SkippedLine {
+  file: string;
+  line: number;
+  reason: string;
+}
+
+/** What a scan read. */
+export interface ReadStats {
+  /** Day partitions opened. */
+  partitions: number;
+  /** Segment files opened. */
+  segments: number;
+  /** Bytes read. */
+  bytes: number;
+  /** Lines seen, empty ones and a torn tail included. */
+  lines: number;
+  /** Valid events passed to `onEvent`. */
+  events: number;
+  /** Lines (or unreadable files) skipped. */
+  skipped: number;
+  /** The first 20 skipped lines. */
+  samples: SkippedLine[];
+}
+
+/** Options of `scanEvents`. */
+export interface ScanEventsOptions {
+  root: string;
+  /** Open only partitions whose UTC day overlaps `[sinceMs, untilMs]`; events are not filtered. */
+  sinceMs?: number | undefined;
+  untilMs?: number | undefined;
+  onEvent: (e: AgentmeterEvent) => void;
+  onSkip?: ((s: SkippedLine) => void) | undefined;
+  /** Stops the scan between chunks; the promise then rejects with `signal.reason`. */
+  signal?: AbortSignal | undefined;
+  /** Longer lines are skipped without being held in memory. Default 16 MiB. */
+  maxLineBytes?: number | undefined;
+}
+
+const CHUNK_BYTES = 64 * 1024;
+const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
+const MAX_SAMPLES = 20;
+const NEWLINE = 10;
+
+/** The reason given for a last line without its `\n`. */
+export const TORN_TAIL_REASON = 'torn tail (no newline)';
+
+/**
+ * Stream every valid event of the partitions overlapping the window to `onEvent`, in
+ * partition, segment and line order. Never throws on bad data; a store that does not exist
+ * yields empty stats. An unreadable store root rejects with `E_STORE_UNREADABLE`; an
+ * unreadable segment is counted as skipped (line 0) and the scan goes on.
+ *
+ * @example
+ * const stats = await scanEvents({ root, sinceMs: Date.now() - 7 * 86_400_000, onEvent: (e) => folder.add(e) });
+ * if (stats.skipped > 0) warn(`${stats.skipped} lines skipped, first at ${stats.samples[0]?.file}:${stats.samples[0]?.line}`);
+ */
+export async function scanEvents(opts: ScanEventsOptions): Promise<ReadStats> {
+  const stats: ReadStats = { partitions: 0, segments: 0, bytes: 0, lines: 0, events: 0, skipped: 0, samples: [] };
+  const { root, signal } = opts;
+  signal?.throwIfAborted();
+  if (!(await storeExists(root))) return stats;
+  let partitions: { day: string; path: string }[];
+  try {
+    partitions = await listPartitions(root, { sinceMs: opts.sinceMs, untilMs: opts.untilMs });
+  } catch (e: unknown) {
+    throw new AgentmeterError('E_STORE_UNREADABLE', `cannot list the store at ${root}`, { cause: e });
+  }
+  const scan = new SegmentScan(opts, stats);
+  for (const part of partitions) {
+    stats.partitions++;
+    let segments: string[];
+    try {
+      segments = await listSegments(part.path);
+    } catch (e: unknown) {
+      scan.skip(part.path, 0, `unreadable partition (${errnoText(e)})`);
+      continue;
+    }
+    for (const file of segments) {
+      signal?.throwIfAborted();
+      await scan.file(file);
+    }
+  }
+  return stats;
+}
+
+/** Per-scan state: the reused chunk buffer, the counters and the callbacks. */
+class SegmentScan {
+  readonly #chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  readonly #stats: ReadStats;
+  readonly #onEvent: (e: AgentmeterEvent) => void;
+  readonly #onSkip: ((s: SkippedLine) => void) | undefined;
+  readonly #signal: AbortSignal | undefined;
+  readonly #maxLineBytes: number;
+
+  constructor(opts: ScanEventsOptions, stats: ReadStats) {
+    this.#stats = stats;
+    this.#onEvent = opts.onEvent;
+    this.#onSkip = opts.onSkip;
+    this.#signal = opts.signal;
+    this.#maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  }
+
+  skip(file: string, line: number, reason: string): void {
+    const s: SkippedLine = { file, line, reason };
+    this.#stats.skipped++;
+    if (this.#stats.samples.length < MAX_SAMPLES) this.#stats.samples.push(s);
+    this.#onSkip?.(s);
+  }
+
+  async file(path: string): Promise<void> {
+    let fh: FileHandle;
+    try {
+      fh = await open(path, 'r');
+    } catch (e: unknown) {
+      // Retention may delete a day between listing and opening; that file is simply gone.
+      if (!isErrno(e, 'ENOENT')) this.skip(path, 0, `unreadable segment (${errnoText(e)})`);
+      return;
+    }
+    this.#stats.segments++;
+    try {
+      await this.#lines(fh, path);
+    } catch (e: unknown) {
+      if (this.#signal?.aborted === true || !isSystemError(e)) throw e;
+      this.skip(path, 0, `read failed (${errnoText(e)})`);
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
+  }
+
+  async #lines(fh: FileHandle, path: string): Promise<void> {
+    const chunk = this.#chunk;
+    const stats = this.#stats;
+    // The start of a line that began in an earlier chunk, copied out because `chunk` is reused.
+    let carry: Buffer[] = [];
+    let carryBytes = 0;
+    let oversized = false;
+    let lineNo = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(chunk, 0, CHUNK_BYTES, null);
+      if (bytesRead === 0) break;
+      stats.bytes += bytesRead;
+      let start = 0;
+      for (;;) {
+        let nl = chunk.indexOf(NEWLINE, start);
+        if (nl >= bytesRead) nl = -1;
+        if (nl === -1) break;
+        lineNo++;
+        stats.lines++;
+        if (oversized) {
+          this.skip(path, lineNo, `line longer than ${this.#maxLineBytes} bytes`);
+        } else if (carryBytes > 0) {
+          carry.push(chunk.subarray(start, nl));
+          this.#line(Buffer.concat(carry, carryBytes + nl - start).toString('utf8'), path, lineNo);
+        } else if (nl > start) {
+          this.#line(chunk.toString('utf8', start, nl), path, lineNo);
+        }
+        carry = [];
+        carryBytes = 0;
+        oversized = false;
+        start = nl + 1;
+      }
+      if (start < bytesRead && !oversized) {
+        carryBytes += bytesRead - start;
+        if (carryBytes > this.#maxLineBytes) {
+          oversized = true;
+          carry = [];
+        } else {
+          carry.push(Buffer.from(chunk.subarray(start, bytesRead)));
+        }
+      }
+      this.#signal?.throwIfAborted();
+    }
+    if (carryBytes > 0 || oversized) {
+      lineNo++;
+      stats.lines++;
+      this.skip(path, lineNo, TORN_TAIL_REASON);
+    }
+  }
+
+  #line(text: string, path: string, lineNo: number): void {
+    if (isBlank(text)) return;
+    const decoded = decodeLine(text);
+    if (!decoded.ok) {
+      this.skip(path, lineNo, `invalid JSON: ${decoded.error}`);
+      return;
+    }
+    const checked = validateEvent(decoded.value);
+    if (!checked.ok) {
+      this.skip(path, lineNo, `invalid event: ${checked.error}`);
+      return;
+    }
+    this.#stats.events++;
+    this.#onEvent(checked.event);
+  }
+}
+
+// Blank lines (an editor's trailing newline, a CRLF file's `\r`) carry nothing; they are not
+// corruption.
+function isBlank(text: string): boolean {
+  const c = text.charCodeAt(0);
+  if (c !== 32 && c !== 9 && c !== 13) return text.length === 0;
+  return text.trim().length === 0;
+}

@@ -1,0 +1,61 @@
+/**
+ * The synchronous file calls a segment writer makes, behind one small interface: the real one
+ * maps onto `node:fs`; tests substitute one that fails with ENOSPC or writes short, which a
+ * real disk only does when it is full.
+ */
+import { closeSync, constants, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+
+export interface WriterFs {
+  /** Create `dir` and its parents if missing. */
+  mkdirp(dir: string): void;
+  /** Create a new, empty segment for appending; fails with EEXIST if `path` exists. */
+  openNew(path: string): number;
+  /** Write a string; returns the bytes written (may be fewer than its UTF-8 length). */
+  writeString(fd: number, text: string): number;
+  /** Write `length` bytes of `bytes` from `offset`; returns the bytes written. */
+  writeBytes(fd: number, bytes: Uint8Array, offset: number, length: number): number;
+  fsync(fd: number): void;
+  /** Persist a directory's entries (a new file's name) where the platform allows it. */
+  fsyncDir(dir: string): void;
+  close(fd: number): void;
+}
+
+// O_EXCL: a segment is never shared, not even by accident of two equal random names.
+const NEW_SEGMENT_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_APPEND;
+
+export const nodeWriterFs: WriterFs = {
+  mkdirp(dir) {
+    mkdirSync(dir, { recursive: true });
+  },
+  openNew(path) {
+    return openSync(path, NEW_SEGMENT_FLAGS, 0o644);
+  },
+  writeString(fd, text) {
+    return writeSync(fd, text);
+  },
+  writeBytes(fd, bytes, offset, length) {
+    return writeSync(fd, bytes, offset, length);
+  },
+  fsync(fd) {
+    fsyncSync(fd);
+  },
+  fsyncDir(dir) {
+    let fd = -1;
+    try {
+      fd = openSync(dir, constants.O_RDONLY);
+      fsyncSync(fd);
+    } catch {
+      // Some filesystems refuse fsync on a directory (EINVAL, EISDIR); the file itself is synced.
+    }
+    if (fd >= 0) {
+      try {
+        closeSync(fd);
+      } catch {
+        // Nothing was written through this descriptor; a failed close loses nothing.
+      }
+    }
+  },
+  close(fd) {
+    closeSync(fd);
+  },
+};

@@ -1,0 +1,150 @@
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'dist/cli/bin.js');
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: Record<string, string> = {}): Result {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', AGENTMETER_DIR: '', ...env },
+    cwd: ROOT,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(() => {
+  if (!existsSync(BIN)) throw new Error('dist/cli/bin.js is missing: run `npm run build` (npm test does)');
+});
+
+describe('agentmeter CLI', () => {
+  it('--help teaches the commands and exit codes', () => {
+    const r = cli(['--help']);
+    expect(r.code).toBe(0);
+    for (const c of ['report', 'demo', 'validate']) expect(r.stdout).toContain(c);
+    expect(r.stdout).toContain('Exit codes');
+  });
+
+  it('each command --help has examples', () => {
+    for (const c of ['report', 'demo', 'validate']) {
+      const r = cli([c, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('Examples:');
+    }
+  });
+
+  it('no arguments prints help and exits 2', () => {
+    const r = cli([]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('Usage: agentmeter');
+  });
+
+  it('unknown option and bad values are usage errors (exit 2), never a stack trace', () => {
+    const dir = tempDir();
+    const cases = [
+      ['report', '--dir', dir, '--frobnicate'],
+      ['report', '--dir', dir, '--since', '7x'],
+      ['report', '--dir', dir, '--by', 'colour'],
+      ['report', '--dir', dir, '--since', '2025-02-01', '--until', '2025-01-01'],
+      ['demo', '--dir', dir, '--days', '-3'],
+      ['nosuchcommand'],
+    ];
+    for (const args of cases) {
+      const r = cli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stderr.length).toBeGreaterThan(0);
+    }
+    expect(cli(['report', '--dir', dir, '--since', '7x']).stderr).toContain('30m, 24h, 7d, 2w');
+  });
+
+  it('a store that does not exist: clear message, exit 3', () => {
+    const dir = join(tempDir(), 'nope');
+    const r = cli(['report', '--dir', dir]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`no store at ${dir}`);
+    expect(r.stderr).toContain('agentmeter demo');
+    expect(cli(['validate', '--dir', dir]).code).toBe(3);
+  });
+
+  it('the quickstart script records every kind and report --json carries the contract fields', () => {
+    const dir = tempDir();
+    const rec = spawnSync(process.execPath, [join(ROOT, 'examples/quickstart.mjs')], { encoding: 'utf8', env: { ...process.env, AGENTMETER_DIR: dir }, cwd: ROOT });
+    expect(rec.status, rec.stderr).toBe(0);
+    const r = cli(['report', '--since', '1d', '--json'], { AGENTMETER_DIR: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as Record<string, Record<string, unknown>>;
+    expect(typeof j['window']!['since']).toBe('string');
+    expect(typeof j['window']!['until']).toBe('string');
+    expect(j['runs']).toMatchObject({ total: 1, success_rate: 1 });
+    expect(j['tasks']).toMatchObject({ total: 1, success_rate: 1 });
+    expect(j['agents']).toMatchObject({ invocations: 1, success_rate: 1 });
+    expect(j['pipelines']).toMatchObject({ total: 2, first_attempt_pass_rate: 0 });
+    expect(j['debugging']).toMatchObject({ cycles: 1, resolved: 1 });
+    expect(j['optimizations']).toMatchObject({ sessions: 1 });
+    expect(j['optimizations']!['speedup_geomean']).toBeCloseTo(4.1 / 2.6, 6);
+    expect(j['skipped_lines']).toBe(0);
+
+    const by = JSON.parse(cli(['report', '--since', '1d', '--json', '--by', 'model'], { AGENTMETER_DIR: dir }).stdout) as { groups: { key: string; runs: { total: number } }[] };
+    expect(by.groups.find((g) => g.key === 'deepseek-chat')?.runs.total).toBe(1);
+
+    const table = cli(['report', '--since', '1d'], { AGENTMETER_DIR: dir });
+    expect(table.code).toBe(0);
+    for (const word of ['Runs', 'Tasks', 'Agents', 'Pipelines', 'Debug', 'Optimi']) expect(table.stdout).toContain(word);
+
+    const csv = cli(['report', '--since', '1d', '--format', 'csv', '--by', 'agent'], { AGENTMETER_DIR: dir });
+    expect(csv.stdout.split('\n')[0]).toMatch(/^key,/);
+  });
+
+  it('demo data is reproducible, stays out of default reports, and reports with --env demo', () => {
+    const a = tempDir();
+    const r = cli(['demo', '--dir', a, '--days', '5', '--seed', '7']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('--env demo');
+    const withDemo = JSON.parse(cli(['report', '--dir', a, '--since', '5d', '--env', 'demo', '--json']).stdout) as Record<string, Record<string, number>>;
+    expect(withDemo['runs']!['total']).toBeGreaterThan(10);
+    expect(withDemo['agents']!['invocations']).toBeGreaterThan(withDemo['tasks']!['total']!);
+    expect(withDemo['pipelines']!['total']).toBeGreaterThan(0);
+    expect(withDemo['debugging']!['cycles']).toBeGreaterThan(0);
+    expect(withDemo['optimizations']!['sessions']).toBeGreaterThan(0);
+    const byDefault = JSON.parse(cli(['report', '--dir', a, '--since', '5d', '--json']).stdout) as { runs: { total: number }; envs: { excluded: Record<string, number> } };
+    expect(byDefault.runs.total).toBe(0);
+    expect(byDefault.envs.excluded['demo']).toBeGreaterThan(0);
+    // Same seed, same data (timestamps move with "now", the figures do not).
+    const b = tempDir();
+    expect(cli(['demo', '--dir', b, '--days', '5', '--seed', '7']).code).toBe(0);
+    const again = JSON.parse(cli(['report', '--dir', b, '--since', '5d', '--env', 'demo', '--json']).stdout) as Record<string, unknown>;
+    for (const k of ['runs', 'tasks', 'agents', 'pipelines', 'debugging', 'optimizations']) {
+      expect((again[k] as Record<string, unknown>)['total'] ?? (again[k] as Record<string, unknown>)['sessions']).toEqual(
+        (withDemo[k] as Record<string, unknown>)['total'] ?? (withDemo[k] as Record<string, unknown>)['sessions'],
+      );
+    }
+    expect((again['agents'] as Record<string, number>)['success_rate']).toBe(withDemo['agents']!['success_rate']);
+  });
+
+  it('corrupt lines: report warns with file:line and exits 0, --strict and validate exit 4', () => {
+    const dir = tempDir();
+    expect(spawnSync(process.execPath, [join(ROOT, 'examples/quickstart.mjs')], { env: { ...process.env, AGENTMETER_DIR: dir }, cwd: ROOT }).status).toBe(0);
+    const day = readdirSync(join(dir, 'events'))[0]!;
+    const bad = join(dir, 'events', day, 'zz-corrupt.jsonl');
+    mkdirSync(join(dir, 'events', day), { recursive: true });
+    appendFileSync(bad, '{"v":1,"id":"x"\nnot json at all\n{"type":"span.start","kind":"agent"}\n{"v":1,"id":"torn');
+    const r = cli(['report', '--dir', dir, '--since', '1d']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/skipped 4 corrupt or torn lines \(first: .*zz-corrupt\.jsonl:1:/);
+    expect(cli(['report', '--dir', dir, '--since', '1d', '--strict']).code).toBe(4);
+    const v = cli(['validate', '--dir', dir]);
+    expect(v.code).toBe(4);
+    expect(v.stdout.trim().split('\n')).toHaveLength(4);
+    expect(v.stdout).toContain('zz-corrupt.jsonl:4: torn tail');
+  });
+});
