@@ -168,3 +168,12 @@ describe('renderReport: csv', () => {
     expect(rows[1]![0]).toBe('\'=HYPERLINK("x")');
   });
 });
+
+describe('formatUsd', () => {
+  it('keeps small costs visible and rounds large ones to cents', async () => {
+    const { formatUsd } = await import('../../src/cli/render/format.js');
+    expect(formatUsd(0.0031)).toBe('$0.0031');
+    expect(formatUsd(0.000123456)).toBe('$0.00012');
+    expect(formatUsd(81.994)).toBe('$81.99');
+  });
+});

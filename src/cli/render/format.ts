@@ -81,3 +81,8 @@ export function formatTrend(t: Trend, unit: 'pts' | 'ratio', paint: Paint): stri
 export function joinParts(parts: readonly string[]): string {
   return parts.filter((p) => p !== '').join('  ');
 }
+
+/** Dollars: cents from $1 up, two significant digits below, so $0.0031 is not shown as $0.00. */
+export function formatUsd(x: number): string {
+  return x >= 1 ? `$${x.toFixed(2)}` : `$${Number(x.toPrecision(2))}`;
+}

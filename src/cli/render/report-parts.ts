@@ -11,6 +11,7 @@ import {
   formatRate,
   formatSpeedup,
   formatTrend,
+  formatUsd,
   type Paint,
 } from './format.js';
 
@@ -72,7 +73,7 @@ export function sectionHeadlines(r: Report, paint: Paint): SectionHeadline[] {
       a.tokens.input + a.tokens.output > 0
         ? `tokens ${formatCount(a.tokens.input)} in / ${formatCount(a.tokens.output)} out`
         : '',
-      a.cost_usd > 0 ? `cost $${a.cost_usd.toFixed(2)}` : '',
+      a.cost_usd > 0 ? `cost ${formatUsd(a.cost_usd)}` : '',
       a.quality.ratings > 0 ? `quality ${formatNumber(a.quality.mean, 1)}/5 (${a.quality.ratings})` : '',
     );
     out.push(h);

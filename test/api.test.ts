@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import * as sdk from '../src/sdk/index.js';
+import * as model from '../src/model/index.js';
+import pkg from '../package.json' with { type: 'json' };
+
+// Pins the runtime exports of the public entry points: a change here is an API change and
+// must show in the diff. (store and analytics pin theirs in their own folders.)
+describe('public API', () => {
+  it('agentmeter (the SDK) exports exactly createMeter', () => {
+    expect(Object.keys(sdk).sort()).toEqual(['createMeter']);
+  });
+
+  it('agentmeter/model exports exactly these names', () => {
+    expect(Object.keys(model).sort()).toEqual([
+      'AgentmeterError',
+      'DEFAULT_OPEN_TIMEOUT_MS',
+      'DiagnosticChannel',
+      'FEEDBACK_SOURCES',
+      'MAX_DEPTH',
+      'SCHEMA_VERSION',
+      'SPAN_KINDS',
+      'SPAN_STATUSES',
+      'SpanFolder',
+      'createRedactor',
+      'decodeLine',
+      'encodeLine',
+      'exceedsDepth',
+      'hashId',
+      'isUuid',
+      'mergeAttrs',
+      'normalizeStatus',
+      'parseDurationMs',
+      'parseSince',
+      'parseTimestamp',
+      'pipelineResult',
+      'redactText',
+      'startOfUtcDay',
+      'stderrListener',
+      'stringifyFinite',
+      'toIso',
+      'utcDay',
+      'uuidv7',
+      'uuidv7Time',
+      'validateEvent',
+    ]);
+  });
+
+  it('package.json maps each subpath to a built file', () => {
+    expect(Object.keys(pkg.exports).sort()).toEqual(['.', './analytics', './model', './package.json', './schema/event.schema.json', './store']);
+    expect(pkg.bin.agentmeter).toBe('dist/cli/bin.js');
+  });
+});

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import * as store from '../../src/store/index.js';
+
+describe('store public API', () => {
+  it('exports exactly these runtime names (a change here is an API change)', () => {
+    expect(Object.keys(store).sort()).toEqual([
+      'SegmentWriter',
+      'listPartitions',
+      'listSegments',
+      'pruneBefore',
+      'resolveStoreDir',
+      'scanEvents',
+      'scanSpans',
+      'storeExists',
+    ]);
+  });
+});

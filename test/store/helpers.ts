@@ -1,0 +1,46 @@
+import { encodeLine, toIso, uuidv7 } from '../../src/model/index.js';
+import type { AgentmeterEvent } from '../../src/model/index.js';
+import { scanEvents } from '../../src/store/index.js';
+import type { ReadStats, SkippedLine } from '../../src/store/index.js';
+
+/** A schema-valid complete span event at `tsMs`, tagged with a writer name and sequence number. */
+export function sampleEvent(tsMs: number, seq: number, writer = 'w0', pad = ''): AgentmeterEvent {
+  const ts = toIso(tsMs);
+  return {
+    v: 1,
+    id: uuidv7(tsMs),
+    ts,
+    type: 'span',
+    kind: 'tool',
+    span_id: `${writer}-${seq}`,
+    run_id: `run-${writer}`,
+    env: 'test',
+    name: 'bash',
+    parent_id: null,
+    start_ts: ts,
+    duration_ms: 1.5,
+    status: 'success',
+    attrs: { 'gen_ai.tool.name': 'bash', writer, seq, ...(pad ? { pad } : {}) },
+  };
+}
+
+export function sampleLine(tsMs: number, seq: number, writer = 'w0', pad = ''): string {
+  return encodeLine(sampleEvent(tsMs, seq, writer, pad));
+}
+
+/** Read a store back fully. */
+export async function readAll(root: string): Promise<{ events: AgentmeterEvent[]; skips: SkippedLine[]; stats: ReadStats }> {
+  const events: AgentmeterEvent[] = [];
+  const skips: SkippedLine[] = [];
+  const stats = await scanEvents({ root, onEvent: (e) => events.push(e), onSkip: (s) => skips.push(s) });
+  return { events, skips, stats };
+}
+
+/** Wait until `cond()` holds, polling every 5 ms, for at most `timeoutMs`. */
+export async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -1,0 +1,176 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { AgentmeterEvent } from '../../src/model/index.js';
+import { SegmentWriter, scanEvents, scanSpans } from '../../src/store/index.js';
+import type { SkippedLine } from '../../src/store/index.js';
+import { tempDir } from '../helpers.js';
+import { readAll, sampleEvent, sampleLine } from './helpers.js';
+
+const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'store', 'corrupt');
+const CHUNK = 64 * 1024;
+const T0 = Date.parse('2025-03-04T10:00:00.000Z');
+
+/** A store with one segment holding exactly `content`. */
+function storeWith(content: string | Buffer): { root: string; file: string } {
+  const root = tempDir();
+  const dir = join(root, 'events', '2025-03-04');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'seg.jsonl');
+  writeFileSync(file, content);
+  return { root, file };
+}
+
+describe('scanEvents on the corrupt fixture store', () => {
+  it('reads every valid event and skips exactly the damaged lines, with file:line and reason', async () => {
+    const { events, skips, stats } = await readAll(FIXTURE);
+    expect(events.map((e) => e.span_id)).toEqual(['s-1', 's-2', 's-3', 's-5', 's-6', 's-8', 's-9', 's-10', 's-11', 's-12']);
+    const brief = skips.map((s) => [s.file.slice(FIXTURE.length + 1), s.line, s.reason.replace(/:.*/s, '')]);
+    expect(brief).toEqual([
+      ['events/2025-01-01/b-torn-tail.jsonl', 2, 'torn tail (no newline)'],
+      ['events/2025-01-01/c-invalid-json.jsonl', 2, 'invalid JSON'],
+      ['events/2025-01-01/d-schema-invalid.jsonl', 1, 'invalid event'],
+      ['events/2025-01-01/d-schema-invalid.jsonl', 2, 'invalid event'],
+      ['events/2025-01-01/d-schema-invalid.jsonl', 3, 'invalid event'],
+    ]);
+    expect(skips[2]!.reason).toContain('/attrs/validated');
+    expect(skips[3]!.reason).toContain('unknown event type "nope"');
+    expect(skips[4]!.reason).toContain('must be a JSON object');
+    expect(stats).toMatchObject({ partitions: 2, segments: 9, events: 10, skipped: 5 });
+    // a:2 b:2 c:3 d:4 e:2 f:0 g:3 h:2 (day 2) a:1
+    expect(stats.lines).toBe(19);
+    expect(stats.samples).toEqual(skips);
+  });
+
+  it('accepts bare Infinity and NaN (as Python writes them) and reads them as null', async () => {
+    const byId = new Map<string, AgentmeterEvent>();
+    await scanEvents({ root: FIXTURE, onEvent: (e) => byId.set(e.span_id, e) });
+    expect(byId.get('s-9')!.attrs).toMatchObject({ baseline_latency_ms: null, optimized_latency_ms: 2 });
+    expect(byId.get('s-10')!.attrs).toMatchObject({ optimized_latency_ms: null, promoted: null });
+  });
+
+  it('opens only the partitions overlapping the window and does not filter events itself', async () => {
+    const ids: string[] = [];
+    const stats = await scanEvents({ root: FIXTURE, sinceMs: Date.parse('2025-01-02T23:00:00Z'), onEvent: (e) => ids.push(e.span_id) });
+    expect(ids).toEqual(['s-12']);
+    expect(stats).toMatchObject({ partitions: 1, segments: 1, skipped: 0 });
+    const early: string[] = [];
+    await scanEvents({ root: FIXTURE, untilMs: Date.parse('2025-01-01T00:00:00Z'), onEvent: (e) => early.push(e.span_id) });
+    expect(early).toHaveLength(9); // s-1's ts is 10:00, after untilMs, and is still passed on
+  });
+
+  it('a missing store gives empty stats, not an error', async () => {
+    const stats = await scanEvents({ root: join(tempDir(), 'nothing'), onEvent: () => {} });
+    expect(stats).toEqual({ partitions: 0, segments: 0, bytes: 0, lines: 0, events: 0, skipped: 0, samples: [] });
+  });
+
+  it('onSkip sees every skip; samples keep the first 20', async () => {
+    const bad = Array.from({ length: 25 }, (_, i) => `garbage ${i}\n`).join('');
+    const { root, file } = storeWith(bad + sampleLine(T0, 0).slice(0, -1));
+    const seen: SkippedLine[] = [];
+    const stats = await scanEvents({ root, onEvent: () => {}, onSkip: (s) => seen.push(s) });
+    expect(stats.skipped).toBe(26);
+    expect(seen).toHaveLength(26);
+    expect(stats.samples).toEqual(seen.slice(0, 20));
+    expect(seen.at(-1)).toEqual({ file, line: 26, reason: 'torn tail (no newline)' });
+  });
+});
+
+describe('scanEvents across chunk boundaries', () => {
+  it('decodes a multi-byte character split across the 64 KiB boundary', async () => {
+    const first = sampleLine(T0, 0);
+    const probe = JSON.stringify(sampleEvent(T0, 1, 'w0', 'PAD'));
+    const padAt = Buffer.byteLength(first) + Buffer.byteLength(probe.slice(0, probe.indexOf('PAD')));
+    // ASCII up to two bytes before the boundary, then a 4-byte emoji and a 3-byte euro sign.
+    const pad = 'a'.repeat(CHUNK - 2 - padAt) + '😀€' + 'z'.repeat(100);
+    const line = sampleLine(T0, 1, 'w0', pad);
+    const content = Buffer.from(first + line + sampleLine(T0, 2));
+    expect(content.subarray(CHUNK - 2, CHUNK + 2).toString('utf8')).toBe('😀');
+    const { root } = storeWith(content);
+    const { events, skips } = await readAll(root);
+    expect(skips).toEqual([]);
+    expect(events.map((e) => e.attrs['pad'] ?? null)).toEqual([null, pad, null]);
+  });
+
+  it('reads a line longer than several chunks, and newlines on both sides of each boundary', async () => {
+    const long = sampleLine(T0, 0, 'w0', 'é'.repeat(150_000));
+    const base = Buffer.byteLength(long);
+    // Fill so that a newline lands exactly on the last byte of a chunk, then on the first of the next.
+    const filler = (n: number): string => {
+      const probe = sampleLine(T0, 9, 'w0', 'X');
+      return sampleLine(T0, 9, 'w0', 'x'.repeat(n - Buffer.byteLength(probe) + 1));
+    };
+    const nextBoundary = Math.ceil(base / CHUNK) * CHUNK;
+    const a = filler(nextBoundary - base); // ends exactly at the boundary
+    const b = filler(CHUNK + 1); // its newline is the first byte of the chunk after next
+    const content = long + a + b + sampleLine(T0, 3);
+    expect(Buffer.byteLength(long + a) % CHUNK).toBe(0);
+    const { root } = storeWith(content);
+    const { events, skips, stats } = await readAll(root);
+    expect(skips).toEqual([]);
+    expect(events).toHaveLength(4);
+    expect((events[0]!.attrs['pad'] as string).length).toBe(150_000);
+    expect(stats.bytes).toBe(Buffer.byteLength(content));
+  });
+
+  it('reports a torn tail that spans a chunk boundary on its own line number', async () => {
+    const torn = sampleLine(T0, 1, 'w0', 'y'.repeat(2 * CHUNK)).slice(0, CHUNK + 500);
+    const { root, file } = storeWith(sampleLine(T0, 0) + torn);
+    const { events, skips } = await readAll(root);
+    expect(events).toHaveLength(1);
+    expect(skips).toEqual([{ file, line: 2, reason: 'torn tail (no newline)' }]);
+  });
+
+  it('skips a line longer than maxLineBytes without keeping it, and carries on', async () => {
+    const { root, file } = storeWith(sampleLine(T0, 0) + sampleLine(T0, 1, 'w0', 'q'.repeat(300_000)) + sampleLine(T0, 2));
+    const skips: SkippedLine[] = [];
+    const ids: unknown[] = [];
+    await scanEvents({ root, maxLineBytes: 100_000, onEvent: (e) => ids.push(e.attrs['seq']), onSkip: (s) => skips.push(s) });
+    expect(ids).toEqual([0, 2]);
+    expect(skips).toEqual([{ file, line: 2, reason: 'line longer than 100000 bytes' }]);
+  });
+});
+
+describe('scanEvents control', () => {
+  it('stops when the signal aborts, rejecting with its reason', async () => {
+    const { root } = storeWith(Array.from({ length: 10 }, (_, i) => sampleLine(T0, i)).join(''));
+    const ac = new AbortController();
+    ac.abort(new Error('enough'));
+    await expect(scanEvents({ root, signal: ac.signal, onEvent: () => {} })).rejects.toThrow('enough');
+  });
+
+  it('lets an error thrown by onEvent propagate (it is the caller’s)', async () => {
+    const { root } = storeWith(sampleLine(T0, 0));
+    await expect(
+      scanEvents({
+        root,
+        onEvent: () => {
+          throw new Error('caller bug');
+        },
+      }),
+    ).rejects.toThrow('caller bug');
+  });
+});
+
+describe('scanSpans', () => {
+  it('folds starts and ends written by a SegmentWriter into spans, deduping repeated ids', async () => {
+    const root = tempDir();
+    const w = new SegmentWriter({ root, durability: 'flush', handleSignals: false });
+    const start = {
+      v: 1, id: '01942f5e-1000-7000-8000-000000000001', ts: '2025-03-04T10:00:00.000Z', type: 'span.start', kind: 'agent',
+      span_id: 'a1', run_id: 'r1', env: 'test', name: 'coding', parent_id: null, attrs: { 'gen_ai.agent.name': 'coding' },
+    };
+    const end = {
+      v: 1, id: '01942f5e-1000-7000-8000-000000000002', ts: '2025-03-04T10:00:02.000Z', type: 'span.end', kind: 'agent',
+      span_id: 'a1', run_id: 'r1', env: 'test', start_ts: '2025-03-04T10:00:00.000Z', duration_ms: 2000, status: 'success', attrs: {},
+    };
+    for (const e of [start, end, end]) w.append(JSON.stringify(e) + '\n', T0);
+    w.close();
+    const spans: { spanId: string; state: string; durationMs: number | null }[] = [];
+    const { read, fold } = await scanSpans({ root, onSpan: (s) => spans.push(s) });
+    expect(spans).toEqual([expect.objectContaining({ spanId: 'a1', state: 'ended', durationMs: 2000 })]);
+    expect(read.events).toBe(3);
+    expect(fold.duplicates).toBe(1);
+  });
+});
