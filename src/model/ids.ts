@@ -12,8 +12,10 @@ const HEX: string[] = [];
 for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, '0'));
 
 // Monotonic within one millisecond: a 12-bit counter in rand_a, seeded randomly each ms.
-// A clock that goes back (replayed history, NTP steps) just starts a new millisecond: ids
-// stay unique through their 62 random bits, and keep the time they were given.
+// Up to 1 s back (an NTP slew, or milliseconds borrowed after 4096 ids in one) continues
+// the current sequence; further back (replayed history) starts afresh at the given time:
+// ids stay unique through their random bits and keep the time they were given.
+const MAX_BACKWARD_MS = 1000;
 let lastMs = -1;
 let counter = 0;
 
@@ -35,7 +37,7 @@ function randomBytes(n: number): number {
  */
 export function uuidv7(nowMs: number = Date.now()): string {
   const at = randomBytes(10);
-  if (nowMs !== lastMs) {
+  if (nowMs > lastMs || nowMs < lastMs - MAX_BACKWARD_MS) {
     lastMs = nowMs;
     counter = ((pool[at] as number) << 4) & 0x7ff; // leave headroom before overflow
   } else {

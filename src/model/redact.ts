@@ -38,6 +38,8 @@ type Replacer = (match: string, ...groups: string[]) => string;
 interface Rule {
   re: RegExp;
   replace: string | Replacer;
+  /** A substring (or cheap pattern) every match contains; the rule is skipped without it. */
+  hint?: string | RegExp;
 }
 
 const ph = (type: string): string => `[REDACTED:${type}]`;
@@ -78,6 +80,8 @@ const VALUE_ITEM = String.raw`\\"[^"\n]*?\\"|\\"[^"\s]*|"[^"\n]*"?|'[^'\n]*'?|[^
 // stay behind.
 const VALUE = String.raw`(?:${VALUE_ITEM})(?:[ \t]*(?:=>|[:=])[ \t]*(?:${VALUE_ITEM}))*`;
 
+const KEYWORD_HINT = /pass|secret|token|key|credential/i;
+
 // A scheme word alone is not a credential: `Authorization: Bearer` cut short stays as it is.
 const AUTH_SCHEMES = 'bearer|basic|digest|token|bot|apikey|negotiate|ntlm|aws4-hmac-sha256';
 
@@ -91,32 +95,36 @@ const SECRET_RULES: readonly Rule[] = [
   {
     re: /-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)/g,
     replace: ph('private_key'),
+    hint: '-----BEGIN',
   },
-  { re: /(?<![\w-])eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*(?:\.[\w-]+){0,2}/g, replace: ph('jwt') },
-  { re: /(?<![\w-])sk-ant-[\w-]{20,}/g, replace: ph('anthropic_key') },
+  { re: /(?<![\w-])eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*(?:\.[\w-]+){0,2}/g, replace: ph('jwt'), hint: 'eyJ' },
+  { re: /(?<![\w-])sk-ant-[\w-]{20,}/g, replace: ph('anthropic_key'), hint: 'sk-ant-' },
   // sk-, sk-proj-, sk-svcacct-, sk-admin-: all OpenAI formats share the prefix.
-  { re: /(?<![\w-])sk-[\w-]{20,}/g, replace: ph('openai_key') },
-  { re: /(?<![\w-])[sr]k_(?:live|test)_[A-Za-z0-9]{16,}/g, replace: ph('stripe_key') },
-  { re: /(?<![\w-])AIza[\w-]{30,}/g, replace: ph('google_api_key') },
-  { re: /(?<![\w-])ya29\.[\w-]{20,}/g, replace: ph('google_oauth_token') },
-  { re: /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16,}/g, replace: ph('aws_access_key_id') },
-  { re: /(?<![\w-])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{30,})/g, replace: ph('github_token') },
+  { re: /(?<![\w-])sk-[\w-]{20,}/g, replace: ph('openai_key'), hint: 'sk-' },
+  { re: /(?<![\w-])[sr]k_(?:live|test)_[A-Za-z0-9]{16,}/g, replace: ph('stripe_key'), hint: /k_(?:live|test)_/ },
+  { re: /(?<![\w-])AIza[\w-]{30,}/g, replace: ph('google_api_key'), hint: 'AIza' },
+  { re: /(?<![\w-])ya29\.[\w-]{20,}/g, replace: ph('google_oauth_token'), hint: 'ya29.' },
+  { re: /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16,}/g, replace: ph('aws_access_key_id'), hint: /A[KS]IA|ABIA|ACCA/ },
+  { re: /(?<![\w-])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{30,})/g, replace: ph('github_token'), hint: /gh[pousr]_|github_pat_/ },
   {
     re: /(?<![\w-])gl(?:pat|dt|rt|ptt|cbt|oas|soat|ffct|imt|agent|wt)-[\w-]{20,}/g,
     replace: ph('gitlab_token'),
+    hint: /gl[a-z]{1,6}-/,
   },
-  { re: /(?<![\w-])(?:xox[abposr]-[A-Za-z0-9-]{10,}|xapp-[A-Za-z0-9-]{10,})/g, replace: ph('slack_token') },
-  { re: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[\w/-]+/g, replace: ph('slack_webhook') },
-  { re: /(?<![\w-])hf_[A-Za-z0-9]{30,}/g, replace: ph('huggingface_token') },
-  { re: /(?<![\w-])npm_[A-Za-z0-9]{30,}/g, replace: ph('npm_token') },
+  { re: /(?<![\w-])(?:xox[abposr]-[A-Za-z0-9-]{10,}|xapp-[A-Za-z0-9-]{10,})/g, replace: ph('slack_token'), hint: /xox|xapp-/ },
+  { re: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[\w/-]+/g, replace: ph('slack_webhook'), hint: 'hooks.slack.com' },
+  { re: /(?<![\w-])hf_[A-Za-z0-9]{30,}/g, replace: ph('huggingface_token'), hint: 'hf_' },
+  { re: /(?<![\w-])npm_[A-Za-z0-9]{30,}/g, replace: ph('npm_token'), hint: 'npm_' },
   {
     re: new RegExp(String.raw`(aws_?secret_?access_?key|secret_?access_?key)(${SEP}\\?["']?)([A-Za-z0-9/+=]{40})`, 'gi'),
     replace: (m, key, sep, value) => (isInert(value) ? m : `${key}${sep}${ph('aws_secret_key')}`),
+    hint: /access_?key/i,
   },
   // scheme://user:password@host: the user and host stay, they say where the failure was.
   {
     re: /\b([A-Za-z][A-Za-z0-9+.-]{0,30}:\/\/)([^\s:/?#@"'<>[\]]*):([^\s/?#"'<>]+)@/g,
     replace: (m, scheme, user, pass) => (isInert(pass) ? m : `${scheme}${user}:${ph('password')}@`),
+    hint: '://',
   },
   {
     re: new RegExp(
@@ -125,11 +133,13 @@ const SECRET_RULES: readonly Rule[] = [
     ),
     replace: (m, key, sep, scheme = '', value) =>
       isInert(value) ? m : `${key}${sep}${scheme}${ph('authorization')}`,
+    hint: /authorization/i,
   },
   // A pure-letter word after "bearer" is prose ("bearer authentication"), not a token.
   {
     re: /\b(bearer[ \t]+)(?![A-Za-z]+(?![\w.~+/=-]))([\w.~+/=-]{8,})/gi,
     replace: (m, head, value) => (isInert(value) ? m : `${head}${ph('bearer_token')}`),
+    hint: /bearer/i,
   },
   // `/etc/passwd: No such file` is a path, not an assignment.
   {
@@ -138,6 +148,7 @@ const SECRET_RULES: readonly Rule[] = [
       'gi',
     ),
     replace: keepKeyReplaceValue('secret'),
+    hint: KEYWORD_HINT,
   },
   {
     re: new RegExp(
@@ -145,6 +156,7 @@ const SECRET_RULES: readonly Rule[] = [
       'gi',
     ),
     replace: keepKeyReplaceValue('secret'),
+    hint: KEYWORD_HINT,
   },
 ];
 
@@ -158,14 +170,15 @@ const HOME_RULES: readonly Rule[] = [
 ];
 
 // `git@host:org/repo` is an SSH remote and `icon@2x.png` a file name, not addresses.
-const EMAIL_RULE: Rule = {
-  re: /(?<![\w.%+-])(?!git@)[A-Za-z0-9][\w.%+-]{0,63}@(?![0-9]+x\.)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![A-Za-z0-9-])/g,
-  replace: ph('email'),
-};
+const EMAIL_RE =
+  /(?<![\w.%+-])(?!git@)[A-Za-z0-9][\w.%+-]{0,63}@(?![0-9]+x\.)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![A-Za-z0-9-])/g;
 
-/** Cheap pre-check: text matching none of these cannot match any built-in rule. */
+/**
+ * One scan that rules out every secret rule at once for most short values (model names, ids,
+ * file names): each rule's matches contain one of these.
+ */
 const MAY_CONTAIN_SECRET =
-  /sk-|[sr]k_|AIza|ya29\.|A[KS]IA|ABIA|ACCA|gh[pousr]_|github_pat_|gl[a-z]{1,6}-|xox|xapp-|hf_|npm_|eyJ|-----BEGIN|bearer|authorization|:\/\/|@|pass|secret|token|key|credential|\/home\/|\/Users\/|users[\\/]/i;
+  /sk-|[sr]k_|AIza|ya29\.|A[KS]IA|ABIA|ACCA|gh[pousr]_|github_pat_|gl[a-z]{1,6}-|xox|xapp-|hf_|npm_|eyJ|-----BEGIN|bearer|authorization|:\/\/|pass|secret|token|key|credential/i;
 
 interface Compiled {
   maxLength: number;
@@ -257,7 +270,12 @@ function cutBeforeToken(text: string, n: number): string {
 
 function applyRules(text: string, rules: readonly Rule[]): string {
   let out = text;
-  for (const rule of rules) out = out.replace(rule.re, rule.replace as Replacer);
+  for (const rule of rules) {
+    const hint = rule.hint;
+    if (hint !== undefined && !(typeof hint === 'string' ? out.includes(hint) : hint.test(out))) continue;
+    const r = rule.replace;
+    out = typeof r === 'string' ? out.replace(rule.re, r) : out.replace(rule.re, r);
+  }
   return out;
 }
 
@@ -265,7 +283,7 @@ function redactOnce(c: Compiled, text: string): string {
   let out = MAY_CONTAIN_SECRET.test(text) ? applyRules(text, SECRET_RULES) : text;
   out = applyRules(out, c.homeDirRules);
   if (out.includes('/') || out.includes('\\')) out = applyRules(out, HOME_RULES);
-  if (out.includes('@')) out = out.replace(EMAIL_RULE.re, EMAIL_RULE.replace as string);
+  if (out.includes('@')) out = out.replace(EMAIL_RE, ph('email'));
   return applyRules(out, c.extraRules);
 }
 
@@ -276,11 +294,11 @@ function redactOnce(c: Compiled, text: string): string {
  * text without anything to redact costs one pass.
  */
 function redactWindow(c: Compiled, text: string): string {
+  let prev = text;
   let out = redactOnce(c, text);
-  for (let pass = 1; pass < MAX_PASSES; pass++) {
-    const next = redactOnce(c, out);
-    if (next === out) break;
-    out = next;
+  for (let pass = 1; pass < MAX_PASSES && out !== prev; pass++) {
+    prev = out;
+    out = redactOnce(c, out);
   }
   return out;
 }
@@ -334,9 +352,6 @@ function run(c: Compiled, text: string): string {
   return truncate(c, redactWindow(c, window), text.length - window.length);
 }
 
-/** A redaction function, as returned by `createRedactor`. */
-type RedactFn = (text: string) => string;
-
 /**
  * Compile a redactor once; call it for every kept free-text value. The returned function never
  * throws: non-strings give `''`, and any failure inside (e.g. a hostile extra pattern) gives
@@ -347,7 +362,7 @@ type RedactFn = (text: string) => string;
  * redact('push to https://bot:hunter2@git.example.com failed in /home/alice/repo');
  * // 'push to https://bot:[REDACTED:password]@git.example.com failed in ~/repo'
  */
-export function createRedactor(opts?: RedactOptions): RedactFn {
+export function createRedactor(opts?: RedactOptions): (text: string) => string {
   const compiled = compile(opts);
   return (text: string): string => {
     if (typeof text !== 'string') return '';
@@ -359,7 +374,7 @@ export function createRedactor(opts?: RedactOptions): RedactFn {
   };
 }
 
-let defaultRedactor: RedactFn | undefined;
+let defaultRedactor: ((text: string) => string) | undefined;
 
 /**
  * Redact one text. Never throws: bad options fail closed as `'[REDACTED]'`. Options are

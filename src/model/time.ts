@@ -39,7 +39,12 @@ export function parseSince(text: string, now: number = Date.now()): number | und
   if (!ISO_DATE_RE.test(t)) return undefined;
   const hasZone = /(?:Z|[+-]\d{2}:?\d{2})$/.test(t) && t.length > 10;
   const ms = Date.parse(t.length === 10 ? `${t}T00:00:00Z` : hasZone ? t : `${t.replace(' ', 'T')}Z`);
-  return Number.isFinite(ms) ? ms : undefined;
+  if (!Number.isFinite(ms)) return undefined;
+  // Date.parse rolls 2025-02-30 over to March 2; a date that does not exist is an error.
+  const [y, mo, d] = t.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const check = new Date(Date.UTC(y, mo - 1, d));
+  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) return undefined;
+  return ms;
 }
 
 /** The UTC day (`YYYY-MM-DD`) containing `ms`: the partition name. */
@@ -64,6 +69,8 @@ export function parseTimestamp(value: unknown): number | undefined {
   }
   if (typeof value === 'string' && value.length > 0) {
     if (/^\d+(?:\.\d+)?$/.test(value)) return parseTimestamp(Number(value));
+    // Only absolute forms: "7d" or "now" in a data file is not a timestamp.
+    if (!ISO_DATE_RE.test(value.trim())) return undefined;
     return parseSince(value, 0);
   }
   return undefined;
