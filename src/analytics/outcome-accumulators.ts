@@ -4,7 +4,7 @@
  * per group; `merge` makes partial aggregates combine exactly. Formulas: docs/metrics.md.
  */
 import type { SpanStatus } from '../model/events.js';
-import type { Feedback, Span } from '../model/span.js';
+import type { Feedback, SpanSummary } from '../model/span.js';
 import { numberAttr } from './attrs.js';
 import { QuantileSketch, Summary, rate, wilsonInterval } from './stats.js';
 import type { AgentReport, DurationQuantiles, OutcomeReport, Trend } from './report-types.js';
@@ -26,7 +26,7 @@ export function trend(current: number | null, previous: number | null, previousT
 }
 
 /** Duration of an ended span when it is a usable number. */
-export function endedDuration(span: Span): number | undefined {
+export function endedDuration(span: SpanSummary): number | undefined {
   if (span.state !== 'ended' || span.durationMs === null) return undefined;
   return Number.isFinite(span.durationMs) && span.durationMs >= 0 ? span.durationMs : undefined;
 }
@@ -46,7 +46,7 @@ export class OutcomeAccumulator {
   };
   readonly durations = new QuantileSketch();
 
-  add(span: Span): void {
+  add(span: SpanSummary): void {
     this.total++;
     if (span.state === 'open') this.open++;
     else if (span.state === 'abandoned') this.abandoned++;
@@ -99,7 +99,7 @@ export class AgentAccumulator {
   feedbackSuccess = 0;
   feedbackFailure = 0;
 
-  add(span: Span): void {
+  add(span: SpanSummary): void {
     this.outcome.add(span);
     const attempt = numberAttr(span.attrs, 'agent.attempt');
     if (attempt !== undefined && attempt > 1) this.retries++;

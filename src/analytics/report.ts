@@ -4,7 +4,7 @@
  * the number of groups × a few counters and sketches, never by the number of spans.
  */
 import type { BaseAttributes } from '../model/events.js';
-import type { Feedback, Span } from '../model/span.js';
+import type { Feedback, SpanSummary } from '../model/span.js';
 import { toIso, utcDay } from '../model/time.js';
 import { keyAttr } from './attrs.js';
 import { FeedbackAccumulator, SectionAccumulators, hasSection } from './sections.js';
@@ -116,7 +116,7 @@ export class ReportBuilder {
   }
 
   /** Add one folded span (any kind, any state). */
-  addSpan(s: Span): void {
+  addSpan(s: SpanSummary): void {
     const w = this.#window(s.startMs);
     if (!w) return;
     if (!this.#includes(s.env)) {
@@ -238,7 +238,7 @@ export class ReportBuilder {
  * @example
  * const report = buildReport(spans, [], { sinceMs, untilMs, by: 'agent' });
  */
-export function buildReport(spans: Iterable<Span>, feedback: Iterable<Feedback>, o: ReportOptions): Report {
+export function buildReport(spans: Iterable<SpanSummary>, feedback: Iterable<Feedback>, o: ReportOptions): Report {
   const b = new ReportBuilder(o);
   for (const s of spans) b.addSpan(s);
   for (const f of feedback) b.addFeedback(f);

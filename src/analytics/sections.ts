@@ -5,7 +5,7 @@
  * read from the previous window's bundle of the same group.
  */
 import type { SpanKind } from '../model/events.js';
-import type { Feedback, Span } from '../model/span.js';
+import type { Feedback, SpanSummary } from '../model/span.js';
 import { AgentAccumulator, OutcomeAccumulator } from './outcome-accumulators.js';
 import { rate, Summary } from './stats.js';
 import { DebugAccumulator, OptimizationAccumulator, PipelineAccumulator } from './work-accumulators.js';
@@ -56,7 +56,7 @@ export class SectionAccumulators {
   readonly optimizations = new OptimizationAccumulator();
 
   /** Add a span; kinds without a section (workflow, tool, llm) are ignored. */
-  add(span: Span): void {
+  add(span: SpanSummary): void {
     if (!hasSection(span.kind)) return;
     this.volume++;
     switch (span.kind) {

@@ -3,7 +3,7 @@
  * first-attempt pass rate), debugging cycles and optimisation sessions. Constant memory per
  * group; `merge` makes partial aggregates combine exactly. Formulas: docs/metrics.md.
  */
-import type { Span } from '../model/span.js';
+import type { SpanSummary } from '../model/span.js';
 import { numberAttr } from './attrs.js';
 import { endedDuration, quantiles, trend } from './outcome-accumulators.js';
 import { GeoMean, QuantileSketch, Summary, rate, wilsonInterval } from './stats.js';
@@ -20,7 +20,7 @@ export class PipelineAccumulator {
   firstAttempts = 0;
   firstAttemptsPassed = 0;
 
-  add(span: Span): void {
+  add(span: SpanSummary): void {
     this.total++;
     if (span.state === 'open') this.open++;
     else if (span.state === 'abandoned') this.abandoned++;
@@ -78,7 +78,7 @@ export class DebugAccumulator {
   readonly attempts = new Summary();
   readonly timeToResolve = new QuantileSketch();
 
-  add(span: Span): void {
+  add(span: SpanSummary): void {
     this.cycles++;
     if (span.state === 'open') {
       this.open++;
@@ -137,7 +137,7 @@ export class OptimizationAccumulator {
   latencySavedMs = 0;
   readonly wallclock = new Summary();
 
-  add(span: Span): void {
+  add(span: SpanSummary): void {
     const a = span.attrs;
     this.sessions++;
     if (span.state === 'open') this.open++;

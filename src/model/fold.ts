@@ -8,6 +8,7 @@ import type {
   SpanStartEvent,
 } from './events.js';
 import type { Feedback, Span } from './span.js';
+import { HashSet53 } from './hash-set.js';
 
 /** Counters kept while folding. */
 export interface FoldStats {
@@ -34,10 +35,6 @@ export interface SpanFolderOptions {
 /** Default time after which an unended span counts as abandoned even if its run is live. */
 export const DEFAULT_OPEN_TIMEOUT_MS = 24 * 3_600_000;
 
-interface PendingPoints {
-  count: number;
-  ids: Set<string>;
-}
 
 /**
  * Folds events into spans: a span is its `span.start` merged with its `span.end` (or one
@@ -62,9 +59,9 @@ export class SpanFolder {
   readonly #openTimeoutMs: number;
   readonly #pendingStarts = new Map<string, SpanStartEvent>();
   readonly #pendingEnds = new Map<string, SpanEndEvent>();
-  readonly #points = new Map<string, PendingPoints>();
-  readonly #finished = new Set<number>();
-  readonly #feedback = new Map<string, Feedback>();
+  readonly #points = new Map<string, SpanPointEvent[]>();
+  readonly #finished = new HashSet53();
+  readonly #feedback = new Map<string, FeedbackEvent>();
 
   constructor(options: SpanFolderOptions) {
     this.#onSpan = options.onSpan;
@@ -98,21 +95,56 @@ export class SpanFolder {
   /** Emit what is left: unended spans (open or abandoned), orphan ends, and all feedback. */
   finish(): void {
     for (const [spanId, end] of this.#pendingEnds) {
+      // Finished elsewhere (a complete event, or a span cache of another segment).
+      if (this.#finished.has(hashId(spanId))) {
+        this.stats.duplicates++;
+        continue;
+      }
       this.stats.orphanEnds++;
       this.#emit(spanFromParts(undefined, end, this.#takePoints(spanId)));
     }
     this.#pendingEnds.clear();
     for (const [spanId, start] of this.#pendingStarts) {
+      if (this.#finished.has(hashId(spanId))) {
+        this.stats.duplicates++;
+        continue;
+      }
       const span = spanFromParts(start, undefined, this.#takePoints(spanId));
       const runEnded = start.run_id !== start.span_id && this.#finished.has(hashId(start.run_id));
       span.state = runEnded || this.#nowMs - span.startMs > this.#openTimeoutMs ? 'abandoned' : 'open';
       this.#onSpan(span);
     }
     this.#pendingStarts.clear();
-    this.stats.orphanPoints += this.#points.size;
+    for (const points of this.#points.values()) this.stats.orphanPoints += points.length;
     this.#points.clear();
-    if (this.#onFeedback) for (const f of this.#feedback.values()) this.#onFeedback(f);
+    if (this.#onFeedback) for (const f of this.#feedback.values()) this.#onFeedback(feedbackFromEvent(f));
     this.#feedback.clear();
+  }
+
+  /**
+   * Take what is still unmatched as raw events (starts, ends, point events, and the winning
+   * feedback per span), without deciding open or abandoned: folding one segment alone
+   * leaves these for the fold across all segments.
+   */
+  drain(): AgentmeterEvent[] {
+    const out: AgentmeterEvent[] = [...this.#pendingStarts.values(), ...this.#pendingEnds.values()];
+    for (const points of this.#points.values()) out.push(...points);
+    out.push(...this.#feedback.values());
+    this.#pendingStarts.clear();
+    this.#pendingEnds.clear();
+    this.#points.clear();
+    this.#feedback.clear();
+    return out;
+  }
+
+  /**
+   * Count a span folded elsewhere (e.g. read from the span cache) as finished. Returns false
+   * when a span with the same id hash was already finished: a duplicate to skip.
+   */
+  markFinished(spanIdHash: number): boolean {
+    if (this.#finished.add(spanIdHash)) return true;
+    this.stats.duplicates++;
+    return false;
   }
 
   #start(e: SpanStartEvent): void {
@@ -167,48 +199,51 @@ export class SpanFolder {
     }
     let p = this.#points.get(e.span_id);
     if (!p) {
-      p = { count: 0, ids: new Set() };
+      p = [];
       this.#points.set(e.span_id, p);
     }
-    if (p.ids.has(e.id)) {
+    // Lists are short (one cycle's attempts), so a scan beats a set per span.
+    if (p.some((x) => x.id === e.id)) {
       this.stats.duplicates++;
       return;
     }
-    p.ids.add(e.id);
-    p.count++;
+    p.push(e);
   }
 
   #addFeedback(e: FeedbackEvent): void {
-    const tsMs = Date.parse(e.ts);
     const prev = this.#feedback.get(e.span_id);
-    if (prev && (prev.id === e.id || prev.tsMs > tsMs)) {
+    if (prev && (prev.id === e.id || Date.parse(prev.ts) > Date.parse(e.ts))) {
       if (prev.id === e.id) this.stats.duplicates++;
       return;
     }
-    this.#feedback.set(e.span_id, {
-      id: e.id,
-      spanId: e.span_id,
-      runId: e.run_id,
-      env: e.env,
-      tsMs,
-      success: e.success,
-      rating: e.rating,
-      source: e.source,
-      attrs: e.attrs,
-    });
+    this.#feedback.set(e.span_id, e);
   }
 
   #takePoints(spanId: string): number {
     const p = this.#points.get(spanId);
     if (!p) return 0;
     this.#points.delete(spanId);
-    return p.count;
+    return p.length;
   }
 
   #emit(span: Span): void {
     this.#finished.add(hashId(span.spanId));
     this.#onSpan(span);
   }
+}
+
+function feedbackFromEvent(e: FeedbackEvent): Feedback {
+  return {
+    id: e.id,
+    spanId: e.span_id,
+    runId: e.run_id,
+    env: e.env,
+    tsMs: Date.parse(e.ts),
+    success: e.success,
+    rating: e.rating,
+    source: e.source,
+    attrs: e.attrs,
+  };
 }
 
 /** Build a span from a start and/or an end (or complete) event. */

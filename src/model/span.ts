@@ -42,3 +42,19 @@ export interface Feedback {
   source: string;
   attrs: BaseAttributes;
 }
+
+/**
+ * What reports need of a span: no ids or names, and only the attributes listed in
+ * `SUMMARY_PROFILE_KEYS` and `SUMMARY_NUMBER_KEYS`. A `Span` is a `SpanSummary`; the span
+ * cache stores summaries so a report does not re-parse every event.
+ */
+export interface SpanSummary {
+  kind: Span['kind'];
+  env: string;
+  startMs: number;
+  durationMs: number | null;
+  status: Span['status'];
+  state: Span['state'];
+  attrs: Span['attrs'];
+  pointEvents: number;
+}

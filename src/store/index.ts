@@ -2,7 +2,9 @@
 export { listPartitions, listSegments, pruneBefore, resolveStoreDir, storeExists } from './layout.js';
 export { SegmentWriter } from './segment-writer.js';
 export type { Durability } from './segment-writer.js';
-export { scanEvents } from './reader.js';
+export { scanEvents, scanSegmentFile } from './reader.js';
 export type { ReadStats, SkippedLine } from './reader.js';
 export { scanSpans } from './scan-spans.js';
 export type { ScanSpansOptions, ScanSpansStats } from './scan-spans.js';
+export { CACHE_DIR, scanSummaries } from './scan-summaries.js';
+export type { ScanSummariesOptions, ScanSummariesStats } from './scan-summaries.js';

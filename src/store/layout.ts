@@ -120,6 +120,8 @@ export async function pruneBefore(root: string, day: string): Promise<number> {
   for (const name of await readDirNames(eventsDir, 'dirs')) {
     if (partitionStartMs(name) === undefined || name >= day) continue;
     await rm(join(eventsDir, name), { recursive: true, force: true });
+    // The day's derived span cache goes with its events (see scan-summaries.ts).
+    await rm(join(root, 'cache', 'spans-v1', name), { recursive: true, force: true });
     deleted++;
   }
   return deleted;

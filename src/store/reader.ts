@@ -101,6 +101,19 @@ export async function scanEvents(opts: ScanEventsOptions): Promise<ReadStats> {
   return stats;
 }
 
+/**
+ * Stream one segment file's valid events to `onEvent`, skipping and counting bad lines like
+ * `scanEvents`. The span cache folds segments one at a time through this.
+ */
+export async function scanSegmentFile(
+  path: string,
+  opts: Pick<ScanEventsOptions, 'onEvent' | 'onSkip' | 'signal' | 'maxLineBytes'>,
+): Promise<ReadStats> {
+  const stats: ReadStats = { partitions: 0, segments: 0, bytes: 0, lines: 0, events: 0, skipped: 0, samples: [] };
+  await new SegmentScan({ root: '', ...opts }, stats).file(path);
+  return stats;
+}
+
 /** Per-scan state: the reused chunk buffer, the counters and the callbacks. */
 class SegmentScan {
   readonly #chunk = Buffer.allocUnsafe(CHUNK_BYTES);

@@ -4,13 +4,16 @@ import * as store from '../../src/store/index.js';
 describe('store public API', () => {
   it('exports exactly these runtime names (a change here is an API change)', () => {
     expect(Object.keys(store).sort()).toEqual([
+      'CACHE_DIR',
       'SegmentWriter',
       'listPartitions',
       'listSegments',
       'pruneBefore',
       'resolveStoreDir',
       'scanEvents',
+      'scanSegmentFile',
       'scanSpans',
+      'scanSummaries',
       'storeExists',
     ]);
   });

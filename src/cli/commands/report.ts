@@ -1,6 +1,6 @@
 import { ReportBuilder, GROUP_BY_VALUES } from '../../analytics/index.js';
 import type { GroupBy, Report } from '../../analytics/index.js';
-import { resolveStoreDir, scanSpans, storeExists } from '../../store/index.js';
+import { resolveStoreDir, scanSummaries, storeExists } from '../../store/index.js';
 import type { SkippedLine } from '../../store/index.js';
 import { renderReport } from '../render/report.js';
 import type { CommandSpec } from '../command.js';
@@ -24,7 +24,7 @@ export function noStoreMessage(dir: string): string {
 /** Read the store and build a report; shared by `report` and tests. */
 export async function computeReport(
   dir: string,
-  o: { sinceMs: number; untilMs: number; by?: GroupBy; envs?: readonly string[] | 'all'; nowMs: number },
+  o: { sinceMs: number; untilMs: number; by?: GroupBy; envs?: readonly string[] | 'all'; nowMs: number; cache?: boolean },
   onProgress?: (segments: number) => void,
 ): Promise<Report> {
   const builder = new ReportBuilder({
@@ -36,8 +36,9 @@ export async function computeReport(
   const samples: SkippedLine[] = [];
   // The previous window (for trends) is as long as the current one and ends where it starts.
   const previousSince = o.sinceMs - (o.untilMs - o.sinceMs);
-  const stats = await scanSpans({
+  const stats = await scanSummaries({
     root: dir,
+    cache: o.cache !== false,
     sinceMs: previousSince,
     // Ends of spans started inside the window may land in a later day partition.
     untilMs: o.untilMs + 86_400_000,
@@ -64,6 +65,7 @@ export const reportCommand: CommandSpec = {
     { flags: '-f, --format <format>', description: 'output format', choices: FORMATS, default: 'table' },
     { flags: '--json', description: 'same as --format json (the stable contract in docs/cli.md)' },
     { flags: '--strict', description: 'exit 4 when corrupt or torn lines were skipped' },
+    { flags: '--no-cache', description: 'fold every event afresh and write no span cache (the cache is derived data under <dir>/cache/)' },
     DIR_OPTION,
   ],
   help: `
@@ -90,6 +92,7 @@ compares with the previous window of the same length. Definitions: docs/metrics.
       sinceMs,
       untilMs,
       nowMs: now,
+      cache: opts['cache'] !== false && io.env['AGENTMETER_NO_CACHE'] !== '1',
       ...(opts['by'] ? { by: opts['by'] as GroupBy } : {}),
       ...(envs ? { envs } : {}),
     });

@@ -1,0 +1,46 @@
+import type { BaseAttributes } from './events.js';
+
+/**
+ * Attributes a `SpanSummary` keeps: everything `agentmeter report` reads, and nothing else.
+ * Low-cardinality values that group spans (a span's "profile", shared between many spans)…
+ */
+export const SUMMARY_PROFILE_KEYS: readonly string[] = [
+  'project',
+  'gen_ai.request.model',
+  'gen_ai.request.temperature',
+  'gen_ai.agent.name',
+  'task.type',
+  'operation',
+  'debug.resolved',
+];
+
+/** …and per-span numbers. A test checks that analytics reads no other attribute. */
+export const SUMMARY_NUMBER_KEYS: readonly string[] = [
+  'agent.attempt',
+  'pipeline.attempt',
+  'debug.attempts',
+  'gen_ai.usage.input_tokens',
+  'gen_ai.usage.output_tokens',
+  'cost_usd',
+  'variants_generated',
+  'validated',
+  'promoted',
+  'validation_failures',
+  'autotune_samples',
+  'baseline_latency_ms',
+  'optimized_latency_ms',
+  'wallclock_seconds',
+];
+
+/** Changes whenever the key lists change, so caches built with other keys are rebuilt. */
+export const SUMMARY_SIGNATURE = [...SUMMARY_PROFILE_KEYS, '|', ...SUMMARY_NUMBER_KEYS].join(',');
+
+/** The profile part of `attrs`: summary profile keys whose value is a string, number or boolean. */
+export function summaryProfile(attrs: BaseAttributes): BaseAttributes {
+  const p: BaseAttributes = {};
+  for (const k of SUMMARY_PROFILE_KEYS) {
+    const v = attrs[k];
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') p[k] = v;
+  }
+  return p;
+}

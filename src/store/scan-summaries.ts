@@ -1,0 +1,144 @@
+import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { Feedback, Span, SpanSummary } from '../model/span.js';
+import { SpanFolder } from '../model/fold.js';
+import type { FoldStats } from '../model/fold.js';
+import { listPartitions, listSegments, storeExists } from './layout.js';
+import { scanSegmentFile } from './reader.js';
+import type { ReadStats, SkippedLine } from './reader.js';
+import { DigestBuilder, decodeDigest, encodeDigest, replayDigest } from './span-digest.js';
+import type { SpanDigest } from './span-digest.js';
+
+/** Where digests live, beside the events they are derived from. */
+export const CACHE_DIR = join('cache', 'spans-v1');
+
+/** A segment modified this recently may still grow: fold it, but do not cache it yet. */
+const QUIET_MS = 5_000;
+
+/** Options of `scanSummaries`. */
+export interface ScanSummariesOptions {
+  root: string;
+  sinceMs?: number;
+  untilMs?: number;
+  onSpan: (span: SpanSummary) => void;
+  onFeedback?: (feedback: Feedback) => void;
+  onSkip?: (s: SkippedLine) => void;
+  nowMs?: number;
+  /** Default true. False folds every segment from its events and writes no cache. */
+  cache?: boolean;
+}
+
+/** What `scanSummaries` read. */
+export interface ScanSummariesStats {
+  read: ReadStats;
+  fold: FoldStats;
+  /** Segments answered from a digest, and digests written. */
+  cache: { hits: number; writes: number; errors: number };
+}
+
+/**
+ * Stream span summaries (what reports need) for the partitions overlapping the window.
+ * Each segment is folded once into a digest under `<root>/cache/` (derived, rebuildable,
+ * written atomically); later scans replay digests instead of parsing events, and only
+ * segments that changed are read again. The fold across segments (spans whose start and
+ * end are in different segments, duplicates, open vs abandoned) is the same as `scanSpans`.
+ *
+ * @example
+ * await scanSummaries({ root, sinceMs, untilMs, onSpan: (s) => builder.addSpan(s) })
+ */
+export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummariesStats> {
+  const read: ReadStats = { partitions: 0, segments: 0, bytes: 0, lines: 0, events: 0, skipped: 0, samples: [] };
+  const cache = { hits: 0, writes: 0, errors: 0 };
+  const folder = new SpanFolder({
+    onSpan: o.onSpan,
+    ...(o.onFeedback ? { onFeedback: o.onFeedback } : {}),
+    ...(o.nowMs !== undefined ? { nowMs: o.nowMs } : {}),
+  });
+  const accept = (h: number): boolean => folder.markFinished(h);
+  const useCache = o.cache !== false;
+  const nowMs = Date.now();
+  if (await storeExists(o.root)) {
+    for (const part of await listPartitions(o.root, { sinceMs: o.sinceMs, untilMs: o.untilMs })) {
+      read.partitions++;
+      for (const file of await listSegments(part.path)) {
+        const digest = await loadOrBuild(o.root, part.day, file, useCache, nowMs, cache, o.onSkip);
+        if (!digest) continue;
+        read.segments++;
+        read.bytes += digest.size;
+        read.lines += digest.lines;
+        read.events += digest.events;
+        read.skipped += digest.skipped;
+        for (const s of digest.samples) if (read.samples.length < 20) read.samples.push(s);
+        replayDigest(digest, accept, o.onSpan);
+        for (const e of digest.pending) folder.add(e);
+      }
+    }
+  }
+  folder.finish();
+  return { read, fold: folder.stats, cache };
+}
+
+async function loadOrBuild(
+  root: string,
+  day: string,
+  file: string,
+  useCache: boolean,
+  nowMs: number,
+  cache: ScanSummariesStats['cache'],
+  onSkip: ((s: SkippedLine) => void) | undefined,
+): Promise<SpanDigest | undefined> {
+  let st;
+  try {
+    st = await stat(file);
+  } catch {
+    return undefined; // deleted by retention between listing and reading
+  }
+  const cachePath = join(root, CACHE_DIR, day, `${basename(file, '.jsonl')}.digest`);
+  if (useCache) {
+    const bytes = await readFile(cachePath).catch(() => undefined);
+    const d = bytes === undefined ? undefined : decodeDigest(bytes);
+    if (d && d.size === st.size && d.mtimeMs === st.mtimeMs) {
+      cache.hits++;
+      if (onSkip) for (const s of d.samples) onSkip(s);
+      return d;
+    }
+  }
+  const d = await foldSegment(file, st.size, st.mtimeMs, onSkip);
+  if (useCache && nowMs - st.mtimeMs > QUIET_MS) {
+    try {
+      await writeAtomic(cachePath, encodeDigest(d));
+      cache.writes++;
+    } catch {
+      // A read-only store still reports; it just cannot remember the work.
+      cache.errors++;
+    }
+  }
+  return d;
+}
+
+async function foldSegment(file: string, size: number, mtimeMs: number, onSkip: ((s: SkippedLine) => void) | undefined): Promise<SpanDigest> {
+  const builder = new DigestBuilder(size, mtimeMs);
+  // Folded alone: nothing here decides open or abandoned; leftovers go to the global fold.
+  const folder = new SpanFolder({ onSpan: (s: Span) => builder.add(s) });
+  const stats = await scanSegmentFile(file, { onEvent: (e) => folder.add(e), ...(onSkip ? { onSkip } : {}) });
+  return builder.finish(stats, folder.drain());
+}
+
+/** Temp file, fsync, rename: a reader sees the old digest or the new one, never half. */
+async function writeAtomic(path: string, data: Buffer): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await rename(tmp, path);
+  } catch (e: unknown) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+}

@@ -1,0 +1,261 @@
+import type { AgentmeterEvent, BaseAttributes, SpanStatus } from '../model/events.js';
+import { SPAN_KINDS, SPAN_STATUSES } from '../model/events.js';
+import { hashId } from '../model/fold.js';
+import type { Span, SpanSummary } from '../model/span.js';
+import { SUMMARY_NUMBER_KEYS, SUMMARY_SIGNATURE, summaryProfile } from '../model/summary.js';
+import type { SkippedLine } from './reader.js';
+
+/** Bump when the layout below changes; older digests are rebuilt. */
+export const DIGEST_VERSION = 1;
+
+/**
+ * One segment folded alone: finished spans as summaries in typed columns (dictionary-coded
+ * profiles, numbers in a flat array), and what did not finish inside the segment as raw
+ * events for the fold across segments. On disk: a JSON header, then the columns as raw
+ * little-endian arrays read back as views, so loading costs no parsing per span.
+ */
+export interface SpanDigest {
+  v: number;
+  /** `SUMMARY_SIGNATURE` when built; another value means other attributes were kept. */
+  keys: string;
+  /** Size and mtime of the segment the digest describes. */
+  size: number;
+  mtimeMs: number;
+  lines: number;
+  events: number;
+  skipped: number;
+  samples: SkippedLine[];
+  /** 53-bit hashes of span ids, for dedupe across segments. */
+  hash: ArrayLike<number>;
+  kind: ArrayLike<number>;
+  /** Index into SPAN_STATUSES. */
+  status: ArrayLike<number>;
+  /** Start times, Unix ms. */
+  start: ArrayLike<number>;
+  /** Durations in ms; NaN for none. */
+  dur: ArrayLike<number>;
+  env: ArrayLike<number>;
+  points: ArrayLike<number>;
+  profile: ArrayLike<number>;
+  /** Index into `layouts`: which summary number keys the span has (0: none). */
+  layout: ArrayLike<number>;
+  /** The numbers of every span, in span order, in its layout's key order. */
+  nums: ArrayLike<number>;
+  envs: string[];
+  profiles: BaseAttributes[];
+  /** Each layout is a list of indexes into SUMMARY_NUMBER_KEYS. */
+  layouts: number[][];
+  pending: AgentmeterEvent[];
+}
+
+/** Accumulates finished spans of one segment into a digest. */
+interface BuildColumns {
+  hash: number[];
+  kind: number[];
+  status: number[];
+  start: number[];
+  dur: number[];
+  env: number[];
+  points: number[];
+  profile: number[];
+  layout: number[];
+  nums: number[];
+}
+
+export class DigestBuilder {
+  readonly #d: SpanDigest & BuildColumns;
+  readonly #envIndex = new Map<string, number>();
+  readonly #profileIndex = new Map<string, number>();
+  readonly #layoutIndex = new Map<string, number>([['', 0]]);
+
+  constructor(size: number, mtimeMs: number) {
+    this.#d = {
+      v: DIGEST_VERSION,
+      keys: SUMMARY_SIGNATURE,
+      size,
+      mtimeMs,
+      lines: 0,
+      events: 0,
+      skipped: 0,
+      samples: [],
+      hash: [],
+      kind: [],
+      status: [],
+      start: [],
+      dur: [],
+      env: [],
+      points: [],
+      profile: [],
+      layout: [],
+      nums: [],
+      envs: [],
+      profiles: [],
+      layouts: [[]],
+      pending: [],
+    };
+  }
+
+  add(span: Span): void {
+    const d = this.#d;
+    d.hash.push(hashId(span.spanId));
+    d.kind.push(SPAN_KINDS.indexOf(span.kind));
+    d.status.push(span.status === null ? -1 : SPAN_STATUSES.indexOf(span.status));
+    d.start.push(span.startMs);
+    d.dur.push(span.durationMs ?? NaN);
+    d.env.push(intern(this.#envIndex, d.envs, span.env));
+    d.points.push(span.pointEvents);
+    const profile = summaryProfile(span.attrs);
+    const pk = JSON.stringify(profile);
+    let pi = this.#profileIndex.get(pk);
+    if (pi === undefined) {
+      pi = d.profiles.length;
+      this.#profileIndex.set(pk, pi);
+      d.profiles.push(profile);
+    }
+    d.profile.push(pi);
+    let layoutKey = '';
+    const keys: number[] = [];
+    for (let i = 0; i < SUMMARY_NUMBER_KEYS.length; i++) {
+      const v = span.attrs[SUMMARY_NUMBER_KEYS[i] as string];
+      if (typeof v === 'number' && Number.isFinite(v)) {
+        keys.push(i);
+        layoutKey += `${i},`;
+        d.nums.push(v);
+      }
+    }
+    let li = this.#layoutIndex.get(layoutKey);
+    if (li === undefined) {
+      li = d.layouts.length;
+      this.#layoutIndex.set(layoutKey, li);
+      d.layouts.push(keys);
+    }
+    d.layout.push(li);
+  }
+
+  finish(read: { lines: number; events: number; skipped: number; samples: SkippedLine[] }, pending: AgentmeterEvent[]): SpanDigest {
+    const d = this.#d;
+    d.lines = read.lines;
+    d.events = read.events;
+    d.skipped = read.skipped;
+    d.samples = read.samples;
+    d.pending = pending;
+    return d;
+  }
+}
+
+function intern(index: Map<string, number>, list: string[], s: string): number {
+  let i = index.get(s);
+  if (i === undefined) {
+    i = list.length;
+    index.set(s, i);
+    list.push(s);
+  }
+  return i;
+}
+
+
+const MAGIC = 0x44534d41; // "AMSD" little-endian
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+type ColumnName = 'hash' | 'start' | 'dur' | 'nums' | 'profile' | 'env' | 'points' | 'layout' | 'kind' | 'status';
+const COLUMNS: readonly [ColumnName, Float64ArrayConstructor | Uint32ArrayConstructor | Uint8ArrayConstructor][] = [
+  ['hash', Float64Array],
+  ['start', Float64Array],
+  ['dur', Float64Array],
+  ['nums', Float64Array],
+  ['profile', Uint32Array],
+  ['env', Uint32Array],
+  ['points', Uint32Array],
+  ['layout', Uint32Array],
+  ['kind', Uint8Array],
+  ['status', Uint8Array],
+];
+
+const align8 = (n: number): number => (n + 7) & ~7;
+
+/** Serialise a digest: magic, header length, JSON header, then 8-byte aligned columns. */
+export function encodeDigest(d: SpanDigest): Buffer {
+  const { hash, kind, status, start, dur, env, points, profile, layout, nums, ...header } = d;
+  const head = Buffer.from(JSON.stringify({ ...header, n: hash.length, nNums: nums.length, le: LITTLE_ENDIAN }), 'utf8');
+  const cols = { hash, kind, status: Array.from(status, (x) => (x < 0 ? 255 : x)), start, dur, env, points, profile, layout, nums };
+  let size = align8(8 + head.length);
+  for (const [name, T] of COLUMNS) size = align8(size + cols[name].length * T.BYTES_PER_ELEMENT);
+  const out = Buffer.alloc(size);
+  out.writeUInt32LE(MAGIC, 0);
+  out.writeUInt32LE(head.length, 4);
+  head.copy(out, 8);
+  let at = align8(8 + head.length);
+  for (const [name, T] of COLUMNS) {
+    const typed = T.from(cols[name]);
+    out.set(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength), at);
+    at = align8(at + typed.byteLength);
+  }
+  return out;
+}
+
+/** Read a digest; `undefined` when it is corrupt, truncated, or of another version or keys. */
+export function decodeDigest(buf: Buffer): SpanDigest | undefined {
+  try {
+    if (buf.length < 8 || buf.readUInt32LE(0) !== MAGIC) return undefined;
+    const headLen = buf.readUInt32LE(4);
+    const header = JSON.parse(buf.toString('utf8', 8, 8 + headLen)) as Omit<SpanDigest, ColumnName> & { n: number; nNums: number; le: boolean };
+    if (header.v !== DIGEST_VERSION || header.keys !== SUMMARY_SIGNATURE || header.le !== LITTLE_ENDIAN) return undefined;
+    // Typed views need aligned offsets; a pooled Buffer may not start on 8 bytes.
+    const bytes = buf.byteOffset % 8 === 0 ? buf : Buffer.from(buf);
+    const cols: Partial<Record<ColumnName, ArrayLike<number>>> = {};
+    let at = align8(8 + headLen);
+    for (const [name, T] of COLUMNS) {
+      const len = name === 'nums' ? header.nNums : header.n;
+      if (at + len * T.BYTES_PER_ELEMENT > bytes.length) return undefined;
+      cols[name] = new T(bytes.buffer as ArrayBuffer, bytes.byteOffset + at, len);
+      at = align8(at + len * T.BYTES_PER_ELEMENT);
+    }
+    const status = Array.from(cols.status as ArrayLike<number>, (x) => (x === 255 ? -1 : x));
+    return { ...header, ...(cols as Record<ColumnName, ArrayLike<number>>), status };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Hand each span of a digest to `emit` unless `accept(hash)` refuses it (a duplicate).
+ * Allocation-free: one summary object and one attributes object per (profile, layout) are
+ * reused, so `emit` must not keep references (ReportBuilder.addSpan does not).
+ */
+export function replayDigest(d: SpanDigest, accept: (hash: number) => boolean, emit: (s: SpanSummary) => void): void {
+  const scratch = new Map<number, BaseAttributes>();
+  const s: SpanSummary = { kind: 'run', env: '', startMs: 0, durationMs: null, status: null, state: 'ended', attrs: {}, pointEvents: 0 };
+  let numAt = 0;
+  const n = d.hash.length;
+  const nProfiles = d.profiles.length;
+  for (let i = 0; i < n; i++) {
+    const li = d.layout[i] as number;
+    const layout = d.layouts[li] as number[];
+    if (!accept(d.hash[i] as number)) {
+      numAt += layout.length;
+      continue;
+    }
+    const pi = d.profile[i] as number;
+    let attrs = d.profiles[pi] as BaseAttributes;
+    if (layout.length > 0) {
+      const key = li * nProfiles + pi;
+      let a = scratch.get(key);
+      if (!a) {
+        a = Object.assign({}, attrs);
+        scratch.set(key, a);
+      }
+      for (const k of layout) a[SUMMARY_NUMBER_KEYS[k] as string] = d.nums[numAt++] as number;
+      attrs = a;
+    }
+    const status = d.status[i] as number;
+    const dur = d.dur[i] as number;
+    s.kind = SPAN_KINDS[d.kind[i] as number] as SpanSummary['kind'];
+    s.env = d.envs[d.env[i] as number] as string;
+    s.startMs = d.start[i] as number;
+    s.durationMs = Number.isNaN(dur) ? null : dur;
+    s.status = status < 0 ? null : (SPAN_STATUSES[status] as SpanStatus);
+    s.attrs = attrs;
+    s.pointEvents = d.points[i] as number;
+    emit(s);
+  }
+}
