@@ -16,9 +16,6 @@ import type {
   TaskOptions,
 } from './types.js';
 
-/** Longest kept description; longer text is cut (after redaction). */
-const MAX_DESCRIPTION = 500;
-
 /** Report a wrong argument once per call site kind, and count it. */
 export function badArgument(rec: Recorder, what: string): void {
   rec.diagnostics.report({ code: 'E_SDK_BAD_ARGUMENT', message: what });
@@ -105,9 +102,11 @@ abstract class SpanHandle implements SpanRef {
   }
 }
 
-function childContext(parent: SpanContext, kind: SpanKind, inheritedExtra?: BaseAttributes): SpanContext {
-  if (!inheritedExtra) return { ...parent, spanId: uuidv7(), kind };
-  return spanContext(uuidv7(), parent.runId, kind, { ...parent.inherited, ...inheritedExtra });
+function childContext(rec: Recorder, parent: SpanContext, kind: SpanKind, inheritedExtra?: BaseAttributes): SpanContext {
+  // Span ids carry the recorder's clock, so replayed history gets ids of its own time.
+  const spanId = uuidv7(rec.now());
+  if (!inheritedExtra) return { ...parent, spanId, kind };
+  return spanContext(spanId, parent.runId, kind, { ...parent.inherited, ...inheritedExtra });
 }
 
 /** Start an agent invocation under `parent`. */
@@ -117,9 +116,9 @@ function startAgentUnder(rec: Recorder, parent: SpanContext, o: AgentOptions, at
   const attrs: BaseAttributes = { 'gen_ai.agent.name': name };
   if (o && isString(o.type)) attrs['agent.type'] = o.type;
   if (attempt !== undefined) attrs['agent.attempt'] = attempt;
-  if (o && isString(o.description)) attrs['task_description'] = rec.redact(o.description).slice(0, MAX_DESCRIPTION);
+  if (o && isString(o.description)) attrs['task_description'] = rec.redactShort(o.description);
   if (o) extra(rec, o.attrs, attrs);
-  const ctx = childContext(parent, 'agent', o && isString(o.model) ? { 'gen_ai.request.model': o.model } : undefined);
+  const ctx = childContext(rec, parent, 'agent', o && isString(o.model) ? { 'gen_ai.request.model': o.model } : undefined);
   return new AgentHandle(rec, ctx, name, parent.spanId, attrs);
 }
 
@@ -226,7 +225,7 @@ export class TaskHandle extends SpanHandle {
     extra(this.rec, opts.attrs, attrs);
     const now = this.rec.now();
     const duration = finite(this.rec, opts.durationMs, 'durationMs') ?? null;
-    const ctx = childContext(this.ctx, 'pipeline');
+    const ctx = childContext(this.rec, this.ctx, 'pipeline');
     this.rec.remember(ctx, `pipeline ${String(opts.id)}`);
     this.rec.complete(ctx, `pipeline ${String(opts.id)}`, this.ctx.spanId, duration === null ? now : now - duration, duration, s, attrs, now);
     return { id: ctx.spanId };
@@ -243,7 +242,7 @@ export class TaskHandle extends SpanHandle {
     if (isString(opts.agent)) attrs['gen_ai.agent.name'] = opts.agent;
     if (isString(opts.errorMessage)) attrs['error.message'] = this.rec.redact(opts.errorMessage);
     extra(this.rec, opts.attrs, attrs);
-    return new DebugHandle(this.rec, childContext(this.ctx, 'debug'), `debug ${errorType}`, this.ctx.spanId, attrs);
+    return new DebugHandle(this.rec, childContext(this.rec, this.ctx, 'debug'), `debug ${errorType}`, this.ctx.spanId, attrs);
   }
 
   /** Finish the task: `completed`/`success`, `failed`/`failure`, `skipped` … */
@@ -281,9 +280,9 @@ export class RunHandle extends SpanHandle {
     const key = String(opts.key);
     const attrs: BaseAttributes = { 'task.key': key };
     if (typeof opts.key === 'number' && Number.isInteger(opts.key)) attrs['issue_iid'] = opts.key;
-    if (isString(opts.description)) attrs['task_description'] = this.rec.redact(opts.description).slice(0, MAX_DESCRIPTION);
+    if (isString(opts.description)) attrs['task_description'] = this.rec.redactShort(opts.description);
     extra(this.rec, opts.attrs, attrs);
-    const ctx = childContext(this.ctx, 'task', isString(opts.type) ? { 'task.type': opts.type } : undefined);
+    const ctx = childContext(this.rec, this.ctx, 'task', isString(opts.type) ? { 'task.type': opts.type } : undefined);
     return new TaskHandle(this.rec, ctx, `task ${key}`, this.ctx.spanId, attrs);
   }
 
@@ -336,7 +335,7 @@ export function recordOptimizationUnder(rec: Recorder, parent: SpanContext | nul
   const now = rec.now();
   const wall = attrs['wallclock_seconds'];
   const durationMs = typeof wall === 'number' ? wall * 1000 : null;
-  const spanId = uuidv7();
+  const spanId = uuidv7(rec.now());
   const ctx = parent ? { ...parent, spanId, kind: 'optimization' as const } : spanContext(spanId, spanId, 'optimization', {});
   rec.remember(ctx, `optimize ${operation}`);
   rec.complete(ctx, `optimize ${operation}`, parent ? parent.spanId : null, durationMs === null ? now : now - Math.round(durationMs), durationMs, s, attrs, now);

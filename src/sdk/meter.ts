@@ -13,7 +13,8 @@ import { Recorder, sanitizeExtra, spanContext } from './recorder.js';
 import type { FeedbackOptions, MeterOptions, MeterStats, OptimizationOptions, Run, RunOptions, SpanRef } from './types.js';
 
 const DURABILITIES: readonly Durability[] = ['sync', 'flush', 'buffered'];
-const MAX_NOTES = 2000;
+/** Longest kept task description. */
+const MAX_DESCRIPTION = 500;
 
 /** Grouping attributes copied from a feedback's target, so reports group feedback like spans. */
 const TARGET_KEYS: readonly string[] = ['project', 'gen_ai.request.model', 'gen_ai.provider.name', 'gen_ai.request.temperature', 'task.type'];
@@ -69,7 +70,11 @@ export function createMeter(options: MeterOptions = {}): Meter {
   const dir = resolveStoreDir({ dir: options.dir, env: process.env });
   if (!enabled) return new NoopMeter(dir, env);
   const diagnostics = new DiagnosticChannel(options.onDiagnostic ?? stderrListener((s) => process.stderr.write(s)));
-  const redact = createRedactor({ ...options.redact, homeDirs: [...(options.redact?.homeDirs ?? []), homedir()] });
+  const redactOptions = { ...options.redact, homeDirs: [...(options.redact?.homeDirs ?? []), homedir()] };
+  // Redaction truncates too (with a marker, never through a placeholder): notes and
+  // messages at the configured limit, descriptions shorter.
+  const redact = createRedactor(redactOptions);
+  const redactShort = createRedactor({ ...redactOptions, maxLength: Math.min(MAX_DESCRIPTION, redactOptions.maxLength ?? MAX_DESCRIPTION) });
   const writer = new SegmentWriter({
     root: dir,
     durability,
@@ -77,7 +82,7 @@ export function createMeter(options: MeterOptions = {}): Meter {
     onDiagnostic: (d: Diagnostic) => diagnostics.report(d),
   });
   if (options.clock !== undefined && typeof options.clock !== 'function') throw new AgentmeterError('E_SDK_BAD_OPTION', 'clock must be a function returning Unix ms');
-  return new FileMeter(dir, new Recorder(writer, env, diagnostics, redact, options.clock));
+  return new FileMeter(dir, new Recorder(writer, env, diagnostics, redact, redactShort, options.clock));
 }
 
 class FileMeter implements Meter {
@@ -116,7 +121,7 @@ class FileMeter implements Meter {
       attrs['tags'] = tags;
     }
     if (!sanitizeExtra(opts.attrs, rec.redact, attrs)) badArgument(rec, 'attrs values must be JSON');
-    const id = uuidv7();
+    const id = uuidv7(rec.now());
     return new RunHandle(rec, spanContext(id, id, 'run', inherited), `run ${inherited['project'] as string}`, null, attrs);
   }
 
@@ -149,7 +154,7 @@ class FileMeter implements Meter {
       for (const k of TARGET_KEYS) if (known.inherited[k] !== undefined) attrs[k] = known.inherited[k];
       if (known.kind === 'agent') attrs['gen_ai.agent.name'] = known.name;
     }
-    if (typeof opts.notes === 'string') attrs['feedback.notes'] = rec.redact(opts.notes).slice(0, MAX_NOTES);
+    if (typeof opts.notes === 'string') attrs['feedback.notes'] = rec.redact(opts.notes);
     if (typeof opts.wouldUseAgain === 'boolean') attrs['would_use_again'] = opts.wouldUseAgain;
     if (typeof opts.alternative === 'string') attrs['alternative_agent_suggested'] = opts.alternative;
     if (!sanitizeExtra(opts.attrs, rec.redact, attrs)) badArgument(rec, 'attrs values must be JSON');

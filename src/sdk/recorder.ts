@@ -35,6 +35,8 @@ export class Recorder {
   readonly env: string;
   readonly diagnostics: DiagnosticChannel;
   readonly redact: Redactor;
+  /** Redaction with the shorter limit used for descriptions. */
+  readonly redactShort: Redactor;
   /** Recently created spans' context, so feedback can carry its target's grouping attributes. */
   readonly #recent = new Map<string, SpanContext & { name: string }>();
   #closed = false;
@@ -44,7 +46,15 @@ export class Recorder {
   /** Clock for durations: monotonic unless a clock was injected. */
   readonly perf: () => number;
 
-  constructor(writer: SegmentWriter, env: string, diagnostics: DiagnosticChannel, redact: Redactor, clock?: () => number) {
+  constructor(
+    writer: SegmentWriter,
+    env: string,
+    diagnostics: DiagnosticChannel,
+    redact: Redactor,
+    redactShort: Redactor,
+    clock?: () => number,
+  ) {
+    this.redactShort = redactShort;
     this.now = clock ?? Date.now;
     this.perf = clock ?? (() => performance.now());
     this.#writer = writer;

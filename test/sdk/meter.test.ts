@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createMeter } from '../../src/sdk/index.js';
 import type { Diagnostic } from '../../src/model/index.js';
-import { validateEvent } from '../../src/model/index.js';
+import { uuidv7Time, validateEvent } from '../../src/model/index.js';
 import type { Feedback, Span } from '../../src/model/index.js';
 import { scanSpans } from '../../src/store/index.js';
 import { tempDir } from '../helpers.js';
@@ -132,6 +132,19 @@ describe('createMeter', () => {
     expect(text).toContain('[REDACTED');
   });
 
+  it('cuts long descriptions with a marker, after redaction, never through a placeholder', async () => {
+    const dir = tempDir();
+    const meter = createMeter({ dir });
+    const key = 'ghp_' + 'A1b2C3d4E5'.repeat(4).slice(0, 36);
+    meter.startRun({ project: 'p' }).startTask({ key: 1, description: 'x'.repeat(495) + key + ' tail '.repeat(300) });
+    await meter.close();
+    const task = readLines(dir).find((l) => l['kind'] === 'task')!;
+    const text = (task['attrs'] as Record<string, string>)['task_description']!;
+    expect(text.length).toBeLessThanOrEqual(500);
+    expect(text).toContain('truncated');
+    expect(text).not.toContain('ghp_');
+  });
+
   it('rejects bad options at once (setup errors throw)', () => {
     expect(() => createMeter({ durability: 'fast' as never })).toThrow(/durability/);
     expect(() => createMeter({ env: 'has space' })).toThrow(/env/);
@@ -161,6 +174,7 @@ describe('createMeter', () => {
     await meter.close();
     const { spans } = await fold(dir);
     expect(spans[0]).toMatchObject({ startMs: Date.parse('2025-03-01T10:00:00.000Z'), durationMs: 90_000 });
+    expect(uuidv7Time(run.id)).toBe(Date.parse('2025-03-01T10:00:00.000Z'));
     expect(readdirSync(join(dir, 'events'))).toEqual(['2025-03-01']);
   });
 });
