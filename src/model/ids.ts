@@ -49,21 +49,28 @@ export function uuidv7(nowMs: number = Date.now()): string {
     }
     nowMs = lastMs;
   }
-  const ms = nowMs;
-  const hi = Math.floor(ms / 0x10000);
-  const lo = ms & 0xffff;
-  const b0 = HEX[(hi >>> 24) & 0xff] as string;
-  const b1 = HEX[(hi >>> 16) & 0xff] as string;
-  const b2 = HEX[(hi >>> 8) & 0xff] as string;
-  const b3 = HEX[hi & 0xff] as string;
-  const b4 = HEX[(lo >>> 8) & 0xff] as string;
-  const b5 = HEX[lo & 0xff] as string;
+  const p = pool;
   const b6 = HEX[0x70 | ((counter >>> 8) & 0x0f)] as string;
   const b7 = HEX[counter & 0xff] as string;
-  const b8 = HEX[0x80 | ((pool[at + 1] as number) & 0x3f)] as string;
-  let tail = '';
-  for (let i = 2; i < 9; i++) tail += HEX[pool[at + i] as number] as string;
-  return `${b0}${b1}${b2}${b3}-${b4}${b5}-${b6}${b7}-${b8}${tail.slice(0, 2)}-${tail.slice(2)}`;
+  const b8 = HEX[0x80 | ((p[at + 1] as number) & 0x3f)] as string;
+  const h = (i: number): string => HEX[p[at + i] as number] as string;
+  return `${timePrefix(nowMs)}${b6}${b7}-${b8}${h(2)}-${h(3)}${h(4)}${h(5)}${h(6)}${h(7)}${h(8)}`;
+}
+
+let prefixMs = NaN;
+let prefixText = '';
+
+/** The first 14 characters (`xxxxxxxx-xxxx-`), cached for the current millisecond. */
+function timePrefix(ms: number): string {
+  if (ms !== prefixMs) {
+    const hi = Math.floor(ms / 0x10000);
+    const lo = ms & 0xffff;
+    prefixText =
+      `${HEX[(hi >>> 24) & 0xff] as string}${HEX[(hi >>> 16) & 0xff] as string}${HEX[(hi >>> 8) & 0xff] as string}` +
+      `${HEX[hi & 0xff] as string}-${HEX[(lo >>> 8) & 0xff] as string}${HEX[lo & 0xff] as string}-`;
+    prefixMs = ms;
+  }
+  return prefixText;
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

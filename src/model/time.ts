@@ -16,6 +16,21 @@ export function toIso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
+let isoCacheMs = NaN;
+let isoCacheText = '';
+
+/**
+ * `toIso` with a one-entry cache: the events of one call (a start, its id, its end) mostly
+ * share a millisecond, and formatting a Date costs as much as serialising a small event.
+ */
+export function isoMs(ms: number): string {
+  if (ms !== isoCacheMs) {
+    isoCacheText = new Date(ms).toISOString();
+    isoCacheMs = ms;
+  }
+  return isoCacheText;
+}
+
 /** Parse a duration such as `30m`, `24h`, `7d`, `2w` to milliseconds, or `undefined`. */
 export function parseDurationMs(text: string): number | undefined {
   const m = RELATIVE_RE.exec(text.trim());

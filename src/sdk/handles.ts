@@ -2,7 +2,8 @@ import type { BaseAttributes, SpanKind, SpanStatus } from '../model/events.js';
 import { uuidv7 } from '../model/ids.js';
 import { normalizeStatus, pipelineResult } from '../model/status.js';
 import type { Recorder, SpanContext } from './recorder.js';
-import { sanitizeExtra, spanContext } from './recorder.js';
+import { RecordedSpanRef, sanitizeExtra, spanContext } from './recorder.js';
+import type { SpanRefContext } from './recorder.js';
 import type {
   AgentEndOptions,
   AgentOptions,
@@ -70,20 +71,26 @@ abstract class SpanHandle implements SpanRef {
   protected readonly rec: Recorder;
   protected readonly startMs: number;
   readonly #startPerf: number;
+  readonly #name: string;
   #ended = false;
 
   constructor(rec: Recorder, ctx: SpanContext, name: string, parentId: string | null, attrs: BaseAttributes) {
     this.rec = rec;
     this.ctx = ctx;
+    this.#name = name;
     this.startMs = rec.now();
     this.#startPerf = rec.perf();
-    rec.remember(ctx, name);
     rec.start(ctx, name, parentId, attrs, this.startMs);
   }
 
   /** The span id: pass it to `meter.feedback`, or to another process as a parent. */
   get id(): string {
     return this.ctx.spanId;
+  }
+
+  /** @internal What feedback on this span copies from it. */
+  get ref(): SpanRefContext {
+    return { ctx: this.ctx, name: this.#name };
   }
 
   /** Whether `end` was already called. */
@@ -226,9 +233,8 @@ export class TaskHandle extends SpanHandle {
     const now = this.rec.now();
     const duration = finite(this.rec, opts.durationMs, 'durationMs') ?? null;
     const ctx = childContext(this.rec, this.ctx, 'pipeline');
-    this.rec.remember(ctx, `pipeline ${String(opts.id)}`);
     this.rec.complete(ctx, `pipeline ${String(opts.id)}`, this.ctx.spanId, duration === null ? now : now - duration, duration, s, attrs, now);
-    return { id: ctx.spanId };
+    return new RecordedSpanRef(ctx, `pipeline ${String(opts.id)}`);
   }
 
   /** Open a debugging cycle for an error. */
@@ -337,7 +343,6 @@ export function recordOptimizationUnder(rec: Recorder, parent: SpanContext | nul
   const durationMs = typeof wall === 'number' ? wall * 1000 : null;
   const spanId = uuidv7(rec.now());
   const ctx = parent ? { ...parent, spanId, kind: 'optimization' as const } : spanContext(spanId, spanId, 'optimization', {});
-  rec.remember(ctx, `optimize ${operation}`);
   rec.complete(ctx, `optimize ${operation}`, parent ? parent.spanId : null, durationMs === null ? now : now - Math.round(durationMs), durationMs, s, attrs, now);
-  return { id: spanId };
+  return new RecordedSpanRef(ctx, `optimize ${operation}`);
 }

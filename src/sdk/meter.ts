@@ -10,6 +10,7 @@ import type { Durability } from '../store/index.js';
 import { RunHandle, badArgument, recordOptimizationUnder } from './handles.js';
 import { NoopMeter } from './noop.js';
 import { Recorder, sanitizeExtra, spanContext } from './recorder.js';
+import type { SpanRefContext } from './recorder.js';
 import type { FeedbackOptions, MeterOptions, MeterStats, OptimizationOptions, Run, RunOptions, SpanRef } from './types.js';
 
 const DURABILITIES: readonly Durability[] = ['sync', 'flush', 'buffered'];
@@ -148,18 +149,21 @@ class FileMeter implements Meter {
       source = 'other';
     }
     const attrs: BaseAttributes = {};
-    const known = rec.lookup(spanId);
+    // A handle (or a ref from recordPipeline/recordOptimization) knows its span: copy the
+    // grouping attributes so reports group feedback like spans without a join. A bare id
+    // (e.g. from another process) carries none.
+    const known = typeof target === 'object' && target !== null ? (target as Partial<{ ref: SpanRefContext }>).ref : undefined;
     if (known) {
-      attrs['target.kind'] = known.kind;
-      for (const k of TARGET_KEYS) if (known.inherited[k] !== undefined) attrs[k] = known.inherited[k];
-      if (known.kind === 'agent') attrs['gen_ai.agent.name'] = known.name;
+      attrs['target.kind'] = known.ctx.kind;
+      for (const k of TARGET_KEYS) if (known.ctx.inherited[k] !== undefined) attrs[k] = known.ctx.inherited[k];
+      if (known.ctx.kind === 'agent') attrs['gen_ai.agent.name'] = known.name;
     }
     if (typeof opts.notes === 'string') attrs['feedback.notes'] = rec.redact(opts.notes);
     if (typeof opts.wouldUseAgain === 'boolean') attrs['would_use_again'] = opts.wouldUseAgain;
     if (typeof opts.alternative === 'string') attrs['alternative_agent_suggested'] = opts.alternative;
     if (!sanitizeExtra(opts.attrs, rec.redact, attrs)) badArgument(rec, 'attrs values must be JSON');
     const success = typeof opts.success === 'boolean' ? opts.success : null;
-    rec.feedback(spanId, known ? known.runId : null, success, rating, source, attrs, rec.now());
+    rec.feedback(spanId, known ? known.ctx.runId : null, success, rating, source, attrs, rec.now());
   }
 
   flush(): void {

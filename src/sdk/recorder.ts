@@ -1,6 +1,8 @@
 import type { BaseAttributes, JsonValue, SpanKind, SpanStatus } from '../model/events.js';
 import { SCHEMA_VERSION } from '../model/events.js';
 import { uuidv7 } from '../model/ids.js';
+import { isoMs } from '../model/time.js';
+
 import type { DiagnosticChannel } from '../model/diagnostics.js';
 import type { SegmentWriter } from '../store/index.js';
 
@@ -13,11 +15,31 @@ export interface SpanContext {
   inherited: BaseAttributes;
   /** `inherited` serialised once, without braces, so each event only serialises its own attributes. */
   inheritedJson: string;
+  /** Keys of `inherited`, to spot the rare own attribute that overrides one. */
+  inheritedKeys: readonly string[];
+}
+
+/** What a handle knows of its span, for feedback to carry its target's grouping attributes. */
+export interface SpanRefContext {
+  ctx: SpanContext;
+  name: string;
+}
+
+/** A span reference that remembers its context: what `recordPipeline` and `recordOptimization` return. */
+export class RecordedSpanRef {
+  readonly id: string;
+  /** @internal */
+  readonly ref: SpanRefContext;
+
+  constructor(ctx: SpanContext, name: string) {
+    this.id = ctx.spanId;
+    this.ref = { ctx, name };
+  }
 }
 
 /** Build a span context, serialising its inherited attributes once. */
 export function spanContext(spanId: string, runId: string, kind: SpanKind, inherited: BaseAttributes): SpanContext {
-  return { spanId, runId, kind, inherited, inheritedJson: JSON.stringify(inherited).slice(1, -1) };
+  return { spanId, runId, kind, inherited, inheritedJson: JSON.stringify(inherited).slice(1, -1), inheritedKeys: Object.keys(inherited) };
 }
 
 /** Text redaction applied to every kept free-text value. */
@@ -37,8 +59,6 @@ export class Recorder {
   readonly redact: Redactor;
   /** Redaction with the shorter limit used for descriptions. */
   readonly redactShort: Redactor;
-  /** Recently created spans' context, so feedback can carry its target's grouping attributes. */
-  readonly #recent = new Map<string, SpanContext & { name: string }>();
   #closed = false;
 
   /** Wall clock, Unix ms. */
@@ -68,22 +88,9 @@ export class Recorder {
     return this.#writer;
   }
 
-  /** Remember a span for later feedback (bounded: the oldest entries go first). */
-  remember(ctx: SpanContext, name: string): void {
-    if (this.#recent.size >= 10_000) {
-      const oldest = this.#recent.keys().next().value;
-      if (oldest !== undefined) this.#recent.delete(oldest);
-    }
-    this.#recent.set(ctx.spanId, { ...ctx, name });
-  }
-
-  lookup(spanId: string): (SpanContext & { name: string }) | undefined {
-    return this.#recent.get(spanId);
-  }
-
   start(ctx: SpanContext, name: string, parentId: string | null, attrs: BaseAttributes, nowMs: number): void {
     const line =
-      `{"v":${SCHEMA_VERSION},"id":"${uuidv7(nowMs)}","ts":"${new Date(nowMs).toISOString()}","type":"span.start",` +
+      `{"v":${SCHEMA_VERSION},"id":"${uuidv7(nowMs)}","ts":"${isoMs(nowMs)}","type":"span.start",` +
       `"span_id":"${ctx.spanId}","kind":"${ctx.kind}","name":${JSON.stringify(name)},` +
       `"parent_id":${parentId === null ? 'null' : JSON.stringify(parentId)},"run_id":"${ctx.runId}",` +
       `"env":${this.#envJson},"attrs":${attrsJson(ctx, attrs)}}\n`;
@@ -92,9 +99,9 @@ export class Recorder {
 
   end(ctx: SpanContext, startMs: number, durationMs: number, status: SpanStatus, attrs: BaseAttributes, nowMs: number): void {
     const line =
-      `{"v":${SCHEMA_VERSION},"id":"${uuidv7(nowMs)}","ts":"${new Date(nowMs).toISOString()}","type":"span.end",` +
+      `{"v":${SCHEMA_VERSION},"id":"${uuidv7(nowMs)}","ts":"${isoMs(nowMs)}","type":"span.end",` +
       `"span_id":"${ctx.spanId}","kind":"${ctx.kind}","run_id":"${ctx.runId}","env":${this.#envJson},` +
-      `"start_ts":"${new Date(startMs).toISOString()}","duration_ms":${finiteOrNull(durationMs)},` +
+      `"start_ts":"${isoMs(startMs)}","duration_ms":${finiteOrNull(durationMs)},` +
       `"status":"${status}","attrs":${attrsJson(undefined, attrs)}}\n`;
     this.#append(line, nowMs);
   }
@@ -110,10 +117,10 @@ export class Recorder {
     nowMs: number,
   ): void {
     const line =
-      `{"v":${SCHEMA_VERSION},"id":"${uuidv7(nowMs)}","ts":"${new Date(nowMs).toISOString()}","type":"span",` +
+      `{"v":${SCHEMA_VERSION},"id":"${uuidv7(nowMs)}","ts":"${isoMs(nowMs)}","type":"span",` +
       `"span_id":"${ctx.spanId}","kind":"${ctx.kind}","name":${JSON.stringify(name)},` +
       `"parent_id":${parentId === null ? 'null' : JSON.stringify(parentId)},"run_id":"${ctx.runId}",` +
-      `"env":${this.#envJson},"start_ts":"${new Date(startMs).toISOString()}",` +
+      `"env":${this.#envJson},"start_ts":"${isoMs(startMs)}",` +
       `"duration_ms":${durationMs === null ? 'null' : finiteOrNull(durationMs)},"status":"${status}",` +
       `"attrs":${attrsJson(ctx, attrs)}}\n`;
     this.#append(line, nowMs);
@@ -121,7 +128,7 @@ export class Recorder {
 
   point(ctx: SpanContext, name: string, attrs: BaseAttributes, nowMs: number): void {
     const line =
-      `{"v":${SCHEMA_VERSION},"id":"${uuidv7(nowMs)}","ts":"${new Date(nowMs).toISOString()}","type":"span.event",` +
+      `{"v":${SCHEMA_VERSION},"id":"${uuidv7(nowMs)}","ts":"${isoMs(nowMs)}","type":"span.event",` +
       `"span_id":"${ctx.spanId}","run_id":"${ctx.runId}","env":${this.#envJson},` +
       `"name":${JSON.stringify(name)},"attrs":${attrsJson(undefined, attrs)}}\n`;
     this.#append(line, nowMs);
@@ -137,7 +144,7 @@ export class Recorder {
     nowMs: number,
   ): void {
     const line =
-      `{"v":${SCHEMA_VERSION},"id":"${uuidv7(nowMs)}","ts":"${new Date(nowMs).toISOString()}","type":"feedback",` +
+      `{"v":${SCHEMA_VERSION},"id":"${uuidv7(nowMs)}","ts":"${isoMs(nowMs)}","type":"feedback",` +
       `"span_id":${JSON.stringify(spanId)},"run_id":${runId === null ? 'null' : JSON.stringify(runId)},` +
       `"env":${this.#envJson},"success":${success === null ? 'null' : String(success)},` +
       `"rating":${rating === null ? 'null' : finiteOrNull(rating)},"source":"${source}",` +
@@ -168,7 +175,7 @@ function attrsJson(ctx: SpanContext | undefined, own: BaseAttributes): string {
   const ownJson = JSON.stringify(own);
   if (!ctx || ctx.inheritedJson === '') return ownJson;
   if (ownJson === '{}') return `{${ctx.inheritedJson}}`;
-  for (const k in own) if (k in ctx.inherited) return JSON.stringify({ ...ctx.inherited, ...own });
+  for (const k of ctx.inheritedKeys) if (own[k] !== undefined) return JSON.stringify({ ...ctx.inherited, ...own });
   return `{${ctx.inheritedJson},${ownJson.slice(1)}`;
 }
 
