@@ -42,3 +42,4 @@ export { AgentmeterError, DiagnosticChannel, stderrListener } from './diagnostic
 export { createRedactor, redactText } from './redact.js';
 export type { RedactOptions } from './redact.js';
 export type { Diagnostic, DiagnosticListener } from './diagnostics.js';
+export type { EventSink, ExportResult } from './sink.js';
