@@ -27,3 +27,5 @@ export type {
   SkippedSample,
   Trend,
 } from './report-types.js';
+export { analyzeAgents, performanceStats } from './seeds/agents.js';
+export type { AgentAnalysis, AgentAnalysisOptions, AgentStats, AgentTrend, WorkflowStats } from './seeds/agents.js';

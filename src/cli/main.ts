@@ -6,9 +6,12 @@ import type { Io } from './io.js';
 import { demoCommand } from './commands/demo.js';
 import { reportCommand } from './commands/report.js';
 import { validateCommand } from './commands/validate.js';
+import { agentsCommand } from './commands/agents.js';
+import { exportCommand } from './commands/export.js';
+import { importCommand } from './commands/import.js';
 
 /** Every command, in help order. */
-export const COMMANDS: readonly CommandSpec[] = [reportCommand, demoCommand, validateCommand];
+export const COMMANDS: readonly CommandSpec[] = [reportCommand, demoCommand, validateCommand, agentsCommand, importCommand, exportCommand];
 
 const VERSION = '0.1.0';
 

@@ -14,7 +14,9 @@ it('exports exactly the documented names', () => {
     'SKETCH_MAX_BUCKETS',
     'SKETCH_RELATIVE_ACCURACY',
     'Summary',
+    'analyzeAgents',
     'buildReport',
+    'performanceStats',
     'rate',
     'wilsonInterval',
   ]);

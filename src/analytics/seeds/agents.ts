@@ -1,0 +1,315 @@
+/**
+ * The sub-agent seed's analyser (REFERENCE.md §C), as pure functions over folded spans:
+ * per-agent statistics, a ranking, week-over-week trends, workflow statistics and
+ * coordination overhead. Definitions: docs/oak.md.
+ *
+ * The original ranked by 0.6·success_rate + 0.4·quality/5, which lets one success out of one
+ * beat 95 out of 100. The same formula is kept and shown (`score`), but the ranking uses
+ * `ranking_score`, the same weights applied to lower 95 % Wilson bounds: of the success rate,
+ * and of the mean rating mapped to [0, 1] ((r − 1) / 4 as a fraction of n ratings).
+ *
+ * Unlike `ReportBuilder`, the seed analyses take whole `Span`s (all attributes, read by
+ * `collectStore`), not the span cache's summaries: they need ids, workflow ids and messages.
+ */
+import type { Feedback, Span } from '../../model/span.js';
+import { keyAttr } from '../attrs.js';
+import { rate, wilsonInterval } from '../stats.js';
+import type { Interval } from '../report-types.js';
+
+/** Options of `analyzeAgents`. */
+export interface AgentAnalysisOptions {
+  /** Only invocations of this task type (`task.type`). */
+  taskType?: string | undefined;
+  /** "Now" for the trend: the last `trendDays` against everything before. */
+  nowMs: number;
+  /** Default 7. */
+  trendDays?: number;
+}
+
+/** Week-over-week trend of one agent's success rate. */
+export interface AgentTrend {
+  recent_success_rate: number | null;
+  previous_success_rate: number | null;
+  /** recent − previous, as a fraction. */
+  change: number | null;
+  /** `stable` when |change| < 0.05; `insufficient_data` when either side has no outcome. */
+  direction: 'improving' | 'declining' | 'stable' | 'insufficient_data';
+}
+
+/** One agent's statistics; the first fields are the original's `performance_stats.json` ones. */
+export interface AgentStats {
+  agent_name: string;
+  invocation_count: number;
+  /** successes / (successes + failures); partial, unknown and open left out. */
+  success_rate: number | null;
+  average_quality: number | null;
+  average_duration_seconds: number | null;
+  /** Top 3 task types. */
+  common_task_types: string[];
+  /** Top 3 error messages (or types) of failed invocations. */
+  common_failures: string[];
+  /** Task types with at least 3 outcomes and a success rate of at least 80 %. */
+  recommended_for: string[];
+  successes: number;
+  failures: number;
+  /** Partial, unknown, skipped, cancelled, open or abandoned. */
+  other: number;
+  success_rate_ci: Interval;
+  ratings: number;
+  /** The original's 0.6·success_rate + 0.4·average_quality/5 (missing values as 0). */
+  score: number;
+  /** What the ranking sorts by: the same weights on lower confidence bounds. */
+  ranking_score: number;
+  trend: AgentTrend;
+}
+
+/** Workflow statistics and coordination overhead. */
+export interface WorkflowStats {
+  workflows: number;
+  ended: number;
+  success_rate: number | null;
+  average_duration_seconds: number | null;
+  average_agents_per_workflow: number | null;
+  /** Most common agent sequences, `a → b → c`. */
+  top_sequences: { sequence: string; count: number }[];
+  /**
+   * (workflow time − Σ agent time) / workflow time, over ended workflows with a duration and
+   * at least one timed agent; negative when agents ran in parallel.
+   */
+  coordination_overhead: { workflows: number; mean: number | null; median: number | null };
+}
+
+/** `agentmeter agents --json`. */
+export interface AgentAnalysis {
+  generated_at: string;
+  task_type: string | null;
+  total_invocations: number;
+  date_range: { start: string; end: string } | null;
+  /** Ranked by `ranking_score`, best first. */
+  agents: AgentStats[];
+  workflows: WorkflowStats;
+}
+
+const DAY_MS = 86_400_000;
+const STABLE = 0.05;
+
+interface Acc {
+  name: string;
+  count: number;
+  successes: number;
+  failures: number;
+  ratingSum: number;
+  ratingUnitSum: number;
+  ratings: number;
+  durationSum: number;
+  durations: number;
+  taskTypes: Map<string, number>;
+  failuresBy: Map<string, number>;
+  byType: Map<string, { s: number; f: number }>;
+  recent: { s: number; f: number };
+  previous: { s: number; f: number };
+}
+
+function top(m: Map<string, number>, n: number): string[] {
+  return [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).slice(0, n).map(([k]) => k);
+}
+
+function bump(m: Map<string, number>, k: string): void {
+  m.set(k, (m.get(k) ?? 0) + 1);
+}
+
+/** Lower Wilson bound, 0 without trials. */
+function lower(successes: number, trials: number): number {
+  return wilsonInterval(successes, trials)?.[0] ?? 0;
+}
+
+/**
+ * Statistics and ranking of agent invocations, plus workflow statistics.
+ *
+ * @example
+ * const a = analyzeAgents(spans, feedback, { nowMs: Date.now() });
+ * a.agents[0]?.agent_name // the best agent by lower confidence bound
+ */
+export function analyzeAgents(spans: Iterable<Span>, feedback: Iterable<Feedback>, o: AgentAnalysisOptions): AgentAnalysis {
+  const ratingBySpan = new Map<string, number>();
+  for (const f of feedback) if (f.rating !== null && Number.isFinite(f.rating)) ratingBySpan.set(f.spanId, f.rating);
+  const recentSince = o.nowMs - (o.trendDays ?? 7) * DAY_MS;
+  const accs = new Map<string, Acc>();
+  const agentSpans: Span[] = [];
+  const workflowSpans: Span[] = [];
+  let minMs = Infinity;
+  let maxMs = -Infinity;
+  for (const s of spans) {
+    if (s.kind === 'workflow') {
+      workflowSpans.push(s);
+      continue;
+    }
+    if (s.kind !== 'agent') continue;
+    agentSpans.push(s);
+    const taskType = keyAttr(s.attrs, 'task.type');
+    if (o.taskType !== undefined && taskType !== o.taskType) continue;
+    const name = keyAttr(s.attrs, 'gen_ai.agent.name') ?? s.name;
+    let a = accs.get(name);
+    if (!a) {
+      a = {
+        name, count: 0, successes: 0, failures: 0, ratingSum: 0, ratingUnitSum: 0, ratings: 0, durationSum: 0, durations: 0,
+        taskTypes: new Map(), failuresBy: new Map(), byType: new Map(), recent: { s: 0, f: 0 }, previous: { s: 0, f: 0 },
+      };
+      accs.set(name, a);
+    }
+    a.count++;
+    minMs = Math.min(minMs, s.startMs);
+    maxMs = Math.max(maxMs, s.endMs ?? s.startMs);
+    if (taskType !== undefined) bump(a.taskTypes, taskType);
+    const ok = s.state === 'ended' && s.status === 'success';
+    const bad = s.state === 'ended' && s.status === 'failure';
+    if (ok || bad) {
+      if (ok) a.successes++;
+      else a.failures++;
+      const side = s.startMs >= recentSince ? a.recent : a.previous;
+      if (ok) side.s++;
+      else side.f++;
+      if (taskType !== undefined) {
+        const t = a.byType.get(taskType) ?? { s: 0, f: 0 };
+        if (ok) t.s++;
+        else t.f++;
+        a.byType.set(taskType, t);
+      }
+    }
+    if (bad) bump(a.failuresBy, keyAttr(s.attrs, 'error.message') ?? keyAttr(s.attrs, 'error.type') ?? keyAttr(s.attrs, 'status.detail') ?? '(no error message)');
+    if (s.state === 'ended' && s.durationMs !== null && Number.isFinite(s.durationMs) && s.durationMs >= 0 && s.attrs['duration.unknown'] !== true) {
+      a.durationSum += s.durationMs / 1000;
+      a.durations++;
+    }
+    const r = ratingBySpan.get(s.spanId);
+    if (r !== undefined) {
+      a.ratingSum += r;
+      a.ratingUnitSum += (r - 1) / 4;
+      a.ratings++;
+    }
+  }
+  const agents = [...accs.values()].map((a) => agentStats(a));
+  agents.sort((x, y) => y.ranking_score - x.ranking_score || y.invocation_count - x.invocation_count || (x.agent_name < y.agent_name ? -1 : 1));
+  const total = agents.reduce((n, a) => n + a.invocation_count, 0);
+  return {
+    generated_at: new Date(o.nowMs).toISOString(),
+    task_type: o.taskType ?? null,
+    total_invocations: total,
+    date_range: total > 0 ? { start: new Date(minMs).toISOString(), end: new Date(maxMs).toISOString() } : null,
+    agents,
+    workflows: workflowStats(workflowSpans, agentSpans),
+  };
+}
+
+function agentStats(a: Acc): AgentStats {
+  const successRate = rate(a.successes, a.failures);
+  const quality = a.ratings > 0 ? a.ratingSum / a.ratings : null;
+  const recent = rate(a.recent.s, a.recent.f);
+  const previous = rate(a.previous.s, a.previous.f);
+  const change = recent !== null && previous !== null ? recent - previous : null;
+  const direction: AgentTrend['direction'] = change === null ? 'insufficient_data' : Math.abs(change) < STABLE ? 'stable' : change > 0 ? 'improving' : 'declining';
+  const qualityLow = a.ratings > 0 ? 1 + 4 * lower(a.ratingUnitSum, a.ratings) : 0;
+  return {
+    agent_name: a.name,
+    invocation_count: a.count,
+    success_rate: successRate,
+    average_quality: quality,
+    average_duration_seconds: a.durations > 0 ? a.durationSum / a.durations : null,
+    common_task_types: top(a.taskTypes, 3),
+    common_failures: top(a.failuresBy, 3),
+    recommended_for: [...a.byType]
+      .filter(([, t]) => t.s + t.f >= 3 && t.s / (t.s + t.f) >= 0.8)
+      .map(([k]) => k)
+      .sort(),
+    successes: a.successes,
+    failures: a.failures,
+    other: a.count - a.successes - a.failures,
+    success_rate_ci: wilsonInterval(a.successes, a.successes + a.failures),
+    ratings: a.ratings,
+    score: 0.6 * (successRate ?? 0) + 0.4 * ((quality ?? 0) / 5),
+    ranking_score: 0.6 * lower(a.successes, a.successes + a.failures) + 0.4 * (qualityLow / 5),
+    trend: { recent_success_rate: recent, previous_success_rate: previous, change, direction },
+  };
+}
+
+function median(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+function workflowStats(workflows: Span[], agents: Span[]): WorkflowStats {
+  const byWorkflow = new Map<string, Span[]>();
+  for (const s of agents) {
+    const w = keyAttr(s.attrs, 'workflow.id');
+    if (w === undefined) continue;
+    const list = byWorkflow.get(w) ?? [];
+    list.push(s);
+    byWorkflow.set(w, list);
+  }
+  let ended = 0;
+  let successes = 0;
+  let failures = 0;
+  let durationSum = 0;
+  let durations = 0;
+  let agentsSum = 0;
+  let agentsCounted = 0;
+  const sequences = new Map<string, number>();
+  const overheads: number[] = [];
+  for (const w of workflows) {
+    const members = (byWorkflow.get(keyAttr(w.attrs, 'workflow.id') ?? '') ?? []).sort((a, b) => a.startMs - b.startMs);
+    const executed = w.attrs['workflow.agents_executed'];
+    const seq = Array.isArray(executed) ? executed.filter((x): x is string => typeof x === 'string') : members.map((m) => keyAttr(m.attrs, 'gen_ai.agent.name') ?? m.name);
+    if (seq.length > 0) {
+      agentsSum += seq.length;
+      agentsCounted++;
+      bump(sequences, seq.join(' → '));
+    }
+    if (w.state !== 'ended') continue;
+    ended++;
+    if (w.status === 'success') successes++;
+    else if (w.status === 'failure') failures++;
+    const d = w.durationMs;
+    if (d === null || !Number.isFinite(d) || d < 0) continue;
+    durationSum += d / 1000;
+    durations++;
+    const timed = members.filter((m) => m.durationMs !== null && Number.isFinite(m.durationMs));
+    if (d > 0 && timed.length > 0) {
+      const agentMs = timed.reduce((n, m) => n + (m.durationMs as number), 0);
+      overheads.push((d - agentMs) / d);
+    }
+  }
+  const mean = overheads.length > 0 ? overheads.reduce((a, b) => a + b, 0) / overheads.length : null;
+  return {
+    workflows: workflows.length,
+    ended,
+    success_rate: rate(successes, failures),
+    average_duration_seconds: durations > 0 ? durationSum / durations : null,
+    average_agents_per_workflow: agentsCounted > 0 ? agentsSum / agentsCounted : null,
+    top_sequences: top(sequences, 5).map((sequence) => ({ sequence, count: sequences.get(sequence) ?? 0 })),
+    coordination_overhead: { workflows: overheads.length, mean, median: median(overheads) },
+  };
+}
+
+/**
+ * The analyser's `performance_stats.json`, from an analysis.
+ *
+ * @example
+ * writeFile('performance_stats.json', JSON.stringify(performanceStats(analysis), null, 2))
+ */
+export function performanceStats(a: AgentAnalysis): Record<string, unknown> {
+  const agents: Record<string, unknown> = {};
+  for (const s of a.agents) {
+    agents[s.agent_name] = {
+      invocation_count: s.invocation_count,
+      success_rate: s.success_rate ?? 0,
+      average_quality: s.average_quality ?? 0,
+      average_duration_seconds: s.average_duration_seconds ?? 0,
+      common_task_types: s.common_task_types,
+      common_failures: s.common_failures,
+      recommended_for: s.recommended_for,
+    };
+  }
+  return { generated_at: a.generated_at, total_invocations: a.total_invocations, date_range: a.date_range ?? { start: null, end: null }, agents };
+}

@@ -1,0 +1,96 @@
+import { exportOak } from '../../integrations/oak/export.js';
+import { resolveStoreDir, storeExists } from '../../store/index.js';
+import type { CommandSpec } from '../command.js';
+import { DIR_OPTION } from '../command.js';
+import { EXIT, UsageError } from '../io.js';
+import { parseEnvs, parseWindow } from '../window.js';
+import { noStoreMessage } from './report.js';
+
+/** What an exporter gets. */
+export interface ExportContext {
+  dir: string;
+  out: string;
+  envs: readonly string[] | 'all' | undefined;
+  sinceMs?: number;
+  untilMs?: number;
+  nowMs: number;
+}
+
+/** What an exporter wrote: lines for people, and the reader's skipped-line count. */
+export interface ExportOutcome {
+  files: string[];
+  summary: string;
+  skipped: number;
+}
+
+/** One export format. Add an entry to `EXPORTERS` to add a format. */
+export interface Exporter {
+  summary: string;
+  /** The seed's own path, used without --out. */
+  defaultOut: string;
+  run(ctx: ExportContext): Promise<ExportOutcome>;
+}
+
+/** Every `agentmeter export <format>`. */
+export const EXPORTERS: Record<string, Exporter> = {
+  oak: {
+    summary: 'agent_invocations.jsonl, success_metrics.jsonl, workflow_events.jsonl, performance_stats.json',
+    defaultOut: 'telemetry',
+    async run(c) {
+      const r = await exportOak({ dir: c.dir, out: c.out, envs: c.envs, sinceMs: c.sinceMs, untilMs: c.untilMs, nowMs: c.nowMs });
+      return { files: r.files, summary: `${r.invocations} invocations, ${r.metrics} success metrics, ${r.workflowEvents} workflow events`, skipped: r.skipped };
+    },
+  },
+};
+
+function formatsHelp(): string {
+  return Object.entries(EXPORTERS)
+    .map(([name, e]) => `  ${name.padEnd(20)} ${e.summary} (default --out ${e.defaultOut})`)
+    .join('\n');
+}
+
+export const exportCommand: CommandSpec = {
+  name: 'export',
+  summary: 'write the seed systems\' file layouts (or CSV) from the store, atomically',
+  args: [{ name: 'format', description: `output format: ${Object.keys(EXPORTERS).join(', ')}`, required: true }],
+  options: [
+    { flags: '-o, --out <path>', description: 'output file or directory (default: the format\'s own path)' },
+    { flags: '-s, --since <when>', description: 'only spans started from this time (default: all history)' },
+    { flags: '-u, --until <when>', description: 'only spans started before this time' },
+    { flags: '-e, --env <list>', description: 'environments, comma-separated, or "all" (default: all but test and demo)' },
+    { flags: '--json', description: 'machine-readable result' },
+    DIR_OPTION,
+  ],
+  get help(): string {
+    return `
+Formats:
+${formatsHelp()}
+
+Examples:
+  $ agentmeter export oak --out telemetry
+  $ agentmeter export orchestrator-runs --out logs/runs --since 30d
+  $ agentmeter export automation-metrics --out logs/automation_metrics.jsonl
+  $ agentmeter export csv --out analysis/
+
+Files are derived from the events and written atomically (temp file, fsync, rename).`;
+  },
+  async run(args, opts, io) {
+    const [format] = args as [string];
+    const exporter = EXPORTERS[format];
+    if (!Object.hasOwn(EXPORTERS, format) || !exporter) throw new UsageError(`unknown export format ${JSON.stringify(format)}; one of: ${Object.keys(EXPORTERS).join(', ')}`);
+    const now = Date.now();
+    const window = opts['since'] !== undefined || opts['until'] !== undefined ? parseWindow(opts['since'] ?? '100000d', opts['until'], now) : undefined;
+    const envs = parseEnvs(opts['env']);
+    const dir = resolveStoreDir({ dir: opts['dir'] as string | undefined, env: io.env, cwd: io.cwd });
+    if (!(await storeExists(dir))) {
+      io.stderr.write(noStoreMessage(dir));
+      return EXIT.noStore;
+    }
+    const out = typeof opts['out'] === 'string' ? opts['out'] : exporter.defaultOut;
+    const r = await exporter.run({ dir, out, envs, nowMs: now, ...(window ? { sinceMs: window.sinceMs, untilMs: window.untilMs } : {}) });
+    if (opts['json'] === true) io.stdout.write(JSON.stringify({ format, dir, out, files: r.files, summary: r.summary, skipped_lines: r.skipped }, null, 2) + '\n');
+    else io.stdout.write(`wrote ${r.summary} to ${out}\n`);
+    if (r.skipped > 0) io.stderr.write(`agentmeter: skipped ${r.skipped} corrupt or torn store lines; run \`agentmeter validate\` to list them\n`);
+    return EXIT.ok;
+  },
+};

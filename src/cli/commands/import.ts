@@ -1,0 +1,101 @@
+import { stat } from 'node:fs/promises';
+import { importOak } from '../../integrations/oak/import.js';
+import type { ImportResult } from '../../integrations/source-files.js';
+import { resolveStoreDir } from '../../store/index.js';
+import type { CommandSpec } from '../command.js';
+import { DIR_OPTION } from '../command.js';
+import { EXIT, UsageError } from '../io.js';
+
+/** What an importer gets: the source path, the store, the env tag for imported events. */
+export interface ImportContext {
+  from: string;
+  dir: string;
+  env: string;
+}
+
+/** One importable format. Add an entry to `IMPORTERS` to add a format. */
+export interface Importer {
+  /** One line for `--help`. */
+  summary: string;
+  /** Whether the source is a directory (else a file). */
+  source: 'dir' | 'file';
+  run(ctx: ImportContext): Promise<ImportResult>;
+}
+
+/** Every `agentmeter import <format>`. */
+export const IMPORTERS: Record<string, Importer> = {
+  oak: {
+    summary: 'sub-agent telemetry dir: agent_invocations.jsonl, success_metrics.jsonl, workflow_events.jsonl',
+    source: 'dir',
+    run: (c) => importOak({ from: c.from, dir: c.dir, env: c.env }),
+  },
+};
+
+/** Default env of imported history: it is real work, unlike test or demo data. */
+export const DEFAULT_IMPORT_ENV = 'prod';
+
+function formatsHelp(): string {
+  return Object.entries(IMPORTERS)
+    .map(([name, i]) => `  ${name.padEnd(20)} ${i.summary}`)
+    .join('\n');
+}
+
+export const importCommand: CommandSpec = {
+  name: 'import',
+  summary: 'bring history from the seed systems\' files into the store (idempotent)',
+  args: [
+    { name: 'format', description: `source format: ${Object.keys(IMPORTERS).join(', ')}`, required: true },
+    { name: 'path', description: 'source file or directory', required: true },
+  ],
+  options: [
+    { flags: '-e, --env <env>', description: `env tag of the imported events (default: ${DEFAULT_IMPORT_ENV})` },
+    { flags: '--strict', description: 'exit 4 when bad source lines were skipped' },
+    { flags: '--json', description: 'machine-readable result' },
+    DIR_OPTION,
+  ],
+  get help(): string {
+    return `
+Formats:
+${formatsHelp()}
+
+Examples:
+  $ agentmeter import oak telemetry/
+  $ agentmeter import orchestrator-runs logs/runs --env prod
+  $ agentmeter import automation-metrics logs/automation_metrics.jsonl
+
+Event ids are derived from the source, so importing the same files again adds nothing.
+Corrupt lines (and Python's Infinity/NaN, read as null) never stop an import: bad lines are
+skipped, counted and listed (first 20). Exit codes: 0 ok, 2 bad format or missing source,
+4 lines skipped and --strict.`;
+  },
+  async run(args, opts, io) {
+    const [format, from] = args as [string, string];
+    const importer = IMPORTERS[format];
+    if (!Object.hasOwn(IMPORTERS, format) || !importer) throw new UsageError(`unknown import format ${JSON.stringify(format)}; one of: ${Object.keys(IMPORTERS).join(', ')}`);
+    const st = await stat(from).catch(() => undefined);
+    if (!st) throw new UsageError(`no such ${importer.source === 'dir' ? 'directory' : 'file'}: ${from}`);
+    if (importer.source === 'dir' && !st.isDirectory()) throw new UsageError(`${format} reads a directory; ${from} is a file`);
+    if (importer.source === 'file' && st.isDirectory()) throw new UsageError(`${format} reads a file; ${from} is a directory`);
+    const env = typeof opts['env'] === 'string' ? opts['env'] : DEFAULT_IMPORT_ENV;
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(env)) throw new UsageError(`--env must be 1-64 letters, digits, '.', '_' or '-', got ${JSON.stringify(env)}`);
+    const dir = resolveStoreDir({ dir: opts['dir'] as string | undefined, env: io.env, cwd: io.cwd });
+    io.stderr.write(`importing ${format} from ${from} …\n`);
+    const r = await importer.run({ from, dir, env });
+    if (opts['json'] === true) io.stdout.write(JSON.stringify({ format, from, dir, env, ...r }, null, 2) + '\n');
+    else {
+      io.stdout.write(
+        `imported ${r.records} record${r.records === 1 ? '' : 's'} from ${r.files} file${r.files === 1 ? '' : 's'}: ` +
+          `${r.spans} span${r.spans === 1 ? '' : 's'}, ${r.feedback} feedback, env "${env}", into ${dir}\n`,
+      );
+      if (r.files === 0) io.stderr.write(`agentmeter: no ${format} files found under ${from}\n`);
+    }
+    if (r.dropped > 0) io.stderr.write(`agentmeter: ${r.dropped} events could not be written (see the messages above)\n`);
+    if (r.skipped > 0) {
+      io.stderr.write(`agentmeter: skipped ${r.skipped} bad source line${r.skipped === 1 ? '' : 's'}:\n`);
+      for (const s of r.samples) io.stderr.write(`  ${s.file}:${s.line}: ${s.reason}\n`);
+      if (r.skipped > r.samples.length) io.stderr.write(`  … and ${r.skipped - r.samples.length} more\n`);
+    }
+    if (r.dropped > 0) return EXIT.failure;
+    return r.skipped > 0 && opts['strict'] === true ? EXIT.dataErrors : EXIT.ok;
+  },
+};

@@ -1,0 +1,4 @@
+// `agentmeter/compat`: the seed systems' own APIs on agentmeter (docs/oak.md,
+// docs/orchestrator.md, docs/automation.md). Kept off the root entry so the SDK stays small.
+export { TelemetryLogger } from './oak/telemetry-logger.js';
+export type { InvocationInput, InvocationUpdate, SuccessMetricInput, TelemetryLoggerOptions } from './oak/telemetry-logger.js';

@@ -1,0 +1,10 @@
+/** The sub-agent telemetry seed's file names (REFERENCE.md §C). */
+export const OAK_FILES = {
+  invocations: 'agent_invocations.jsonl',
+  metrics: 'success_metrics.jsonl',
+  workflows: 'workflow_events.jsonl',
+  stats: 'performance_stats.json',
+} as const;
+
+/** `import.source` of spans imported from these files. */
+export const OAK_SOURCE = 'oak';
