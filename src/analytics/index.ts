@@ -29,3 +29,7 @@ export type {
 } from './report-types.js';
 export { analyzeAgents, performanceStats } from './seeds/agents.js';
 export type { AgentAnalysis, AgentAnalysisOptions, AgentStats, AgentTrend, WorkflowStats } from './seeds/agents.js';
+export { buildRunRecords, percent, runTotals, seedRunId } from './seeds/orchestrator-runs.js';
+export type { AgentMetrics, DebugDetail, ErrorDetail, IssueRecord, PipelineDetail, RunRecord } from './seeds/orchestrator-runs.js';
+export { answerOrchestratorQueries, spearman } from './seeds/orchestrator-queries.js';
+export type { AgentRetries, ComplexityRow, ConfigSuccess, OrchestratorAnswers } from './seeds/orchestrator-queries.js';

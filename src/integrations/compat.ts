@@ -2,3 +2,5 @@
 // docs/orchestrator.md, docs/automation.md). Kept off the root entry so the SDK stays small.
 export { TelemetryLogger } from './oak/telemetry-logger.js';
 export type { InvocationInput, InvocationUpdate, SuccessMetricInput, TelemetryLoggerOptions } from './oak/telemetry-logger.js';
+export { IssueTracker, RunLogger } from './orchestrator/run-logger.js';
+export type { IssueError, RunConfig, RunLoggerOptions } from './orchestrator/run-logger.js';

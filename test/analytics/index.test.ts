@@ -15,9 +15,15 @@ it('exports exactly the documented names', () => {
     'SKETCH_RELATIVE_ACCURACY',
     'Summary',
     'analyzeAgents',
+    'answerOrchestratorQueries',
     'buildReport',
+    'buildRunRecords',
+    'percent',
     'performanceStats',
     'rate',
+    'runTotals',
+    'seedRunId',
+    'spearman',
     'wilsonInterval',
   ]);
 });

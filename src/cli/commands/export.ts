@@ -1,4 +1,6 @@
 import { exportOak } from '../../integrations/oak/export.js';
+import { exportOrchestratorRuns } from '../../integrations/orchestrator/export.js';
+import { exportCsv } from '../../integrations/csv-export.js';
 import { resolveStoreDir, storeExists } from '../../store/index.js';
 import type { CommandSpec } from '../command.js';
 import { DIR_OPTION } from '../command.js';
@@ -39,6 +41,22 @@ export const EXPORTERS: Record<string, Exporter> = {
     async run(c) {
       const r = await exportOak({ dir: c.dir, out: c.out, envs: c.envs, sinceMs: c.sinceMs, untilMs: c.untilMs, nowMs: c.nowMs });
       return { files: r.files, summary: `${r.invocations} invocations, ${r.metrics} success metrics, ${r.workflowEvents} workflow events`, skipped: r.skipped };
+    },
+  },
+  'orchestrator-runs': {
+    summary: '<run_id>_metadata.json, <run_id>_final.json, <run_id>/issues/issue_<iid>_{metrics,report}.json',
+    defaultOut: 'logs/runs',
+    async run(c) {
+      const r = await exportOrchestratorRuns({ dir: c.dir, out: c.out, envs: c.envs, sinceMs: c.sinceMs, untilMs: c.untilMs, nowMs: c.nowMs });
+      return { files: r.files, summary: `${r.runs} runs and ${r.issues} issues (${r.files.length} files)`, skipped: r.skipped };
+    },
+  },
+  csv: {
+    summary: 'runs.csv, issues.csv, agents.csv, pipelines.csv, debugging_cycles.csv (one header vocabulary)',
+    defaultOut: 'agentmeter-csv',
+    async run(c) {
+      const r = await exportCsv({ dir: c.dir, out: c.out, envs: c.envs, sinceMs: c.sinceMs, untilMs: c.untilMs, nowMs: c.nowMs });
+      return { files: r.files, summary: Object.entries(r.rows).map(([k, n]) => `${n} ${k}`).join(', '), skipped: r.skipped };
     },
   },
 };

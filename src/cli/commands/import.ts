@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { importOak } from '../../integrations/oak/import.js';
+import { importOrchestratorRuns } from '../../integrations/orchestrator/import.js';
 import type { ImportResult } from '../../integrations/source-files.js';
 import { resolveStoreDir } from '../../store/index.js';
 import type { CommandSpec } from '../command.js';
@@ -28,6 +29,11 @@ export const IMPORTERS: Record<string, Importer> = {
     summary: 'sub-agent telemetry dir: agent_invocations.jsonl, success_metrics.jsonl, workflow_events.jsonl',
     source: 'dir',
     run: (c) => importOak({ from: c.from, dir: c.dir, env: c.env }),
+  },
+  'orchestrator-runs': {
+    summary: 'orchestrator logs/runs: <run_id>_metadata.json, _final.json, <run_id>/issues/issue_<iid>_{metrics,report}.json',
+    source: 'dir',
+    run: (c) => importOrchestratorRuns({ from: c.from, dir: c.dir, env: c.env }),
   },
 };
 

@@ -8,6 +8,7 @@ import { DIR_OPTION } from '../command.js';
 import { EXIT, UsageError, useColor } from '../io.js';
 import type { Io } from '../io.js';
 import { parseEnvs, parseWindow } from '../window.js';
+import { runReportSection } from './report-sections.js';
 
 const FORMATS = ['table', 'json', 'csv', 'md'] as const;
 type Format = (typeof FORMATS)[number];
@@ -57,6 +58,7 @@ export async function computeReport(
 export const reportCommand: CommandSpec = {
   name: 'report',
   summary: 'totals, rates with 95 % intervals, percentiles and trends over a time window',
+  args: [{ name: 'section', description: 'a seed view instead of the general report: automation, orchestrator' }],
   options: [
     { flags: '-s, --since <when>', description: 'window start: 30m, 24h, 7d, 2w, or an ISO date/time', default: '7d' },
     { flags: '-u, --until <when>', description: 'window end (default: now)' },
@@ -74,11 +76,14 @@ Examples:
   $ agentmeter report --since 24h --by model   success rates per model, last day
   $ agentmeter report --since 2025-01-01 --until 2025-02-01 --format md
   $ agentmeter report --env prod --json | jq .pipelines.first_attempt_pass_rate
+  $ agentmeter report orchestrator --since 30d   the orchestrator's example queries answered
+  $ agentmeter report automation --since 7d      the automation-metrics summary table
 
 Success rate = successes / (successes + failures); partial, unknown, skipped, cancelled,
 open and abandoned spans are counted apart. Intervals are 95 % Wilson intervals. The trend
 compares with the previous window of the same length. Definitions: docs/metrics.md.`,
-  async run(_args, opts, io) {
+  async run(args, opts, io) {
+    if (args[0] !== undefined) return runReportSection(args[0], opts, io);
     const now = Date.now();
     const { sinceMs, untilMs } = parseWindow(opts['since'], opts['until'], now);
     const format: Format = opts['json'] === true ? 'json' : (opts['format'] as Format | undefined) ?? 'table';

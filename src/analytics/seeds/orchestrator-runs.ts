@@ -1,0 +1,253 @@
+/**
+ * The orchestrator seed's run and issue records (REFERENCE.md §B), rebuilt from spans: one
+ * `RunRecord` per run span with an `IssueRecord` per task, holding exactly what its
+ * `issue_<iid>_report.json` says (agent metrics, pipeline and debugging details, errors).
+ * Pure: the exporter serialises these and the seed's example queries are answered from them.
+ */
+import type { JsonValue } from '../../model/events.js';
+import type { Span } from '../../model/span.js';
+import { keyAttr, numberAttr } from '../attrs.js';
+
+/** `agent_metrics[<agent>]`. */
+export interface AgentMetrics {
+  attempts: number;
+  successes: number;
+  failures: number;
+  /** Repeated starts of the agent in the issue plus fix attempts of its debugging cycles. */
+  retries: number;
+  /** Seconds, summed over attempts. */
+  duration: number;
+}
+
+/** One entry of `pipeline_details`. */
+export interface PipelineDetail {
+  pipeline_id: string;
+  status: string;
+  commit_sha: string | null;
+  timestamp: string;
+}
+
+/** One entry of `debugging_details`. */
+export interface DebugDetail {
+  agent: string | null;
+  error_type: string | null;
+  error_message: string | null;
+  start_time: string;
+  end_time: string | null;
+  attempts: number;
+  resolved: boolean;
+  duration_seconds: number | null;
+}
+
+/** One entry of `errors`. */
+export interface ErrorDetail {
+  type: string | null;
+  message: string | null;
+  agent: string | null;
+  timestamp: string | null;
+}
+
+/** An issue as its report file describes it. */
+export interface IssueRecord {
+  spanId: string;
+  /** The issue number (or key when it is not a number). */
+  iid: number | string;
+  /** completed, failed, skipped (the seed's words); `running` while unfinished. */
+  status: string;
+  ended: boolean;
+  startMs: number;
+  endMs: number | null;
+  durationSeconds: number | null;
+  agentMetrics: Record<string, AgentMetrics>;
+  totalAgentRetries: number;
+  pipelines: PipelineDetail[];
+  firstPipelinePassed: boolean | null;
+  debugging: DebugDetail[];
+  errors: ErrorDetail[];
+  /** The task's `complexity` attribute, when the host set one. */
+  complexity: string | null;
+}
+
+/** A run as its metadata and final files describe it. */
+export interface RunRecord {
+  spanId: string;
+  /** The seed's run id, `run_%Y%m%d_%H%M%S_project_<id>[_<suffix>]`. */
+  runId: string;
+  projectId: string | null;
+  provider: string | null;
+  model: string | null;
+  temperature: number | null;
+  mode: string | null;
+  specificIssue: JsonValue;
+  /** completed, failed, stopped; `running` while unfinished. */
+  status: string;
+  ended: boolean;
+  startMs: number;
+  endMs: number | null;
+  durationSeconds: number | null;
+  issues: IssueRecord[];
+}
+
+const ISSUE_WORDS: Record<string, string> = { success: 'completed', failure: 'failed', skipped: 'skipped', cancelled: 'skipped', partial: 'failed', unknown: 'failed' };
+const RUN_WORDS: Record<string, string> = { success: 'completed', failure: 'failed', cancelled: 'stopped', skipped: 'stopped', partial: 'failed', unknown: 'failed' };
+const PIPELINE_WORDS: Record<string, string> = { success: 'success', failure: 'failed', cancelled: 'canceled', skipped: 'skipped', partial: 'failed', unknown: 'unknown' };
+
+function word(s: Span, table: Record<string, string>, allowed: readonly string[]): string {
+  if (s.state !== 'ended' || s.status === null) return 'running';
+  const detail = keyAttr(s.attrs, 'status.detail');
+  if (detail !== undefined && allowed.includes(detail)) return detail;
+  return table[s.status] ?? 'failed';
+}
+
+/** UTC `run_%Y%m%d_%H%M%S_project_<id>` of a start time. */
+export function seedRunId(startMs: number, projectId: string): string {
+  const iso = new Date(startMs).toISOString();
+  return `run_${iso.slice(0, 10).replace(/-/g, '')}_${iso.slice(11, 19).replace(/:/g, '')}_project_${projectId}`;
+}
+
+function iso(ms: number | null): string | null {
+  return ms === null || !Number.isFinite(ms) ? null : new Date(ms).toISOString();
+}
+
+function str(v: JsonValue | undefined): string | null {
+  return typeof v === 'string' ? v : null;
+}
+
+function seconds(s: Span): number | null {
+  return s.state === 'ended' && s.durationMs !== null && Number.isFinite(s.durationMs) ? s.durationMs / 1000 : null;
+}
+
+function errorList(v: JsonValue | undefined): ErrorDetail[] {
+  if (!Array.isArray(v)) return [];
+  const out: ErrorDetail[] = [];
+  for (const e of v) {
+    if (e === null || typeof e !== 'object' || Array.isArray(e)) continue;
+    out.push({ type: str(e['type']), message: str(e['message']), agent: str(e['agent']), timestamp: str(e['timestamp']) });
+  }
+  return out;
+}
+
+function issueRecord(task: Span, children: Span[]): IssueRecord {
+  const agentMetrics: Record<string, AgentMetrics> = {};
+  const metric = (name: string): AgentMetrics => (agentMetrics[name] ??= { attempts: 0, successes: 0, failures: 0, retries: 0, duration: 0 });
+  const pipelines: { attempt: number; detail: PipelineDetail; passed: boolean; ended: boolean }[] = [];
+  const debugging: DebugDetail[] = [];
+  for (const c of children) {
+    if (c.kind === 'agent') {
+      const m = metric(keyAttr(c.attrs, 'gen_ai.agent.name') ?? c.name);
+      m.attempts++;
+      if (m.attempts > 1) m.retries++;
+      if (c.state === 'ended' && c.status === 'success') m.successes++;
+      else if (c.state === 'ended' && c.status === 'failure') m.failures++;
+      m.duration = Math.round((m.duration + (seconds(c) ?? 0)) * 1000) / 1000;
+    } else if (c.kind === 'pipeline') {
+      pipelines.push({
+        attempt: numberAttr(c.attrs, 'pipeline.attempt') ?? pipelines.length + 1,
+        passed: c.status === 'success',
+        ended: c.state === 'ended',
+        detail: {
+          pipeline_id: keyAttr(c.attrs, 'cicd.pipeline.run.id') ?? c.spanId,
+          status: word(c, PIPELINE_WORDS, ['success', 'failed', 'canceled', 'skipped', 'running', 'pending', 'manual']),
+          commit_sha: str(c.attrs['vcs.ref.head.revision']),
+          timestamp: new Date(c.endMs ?? c.startMs).toISOString(),
+        },
+      });
+    } else if (c.kind === 'debug') {
+      const attempts = numberAttr(c.attrs, 'debug.attempts') ?? c.pointEvents;
+      const agent = str(c.attrs['gen_ai.agent.name']);
+      if (agent !== null) metric(agent).retries += attempts;
+      debugging.push({
+        agent,
+        error_type: str(c.attrs['error.type']),
+        error_message: str(c.attrs['error.message']),
+        start_time: new Date(c.startMs).toISOString(),
+        end_time: iso(c.endMs),
+        attempts,
+        resolved: c.attrs['debug.resolved'] === true || (c.state === 'ended' && c.status === 'success'),
+        duration_seconds: seconds(c),
+      });
+    }
+  }
+  // Imported history carries the file's own retry counts, which need not match this formula.
+  const given = task.attrs['agent.retries'];
+  if (given !== null && typeof given === 'object' && !Array.isArray(given)) {
+    for (const [name, n] of Object.entries(given)) if (typeof n === 'number' && Number.isFinite(n)) metric(name).retries = n;
+  }
+  pipelines.sort((a, b) => a.attempt - b.attempt);
+  const first = pipelines.find((p) => p.ended);
+  const iidAttr = numberAttr(task.attrs, 'issue_iid');
+  const key = keyAttr(task.attrs, 'task.key') ?? task.name;
+  return {
+    spanId: task.spanId,
+    iid: iidAttr ?? (/^\d+$/.test(key) ? Number(key) : key),
+    status: word(task, ISSUE_WORDS, ['completed', 'failed', 'skipped']),
+    ended: task.state === 'ended',
+    startMs: task.startMs,
+    endMs: task.endMs,
+    durationSeconds: seconds(task),
+    agentMetrics,
+    totalAgentRetries: Object.values(agentMetrics).reduce((n, m) => n + m.retries, 0),
+    pipelines: pipelines.map((p) => p.detail),
+    firstPipelinePassed: first && first.attempt === 1 ? first.passed : null,
+    debugging: debugging.sort((a, b) => (a.start_time < b.start_time ? -1 : 1)),
+    errors: errorList(task.attrs['errors']),
+    complexity: keyAttr(task.attrs, 'complexity') ?? null,
+  };
+}
+
+/**
+ * Rebuild the orchestrator's runs from spans: every run span with its tasks (issues) and their
+ * agent, pipeline and debug spans. Runs without tasks are kept (a run that crashed early).
+ *
+ * @example
+ * const runs = buildRunRecords(spans); runs[0]?.issues[0]?.agentMetrics['coding']?.retries
+ */
+export function buildRunRecords(spans: Iterable<Span>): RunRecord[] {
+  const runs: Span[] = [];
+  const tasks = new Map<string, Span[]>();
+  const children = new Map<string, Span[]>();
+  const push = (m: Map<string, Span[]>, k: string, s: Span): void => {
+    const l = m.get(k);
+    if (l) l.push(s);
+    else m.set(k, [s]);
+  };
+  for (const s of spans) {
+    if (s.kind === 'run') runs.push(s);
+    else if (s.kind === 'task') push(tasks, s.runId, s);
+    else if ((s.kind === 'agent' || s.kind === 'pipeline' || s.kind === 'debug') && s.parentId !== null) push(children, s.parentId, s);
+  }
+  return runs
+    .sort((a, b) => a.startMs - b.startMs)
+    .map((r) => {
+      const project = keyAttr(r.attrs, 'project') ?? null;
+      const temperature = numberAttr(r.attrs, 'gen_ai.request.temperature');
+      return {
+        spanId: r.spanId,
+        runId: keyAttr(r.attrs, 'run.key') ?? seedRunId(r.startMs, project ?? 'unknown'),
+        projectId: project,
+        provider: keyAttr(r.attrs, 'gen_ai.provider.name') ?? null,
+        model: keyAttr(r.attrs, 'gen_ai.request.model') ?? null,
+        temperature: temperature ?? null,
+        mode: keyAttr(r.attrs, 'mode') ?? null,
+        specificIssue: r.attrs['specific_issue'] ?? null,
+        status: word(r, RUN_WORDS, ['completed', 'failed', 'stopped']),
+        ended: r.state === 'ended',
+        startMs: r.startMs,
+        endMs: r.endMs,
+        durationSeconds: seconds(r),
+        issues: (tasks.get(r.spanId) ?? []).sort((a, b) => a.startMs - b.startMs).map((t) => issueRecord(t, children.get(t.spanId) ?? [])),
+      };
+    });
+}
+
+/** Percent with two decimals, as the seed writes rates (66.67). 0 when nothing was counted. */
+export function percent(part: number, whole: number): number {
+  return whole > 0 ? Math.round((part / whole) * 10_000) / 100 : 0;
+}
+
+/** `total_successes`, `total_errors` and `success_rate` of a run: completed vs failed issues. */
+export function runTotals(r: RunRecord): { total_successes: number; total_errors: number; success_rate: number } {
+  const successes = r.issues.filter((i) => i.status === 'completed').length;
+  const errors = r.issues.filter((i) => i.status === 'failed').length;
+  return { total_successes: successes, total_errors: errors, success_rate: percent(successes, successes + errors) };
+}

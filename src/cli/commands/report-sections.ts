@@ -1,0 +1,64 @@
+/**
+ * `agentmeter report <section>`: views of one seed system beside the general report. Each
+ * section is one entry of `REPORT_SECTIONS`.
+ */
+import { answerOrchestratorQueries, buildRunRecords } from '../../analytics/index.js';
+import { collectStore } from '../../integrations/collect.js';
+import { resolveStoreDir, storeExists } from '../../store/index.js';
+import { EXIT, UsageError, useColor } from '../io.js';
+import type { Io } from '../io.js';
+import { painter } from '../render/format.js';
+import { renderOrchestrator } from '../render/orchestrator.js';
+import { parseEnvs, parseWindow } from '../window.js';
+import { noStoreMessage, warnSkipped } from './report.js';
+
+/** What a section gets. */
+export interface SectionContext {
+  dir: string;
+  sinceMs: number;
+  untilMs: number;
+  nowMs: number;
+  envs: readonly string[] | 'all' | undefined;
+  json: boolean;
+  io: Io;
+}
+
+/** One report section. */
+export interface ReportSection {
+  summary: string;
+  run(ctx: SectionContext): Promise<number>;
+}
+
+function windowText(c: SectionContext): string {
+  const f = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+  return `${f(c.sinceMs)} → ${f(c.untilMs)} UTC`;
+}
+
+/** Every `agentmeter report <section>`. */
+export const REPORT_SECTIONS: Record<string, ReportSection> = {
+  orchestrator: {
+    summary: "the orchestrator's example queries: success per model/temperature, agent retries, first-attempt pipelines, debugging, complexity",
+    async run(c) {
+      const data = await collectStore({ dir: c.dir, sinceMs: c.sinceMs, untilMs: c.untilMs, envs: c.envs, nowMs: c.nowMs });
+      const answers = answerOrchestratorQueries(buildRunRecords(data.spans));
+      c.io.stdout.write(c.json ? JSON.stringify({ window: { since: new Date(c.sinceMs).toISOString(), until: new Date(c.untilMs).toISOString() }, ...answers }, null, 2) + '\n' : renderOrchestrator(answers, windowText(c), painter(useColor(c.io))));
+      return warnSkipped({ skipped_lines: data.skipped, skipped_samples: data.samples }, c.io, false);
+    },
+  },
+};
+
+/** Run `report <section>` with the report's own options. */
+export async function runReportSection(section: string, opts: Record<string, unknown>, io: Io): Promise<number> {
+  const s = REPORT_SECTIONS[section];
+  if (!Object.hasOwn(REPORT_SECTIONS, section) || !s) throw new UsageError(`unknown report section ${JSON.stringify(section)}; one of: ${Object.keys(REPORT_SECTIONS).join(', ')}`);
+  if (opts['by'] !== undefined) throw new UsageError(`--by does not apply to report ${section}`);
+  const nowMs = Date.now();
+  const { sinceMs, untilMs } = parseWindow(opts['since'], opts['until'], nowMs);
+  const dir = resolveStoreDir({ dir: opts['dir'] as string | undefined, env: io.env, cwd: io.cwd });
+  if (!(await storeExists(dir))) {
+    io.stderr.write(noStoreMessage(dir));
+    return EXIT.noStore;
+  }
+  const json = opts['json'] === true || opts['format'] === 'json';
+  return s.run({ dir, sinceMs, untilMs, nowMs, envs: parseEnvs(opts['env']), json, io });
+}

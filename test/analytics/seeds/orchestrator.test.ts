@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { answerOrchestratorQueries, buildRunRecords, percent, spearman } from '../../../src/analytics/index.js';
+import type { Span } from '../../../src/model/span.js';
+import { span } from '../fixtures.js';
+
+function run(id: string, model: string, temperature: number): Span {
+  return span('run', { spanId: id, runId: id, attrs: { project: '1', 'run.key': `run_${id}`, 'gen_ai.request.model': model, 'gen_ai.request.temperature': temperature } });
+}
+
+function issue(runId: string, id: string, status: 'success' | 'failure', durationMs = 60_000, complexity?: string): Span {
+  return span('task', { spanId: id, runId, parentId: runId, status, durationMs, attrs: { 'task.key': id.replace(/\D/g, ''), ...(complexity ? { complexity } : {}) } });
+}
+
+function child(kind: 'agent' | 'pipeline' | 'debug', runId: string, parent: string, init: Partial<Span> & { attrs: Span['attrs'] }): Span {
+  return span(kind, { runId, parentId: parent, ...init });
+}
+
+describe('orchestrator run records and queries', () => {
+  const spans: Span[] = [
+    run('r1', 'model-a', 0),
+    issue('r1', 'i1', 'success', 100_000, 'low'),
+    child('agent', 'r1', 'i1', { attrs: { 'gen_ai.agent.name': 'coding' } }),
+    child('agent', 'r1', 'i1', { status: 'failure', attrs: { 'gen_ai.agent.name': 'coding' } }),
+    child('pipeline', 'r1', 'i1', { status: 'failure', attrs: { 'pipeline.attempt': 1, 'cicd.pipeline.run.id': '1' } }),
+    child('pipeline', 'r1', 'i1', { status: 'success', attrs: { 'pipeline.attempt': 2, 'cicd.pipeline.run.id': '2' } }),
+    child('debug', 'r1', 'i1', { durationMs: 30_000, attrs: { 'gen_ai.agent.name': 'testing', 'debug.attempts': 3, 'debug.resolved': true } }),
+    issue('r1', 'i2', 'success', 50_000, 'low'),
+    child('pipeline', 'r1', 'i2', { status: 'success', attrs: { 'pipeline.attempt': 1, 'cicd.pipeline.run.id': '3' } }),
+    run('r2', 'model-b', 0.7),
+    issue('r2', 'i3', 'failure', 400_000, 'high'),
+  ];
+
+  it('rebuilds agent metrics: repeated starts and debug attempts are retries', () => {
+    const runs = buildRunRecords(spans);
+    const i1 = runs[0]!.issues[0]!;
+    expect(i1.agentMetrics['coding']).toMatchObject({ attempts: 2, successes: 1, failures: 1, retries: 1, duration: 2 });
+    expect(i1.agentMetrics['testing']).toMatchObject({ attempts: 0, retries: 3 });
+    expect(i1.totalAgentRetries).toBe(4);
+    expect(i1.firstPipelinePassed).toBe(false);
+    expect(i1.pipelines.map((p) => p.status)).toEqual(['failed', 'success']);
+  });
+
+  it('answers each example query', () => {
+    const a = answerOrchestratorQueries(buildRunRecords(spans));
+    expect(a.success_by_model.map((r) => [r.key, r.success_rate])).toEqual([['model-a', 1], ['model-b', 0]]);
+    expect(a.success_by_temperature.map((r) => r.key)).toEqual(['0', '0.7']);
+    expect(a.agent_retries[0]).toMatchObject({ agent: 'testing', retries: 3 });
+    expect(a.first_pipeline).toMatchObject({ issues: 2, passed: 1, rate: 0.5 });
+    expect(a.debugging).toMatchObject({ cycles: 1, cycles_per_issue: 1 / 3, resolution_rate: 1, time_to_resolve_seconds: { median: 30, mean: 30 } });
+    expect(a.complexity.grouped_by).toBe('complexity');
+    expect(a.complexity.rows.map((r) => [r.key, r.issues, r.mean_retries])).toEqual([['high', 1, 0], ['low', 2, 2]]);
+  });
+
+  it('empty history answers with nulls, not errors', () => {
+    const a = answerOrchestratorQueries([]);
+    expect(a.first_pipeline.rate).toBeNull();
+    expect(a.debugging.cycles_per_issue).toBeNull();
+  });
+
+  it('percent rounds like the seed and never divides by zero', () => {
+    expect(percent(2, 3)).toBe(66.67);
+    expect(percent(1, 3)).toBe(33.33);
+    expect(percent(0, 0)).toBe(0);
+  });
+
+  it('spearman: monotone is 1, reversed is −1, ties averaged, too few is null', () => {
+    expect(spearman([1, 2, 3, 4], [10, 20, 30, 1000])).toBeCloseTo(1, 12);
+    expect(spearman([1, 2, 3], [3, 2, 1])).toBeCloseTo(-1, 12);
+    expect(spearman([1, 1, 2], [5, 6, 7])).toBeCloseTo(0.8660254, 6);
+    expect(spearman([1, 2], [1, 2])).toBeNull();
+  });
+});
