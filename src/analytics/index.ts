@@ -33,3 +33,5 @@ export { buildRunRecords, percent, runTotals, seedRunId } from './seeds/orchestr
 export type { AgentMetrics, DebugDetail, ErrorDetail, IssueRecord, PipelineDetail, RunRecord } from './seeds/orchestrator-runs.js';
 export { answerOrchestratorQueries, spearman } from './seeds/orchestrator-queries.js';
 export type { AgentRetries, ComplexityRow, ConfigSuccess, OrchestratorAnswers } from './seeds/orchestrator-queries.js';
+export { automationSummary } from './seeds/automation.js';
+export type { AutomationFigures, AutomationSummary } from './seeds/automation.js';

@@ -4,6 +4,8 @@ export interface Io {
   stderr: { write(s: string): unknown; isTTY?: boolean };
   env: Record<string, string | undefined>;
   cwd: string;
+  /** Standard input, for commands that read records from it (`record … --stdin`). */
+  stdin?: AsyncIterable<string | Uint8Array>;
 }
 
 /**

@@ -9,9 +9,10 @@ import { validateCommand } from './commands/validate.js';
 import { agentsCommand } from './commands/agents.js';
 import { exportCommand } from './commands/export.js';
 import { importCommand } from './commands/import.js';
+import { recordCommand } from './commands/record.js';
 
 /** Every command, in help order. */
-export const COMMANDS: readonly CommandSpec[] = [reportCommand, demoCommand, validateCommand, agentsCommand, importCommand, exportCommand];
+export const COMMANDS: readonly CommandSpec[] = [reportCommand, demoCommand, validateCommand, agentsCommand, importCommand, exportCommand, recordCommand];
 
 const VERSION = '0.1.0';
 

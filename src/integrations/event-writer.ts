@@ -6,6 +6,8 @@
  * SDK does. Nothing here throws into a host: a bad event is dropped, counted and reported.
  */
 import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { homedir } from 'node:os';
 import type { BaseAttributes, FeedbackSource, JsonValue, SpanKind, SpanStatus } from '../model/events.js';
 import { SCHEMA_VERSION } from '../model/events.js';
@@ -17,6 +19,7 @@ import { createRedactor } from '../model/redact.js';
 import { toIso } from '../model/time.js';
 import { validateEvent } from '../model/validate.js';
 import { SegmentWriter } from '../store/index.js';
+import { EVENTS_DIR } from '../store/layout.js';
 import type { Durability } from '../store/index.js';
 
 /** Longest kept task description, as in the SDK. */
@@ -73,10 +76,12 @@ export class EventWriter {
   readonly redactShort: (s: string) => string;
   readonly #writer: SegmentWriter;
   readonly #source: string | undefined;
+  readonly #dir: string;
   #invalid = 0;
 
   constructor(o: EventWriterOptions) {
     this.env = o.env;
+    this.#dir = o.dir;
     this.#source = o.source;
     this.diagnostics = new DiagnosticChannel(o.onDiagnostic ?? stderrListener((s) => process.stderr.write(s)));
     const redactOptions = { homeDirs: [homedir()] };
@@ -136,8 +141,14 @@ export class EventWriter {
     this.#writer.flushSync();
   }
 
+  /** Flush and release; the store's folder exists afterwards even if nothing was written. */
   close(): void {
     this.#writer.close();
+    try {
+      mkdirSync(join(this.#dir, EVENTS_DIR), { recursive: true });
+    } catch {
+      // A store that cannot be created was already reported by the writer, if it wrote.
+    }
   }
 
   #attrs(a: BaseAttributes): BaseAttributes {

@@ -1,6 +1,7 @@
 import { exportOak } from '../../integrations/oak/export.js';
 import { exportOrchestratorRuns } from '../../integrations/orchestrator/export.js';
 import { exportCsv } from '../../integrations/csv-export.js';
+import { exportAutomationMetrics } from '../../integrations/automation/export.js';
 import { resolveStoreDir, storeExists } from '../../store/index.js';
 import type { CommandSpec } from '../command.js';
 import { DIR_OPTION } from '../command.js';
@@ -49,6 +50,14 @@ export const EXPORTERS: Record<string, Exporter> = {
     async run(c) {
       const r = await exportOrchestratorRuns({ dir: c.dir, out: c.out, envs: c.envs, sinceMs: c.sinceMs, untilMs: c.untilMs, nowMs: c.nowMs });
       return { files: r.files, summary: `${r.runs} runs and ${r.issues} issues (${r.files.length} files)`, skipped: r.skipped };
+    },
+  },
+  'automation-metrics': {
+    summary: 'one line per optimisation session with the seed\'s field names (JSONL)',
+    defaultOut: 'logs/automation_metrics.jsonl',
+    async run(c) {
+      const r = await exportAutomationMetrics({ dir: c.dir, out: c.out, envs: c.envs, sinceMs: c.sinceMs, untilMs: c.untilMs, nowMs: c.nowMs });
+      return { files: [c.out], summary: `${r.sessions} optimisation sessions`, skipped: r.skipped };
     },
   },
   csv: {

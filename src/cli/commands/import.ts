@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { importOak } from '../../integrations/oak/import.js';
 import { importOrchestratorRuns } from '../../integrations/orchestrator/import.js';
+import { importAutomationMetrics } from '../../integrations/automation/import.js';
 import type { ImportResult } from '../../integrations/source-files.js';
 import { resolveStoreDir } from '../../store/index.js';
 import type { CommandSpec } from '../command.js';
@@ -12,6 +13,8 @@ export interface ImportContext {
   from: string;
   dir: string;
   env: string;
+  /** A line for the user, on stderr. */
+  note(text: string): void;
 }
 
 /** One importable format. Add an entry to `IMPORTERS` to add a format. */
@@ -34,6 +37,16 @@ export const IMPORTERS: Record<string, Importer> = {
     summary: 'orchestrator logs/runs: <run_id>_metadata.json, _final.json, <run_id>/issues/issue_<iid>_{metrics,report}.json',
     source: 'dir',
     run: (c) => importOrchestratorRuns({ from: c.from, dir: c.dir, env: c.env }),
+  },
+  'automation-metrics': {
+    summary: 'logs/automation_metrics.jsonl: one optimisation session per line (Infinity, epoch floats, offline zeros)',
+    source: 'file',
+    async run(c) {
+      const r = await importAutomationMetrics({ from: c.from, dir: c.dir, env: c.env });
+      const dropped = Object.entries(r.droppedFields);
+      if (dropped.length > 0) c.note(`dropped fields not kept for privacy: ${dropped.map(([k, n]) => `${k} (${n})`).join(', ')}`);
+      return r;
+    },
   },
 };
 
@@ -86,7 +99,7 @@ skipped, counted and listed (first 20). Exit codes: 0 ok, 2 bad format or missin
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(env)) throw new UsageError(`--env must be 1-64 letters, digits, '.', '_' or '-', got ${JSON.stringify(env)}`);
     const dir = resolveStoreDir({ dir: opts['dir'] as string | undefined, env: io.env, cwd: io.cwd });
     io.stderr.write(`importing ${format} from ${from} …\n`);
-    const r = await importer.run({ from, dir, env });
+    const r = await importer.run({ from, dir, env, note: (t) => io.stderr.write(`agentmeter: ${t}\n`) });
     if (opts['json'] === true) io.stdout.write(JSON.stringify({ format, from, dir, env, ...r }, null, 2) + '\n');
     else {
       io.stdout.write(

@@ -2,13 +2,14 @@
  * `agentmeter report <section>`: views of one seed system beside the general report. Each
  * section is one entry of `REPORT_SECTIONS`.
  */
-import { answerOrchestratorQueries, buildRunRecords } from '../../analytics/index.js';
+import { answerOrchestratorQueries, automationSummary, buildRunRecords } from '../../analytics/index.js';
 import { collectStore } from '../../integrations/collect.js';
 import { resolveStoreDir, storeExists } from '../../store/index.js';
 import { EXIT, UsageError, useColor } from '../io.js';
 import type { Io } from '../io.js';
 import { painter } from '../render/format.js';
 import { renderOrchestrator } from '../render/orchestrator.js';
+import { renderAutomation } from '../render/automation.js';
 import { parseEnvs, parseWindow } from '../window.js';
 import { noStoreMessage, warnSkipped } from './report.js';
 
@@ -36,6 +37,17 @@ function windowText(c: SectionContext): string {
 
 /** Every `agentmeter report <section>`. */
 export const REPORT_SECTIONS: Record<string, ReportSection> = {
+  automation: {
+    summary: 'the automation-metrics summary: totals, averages, validation and promotion rates, geomean speedup, time saved, trend',
+    async run(c) {
+      // The previous window of equal length feeds the trend.
+      const previousSince = c.sinceMs - (c.untilMs - c.sinceMs);
+      const data = await collectStore({ dir: c.dir, sinceMs: previousSince, untilMs: c.untilMs, envs: c.envs, nowMs: c.nowMs });
+      const summary = automationSummary(data.spans, { sinceMs: c.sinceMs, untilMs: c.untilMs });
+      c.io.stdout.write(c.json ? JSON.stringify(summary, null, 2) + '\n' : renderAutomation(summary, painter(useColor(c.io))));
+      return warnSkipped({ skipped_lines: data.skipped, skipped_samples: data.samples }, c.io, false);
+    },
+  },
   orchestrator: {
     summary: "the orchestrator's example queries: success per model/temperature, agent retries, first-attempt pipelines, debugging, complexity",
     async run(c) {

@@ -1,0 +1,88 @@
+/**
+ * The automation-metrics seed's record (REFERENCE.md §A) mapped onto an optimisation span.
+ * Shared by the CLI `record optimization`, the `AutomationMetrics` facade and the importer,
+ * so one record means the same wherever it comes from.
+ *
+ * Privacy (the seed's own rule): raw prompts and hardware fingerprints are never kept. Only
+ * the fields below are; anything else in a record is dropped and its name reported.
+ */
+import type { BaseAttributes } from '../../model/events.js';
+
+/** Numeric fields, seed name → attribute (the same names). The first seven are required by the seed. */
+export const NUMBER_FIELDS = [
+  'variants_generated',
+  'validated',
+  'promoted',
+  'baseline_latency_ms',
+  'optimized_latency_ms',
+  'wallclock_seconds',
+  'validation_failures',
+  'autotune_samples',
+  'search_depth',
+  'wallclock_saved_seconds',
+] as const;
+
+/** Text fields kept: high-level names only (an operation, a backend, a device model). */
+export const TEXT_FIELDS = ['operation', 'backend', 'device', 'model', 'kernel', 'status', 'session_id'] as const;
+
+/** The seed's acceptance-criteria fields, in its order: always written by the exporter. */
+export const SEED_FIELDS = ['operation', 'variants_generated', 'validated', 'promoted', 'baseline_latency_ms', 'optimized_latency_ms', 'wallclock_seconds', 'timestamp'] as const;
+
+/** Aliases seen in hosts for the same numbers. */
+const ALIASES: Record<string, (typeof NUMBER_FIELDS)[number]> = {
+  validation_failed: 'validation_failures',
+  failed_validation: 'validation_failures',
+  samples_evaluated: 'autotune_samples',
+  autotune_samples_evaluated: 'autotune_samples',
+};
+
+/** A record, checked: attributes to keep, what was wrong, what was dropped. */
+export interface OptimizationFields {
+  attrs: BaseAttributes;
+  operation: string;
+  /** Given `timestamp`, when present (ISO, epoch seconds or ms). */
+  timestamp: unknown;
+  /** Field names refused for privacy or unknown. */
+  dropped: string[];
+  /** Problems that make the record unusable (missing operation, non-numeric counts). */
+  errors: string[];
+}
+
+function toNumber(v: unknown): number | null | undefined {
+  if (v === null) return null;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (typeof v === 'string' && v.trim() !== '') {
+    const t = v.trim();
+    if (/^-?inf(inity)?$/i.test(t) || /^nan$/i.test(t)) return null;
+    const n = Number(t);
+    return Number.isFinite(n) ? n : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Check and map one record in the seed's field names.
+ *
+ * @example
+ * optimizationFields({ operation: 'matmul', variants_generated: 12, validated: 9, promoted: 2, wallclock_seconds: 340 })
+ */
+export function optimizationFields(rec: Record<string, unknown>, redact: (s: string) => string): OptimizationFields {
+  const attrs: BaseAttributes = {};
+  const dropped: string[] = [];
+  const errors: string[] = [];
+  for (const [rawKey, v] of Object.entries(rec)) {
+    if (rawKey === '__proto__' || rawKey === 'timestamp') continue;
+    const key = ALIASES[rawKey] ?? rawKey;
+    if ((NUMBER_FIELDS as readonly string[]).includes(key)) {
+      const n = toNumber(v);
+      if (n === undefined) errors.push(`${rawKey} must be a number, got ${JSON.stringify(v)}`);
+      else if (n !== null && n < 0) errors.push(`${rawKey} must not be negative, got ${n}`);
+      else attrs[key] = n;
+    } else if ((TEXT_FIELDS as readonly string[]).includes(key)) {
+      if (typeof v === 'string' && v !== '') attrs[key] = redact(v.slice(0, 200));
+    } else dropped.push(rawKey);
+  }
+  const operation = typeof attrs['operation'] === 'string' ? attrs['operation'] : '';
+  if (operation === '') errors.push('operation is required');
+  return { attrs, operation, timestamp: rec['timestamp'], dropped, errors };
+}

@@ -1,0 +1,112 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'dist/cli/bin.js');
+const SEEDS = join(ROOT, 'test/fixtures/seeds');
+
+function cli(args: string[], input?: string): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', AGENTMETER_DIR: '', AGENTMETER_ENV: '' }, cwd: ROOT, ...(input !== undefined ? { input } : {}) });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(() => {
+  if (!existsSync(BIN)) throw new Error('dist/cli/bin.js is missing: run `npm run build` (npm test does)');
+});
+
+describe('seed commands', () => {
+  it('each has --help with examples', () => {
+    for (const c of ['agents', 'import', 'export', 'record']) {
+      const r = cli([c, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('Examples:');
+    }
+    expect(cli(['import', '--help']).stdout).toContain('automation-metrics');
+    expect(cli(['export', '--help']).stdout).toContain('csv');
+  });
+
+  it('bad formats, kinds and paths are usage errors (exit 2) without a stack trace', () => {
+    const dir = tempDir();
+    for (const args of [
+      ['import', 'nope', SEEDS, '--dir', dir],
+      ['import', 'oak', join(dir, 'missing'), '--dir', dir],
+      ['import', 'automation-metrics', SEEDS, '--dir', dir],
+      ['import', 'oak', SEEDS, '--dir', dir, '--env', 'bad env'],
+      ['export', 'nope', '--dir', dir],
+      ['record', 'nope', '--dir', dir],
+      ['record', 'optimization', '--dir', dir, '--operation', 'm'],
+      ['record', 'optimization', '--dir', dir, '--operation', 'm', '--variants-generated', 'many', '--validated', '1', '--promoted', '0', '--wallclock-seconds', '1'],
+      ['report', 'nope', '--dir', dir],
+    ]) {
+      const r = cli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^agentmeter: /m);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('agents on an empty store says what to do; no store is exit 3', () => {
+    const dir = tempDir();
+    expect(cli(['agents', '--dir', dir]).code).toBe(3);
+    cli(['import', 'oak', join(SEEDS, 'oak/empty'), '--dir', dir]);
+    const r = cli(['agents', '--dir', dir]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('No agent invocations');
+    expect(r.stdout).toContain('agentmeter import oak');
+  });
+
+  it('import oak → agents --json → export oak', () => {
+    const dir = tempDir();
+    const imp = cli(['import', 'oak', join(SEEDS, 'oak/mixed'), '--dir', dir, '--json']);
+    expect(imp.code).toBe(0);
+    expect(JSON.parse(imp.stdout)).toMatchObject({ spans: 7, skipped: 5 });
+    expect(cli(['import', 'oak', join(SEEDS, 'oak/mixed'), '--dir', dir, '--strict']).code).toBe(4);
+    const a = JSON.parse(cli(['agents', '--dir', dir, '--json']).stdout) as { agents: { agent_name: string }[]; total_invocations: number };
+    expect(a.total_invocations).toBe(6);
+    expect(a.agents[0]!.agent_name).toBe('frontend-developer');
+    const out = join(tempDir(), 'telemetry');
+    expect(cli(['export', 'oak', '--dir', dir, '--out', out]).code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['agent_invocations.jsonl', 'performance_stats.json', 'success_metrics.jsonl', 'workflow_events.jsonl']);
+  });
+
+  it('record optimization from flags and from stdin, then report automation and export', () => {
+    const dir = tempDir();
+    const flags = cli(['record', 'optimization', '--dir', dir, '--env', 'prod', '--operation', 'matmul', '--variants-generated', '12', '--validated', '9',
+      '--validation-failures', '3', '--promoted', '2', '--baseline-latency-ms', '4', '--optimized-latency-ms', '2', '--wallclock-seconds', '340', '--autotune-samples', '96']);
+    expect(flags.code).toBe(0);
+    const lines = [
+      { operation: 'conv2d', variants_generated: 8, validated: 5, promoted: 1, baseline_latency_ms: 0, optimized_latency_ms: 3.2, wallclock_seconds: 120, prompt: 'secret' },
+      { operation: 'conv2d', validated: 1 },
+    ].map((l) => JSON.stringify(l)).join('\n');
+    const stdin = cli(['record', 'optimization', '--stdin', '--dir', dir, '--env', 'prod', '--json'], lines);
+    expect(stdin.code).toBe(4);
+    expect(JSON.parse(stdin.stdout)).toMatchObject({ recorded: 1, rejected: 1 });
+    expect(stdin.stderr).toContain('dropped fields not kept for privacy: prompt');
+    const rep = cli(['report', 'automation', '--dir', dir, '--since', '1d', '--json']);
+    expect(rep.code).toBe(0);
+    const s = JSON.parse(rep.stdout) as { current: { sessions: number; speedup_geomean: number; sessions_without_baseline: number } };
+    expect(s.current).toMatchObject({ sessions: 2, speedup_geomean: 2, sessions_without_baseline: 1 });
+    const table = cli(['report', 'automation', '--dir', dir, '--since', '7d']);
+    expect(table.stdout).toContain('validation success rate');
+    expect(table.stdout).toContain('2.00× (geomean of 1)');
+    const out = join(tempDir(), 'automation_metrics.jsonl');
+    expect(cli(['export', 'automation-metrics', '--dir', dir, '--out', out]).code).toBe(0);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+
+  it('import orchestrator-runs → report orchestrator → export csv', () => {
+    const dir = tempDir();
+    expect(cli(['import', 'orchestrator-runs', join(SEEDS, 'orchestrator/runs'), '--dir', dir]).code).toBe(0);
+    const r = cli(['report', 'orchestrator', '--dir', dir, '--since', '2024-12-01', '--until', '2024-12-10']);
+    expect(r.code).toBe(0);
+    for (const q of ['highest success rate', 'most retries', 'first attempt', 'debugging cycles per issue', 'complexity']) expect(r.stdout).toContain(q);
+    const j = JSON.parse(cli(['report', 'orchestrator', '--dir', dir, '--since', '2024-12-01', '--until', '2024-12-10', '--json']).stdout) as { runs: number };
+    expect(j.runs).toBe(2);
+    const out = tempDir();
+    expect(cli(['export', 'csv', '--dir', dir, '--out', out]).code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['agents.csv', 'debugging_cycles.csv', 'issues.csv', 'pipelines.csv', 'runs.csv']);
+  });
+});
