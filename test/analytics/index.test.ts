@@ -16,6 +16,7 @@ it('exports exactly the documented names', () => {
     'Summary',
     'analyzeAgents',
     'answerOrchestratorQueries',
+    'automationSummary',
     'buildReport',
     'buildRunRecords',
     'percent',
