@@ -62,6 +62,16 @@ describe('RunLogger / IssueTracker', () => {
     expect((report['errors'] as Record<string, unknown>[]).map((e) => e['type'])).toEqual(['pipeline_failure', 'agent_failure']);
   });
 
+  it('logsDir writes the seed files of the run when it is finalised', async () => {
+    const dir = tempDir();
+    const logs = tempDir();
+    const run = new RunLogger({ projectId: 'shop', logsDir: logs, meterOptions: { dir, onDiagnostic: () => {} } });
+    run.trackIssue(9).finalizeIssue('skipped');
+    await run.finalizeRun('stopped');
+    expect(json(join(logs, `${run.runId}_final.json`))).toMatchObject({ status: 'stopped', total_issues: 1, issues_processed: [9] });
+    expect(json(join(logs, run.runId, 'issues', 'issue_9_report.json'))).toMatchObject({ issue_iid: 9, status: 'skipped' });
+  });
+
   it('two runs of one project in the same second get different ids', async () => {
     const dir = tempDir();
     const a = new RunLogger({ projectId: 7, meterOptions: { dir, onDiagnostic: () => {} } });

@@ -89,9 +89,9 @@ function fileKey(iid: number | string): string {
  * @example
  * await exportOrchestratorRuns({ dir: '.agentmeter', out: 'logs/runs' })
  */
-export async function exportOrchestratorRuns(o: CollectOptions & { out: string }): Promise<ExportRunsResult> {
+export async function exportOrchestratorRuns(o: CollectOptions & { out: string; runIds?: readonly string[] }): Promise<ExportRunsResult> {
   const c = await collectStore(o);
-  const runs = buildRunRecords(c.spans);
+  const runs = buildRunRecords(c.spans).filter((r) => o.runIds === undefined || o.runIds.includes(r.runId));
   const files: string[] = [];
   let issues = 0;
   const write = async (path: string, value: unknown): Promise<void> => {

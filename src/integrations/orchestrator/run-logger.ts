@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { createMeter } from '../../sdk/index.js';
 import type { AgentInvocation, DebugCycle, Meter, MeterOptions, Run, Task } from '../../sdk/index.js';
 import { seedRunId } from '../../analytics/index.js';
+import { exportOrchestratorRuns } from './export.js';
 
 /** The seed's run configuration (its own keys). */
 export interface RunConfig {
@@ -28,6 +29,11 @@ export interface RunLoggerOptions {
   meter?: Meter;
   /** Options of the meter created when none is given (dir, env, durability …). */
   meterOptions?: MeterOptions;
+  /**
+   * Also write the seed's files for this run (`<logsDir>/<run_id>_final.json`, issue
+   * reports …) when it is finalised, as `agentmeter export orchestrator-runs` would.
+   */
+  logsDir?: string;
 }
 
 /** An error as `recordError` takes it. */
@@ -64,9 +70,11 @@ export class RunLogger {
   readonly #run: Run;
   readonly #issues = new Map<string, IssueTracker>();
   readonly issuesProcessed: (number | string)[] = [];
+  readonly #logsDir: string | undefined;
 
   constructor(o: RunLoggerOptions) {
     this.projectId = String(o.projectId);
+    this.#logsDir = o.logsDir;
     this.#ownMeter = o.meter === undefined;
     this.#meter = o.meter ?? createMeter(o.meterOptions);
     const c = o.config ?? {};
@@ -113,6 +121,13 @@ export class RunLogger {
     this.#run.end({ status });
     if (this.#ownMeter) await this.#meter.close();
     else this.#meter.flush();
+    if (this.#logsDir === undefined) return;
+    try {
+      await exportOrchestratorRuns({ dir: this.#meter.dir, out: this.#logsDir, envs: 'all', runIds: [this.runId] });
+    } catch (e: unknown) {
+      // The events are safe in the store; the derived files can be written again with export.
+      process.stderr.write(`agentmeter: could not write the run files to ${this.#logsDir}: ${e instanceof Error ? e.message : String(e)}\n`);
+    }
   }
 }
 
