@@ -5,7 +5,7 @@
  * report is written from all of its issues).
  */
 import { DEFAULT_EXCLUDED_ENVS } from '../analytics/index.js';
-import type { AgentmeterEvent, SpanPointEvent } from '../model/events.js';
+import type { AgentmeterEvent, SpanKind, SpanPointEvent } from '../model/events.js';
 import { SpanFolder } from '../model/fold.js';
 import type { Feedback, Span } from '../model/span.js';
 import { scanEvents } from '../store/index.js';
@@ -19,6 +19,8 @@ export interface CollectOptions {
   untilMs?: number | undefined;
   /** A list, `all`, or by default every env but test and demo. */
   envs?: readonly string[] | 'all' | undefined;
+  /** Only spans of these kinds (default: all); the rest are folded but not kept. */
+  kinds?: readonly SpanKind[];
   /** Names of point events to keep whole. */
   points?: readonly string[];
   nowMs?: number;
@@ -52,13 +54,14 @@ export async function collectStore(o: CollectOptions): Promise<Collected> {
   const points: SpanPointEvent[] = [];
   const samples: SkippedLine[] = [];
   const keep = new Set(o.points ?? []);
+  const kinds = o.kinds ? new Set<SpanKind>(o.kinds) : undefined;
   const seenPoints = new Set<string>();
   const since = o.sinceMs ?? -Infinity;
   const until = o.untilMs ?? Infinity;
   const folder = new SpanFolder({
     nowMs: o.nowMs ?? Date.now(),
     onSpan: (s) => {
-      if (s.startMs >= since && s.startMs < until && envSelected(s.env, o.envs)) spans.push(s);
+      if (s.startMs >= since && s.startMs < until && (kinds === undefined || kinds.has(s.kind)) && envSelected(s.env, o.envs)) spans.push(s);
     },
     onFeedback: (f) => {
       if (envSelected(f.env, o.envs)) feedback.push(f);

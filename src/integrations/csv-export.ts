@@ -70,7 +70,7 @@ export function csvTables(runs: readonly RunRecord[]): Record<keyof typeof CSV_H
  * await exportCsv({ dir: '.agentmeter', out: 'analysis' })
  */
 export async function exportCsv(o: CollectOptions & { out: string }): Promise<{ files: string[]; rows: Record<string, number>; skipped: number }> {
-  const c = await collectStore(o);
+  const c = await collectStore({ ...o, kinds: ['run', 'task', 'agent', 'pipeline', 'debug'] });
   const tables = csvTables(buildRunRecords(c.spans));
   const files: string[] = [];
   const rows: Record<string, number> = {};

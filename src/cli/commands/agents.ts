@@ -39,7 +39,7 @@ the last 7 days against everything before (a change under 5 points is "stable").
       io.stderr.write(noStoreMessage(dir));
       return EXIT.noStore;
     }
-    const c = await collectStore({ dir, envs, nowMs: now, ...(window ? { sinceMs: window.sinceMs, untilMs: window.untilMs } : {}) });
+    const c = await collectStore({ dir, envs, nowMs: now, kinds: ['agent', 'workflow'], ...(window ? { sinceMs: window.sinceMs, untilMs: window.untilMs } : {}) });
     const taskType = typeof opts['taskType'] === 'string' ? opts['taskType'] : undefined;
     const analysis = analyzeAgents(c.spans, c.feedback, { nowMs: now, taskType });
     if (opts['json'] === true) io.stdout.write(JSON.stringify(analysis, null, 2) + '\n');

@@ -42,7 +42,7 @@ export const REPORT_SECTIONS: Record<string, ReportSection> = {
     async run(c) {
       // The previous window of equal length feeds the trend.
       const previousSince = c.sinceMs - (c.untilMs - c.sinceMs);
-      const data = await collectStore({ dir: c.dir, sinceMs: previousSince, untilMs: c.untilMs, envs: c.envs, nowMs: c.nowMs });
+      const data = await collectStore({ dir: c.dir, sinceMs: previousSince, untilMs: c.untilMs, envs: c.envs, nowMs: c.nowMs, kinds: ['optimization'] });
       const summary = automationSummary(data.spans, { sinceMs: c.sinceMs, untilMs: c.untilMs });
       c.io.stdout.write(c.json ? JSON.stringify(summary, null, 2) + '\n' : renderAutomation(summary, painter(useColor(c.io))));
       return warnSkipped({ skipped_lines: data.skipped, skipped_samples: data.samples }, c.io, false);
@@ -51,7 +51,7 @@ export const REPORT_SECTIONS: Record<string, ReportSection> = {
   orchestrator: {
     summary: "the orchestrator's example queries: success per model/temperature, agent retries, first-attempt pipelines, debugging, complexity",
     async run(c) {
-      const data = await collectStore({ dir: c.dir, sinceMs: c.sinceMs, untilMs: c.untilMs, envs: c.envs, nowMs: c.nowMs });
+      const data = await collectStore({ dir: c.dir, sinceMs: c.sinceMs, untilMs: c.untilMs, envs: c.envs, nowMs: c.nowMs, kinds: ['run', 'task', 'agent', 'pipeline', 'debug'] });
       const answers = answerOrchestratorQueries(buildRunRecords(data.spans));
       c.io.stdout.write(c.json ? JSON.stringify({ window: { since: new Date(c.sinceMs).toISOString(), until: new Date(c.untilMs).toISOString() }, ...answers }, null, 2) + '\n' : renderOrchestrator(answers, windowText(c), painter(useColor(c.io))));
       return warnSkipped({ skipped_lines: data.skipped, skipped_samples: data.samples }, c.io, false);

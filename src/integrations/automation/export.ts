@@ -27,7 +27,7 @@ export function automationLine(s: Span): Record<string, unknown> {
  * await exportAutomationMetrics({ dir: '.agentmeter', out: 'logs/automation_metrics.jsonl' })
  */
 export async function exportAutomationMetrics(o: CollectOptions & { out: string }): Promise<{ sessions: number; skipped: number }> {
-  const c = await collectStore(o);
+  const c = await collectStore({ ...o, kinds: ['optimization'] });
   const sessions = c.spans.filter((s) => s.kind === 'optimization' && s.state === 'ended').sort((a, b) => (a.endMs ?? a.startMs) - (b.endMs ?? b.startMs));
   await writeFileAtomic(o.out, jsonLines(sessions.map(automationLine)));
   return { sessions: sessions.length, skipped: c.skipped };

@@ -69,7 +69,7 @@ function invocationLine(s: Span): Record<string, unknown> {
  * await exportOak({ dir: '.agentmeter', out: 'telemetry' })
  */
 export async function exportOak(o: CollectOptions & { out: string; nowMs?: number }): Promise<ExportOakResult> {
-  const c = await collectStore({ ...o, points: ['agent_handoff'] });
+  const c = await collectStore({ ...o, kinds: ['agent', 'workflow'], points: ['agent_handoff'] });
   const agents = c.spans.filter((s) => s.kind === 'agent');
   const ids = new Set(agents.map((s) => s.spanId));
   const metrics = c.feedback

@@ -90,7 +90,7 @@ function fileKey(iid: number | string): string {
  * await exportOrchestratorRuns({ dir: '.agentmeter', out: 'logs/runs' })
  */
 export async function exportOrchestratorRuns(o: CollectOptions & { out: string; runIds?: readonly string[] }): Promise<ExportRunsResult> {
-  const c = await collectStore(o);
+  const c = await collectStore({ ...o, kinds: ['run', 'task', 'agent', 'pipeline', 'debug'] });
   const runs = buildRunRecords(c.spans).filter((r) => o.runIds === undefined || o.runIds.includes(r.runId));
   const files: string[] = [];
   let issues = 0;
