@@ -167,3 +167,29 @@ describe('TelemetryLogger', () => {
     expect(feedback).toHaveLength(50);
   }, 60_000);
 });
+
+describe('TelemetryLogger workflows', () => {
+  it('workflow start, handoff and completion export as workflow_events.jsonl and feed the workflow statistics', async () => {
+    const dir = tempDir();
+    const logger = new TelemetryLogger({ dir, sessionId: 's', ...quiet });
+    logger.logWorkflowStart('wf-9', { projectName: 'shop', agentPlan: ['a', 'b'] });
+    const a = logger.logInvocation({ agentName: 'a', workflowId: 'wf-9' });
+    logger.updateInvocation(a, { outcomeStatus: 'success', durationSeconds: 2 });
+    logger.logAgentHandoff('wf-9', { fromAgent: 'a', toAgent: 'b', artifacts: ['/home/bob/plan.md'] });
+    const b = logger.logInvocation({ agentName: 'b', workflowId: 'wf-9' });
+    logger.updateInvocation(b, { outcomeStatus: 'failure', durationSeconds: 3, errorMessage: 'tests failed' });
+    logger.logWorkflowComplete('wf-9', { durationSeconds: 10, success: false, agentsExecuted: ['a', 'b'] });
+    logger.close();
+    const out = tempDir();
+    await exportOak({ dir, out, envs: 'all', nowMs: Date.now() });
+    const events = readFileSync(join(out, 'workflow_events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events.map((e) => e['event_type'])).toEqual(['workflow_start', 'agent_handoff', 'workflow_complete']);
+    expect(events[1]).toMatchObject({ from_agent: 'a', to_agent: 'b', artifacts: ['~/plan.md'] });
+    expect(events[2]).toMatchObject({ workflow_id: 'wf-9', duration_seconds: 10, success: false, agents_executed: ['a', 'b'] });
+    const { analyzeAgents } = await import('../../src/analytics/index.js');
+    const { spans } = await readStore(dir);
+    const w = analyzeAgents(spans, [], { nowMs: Date.now() }).workflows;
+    expect(w).toMatchObject({ workflows: 1, ended: 1, success_rate: 0 });
+    expect(w.coordination_overhead.mean).toBeCloseTo(0.5, 10);
+  });
+});
