@@ -85,6 +85,10 @@ describe('seed commands', () => {
     expect(stdin.code).toBe(4);
     expect(JSON.parse(stdin.stdout)).toMatchObject({ recorded: 1, rejected: 1 });
     expect(stdin.stderr).toContain('dropped fields not kept for privacy: prompt');
+    // What Python's json.dumps writes for an unknown latency: a bare Infinity token.
+    const py = cli(['record', 'optimization', '--stdin', '--dir', dir, '--env', 'test'],
+      '{"operation": "gemm", "variants_generated": 2, "validated": 2, "promoted": 1, "baseline_latency_ms": Infinity, "optimized_latency_ms": 1.0, "wallclock_seconds": 5.5}\n');
+    expect(py.code).toBe(0);
     const rep = cli(['report', 'automation', '--dir', dir, '--since', '1d', '--json']);
     expect(rep.code).toBe(0);
     const s = JSON.parse(rep.stdout) as { current: { sessions: number; speedup_geomean: number; sessions_without_baseline: number } };
@@ -95,6 +99,10 @@ describe('seed commands', () => {
     const out = join(tempDir(), 'automation_metrics.jsonl');
     expect(cli(['export', 'automation-metrics', '--dir', dir, '--out', out]).code).toBe(0);
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(2);
+    const all = join(tempDir(), 'all.jsonl');
+    expect(cli(['export', 'automation-metrics', '--dir', dir, '--out', all, '--env', 'all']).code).toBe(0);
+    const gemm = readFileSync(all, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['operation'] === 'gemm');
+    expect(gemm).toMatchObject({ baseline_latency_ms: null, optimized_latency_ms: 1, wallclock_seconds: 5.5 });
   });
 
   it('import orchestrator-runs → report orchestrator → export csv', () => {

@@ -8,7 +8,6 @@ import { DIR_OPTION } from '../command.js';
 import { EXIT, UsageError, useColor } from '../io.js';
 import type { Io } from '../io.js';
 import { parseEnvs, parseWindow } from '../window.js';
-import { runReportSection } from './report-sections.js';
 
 const FORMATS = ['table', 'json', 'csv', 'md'] as const;
 type Format = (typeof FORMATS)[number];
@@ -83,7 +82,11 @@ Success rate = successes / (successes + failures); partial, unknown, skipped, ca
 open and abandoned spans are counted apart. Intervals are 95 % Wilson intervals. The trend
 compares with the previous window of the same length. Definitions: docs/metrics.md.`,
   async run(args, opts, io) {
-    if (args[0] !== undefined) return runReportSection(args[0], opts, io);
+    if (args[0] !== undefined) {
+      // Loaded on demand: the sections import this module's helpers.
+      const { runReportSection } = await import('./report-sections.js');
+      return runReportSection(args[0], opts, io);
+    }
     const now = Date.now();
     const { sinceMs, untilMs } = parseWindow(opts['since'], opts['until'], now);
     const format: Format = opts['json'] === true ? 'json' : (opts['format'] as Format | undefined) ?? 'table';
