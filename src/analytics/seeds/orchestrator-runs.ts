@@ -223,7 +223,9 @@ export function buildRunRecords(spans: Iterable<Span>): RunRecord[] {
       const temperature = numberAttr(r.attrs, 'gen_ai.request.temperature');
       return {
         spanId: r.spanId,
-        runId: keyAttr(r.attrs, 'run.key') ?? seedRunId(r.startMs, project ?? 'unknown'),
+        // Runs recorded without a key get the seed's form plus the tail of their span id, so two
+        // runs started in the same second never share a file name.
+        runId: keyAttr(r.attrs, 'run.key') ?? `${seedRunId(r.startMs, project ?? 'unknown')}_${r.spanId.replace(/[^0-9A-Za-z]/g, '').slice(-6)}`,
         projectId: project,
         provider: keyAttr(r.attrs, 'gen_ai.provider.name') ?? null,
         model: keyAttr(r.attrs, 'gen_ai.request.model') ?? null,
