@@ -23,10 +23,15 @@ export const CSV_HEADERS = {
   debugging_cycles: ['run_id', 'issue_iid', 'cycle', 'agent', 'error_type', 'error_message', 'attempts', 'resolved', 'start_time', 'end_time', 'duration_seconds'],
 } as const;
 
-/** One CSV cell: quoted when it holds a comma, quote, or line break. */
+// A text cell starting with one of these runs as a formula in spreadsheet programs (OWASP
+// "CSV injection"); error messages and keys come from recorded data, so they get a quote.
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** One CSV cell: text defused against formulas, quoted when it holds a comma, quote, or line break. */
 export function csvCell(v: Cell): string {
   if (v === null || v === undefined) return '';
-  const s = String(v);
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
+  const s = typeof v === 'string' && FORMULA_START.test(v) ? `'${v}` : String(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

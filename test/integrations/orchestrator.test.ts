@@ -145,6 +145,9 @@ describe('orchestrator queries and CSV', () => {
     const debug = readFileSync(join(out, 'debugging_cycles.csv'), 'utf8');
     expect(debug).toContain(',3 tests failed in UserServiceTest (token [REDACTED:github_token]),');
     expect(csvCell('a, "b"\nc')).toBe('"a, ""b""\nc"');
+    expect(csvCell('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
+    expect(csvCell(-2)).toBe('-2');
+    expect(csvCell(Infinity)).toBe('');
     // Shared columns carry the same names in every file.
     for (const h of Object.values(CSV_HEADERS).slice(1)) expect(h.slice(0, 2)).toEqual(['run_id', 'issue_iid']);
   });
