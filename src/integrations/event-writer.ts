@@ -22,6 +22,13 @@ import { SegmentWriter } from '../store/index.js';
 import { EVENTS_DIR } from '../store/layout.js';
 import type { Durability } from '../store/index.js';
 
+const ENV_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** The env tag a source record carries, when it is a valid one. */
+export function sourceEnv(v: unknown): string | undefined {
+  return typeof v === 'string' && ENV_RE.test(v) ? v : undefined;
+}
+
 /** Longest kept task description, as in the SDK. */
 const MAX_DESCRIPTION = 500;
 
@@ -59,6 +66,8 @@ interface SpanFields {
   attrs: BaseAttributes;
   /** Key for a deterministic event id; a fresh UUIDv7 without it. */
   idKey?: string | undefined;
+  /** The source's own env tag, when it had a valid one; else the writer's. */
+  env?: string | undefined;
 }
 
 /** Counters of an `EventWriter`. */
@@ -102,14 +111,14 @@ export class EventWriter {
   /** A span has begun. */
   start(f: SpanFields & { name: string; parentId: string | null; startMs: number }): void {
     this.#emit(f.idKey, f.startMs, {
-      type: 'span.start', span_id: f.spanId, kind: f.kind, name: f.name, parent_id: f.parentId, run_id: f.runId, env: this.env, attrs: this.#attrs(f.attrs),
+      type: 'span.start', span_id: f.spanId, kind: f.kind, name: f.name, parent_id: f.parentId, run_id: f.runId, env: this.#envOf(f.env), attrs: this.#attrs(f.attrs),
     });
   }
 
   /** A span has finished (possibly written by another process than its start). */
   end(f: SpanFields & { startMs: number; endMs: number; durationMs: number | null; status: SpanStatus }): void {
     this.#emit(f.idKey, f.endMs, {
-      type: 'span.end', span_id: f.spanId, kind: f.kind, run_id: f.runId, env: this.env, start_ts: toIso(f.startMs),
+      type: 'span.end', span_id: f.spanId, kind: f.kind, run_id: f.runId, env: this.#envOf(f.env), start_ts: toIso(f.startMs),
       duration_ms: finiteOrNull(f.durationMs), status: f.status, attrs: this.#attrs(f.attrs),
     });
   }
@@ -117,23 +126,23 @@ export class EventWriter {
   /** A span recorded whole. */
   complete(f: SpanFields & { name: string; parentId: string | null; startMs: number; endMs: number; durationMs: number | null; status: SpanStatus }): void {
     this.#emit(f.idKey, f.endMs, {
-      type: 'span', span_id: f.spanId, kind: f.kind, name: f.name, parent_id: f.parentId, run_id: f.runId, env: this.env,
+      type: 'span', span_id: f.spanId, kind: f.kind, name: f.name, parent_id: f.parentId, run_id: f.runId, env: this.#envOf(f.env),
       start_ts: toIso(f.startMs), duration_ms: finiteOrNull(f.durationMs), status: f.status, attrs: this.#attrs(f.attrs),
     });
   }
 
   /** Something that happened inside a span (a handoff, an error, a fix attempt). */
-  point(f: { spanId: string; runId: string; name: string; attrs: BaseAttributes; tsMs: number; idKey?: string | undefined }): void {
-    this.#emit(f.idKey, f.tsMs, { type: 'span.event', span_id: f.spanId, run_id: f.runId, env: this.env, name: f.name, attrs: f.attrs });
+  point(f: { spanId: string; runId: string; name: string; attrs: BaseAttributes; tsMs: number; idKey?: string | undefined; env?: string | undefined }): void {
+    this.#emit(f.idKey, f.tsMs, { type: 'span.event', span_id: f.spanId, run_id: f.runId, env: this.#envOf(f.env), name: f.name, attrs: f.attrs });
   }
 
   /** A score on a span. */
   feedback(f: {
     spanId: string; runId: string | null; success: boolean | null; rating: number | null; source: FeedbackSource;
-    attrs: BaseAttributes; tsMs: number; idKey?: string | undefined;
+    attrs: BaseAttributes; tsMs: number; idKey?: string | undefined; env?: string | undefined;
   }): void {
     this.#emit(f.idKey, f.tsMs, {
-      type: 'feedback', span_id: f.spanId, run_id: f.runId, env: this.env, success: f.success, rating: f.rating, source: f.source, attrs: this.#attrs(f.attrs),
+      type: 'feedback', span_id: f.spanId, run_id: f.runId, env: this.#envOf(f.env), success: f.success, rating: f.rating, source: f.source, attrs: this.#attrs(f.attrs),
     });
   }
 
@@ -149,6 +158,10 @@ export class EventWriter {
     } catch {
       // A store that cannot be created was already reported by the writer, if it wrote.
     }
+  }
+
+  #envOf(env: string | undefined): string {
+    return env !== undefined && ENV_RE.test(env) ? env : this.env;
   }
 
   #attrs(a: BaseAttributes): BaseAttributes {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { automationSummary } from '../../src/analytics/index.js';
@@ -76,6 +76,19 @@ describe('import automation-metrics', () => {
     const later = automationSummary(spans, { sinceMs: Date.parse('2025-12-01T00:00:00Z'), untilMs: Date.parse('2025-12-03T00:00:00Z') });
     expect(later.current.sessions).toBe(0);
     expect(later.previous.sessions).toBe(5);
+  });
+});
+
+describe('env of imported records', () => {
+  it('a record\'s own valid env wins; others get the import\'s env', async () => {
+    const src = join(tempDir(), 'm.jsonl');
+    const line = (env: unknown, op: string): string => JSON.stringify({ operation: op, variants_generated: 1, validated: 1, promoted: 1, wallclock_seconds: 1, timestamp: 1764460800, env });
+    writeFileSync(src, [line('staging', 'a'), line(undefined, 'b'), line('bad env!', 'c')].join('\n') + '\n');
+    const dir = tempDir();
+    const r = await importAutomationMetrics({ from: src, dir, env: 'prod', ...quiet });
+    expect(r.droppedFields).toEqual({});
+    const envs = Object.fromEntries((await readStore(dir)).spans.map((s) => [s.attrs['operation'], s.env]));
+    expect(envs).toEqual({ a: 'staging', b: 'prod', c: 'prod' });
   });
 });
 

@@ -67,7 +67,7 @@ export const importCommand: CommandSpec = {
     { name: 'path', description: 'source file or directory', required: true },
   ],
   options: [
-    { flags: '-e, --env <env>', description: `env tag of the imported events (default: ${DEFAULT_IMPORT_ENV})` },
+    { flags: '-e, --env <env>', description: `env tag of imported records that carry none of their own (default: ${DEFAULT_IMPORT_ENV})` },
     { flags: '--strict', description: 'exit 4 when bad source lines were skipped' },
     { flags: '--json', description: 'machine-readable result' },
     DIR_OPTION,
@@ -83,6 +83,7 @@ Examples:
   $ agentmeter import automation-metrics logs/automation_metrics.jsonl
 
 Event ids are derived from the source, so importing the same files again adds nothing.
+A record's own "env" field (a valid tag) is kept; records without one get --env.
 Corrupt lines (and Python's Infinity/NaN, read as null) never stop an import: bad lines are
 skipped, counted and listed (first 20). Exit codes: 0 ok, 2 bad format or missing source,
 4 lines skipped and --strict.`;

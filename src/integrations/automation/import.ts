@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { normalizeStatus } from '../../model/status.js';
 import { parseTimestamp } from '../../model/time.js';
 import { stringifyFinite } from '../../model/codec.js';
-import { EventWriter } from '../event-writer.js';
+import { EventWriter, sourceEnv } from '../event-writer.js';
 import type { EventWriterOptions } from '../event-writer.js';
 import { addSkip, emptyImportResult, readJsonl } from '../source-files.js';
 import type { ImportResult } from '../source-files.js';
@@ -57,7 +57,7 @@ export async function importAutomationMetrics(o: Omit<EventWriterOptions, 'sourc
       const spanId = `auto_${key}`;
       w.complete({
         spanId, runId: spanId, kind: 'optimization', name: `optimize ${f.operation}`, parentId: null,
-        startMs: endMs - Math.round(durationMs ?? 0), endMs, durationMs, status, attrs: f.attrs, idKey: `auto:${key}`,
+        startMs: endMs - Math.round(durationMs ?? 0), endMs, durationMs, status, attrs: f.attrs, idKey: `auto:${key}`, env: sourceEnv(rec['env']),
       });
       result.spans++;
     },

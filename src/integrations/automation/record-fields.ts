@@ -71,7 +71,8 @@ export function optimizationFields(rec: Record<string, unknown>, redact: (s: str
   const dropped: string[] = [];
   const errors: string[] = [];
   for (const [rawKey, v] of Object.entries(rec)) {
-    if (rawKey === '__proto__' || rawKey === 'timestamp') continue;
+    // `timestamp` and `env` are the record's place in time and its environment, not metrics.
+    if (rawKey === '__proto__' || rawKey === 'timestamp' || rawKey === 'env') continue;
     const key = ALIASES[rawKey] ?? rawKey;
     if ((NUMBER_FIELDS as readonly string[]).includes(key)) {
       const n = toNumber(v);

@@ -13,7 +13,7 @@ import type { BaseAttributes, FeedbackSource } from '../../model/events.js';
 import { FEEDBACK_SOURCES } from '../../model/events.js';
 import { normalizeStatus } from '../../model/status.js';
 import { parseTimestamp } from '../../model/time.js';
-import { EventWriter, cleanJson } from '../event-writer.js';
+import { EventWriter, cleanJson, sourceEnv } from '../event-writer.js';
 import type { EventWriterOptions } from '../event-writer.js';
 import { addSkip, asObject, emptyImportResult, readJsonl } from '../source-files.js';
 import type { ImportResult } from '../source-files.js';
@@ -99,10 +99,10 @@ export async function importOak(o: ImportOakOptions): Promise<ImportResult> {
     result.files++;
 
   const writer = new EventWriter({ ...o, source: OAK_SOURCE });
-  const agentOf = new Map<string, { name: string; runId: string; taskType: string | undefined }>();
+  const agentOf = new Map<string, AgentRef>();
   for (const inv of invocations.values()) {
     const a = invocationAttrs(inv.record, writer);
-    agentOf.set(inv.invocationId, { name: a.name, runId: inv.sessionId, taskType: a.taskType });
+    agentOf.set(inv.invocationId, { name: a.name, runId: inv.sessionId, taskType: a.taskType, env: sourceEnv(inv.record['env']) });
     writeInvocation(writer, inv, a);
     result.spans++;
   }
@@ -144,6 +144,14 @@ export async function importOak(o: ImportOakOptions): Promise<ImportResult> {
   writer.close();
   result.dropped = writer.stats.dropped;
   return result;
+}
+
+/** What feedback needs of its invocation. */
+interface AgentRef {
+  name: string;
+  runId: string;
+  taskType: string | undefined;
+  env: string | undefined;
 }
 
 interface InvocationAttrs {
@@ -206,6 +214,7 @@ function writeInvocation(w: EventWriter, inv: Invocation, a: InvocationAttrs): v
     name: a.name,
     parentId: typeof a.attrs['parent_invocation_id'] === 'string' ? a.attrs['parent_invocation_id'] : null,
     startMs: inv.startMs,
+    env: sourceEnv(inv.record['env']),
   };
   const status = a.status === undefined ? undefined : normalizeStatus(a.status);
   // Logged but never updated (status missing or "unknown" without a duration): still open.
@@ -226,7 +235,7 @@ function writeMetric(
   r: Record<string, unknown>,
   invId: string,
   ts: number,
-  agent: { name: string; runId: string; taskType: string | undefined } | undefined,
+  agent: AgentRef | undefined,
 ): void {
   const attrs: BaseAttributes = { 'target.kind': 'agent' };
   if (agent) {
@@ -248,6 +257,7 @@ function writeMetric(
     source: source !== undefined && (FEEDBACK_SOURCES as readonly string[]).includes(source) ? (source as FeedbackSource) : 'other',
     attrs,
     tsMs: ts,
+    env: sourceEnv(r['env']) ?? agent?.env,
     idKey: `oak:metric:${invId}:${ts}:${String(r['success'])}:${String(rating)}`,
   });
 }
@@ -264,7 +274,7 @@ function writeWorkflowEvent(w: EventWriter, r: Record<string, unknown>): string 
   if (wid === undefined) return 'no workflow_id';
   if (ts === undefined) return 'no usable timestamp';
   const spanId = workflowSpanId(wid);
-  const base = { spanId, runId: spanId, kind: 'workflow' as const };
+  const base = { spanId, runId: spanId, kind: 'workflow' as const, env: sourceEnv(r['env']) };
   switch (type) {
     case 'workflow_start': {
       const attrs: BaseAttributes = { 'workflow.id': wid };
@@ -296,7 +306,7 @@ function writeWorkflowEvent(w: EventWriter, r: Record<string, unknown>): string 
       if (to) attrs['to_agent'] = to;
       const artifacts = strings(r['artifacts']);
       if (artifacts) attrs['artifacts'] = artifacts.map(w.redact);
-      w.point({ spanId, runId: spanId, name: 'agent_handoff', attrs, tsMs: ts, idKey: `oak:wf:${wid}:handoff:${ts}:${from ?? ''}:${to ?? ''}` });
+      w.point({ spanId, runId: spanId, name: 'agent_handoff', attrs, tsMs: ts, env: base.env, idKey: `oak:wf:${wid}:handoff:${ts}:${from ?? ''}:${to ?? ''}` });
       return undefined;
     }
     default:

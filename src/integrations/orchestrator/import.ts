@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { BaseAttributes, JsonValue, SpanStatus } from '../../model/events.js';
 import { normalizeStatus, pipelineResult } from '../../model/status.js';
 import { parseTimestamp } from '../../model/time.js';
-import { EventWriter, cleanJson } from '../event-writer.js';
+import { EventWriter, cleanJson, sourceEnv } from '../event-writer.js';
 import type { EventWriterOptions } from '../event-writer.js';
 import { addSkip, asObject, emptyImportResult, readJsonDocument } from '../source-files.js';
 import type { ImportResult } from '../source-files.js';
@@ -142,16 +142,17 @@ export async function importOrchestratorRuns(o: ImportRunsOptions): Promise<Impo
       continue;
     }
     const runSpan = stableId(`run:${runId}`);
-    writeRun(w, runId, runSpan, startMs, meta, final !== undefined);
+    const env = sourceEnv(meta['env']);
+    writeRun(w, runId, runSpan, startMs, meta, final !== undefined, env);
     result.spans++;
-    for (const i of issueDocs.sort((a, b) => (a.key < b.key ? -1 : 1))) result.spans += writeIssue(w, runId, runSpan, startMs, i.key, i.doc, i.final);
+    for (const i of issueDocs.sort((a, b) => (a.key < b.key ? -1 : 1))) result.spans += writeIssue(w, runId, runSpan, startMs, i.key, i.doc, i.final, env);
   }
   w.close();
   result.dropped = w.stats.dropped;
   return result;
 }
 
-function writeRun(w: EventWriter, runId: string, spanId: string, startMs: number, meta: Record<string, unknown>, ended: boolean): void {
+function writeRun(w: EventWriter, runId: string, spanId: string, startMs: number, meta: Record<string, unknown>, ended: boolean, env: string | undefined): void {
   const llm = asObject(meta['llm_configuration']) ?? {};
   const attrs: BaseAttributes = { project: str(meta['project_id']) ?? (typeof meta['project_id'] === 'number' ? String(meta['project_id']) : RUN_ID.exec(runId)?.[7] ?? '(none)'), 'run.key': runId };
   const provider = str(llm['provider']);
@@ -163,7 +164,7 @@ function writeRun(w: EventWriter, runId: string, spanId: string, startMs: number
   const mode = str(meta['execution_mode']) ?? str(meta['mode']);
   if (mode) attrs['mode'] = mode;
   attrs['specific_issue'] = cleanJson(meta['specific_issue'] ?? null, w.redact) ?? null;
-  const base = { spanId, runId: spanId, kind: 'run' as const, name: `run ${runId}`, parentId: null, startMs };
+  const base = { spanId, runId: spanId, kind: 'run' as const, name: `run ${runId}`, parentId: null, startMs, env };
   const word = str(meta['status']);
   if (!ended || word === 'running') {
     w.start({ ...base, attrs, idKey: `orch:${runId}:start` });
@@ -182,7 +183,9 @@ function endOf(startMs: number, doc: Record<string, unknown>): { endMs: number; 
   return { endMs: endMs ?? startMs + (durationMs ?? 0), durationMs };
 }
 
-function writeIssue(w: EventWriter, runId: string, runSpan: string, runStart: number, fileKey: string, doc: Record<string, unknown>, final: boolean): number {
+function writeIssue(
+  w: EventWriter, runId: string, runSpan: string, runStart: number, fileKey: string, doc: Record<string, unknown>, final: boolean, env: string | undefined,
+): number {
   const rawIid = doc['issue_iid'] ?? doc['issue_id'] ?? fileKey;
   const key = typeof rawIid === 'number' && Number.isFinite(rawIid) ? String(rawIid) : (str(rawIid) ?? fileKey);
   const spanId = stableId(`issue:${runId}:${key}`);
@@ -203,13 +206,13 @@ function writeIssue(w: EventWriter, runId: string, runSpan: string, runStart: nu
   const word = str(doc['status']);
   const status = normalizeStatus(word);
   const ended = (final || parseTimestamp(doc['end_time']) !== undefined) && status !== 'unknown';
-  const base = { spanId, runId: runSpan, kind: 'task' as const, name: `task ${key}`, parentId: runSpan, startMs };
+  const base = { spanId, runId: runSpan, kind: 'task' as const, name: `task ${key}`, parentId: runSpan, startMs, env };
   if (ended) {
     if (word !== undefined && word !== status) attrs['status.detail'] = word;
     const end = endOf(startMs, doc);
     w.complete({ ...base, attrs, endMs: end.endMs, durationMs: end.durationMs, status, idKey: `orch:${runId}:${key}:span` });
   } else w.start({ ...base, attrs, idKey: `orch:${runId}:${key}:start` });
-  const child = { runId: runSpan, parentId: spanId };
+  const child = { runId: runSpan, parentId: spanId, env };
   const prefix = `orch:${runId}:${key}`;
   let spans = 1;
   // agent_metrics keeps counts only: one span per attempt, failures first, time split evenly.
