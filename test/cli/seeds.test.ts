@@ -105,6 +105,26 @@ describe('seed commands', () => {
     expect(gemm).toMatchObject({ baseline_latency_ms: null, optimized_latency_ms: 1, wallclock_seconds: 5.5 });
   });
 
+  it('record invocation → invocation-update (another process) → success-metric, as a Python host would', () => {
+    const dir = tempDir();
+    const start = cli(['record', 'invocation', '--dir', dir, '--env', 'prod', '--agent-name', 'frontend-developer', '--task-type', 'feature_development', '--task-description', 'key sk-ant-api03-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']);
+    expect(start.code).toBe(0);
+    const id = start.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(cli(['record', 'invocation-update', '--dir', dir, '--env', 'prod', '--invocation-id', id, '--outcome-status', 'success', '--duration-seconds', '120.5', '--files-modified', 'a.tsx,b.tsx']).code).toBe(0);
+    const metric = cli(['record', 'success-metric', '--stdin', '--dir', dir, '--env', 'prod'], JSON.stringify({ invocation_id: id, success: true, quality_rating: 4 }) + '\n' + JSON.stringify({ invocation_id: id, success: true, quality_rating: 7 }));
+    expect(metric.code).toBe(4);
+    expect(metric.stderr).toContain('quality_rating must be 1–5');
+    expect(cli(['record', 'invocation', '--dir', dir]).code).toBe(2);
+    const a = JSON.parse(cli(['agents', '--dir', dir, '--json']).stdout) as { agents: Record<string, unknown>[] };
+    expect(a.agents[0]).toMatchObject({ agent_name: 'frontend-developer', invocation_count: 1, success_rate: 1, average_quality: 4, average_duration_seconds: 120.5 });
+    const out = tempDir();
+    cli(['export', 'oak', '--dir', dir, '--out', out]);
+    const line = JSON.parse(readFileSync(join(out, 'agent_invocations.jsonl'), 'utf8').trim()) as { task_description: string; outcome: { files_modified: string[] } };
+    expect(line.task_description).toBe('key [REDACTED:anthropic_key]');
+    expect(line.outcome.files_modified).toEqual(['a.tsx', 'b.tsx']);
+  });
+
   it('import orchestrator-runs → report orchestrator → export csv', () => {
     const dir = tempDir();
     expect(cli(['import', 'orchestrator-runs', join(SEEDS, 'orchestrator/runs'), '--dir', dir]).code).toBe(0);

@@ -7,6 +7,7 @@ import { createAutomationMetrics } from '../../integrations/automation/automatio
 import type { AutomationRecord } from '../../integrations/automation/automation-metrics.js';
 import { optimizationFields } from '../../integrations/automation/record-fields.js';
 import type { OptionSpec } from '../command.js';
+import { OAK_RECORD_KINDS } from './record-oak.js';
 import { EXIT, UsageError } from '../io.js';
 import type { Io } from '../io.js';
 
@@ -57,43 +58,46 @@ const SEED_NAME: Record<string, string> = {
 
 const REQUIRED = ['operation', 'variants_generated', 'validated', 'promoted', 'wallclock_seconds'];
 
+const OPTIMIZATION: RecordKind = {
+  summary: 'one optimisation session (the automation-metrics seed\'s fields)',
+  options: OPTIMIZATION_FLAGS.map(([, flags, description]) => ({ flags, description: `optimization: ${description}` })),
+  async run(c) {
+    let records = c.input;
+    if (records === undefined) {
+      const rec: Record<string, unknown> = {};
+      for (const [key] of OPTIMIZATION_FLAGS) if (c.opts[key] !== undefined) rec[SEED_NAME[key] ?? key] = c.opts[key];
+      const missing = REQUIRED.filter((k) => rec[k] === undefined);
+      if (missing.length > 0) throw new UsageError(`record optimization needs ${missing.map((k) => `--${k.replace(/_/g, '-')}`).join(', ')} (or --stdin)`);
+      const f = optimizationFields(rec, (s) => s);
+      if (f.errors.length > 0) throw new UsageError(f.errors.join('; '));
+      records = [rec];
+    }
+    const dropped = new Set<string>();
+    const metrics = createAutomationMetrics({ meterOptions: { dir: c.dir, env: c.env, durability: 'flush' }, enabled: true, onDroppedFields: (n) => n.forEach((x) => dropped.add(x)) });
+    let recorded = 0;
+    const rejected: string[] = [];
+    records.forEach((r, i) => {
+      const f = optimizationFields(r, (s) => s);
+      const missing = REQUIRED.filter((k) => f.attrs[k] === undefined);
+      if (f.errors.length > 0 || missing.length > 0) {
+        rejected.push(`record ${i + 1}: ${[...f.errors, ...missing.map((k) => `${k} is required`)].join('; ')}`);
+        return;
+      }
+      if (metrics.record(r as unknown as AutomationRecord)) recorded++;
+      else rejected.push(`record ${i + 1}: could not be recorded`);
+    });
+    await metrics.close();
+    dropped.delete('timestamp');
+    if (dropped.size > 0) c.io.stderr.write(`agentmeter: dropped fields not kept for privacy: ${[...dropped].sort().join(', ')}\n`);
+    for (const r of rejected) c.io.stderr.write(`agentmeter: ${r}\n`);
+    if (c.opts['json'] === true) c.io.stdout.write(JSON.stringify({ recorded, rejected: rejected.length, dir: c.dir, env: c.env }) + '\n');
+    else c.io.stderr.write(`recorded ${recorded} optimisation session${recorded === 1 ? '' : 's'} (env "${c.env}") in ${c.dir}\n`);
+    return rejected.length > 0 ? EXIT.dataErrors : EXIT.ok;
+  },
+};
+
 /** Every `agentmeter record <kind>`. */
 export const RECORD_KINDS: Record<string, RecordKind> = {
-  optimization: {
-    summary: 'one optimisation session (the automation-metrics seed\'s fields)',
-    options: OPTIMIZATION_FLAGS.map(([, flags, description]) => ({ flags, description: `optimization: ${description}` })),
-    async run(c) {
-      let records = c.input;
-      if (records === undefined) {
-        const rec: Record<string, unknown> = {};
-        for (const [key] of OPTIMIZATION_FLAGS) if (c.opts[key] !== undefined) rec[SEED_NAME[key] ?? key] = c.opts[key];
-        const missing = REQUIRED.filter((k) => rec[k] === undefined);
-        if (missing.length > 0) throw new UsageError(`record optimization needs ${missing.map((k) => `--${k.replace(/_/g, '-')}`).join(', ')} (or --stdin)`);
-        const f = optimizationFields(rec, (s) => s);
-        if (f.errors.length > 0) throw new UsageError(f.errors.join('; '));
-        records = [rec];
-      }
-      const dropped = new Set<string>();
-      const metrics = createAutomationMetrics({ meterOptions: { dir: c.dir, env: c.env, durability: 'flush' }, enabled: true, onDroppedFields: (n) => n.forEach((x) => dropped.add(x)) });
-      let recorded = 0;
-      const rejected: string[] = [];
-      records.forEach((r, i) => {
-        const f = optimizationFields(r, (s) => s);
-        const missing = REQUIRED.filter((k) => f.attrs[k] === undefined);
-        if (f.errors.length > 0 || missing.length > 0) {
-          rejected.push(`record ${i + 1}: ${[...f.errors, ...missing.map((k) => `${k} is required`)].join('; ')}`);
-          return;
-        }
-        if (metrics.record(r as unknown as AutomationRecord)) recorded++;
-        else rejected.push(`record ${i + 1}: could not be recorded`);
-      });
-      await metrics.close();
-      dropped.delete('timestamp');
-      if (dropped.size > 0) c.io.stderr.write(`agentmeter: dropped fields not kept for privacy: ${[...dropped].sort().join(', ')}\n`);
-      for (const r of rejected) c.io.stderr.write(`agentmeter: ${r}\n`);
-      if (c.opts['json'] === true) c.io.stdout.write(JSON.stringify({ recorded, rejected: rejected.length, dir: c.dir, env: c.env }) + '\n');
-      else c.io.stderr.write(`recorded ${recorded} optimisation session${recorded === 1 ? '' : 's'} (env "${c.env}") in ${c.dir}\n`);
-      return rejected.length > 0 ? EXIT.dataErrors : EXIT.ok;
-    },
-  },
+  optimization: OPTIMIZATION,
+  ...OAK_RECORD_KINDS,
 };
