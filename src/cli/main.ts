@@ -6,9 +6,13 @@ import type { Io } from './io.js';
 import { demoCommand } from './commands/demo.js';
 import { reportCommand } from './commands/report.js';
 import { validateCommand } from './commands/validate.js';
+import { compareCommand } from './commands/compare.js';
+import { trendsCommand } from './commands/trends.js';
+import { anomaliesCommand } from './commands/anomalies.js';
+import { checkCommand } from './commands/check.js';
 
 /** Every command, in help order. */
-export const COMMANDS: readonly CommandSpec[] = [reportCommand, demoCommand, validateCommand];
+export const COMMANDS: readonly CommandSpec[] = [reportCommand, demoCommand, validateCommand, compareCommand, trendsCommand, anomaliesCommand, checkCommand];
 
 const VERSION = '0.1.0';
 
@@ -19,7 +23,7 @@ Getting started:
 
 Record from code:  import { createMeter } from 'agentmeter'   (docs/sdk.md)
 Store:             ./.agentmeter, or $AGENTMETER_DIR, or --dir
-Exit codes:        0 ok, 1 unexpected failure, 2 usage error, 3 no store, 4 data errors (docs/cli.md)`;
+Exit codes:        0 ok, 1 unexpected failure, 2 usage error, 3 no store, 4 data errors, 5 check gate failed (docs/cli.md)`;
 
 /**
  * Run the CLI with injected streams and return the exit code. Only `bin.ts` touches
