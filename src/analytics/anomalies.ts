@@ -117,11 +117,41 @@ function days(observations: readonly AnomalyObservation[]): Map<number, Day> {
 const weekday = (index: number): number => ((index % 7) + 7) % 7;
 
 /**
- * Use the same weekday's baseline days when that explains the series better: each weekday
- * of the baseline has at least 3 days and the spread around weekday medians is at least
- * 20 % smaller than around the overall median ("where data allows").
+ * Kruskal–Wallis test of "no weekday effect" over seven weekday groups: H against the
+ * χ² distribution with 6 degrees of freedom, whose tail has the closed form
+ * e^(−x/2)·(1 + x/2 + (x/2)²/2). Ties are rare in daily medians and rates and ignored.
  */
-function seasonalBaseline(base: readonly { index: number; v: number }[], target: number): { values: number[]; seasonal: boolean } {
+function weekdayEffectP(groups: readonly (readonly number[])[]): number {
+  const all = groups.flatMap((g, gi) => g.map((v) => [v, gi] as const)).sort((a, b) => a[0] - b[0]);
+  const n = all.length;
+  const rankSum = new Array<number>(groups.length).fill(0);
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && (all[j + 1] as readonly [number, number])[0] === (all[i] as readonly [number, number])[0]) j++;
+    const r = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) {
+      const g = (all[k] as readonly [number, number])[1];
+      rankSum[g] = (rankSum[g] as number) + r;
+    }
+    i = j + 1;
+  }
+  let h = 0;
+  groups.forEach((g, gi) => {
+    if (g.length > 0) h += ((rankSum[gi] as number) ** 2) / g.length;
+  });
+  h = (12 / (n * (n + 1))) * h - 3 * (n + 1);
+  const x = Math.max(0, h) / 2;
+  return Math.exp(-x) * (1 + x + (x * x) / 2);
+}
+
+/**
+ * The baseline of a day: the same weekday's days when the series has a weekly pattern
+ * ("where data allows": every weekday has at least 3 baseline days and the Kruskal–Wallis
+ * test finds a weekday effect at p < 0.01), else all baseline days. With a pattern the
+ * spread is that of residuals from each weekday's median, pooled over the week, which is
+ * far steadier than the spread of three same-weekday values.
+ */
+function baselineOf(base: readonly { index: number; v: number }[], target: number): { centre: number; spread: number; days: number; seasonal: boolean } {
   const all = base.map((b) => b.v);
   const byWeekday = new Map<number, number[]>();
   for (const b of base) {
@@ -130,17 +160,18 @@ function seasonalBaseline(base: readonly { index: number; v: number }[], target:
     list.push(b.v);
     byWeekday.set(w, list);
   }
-  const same = byWeekday.get(weekday(target)) ?? [];
-  if (byWeekday.size < 7 || [...byWeekday.values()].some((l) => l.length < 3)) return { values: all, seasonal: false };
-  const overall = median(all);
-  const plain = mad(all, overall);
-  const residuals: number[] = [];
-  for (const l of byWeekday.values()) {
-    const m = median(l);
-    for (const v of l) residuals.push(v - m);
+  const groups = [...byWeekday.values()];
+  if (byWeekday.size === 7 && groups.every((l) => l.length >= 3) && weekdayEffectP(groups) < 0.01) {
+    const residuals: number[] = [];
+    for (const l of groups) {
+      const m = median(l);
+      for (const v of l) residuals.push(v - m);
+    }
+    const same = byWeekday.get(weekday(target)) ?? [];
+    return { centre: median(same), spread: mad(residuals, 0), days: same.length, seasonal: true };
   }
-  const seasonalSpread = mad(residuals, 0);
-  return seasonalSpread < 0.8 * plain ? { values: same, seasonal: true } : { values: all, seasonal: false };
+  const centre = median(all);
+  return { centre, spread: mad(all, centre), days: all.length, seasonal: false };
 }
 
 /**
@@ -203,7 +234,7 @@ export function detectAnomalies(series: ReadonlyMap<string, readonly AnomalyObse
     if (c.metric === FAILURE_RATE) {
       const usable = base.filter((b) => b.outcomes >= minCount);
       if (usable.length < minBaseline) continue;
-      const { seasonal } = seasonalBaseline(usable.map((b) => ({ index: b.index, v: b.failures / b.outcomes })), i);
+      const { seasonal } = baselineOf(usable.map((b) => ({ index: b.index, v: b.failures / b.outcomes })), i);
       const chosen = seasonal ? usable.filter((b) => weekday(b.index) === weekday(i)) : usable;
       let f = 0;
       let n = 0;
@@ -235,10 +266,10 @@ export function detectAnomalies(series: ReadonlyMap<string, readonly AnomalyObse
     } else {
       const usable = base.filter((b) => b.durations >= minCount && b.logMedian !== null);
       if (usable.length < minBaseline) continue;
-      const { values, seasonal } = seasonalBaseline(usable.map((b) => ({ index: b.index, v: b.logMedian as number })), i);
-      const centre = median(values);
+      const b = baselineOf(usable.map((d) => ({ index: d.index, v: d.logMedian as number })), i);
+      const { centre, seasonal } = b;
       // A MAD of 0 (identical medians) would make any change infinite; floor it at 1 % of a log unit.
-      const spread = Math.max(mad(values, centre), 0.01);
+      const spread = Math.max(b.spread, 0.01);
       const x = c.day.logMedian as number;
       const z = (x - centre) / spread;
       const ratio = Math.exp(x - centre);
@@ -255,8 +286,8 @@ export function detectAnomalies(series: ReadonlyMap<string, readonly AnomalyObse
           p_value: p,
           z,
           seasonal,
-          baseline_days: values.length,
-          evidence: `median ${formatMs(Math.exp(x))} is ${ratio.toFixed(1)}× the baseline ${formatMs(Math.exp(centre))} (robust z ${z.toFixed(1)} > ${zThreshold.toFixed(1)}, ${values.length} ${seasonal ? 'same-weekday ' : ''}baseline days)`,
+          baseline_days: b.days,
+          evidence: `median ${formatMs(Math.exp(x))} is ${ratio.toFixed(1)}× the baseline ${formatMs(Math.exp(centre))} (robust z ${z.toFixed(1)} > ${zThreshold.toFixed(1)}, ${b.days} ${seasonal ? 'same-weekday ' : ''}baseline days)`,
         });
       }
     }
@@ -274,26 +305,28 @@ function formatMs(ms: number): string {
 /**
  * Group observations into series by their dimension values (most specific first), rolling
  * a series up into its parent (dropping the last dimension) while it averages fewer than
- * `minPerDay` observations per day over `days`, so thin series are still watched.
+ * `minPerDay` observations per day on the days it has data, so thin series are still
+ * watched.
  *
  * @example
- * rollUpSeries(items, 30, 5) // keys like "coding · gpt-4.1 · bug_fix" or "coding · gpt-4.1 · *"
+ * rollUpSeries(items, 5) // keys like "gpt-4.1 · coding · bug_fix" or "gpt-4.1 · coding · *"
  */
-export function rollUpSeries<T>(items: readonly { dims: readonly string[]; item: T }[], days: number, minPerDay: number): Map<string, T[]> {
+export function rollUpSeries<T>(items: readonly { dims: readonly string[]; ms: number; item: T }[], minPerDay: number): Map<string, T[]> {
   const out = new Map<string, T[]>();
   let level = items.reduce((m, i) => Math.max(m, i.dims.length), 0);
-  let pending = items.map((i) => ({ dims: i.dims, item: i.item }));
+  let pending = items;
   while (pending.length > 0) {
-    const groups = new Map<string, typeof pending>();
+    const groups = new Map<string, (typeof items)[number][]>();
     for (const p of pending) {
       const key = p.dims.slice(0, level).join(' · ');
       const g = groups.get(key) ?? [];
       g.push(p);
       groups.set(key, g);
     }
-    const next: typeof pending = [];
+    const next: (typeof items)[number][] = [];
     for (const [key, g] of groups) {
-      if (level === 0 || g.length / Math.max(1, days) >= minPerDay) {
+      const activeDays = new Set(g.map((p) => Math.floor(p.ms / DAY_MS))).size;
+      if (level === 0 || g.length / Math.max(1, activeDays) >= minPerDay) {
         const width = g[0]?.dims.length ?? 0;
         const label = level === 0 ? '(all)' : [key, ...Array.from({ length: width - level }, () => '*')].join(' · ');
         out.set(label, g.map((p) => p.item));

@@ -162,10 +162,18 @@ export async function collectObservations(
   return { observations, info };
 }
 
-/** Group key function for `--by`, or one group named `all`. */
-export function keyFunction(by: Dimension | undefined): (attrs: SpanSummary['attrs'], ms: number, env: string) => string | undefined {
+/**
+ * Group key function for `--by`, or one group named `all`. Observations without a value
+ * are left out (an A/B comparison by variant is about the spans that have one); `missing`
+ * counts them.
+ */
+export function keyFunction(by: Dimension | undefined, missing: { count: number } = { count: 0 }): (attrs: SpanSummary['attrs'], ms: number, env: string) => string | undefined {
   if (by === undefined) return () => 'all';
-  return (attrs, ms, env) => dimensionValue(by, attrs, ms, env) ?? '(none)';
+  return (attrs, ms, env) => {
+    const v = dimensionValue(by, attrs, ms, env);
+    if (v === undefined) missing.count++;
+    return v;
+  };
 }
 
 /** Warn on stderr about skipped lines and excluded envs. */

@@ -10,9 +10,10 @@ import { compareCommand } from './commands/compare.js';
 import { trendsCommand } from './commands/trends.js';
 import { anomaliesCommand } from './commands/anomalies.js';
 import { checkCommand } from './commands/check.js';
+import { exportDatasetCommand } from './commands/export-dataset.js';
 
 /** Every command, in help order. */
-export const COMMANDS: readonly CommandSpec[] = [reportCommand, demoCommand, validateCommand, compareCommand, trendsCommand, anomaliesCommand, checkCommand];
+export const COMMANDS: readonly CommandSpec[] = [reportCommand, demoCommand, validateCommand, compareCommand, trendsCommand, anomaliesCommand, checkCommand, exportDatasetCommand];
 
 const VERSION = '0.1.0';
 

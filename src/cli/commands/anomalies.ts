@@ -48,17 +48,16 @@ export async function findAnomalies(
   const baselineDays = positiveInt(opts['baselineDays'], '--baseline-days', 28, 365);
   const minCount = positiveInt(opts['minCount'], '--min-count', 5, 1_000_000);
   const scanSince = w.sinceMs - baselineDays * 86_400_000;
-  const items: { dims: string[]; item: AnomalyObservation }[] = [];
+  const items: { dims: string[]; ms: number; item: AnomalyObservation }[] = [];
   const info = await scanIncluded(c, { sinceMs: scanSince, untilMs: w.untilMs, nowMs: w.nowMs }, (s) => {
     if (s.kind !== 'agent' || s.state !== 'ended') return;
     const o: AnomalyObservation = { ms: s.startMs };
     if (s.status === 'success') o.failed = 0;
     else if (s.status === 'failure') o.failed = 1;
     if (s.durationMs !== null && Number.isFinite(s.durationMs)) o.durationMs = s.durationMs;
-    items.push({ dims: dims.map((d) => dimensionValue(d, s.attrs, s.startMs, s.env) ?? '(none)'), item: o });
+    items.push({ dims: dims.map((d) => dimensionValue(d, s.attrs, s.startMs, s.env) ?? '(none)'), ms: s.startMs, item: o });
   });
-  const days = (w.untilMs - scanSince) / 86_400_000;
-  const series = rollUpSeries(items, days, minCount);
+  const series = rollUpSeries(items, minCount);
   const report = detectAnomalies(series, { sinceMs: w.sinceMs, untilMs: w.untilMs, baselineDays, minCount });
   return { report, info, dims, baselineDays, minCount };
 }

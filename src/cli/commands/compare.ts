@@ -153,6 +153,7 @@ Methods and assumptions: docs/statistics.md.`,
     const c = await commonOptions(opts, io);
     if (!c) return EXIT.noStore;
     const samples = new Map<string, number[]>();
+    const missing = { count: 0 };
     let window: Range;
     let info;
     let windows: { before: Range; after: Range } | undefined;
@@ -169,7 +170,7 @@ Methods and assumptions: docs/statistics.md.`,
       ({ info } = await collect(samples, c, { ...window, nowMs: now }, metric, kind, keyOf));
     } else {
       window = parseWindow(opts['since'], opts['until'], now);
-      ({ info } = await collect(samples, c, { ...window, nowMs: now }, metric, kind, keyFunction(by)));
+      ({ info } = await collect(samples, c, { ...window, nowMs: now }, metric, kind, keyFunction(by, missing)));
     }
     // In the before/after form A is "after", so the effect reads as the change's effect.
     const report = compareGroups(samples, metric, { alpha, ...(windows ? { order: ['after', 'before'] } : {}) });
@@ -186,10 +187,14 @@ Methods and assumptions: docs/statistics.md.`,
           ? { before: { since: toIso(windows.before.sinceMs), until: toIso(windows.before.untilMs) }, after: { since: toIso(windows.after.sinceMs), until: toIso(windows.after.untilMs) } }
           : { by }),
         kind: kind ?? METRIC_SPECS[metric].kind,
+        without_group: missing.count,
         ...report,
       };
       print(io, JSON.stringify(json, null, 2));
-    } else print(io, renderComparison(report, c.format, head));
+    } else {
+      print(io, renderComparison(report, c.format, head));
+      if (missing.count > 0 && c.format !== 'csv') print(io, `\n${missing.count} observation${missing.count === 1 ? '' : 's'} without a ${by ?? ''} value left out.`);
+    }
     return EXIT.ok;
   },
 };
