@@ -75,6 +75,8 @@ interface Day {
   outcomes: number;
   /** Median log duration of the day, or null. */
   logMedian: number | null;
+  /** Robust spread (1.4826·MAD) of log durations within the day, or null below two. */
+  logSpread: number | null;
   durations: number;
 }
 
@@ -108,7 +110,9 @@ function days(observations: readonly AnomalyObservation[]): Map<number, Day> {
       }
       if (o.durationMs !== undefined && o.durationMs > 0) logs.push(Math.log(o.durationMs));
     }
-    out.set(index, { index, n: obs.length, failures, outcomes, logMedian: logs.length > 0 ? median(logs) : null, durations: logs.length });
+    const logMedian = logs.length > 0 ? median(logs) : null;
+    const logSpread = logMedian !== null && logs.length >= 2 ? mad(logs, logMedian) : null;
+    out.set(index, { index, n: obs.length, failures, outcomes, logMedian, logSpread, durations: logs.length });
   }
   return out;
 }
@@ -147,7 +151,7 @@ function weekdayEffectP(groups: readonly (readonly number[])[]): number {
 /**
  * The baseline of a day: the same weekday's days when the series has a weekly pattern
  * ("where data allows": every weekday has at least 3 baseline days and the Kruskal–Wallis
- * test finds a weekday effect at p < 0.01), else all baseline days. With a pattern the
+ * test finds a weekday effect at p < 0.05), else all baseline days. With a pattern the
  * spread is that of residuals from each weekday's median, pooled over the week, which is
  * far steadier than the spread of three same-weekday values.
  */
@@ -161,7 +165,7 @@ function baselineOf(base: readonly { index: number; v: number }[], target: numbe
     byWeekday.set(w, list);
   }
   const groups = [...byWeekday.values()];
-  if (byWeekday.size === 7 && groups.every((l) => l.length >= 3) && weekdayEffectP(groups) < 0.01) {
+  if (byWeekday.size === 7 && groups.every((l) => l.length >= 3) && weekdayEffectP(groups) < 0.05) {
     const residuals: number[] = [];
     for (const l of groups) {
       const m = median(l);
@@ -268,8 +272,15 @@ export function detectAnomalies(series: ReadonlyMap<string, readonly AnomalyObse
       if (usable.length < minBaseline) continue;
       const b = baselineOf(usable.map((d) => ({ index: d.index, v: d.logMedian as number })), i);
       const { centre, seasonal } = b;
-      // A MAD of 0 (identical medians) would make any change infinite; floor it at 1 % of a log unit.
-      const spread = Math.max(b.spread, 0.01);
+      // A day's median is noisier the fewer invocations it has: split the baseline spread of
+      // daily medians into a between-day part and the sampling error of a median
+      // (≈ 1.2533·σ/√n, σ the within-day spread), then rescale the latter to this day's n.
+      const within = median(usable.map((d) => d.logSpread ?? 0));
+      const typicalN = median(usable.map((d) => d.durations));
+      const sampling = (n: number): number => (1.5708 * within * within) / n;
+      const between2 = Math.max(0, b.spread * b.spread - sampling(typicalN));
+      // A spread of 0 (identical medians) would make any change infinite; floor it at 1 % of a log unit.
+      const spread = Math.max(Math.sqrt(between2 + sampling(c.day.durations)), 0.01);
       const x = c.day.logMedian as number;
       const z = (x - centre) / spread;
       const ratio = Math.exp(x - centre);
