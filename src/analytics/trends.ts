@@ -188,7 +188,7 @@ export function trendSeries(
   let direction: TrendDirection = 'no_trend';
   if (mk.pValue < alpha && ts.slope !== 0) direction = ts.slope > 0 === (spec.better === 'higher') ? 'improving' : 'worsening';
   const slope = formatSlope(ts.slope, spec.unit);
-  const p = `Mann–Kendall p = ${mk.pValue < 0.0001 ? '< 0.0001' : mk.pValue.toFixed(4)}`;
+  const p = `Mann–Kendall ${mk.pValue < 0.0001 ? 'p < 0.0001' : `p = ${mk.pValue.toFixed(4)}`}`;
   const summary =
     direction === 'no_trend'
       ? `${key}: no trend beyond noise (slope ${slope}/${o.bucket}, ${p})`

@@ -249,7 +249,8 @@ function optimizationSession(meter: Meter, rand: Rand, pick: Pick, advance: (s: 
   const validated = Math.floor(variants * (0.3 + 0.4 * rand() + 0.2 * progress));
   const promoted = validated === 0 ? 0 : Math.floor(rand() * Math.min(3, validated + 1));
   const baseline = rand() < 0.08 ? 0 : Math.round((0.5 + rand() * 20) * 1000) / 1000;
-  const speedup = 1 + rand() * (0.8 + progress);
+  // Kernels get faster over the month: a real trend for `agentmeter trends --metric speedup`.
+  const speedup = 1 + rand() * (0.6 + 1.5 * progress);
   const wallclock = Math.round((30 + rand() * 600) * 10) / 10;
   advance(wallclock);
   meter.recordOptimization({
