@@ -64,6 +64,13 @@ export async function findAnomalies(
 
 /** The anomalies as text, Markdown or CSV. */
 export function renderAnomalies(r: AnomalyReport, format: 'table' | 'md' | 'csv', title: string): string {
+  if (format === 'csv') {
+    return renderRows(
+      ['day', 'series', 'metric', 'value', 'expected', 'n', 'p_value', 'z', 'seasonal', 'baseline_days', 'evidence'].map((header) => ({ header })),
+      r.anomalies.map((a) => [a.day, a.series, a.metric, String(a.value), String(a.expected), String(a.n), String(a.p_value), String(a.z), String(a.seasonal), String(a.baseline_days), a.evidence]),
+      'csv',
+    );
+  }
   const rows = r.anomalies.map((a) => [
     a.day,
     a.series,
@@ -78,7 +85,6 @@ export function renderAnomalies(r: AnomalyReport, format: 'table' | 'md' | 'csv'
     rows,
     format,
   );
-  if (format === 'csv') return table;
   const head = `${title}\n${r.series} series, ${r.points_examined} points examined, threshold p < ${r.point_alpha.toExponential(1)} per point (5 % family-wise)\n`;
   return r.anomalies.length === 0 ? `${head}\nNo anomalies.` : `${head}\n${table}`;
 }

@@ -15,7 +15,7 @@ const GATE_FAILED_EXIT = EXIT.gateFailed;
 
 /** The gates as text, Markdown or CSV. */
 export function renderGates(r: GateReport, format: 'table' | 'md' | 'csv', color: boolean): string {
-  const paint = painter(color);
+  const paint = painter(color && format === 'table');
   const rows = r.gates.map((g) => [g.ok ? paint('pass', 'green') : paint('FAIL', 'red'), g.gate, g.reason]);
   const table = renderRows([{ header: 'result' }, { header: 'gate' }, { header: 'reason' }], rows, format);
   if (format === 'csv') return table;

@@ -68,6 +68,7 @@ function pText(p: number): string {
 
 /** The comparison as text, Markdown or CSV. */
 export function renderComparison(r: ComparisonReport, format: 'table' | 'md' | 'csv', title: string): string {
+  if (format === 'csv') return comparisonCsv(r);
   const groups = renderRows(
     [{ header: 'group' }, { header: 'n', align: 'right' }, { header: ESTIMATE_NAME[r.metric] }],
     r.groups.map((g) => [g.key, String(g.n), formatEstimate(g, r.metric)]),
@@ -96,7 +97,6 @@ export function renderComparison(r: ComparisonReport, format: 'table' | 'md' | '
     ]),
     format,
   );
-  if (format === 'csv') return `${groups}\n\n${pairs}`;
   const lines = [title, '', groups, ''];
   if (r.comparisons.length === 0) lines.push('Nothing to compare: fewer than two groups with data.');
   else {
@@ -105,6 +105,22 @@ export function renderComparison(r: ComparisonReport, format: 'table' | 'md' | '
   }
   if (r.untested.length > 0) lines.push('', `Not compared (too few values or beyond the ${8} largest groups): ${r.untested.join(', ')}`);
   return lines.join('\n');
+}
+
+/** CSV keeps full-precision numbers: one table of groups, a blank line, one of pairs. */
+function comparisonCsv(r: ComparisonReport): string {
+  const num = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '' : String(x));
+  const groups = renderRows(
+    [{ header: 'group' }, { header: 'n' }, { header: 'estimate' }, { header: 'ci_low' }, { header: 'ci_high' }],
+    r.groups.map((g) => [g.key, String(g.n), num(g.estimate), num(g.ci?.[0]), num(g.ci?.[1])]),
+    'csv',
+  );
+  const pairs = renderRows(
+    ['a', 'b', 'effect_scale', 'effect', 'ci_low', 'ci_high', 'p_value', 'p_adjusted', 'verdict', 'more_per_group', 'test'].map((header) => ({ header })),
+    r.comparisons.map((c) => [c.a, c.b, c.effect.scale, num(c.effect.value), num(c.effect.ci[0]), num(c.effect.ci[1]), num(c.p_value), num(c.p_adjusted), c.verdict, num(c.more_per_group), c.test]),
+    'csv',
+  );
+  return `${groups}\n\n${pairs}`;
 }
 
 export const compareCommand: CommandSpec = {
