@@ -222,12 +222,13 @@ export function detectAnomalies(series: ReadonlyMap<string, readonly AnomalyObse
   const m = Math.max(1, candidates.length);
   const pointAlpha = alpha / m;
   const zThreshold = Math.max(3.5, normalQuantile(1 - pointAlpha));
+  const byKey = new Map(prepared.map((p) => [p.key, p]));
   const flagged = new Set<string>();
   const anomalies: Anomaly[] = [];
   const dayIso = (i: number): string => new Date(i * DAY_MS).toISOString().slice(0, 10);
   // Candidates are in series, then day order: earlier flags are known to later baselines.
   for (const c of candidates) {
-    const s = prepared.find((p) => p.key === c.key);
+    const s = byKey.get(c.key);
     if (!s) continue;
     const i = c.day.index;
     const base: Day[] = [];

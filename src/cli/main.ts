@@ -21,6 +21,7 @@ const ROOT_HELP = `
 Getting started:
   $ agentmeter demo --dir /tmp/am             write 30 days of demo data
   $ agentmeter report --dir /tmp/am --env demo --since 30d --by model
+  $ agentmeter compare --dir /tmp/am --env demo --by variant     is the difference real?
 
 Record from code:  import { createMeter } from 'agentmeter'   (docs/sdk.md)
 Store:             ./.agentmeter, or $AGENTMETER_DIR, or --dir

@@ -84,3 +84,37 @@ describe('Holm and sample sizes', () => {
     expect(sampleSizeTwoMeans(1, 2)).toBeCloseTo(2 * (1.959963984540054 + 0.8416212335729143) ** 2 * 4, 10);
   });
 });
+
+describe('exact Mann–Whitney distribution', () => {
+  // Brute force: every way to choose which m of the m + n ranks belong to x.
+  function bruteP(x: number[], y: number[]): number {
+    const all = [...x, ...y].sort((a, b) => a - b);
+    const m = x.length;
+    const n = y.length;
+    const u = (xs: number[], ys: number[]): number => xs.reduce((s, a) => s + ys.filter((b) => a > b).length, 0);
+    const observed = Math.min(u(x, y), m * n - u(x, y));
+    let total = 0;
+    let tail = 0;
+    const pick = (start: number, chosen: number[]): void => {
+      if (chosen.length === m) {
+        const xs = chosen.map((i) => all[i] as number);
+        const ys = all.filter((_, i) => !chosen.includes(i));
+        total++;
+        if (u(xs, ys) <= observed) tail++;
+        return;
+      }
+      for (let i = start; i < all.length; i++) pick(i + 1, [...chosen, i]);
+    };
+    pick(0, []);
+    return Math.min(1, (2 * tail) / total);
+  }
+
+  it('equals full enumeration on small samples', () => {
+    const rand = mulberry32(17);
+    for (const [m, n] of [[3, 4], [5, 5], [4, 7], [1, 6]] as const) {
+      const x = Array.from({ length: m }, () => rand());
+      const y = Array.from({ length: n }, () => rand() + 0.2);
+      expect(mannWhitney(x, y)?.pValue).toBeCloseTo(bruteP(x, y), 12);
+    }
+  });
+});

@@ -85,6 +85,9 @@ export function renderAnomalies(r: AnomalyReport, format: 'table' | 'md' | 'csv'
     rows,
     format,
   );
+  if (r.points_examined === 0) {
+    return `${title}\n${r.series} series; no day had enough data to examine (at least --min-count invocations, and 7 such days in its baseline).`;
+  }
   const head = `${title}\n${r.series} series, ${r.points_examined} points examined, threshold p < ${r.point_alpha.toExponential(1)} per point (5 % family-wise)\n`;
   return r.anomalies.length === 0 ? `${head}\nNo anomalies.` : `${head}\n${table}`;
 }

@@ -69,6 +69,7 @@ function pText(p: number): string {
 /** The comparison as text, Markdown or CSV. */
 export function renderComparison(r: ComparisonReport, format: 'table' | 'md' | 'csv', title: string): string {
   if (format === 'csv') return comparisonCsv(r);
+  if (r.groups.length === 0) return `${title}\n\nNo observations of ${r.metric} in the window.`;
   const groups = renderRows(
     [{ header: 'group' }, { header: 'n', align: 'right' }, { header: ESTIMATE_NAME[r.metric] }],
     r.groups.map((g) => [g.key, String(g.n), formatEstimate(g, r.metric)]),
@@ -150,8 +151,9 @@ Tests: rates by the two-proportion z test (Fisher's exact test for small counts)
 Newcombe's interval for the difference; durations and costs by Mann–Whitney U with the
 Hodges–Lehmann ratio of medians; quality by Welch's t; speedups by Welch's t on the log
 scale (a ratio of geometric means). p-values are Holm-corrected over all pairs. A verdict
-is "A is better", "no detectable difference" (the interval excludes the minimum effect:
-5 pts, 10 %, 0.25 stars, 5 %), or "not enough data: about N more per group" (80 % power).
+is "A is better", "no detectable difference" (the interval lies within ± the smallest
+effect worth finding: 5 pts, 10 %, 0.25 stars, 5 %), or "not enough data: about N more
+per group" (for 80 % power).
 Methods and assumptions: docs/statistics.md.`,
   async run(_args, opts, io) {
     const now = Date.now();
