@@ -12,6 +12,7 @@ import { studentTQuantile } from './distributions.js';
 import { compareProportions } from './tests-proportions.js';
 import { hodgesLehmann, mannWhitney } from './tests-ranks.js';
 import { meanVariance, welchTest } from './tests-means.js';
+import { bootstrapMeanRatio } from './bootstrap.js';
 
 /** Options of `compareGroups`. */
 export interface CompareOptions {
@@ -31,9 +32,9 @@ export interface CompareOptions {
 export interface GroupEstimate {
   key: string;
   n: number;
-  /** Rate, median, mean rating or geometric mean, by metric. */
+  /** Rate, median, mean (cost, rating) or geometric mean, by metric. */
   estimate: number;
-  /** 95 % interval of the estimate (Wilson for rates, t for means; null for medians). */
+  /** 95 % interval of the estimate (Wilson for rates, t for means; null for medians and costs). */
   ci: [number, number] | null;
   /** For rates: the successes. */
   successes?: number;
@@ -99,6 +100,7 @@ export function estimateGroup(key: string, values: readonly number[], metric: Me
     return { key, n, estimate: n > 0 ? x / n : NaN, ci: wilsonInterval(x, n), successes: x };
   }
   if (spec.test === 'rank') return { key, n, estimate: n > 0 ? median(values) : NaN, ci: null };
+  if (spec.test === 'bootstrap') return { key, n, estimate: n > 0 ? meanVariance(values).mean : NaN, ci: null };
   const xs = spec.test === 'logmean' ? values.map(Math.log) : values;
   const { mean, variance } = meanVariance(xs);
   let ci: [number, number] | null = null;
@@ -158,6 +160,25 @@ function comparePair(x: readonly number[], y: readonly number[], spec: MetricSpe
       test: `Mann–Whitney U (${mw.method})${positive ? ', Hodges–Lehmann ratio' : ', Hodges–Lehmann shift'}`,
       testScale: { value: hl.shift, ci: hl.ci, min },
       needed: sampleSizeTwoMeans(Math.max(Math.abs(hl.shift), min), sd, alphaEach, power, 3 / Math.PI),
+    };
+  }
+  if (spec.test === 'bootstrap') {
+    const b = bootstrapMeanRatio(x, y);
+    if (!b) return null;
+    const min = Math.log(1 + minEffect);
+    // Var(log mean) ≈ CV²/n: plan with the pooled coefficient of variation.
+    const cv = (xs: readonly number[]): number => {
+      const { mean, variance } = meanVariance(xs);
+      return Math.sqrt(variance) / mean;
+    };
+    const sd = Math.sqrt((cv(x) ** 2 + cv(y) ** 2) / 2);
+    const logRatio = Math.log(b.ratio);
+    return {
+      effect: { scale: 'ratio', value: b.ratio, ci: b.ci },
+      p: b.pValue,
+      test: `bootstrap ratio of means (${b.resamples} seeded resamples)`,
+      testScale: { value: logRatio, ci: [Math.log(b.ci[0]), Math.log(b.ci[1])], min },
+      needed: sampleSizeTwoMeans(Math.max(Math.abs(logRatio), min), sd, alphaEach, power),
     };
   }
   const log = spec.test === 'logmean';

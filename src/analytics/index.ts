@@ -43,6 +43,8 @@ export type { MannWhitneyResult, ShiftEstimate } from './tests-ranks.js';
 export { welchTest } from './tests-means.js';
 export type { WelchResult } from './tests-means.js';
 export { holmAdjust } from './multiple-comparisons.js';
+export { bootstrapMeanRatio } from './bootstrap.js';
+export type { BootstrapRatio } from './bootstrap.js';
 export { sampleSizeTwoMeans, sampleSizeTwoProportions } from './power.js';
 export { mulberry32 } from './random.js';
 export { DIMENSIONS, METRICS, METRIC_SPECS, dimensionValue, isDimension, observe, observeFeedback } from './metrics.js';

@@ -17,8 +17,11 @@ export type Metric = (typeof METRICS)[number];
 export interface MetricSpec {
   /** Span kind observed by default (quality is read from feedback on agents). */
   kind: SpanKind;
-  /** `proportion`: 0/1 outcomes; `rank`: skewed positive values; `mean`: ratings; `logmean`: ratios. */
-  test: 'proportion' | 'rank' | 'mean' | 'logmean';
+  /**
+   * `proportion`: 0/1 outcomes; `rank`: skewed positive values (medians); `bootstrap`:
+   * skewed values whose mean matters (costs); `mean`: ratings; `logmean`: ratios.
+   */
+  test: 'proportion' | 'rank' | 'bootstrap' | 'mean' | 'logmean';
   better: 'higher' | 'lower';
   /** Unit of one observation's value. */
   unit: 'rate' | 'ms' | 'usd' | 'rating' | 'ratio';
@@ -40,7 +43,7 @@ export const METRIC_SPECS: Readonly<Record<Metric, MetricSpec>> = {
   success_rate: { kind: 'agent', test: 'proportion', better: 'higher', unit: 'rate', noun: 'invocations', betterWord: 'better', minEffect: 0.05 },
   first_attempt_pass_rate: { kind: 'pipeline', test: 'proportion', better: 'higher', unit: 'rate', noun: 'first attempts', betterWord: 'better', minEffect: 0.05 },
   duration: { kind: 'agent', test: 'rank', better: 'lower', unit: 'ms', noun: 'invocations', betterWord: 'faster', ratioOf: 'the median duration', minEffect: 0.1 },
-  cost: { kind: 'agent', test: 'rank', better: 'lower', unit: 'usd', noun: 'invocations', betterWord: 'cheaper', ratioOf: 'the median cost', minEffect: 0.1 },
+  cost: { kind: 'agent', test: 'bootstrap', better: 'lower', unit: 'usd', noun: 'invocations', betterWord: 'cheaper', ratioOf: 'the mean cost', minEffect: 0.1 },
   quality: { kind: 'agent', test: 'mean', better: 'higher', unit: 'rating', noun: 'ratings', betterWord: 'better rated', minEffect: 0.25 },
   speedup: { kind: 'optimization', test: 'logmean', better: 'higher', unit: 'ratio', noun: 'sessions', betterWord: 'faster', ratioOf: 'the geometric-mean speedup', minEffect: 0.05 },
 };

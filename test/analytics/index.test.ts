@@ -21,6 +21,7 @@ it('exports exactly the documented names', () => {
     'TREND_MIN_BUCKETS',
     'TREND_MIN_PER_BUCKET',
     'binomialUpperTail',
+    'bootstrapMeanRatio',
     'bucketStart',
     'buildReport',
     'compareGroups',

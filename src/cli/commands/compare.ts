@@ -57,7 +57,7 @@ const ESTIMATE_NAME: Record<Metric, string> = {
   success_rate: 'success rate [95 % CI]',
   first_attempt_pass_rate: 'first-attempt pass [95 % CI]',
   duration: 'median duration',
-  cost: 'median cost',
+  cost: 'mean cost',
   quality: 'mean rating [95 % CI]',
   speedup: 'geomean speedup [95 % CI]',
 };
@@ -148,9 +148,9 @@ Examples:
   $ agentmeter compare --before 2025-02-01..2025-02-15 --after 2025-02-15..2025-03-01 --metric cost
 
 Tests: rates by the two-proportion z test (Fisher's exact test for small counts) with
-Newcombe's interval for the difference; durations and costs by Mann–Whitney U with the
-Hodges–Lehmann ratio of medians; quality by Welch's t; speedups by Welch's t on the log
-scale (a ratio of geometric means). p-values are Holm-corrected over all pairs. A verdict
+Newcombe's interval for the difference; durations by Mann–Whitney U with the
+Hodges–Lehmann ratio of medians; costs by a seeded bootstrap of the ratio of means;
+quality by Welch's t; speedups by Welch's t on the log scale (a ratio of geometric means). p-values are Holm-corrected over all pairs. A verdict
 is "A is better", "no detectable difference" (the interval lies within ± the smallest
 effect worth finding: 5 pts, 10 %, 0.25 stars, 5 %), or "not enough data: about N more
 per group" (for 80 % power).
