@@ -81,7 +81,7 @@ function median(xs: readonly number[]): number {
 }
 
 /** Robust spread: 1.4826·MAD, falling back to the standard deviation when MAD is 0. */
-export function robustSd(xs: readonly number[]): number {
+function robustSd(xs: readonly number[]): number {
   if (xs.length < 2) return 0;
   const med = median(xs);
   const mad = median(xs.map((v) => Math.abs(v - med))) * 1.4826;
@@ -90,7 +90,13 @@ export function robustSd(xs: readonly number[]): number {
   return Math.sqrt(variance);
 }
 
-/** The estimate of one group, by metric. */
+/**
+ * The estimate of one group, by metric: a rate with its Wilson interval, a median, a mean
+ * cost, a mean rating or a geometric mean with a t interval.
+ *
+ * @example
+ * estimateGroup('gpt-4.1', [1, 1, 0, 1], 'success_rate') // { estimate: 0.75, ci: [0.30, 0.95], … }
+ */
 export function estimateGroup(key: string, values: readonly number[], metric: Metric): GroupEstimate {
   const spec = METRIC_SPECS[metric];
   const n = values.length;
@@ -199,7 +205,12 @@ function comparePair(x: readonly number[], y: readonly number[], spec: MetricSpe
   };
 }
 
-/** A figure for the verdict sentence: `+8.1 pts`, `1.32×`, `+0.4 stars`. */
+/**
+ * A figure for the verdict sentence: `+8.1 pts`, `1.32×`, `+0.4 stars`.
+ *
+ * @example
+ * formatEffect({ scale: 'difference', value: 0.081, ci: [0.02, 0.14] }, 'rate') // '+8.1 pts'
+ */
 export function formatEffect(effect: PairComparison['effect'], unit: MetricSpec['unit']): string {
   if (effect.scale === 'ratio') return `${effect.value.toFixed(2)}×`;
   const sign = effect.value >= 0 ? '+' : '−';

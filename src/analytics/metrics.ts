@@ -82,7 +82,12 @@ export function observe(metric: Metric, s: SpanSummary, kind: SpanKind = METRIC_
   return cost !== undefined && cost >= 0 ? cost : undefined;
 }
 
-/** The rating of a piece of feedback on an agent, for the quality metric. */
+/**
+ * The rating of a piece of feedback on an agent, for the quality metric.
+ *
+ * @example
+ * observeFeedback(feedback) // 4
+ */
 export function observeFeedback(f: Feedback): number | undefined {
   const target = f.attrs['target.kind'];
   if (target !== undefined && target !== 'agent') return undefined;
@@ -120,7 +125,12 @@ export function dimensionValue(by: Dimension, attrs: BaseAttributes, ms: number,
   return undefined;
 }
 
-/** Whether a string names a dimension. */
+/**
+ * Whether a string names a dimension.
+ *
+ * @example
+ * isDimension('variant') // true
+ */
 export function isDimension(s: string): s is Dimension {
   return (DIMENSIONS as readonly string[]).includes(s);
 }

@@ -113,7 +113,12 @@ export const TREND_MIN_PER_BUCKET = 3;
 /** Fewer tested buckets than this give `not_enough_data`. */
 export const TREND_MIN_BUCKETS = 5;
 
-/** Start of the UTC day or ISO week (Monday) containing `ms`. */
+/**
+ * Start of the UTC day or ISO week (Monday) containing `ms`.
+ *
+ * @example
+ * bucketStart(Date.UTC(2025, 0, 8, 13), 'week') // Date.UTC(2025, 0, 6): Monday
+ */
 export function bucketStart(ms: number, bucket: 'day' | 'week'): number {
   const day = Math.floor(ms / 86_400_000);
   if (bucket === 'day') return day * 86_400_000;

@@ -27,7 +27,7 @@ export const checkCommand: CommandSpec = {
   summary: `quality gates for CI: exit ${GATE_FAILED_EXIT} with a readable reason when one fails`,
   options: [
     { flags: '--max-failure-rate <pct>', description: 'fail when the failure rate exceeds this, e.g. 20%' },
-    { flags: '--kind <kind>', description: 'spans the failure rate reads', choices: ['agents', 'tasks', 'runs'], default: 'agents' },
+    { flags: '-k, --kind <kind>', description: 'spans the failure rate reads', choices: ['agent', 'task', 'run'], default: 'agent' },
     { flags: '--min-first-attempt-pass <pct>', description: 'fail when the first-attempt pipeline pass rate is below this, e.g. 50%' },
     { flags: '--no-anomalies', description: 'fail when `agentmeter anomalies` finds any in the window' },
     { flags: '-s, --since <when>', description: 'window: 30m, 24h, 7d, 2w, or an ISO date/time', default: '7d' },
@@ -52,7 +52,8 @@ whether the whole interval is past the limit or more runs would tell.`,
     const minPass = parseFraction(opts['minFirstAttemptPass'], '--min-first-attempt-pass');
     if (maxFailure !== undefined) spec.maxFailureRate = maxFailure;
     if (minPass !== undefined) spec.minFirstAttemptPass = minPass;
-    spec.kind = (opts['kind'] as GateSpec['kind']) ?? 'agents';
+    const sections = { agent: 'agents', task: 'tasks', run: 'runs' } as const;
+    spec.kind = sections[(opts['kind'] as keyof typeof sections | undefined) ?? 'agent'];
     if (opts['anomalies'] === false) spec.noAnomalies = true;
     if (spec.maxFailureRate === undefined && spec.minFirstAttemptPass === undefined && spec.noAnomalies !== true) {
       throw new UsageError('no gate given: use --max-failure-rate, --min-first-attempt-pass and/or --no-anomalies');
