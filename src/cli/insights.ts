@@ -10,7 +10,7 @@ import { resolveStoreDir, scanSpans, scanSummaries, storeExists } from '../store
 import type { SkippedLine } from '../store/index.js';
 import type { OptionSpec } from './command.js';
 import { DIR_OPTION } from './command.js';
-import { EXIT, UsageError } from './io.js';
+import { UsageError } from './io.js';
 import type { Io } from './io.js';
 import { parseEnvs } from './window.js';
 import { noStoreMessage } from './commands/report.js';
@@ -205,4 +205,3 @@ export function print(io: Io, text: string): void {
   io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
-export { EXIT };
