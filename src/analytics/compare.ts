@@ -182,7 +182,7 @@ function comparePair(x: readonly number[], y: readonly number[], spec: MetricSpe
     return {
       effect: { scale: 'ratio', value: b.ratio, ci: b.ci },
       p: b.pValue,
-      test: `bootstrap ratio of means (${b.resamples} seeded resamples)`,
+      test: b.method === 'bootstrap' ? `bootstrap ratio of means (${b.resamples} seeded resamples)` : 'ratio of means (delta method)',
       testScale: { value: logRatio, ci: [Math.log(b.ci[0]), Math.log(b.ci[1])], min },
       needed: sampleSizeTwoMeans(Math.max(Math.abs(logRatio), min), sd, alphaEach, power),
     };

@@ -43,7 +43,7 @@ export type { MannWhitneyResult, ShiftEstimate } from './tests-ranks.js';
 export { welchTest } from './tests-means.js';
 export type { WelchResult } from './tests-means.js';
 export { holmAdjust } from './multiple-comparisons.js';
-export { bootstrapMeanRatio } from './bootstrap.js';
+export { BOOTSTRAP_MAX_N, bootstrapMeanRatio } from './bootstrap.js';
 export type { BootstrapRatio } from './bootstrap.js';
 export { sampleSizeTwoMeans, sampleSizeTwoProportions } from './power.js';
 export { mulberry32 } from './random.js';

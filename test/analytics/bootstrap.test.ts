@@ -36,6 +36,20 @@ describe('seeded bootstrap of a ratio of means', () => {
     expect(covered / reps).toBeGreaterThan(0.88);
   });
 
+  it('large groups use the delta method, which agrees with the bootstrap at that size', () => {
+    const rand = mulberry32(31);
+    const costs = (n: number, scale: number): number[] => Array.from({ length: n }, () => scale * Math.exp(0.8 * normalDeviate(rand)));
+    const x = costs(2001, 1.1);
+    const y = costs(2001, 1);
+    const delta = bootstrapMeanRatio(x, y);
+    expect(delta?.method).toBe('delta');
+    const boot = bootstrapMeanRatio(x.slice(0, 2000), y.slice(0, 2000), 2000, 1);
+    expect(boot?.method).toBe('bootstrap');
+    expect(delta?.ci[0]).toBeCloseTo(boot?.ci[0] ?? 0, 1);
+    expect(delta?.ci[1]).toBeCloseTo(boot?.ci[1] ?? 0, 1);
+    expect(Math.abs(Math.log((delta?.ci[1] ?? 1) / (delta?.ci[0] ?? 1)) / Math.log((boot?.ci[1] ?? 1) / (boot?.ci[0] ?? 1)) - 1)).toBeLessThan(0.1);
+  });
+
   it('compare --metric cost reads a ratio of mean costs, lower is better', () => {
     const r = compareGroups(new Map([['dear', [3, 3.2, 2.8, 3.1, 2.9, 3, 3.3, 2.7]], ['cheap', [1, 1.1, 0.9, 1, 1.05, 0.95, 1, 1]]]), 'cost', { order: ['dear', 'cheap'] });
     const c = r.comparisons[0];
