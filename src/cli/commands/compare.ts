@@ -150,10 +150,11 @@ Examples:
 Tests: rates by the two-proportion z test (Fisher's exact test for small counts) with
 Newcombe's interval for the difference; durations by Mann–Whitney U with the
 Hodges–Lehmann ratio of medians; costs by a seeded bootstrap of the ratio of means;
-quality by Welch's t; speedups by Welch's t on the log scale (a ratio of geometric means). p-values are Holm-corrected over all pairs. A verdict
-is "A is better", "no detectable difference" (the interval lies within ± the smallest
-effect worth finding: 5 pts, 10 %, 0.25 stars, 5 %), or "not enough data: about N more
-per group" (for 80 % power).
+quality by Welch's t; speedups by Welch's t on the log scale (a ratio of geometric
+means). p-values are Holm-corrected over all pairs. A verdict is "A is better", "no
+detectable difference" (the interval lies within ± the smallest effect worth finding:
+5 pts, 10 %, 0.25 stars, 5 %), or "not enough data: about N more per group" (for 80 %
+power). Spans without a value for --by are left out and counted.
 Methods and assumptions: docs/statistics.md.`,
   async run(_args, opts, io) {
     const now = Date.now();
