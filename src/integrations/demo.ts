@@ -61,8 +61,9 @@ const ERROR_TYPES = ['test_failure', 'lint_error', 'build_error', 'type_error'];
  * true to find (docs/statistics.md shows what they find):
  * - the coding agent runs as two A/B variants (`agent_variant`), alternating per task;
  *   `coding-v2` succeeds 8 points more often than `coding-v1`;
- * - an incident `INCIDENT_DAYS_AGO` days before the end: the provider behind `INCIDENT_MODEL`
- *   degrades for the day, its agents fail about two times in three and take three times longer.
+ * - an incident on the UTC day `INCIDENT_DAYS_AGO` days before the end (a whole UTC day, as
+ *   `anomalies` buckets by day): the provider behind `INCIDENT_MODEL` degrades, its agents
+ *   fail about two times in three and take three times longer.
  * The models differ in skill throughout (claude-sonnet-4 best, qwen2.5-coder worst).
  */
 export const DEMO_VARIANTS = ['coding-v1', 'coding-v2'] as const;
@@ -110,7 +111,7 @@ export async function generateDemo(o: DemoOptions): Promise<DemoResult> {
   const perDay = o.runsPerDay ?? 12;
   const ab = { tasks: 0 };
   // Only with enough history before it for a baseline.
-  const incidentDay = days >= 14 ? days - INCIDENT_DAYS_AGO : -1;
+  const incidentUtcDay = days >= 14 ? Math.floor((end - INCIDENT_DAYS_AGO * 86_400_000) / 86_400_000) : NaN;
   for (let d = 0; d < days; d++) {
     const dayStart = end - (days - d) * 86_400_000;
     const n = Math.max(1, Math.round(perDay * (0.6 + 0.8 * rand())));
@@ -122,7 +123,7 @@ export async function generateDemo(o: DemoOptions): Promise<DemoResult> {
         continue;
       }
       runs++;
-      orchestratorRun(meter, rand, pick, advance, project, d / days, ab, d === incidentDay);
+      orchestratorRun(meter, rand, pick, advance, project, d / days, ab, Math.floor(clock / 86_400_000) === incidentUtcDay);
     }
     o.onDay?.(d + 1, days);
     // Let the buffered writer's timer and the event loop breathe between days.
