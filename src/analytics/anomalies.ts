@@ -123,7 +123,8 @@ const weekday = (index: number): number => ((index % 7) + 7) % 7;
 /**
  * Kruskal–Wallis test of "no weekday effect" over seven weekday groups: H against the
  * χ² distribution with 6 degrees of freedom, whose tail has the closed form
- * e^(−x/2)·(1 + x/2 + (x/2)²/2). Ties are rare in daily medians and rates and ignored.
+ * e^(−x/2)·(1 + x/2 + (x/2)²/2). Ties (common among daily failure rates) get mid-ranks
+ * without the tie correction of H, which only makes the test conservative.
  */
 function weekdayEffectP(groups: readonly (readonly number[])[]): number {
   const all = groups.flatMap((g, gi) => g.map((v) => [v, gi] as const)).sort((a, b) => a[0] - b[0]);
