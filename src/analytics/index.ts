@@ -35,3 +35,33 @@ export { answerOrchestratorQueries, spearman } from './seeds/orchestrator-querie
 export type { AgentRetries, ComplexityRow, ConfigSuccess, OrchestratorAnswers } from './seeds/orchestrator-queries.js';
 export { automationSummary } from './seeds/automation.js';
 export type { AutomationFigures, AutomationSummary } from './seeds/automation.js';
+export {
+  binomialUpperTail,
+  incompleteBeta,
+  logGamma,
+  normalCdf,
+  normalQuantile,
+  studentTCdf,
+  studentTQuantile,
+} from './distributions.js';
+export { compareProportions, fisherExact, newcombeInterval } from './tests-proportions.js';
+export type { ProportionComparison } from './tests-proportions.js';
+export { HODGES_LEHMANN_MAX_PAIRS, hodgesLehmann, mannWhitney } from './tests-ranks.js';
+export type { MannWhitneyResult, ShiftEstimate } from './tests-ranks.js';
+export { welchTest } from './tests-means.js';
+export type { WelchResult } from './tests-means.js';
+export { holmAdjust } from './multiple-comparisons.js';
+export { BOOTSTRAP_MAX_N, bootstrapMeanRatio } from './bootstrap.js';
+export type { BootstrapRatio } from './bootstrap.js';
+export { sampleSizeTwoMeans, sampleSizeTwoProportions } from './power.js';
+export { mulberry32 } from './random.js';
+export { DIMENSIONS, METRICS, METRIC_SPECS, dimensionValue, isDimension, observe, observeFeedback } from './metrics.js';
+export type { Dimension, Metric, MetricSpec } from './metrics.js';
+export { compareGroups, estimateGroup, formatEffect } from './compare.js';
+export type { CompareOptions, ComparisonReport, GroupEstimate, PairComparison, Verdict } from './compare.js';
+export { TREND_MIN_BUCKETS, TREND_MIN_PER_BUCKET, bucketStart, mannKendall, theilSen, trendSeries } from './trends.js';
+export type { MannKendallResult, SlopeEstimate, TrendDirection, TrendPoint, TrendSeries } from './trends.js';
+export { detectAnomalies, rollUpSeries } from './anomalies.js';
+export type { Anomaly, AnomalyMetric, AnomalyObservation, AnomalyOptions, AnomalyReport } from './anomalies.js';
+export { evaluateGates } from './gates.js';
+export type { GateReport, GateResult, GateSpec } from './gates.js';

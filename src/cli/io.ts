@@ -21,6 +21,8 @@ export const EXIT = {
   noStore: 3,
   /** The data has problems: `validate` found bad lines, or `--strict` and lines were skipped. */
   dataErrors: 4,
+  /** `check`: a quality gate failed (the reason is printed). */
+  gateFailed: 5,
 } as const;
 
 /** A usage error: printed as `agentmeter: <message>` with exit code 2. */

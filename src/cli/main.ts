@@ -10,9 +10,25 @@ import { agentsCommand } from './commands/agents.js';
 import { exportCommand } from './commands/export.js';
 import { importCommand } from './commands/import.js';
 import { recordCommand } from './commands/record.js';
+import { compareCommand } from './commands/compare.js';
+import { trendsCommand } from './commands/trends.js';
+import { anomaliesCommand } from './commands/anomalies.js';
+import { checkCommand } from './commands/check.js';
 
 /** Every command, in help order. */
-export const COMMANDS: readonly CommandSpec[] = [reportCommand, demoCommand, validateCommand, agentsCommand, importCommand, exportCommand, recordCommand];
+export const COMMANDS: readonly CommandSpec[] = [
+  reportCommand,
+  agentsCommand,
+  compareCommand,
+  trendsCommand,
+  anomaliesCommand,
+  checkCommand,
+  recordCommand,
+  importCommand,
+  exportCommand,
+  demoCommand,
+  validateCommand,
+];
 
 const VERSION = '0.1.0';
 
@@ -20,10 +36,11 @@ const ROOT_HELP = `
 Getting started:
   $ agentmeter demo --dir /tmp/am             write 30 days of demo data
   $ agentmeter report --dir /tmp/am --env demo --since 30d --by model
+  $ agentmeter compare --dir /tmp/am --env demo --by variant     is the difference real?
 
 Record from code:  import { createMeter } from 'agentmeter'   (docs/sdk.md)
 Store:             ./.agentmeter, or $AGENTMETER_DIR, or --dir
-Exit codes:        0 ok, 1 unexpected failure, 2 usage error, 3 no store, 4 data errors (docs/cli.md)`;
+Exit codes:        0 ok, 1 unexpected failure, 2 usage error, 3 no store, 4 data errors, 5 check gate failed (docs/cli.md)`;
 
 /**
  * Run the CLI with injected streams and return the exit code. Only `bin.ts` touches

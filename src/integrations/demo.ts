@@ -1,5 +1,6 @@
 import { createMeter } from '../sdk/index.js';
 import type { AgentInvocation, Meter, Task } from '../sdk/index.js';
+import type { JsonValue } from '../model/events.js';
 
 /** Options of `generateDemo`. */
 export interface DemoOptions {
@@ -54,6 +55,37 @@ const AGENTS = [
   { name: 'review', type: 'quality', base: 0.9, seconds: 60 },
 ];
 const ERROR_TYPES = ['test_failure', 'lint_error', 'build_error', 'type_error'];
+
+/**
+ * Deliberate, documented effects, so `compare`, `trends` and `anomalies` have something
+ * true to find (docs/statistics.md shows what they find):
+ * - the coding agent runs as two A/B variants (`agent_variant`), alternating per task;
+ *   `coding-v2` succeeds 8 points more often than `coding-v1`;
+ * - an incident on the UTC day `INCIDENT_DAYS_AGO` days before the end (a whole UTC day, as
+ *   `anomalies` buckets by day): the provider behind `INCIDENT_MODEL` degrades, its agents
+ *   fail about two times in three and take three times longer.
+ * The models differ in skill throughout (claude-sonnet-4 best, qwen2.5-coder worst).
+ */
+export const DEMO_VARIANTS = ['coding-v1', 'coding-v2'] as const;
+const VARIANT_GAIN = 0.08;
+export const INCIDENT_MODEL = 'gpt-4.1';
+export const INCIDENT_DAYS_AGO = 3;
+// The sub-agent seed's state features, derived from the project and task (no random draws,
+// so adding them left the rest of the demo unchanged).
+const CODEBASES: Record<string, JsonValue> = {
+  'web-shop': { languages: ['TypeScript', 'CSS'], frameworks: ['React'], loc: 48_000, file_count: 610 },
+  'payments-api': { languages: ['Python'], frameworks: ['FastAPI'], loc: 15_000, file_count: 120 },
+};
+const RISK: Record<string, string> = { bug_fix: 'high', feature_development: 'medium', refactor: 'medium', test_coverage: 'low', docs: 'low' };
+
+function stateOf(project: string, type: string, key: number): JsonValue {
+  return {
+    codebase: CODEBASES[project] ?? null,
+    task: { type, scope: key % 3 === 0 ? 'large' : key % 3 === 1 ? 'medium' : 'small', risk_level: RISK[type] ?? 'medium' },
+    context: { tests_exist: type !== 'test_coverage', docs_exist: key % 2 === 0, git_clean: true },
+  };
+}
+
 const OPERATIONS = ['matmul', 'conv2d', 'softmax', 'layernorm', 'attention'];
 
 /**
@@ -77,6 +109,9 @@ export async function generateDemo(o: DemoOptions): Promise<DemoResult> {
   };
   let runs = 0;
   const perDay = o.runsPerDay ?? 12;
+  const ab = { tasks: 0 };
+  // Only with enough history before it for a baseline.
+  const incidentUtcDay = days >= 14 ? Math.floor((end - INCIDENT_DAYS_AGO * 86_400_000) / 86_400_000) : NaN;
   for (let d = 0; d < days; d++) {
     const dayStart = end - (days - d) * 86_400_000;
     const n = Math.max(1, Math.round(perDay * (0.6 + 0.8 * rand())));
@@ -88,7 +123,7 @@ export async function generateDemo(o: DemoOptions): Promise<DemoResult> {
         continue;
       }
       runs++;
-      orchestratorRun(meter, rand, pick, advance, project, d / days);
+      orchestratorRun(meter, rand, pick, advance, project, d / days, ab, Math.floor(clock / 86_400_000) === incidentUtcDay);
     }
     o.onDay?.(d + 1, days);
     // Let the buffered writer's timer and the event loop breathe between days.
@@ -102,8 +137,18 @@ export async function generateDemo(o: DemoOptions): Promise<DemoResult> {
 type Rand = () => number;
 type Pick = <T>(xs: readonly T[]) => T;
 
-function orchestratorRun(meter: Meter, rand: Rand, pick: Pick, advance: (s: number) => void, project: string, progress: number): void {
+function orchestratorRun(
+  meter: Meter,
+  rand: Rand,
+  pick: Pick,
+  advance: (s: number) => void,
+  project: string,
+  progress: number,
+  ab: { tasks: number },
+  incidentDay: boolean,
+): void {
   const llm = pick(MODELS);
+  const incident = incidentDay && llm.model === INCIDENT_MODEL;
   const temperature = pick(TEMPERATURES);
   // Models get a little better over the month; high temperature costs reliability.
   const skill = Math.min(0.97, llm.skill + 0.06 * progress - (temperature > 0.5 ? 0.08 : 0));
@@ -115,26 +160,42 @@ function orchestratorRun(meter: Meter, rand: Rand, pick: Pick, advance: (s: numb
   const tasks = 1 + Math.floor(rand() * 4);
   let failures = 0;
   for (let t = 0; t < tasks; t++) {
-    const task = run.startTask({ key: 100 + Math.floor(rand() * 900), type: pick(TASK_TYPES) });
+    const key = 100 + Math.floor(rand() * 900);
+    const type = pick(TASK_TYPES);
+    const task = run.startTask({ key, type });
     if (rand() < 0.03) {
       // A crash mid-task: the task and the run stay open and later show as abandoned.
       task.startAgent({ name: 'coding', type: 'development' });
       return;
     }
-    const ok = runTask(meter, task, rand, pick, advance, llm.cost, skill);
+    const variant = DEMO_VARIANTS[ab.tasks++ % DEMO_VARIANTS.length] as string;
+    const ok = runTask(meter, task, rand, pick, advance, llm.cost, skill, variant, incident, stateOf(project, type, key));
     if (!ok) failures++;
     task.end({ status: ok ? 'completed' : rand() < 0.2 ? 'skipped' : 'failed' });
   }
   run.end({ status: failures === tasks ? 'failed' : rand() < 0.03 ? 'stopped' : 'completed' });
 }
 
-function runTask(meter: Meter, task: Task, rand: Rand, pick: Pick, advance: (s: number) => void, cost: number, skill: number): boolean {
+function runTask(
+  meter: Meter,
+  task: Task,
+  rand: Rand,
+  pick: Pick,
+  advance: (s: number) => void,
+  cost: number,
+  skill: number,
+  variant: string,
+  incident: boolean,
+  state: JsonValue,
+): boolean {
   for (const spec of AGENTS) {
     let done = false;
+    const coding = spec.name === 'coding';
     for (let attempt = 1; attempt <= 3 && !done; attempt++) {
-      const agent = task.startAgent({ name: spec.name, type: spec.type });
-      advance(spec.seconds);
-      const p = spec.base * (0.55 + 0.45 * skill);
+      const agent = task.startAgent({ name: spec.name, type: spec.type, attrs: { state_features: state, ...(coding ? { agent_variant: variant } : {}) } });
+      advance(spec.seconds * (incident ? 3 : 1));
+      const base = spec.base * (0.55 + 0.45 * skill) + (coding && variant === 'coding-v2' ? VARIANT_GAIN : 0);
+      const p = Math.min(0.99, base) * (incident ? 0.35 : 1);
       const roll = rand();
       const status = roll < p ? 'success' : roll < p + 0.05 ? 'partial' : 'failure';
       endAgent(agent, status, rand, cost);
@@ -189,7 +250,8 @@ function optimizationSession(meter: Meter, rand: Rand, pick: Pick, advance: (s: 
   const validated = Math.floor(variants * (0.3 + 0.4 * rand() + 0.2 * progress));
   const promoted = validated === 0 ? 0 : Math.floor(rand() * Math.min(3, validated + 1));
   const baseline = rand() < 0.08 ? 0 : Math.round((0.5 + rand() * 20) * 1000) / 1000;
-  const speedup = 1 + rand() * (0.8 + progress);
+  // Kernels get faster over the month: a real trend for `agentmeter trends --metric speedup`.
+  const speedup = 1 + rand() * (0.6 + 1.5 * progress);
   const wallclock = Math.round((30 + rand() * 600) * 10) / 10;
   advance(wallclock);
   meter.recordOptimization({

@@ -12,6 +12,9 @@ export const SUMMARY_PROFILE_KEYS: readonly string[] = [
   'task.type',
   'operation',
   'debug.resolved',
+  // A/B arms: the sub-agent seed writes `agent_variant`; `compare --by variant` reads both.
+  'agent_variant',
+  'variant',
 ];
 
 /** …and per-span numbers. A test checks that analytics reads no other attribute. */

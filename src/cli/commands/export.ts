@@ -2,6 +2,8 @@ import { exportOak } from '../../integrations/oak/export.js';
 import { exportOrchestratorRuns } from '../../integrations/orchestrator/export.js';
 import { exportCsv } from '../../integrations/csv-export.js';
 import { exportAutomationMetrics } from '../../integrations/automation/export.js';
+import { buildDataset, datasetToCsv, datasetToJsonl } from '../../integrations/dataset.js';
+import { writeFileAtomic } from '../../integrations/source-files.js';
 import { resolveStoreDir, storeExists } from '../../store/index.js';
 import type { CommandSpec } from '../command.js';
 import { DIR_OPTION } from '../command.js';
@@ -17,6 +19,8 @@ export interface ExportContext {
   sinceMs?: number;
   untilMs?: number;
   nowMs: number;
+  /** Where `--out -` writes (formats that are a single file). */
+  stdout: { write(text: string): unknown };
 }
 
 /** What an exporter wrote: lines for people, and the reader's skipped-line count. */
@@ -60,6 +64,18 @@ export const EXPORTERS: Record<string, Exporter> = {
       return { files: [c.out], summary: `${r.sessions} optimisation sessions`, skipped: r.skipped };
     },
   },
+  dataset: {
+    summary: 'a learning dataset for agent routing: one row per agent invocation; CSV when --out ends in .csv, - for stdout',
+    defaultOut: 'dataset.jsonl',
+    async run(c) {
+      const r = await buildDataset({ dir: c.dir, sinceMs: c.sinceMs ?? 0, untilMs: c.untilMs ?? c.nowMs, nowMs: c.nowMs, ...(c.envs ? { envs: c.envs } : {}) });
+      const text = c.out.endsWith('.csv') ? datasetToCsv(r.rows) : datasetToJsonl(r.rows);
+      if (c.out === '-') c.stdout.write(text);
+      else await writeFileAtomic(c.out, text);
+      const left = r.rows.length === 0 && r.excluded > 0 ? ` (${r.excluded} left out by env: use --env demo, or --env all)` : '';
+      return { files: c.out === '-' ? [] : [c.out], summary: `${r.rows.length} invocation${r.rows.length === 1 ? '' : 's'}${left}`, skipped: r.skippedLines };
+    },
+  },
   csv: {
     summary: 'runs.csv, issues.csv, agents.csv, pipelines.csv, debugging_cycles.csv (one header vocabulary)',
     defaultOut: 'agentmeter-csv',
@@ -98,6 +114,8 @@ Examples:
   $ agentmeter export orchestrator-runs --out logs/runs --since 30d
   $ agentmeter export automation-metrics --out logs/automation_metrics.jsonl
   $ agentmeter export csv --out analysis/
+  $ agentmeter export dataset --since 30d --out invocations.csv
+  $ agentmeter export dataset --out - | head -1
 
 Files are derived from the events and written atomically (temp file, fsync, rename).`;
   },
@@ -114,9 +132,11 @@ Files are derived from the events and written atomically (temp file, fsync, rena
       return EXIT.noStore;
     }
     const out = typeof opts['out'] === 'string' ? opts['out'] : exporter.defaultOut;
-    const r = await exporter.run({ dir, out, envs, nowMs: now, ...(window ? { sinceMs: window.sinceMs, untilMs: window.untilMs } : {}) });
-    if (opts['json'] === true) io.stdout.write(JSON.stringify({ format, dir, out, files: r.files, summary: r.summary, skipped_lines: r.skipped }, null, 2) + '\n');
-    else io.stdout.write(`wrote ${r.summary} to ${out}\n`);
+    if (out === '-' && format !== 'dataset') throw new UsageError(`--out - (stdout) works for the dataset format only; ${format} writes files`);
+    const r = await exporter.run({ dir, out, envs, nowMs: now, stdout: io.stdout, ...(window ? { sinceMs: window.sinceMs, untilMs: window.untilMs } : {}) });
+    // With --out - stdout carries the data, so the summary goes to stderr.
+    if (opts['json'] === true && out !== '-') io.stdout.write(JSON.stringify({ format, dir, out, files: r.files, summary: r.summary, skipped_lines: r.skipped }, null, 2) + '\n');
+    else (out === '-' ? io.stderr : io.stdout).write(`wrote ${r.summary} to ${out === '-' ? 'stdout' : out}\n`);
     if (r.skipped > 0) io.stderr.write(`agentmeter: skipped ${r.skipped} corrupt or torn store lines; run \`agentmeter validate\` to list them\n`);
     return EXIT.ok;
   },

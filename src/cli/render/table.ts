@@ -1,15 +1,57 @@
-/** Aligned plain-text tables: a header row, a rule, and rows padded to each column's width. */
+/**
+ * Rows of cells as an aligned text table, a Markdown table or CSV: the layouts of the
+ * seed reports (`agents`, `report automation|orchestrator`) and the insight commands
+ * (`compare`, `trends`, `anomalies`, `check`). No table library: aligned columns are a few
+ * lines of padStart/padEnd.
+ */
+import { csvField } from './report-csv.js';
 
-/** One column: its header and whether text is left-aligned (numbers are right-aligned). */
-export interface TableColumn {
+// A field a spreadsheet would run as a formula is defused with a quote (as in report CSVs);
+// plain numbers, negative ones included, are left alone.
+function safeField(text: string): string {
+  const defused = /^[=+\-@\t\r]/.test(text) && !Number.isFinite(Number(text)) ? `'${text}` : text;
+  return csvField(defused);
+}
+
+/** One column: its header and how its cells align. */
+export interface Column {
   header: string;
   align?: 'left' | 'right';
 }
 
-/** Render rows of cells under headers, two spaces between columns. */
-export function renderTable(columns: readonly TableColumn[], rows: readonly (readonly string[])[]): string[] {
+function alignedLines(
+  columns: readonly Column[],
+  rows: readonly (readonly string[])[],
+  defaultAlign: 'left' | 'right',
+  rule: boolean,
+): string[] {
   const widths = columns.map((c, i) => Math.max(c.header.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const pad = (text: string, i: number): string => ((columns[i]?.align ?? 'right') === 'left' ? text.padEnd(widths[i] ?? 0) : text.padStart(widths[i] ?? 0));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => pad(c, i)).join('  ').trimEnd();
-  return [line(columns.map((c) => c.header)), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)];
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((t, i) => ((columns[i]?.align ?? defaultAlign) === 'right' ? t.padStart(widths[i] ?? 0) : t.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  const head = line(columns.map((c) => c.header));
+  return rule ? [head, widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)] : [head, ...rows.map(line)];
+}
+
+/** Text lines: a header row, a rule, and rows padded to each column's width (numbers right-aligned by default). */
+export function renderTable(columns: readonly Column[], rows: readonly (readonly string[])[]): string[] {
+  return alignedLines(columns, rows, 'right', true);
+}
+
+/** Render rows in `format` (text cells left-aligned unless the column says otherwise). */
+export function renderRows(columns: readonly Column[], rows: readonly (readonly string[])[], format: 'table' | 'md' | 'csv'): string {
+  if (format === 'csv') {
+    return [columns.map((c) => safeField(c.header)), ...rows.map((r) => r.map(safeField))].map((r) => r.join(',')).join('\n');
+  }
+  if (format === 'md') {
+    const cell = (t: string): string => t.replace(/\|/g, '\\|');
+    return [
+      `| ${columns.map((c) => cell(c.header)).join(' | ')} |`,
+      `| ${columns.map((c) => (c.align === 'right' ? '---:' : '---')).join(' | ')} |`,
+      ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+    ].join('\n');
+  }
+  return alignedLines(columns, rows, 'left', false).join('\n');
 }

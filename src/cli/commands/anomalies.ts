@@ -1,0 +1,133 @@
+import { detectAnomalies, dimensionValue, isDimension, rollUpSeries } from '../../analytics/index.js';
+import type { AnomalyObservation, AnomalyReport, Dimension } from '../../analytics/index.js';
+import { toIso } from '../../model/time.js';
+import type { CommandSpec, OptionSpec } from '../command.js';
+import { COMMON_OPTIONS, commonOptions, print, scanIncluded, warnScan } from '../insights.js';
+import type { Common } from '../insights.js';
+import { EXIT, UsageError } from '../io.js';
+import type { Io } from '../io.js';
+import { formatDuration, formatPercent } from '../render/format.js';
+import { renderRows } from '../render/table.js';
+import { parseWindow } from '../window.js';
+
+/** Series dimensions by default; thin series roll up from the right (task type first). */
+export const DEFAULT_SERIES = 'model,agent,task_type';
+
+/** Options `anomalies` and `check --no-anomalies` share. */
+export const ANOMALY_OPTIONS: readonly OptionSpec[] = [
+  { flags: '--series <dimensions>', description: 'comma-separated dimensions of a series; thin series roll up from the right', default: DEFAULT_SERIES },
+  { flags: '--baseline-days <n>', description: 'days before each point that form its baseline', default: '28' },
+  { flags: '--min-count <n>', description: 'agent invocations a day needs to be examined', default: '5' },
+];
+
+function positiveInt(v: unknown, flag: string, fallback: number, max: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`${flag} must be a whole number from 1 to ${max}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** Parse `--series`. */
+export function parseSeries(v: unknown): Dimension[] {
+  const dims = String(v ?? DEFAULT_SERIES).split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const bad = dims.filter((d) => !isDimension(d));
+  if (dims.length === 0 || bad.length > 0) throw new UsageError(`--series takes dimensions like ${DEFAULT_SERIES}; unknown: ${bad.join(', ') || '(none given)'}`);
+  return dims as Dimension[];
+}
+
+/**
+ * Read agent invocations over the window plus its baseline and find anomalous days.
+ * Shared by `anomalies` and `check --no-anomalies`.
+ */
+export async function findAnomalies(
+  c: Common,
+  w: { sinceMs: number; untilMs: number; nowMs: number },
+  opts: Record<string, unknown>,
+): Promise<{ report: AnomalyReport; info: Awaited<ReturnType<typeof scanIncluded>>; dims: Dimension[]; baselineDays: number; minCount: number }> {
+  const dims = parseSeries(opts['series']);
+  const baselineDays = positiveInt(opts['baselineDays'], '--baseline-days', 28, 365);
+  const minCount = positiveInt(opts['minCount'], '--min-count', 5, 1_000_000);
+  const scanSince = w.sinceMs - baselineDays * 86_400_000;
+  const items: { dims: string[]; ms: number; item: AnomalyObservation }[] = [];
+  const info = await scanIncluded(c, { sinceMs: scanSince, untilMs: w.untilMs, nowMs: w.nowMs }, (s) => {
+    if (s.kind !== 'agent' || s.state !== 'ended') return;
+    const o: AnomalyObservation = { ms: s.startMs };
+    if (s.status === 'success') o.failed = 0;
+    else if (s.status === 'failure') o.failed = 1;
+    if (s.durationMs !== null && Number.isFinite(s.durationMs)) o.durationMs = s.durationMs;
+    items.push({ dims: dims.map((d) => dimensionValue(d, s.attrs, s.startMs, s.env) ?? '(none)'), ms: s.startMs, item: o });
+  });
+  const series = rollUpSeries(items, minCount);
+  const report = detectAnomalies(series, { sinceMs: w.sinceMs, untilMs: w.untilMs, baselineDays, minCount });
+  return { report, info, dims, baselineDays, minCount };
+}
+
+/** The anomalies as text, Markdown or CSV. */
+export function renderAnomalies(r: AnomalyReport, format: 'table' | 'md' | 'csv', title: string): string {
+  if (format === 'csv') {
+    return renderRows(
+      ['day', 'series', 'metric', 'value', 'expected', 'n', 'p_value', 'z', 'seasonal', 'baseline_days', 'evidence'].map((header) => ({ header })),
+      r.anomalies.map((a) => [a.day, a.series, a.metric, String(a.value), String(a.expected), String(a.n), String(a.p_value), String(a.z), String(a.seasonal), String(a.baseline_days), a.evidence]),
+      'csv',
+    );
+  }
+  const rows = r.anomalies.map((a) => [
+    a.day,
+    a.series,
+    a.metric === 'duration' ? 'duration' : 'failure rate',
+    a.metric === 'duration' ? formatDuration(a.value) : formatPercent(a.value),
+    a.metric === 'duration' ? formatDuration(a.expected) : formatPercent(a.expected),
+    String(a.n),
+    a.evidence,
+  ]);
+  const table = renderRows(
+    [{ header: 'day' }, { header: 'series' }, { header: 'metric' }, { header: 'value', align: 'right' }, { header: 'expected', align: 'right' }, { header: 'n', align: 'right' }, { header: 'evidence' }],
+    rows,
+    format,
+  );
+  if (r.points_examined === 0) {
+    return `${title}\n${r.series} series; no day had enough data to examine (at least --min-count invocations, and 7 such days in its baseline).`;
+  }
+  const head = `${title}\n${r.series} series, ${r.points_examined} points examined, threshold p < ${r.point_alpha.toExponential(1)} per point (5 % family-wise)\n`;
+  return r.anomalies.length === 0 ? `${head}\nNo anomalies.` : `${head}\n${table}`;
+}
+
+export const anomaliesCommand: CommandSpec = {
+  name: 'anomalies',
+  summary: 'days when a series failed far more often or ran far slower than its own robust baseline',
+  options: [
+    { flags: '-s, --since <when>', description: 'window examined: 30m, 24h, 7d, 2w, or an ISO date/time', default: '7d' },
+    { flags: '-u, --until <when>', description: 'window end (default: now)' },
+    ...ANOMALY_OPTIONS,
+    ...COMMON_OPTIONS,
+  ],
+  help: `
+Examples:
+  $ agentmeter anomalies                         the last 7 days, against the 28 days before each
+  $ agentmeter anomalies --since 30d --json
+  $ agentmeter anomalies --series model,agent    one series per model and agent
+
+A series is the agent invocations of one (model, agent, task type); a series averaging fewer
+than --min-count invocations a day is rolled up into its parent (task type dropped, then
+agent), so thin data is still watched. Each day is compared with the preceding baseline
+days: its failures against the pooled baseline rate (exact binomial tail), its median
+duration against the baseline days' medians (robust z from median and MAD, log scale);
+the same weekday's days when the series has a weekly pattern. A point is flagged when its
+tail probability is below 5 % divided by the points examined and the change is large
+(+20 pts, or 1.5× the duration). Methods: docs/statistics.md.`,
+  async run(_args, opts, io: Io) {
+    const now = Date.now();
+    const window = parseWindow(opts['since'], opts['until'], now);
+    const c = await commonOptions(opts, io);
+    if (!c) return EXIT.noStore;
+    const { report, info, dims, baselineDays, minCount } = await findAnomalies(c, { ...window, nowMs: now }, opts);
+    warnScan(info, io, report.series === 0);
+    if (c.format === 'json') {
+      print(io, JSON.stringify({ window: { since: toIso(window.sinceMs), until: toIso(window.untilMs) }, series_dimensions: dims, baseline_days: baselineDays, min_count: minCount, ...report }, null, 2));
+    } else {
+      const title = `agentmeter anomalies  ${toIso(window.sinceMs).slice(0, 10)} → ${toIso(window.untilMs).slice(0, 10)}  series: ${dims.join(' · ')}, baseline ${baselineDays} days`;
+      print(io, renderAnomalies(report, c.format, title));
+    }
+    return EXIT.ok;
+  },
+};
