@@ -3,12 +3,13 @@ import { AgentmeterError } from '../model/diagnostics.js';
 import type { CommandSpec } from './command.js';
 import { EXIT, UsageError } from './io.js';
 import type { Io } from './io.js';
+import { dashboardCommand } from './commands/dashboard.js';
 import { demoCommand } from './commands/demo.js';
 import { reportCommand } from './commands/report.js';
 import { validateCommand } from './commands/validate.js';
 
 /** Every command, in help order. */
-export const COMMANDS: readonly CommandSpec[] = [reportCommand, demoCommand, validateCommand];
+export const COMMANDS: readonly CommandSpec[] = [reportCommand, demoCommand, validateCommand, dashboardCommand];
 
 const VERSION = '0.1.0';
 
