@@ -1,0 +1,94 @@
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { getJson, useApi } from './api.js';
+import { FilterBar } from './filter-bar.js';
+import type { Meta } from './filter-bar.js';
+import { PAGES, href, useRoute } from './route.js';
+import { Overview } from './pages/overview.js';
+import { Breakdowns } from './pages/breakdowns.js';
+import { Runs } from './pages/runs.js';
+import { RunPage } from './pages/run.js';
+import { Agents } from './pages/agents.js';
+import { Automation } from './pages/automation.js';
+import './style.css';
+
+/** How often to ask whether the store changed; the server looks at most once a second. */
+const POLL_MS = 2000;
+
+/** The store's data version: polled, so new events show up without a reload. */
+function useVersion(initial: number | undefined): { version: number; updatedAt: string } {
+  const [state, setState] = useState({ version: initial ?? 0, updatedAt: '' });
+  useEffect(() => {
+    if (initial === undefined) return undefined;
+    setState((s) => (s.version === 0 ? { ...s, version: initial } : s));
+    let stopped = false;
+    const tick = async () => {
+      try {
+        const v = await getJson<{ version: number; loaded_at: string }>('api/version');
+        if (!stopped) setState((s) => (s.version === v.version ? s : { version: v.version, updatedAt: new Date().toLocaleTimeString() }));
+      } catch {
+        // Server restarting: try again next tick.
+      }
+      if (!stopped) timer = setTimeout(tick, POLL_MS);
+    };
+    let timer = setTimeout(tick, POLL_MS);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [initial]);
+  return state;
+}
+
+function App() {
+  const route = useRoute();
+  const meta = useApi<Meta>('api/meta', 0);
+  const { version, updatedAt } = useVersion(meta.data?.version);
+  const defaults: Record<string, string> = { since: '7d', env: meta.data?.default_env ?? '' };
+  const props = { route, version, defaults };
+  const title = PAGES.find((p) => p.page === route.page)?.label ?? 'Overview';
+  useEffect(() => {
+    document.title = `${route.id ? 'Run' : title} · agentmeter`;
+  }, [title, route.id]);
+  return (
+    <>
+      <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>Skip to content</a>
+      <header>
+        <div class="brand">agentmeter</div>
+        <nav aria-label="Pages">
+          <ul>
+            {PAGES.map((p) => (
+              <li key={p.page}>
+                <a href={href(p.page, route.params)} aria-current={p.page === route.page ? 'page' : undefined}>{p.label}</a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <p class="live" aria-live="polite" data-testid="live">
+          <span class="dot" aria-hidden="true" /> live{updatedAt ? ` · updated ${updatedAt}` : ''} · v{version}
+        </p>
+      </header>
+      {meta.data ? <FilterBar route={route} meta={meta.data} defaults={defaults} /> : null}
+      <main id="main" tabIndex={-1}>
+        {meta.error ? <p role="alert" class="error">Cannot reach the dashboard API: {meta.error}</p> : null}
+        {!meta.data ? (
+          <p class="muted">Loading…</p>
+        ) : route.page === 'overview' ? (
+          <Overview {...props} />
+        ) : route.page === 'breakdowns' ? (
+          <Breakdowns {...props} />
+        ) : route.page === 'runs' && route.id ? (
+          <RunPage {...props} id={route.id} />
+        ) : route.page === 'runs' ? (
+          <Runs {...props} />
+        ) : route.page === 'agents' ? (
+          <Agents {...props} />
+        ) : (
+          <Automation {...props} />
+        )}
+      </main>
+    </>
+  );
+}
+
+render(<App />, document.getElementById('app')!);
