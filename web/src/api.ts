@@ -27,9 +27,11 @@ export interface Loaded<T> {
 /** GET a JSON endpoint; errors carry the server's message. */
 export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   const res = await fetch(path, signal ? { signal } : {});
-  const body = (await res.json().catch(() => ({}))) as { error?: string };
-  if (!res.ok) throw new Error(body.error ?? `${res.status} ${res.statusText}`);
-  return body as T;
+  if (!res.ok) {
+    const body = (await res.json().catch(() => ({}))) as { error?: string };
+    throw new Error(body.error ?? `${res.status} ${res.statusText}`);
+  }
+  return (await res.json()) as T;
 }
 
 /**
@@ -43,7 +45,10 @@ export function useApi<T>(path: string | undefined, version: number): Loaded<T> 
     const ctl = new AbortController();
     setState((s) => ({ ...s, loading: true }));
     getJson<T>(path, ctl.signal).then(
-      (data) => setState({ data, error: undefined, loading: false }),
+      // An aborted fetch can still settle; a newer one owns the state then.
+      (data) => {
+        if (!ctl.signal.aborted) setState({ data, error: undefined, loading: false });
+      },
       (e: unknown) => {
         if (!ctl.signal.aborted) setState({ data: undefined, error: e instanceof Error ? e.message : String(e), loading: false });
       },
