@@ -90,16 +90,16 @@ if (missing && process.env['CI']) {
       const detail = page.locator('[data-testid="card-agents"] .detail');
       await detail.waitFor();
       const before = await detail.innerText();
-      const models = await page.locator('[data-testid="filter-model"] option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+      const models = await page.locator('[data-testid="filter-model"] option').evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value));
       const model = models[1];
       await page.selectOption('[data-testid="filter-model"]', model!);
-      await page.waitForFunction((b) => document.querySelector('[data-testid="card-agents"] .detail')?.textContent !== b, before);
+      await expect.poll(() => detail.innerText()).not.toBe(before);
       const after = await detail.innerText();
       const n = (s: string) => Number(/([\d.]+) invocations/.exec(s)?.[1]);
       expect(n(after)).toBeLessThan(n(before));
       expect(page.url()).toContain(`model=${encodeURIComponent(model!)}`);
       await page.goBack();
-      await page.waitForFunction((b) => document.querySelector('[data-testid="card-agents"] .detail')?.textContent === b, before);
+      await expect.poll(() => detail.innerText()).toBe(before);
       expect(errors).toEqual([]);
       await page.close();
     });
@@ -124,7 +124,8 @@ if (missing && process.env['CI']) {
       const meter = createMeter({ dir, env: 'demo', durability: 'flush' });
       meter.startRun({ project: 'just-recorded' }).end({ status: 'completed' });
       await meter.close();
-      await page.waitForFunction(() => document.querySelector('[data-testid="runs-total"]')?.textContent?.startsWith('1 runs'), undefined, { timeout: 20_000 });
+      // No reload: the page polls the data version and refetches when it moves.
+      await expect.poll(() => total.innerText(), { timeout: 20_000 }).toMatch(/^1 runs/);
       expect(await page.locator('[data-testid="runs-table"] tbody tr td').nth(3).innerText()).toBe('just-recorded');
       expect(errors).toEqual([]);
       await page.close();
