@@ -52,10 +52,13 @@ export function ChartView(props: { config: ChartConfiguration; label: string; he
   const canvas = useRef<HTMLCanvasElement>(null);
   const chart = useRef<Chart | null>(null);
   useEffect(() => {
-    if (!canvas.current) return undefined;
-    chart.current?.destroy();
-    chart.current = new Chart(canvas.current, props.config);
-    return undefined;
+    // Drawn after the frame that shows the page's numbers: charts never delay them.
+    const id = setTimeout(() => {
+      if (!canvas.current) return;
+      chart.current?.destroy();
+      chart.current = new Chart(canvas.current, props.config);
+    }, 0);
+    return () => clearTimeout(id);
   }, [props.config]);
   useEffect(() => () => chart.current?.destroy(), []);
   return (

@@ -15,29 +15,32 @@ import './style.css';
 /** How often to ask whether the store changed; the server looks at most once a second. */
 const POLL_MS = 2000;
 
-/** The store's data version: polled, so new events show up without a reload. */
+/**
+ * The store's data version, polled so new events show up without a reload. Starts at the
+ * version the page loaded with, so pages fetch once on load, not again when polling starts.
+ */
 function useVersion(initial: number | undefined): { version: number; updatedAt: string } {
-  const [state, setState] = useState({ version: initial ?? 0, updatedAt: '' });
+  const [polled, setPolled] = useState({ version: 0, updatedAt: '' });
   useEffect(() => {
     if (initial === undefined) return undefined;
-    setState((s) => (s.version === 0 ? { ...s, version: initial } : s));
     let stopped = false;
+    let timer: ReturnType<typeof setTimeout>;
     const tick = async () => {
       try {
-        const v = await getJson<{ version: number; loaded_at: string }>('api/version');
-        if (!stopped) setState((s) => (s.version === v.version ? s : { version: v.version, updatedAt: new Date().toLocaleTimeString() }));
+        const v = await getJson<{ version: number }>('api/version');
+        if (!stopped) setPolled((s) => (v.version === s.version || v.version === initial ? s : { version: v.version, updatedAt: new Date().toLocaleTimeString() }));
       } catch {
         // Server restarting: try again next tick.
       }
       if (!stopped) timer = setTimeout(tick, POLL_MS);
     };
-    let timer = setTimeout(tick, POLL_MS);
+    timer = setTimeout(tick, POLL_MS);
     return () => {
       stopped = true;
       clearTimeout(timer);
     };
   }, [initial]);
-  return state;
+  return { version: Math.max(initial ?? 0, polled.version), updatedAt: polled.updatedAt };
 }
 
 function App() {

@@ -87,15 +87,17 @@ function seriesPoint(day: string, g: GroupReport | undefined): SeriesPoint {
   };
 }
 
-/** `GET /api/overview`: the headline report (with trends) and one point per day. */
+/**
+ * `GET /api/overview`: the headline report (with trends) and one point per day. One builder
+ * grouped by day gives both: a grouped report's top-level sections are its ungrouped totals,
+ * so each span is added twice (totals, its day) instead of three times with two builders.
+ */
 export function overview(snap: SpanSnapshot, q: DashboardQuery, nowMs: number): { report: Report; series: SeriesPoint[] } {
-  const opts = reportOptions(q, nowMs);
-  const headline = new ReportBuilder(opts);
-  const daily = new ReportBuilder({ ...opts, by: 'day' });
-  // The daily builder sees the previous window too and ignores it (it only feeds trends).
-  feed(snap, q, previousSince(q), [headline, daily]);
-  const groups = new Map((daily.build().groups ?? []).map((g) => [g.key, g]));
-  return { report: headline.build(), series: daysOf(q).map((d) => seriesPoint(d, groups.get(d))) };
+  const daily = new ReportBuilder({ ...reportOptions(q, nowMs), by: 'day' });
+  feed(snap, q, previousSince(q), [daily]);
+  const { by: _by, groups, ...report } = daily.build();
+  const byDay = new Map((groups ?? []).map((g) => [g.key, g]));
+  return { report, series: daysOf(q).map((d) => seriesPoint(d, byDay.get(d))) };
 }
 
 /** `GET /api/breakdown?by=`: the report grouped by one dimension. */

@@ -61,7 +61,10 @@ export function dashboardRoutes(o: DashboardRoutesOptions): Hono {
     const s = await data.state();
     const nowMs = data.now();
     const q = parseQuery(new URL(c.req.url).searchParams, nowMs);
-    const key = `${name}|${c.req.url.split('?')[1] ?? ''}|${Math.floor(nowMs / 60_000)}`;
+    const params = new URL(c.req.url).searchParams;
+    params.sort();
+    // Relative windows move with the clock: an answer is reused within the minute.
+    const key = `${name}|${params.toString()}|${Math.floor(nowMs / 60_000)}`;
     const body = data.answer(s, key, () => compute(s, q, nowMs));
     c.header('cache-control', 'no-store');
     return c.json({ version: s.version, ...body });
