@@ -52,13 +52,19 @@ export function ChartView(props: { config: ChartConfiguration; label: string; he
   const canvas = useRef<HTMLCanvasElement>(null);
   const chart = useRef<Chart | null>(null);
   useEffect(() => {
-    // Drawn after the frame that shows the page's numbers: charts never delay them.
-    const id = setTimeout(() => {
-      if (!canvas.current) return;
-      chart.current?.destroy();
-      chart.current = new Chart(canvas.current, props.config);
-    }, 0);
-    return () => clearTimeout(id);
+    // Drawn after the next frame, the one that shows the page's numbers: charts never delay them.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => {
+      timer = setTimeout(() => {
+        if (!canvas.current) return;
+        chart.current?.destroy();
+        chart.current = new Chart(canvas.current, props.config);
+      }, 0);
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      if (timer !== undefined) clearTimeout(timer);
+    };
   }, [props.config]);
   useEffect(() => () => chart.current?.destroy(), []);
   return (

@@ -4,8 +4,7 @@
  * per-segment digests mean a refresh re-reads only the segments that changed; the fold
  * across segments (spans started in one segment and ended in another) is redone each time.
  */
-import { SUMMARY_NUMBER_KEYS, SUMMARY_PROFILE_KEYS } from '../../model/index.js';
-import type { BaseAttributes, Feedback, SpanSummary } from '../../model/index.js';
+import type { Feedback, SpanSummary } from '../../model/index.js';
 import { scanSummaries } from '../../store/index.js';
 import type { SkippedLine } from '../../store/index.js';
 
@@ -47,7 +46,7 @@ export async function loadSnapshot(root: string, nowMs: number): Promise<SpanSna
     nowMs,
     // The digest replay reuses one object and one attrs object per profile: copy both.
     onSpan: (s) => {
-      const attrs = uniformAttrs(s.attrs);
+      const attrs = { ...s.attrs };
       spans.push({ kind: s.kind, env: s.env, startMs: s.startMs, durationMs: s.durationMs, status: s.status, state: s.state, attrs, pointEvents: s.pointEvents });
       count(values.env, s.env);
       for (const [dim, attr] of FILTERS) {
@@ -74,20 +73,7 @@ export async function loadSnapshot(root: string, nowMs: number): Promise<SpanSna
   };
 }
 
-const SUMMARY_KEYS: readonly string[] = [...SUMMARY_PROFILE_KEYS, ...SUMMARY_NUMBER_KEYS];
 const FILTERS = Object.entries(FILTER_ATTRS) as [keyof typeof FILTER_ATTRS, string][];
-
-/**
- * A copy of summary attributes with every summary key, in one order (absent ones undefined,
- * which every reader treats as absent): all copies share one object shape, so the report's
- * attribute reads stay fast. Measured over 480k spans: 1.5-3× faster aggregation than
- * copies shaped like their sources.
- */
-function uniformAttrs(src: BaseAttributes): BaseAttributes {
-  const a: Record<string, BaseAttributes[string] | undefined> = {};
-  for (const k of SUMMARY_KEYS) a[k] = src[k];
-  return a as BaseAttributes;
-}
 
 function count(m: Record<string, number>, key: string): void {
   m[key] = (m[key] ?? 0) + 1;
