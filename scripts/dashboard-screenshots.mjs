@@ -32,12 +32,20 @@ const context = await chromium.launchPersistentContext(profile, {
 });
 try {
   const page = await context.newPage();
-  const runs = await (await fetch(`${url}api/runs?since=30d&env=all&status=failure&limit=1`)).json();
+  // Show a run with pipelines and debugging cycles: the richest of the recent ones.
+  const runs = await (await fetch(`${url}api/runs?since=30d&env=all&limit=40`)).json();
+  let best = { id: runs.runs[0]?.run_id, score: -1 };
+  for (const r of runs.runs) {
+    const d = await (await fetch(`${url}api/runs/${r.run_id}`)).json();
+    const kinds = new Set(d.spans.map((x) => x.kind));
+    const score = (kinds.has('debug') ? 100 : 0) + (kinds.has('pipeline') ? 50 : 0) + Math.min(d.spans.length, 30) - Math.max(0, d.spans.length - 30);
+    if (score > best.score) best = { id: r.run_id, score };
+  }
   const shots = [
     ['overview', '#/overview?since=30d', '[data-testid="card-runs-value"]'],
     ['breakdowns', '#/breakdowns?since=30d&by=model', '[data-testid="breakdown-table"]'],
     ['runs', '#/runs?since=30d', '[data-testid="runs-table"]'],
-    ['run', `#/runs/${runs.runs[0]?.run_id}?since=30d`, '[data-testid="run-timeline"] canvas'],
+    ['run', `#/runs/${best.id}?since=30d`, '[data-testid="run-timeline"] canvas'],
     ['agents', '#/agents?since=30d', '[data-testid="agents-table"]'],
     ['automation', '#/automation?since=30d', '[data-testid="chart-funnel"] canvas'],
   ];
