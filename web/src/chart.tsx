@@ -1,45 +1,9 @@
-// Chart.js behind one small component. Only the controllers the pages use are registered
-// (tree-shaken bundle), and animation is off: a filter change redraws at once.
-import {
-  BarController,
-  BarElement,
-  CategoryScale,
-  Chart,
-  Filler,
-  Legend,
-  LineController,
-  LineElement,
-  LinearScale,
-  LogarithmicScale,
-  PointElement,
-  ScatterController,
-  Tooltip,
-} from 'chart.js';
-import type { ChartConfiguration } from 'chart.js';
-import { BarWithErrorBar, BarWithErrorBarsController } from 'chartjs-chart-error-bars';
+// Chart.js behind one small component. Chart.js lives in its own chunk, fetched while the
+// page's data loads, so the numbers never wait for it; animation is off.
+import type { Chart, ChartConfiguration } from 'chart.js';
 import { useEffect, useRef } from 'preact/hooks';
 
-Chart.register(
-  BarController,
-  BarElement,
-  CategoryScale,
-  Filler,
-  Legend,
-  LineController,
-  LineElement,
-  LinearScale,
-  LogarithmicScale,
-  PointElement,
-  ScatterController,
-  Tooltip,
-  BarWithErrorBarsController,
-  BarWithErrorBar,
-);
-Chart.defaults.animation = false;
-Chart.defaults.responsive = true;
-Chart.defaults.maintainAspectRatio = false;
-Chart.defaults.color = '#1f2933';
-Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+const chartModule = import('./chart-setup.js');
 
 /** Colours with ≥ 3:1 contrast on white, told apart by more than hue where it matters. */
 export const COLORS = ['#1d4ed8', '#b45309', '#047857', '#b91c1c', '#6d28d9', '#0e7490', '#a21caf', '#4d7c0f'];
@@ -54,14 +18,18 @@ export function ChartView(props: { config: ChartConfiguration; label: string; he
   useEffect(() => {
     // Drawn after the next frame, the one that shows the page's numbers: charts never delay them.
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let cancelled = false;
     const frame = requestAnimationFrame(() => {
       timer = setTimeout(() => {
-        if (!canvas.current) return;
-        chart.current?.destroy();
-        chart.current = new Chart(canvas.current, props.config);
+        void chartModule.then(({ Chart: ChartJs }) => {
+          if (!canvas.current || cancelled) return;
+          chart.current?.destroy();
+          chart.current = new ChartJs(canvas.current, props.config);
+        });
       }, 0);
     });
     return () => {
+      cancelled = true;
       cancelAnimationFrame(frame);
       if (timer !== undefined) clearTimeout(timer);
     };

@@ -40,7 +40,9 @@ function useVersion(initial: number | undefined): { version: number; updatedAt: 
       clearTimeout(timer);
     };
   }, [initial]);
-  return { version: Math.max(initial ?? 0, polled.version), updatedAt: polled.updatedAt };
+  // 0 until the data moves past the version the page loaded with: pages that fetched before
+  // the meta answer arrived do not fetch again for it.
+  return polled;
 }
 
 function App() {
@@ -48,6 +50,8 @@ function App() {
   const meta = useApi<Meta>('api/meta', 0);
   const { version, updatedAt } = useVersion(meta.data?.version);
   const defaults: Record<string, string> = { since: '7d', env: meta.data?.default_env ?? '' };
+  // With the env in the URL the page needs nothing from meta: it fetches in parallel with it.
+  const ready = meta.data !== undefined || route.params.has('env');
   const props = { route, version, defaults };
   const title = PAGES.find((p) => p.page === route.page)?.label ?? 'Overview';
   useEffect(() => {
@@ -68,13 +72,13 @@ function App() {
           </ul>
         </nav>
         <p class="live" aria-live="polite" data-testid="live">
-          <span class="dot" aria-hidden="true" /> live{updatedAt ? ` · updated ${updatedAt}` : ''} · v{version}
+          <span class="dot" aria-hidden="true" /> live{updatedAt ? ` · updated ${updatedAt}` : ''} · v{version || meta.data?.version || 0}
         </p>
       </header>
       {meta.data ? <FilterBar route={route} meta={meta.data} defaults={defaults} /> : null}
       <main id="main" tabIndex={-1}>
         {meta.error ? <p role="alert" class="error">Cannot reach the dashboard API: {meta.error}</p> : null}
-        {!meta.data ? (
+        {!ready ? (
           <p class="muted">Loading…</p>
         ) : route.page === 'overview' ? (
           <Overview {...props} />
