@@ -73,11 +73,14 @@ JSON API: docs/dashboard.md.`,
     io.stderr.write(`reading ${dir} …\n`);
     const t0 = Date.now();
     // Load before listening, so the first page is answered from memory.
-    const meta = (await (await app.request('/api/meta')).json()) as { spans: number; runs: number; default_env: string };
+    const meta = (await (await app.request('/api/meta')).json()) as { spans: number; runs: number; default_env: string; values: { model: Record<string, number> } };
     // Answer each page's default view once: the first visitor gets it from the cache, and the
     // aggregation code is compiled before anyone waits on it (the first pass is 2-3× slower).
     const env = meta.default_env === '' ? '' : `&env=${meta.default_env}`;
     for (const path of ['overview', 'agents', 'automation', 'breakdown']) await app.request(`/api/${path}?since=7d${env}`);
+    // …and one filtered view, so the filter path is compiled too.
+    const model = Object.keys(meta.values.model)[0];
+    if (model !== undefined) await app.request(`/api/overview?since=7d${env}&model=${encodeURIComponent(model)}`);
     io.stderr.write(`${meta.spans} spans, ${meta.runs} runs in memory (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
     let server;
     try {
