@@ -41,6 +41,8 @@ export class DashboardData {
   #signature = '';
   #lastCheckMs = -Infinity;
   #refreshing: Promise<DashboardState> | undefined;
+  #lastReloadMs = 0;
+  #lastReloadEndMs = -Infinity;
 
   constructor(o: DashboardDataOptions) {
     this.dir = o.dir;
@@ -90,10 +92,16 @@ export class DashboardData {
     this.#lastCheckMs = this.now();
     const { segments, signature } = await readStoreState(this.dir);
     if (this.#state && signature === this.#signature) return this.#state;
+    // A store that takes seconds to read (10^6 events: ~5 s) under a steady stream of writes
+    // would be reloaded back to back; reload it at most every twice its load time instead.
+    if (this.#state && this.#lastReloadMs > 1000 && Date.now() - this.#lastReloadEndMs < 2 * this.#lastReloadMs) return this.#state;
     const nowMs = this.now();
+    const t0 = Date.now();
     const snapshot = await loadSnapshot(this.dir, nowMs);
     await this.#runIndex.refresh(segments, nowMs);
     this.#signature = signature;
+    this.#lastReloadMs = Date.now() - t0;
+    this.#lastReloadEndMs = Date.now();
     this.#answers.clear();
     this.#state = { version: (this.#state?.version ?? 0) + 1, snapshot, runs: this.#runIndex.runs, segments, loadedAtMs: nowMs };
     return this.#state;
