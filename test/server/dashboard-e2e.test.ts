@@ -104,6 +104,26 @@ if (missing && process.env['CI']) {
       await page.close();
     });
 
+    it('works from the keyboard: pages are reached and tables sorted without a mouse', async () => {
+      const { page, errors } = await open('#/overview?since=30d');
+      await page.locator('[data-testid="card-runs-value"]').waitFor();
+      await page.focus('nav a[href^="#/breakdowns"]');
+      await page.keyboard.press('Enter');
+      const header = page.locator('[data-testid="breakdown-table"] thead th').nth(0);
+      await header.waitFor();
+      expect(await page.locator('h1').innerText()).toBe('Breakdowns');
+      expect(await header.getAttribute('aria-sort')).toBe('none');
+      await header.locator('button').focus();
+      await page.keyboard.press('Enter');
+      expect(await header.getAttribute('aria-sort')).toBe('descending');
+      const keys = await page.locator('[data-testid="breakdown-table"] tbody th').allInnerTexts();
+      expect(keys).toEqual([...keys].sort().reverse());
+      await page.keyboard.press('Enter');
+      expect(await header.getAttribute('aria-sort')).toBe('ascending');
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
     it("a run's timeline opens from the run list", async () => {
       const { page, errors } = await open('#/runs?since=30d');
       const first = page.locator('[data-testid="runs-table"] tbody tr th a').first();
