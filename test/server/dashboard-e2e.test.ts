@@ -147,6 +147,8 @@ if (missing && process.env['CI']) {
       // No reload: the page polls the data version and refetches when it moves.
       await expect.poll(() => total.innerText(), { timeout: 20_000 }).toMatch(/^1 runs/);
       expect(await page.locator('[data-testid="runs-table"] tbody tr td').nth(3).innerText()).toBe('just-recorded');
+      // The new project joins the filter bar too.
+      await expect.poll(() => page.locator('[data-testid="filter-project"] option').allInnerTexts()).toContain('just-recorded');
       expect(errors).toEqual([]);
       await page.close();
     });

@@ -68,7 +68,7 @@ export function FilterBar(props: { route: Route; meta: Meta; defaults: Record<st
             <input type="date" value={dateOf(since)} onChange={(e) => e.currentTarget.value && set('since', e.currentTarget.value)} />
           </label>
           <label>
-            To
+            Until (exclusive)
             <input type="date" value={dateOf(get('until'))} onChange={(e) => set('until', e.currentTarget.value)} />
           </label>
         </>

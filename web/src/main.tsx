@@ -47,8 +47,13 @@ function useVersion(initial: number | undefined): { version: number; updatedAt: 
 
 function App() {
   const route = useRoute();
-  const meta = useApi<Meta>('api/meta', 0);
+  // Meta is fetched again when the data moves, so new models, agents and envs join the filters.
+  const [metaVersion, setMetaVersion] = useState(0);
+  const meta = useApi<Meta>('api/meta', metaVersion);
   const { version, updatedAt } = useVersion(meta.data?.version);
+  useEffect(() => {
+    if (version > 0) setMetaVersion(version);
+  }, [version]);
   const defaults: Record<string, string> = { since: '7d', env: meta.data?.default_env ?? '' };
   // With the env in the URL the page needs nothing from meta: it fetches in parallel with it.
   const ready = meta.data !== undefined || route.params.has('env');

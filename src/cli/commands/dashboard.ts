@@ -91,6 +91,9 @@ JSON API: docs/dashboard.md.`,
       return EXIT.failure;
     }
     io.stdout.write(`${server.url}/\n`);
+    if (!['127.0.0.1', '::1', 'localhost'].includes(host)) {
+      io.stderr.write(`agentmeter: listening on ${host}: anyone who can reach this address can read the store's data (there is no login)\n`);
+    }
     io.stderr.write(`dashboard for ${dir} at ${server.url}/ (Ctrl-C to stop)\n`);
     if (opts['open'] === true) openBrowser(`${server.url}/`);
     await untilSignal();
