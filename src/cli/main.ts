@@ -3,6 +3,7 @@ import { AgentmeterError } from '../model/diagnostics.js';
 import type { CommandSpec } from './command.js';
 import { EXIT, UsageError } from './io.js';
 import type { Io } from './io.js';
+import { dashboardCommand } from './commands/dashboard.js';
 import { demoCommand } from './commands/demo.js';
 import { reportCommand } from './commands/report.js';
 import { validateCommand } from './commands/validate.js';
@@ -26,6 +27,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   recordCommand,
   importCommand,
   exportCommand,
+  dashboardCommand,
   demoCommand,
   validateCommand,
 ];

@@ -148,3 +148,44 @@ describe('agentmeter CLI', () => {
     expect(v.stdout).toContain('zz-corrupt.jsonl:4: torn tail');
   });
 });
+
+describe('agentmeter dashboard', () => {
+  it('--help has examples and names the API docs', () => {
+    const r = cli(['dashboard', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Examples:');
+    expect(r.stdout).toContain('docs/dashboard.md');
+  });
+
+  it('a bad port is a usage error; a missing store exits 3', () => {
+    const dir = tempDir();
+    const bad = cli(['dashboard', '--dir', dir, '--port', '99999']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--port must be');
+    const none = cli(['dashboard', '--dir', join(dir, 'nothing')]);
+    expect(none.code).toBe(3);
+    expect(none.stderr).toContain('no store');
+  });
+
+  it('serves the API on the printed URL and stops cleanly on SIGTERM', async () => {
+    const dir = tempDir();
+    expect(cli(['demo', '--dir', dir, '--days', '2']).code).toBe(0);
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [BIN, 'dashboard', '--dir', dir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const url = await new Promise<string>((res, rej) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('\n')) res(out.split('\n')[0]!.trim());
+      });
+      child.once('exit', (c) => rej(new Error(`exited ${c}`)));
+    });
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const meta = (await (await fetch(`${url}api/meta`)).json()) as { runs: number; default_env: string };
+    expect(meta.runs).toBeGreaterThan(0);
+    expect(meta.default_env).toBe('all');
+    const exit = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+  });
+});

@@ -1,0 +1,236 @@
+/**
+ * Each dashboard answer, computed from an in-memory snapshot with the report's own
+ * `ReportBuilder`, so the dashboard and `agentmeter report` agree to the digit. Spans are
+ * sorted by start, so a window is a binary search and only its spans (and the previous
+ * window's, for trends) are visited.
+ */
+import { GeoMean, ReportBuilder } from '../../analytics/index.js';
+import type { GroupBy, GroupReport, Report } from '../../analytics/index.js';
+import { utcDay } from '../../model/index.js';
+import type { SpanSummary } from '../../model/index.js';
+import { includesEnv, matches, reportOptions } from './query.js';
+import type { DashboardQuery } from './query.js';
+import { lowerBound } from './span-index.js';
+import type { SpanSnapshot } from './span-index.js';
+
+const DAY_MS = 86_400_000;
+
+/** Feed a builder the spans and feedback of [fromMs, untilMs) that pass the filters. */
+function feed(snap: SpanSnapshot, q: DashboardQuery, fromMs: number, builders: readonly ReportBuilder[]): void {
+  const spans = snap.spans;
+  for (let i = lowerBound(spans, fromMs, (s) => s.startMs); i < spans.length; i++) {
+    const s = spans[i] as SpanSummary;
+    if (s.startMs >= q.untilMs) break;
+    if (q.where.length > 0 && !matches(q, s)) continue;
+    for (const b of builders) b.addSpan(s);
+  }
+  const fb = snap.feedback;
+  for (let i = lowerBound(fb, fromMs, (f) => f.tsMs); i < fb.length; i++) {
+    const f = fb[i]!;
+    if (f.tsMs >= q.untilMs) break;
+    if (q.where.length > 0 && !matches(q, f)) continue;
+    for (const b of builders) b.addFeedback(f);
+  }
+  for (const b of builders) b.setSkippedLines(snap.skippedLines, snap.skippedSamples);
+}
+
+function previousSince(q: DashboardQuery): number {
+  return q.sinceMs - (q.untilMs - q.sinceMs);
+}
+
+/** One day of the overview's time series. */
+export interface SeriesPoint {
+  day: string;
+  runs: number;
+  run_success_rate: number | null;
+  task_success_rate: number | null;
+  agent_success_rate: number | null;
+  first_attempt_pass_rate: number | null;
+  agent_duration_p50_ms: number | null;
+  agent_duration_p95_ms: number | null;
+  cost_usd: number;
+  input_tokens: number;
+  output_tokens: number;
+  speedup_geomean: number | null;
+  open: number;
+  abandoned: number;
+}
+
+/** Every UTC day the window touches, oldest first. */
+function daysOf(q: DashboardQuery): string[] {
+  const days: string[] = [];
+  for (let ms = Math.floor(q.sinceMs / DAY_MS) * DAY_MS; ms < q.untilMs; ms += DAY_MS) days.push(utcDay(ms));
+  return days;
+}
+
+function seriesPoint(day: string, g: GroupReport | undefined): SeriesPoint {
+  if (!g) {
+    return { day, runs: 0, run_success_rate: null, task_success_rate: null, agent_success_rate: null, first_attempt_pass_rate: null, agent_duration_p50_ms: null, agent_duration_p95_ms: null, cost_usd: 0, input_tokens: 0, output_tokens: 0, speedup_geomean: null, open: 0, abandoned: 0 };
+  }
+  const open = g.runs.open + g.tasks.open + g.agents.open + g.pipelines.open + g.debugging.open + g.optimizations.open;
+  const abandoned = g.runs.abandoned + g.tasks.abandoned + g.agents.abandoned + g.pipelines.abandoned + g.debugging.abandoned + g.optimizations.abandoned;
+  return {
+    day,
+    runs: g.runs.total,
+    run_success_rate: g.runs.success_rate,
+    task_success_rate: g.tasks.success_rate,
+    agent_success_rate: g.agents.success_rate,
+    first_attempt_pass_rate: g.pipelines.first_attempt_pass_rate,
+    agent_duration_p50_ms: g.agents.duration_ms?.median ?? null,
+    agent_duration_p95_ms: g.agents.duration_ms?.p95 ?? null,
+    cost_usd: g.agents.cost_usd,
+    input_tokens: g.agents.tokens.input,
+    output_tokens: g.agents.tokens.output,
+    speedup_geomean: g.optimizations.speedup_geomean,
+    open,
+    abandoned,
+  };
+}
+
+/**
+ * `GET /api/overview`: the headline report (with trends) and one point per day. One builder
+ * grouped by day gives both: a grouped report's top-level sections are its ungrouped totals,
+ * so each span is added twice (totals, its day) instead of three times with two builders.
+ */
+export function overview(snap: SpanSnapshot, q: DashboardQuery, nowMs: number): { report: Report; series: SeriesPoint[] } {
+  const daily = new ReportBuilder({ ...reportOptions(q, nowMs), by: 'day' });
+  feed(snap, q, previousSince(q), [daily]);
+  const { by: _by, groups, ...report } = daily.build();
+  const byDay = new Map((groups ?? []).map((g) => [g.key, g]));
+  return { report, series: daysOf(q).map((d) => seriesPoint(d, byDay.get(d))) };
+}
+
+/** `GET /api/breakdown?by=`: the report grouped by one dimension. */
+export function breakdown(snap: SpanSnapshot, q: DashboardQuery, by: GroupBy, nowMs: number): Report {
+  const b = new ReportBuilder({ ...reportOptions(q, nowMs), by });
+  feed(snap, q, previousSince(q), [b]);
+  return b.build();
+}
+
+/** One agent in the ranking. */
+export interface AgentRank {
+  agent: string;
+  invocations: number;
+  success: number;
+  failure: number;
+  success_rate: number | null;
+  success_rate_ci: [number, number] | null;
+  retries: number;
+  duration_ms: { median: number; p95: number } | null;
+  cost_usd: number;
+  tokens: { input: number; output: number };
+  quality: { ratings: number; mean: number | null };
+  trend_delta: number | null;
+  /** Success rate per day of the window (null: no ended invocation that day). */
+  sparkline: (number | null)[];
+}
+
+/**
+ * `GET /api/agents`: agents ranked by the lower bound of the 95 % interval of their success
+ * rate, so a 3-for-3 agent does not outrank a 95-for-100 one.
+ */
+export function agentRanking(snap: SpanSnapshot, q: DashboardQuery, nowMs: number): { days: string[]; agents: AgentRank[] } {
+  const b = new ReportBuilder({ ...reportOptions(q, nowMs), by: 'agent' });
+  feed(snap, q, previousSince(q), [b]);
+  const report = b.build();
+  const days = daysOf(q);
+  const firstDay = Math.floor(q.sinceMs / DAY_MS);
+  const daily = new Map<string, { s: Int32Array; f: Int32Array }>();
+  const spans = snap.spans;
+  for (let i = lowerBound(spans, q.sinceMs, (s) => s.startMs); i < spans.length; i++) {
+    const s = spans[i]!;
+    if (s.startMs >= q.untilMs) break;
+    if (s.kind !== 'agent' || (s.status !== 'success' && s.status !== 'failure')) continue;
+    if (!includesEnv(q, s.env) || (q.where.length > 0 && !matches(q, s))) continue;
+    const name = s.attrs['gen_ai.agent.name'];
+    if (typeof name !== 'string') continue;
+    let d = daily.get(name);
+    if (!d) daily.set(name, (d = { s: new Int32Array(days.length), f: new Int32Array(days.length) }));
+    const di = Math.floor(s.startMs / DAY_MS) - firstDay;
+    if (s.status === 'success') d.s[di]!++;
+    else d.f[di]!++;
+  }
+  const agents: AgentRank[] = (report.groups ?? []).map((g) => {
+    const d = daily.get(g.key);
+    const a = g.agents;
+    return {
+      agent: g.key,
+      invocations: a.invocations,
+      success: a.success,
+      failure: a.failure,
+      success_rate: a.success_rate,
+      success_rate_ci: a.success_rate_ci,
+      retries: a.retries,
+      duration_ms: a.duration_ms,
+      cost_usd: a.cost_usd,
+      tokens: a.tokens,
+      quality: a.quality,
+      trend_delta: a.trend.delta,
+      sparkline: days.map((_, i) => {
+        const n = d ? d.s[i]! + d.f[i]! : 0;
+        return n === 0 ? null : d!.s[i]! / n;
+      }),
+    };
+  });
+  agents.sort((x, y) => (y.success_rate_ci?.[0] ?? -1) - (x.success_rate_ci?.[0] ?? -1) || y.invocations - x.invocations);
+  return { days, agents };
+}
+
+/** One bar of the speedup histogram: sessions whose speedup is in [low, high). */
+export interface SpeedupBin {
+  low: number;
+  high: number;
+  sessions: number;
+}
+
+/** `GET /api/automation`: optimisation totals, per operation, speedup distribution, per day. */
+export function automation(
+  snap: SpanSnapshot,
+  q: DashboardQuery,
+  nowMs: number,
+): {
+  optimizations: Report['optimizations'];
+  operations: { operation: string; optimizations: GroupReport['optimizations'] }[];
+  speedups: SpeedupBin[];
+  series: { day: string; sessions: number; variants_generated: number; validated: number; promoted: number; speedup_geomean: number | null }[];
+} {
+  const opts = reportOptions(q, nowMs);
+  const total = new ReportBuilder(opts);
+  const byOp = new ReportBuilder({ ...opts, by: 'operation' });
+  feed(snap, q, previousSince(q), [total, byOp]);
+  const days = daysOf(q);
+  const firstDay = Math.floor(q.sinceMs / DAY_MS);
+  const perDay = days.map((day) => ({ day, sessions: 0, variants_generated: 0, validated: 0, promoted: 0, geo: new GeoMean() }));
+  // Speedups binned on a log2 scale by quarter steps: 0.5×, 0.59×, 0.71×, 0.84×, 1×, 1.19× …
+  const bins = new Map<number, number>();
+  const spans = snap.spans;
+  for (let i = lowerBound(spans, q.sinceMs, (s) => s.startMs); i < spans.length; i++) {
+    const s = spans[i]!;
+    if (s.startMs >= q.untilMs) break;
+    if (s.kind !== 'optimization' || !includesEnv(q, s.env) || (q.where.length > 0 && !matches(q, s))) continue;
+    const day = perDay[Math.floor(s.startMs / DAY_MS) - firstDay]!;
+    day.sessions++;
+    day.variants_generated += num(s.attrs['variants_generated']);
+    day.validated += num(s.attrs['validated']);
+    day.promoted += num(s.attrs['promoted']);
+    const base = s.attrs['baseline_latency_ms'];
+    const opt = s.attrs['optimized_latency_ms'];
+    if (typeof base === 'number' && typeof opt === 'number' && base > 0 && opt > 0 && Number.isFinite(base / opt)) {
+      const ratio = base / opt;
+      day.geo.add(ratio);
+      const bin = Math.floor(Math.log2(ratio) * 4);
+      bins.set(bin, (bins.get(bin) ?? 0) + 1);
+    }
+  }
+  const speedups = [...bins].sort(([a], [b]) => a - b).map(([bin, sessions]) => ({ low: 2 ** (bin / 4), high: 2 ** ((bin + 1) / 4), sessions }));
+  return {
+    optimizations: total.build().optimizations,
+    operations: (byOp.build().groups ?? []).filter((g) => g.optimizations.sessions > 0).map((g) => ({ operation: g.key, optimizations: g.optimizations })),
+    speedups,
+    series: perDay.map(({ geo, ...d }) => ({ ...d, speedup_geomean: geo.value })),
+  };
+}
+
+function num(v: unknown): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+}

@@ -1,0 +1,43 @@
+// Chart.js behind one small component. Chart.js lives in its own chunk, fetched while the
+// page's data loads, so the numbers never wait for it; animation is off.
+import type { Chart, ChartConfiguration } from 'chart.js';
+import { useEffect, useRef } from 'preact/hooks';
+
+const chartModule = import('./chart-setup.js');
+
+/** Colours with ≥ 3:1 contrast on white, told apart by more than hue where it matters. */
+export const COLORS = ['#1d4ed8', '#b45309', '#047857', '#b91c1c', '#6d28d9', '#0e7490', '#a21caf', '#4d7c0f'];
+
+/**
+ * A canvas chart. `label` is the accessible name (canvas content is invisible to screen
+ * readers); every chart's numbers are also in a table on the same page.
+ */
+export function ChartView(props: { config: ChartConfiguration; label: string; height?: number; testId?: string }) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const chart = useRef<Chart | null>(null);
+  useEffect(() => {
+    // Drawn after the next frame, the one that shows the page's numbers: charts never delay them.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let cancelled = false;
+    const frame = requestAnimationFrame(() => {
+      timer = setTimeout(() => {
+        void chartModule.then(({ Chart: ChartJs }) => {
+          if (!canvas.current || cancelled) return;
+          chart.current?.destroy();
+          chart.current = new ChartJs(canvas.current, props.config);
+        });
+      }, 0);
+    });
+    return () => {
+      cancelled = true;
+      cancelAnimationFrame(frame);
+      if (timer !== undefined) clearTimeout(timer);
+    };
+  }, [props.config]);
+  useEffect(() => () => chart.current?.destroy(), []);
+  return (
+    <div class="chart" style={{ height: `${props.height ?? 220}px` }} data-testid={props.testId}>
+      <canvas ref={canvas} role="img" aria-label={props.label} />
+    </div>
+  );
+}

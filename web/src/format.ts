@@ -1,0 +1,46 @@
+// Number formatting shared by every page.
+
+export function pct(x: number | null | undefined, digits = 1): string {
+  return x === null || x === undefined ? '–' : `${(x * 100).toFixed(digits)} %`;
+}
+
+export function ci(i: [number, number] | null | undefined): string {
+  return i ? `${(i[0] * 100).toFixed(0)}–${(i[1] * 100).toFixed(0)} %` : '';
+}
+
+export function duration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return '–';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 3_600_000) return `${(ms / 60_000).toFixed(1)} min`;
+  return `${(ms / 3_600_000).toFixed(1)} h`;
+}
+
+export function usd(x: number | null | undefined): string {
+  if (x === null || x === undefined) return '–';
+  return x >= 100 ? `$${x.toFixed(0)}` : x >= 1 ? `$${x.toFixed(2)}` : `$${x.toPrecision(2)}`;
+}
+
+export function count(x: number | null | undefined): string {
+  if (x === null || x === undefined) return '–';
+  if (x >= 1e9) return `${(x / 1e9).toFixed(1)} G`;
+  if (x >= 1e6) return `${(x / 1e6).toFixed(1)} M`;
+  if (x >= 1e4) return `${(x / 1e3).toFixed(1)} k`;
+  return String(Math.round(x));
+}
+
+export function ratio(x: number | null | undefined): string {
+  return x === null || x === undefined ? '–' : `${x.toFixed(2)}×`;
+}
+
+/** A trend delta as signed points (rates) or a signed ratio difference. */
+export function delta(d: number | null | undefined, kind: 'rate' | 'ratio'): string {
+  if (d === null || d === undefined) return 'no previous data';
+  const sign = d > 0 ? '+' : d < 0 ? '−' : '±';
+  const v = Math.abs(d);
+  return kind === 'rate' ? `${sign}${(v * 100).toFixed(1)} pts` : `${sign}${v.toFixed(2)}×`;
+}
+
+export function when(iso: string): string {
+  return iso.slice(0, 16).replace('T', ' ');
+}
