@@ -6,9 +6,23 @@ import type { Io } from './io.js';
 import { demoCommand } from './commands/demo.js';
 import { reportCommand } from './commands/report.js';
 import { validateCommand } from './commands/validate.js';
+import { execCommand } from './commands/exec.js';
+import { hookCommand } from './commands/hook.js';
+import { initCommand } from './commands/init.js';
+import { recordFormsCommand } from './commands/record-forms.js';
+import { serveCommand } from './commands/serve.js';
 
 /** Every command, in help order. */
-export const COMMANDS: readonly CommandSpec[] = [reportCommand, demoCommand, validateCommand];
+export const COMMANDS: readonly CommandSpec[] = [
+  reportCommand,
+  demoCommand,
+  validateCommand,
+  execCommand,
+  recordFormsCommand,
+  serveCommand,
+  initCommand,
+  hookCommand,
+];
 
 const VERSION = '0.1.0';
 
@@ -44,6 +58,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       cmd.addOption(opt);
     }
     if (spec.help) cmd.addHelpText('after', spec.help);
+    if (spec.passThrough) {
+      program.enablePositionalOptions();
+      cmd.passThroughOptions();
+    }
     cmd.exitOverride();
     cmd.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
     cmd.action(async (...params: unknown[]) => {

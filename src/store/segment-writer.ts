@@ -151,6 +151,34 @@ export class SegmentWriter {
     return this.#write(p, line, 1);
   }
 
+  /**
+   * Append `count` encoded events of one UTC day (`lines`, each ending in `\n`) as one unit:
+   * in `sync` mode one `write` and one `fsync` for all of them, which is what lets a server
+   * answer "durable" per request at batch speed (REFERENCE §G: fsync per 100 events ≈ 180k
+   * events/s, per event ≈ 7k). Returns whether all of them were accepted.
+   */
+  appendLines(lines: string, count: number, tsMs: number): boolean {
+    if (!(count > 0)) return false;
+    this.#stats.appended += count;
+    if (this.#closed) {
+      this.#stats.dropped += count - 1;
+      return this.#reject('E_STORE_CLOSED', 'append after close(): events dropped');
+    }
+    if (typeof lines !== 'string' || lines.charCodeAt(lines.length - 1) !== 10) {
+      this.#stats.dropped += count - 1;
+      return this.#reject('E_STORE_BAD_LINE', 'appendLines() needs encoded events ending in "\\n": events dropped');
+    }
+    let p = this.#current;
+    if (p === undefined || !(tsMs >= p.startMs && tsMs < p.endMs)) p = this.#partitionFor(tsMs);
+    if (this.#mode === 'buffered') {
+      p.buf += lines;
+      p.pending += count;
+      if ((this.#pendingChars += lines.length) >= this.#maxBufferChars) return this.#flushBuffers();
+      return true;
+    }
+    return this.#write(p, lines, count);
+  }
+
   /** Write every buffered line now (no-op in `flush`/`sync` mode). Never throws. */
   flushSync(): void {
     if (this.#mode === 'buffered') this.#flushBuffers();

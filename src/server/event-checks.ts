@@ -1,0 +1,69 @@
+/**
+ * Checks every ingested value passes before it is kept: nesting depth (deep bodies crash
+ * recursive walkers, REFERENCE §G), no `__proto__` keys (a parsed `__proto__` pollutes
+ * prototypes through a naive merge), the event schema, and a UTC timestamp.
+ */
+import type { AgentmeterEvent } from '../model/events.js';
+import { MAX_DEPTH } from '../model/codec.js';
+import { validateEvent } from '../model/validate.js';
+
+/** One value that was not kept, and why, named by field. */
+export interface Rejection {
+  /** Position in the request (0-based). */
+  index: number;
+  /** NDJSON line number (1-based), when the body was NDJSON. */
+  line?: number;
+  /** The event's `id`, when it had a string one. */
+  id?: string;
+  error: string;
+}
+
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
+const TS_FIELDS = ['ts', 'start_ts'] as const;
+
+/** The first structural problem of `value` (too deep, a forbidden key), or `undefined`. */
+export function structureProblem(value: unknown, maxDepth: number = MAX_DEPTH): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const stack: [unknown, number, string][] = [[value, 1, '']];
+  while (stack.length > 0) {
+    const [v, d, path] = stack.pop() as [unknown, number, string];
+    if (d > maxDepth) return `${path || '/'} is nested deeper than ${maxDepth} levels`;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i];
+        if (x !== null && typeof x === 'object') stack.push([x, d + 1, `${path}/${i}`]);
+      }
+    } else {
+      for (const k of Object.keys(v as object)) {
+        if (k === '__proto__') return `${path}/__proto__: key not allowed`;
+        const x = (v as Record<string, unknown>)[k];
+        if (x !== null && typeof x === 'object') stack.push([x, d + 1, `${path}/${k}`]);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Check one ingested value: the event, or a field-level reason it is rejected. */
+export function checkEvent(value: unknown): { ok: true; event: AgentmeterEvent } | { ok: false; error: string } {
+  const structural = structureProblem(value);
+  if (structural !== undefined) return { ok: false, error: structural };
+  const r = validateEvent(value);
+  if (!r.ok) return r;
+  const e = r.event as unknown as Record<string, unknown>;
+  for (const f of TS_FIELDS) {
+    const t = e[f];
+    if (t === undefined) continue;
+    if (typeof t !== 'string' || !ISO_UTC.test(t) || !Number.isFinite(Date.parse(t))) {
+      return { ok: false, error: `/${f} must be a UTC ISO-8601 timestamp ending in Z, got ${JSON.stringify(t)}` };
+    }
+  }
+  return { ok: true, event: r.event };
+}
+
+/** The `id` of a value, when it has a string one (for naming rejections). */
+export function idOf(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const id = (value as Record<string, unknown>)['id'];
+  return typeof id === 'string' ? id.slice(0, 64) : undefined;
+}
