@@ -6,6 +6,7 @@
  */
 import { Hono } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
+import { HTTPException } from 'hono/http-exception';
 import type { EventSink } from '../model/sink.js';
 import { AgentmeterError } from '../model/diagnostics.js';
 import { createRedactor } from '../model/redact.js';
@@ -74,6 +75,6 @@ export function createApp(options: AppOptions): Hono {
   app.post('/v1/traces', ingestOtlp({ sink: options.sink, maxBodyBytes, defaultEnv: options.defaultEnv ?? 'dev', redact }));
   options.mount?.(app);
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
-  app.onError((e, c) => c.json({ error: `internal error: ${e.message}` }, 500));
+  app.onError((e, c) => (e instanceof HTTPException ? e.getResponse() : c.json({ error: `internal error: ${e.message}` }, 500)));
   return app;
 }

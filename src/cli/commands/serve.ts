@@ -48,13 +48,13 @@ Examples:
     if (!isLoopbackHost(host) && token === undefined) {
       throw new UsageError(`--host ${host} listens beyond loopback: give --token (or set AGENTMETER_TOKEN)`);
     }
-    const allowed = typeof opts['allow-host'] === 'string' ? opts['allow-host'].split(',').map((s) => s.trim()).filter((s) => s !== '') : [];
+    const allowed = typeof opts['allowHost'] === 'string' ? opts['allowHost'].split(',').map((s) => s.trim()).filter((s) => s !== '') : [];
     if (!isLoopbackHost(host) && host !== '0.0.0.0' && host !== '::') allowed.push(host);
     // Bound to every address with a token: callers come by names we cannot list; the token guards.
     if ((host === '0.0.0.0' || host === '::') && allowed.length === 0) allowed.push('*');
     const dir = resolveStoreDir({ dir: opts['dir'] as string | undefined, env: io.env, cwd: io.cwd });
     const sink = createLocalSink({ root: dir, onDiagnostic: (d) => io.stderr.write(`agentmeter serve: ${d.code} ${d.message}\n`) });
-    const app = createApp({ sink, token, allowedHosts: allowed, maxBodyBytes: parseBytes(opts['max-body']), defaultEnv: String(opts['env'] ?? 'dev') });
+    const app = createApp({ sink, token, allowedHosts: allowed, maxBodyBytes: parseBytes(opts['maxBody']), defaultEnv: String(opts['env'] ?? 'dev') });
     const server = await listen(app, { host, port, hasToken: token !== undefined });
     io.stderr.write(`agentmeter serve: listening on ${server.url} (store ${dir}${token ? ', token required' : ''}); Ctrl-C stops\n`);
     await new Promise<void>((resolve) => {
