@@ -50,7 +50,7 @@ describe('public API', () => {
   });
 
   it('package.json maps each subpath to a built file', () => {
-    expect(Object.keys(pkg.exports).sort()).toEqual(['.', './analytics', './model', './package.json', './schema/event.schema.json', './store']);
+    expect(Object.keys(pkg.exports).sort()).toEqual(['.', './analytics', './model', './package.json', './schema/event.schema.json', './server', './store']);
     expect(pkg.bin.agentmeter).toBe('dist/cli/bin.js');
   });
 });

@@ -29,6 +29,7 @@ export const serveCommand: CommandSpec = {
     { flags: '--allow-host <names>', description: 'comma-separated Host names accepted besides loopback (DNS rebinding protection)' },
     { flags: '--max-body <size>', description: 'largest request body, before and after gzip', default: '16m' },
     { flags: '--env <env>', description: 'env of OTLP spans whose resource names none', default: 'dev' },
+    { flags: '--durability <mode>', description: 'sync: 200 after fsync (survives power loss); flush: 200 after write (survives a crash of the server)', default: 'sync', choices: ['sync', 'flush'] },
     DIR_OPTION,
   ],
   help: `
@@ -53,10 +54,11 @@ Examples:
     // Bound to every address with a token: callers come by names we cannot list; the token guards.
     if ((host === '0.0.0.0' || host === '::') && allowed.length === 0) allowed.push('*');
     const dir = resolveStoreDir({ dir: opts['dir'] as string | undefined, env: io.env, cwd: io.cwd });
-    const sink = createLocalSink({ root: dir, onDiagnostic: (d) => io.stderr.write(`agentmeter serve: ${d.code} ${d.message}\n`) });
+    const durability = opts['durability'] === 'flush' ? 'flush' : 'sync';
+    const sink = createLocalSink({ root: dir, durability, onDiagnostic: (d) => io.stderr.write(`agentmeter serve: ${d.code} ${d.message}\n`) });
     const app = createApp({ sink, token, allowedHosts: allowed, maxBodyBytes: parseBytes(opts['maxBody']), defaultEnv: String(opts['env'] ?? 'dev') });
     const server = await listen(app, { host, port, hasToken: token !== undefined });
-    io.stderr.write(`agentmeter serve: listening on ${server.url} (store ${dir}${token ? ', token required' : ''}); Ctrl-C stops\n`);
+    io.stderr.write(`agentmeter serve: listening on ${server.url} (store ${dir}, ${durability}${token ? ', token required' : ''}); Ctrl-C stops\n`);
     await new Promise<void>((resolve) => {
       const stop = (): void => {
         process.off('SIGINT', stop);
