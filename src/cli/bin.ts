@@ -16,6 +16,11 @@ if (argv[0] === 'hook' && !argv.includes('--help') && !argv.includes('-h')) {
   // Claude Code reads exit 2 as "block the tool": a telemetry hook always exits 0.
   process.exitCode = 0;
 } else {
+  // `agentmeter … | head` closes the pipe early: that is the reader's choice, not a failure.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   const { main } = await import('./main.js');
   process.exitCode = await main(argv, {
     stdout: process.stdout,

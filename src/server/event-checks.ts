@@ -24,6 +24,37 @@ const TS_FIELDS = ['ts', 'start_ts'] as const;
 /** The first structural problem of `value` (too deep, a forbidden key), or `undefined`. */
 export function structureProblem(value: unknown, maxDepth: number = MAX_DEPTH): string | undefined {
   if (value === null || typeof value !== 'object') return undefined;
+  // Hot path (every ingested event): parallel stacks, no paths; the path of a problem is
+  // found by a second, slower walk only when there is one.
+  const values: unknown[] = [value];
+  const depths: number[] = [1];
+  while (values.length > 0) {
+    const v = values.pop() as object;
+    const d = depths.pop() as number;
+    if (d > maxDepth) return describe(value, maxDepth);
+    if (Array.isArray(v)) {
+      for (const x of v as unknown[]) {
+        if (x !== null && typeof x === 'object') {
+          values.push(x);
+          depths.push(d + 1);
+        }
+      }
+      continue;
+    }
+    for (const k in v) {
+      if (k === '__proto__') return describe(value, maxDepth);
+      const x = (v as Record<string, unknown>)[k];
+      if (x !== null && typeof x === 'object') {
+        values.push(x);
+        depths.push(d + 1);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The same walk, keeping paths, to name where the problem is. */
+function describe(value: unknown, maxDepth: number): string {
   const stack: [unknown, number, string][] = [[value, 1, '']];
   while (stack.length > 0) {
     const [v, d, path] = stack.pop() as [unknown, number, string];
@@ -41,7 +72,7 @@ export function structureProblem(value: unknown, maxDepth: number = MAX_DEPTH): 
       }
     }
   }
-  return undefined;
+  return 'invalid structure';
 }
 
 /** Check one ingested value: the event, or a field-level reason it is rejected. */

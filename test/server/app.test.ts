@@ -199,3 +199,30 @@ describe('ingest app over the local sink', () => {
     expect(after.ok).toBe(false);
   });
 });
+
+describe('ingest app: POST /v1/traces', () => {
+  const span = (spanId: string, traceId = '0af7651916cd43dd8448eb211c80319c') => ({ traceId, spanId, name: 'invoke_agent coder', startTimeUnixNano: '1735787045000000000', endTimeUnixNano: '1735787046000000000', attributes: [{ key: 'gen_ai.operation.name', value: { stringValue: 'invoke_agent' } }] });
+  const body = (spans: object[]) => JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans }] }] });
+
+  it('stores the mappable spans and reports the rest as partialSuccess (OTLP semantics: 200)', async () => {
+    const sink = new MemorySink();
+    const app = createApp({ sink });
+    const res = await app.fetch(post('/v1/traces', body([span('b7ad6b7169203331'), span('short')])));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ partialSuccess: { rejectedSpans: '1', errorMessage: 'span short: spanId must be 16 hex digits' } });
+    expect(sink.events).toHaveLength(1);
+    expect(sink.events[0]).toMatchObject({ kind: 'agent', span_id: 'b7ad6b7169203331' });
+  });
+
+  it('400 for JSON that is not a trace request or nests too deep; 415 for other content types', async () => {
+    const app = createApp({ sink: new MemorySink() });
+    expect((await app.fetch(post('/v1/traces', '{"spans":[]}'))).status).toBe(400);
+    expect((await app.fetch(post('/v1/traces', '{"resourceSpans":'))).status).toBe(400);
+    let deep = '1';
+    for (let i = 0; i < 200; i++) deep = `{"a":${deep}}`;
+    const r = await app.fetch(post('/v1/traces', `{"resourceSpans":[],"x":${deep}}`));
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as Record<string, unknown>)['error']).toMatch(/nested deeper/);
+    expect((await app.fetch(post('/v1/traces', 'a=b', { 'content-type': 'application/x-www-form-urlencoded' }))).status).toBe(415);
+  });
+});

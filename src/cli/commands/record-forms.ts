@@ -113,7 +113,7 @@ export const RECORD_FORMS: readonly RecordForm[] = [
     name: 'run-start',
     summary: 'start a run; prints its id (pass it as --run to later calls)',
     options: [
-      { flags: '--project <name>', description: 'project or repository (required)' },
+      { flags: '--project <name>', description: 'project or repository (run-start; required there)' },
       { flags: '--provider <name>', description: 'LLM provider' },
       { flags: '--model <name>', description: 'LLM model' },
       { flags: '--temperature <t>', description: 'sampling temperature' },
@@ -135,7 +135,7 @@ export const RECORD_FORMS: readonly RecordForm[] = [
     summary: 'start a task in a run; prints its span id',
     options: [
       O.run,
-      { flags: '--key <key>', description: 'task key: issue number, ticket id (required)' },
+      { flags: '--key <key>', description: 'task key: issue number, ticket id (task-start; required there)' },
       { flags: '--type <type>', description: 'task category, e.g. bug_fix' },
       { flags: '--description <text>', description: 'short description (redacted)' },
     ],
@@ -157,7 +157,7 @@ export const RECORD_FORMS: readonly RecordForm[] = [
     options: [
       O.run,
       O.parent,
-      { flags: '--name <name>', description: 'agent name (required)' },
+      { flags: '--name <name>', description: 'agent name (agent-start; required there)' },
       { flags: '--type <type>', description: 'agent category' },
       { flags: '--model <name>', description: 'model of this invocation' },
       { flags: '--attempt <n>', description: '1-based attempt number within the task' },
@@ -197,7 +197,7 @@ export const RECORD_FORMS: readonly RecordForm[] = [
     options: [
       O.run,
       O.parent,
-      { flags: '--id <id>', description: "CI provider's pipeline id (required)" },
+      { flags: '--id <id>', description: "CI provider's pipeline id (pipeline; required there)" },
       O.status,
       { flags: '--commit <sha>', description: 'commit the pipeline ran on' },
       { flags: '--attempt <n>', description: '1-based attempt within the task (1 decides first-attempt pass rate)' },
