@@ -18,7 +18,20 @@ export interface Rejection {
   error: string;
 }
 
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
+const ISO_UTC = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?Z$/;
+
+/** Whether `t` is a UTC ISO-8601 timestamp naming a real day (no `Date.parse`: it costs ~1 µs). */
+function isUtcTimestamp(t: unknown): boolean {
+  if (typeof t !== 'string') return false;
+  const m = ISO_UTC.exec(t);
+  if (m === null) return false;
+  const day = Number(m[2]);
+  if (day <= 28) return true;
+  const year = Number(t.slice(0, 4));
+  const month = Number(m[1]);
+  const last = month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  return day <= last;
+}
 const TS_FIELDS = ['ts', 'start_ts'] as const;
 
 /** The first structural problem of `value` (too deep, a forbidden key), or `undefined`. */
@@ -85,7 +98,7 @@ export function checkEvent(value: unknown): { ok: true; event: AgentmeterEvent }
   for (const f of TS_FIELDS) {
     const t = e[f];
     if (t === undefined) continue;
-    if (typeof t !== 'string' || !ISO_UTC.test(t) || !Number.isFinite(Date.parse(t))) {
+    if (!isUtcTimestamp(t)) {
       return { ok: false, error: `/${f} must be a UTC ISO-8601 timestamp ending in Z, got ${JSON.stringify(t)}` };
     }
   }

@@ -226,3 +226,15 @@ describe('ingest app: POST /v1/traces', () => {
     expect((await app.fetch(post('/v1/traces', 'a=b', { 'content-type': 'application/x-www-form-urlencoded' }))).status).toBe(415);
   });
 });
+
+describe('ingest app: timestamps', () => {
+  it('accepts real UTC days only', async () => {
+    const sink = new MemorySink();
+    const app = createApp({ sink });
+    const cases: [string, boolean][] = [['2024-02-29T00:00:00Z', true], ['2025-02-29T00:00:00.000Z', false], ['2025-04-31T00:00:00Z', false], ['2025-12-31T23:59:59.999Z', true], ['2025-13-01T00:00:00Z', false], ['2025-01-01T24:00:00Z', false], ['2025-01-01T00:00:00+01:00', false]];
+    for (const [ts, ok] of cases) {
+      const r = await app.fetch(post('/v1/events', JSON.stringify(event({ ts, start_ts: ts }))));
+      expect(r.status, ts).toBe(ok ? 200 : 400);
+    }
+  });
+});
