@@ -43,6 +43,12 @@ export interface SegmentWriterOptions {
   onDiagnostic?: ((d: Diagnostic) => void) | undefined;
   /** Buffered mode: flush on SIGINT/SIGTERM, then keep the default termination. Default true. */
   handleSignals?: boolean | undefined;
+  /**
+   * Remember which segments and folders were written or created since the last
+   * `takeUnsynced()`, so a caller can fsync them itself, off the event loop, once for many
+   * appends (group commit; the ingest server's local sink). Default false.
+   */
+  trackUnsynced?: boolean | undefined;
   /** Fault-injection seam for tests; not part of the public contract. */
   fs?: WriterFs | undefined;
 }
@@ -107,6 +113,8 @@ export class SegmentWriter {
   #pendingChars = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
+  readonly #unsyncedFiles: Set<string> | undefined;
+  readonly #unsyncedDirs: Set<string> | undefined;
   #flushing = false;
 
   constructor(opts: SegmentWriterOptions) {
@@ -116,6 +124,10 @@ export class SegmentWriter {
     this.#maxBufferChars = o.maxBufferBytes;
     this.#maxSegmentBytes = o.maxSegmentBytes;
     this.#fs = opts.fs ?? nodeWriterFs;
+    if (opts.trackUnsynced === true) {
+      this.#unsyncedFiles = new Set();
+      this.#unsyncedDirs = new Set();
+    }
     this.#diagnostics = new DiagnosticChannel(opts.onDiagnostic ?? stderrListener((s) => process.stderr.write(s)));
     if (this.#mode === 'buffered') {
       this.#timer = setInterval(() => this.flushSync(), o.flushIntervalMs);
@@ -177,6 +189,19 @@ export class SegmentWriter {
       return true;
     }
     return this.#write(p, lines, count);
+  }
+
+  /**
+   * With `trackUnsynced`: the segments written and the folders given new entries since the
+   * last call, which the caller must fsync for those writes to survive power loss. A
+   * segment rotated or closed since is still listed (fsync by path works after close).
+   */
+  takeUnsynced(): { files: string[]; dirs: string[] } {
+    const files = this.#unsyncedFiles === undefined ? [] : [...this.#unsyncedFiles];
+    const dirs = this.#unsyncedDirs === undefined ? [] : [...this.#unsyncedDirs];
+    this.#unsyncedFiles?.clear();
+    this.#unsyncedDirs?.clear();
+    return { files, dirs };
   }
 
   /** Write every buffered line now (no-op in `flush`/`sync` mode). Never throws. */
@@ -287,6 +312,7 @@ export class SegmentWriter {
     p.size += done;
     if (failure === undefined) {
       this.#stats.written += events;
+      this.#unsyncedFiles?.add(p.path);
       // After a short write the disk is in trouble; a fresh segment keeps each file's damage,
       // if any comes, at its own end.
       if (short || p.size >= this.#maxSegmentBytes) this.#closeSegment(p);
@@ -330,6 +356,11 @@ export class SegmentWriter {
       return false;
     }
     p.path = path;
+    if (this.#unsyncedDirs !== undefined) {
+      this.#unsyncedDirs.add(p.dir);
+      this.#unsyncedDirs.add(this.#eventsDir);
+      this.#unsyncedDirs.add(dirname(this.#eventsDir));
+    }
     p.size = 0;
     this.#stats.segments++;
     if (this.#mode === 'sync') {
