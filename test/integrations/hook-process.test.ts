@@ -1,6 +1,6 @@
 // `agentmeter hook` as Claude Code runs it: one new process per hook call, payload on stdin.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Span } from '../../src/model/index.js';
@@ -113,6 +113,22 @@ describe('agentmeter hook (process per call)', () => {
     const errors = (await spans(dir)).filter((s) => s.name === 'agentmeter.hook');
     expect(errors).toHaveLength(4);
     for (const e of errors) expect(e).toMatchObject({ kind: 'tool', status: 'failure', attrs: { 'error.type': 'malformed_payload' } });
+  });
+
+  it("a neighbour's torn write in the shared session segment never damages the next hook's line", async () => {
+    const dir = tempDir();
+    await hook(dir, JSON.stringify({ ...base, hook_event_name: 'SessionStart', source: 'startup' }));
+    const [day] = readdirSync(join(dir, 'events'));
+    const [file] = readdirSync(join(dir, 'events', day!));
+    expect(file).toMatch(/^claude-code-[0-9a-f]{12}\.jsonl$/);
+    // A hook killed in the middle of its write leaves a fragment without a newline.
+    appendFileSync(join(dir, 'events', day!, file!), '\n{"v":1,"id":"0193-torn","ts":"20');
+    await hook(dir, pre('toolu_T', 'after the tear'));
+    const { read } = await scanSpans({ root: dir, onSpan: () => {} });
+    expect(read.skipped).toBe(1);
+    const all = await spans(dir);
+    expect(all.find((s) => s.kind === 'agent')?.attrs['task_description']).toBe('after the tear');
+    expect(all.find((s) => s.kind === 'run')).toBeDefined();
   });
 
   it('exits 0 even when the store cannot be written', () => {
