@@ -55,6 +55,20 @@ describe('OTLP/HTTP JSON from the OpenTelemetry JS SDK', () => {
     expect(JSON.stringify(events)).not.toContain('SECRET PROMPT');
   });
 
+  it('gzip-compressed exports from the SDK are decompressed under the body limit', async () => {
+    const root = tempDir();
+    server = await listen(createApp({ sink: createLocalSink({ root }) }), { port: 0, hasToken: false });
+    const exporter = new OTLPTraceExporter({ url: `${server.url}/v1/traces`, compression: 'gzip' as never });
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const span = provider.getTracer('t').startSpan('chat claude', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'claude-sonnet' } });
+    span.end();
+    await provider.forceFlush();
+    await provider.shutdown();
+    const events = await read(root);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ kind: 'llm', attrs: { 'gen_ai.request.model': 'claude-sonnet' } });
+  });
+
   it('a retried export (same spans twice) is stored with the same event ids, so it folds once', async () => {
     const root = tempDir();
     server = await listen(createApp({ sink: createLocalSink({ root }) }), { port: 0, hasToken: false });
