@@ -24,7 +24,7 @@ export default tseslint.config(
             { target: layer('store'), from: ['./src/sdk', './src/analytics', './src/cli', './src/integrations', './src/sinks', './src/server'] },
             { target: layer('sdk'), from: ['./src/analytics', './src/cli', './src/integrations', './src/sinks', './src/server'] },
             { target: layer('integrations'), from: ['./src/cli', './src/server', './src/sinks'] },
-            // server may use analytics, store, sdk and model; never the CLI that starts it.
+            // server may use analytics, store, sdk and model; never the CLI or the other edges.
             { target: layer('server'), from: ['./src/cli', './src/integrations', './src/sinks'] },
           ],
         },

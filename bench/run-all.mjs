@@ -10,7 +10,7 @@ const m = machine();
 console.log(`agentmeter benchmarks, ${m.date}: ${m.cores} × ${m.model}, Node ${m.node}\n`);
 const extra = process.argv.slice(2);
 const failed = [];
-for (const name of ['record', 'report', 'since', 'automation-overhead', 'insights', 'dashboard']) {
+for (const name of ['record', 'report', 'since', 'automation-overhead', 'insights', 'dashboard', 'hook-startup', 'ingest-load']) {
   console.log(`\n=== bench/${name}.mjs ===\n`);
   const t = Date.now();
   const r = spawnSync(process.execPath, [join(BENCH_DIR, `${name}.mjs`), ...extra], { stdio: 'inherit' });

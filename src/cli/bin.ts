@@ -1,16 +1,32 @@
 #!/usr/bin/env node
-import { main } from './main.js';
+// `agentmeter hook` runs on every Claude Code tool call: it is dispatched here, before the
+// CLI framework and the commands are loaded, so the process costs little more than starting
+// Node (bench/hook-startup.mjs). Everything else goes through main().
+const argv = process.argv.slice(2);
 
-// `agentmeter export dataset --out - | head`: a reader that closes the pipe early is not an error.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw e;
-});
-
-process.exitCode = await main(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-  cwd: process.cwd(),
-  stdin: process.stdin,
-});
+if (argv[0] === 'hook' && !argv.includes('--help') && !argv.includes('-h')) {
+  const { readStdinPayload, runHook } = await import('../integrations/claude-code/hook.js');
+  runHook({
+    payload: readStdinPayload(process.stdin),
+    argv: argv.slice(1),
+    env: process.env,
+    cwd: process.cwd(),
+    stderr: (s) => process.stderr.write(s),
+  });
+  // Claude Code reads exit 2 as "block the tool": a telemetry hook always exits 0.
+  process.exitCode = 0;
+} else {
+  // `agentmeter … | head` closes the pipe early: that is the reader's choice, not a failure.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+  const { main } = await import('./main.js');
+  process.exitCode = await main(argv, {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    stdin: process.stdin,
+  });
+}

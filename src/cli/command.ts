@@ -17,6 +17,8 @@ export interface CommandSpec {
   help?: string;
   args?: readonly { name: string; description: string; required?: boolean }[];
   options: readonly OptionSpec[];
+  /** Options after the first argument belong to it (`exec -- cmd --flag`), not to this command. */
+  passThrough?: boolean;
   run(args: string[], options: Record<string, unknown>, io: Io): Promise<number>;
 }
 

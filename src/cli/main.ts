@@ -15,6 +15,10 @@ import { compareCommand } from './commands/compare.js';
 import { trendsCommand } from './commands/trends.js';
 import { anomaliesCommand } from './commands/anomalies.js';
 import { checkCommand } from './commands/check.js';
+import { execCommand } from './commands/exec.js';
+import { hookCommand } from './commands/hook.js';
+import { initCommand } from './commands/init.js';
+import { serveCommand } from './commands/serve.js';
 
 /** Every command, in help order. */
 export const COMMANDS: readonly CommandSpec[] = [
@@ -25,8 +29,12 @@ export const COMMANDS: readonly CommandSpec[] = [
   anomaliesCommand,
   checkCommand,
   recordCommand,
+  execCommand,
+  hookCommand,
+  initCommand,
   importCommand,
   exportCommand,
+  serveCommand,
   dashboardCommand,
   demoCommand,
   validateCommand,
@@ -67,6 +75,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       cmd.addOption(opt);
     }
     if (spec.help) cmd.addHelpText('after', spec.help);
+    if (spec.passThrough) {
+      program.enablePositionalOptions();
+      cmd.passThroughOptions();
+    }
     cmd.exitOverride();
     cmd.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
     cmd.action(async (...params: unknown[]) => {

@@ -8,3 +8,6 @@ export { scanSpans } from './scan-spans.js';
 export type { ScanSpansOptions, ScanSpansStats } from './scan-spans.js';
 export { CACHE_DIR, scanSummaries } from './scan-summaries.js';
 export type { ScanSummariesOptions, ScanSummariesStats } from './scan-summaries.js';
+export { createLocalSink } from './local-sink.js';
+export type { LocalSink, LocalSinkOptions } from './local-sink.js';
+export { derivedUuid } from './derived-ids.js';

@@ -43,6 +43,12 @@ export interface SegmentWriterOptions {
   onDiagnostic?: ((d: Diagnostic) => void) | undefined;
   /** Buffered mode: flush on SIGINT/SIGTERM, then keep the default termination. Default true. */
   handleSignals?: boolean | undefined;
+  /**
+   * Remember which segments and folders were written or created since the last
+   * `takeUnsynced()`, so a caller can fsync them itself, off the event loop, once for many
+   * appends (group commit; the ingest server's local sink). Default false.
+   */
+  trackUnsynced?: boolean | undefined;
   /** Fault-injection seam for tests; not part of the public contract. */
   fs?: WriterFs | undefined;
 }
@@ -107,6 +113,8 @@ export class SegmentWriter {
   #pendingChars = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
+  readonly #unsyncedFiles: Set<string> | undefined;
+  readonly #unsyncedDirs: Set<string> | undefined;
   #flushing = false;
 
   constructor(opts: SegmentWriterOptions) {
@@ -116,6 +124,10 @@ export class SegmentWriter {
     this.#maxBufferChars = o.maxBufferBytes;
     this.#maxSegmentBytes = o.maxSegmentBytes;
     this.#fs = opts.fs ?? nodeWriterFs;
+    if (opts.trackUnsynced === true) {
+      this.#unsyncedFiles = new Set();
+      this.#unsyncedDirs = new Set();
+    }
     this.#diagnostics = new DiagnosticChannel(opts.onDiagnostic ?? stderrListener((s) => process.stderr.write(s)));
     if (this.#mode === 'buffered') {
       this.#timer = setInterval(() => this.flushSync(), o.flushIntervalMs);
@@ -149,6 +161,47 @@ export class SegmentWriter {
       return true;
     }
     return this.#write(p, line, 1);
+  }
+
+  /**
+   * Append `count` encoded events of one UTC day (`lines`, each ending in `\n`) as one unit:
+   * in `sync` mode one `write` and one `fsync` for all of them, which is what lets a server
+   * answer "durable" per request at batch speed (REFERENCE §G: fsync per 100 events ≈ 180k
+   * events/s, per event ≈ 7k). Returns whether all of them were accepted.
+   */
+  appendLines(lines: string, count: number, tsMs: number): boolean {
+    if (!(count > 0)) return false;
+    this.#stats.appended += count;
+    if (this.#closed) {
+      this.#stats.dropped += count - 1;
+      return this.#reject('E_STORE_CLOSED', 'append after close(): events dropped');
+    }
+    if (typeof lines !== 'string' || lines.charCodeAt(lines.length - 1) !== 10) {
+      this.#stats.dropped += count - 1;
+      return this.#reject('E_STORE_BAD_LINE', 'appendLines() needs encoded events ending in "\\n": events dropped');
+    }
+    let p = this.#current;
+    if (p === undefined || !(tsMs >= p.startMs && tsMs < p.endMs)) p = this.#partitionFor(tsMs);
+    if (this.#mode === 'buffered') {
+      p.buf += lines;
+      p.pending += count;
+      if ((this.#pendingChars += lines.length) >= this.#maxBufferChars) return this.#flushBuffers();
+      return true;
+    }
+    return this.#write(p, lines, count);
+  }
+
+  /**
+   * With `trackUnsynced`: the segments written and the folders given new entries since the
+   * last call, which the caller must fsync for those writes to survive power loss. A
+   * segment rotated or closed since is still listed (fsync by path works after close).
+   */
+  takeUnsynced(): { files: string[]; dirs: string[] } {
+    const files = this.#unsyncedFiles === undefined ? [] : [...this.#unsyncedFiles];
+    const dirs = this.#unsyncedDirs === undefined ? [] : [...this.#unsyncedDirs];
+    this.#unsyncedFiles?.clear();
+    this.#unsyncedDirs?.clear();
+    return { files, dirs };
   }
 
   /** Write every buffered line now (no-op in `flush`/`sync` mode). Never throws. */
@@ -259,6 +312,7 @@ export class SegmentWriter {
     p.size += done;
     if (failure === undefined) {
       this.#stats.written += events;
+      this.#unsyncedFiles?.add(p.path);
       // After a short write the disk is in trouble; a fresh segment keeps each file's damage,
       // if any comes, at its own end.
       if (short || p.size >= this.#maxSegmentBytes) this.#closeSegment(p);
@@ -302,6 +356,11 @@ export class SegmentWriter {
       return false;
     }
     p.path = path;
+    if (this.#unsyncedDirs !== undefined) {
+      this.#unsyncedDirs.add(p.dir);
+      this.#unsyncedDirs.add(this.#eventsDir);
+      this.#unsyncedDirs.add(dirname(this.#eventsDir));
+    }
     p.size = 0;
     this.#stats.segments++;
     if (this.#mode === 'sync') {

@@ -35,7 +35,7 @@ describe('agentmeter CLI', () => {
   });
 
   it('each command --help has examples', () => {
-    for (const c of ['report', 'demo', 'validate']) {
+    for (const c of ['report', 'demo', 'validate', 'exec', 'record', 'serve', 'init', 'hook']) {
       const r = cli([c, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('Examples:');

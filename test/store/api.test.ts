@@ -6,6 +6,8 @@ describe('store public API', () => {
     expect(Object.keys(store).sort()).toEqual([
       'CACHE_DIR',
       'SegmentWriter',
+      'createLocalSink',
+      'derivedUuid',
       'listPartitions',
       'listSegments',
       'pruneBefore',

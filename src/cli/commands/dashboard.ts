@@ -84,7 +84,7 @@ JSON API: docs/dashboard.md.`,
     io.stderr.write(`${meta.spans} spans, ${meta.runs} runs in memory (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
     let server;
     try {
-      server = await listen(app.fetch, { host, port });
+      server = await listen(app, { host, port });
     } catch (e: unknown) {
       const err = e as { code?: string; message?: string };
       io.stderr.write(`agentmeter: cannot listen on ${host}:${port}: ${err.code ?? err.message ?? String(e)}\n`);

@@ -8,6 +8,7 @@ import type { AutomationRecord } from '../../integrations/automation/automation-
 import { optimizationFields } from '../../integrations/automation/record-fields.js';
 import type { OptionSpec } from '../command.js';
 import { OAK_RECORD_KINDS } from './record-oak.js';
+import { RECORD_FORMS, checkFormOptions, runRecordForm } from './record-forms.js';
 import { EXIT, UsageError } from '../io.js';
 import type { Io } from '../io.js';
 
@@ -100,4 +101,19 @@ const OPTIMIZATION: RecordKind = {
 export const RECORD_KINDS: Record<string, RecordKind> = {
   optimization: OPTIMIZATION,
   ...OAK_RECORD_KINDS,
+  // The shell forms (run-start/-end, task-start/-end, agent-start/-end, pipeline, feedback).
+  ...Object.fromEntries(
+    RECORD_FORMS.map((f): [string, RecordKind] => [
+      f.name,
+      {
+        summary: f.summary,
+        options: f.options,
+        run(c) {
+          if (c.input !== undefined) throw new UsageError(`record ${f.name} takes flags, not --stdin`);
+          checkFormOptions(f, c.opts);
+          return Promise.resolve(runRecordForm(f, { ...c.opts, dir: c.dir, env: c.env }, c.io));
+        },
+      },
+    ]),
+  ),
 };

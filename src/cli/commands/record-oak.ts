@@ -40,7 +40,7 @@ const UPDATE_FLAGS = [
 ];
 const METRIC_FLAGS = [
   ID,
-  flag('--success <bool>', 'success-metric: true or false'),
+  flag('--success [bool]', 'success-metric: true or false; feedback: the work succeeded (alone, or true/false)'),
   flag('--quality-rating <n>', 'success-metric: 1–5'),
   flag('--feedback-source <source>', 'success-metric: human, automated_tests, build_system, linter, llm_judge'),
   flag('--feedback-notes <text>', 'success-metric: notes (redacted)'),

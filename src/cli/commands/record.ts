@@ -65,6 +65,15 @@ Examples:
   $ echo '{"operation":"conv2d","variants_generated":8,"validated":5,"promoted":1,
           "baseline_latency_ms":0,"optimized_latency_ms":3.2,"wallclock_seconds":120}' \\
       | agentmeter record optimization --stdin
+  $ RUN=$(agentmeter record run-start --project shop --model deepseek-chat --temperature 0)
+  $ TASK=$(agentmeter record task-start --run "$RUN" --key 123 --type bug_fix)
+  $ agentmeter exec --agent coding --run "$RUN" --task 123 -- ./code.sh
+  $ agentmeter record pipeline --run "$RUN" --parent "$TASK" --id 4259 --status failed --commit abc123
+  $ agentmeter record task-end --span "$TASK" --run "$RUN" --status completed
+  $ agentmeter record run-end --run "$RUN" --status completed
+  $ agentmeter record feedback --span "$TASK" --success --rating 4 --source human
+
+Every *-start form (and pipeline) prints the new id on stdout; pass it to later calls.
 
 Events are written at once (durability "flush") and stamped with the time of the call;
 use \`agentmeter import\` for history. Exit codes: 0 recorded, 2 bad flags or input,

@@ -1,0 +1,31 @@
+import { readStdinPayload, runHook } from '../../integrations/claude-code/hook.js';
+import type { CommandSpec } from '../command.js';
+import { DIR_OPTION } from '../command.js';
+import { EXIT } from '../io.js';
+
+// `agentmeter hook` itself is dispatched by bin.ts before this module loads (start-up cost);
+// this spec gives it a place in --help and runs the same code when called through main().
+export const hookCommand: CommandSpec = {
+  name: 'hook',
+  summary: 'record one Claude Code hook payload from stdin (registered by `init claude-code`)',
+  options: [{ flags: '--env <env>', description: 'environment tag (default: $AGENTMETER_ENV, else dev)' }, DIR_OPTION],
+  help: `
+Reads one Claude Code hook payload (JSON) on stdin. A session becomes a run; each sub-agent
+launch (PreToolUse/PostToolUse/PostToolUseFailure on Task|Agent, paired by tool_use_id)
+becomes an agent span with type, redacted description, duration, tokens and status.
+Always exits 0 and prints nothing on stdout; a malformed payload is recorded as an error
+(a failed tool span "agentmeter.hook") and reported on stderr.
+
+Store: --dir, else $AGENTMETER_DIR, else $CLAUDE_PROJECT_DIR/.agentmeter, else <cwd>/.agentmeter.
+
+Examples:
+  $ agentmeter init claude-code          register it in .claude/settings.json
+  $ echo '{"session_id":"s1","hook_event_name":"SessionStart","source":"startup"}' | agentmeter hook`,
+  run(_args, opts, io) {
+    const argv: string[] = [];
+    if (typeof opts['dir'] === 'string') argv.push('--dir', opts['dir']);
+    if (typeof opts['env'] === 'string') argv.push('--env', opts['env']);
+    runHook({ payload: readStdinPayload(process.stdin), argv, env: io.env, cwd: io.cwd, stderr: (s) => io.stderr.write(s) });
+    return Promise.resolve(EXIT.ok);
+  },
+};

@@ -1,0 +1,87 @@
+import { createApp, dashboardRoutes, DEFAULT_PORT, isLoopbackHost, listen } from '../../server/index.js';
+import { createLocalSink, resolveStoreDir } from '../../store/index.js';
+import type { CommandSpec } from '../command.js';
+import { DIR_OPTION } from '../command.js';
+import { EXIT, UsageError } from '../io.js';
+
+function parsePort(v: unknown): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function parseBytes(v: unknown): number {
+  const m = /^(\d+)\s*(k|m|kib|mib|kb|mb)?$/i.exec(String(v).trim());
+  if (!m) throw new UsageError(`--max-body must be a size like 16m or 512k, got ${JSON.stringify(v)}`);
+  const unit = (m[2] ?? '').toLowerCase();
+  const n = Number(m[1]) * (unit.startsWith('m') ? 1024 * 1024 : unit.startsWith('k') ? 1024 : 1);
+  if (n < 1024) throw new UsageError('--max-body must be at least 1k');
+  return n;
+}
+
+export const serveCommand: CommandSpec = {
+  name: 'serve',
+  summary: 'HTTP ingest: POST /v1/events (agentmeter events) and /v1/traces (OTLP/HTTP JSON) into the store',
+  options: [
+    { flags: '-p, --port <n>', description: `port (0 picks a free one)`, default: String(DEFAULT_PORT) },
+    { flags: '--host <host>', description: 'address to bind; beyond loopback a token is required', default: '127.0.0.1' },
+    { flags: '--token <token>', description: 'require Authorization: Bearer <token> (default: $AGENTMETER_TOKEN)' },
+    { flags: '--allow-host <names>', description: 'comma-separated Host names accepted besides loopback (DNS rebinding protection)' },
+    { flags: '--max-body <size>', description: 'largest request body, before and after gzip', default: '16m' },
+    { flags: '--env <env>', description: 'env of OTLP spans whose resource names none', default: 'dev' },
+    { flags: '--durability <mode>', description: 'sync: 200 after fsync (survives power loss); flush: 200 after write (survives a crash of the server)', default: 'sync', choices: ['sync', 'flush'] },
+    { flags: '--no-dashboard', description: 'ingest only: do not serve the web dashboard and its /api on the same port' },
+    DIR_OPTION,
+  ],
+  help: `
+Answers 200 only once the events are fsync'd to the store; 400 lists rejected events by
+index and field (the valid ones of the batch are kept); 401 without the token; 413 over
+the body limit; 403 for a foreign Host or Origin. Stops on SIGINT/SIGTERM. docs/server.md.
+The web dashboard of the same store is served on the same port at / (its JSON API under
+/api, behind the token when one is set); --no-dashboard leaves it out. docs/dashboard.md.
+
+Examples:
+  $ agentmeter serve
+  $ curl -s localhost:4318/v1/events -H 'content-type: application/x-ndjson' --data-binary @events.jsonl
+  $ OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 OTEL_EXPORTER_OTLP_PROTOCOL=http/json python agent.py
+  $ agentmeter serve --host 0.0.0.0 --token "$(openssl rand -hex 16)" --allow-host metrics.internal`,
+  async run(_args, opts, io) {
+    const port = parsePort(opts['port']);
+    const host = String(opts['host'] ?? '127.0.0.1');
+    const token = typeof opts['token'] === 'string' && opts['token'] !== '' ? opts['token'] : io.env['AGENTMETER_TOKEN'] || undefined;
+    if (!isLoopbackHost(host) && token === undefined) {
+      throw new UsageError(`--host ${host} listens beyond loopback: give --token (or set AGENTMETER_TOKEN)`);
+    }
+    const allowed = typeof opts['allowHost'] === 'string' ? opts['allowHost'].split(',').map((s) => s.trim()).filter((s) => s !== '') : [];
+    if (!isLoopbackHost(host) && host !== '0.0.0.0' && host !== '::') allowed.push(host);
+    // Bound to every address with a token: callers come by names we cannot list; the token guards.
+    if ((host === '0.0.0.0' || host === '::') && allowed.length === 0) allowed.push('*');
+    const dir = resolveStoreDir({ dir: opts['dir'] as string | undefined, env: io.env, cwd: io.cwd });
+    const durability = opts['durability'] === 'flush' ? 'flush' : 'sync';
+    const sink = createLocalSink({ root: dir, durability, onDiagnostic: (d) => io.stderr.write(`agentmeter serve: ${d.code} ${d.message}\n`) });
+    const app = createApp({
+      sink,
+      token,
+      allowedHosts: allowed,
+      maxBodyBytes: parseBytes(opts['maxBody']),
+      defaultEnv: String(opts['env'] ?? 'dev'),
+      ...(opts['dashboard'] === false ? {} : { mount: (a) => void a.route('/', dashboardRoutes({ dir })) }),
+    });
+    const server = await listen(app, { host, port, hasToken: token !== undefined });
+    io.stderr.write(`agentmeter serve: listening on ${server.url} (store ${dir}, ${durability}${token ? ', token required' : ''}); Ctrl-C stops\n`);
+    if (opts['dashboard'] !== false) io.stderr.write(`agentmeter serve: dashboard at ${server.url}/\n`);
+    await new Promise<void>((resolve) => {
+      const stop = (): void => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    await server.close();
+    await sink.shutdown();
+    io.stderr.write(`agentmeter serve: stopped; ${sink.stats.written} events stored, ${sink.stats.dropped} dropped\n`);
+    return sink.stats.dropped > 0 ? EXIT.failure : EXIT.ok;
+  },
+};

@@ -1,0 +1,160 @@
+/**
+ * `agentmeter hook`: one Claude Code hook call, one short-lived process. It must cost little
+ * more than starting Node (bench/hook-startup.mjs), so it loads only the modules below (no
+ * CLI framework, no schema validator) and writes its events with one `write`.
+ *
+ * Every hook process of a session appends to that session's segment
+ * (`events/<day>/claude-code-<run>.jsonl`, O_APPEND) instead of creating a file per call:
+ * a session fires hooks for every sub-agent, and a file each would flood the day folder.
+ * Parallel hooks of one session share the file, so each write starts with a newline: a
+ * neighbour killed mid-write leaves a torn fragment that ends at that newline instead of
+ * gluing onto this line (REFERENCE §G); the reader skips blank lines.
+ *
+ * Contract with Claude Code (REFERENCE §D): exit 0 always, nothing on stdout, never wait
+ * on a terminal. A malformed payload is recorded as a failed `tool` span named
+ * `agentmeter.hook` (`error.type` `malformed_payload`) and reported on stderr.
+ */
+import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { AgentmeterEvent } from '../../model/events.js';
+import { SCHEMA_VERSION } from '../../model/events.js';
+import { uuidv7 } from '../../model/ids.js';
+import { createRedactor } from '../../model/redact.js';
+import { derivedUuid } from '../../store/derived-ids.js';
+import { mapHookPayload } from './hook-events.js';
+
+/** Longest payload read; a sub-agent's full output rides in `tool_response`. */
+const MAX_PAYLOAD_BYTES = 32 * 1024 * 1024;
+/** Descriptions and error messages keep at most this many characters. */
+const MAX_TEXT = 500;
+
+/** Inputs of one hook call, injected so tests need no subprocess. */
+export interface HookRun {
+  /** The payload text, or `undefined` when stdin is a terminal or unreadable. */
+  payload: string | undefined;
+  /** Arguments after `hook`. */
+  argv: readonly string[];
+  env: Record<string, string | undefined>;
+  cwd: string;
+  stderr: (s: string) => void;
+  nowMs?: number;
+}
+
+/** What one hook call did, for tests and the CLI wrapper. */
+export interface HookOutcome {
+  /** Events written. */
+  written: number;
+  /** Why the payload was rejected, when it was. */
+  malformed?: string;
+  /** Segment written to, if any. */
+  file?: string;
+}
+
+/** Store root: `--dir`, `AGENTMETER_DIR`, `$CLAUDE_PROJECT_DIR/.agentmeter`, the payload's `cwd`, the process cwd. */
+function storeRoot(run: HookRun, payloadCwd: string | undefined): string {
+  const i = run.argv.indexOf('--dir');
+  const flag = i >= 0 ? run.argv[i + 1] : run.argv.find((a) => a.startsWith('--dir='))?.slice(6);
+  const nonEmpty = (s: string | undefined): string | undefined => (s !== undefined && s.trim() !== '' ? s : undefined);
+  const base = nonEmpty(run.env['CLAUDE_PROJECT_DIR']) ?? nonEmpty(payloadCwd) ?? run.cwd;
+  const chosen = nonEmpty(flag) ?? nonEmpty(run.env['AGENTMETER_DIR']) ?? join(base, '.agentmeter');
+  return isAbsolute(chosen) ? chosen : resolve(run.cwd, chosen);
+}
+
+/** Handle one hook call. Never throws; problems go to `stderr`. */
+export function runHook(run: HookRun): HookOutcome {
+  try {
+    return handle(run);
+  } catch (e: unknown) {
+    run.stderr(`agentmeter hook: ${e instanceof Error ? e.message : String(e)}\n`);
+    return { written: 0 };
+  }
+}
+
+function handle(run: HookRun): HookOutcome {
+  if (run.env['AGENTMETER_DISABLED'] === '1') return { written: 0 };
+  const nowMs = run.nowMs ?? Date.now();
+  const envFlag = run.argv.indexOf('--env');
+  const env = (envFlag >= 0 ? run.argv[envFlag + 1] : undefined) ?? run.env['AGENTMETER_ENV'] ?? 'dev';
+  const redact = createRedactor({ homeDirs: [homedir()], maxLength: MAX_TEXT });
+  let parsed: unknown;
+  let malformed: string | undefined;
+  if (run.payload === undefined) malformed = 'no payload on stdin';
+  else if (run.payload.trim() === '') malformed = 'empty payload on stdin';
+  else {
+    try {
+      parsed = JSON.parse(run.payload);
+    } catch (e: unknown) {
+      malformed = `payload is not JSON (${e instanceof Error ? e.message : String(e)})`;
+    }
+  }
+  const payloadCwd = parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>)['cwd'] : undefined;
+  const root = storeRoot(run, typeof payloadCwd === 'string' ? payloadCwd : undefined);
+  let events: AgentmeterEvent[];
+  let runId: string | undefined;
+  if (malformed === undefined) {
+    const m = mapHookPayload(parsed, { nowMs, env, redact, newId: uuidv7 });
+    runId = m.runId;
+    if (m.ok) events = m.events;
+    else malformed = m.error;
+  }
+  if (malformed !== undefined) {
+    run.stderr(`agentmeter hook: malformed payload recorded as an error: ${malformed}\n`);
+    events = [malformedEvent(malformed, runId, env, nowMs, redact)];
+  }
+  if (events!.length === 0) return { written: 0 };
+  const file = append(root, events!, runId ?? events![0]!.run_id ?? 'unknown');
+  const out: HookOutcome = { written: events!.length, file };
+  if (malformed !== undefined) out.malformed = malformed;
+  return out;
+}
+
+function malformedEvent(error: string, runId: string | undefined, env: string, nowMs: number, redact: (s: string) => string): AgentmeterEvent {
+  const ts = new Date(nowMs).toISOString();
+  const e = {
+    v: SCHEMA_VERSION,
+    id: uuidv7(nowMs),
+    ts,
+    type: 'span',
+    span_id: uuidv7(nowMs),
+    run_id: runId ?? derivedUuid('agentmeter.claude-code', 'run', 'unknown'),
+    env,
+    kind: 'tool',
+    name: 'agentmeter.hook',
+    parent_id: runId ?? null,
+    start_ts: ts,
+    duration_ms: 0,
+    status: 'failure',
+    attrs: { 'gen_ai.tool.name': 'agentmeter.hook', 'error.type': 'malformed_payload', 'error.message': redact(error) },
+  };
+  return e as AgentmeterEvent;
+}
+
+function append(root: string, events: readonly AgentmeterEvent[], runId: string): string {
+  const day = events[0]!.ts.slice(0, 10);
+  const dir = join(root, 'events', day);
+  const file = join(dir, `claude-code-${runId.slice(0, 8)}${runId.slice(9, 13)}.jsonl`);
+  let text = '\n';
+  for (const e of events) text += JSON.stringify(e) + '\n';
+  mkdirSync(dir, { recursive: true });
+  const fd = openSync(file, 'a', 0o644);
+  try {
+    const bytes = Buffer.from(text);
+    let done = 0;
+    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+  } finally {
+    closeSync(fd);
+  }
+  return file;
+}
+
+/** Read the whole of stdin, or `undefined` when it is a terminal (nothing will come). */
+export function readStdinPayload(stdin: { isTTY?: boolean; fd: number }): string | undefined {
+  if (stdin.isTTY === true) return undefined;
+  try {
+    const buf = readFileSync(stdin.fd);
+    return buf.length > MAX_PAYLOAD_BYTES ? buf.toString('utf8', 0, MAX_PAYLOAD_BYTES) : buf.toString('utf8');
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The HTTP app: a pure `(Request) => Promise<Response>` handler (`app.fetch`), tested without
+ * a socket; only `listen.ts` opens a port. Routes: `GET /healthz`, `POST /v1/events`
+ * (agentmeter events), `POST /v1/traces` (OTLP/HTTP JSON). Further routes (the dashboard's
+ * read-only API and files) are mounted through `mount`. See docs/server.md.
+ */
+import { Hono } from 'hono';
+import { bearerAuth } from 'hono/bearer-auth';
+import { HTTPException } from 'hono/http-exception';
+import type { EventSink } from '../model/sink.js';
+import { AgentmeterError } from '../model/diagnostics.js';
+import { createRedactor } from '../model/redact.js';
+import { hostProblem } from './host-check.js';
+import { ingestEvents } from './ingest-events.js';
+import { ingestOtlp } from './ingest-otlp.js';
+
+/** Default largest accepted body, before and after decompression. */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/** Options of `createApp`. */
+export interface AppOptions {
+  /** Where accepted events go: the local store (`createLocalSink`), PostgreSQL … */
+  sink: EventSink;
+  /** Required bearer token for `/v1/*` (and mounted routes under `/api`); none when unset. */
+  token?: string | undefined;
+  /** Largest body in bytes, checked before parsing and after decompression. Default 16 MiB. */
+  maxBodyBytes?: number | undefined;
+  /** Host names accepted besides loopback; `'*'` accepts any (only with a token). */
+  allowedHosts?: readonly string[] | undefined;
+  /** `env` of OTLP spans whose resource names none. Default `dev`. */
+  defaultEnv?: string | undefined;
+  /** Mount further routes on the same app (e.g. the dashboard's `/api/…` and static files). */
+  mount?: ((app: Hono) => void) | undefined;
+}
+
+/**
+ * Create the ingest app.
+ *
+ * @example
+ * const app = createApp({ sink: createLocalSink({ root: '.agentmeter' }) });
+ * const res = await app.fetch(new Request('http://127.0.0.1/healthz'));
+ */
+export function createApp(options: AppOptions): Hono {
+  if (options === null || typeof options !== 'object' || typeof options.sink?.export !== 'function') {
+    throw new AgentmeterError('E_SERVER_BAD_OPTION', 'createApp: options.sink must be an EventSink');
+  }
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) {
+    throw new AgentmeterError('E_SERVER_BAD_OPTION', `createApp: maxBodyBytes must be a positive integer, got ${String(maxBodyBytes)}`);
+  }
+  const allowedHosts = (options.allowedHosts ?? []).map((h) => h.toLowerCase());
+  if (allowedHosts.includes('*') && !options.token) {
+    throw new AgentmeterError('E_SERVER_BAD_OPTION', 'createApp: accepting any Host needs a token');
+  }
+  const app = new Hono();
+  app.use('*', async (c, next) => {
+    const problem = hostProblem(c.req.raw, allowedHosts);
+    if (problem !== undefined) return c.json({ error: problem }, 403);
+    await next();
+    return undefined;
+  });
+  if (options.token) {
+    const auth = bearerAuth({
+      token: options.token,
+      noAuthenticationHeader: { message: { error: 'missing token: send Authorization: Bearer <token>' } },
+      invalidToken: { message: { error: 'invalid token' } },
+      invalidAuthenticationHeader: { message: { error: 'malformed Authorization header: expected Bearer <token>' } },
+    });
+    app.use('/v1/*', auth);
+    app.use('/api/*', auth);
+  }
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  const redact = createRedactor();
+  app.post('/v1/events', ingestEvents({ sink: options.sink, maxBodyBytes }));
+  app.post('/v1/traces', ingestOtlp({ sink: options.sink, maxBodyBytes, defaultEnv: options.defaultEnv ?? 'dev', redact }));
+  options.mount?.(app);
+  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
+  app.onError((e, c) => (e instanceof HTTPException ? e.getResponse() : c.json({ error: `internal error: ${e.message}` }, 500)));
+  return app;
+}

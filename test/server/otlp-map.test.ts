@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { redactText } from '../../src/model/index.js';
+import { mapOtlpTraces } from '../../src/server/index.js';
+import { checkEvent } from '../../src/server/event-checks.js';
+
+const kv = (key: string, v: string | number | boolean) => ({
+  key,
+  value: typeof v === 'string' ? { stringValue: v } : typeof v === 'boolean' ? { boolValue: v } : Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v },
+});
+
+function request(spans: object[], resource: object[] = []) {
+  return { resourceSpans: [{ resource: { attributes: resource }, scopeSpans: [{ scope: { name: 't' }, spans }] }] };
+}
+
+let n = 0;
+function span(name: string, attributes: object[], extra: object = {}) {
+  n++;
+  return { traceId: '5b8efff798038103d269b633813fc60c', spanId: `eee19b7ec3c1b1${String(n).padStart(2, '0')}`, name, kind: 1, startTimeUnixNano: '1735787045000000000', endTimeUnixNano: '1735787045250000000', attributes, ...extra };
+}
+
+const opts = { defaultEnv: 'dev', redact: (s: string) => redactText(s) };
+
+describe('OTLP attribute dialects', () => {
+  it('OpenInference: span kind, model, token counts, agent name; content dropped', () => {
+    const r = mapOtlpTraces(request([
+      span('ChatCompletion', [kv('openinference.span.kind', 'LLM'), kv('llm.model_name', 'claude-sonnet'), kv('llm.provider', 'anthropic'), kv('llm.token_count.prompt', 900), kv('llm.token_count.completion', 120), kv('input.value', 'the prompt'), kv('llm.input_messages.0.message.content', 'hi')]),
+      span('planner', [kv('openinference.span.kind', 'AGENT'), kv('agent.name', 'planner')]),
+    ]), opts);
+    expect(r.rejected).toEqual([]);
+    const [llm, agent] = r.events as unknown as { kind: string; attrs: Record<string, unknown> }[];
+    expect(llm).toMatchObject({ kind: 'llm', attrs: { 'gen_ai.request.model': 'claude-sonnet', 'gen_ai.provider.name': 'anthropic', 'gen_ai.usage.input_tokens': 900, 'gen_ai.usage.output_tokens': 120 } });
+    expect(llm!.attrs['input.value']).toBeUndefined();
+    expect(llm!.attrs['llm.input_messages.0.message.content']).toBeUndefined();
+    expect(agent).toMatchObject({ kind: 'agent', attrs: { 'gen_ai.agent.name': 'planner' } });
+  });
+
+  it('Traceloop: workflow/agent/tool kinds, llm.usage tokens, old gen_ai.system provider', () => {
+    const r = mapOtlpTraces(request([
+      span('research.workflow', [kv('traceloop.span.kind', 'workflow'), kv('traceloop.entity.name', 'research')]),
+      span('openai.chat', [kv('llm.request.type', 'chat'), kv('gen_ai.system', 'openai'), kv('gen_ai.request.model', 'gpt-4o-mini'), kv('llm.usage.prompt_tokens', 50), kv('llm.usage.completion_tokens', 7), kv('gen_ai.prompt.0.content', 'secret'), kv('gen_ai.request.temperature', 0.2)]),
+      span('search.tool', [kv('traceloop.span.kind', 'tool'), kv('traceloop.entity.name', 'search')]),
+    ]), opts);
+    const kinds = r.events.map((e) => (e as { kind: string }).kind);
+    expect(kinds).toEqual(['workflow', 'llm', 'tool']);
+    const llm = r.events[1] as unknown as { attrs: Record<string, unknown> };
+    expect(llm.attrs).toMatchObject({ 'gen_ai.provider.name': 'openai', 'gen_ai.usage.input_tokens': 50, 'gen_ai.usage.output_tokens': 7, 'gen_ai.request.temperature': 0.2 });
+    expect(llm.attrs['gen_ai.prompt.0.content']).toBeUndefined();
+    expect((r.events[0] as unknown as { attrs: Record<string, unknown> }).attrs['gen_ai.agent.name']).toBe('research');
+  });
+
+  it('CI pipelines, env from the resource, parent ids, evaluation events as feedback; every event passes the schema', () => {
+    const r = mapOtlpTraces(request([
+      span('pipeline', [kv('cicd.pipeline.run.id', '4259'), kv('cicd.pipeline.result', 'failure'), kv('vcs.ref.head.revision', 'abc')], { parentSpanId: 'aaaaaaaaaaaaaaaa' }),
+      span('invoke_agent coder', [kv('gen_ai.operation.name', 'invoke_agent')], {
+        events: [{ name: 'gen_ai.evaluation.result', timeUnixNano: '1735787046000000000', attributes: [kv('gen_ai.evaluation.name', 'correctness'), kv('gen_ai.evaluation.score.value', 0.9), kv('gen_ai.evaluation.score.label', 'pass')] }],
+      }),
+    ], [kv('deployment.environment.name', 'prod'), kv('service.name', 'orchestrator')]), opts);
+    expect(r.events).toHaveLength(3);
+    expect(r.events[0]).toMatchObject({ kind: 'pipeline', status: 'failure', env: 'prod', parent_id: 'aaaaaaaaaaaaaaaa', attrs: { 'cicd.pipeline.run.id': '4259', project: 'orchestrator' } });
+    expect(r.events[2]).toMatchObject({ type: 'feedback', success: true, source: 'llm_judge', span_id: (r.events[1] as { span_id: string }).span_id, attrs: { 'gen_ai.evaluation.score.value': 0.9 } });
+    for (const e of r.events) expect(checkEvent(e)).toMatchObject({ ok: true });
+  });
+
+  it('lists spans it cannot map instead of dropping them silently', () => {
+    const r = mapOtlpTraces(request([{ traceId: 'xyz', spanId: '1', name: 'bad' }, span('ok', [])]), opts);
+    expect(r.events).toHaveLength(1);
+    expect(r.rejected).toEqual([{ span: '1', error: 'traceId must be 32 hex digits' }]);
+  });
+});
