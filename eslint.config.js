@@ -24,6 +24,8 @@ export default tseslint.config(
             { target: layer('store'), from: ['./src/sdk', './src/analytics', './src/cli', './src/integrations', './src/sinks', './src/server'] },
             { target: layer('sdk'), from: ['./src/analytics', './src/cli', './src/integrations', './src/sinks', './src/server'] },
             { target: layer('integrations'), from: ['./src/cli', './src/server', './src/sinks'] },
+            // sinks forward events: they read the store and speak the model, nothing more.
+            { target: layer('sinks'), from: ['./src/sdk', './src/analytics', './src/cli', './src/integrations', './src/server'] },
           ],
         },
       ],

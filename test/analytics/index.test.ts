@@ -12,9 +12,11 @@ it('exports exactly the documented names', () => {
     'QuantileSketch',
     'ReportBuilder',
     'SKETCH_MAX_BUCKETS',
+    'SKETCH_MIN_INDEXABLE',
     'SKETCH_RELATIVE_ACCURACY',
     'Summary',
     'buildReport',
+    'groupAttribute',
     'rate',
     'wilsonInterval',
   ]);

@@ -1,0 +1,208 @@
+/**
+ * The forwarder behind `agentmeter sync`: reads a file store segment by segment from each
+ * segment's cursor, sends whole lines in batches to an `EventSink`, and moves the cursor only
+ * after the sink acknowledged the batch. Retries follow the sink's answer (`retryable`,
+ * `retryAfterMs`); a refused batch stops the sync with the cursor before it.
+ */
+import { open, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { FileHandle } from 'node:fs/promises';
+import { decodeLine, validateEvent } from '../model/index.js';
+import type { AgentmeterEvent, EventSink } from '../model/index.js';
+import { listPartitions, listSegments, storeExists } from '../store/index.js';
+import { cursorPath, loadCursor, saveCursor } from './cursor.js';
+
+/** Options of `syncStore`. */
+export interface SyncOptions {
+  /** Store root (the folder holding `events/`). */
+  root: string;
+  sink: EventSink;
+  /** Names the cursor file: one cursor per destination. */
+  sinkId: string;
+  /** Destination for the cursor file's human-readable field (no secrets). */
+  destination: string;
+  /** Events per batch. Default 5000. */
+  batchSize?: number;
+  /** Attempts per batch for retryable failures before giving up. Default 8. */
+  maxAttempts?: number;
+  /** Stops between batches (and cuts a retry wait short). */
+  signal?: AbortSignal;
+  /** After each acknowledged batch. */
+  onProgress?: (p: SyncProgress) => void;
+  /** Before waiting to retry a batch. */
+  onRetry?: (attempt: number, waitMs: number, error: Error) => void;
+  /** Injected for tests; default setTimeout. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** Running totals of one sync pass. */
+export interface SyncProgress {
+  segments: number;
+  batches: number;
+  /** Events acknowledged by the sink. */
+  events: number;
+  /** Bytes of segments acknowledged. */
+  bytes: number;
+  /** Lines that are not valid events: skipped, never sent, counted. */
+  skipped: number;
+  /** Segments ending in a line without its newline (a writer still writing, or one killed). */
+  tornTails: number;
+}
+
+/** Outcome of one sync pass. */
+export type SyncResult =
+  | ({ ok: true } & SyncProgress)
+  | ({ ok: false; error: Error; retryable: boolean } & SyncProgress);
+
+const CHUNK = 1 << 20;
+
+interface Pending {
+  events: AgentmeterEvent[];
+  /** Segment key → offset once this batch is acknowledged. */
+  offsets: Map<string, number>;
+  bytes: number;
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Forward everything not yet acknowledged, once. Run it again (or in a loop, `--watch`) for
+ * events written later.
+ *
+ * @example
+ * const sink = new PostgresSink(parsePostgresUrl(url));
+ * const r = await syncStore({ root: '.agentmeter', sink, sinkId: 'pg-main', destination: url });
+ * await sink.shutdown();
+ */
+export async function syncStore(o: SyncOptions): Promise<SyncResult> {
+  const progress: SyncProgress = { segments: 0, batches: 0, events: 0, bytes: 0, skipped: 0, tornTails: 0 };
+  const path = cursorPath(o.root, o.sinkId);
+  const cursor = await loadCursor(path, o.destination);
+  const batchSize = o.batchSize ?? 5000;
+  let pending: Pending = { events: [], offsets: new Map(), bytes: 0 };
+
+  const send = async (): Promise<SyncResult | undefined> => {
+    if (pending.offsets.size === 0) return undefined;
+    const r = await exportWithRetry(o, pending.events);
+    if (!r.ok) return { ...progress, ...r };
+    for (const [k, off] of pending.offsets) cursor.segments[k] = off;
+    await saveCursor(path, cursor);
+    progress.batches++;
+    progress.events += pending.events.length;
+    progress.bytes += pending.bytes;
+    pending = { events: [], offsets: new Map(), bytes: 0 };
+    o.onProgress?.({ ...progress });
+    return undefined;
+  };
+
+  if (await storeExists(o.root)) {
+    const live = new Set<string>();
+    for (const part of await listPartitions(o.root)) {
+      for (const file of await listSegments(part.path)) {
+        if (o.signal?.aborted) return { ok: true, ...progress };
+        const key = `${part.day}/${basename(file)}`;
+        live.add(key);
+        const from = cursor.segments[key] ?? 0;
+        let size: number;
+        try {
+          size = (await stat(file)).size;
+        } catch {
+          continue; // removed by retention meanwhile
+        }
+        if (size <= from) continue;
+        progress.segments++;
+        const fh = await open(file, 'r').catch(() => undefined);
+        if (!fh) continue;
+        try {
+          for await (const chunk of wholeLines(fh, from, size)) {
+            for (const line of chunk.lines) {
+              const d = decodeLine(line);
+              const v = d.ok ? validateEvent(d.value) : undefined;
+              if (v?.ok) pending.events.push(v.event);
+              else if (line.trim() !== '') progress.skipped++;
+            }
+            pending.offsets.set(key, chunk.end);
+            pending.bytes += chunk.bytes;
+            if (chunk.torn) progress.tornTails++;
+            if (pending.events.length >= batchSize) {
+              const failed = await send();
+              if (failed) return failed;
+              if (o.signal?.aborted) return { ok: true, ...progress };
+            }
+          }
+        } finally {
+          await fh.close();
+        }
+      }
+    }
+    const failed = await send();
+    if (failed) return failed;
+    // Cursors of segments deleted by retention are dropped, so the file does not grow forever.
+    let pruned = false;
+    for (const k of Object.keys(cursor.segments)) {
+      if (!live.has(k)) {
+        delete cursor.segments[k];
+        pruned = true;
+      }
+    }
+    if (pruned) await saveCursor(path, cursor);
+  }
+  return { ok: true, ...progress };
+}
+
+async function exportWithRetry(
+  o: SyncOptions,
+  batch: AgentmeterEvent[],
+): Promise<{ ok: true } | { ok: false; error: Error; retryable: boolean }> {
+  const max = o.maxAttempts ?? 8;
+  const sleep = o.sleep ?? defaultSleep;
+  for (let attempt = 1; ; attempt++) {
+    const r = await o.sink.export(batch);
+    if (r.ok) return r;
+    if (!r.retryable || attempt >= max || o.signal?.aborted) return { ok: false, error: r.error, retryable: r.retryable };
+    // Exponential backoff from 500 ms, capped at 30 s, unless the destination said when.
+    const wait = r.retryAfterMs ?? Math.min(30_000, 500 * 2 ** (attempt - 1));
+    o.onRetry?.(attempt, wait, r.error);
+    await sleep(wait, o.signal);
+  }
+}
+
+/** Lines of a segment between `from` and `size`, in chunks; never past the last `\n`. */
+async function* wholeLines(
+  fh: FileHandle,
+  from: number,
+  size: number,
+): AsyncGenerator<{ lines: string[]; end: number; bytes: number; torn: boolean }> {
+  const buf = Buffer.allocUnsafe(CHUNK);
+  let pos = from;
+  let carry: Buffer | undefined;
+  while (pos < size) {
+    const want = Math.min(CHUNK, size - pos);
+    const { bytesRead } = await fh.read(buf, 0, want, pos);
+    if (bytesRead === 0) break;
+    pos += bytesRead;
+    const data = carry ? Buffer.concat([carry, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
+    const lastNl = data.lastIndexOf(10);
+    if (lastNl === -1) {
+      carry = Buffer.from(data);
+      continue;
+    }
+    const text = data.toString('utf8', 0, lastNl);
+    const consumed = lastNl + 1;
+    const end = pos - (data.length - consumed);
+    carry = consumed < data.length ? Buffer.from(data.subarray(consumed)) : undefined;
+    yield { lines: text.split('\n'), end, bytes: consumed, torn: false };
+  }
+  // A tail without its newline is left for later: a live writer may still finish the line.
+  if (carry && carry.length > 0) yield { lines: [], end: size - carry.length, bytes: 0, torn: true };
+}
