@@ -106,48 +106,46 @@ export async function syncStore(o: SyncOptions): Promise<SyncResult> {
   };
 
   if (await storeExists(o.root)) {
-    const live = new Set<string>();
+    const segments: { key: string; day: string; file: string; size: number; from: number }[] = [];
     for (const part of await listPartitions(o.root)) {
       for (const file of await listSegments(part.path)) {
-        if (o.signal?.aborted) return { ok: true, ...progress };
         const key = `${part.day}/${basename(file)}`;
-        live.add(key);
-        const from = cursor.segments[key] ?? 0;
-        let size: number;
-        try {
-          size = (await stat(file)).size;
-        } catch {
-          continue; // removed by retention meanwhile
-        }
-        if (size <= from) continue;
-        progress.segments++;
-        const fh = await open(file, 'r').catch(() => undefined);
-        if (!fh) continue;
-        try {
-          for await (const chunk of wholeLines(fh, from, size)) {
-            for (const line of chunk.lines) {
-              const d = decodeLine(line);
-              const v = d.ok ? validateEvent(d.value) : undefined;
-              if (v?.ok) pending.events.push(v.event);
-              else if (line.trim() !== '') progress.skipped++;
-            }
-            pending.offsets.set(key, chunk.end);
-            pending.bytes += chunk.bytes;
-            if (chunk.torn) progress.tornTails++;
-            if (pending.events.length >= batchSize) {
-              const failed = await send();
-              if (failed) return failed;
-              if (o.signal?.aborted) return { ok: true, ...progress };
-            }
+        const size = await stat(file).then((st) => st.size, () => undefined);
+        // Removed by retention between listing and stat: nothing left to send.
+        if (size !== undefined) segments.push({ key, day: part.day, file, size, from: cursor.segments[key] ?? 0 });
+      }
+    }
+    if (isRemembering(o.sink)) await prime(o.sink, segments);
+    for (const seg of segments) {
+      if (o.signal?.aborted) return { ok: true, ...progress };
+      if (seg.size <= seg.from) continue;
+      progress.segments++;
+      const fh = await open(seg.file, 'r').catch(() => undefined);
+      if (!fh) continue;
+      try {
+        for await (const chunk of wholeLines(fh, seg.from, seg.size)) {
+          for (const line of chunk.lines) {
+            const v = parseLine(line);
+            if (v) pending.events.push(v);
+            else if (line.trim() !== '') progress.skipped++;
           }
-        } finally {
-          await fh.close();
+          pending.offsets.set(seg.key, chunk.end);
+          pending.bytes += chunk.bytes;
+          if (chunk.torn) progress.tornTails++;
+          if (pending.events.length >= batchSize) {
+            const failed = await send();
+            if (failed) return failed;
+            if (o.signal?.aborted) return { ok: true, ...progress };
+          }
         }
+      } finally {
+        await fh.close();
       }
     }
     const failed = await send();
     if (failed) return failed;
     // Cursors of segments deleted by retention are dropped, so the file does not grow forever.
+    const live = new Set(segments.map((s) => s.key));
     let pruned = false;
     for (const k of Object.keys(cursor.segments)) {
       if (!live.has(k)) {
@@ -158,6 +156,53 @@ export async function syncStore(o: SyncOptions): Promise<SyncResult> {
     if (pruned) await saveCursor(path, cursor);
   }
   return { ok: true, ...progress };
+}
+
+/** A sink that holds state between batches (OTLP waits for span ends) and can be primed. */
+export interface RememberingSink extends EventSink {
+  remember(events: readonly AgentmeterEvent[]): void;
+}
+
+function isRemembering(sink: EventSink): sink is RememberingSink {
+  return typeof (sink as Partial<RememberingSink>).remember === 'function';
+}
+
+function parseLine(line: string): AgentmeterEvent | undefined {
+  const d = decodeLine(line);
+  if (!d.ok) return undefined;
+  const v = validateEvent(d.value);
+  return v.ok ? v.event : undefined;
+}
+
+/**
+ * Give a remembering sink the already-acknowledged events of the days that still have
+ * unsent data (and the day before each): a span started before an interruption and ended
+ * after it is then exported whole.
+ */
+async function prime(sink: RememberingSink, segments: readonly { day: string; file: string; from: number; size: number }[]): Promise<void> {
+  const days = new Set<string>();
+  for (const s of segments) {
+    if (s.size <= s.from) continue;
+    days.add(s.day);
+    days.add(new Date(Date.parse(`${s.day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10));
+  }
+  for (const s of segments) {
+    if (s.from === 0 || !days.has(s.day)) continue;
+    const fh = await open(s.file, 'r').catch(() => undefined);
+    if (!fh) continue;
+    try {
+      for await (const chunk of wholeLines(fh, 0, s.from)) {
+        const events: AgentmeterEvent[] = [];
+        for (const line of chunk.lines) {
+          const v = parseLine(line);
+          if (v) events.push(v);
+        }
+        sink.remember(events);
+      }
+    } finally {
+      await fh.close();
+    }
+  }
 }
 
 async function exportWithRetry(
