@@ -6,9 +6,12 @@ import type { Io } from './io.js';
 import { demoCommand } from './commands/demo.js';
 import { reportCommand } from './commands/report.js';
 import { validateCommand } from './commands/validate.js';
+import { syncCommand } from './commands/sync.js';
+import { dbCommand } from './commands/db.js';
+import { NotMigratedError } from './stores.js';
 
 /** Every command, in help order. */
-export const COMMANDS: readonly CommandSpec[] = [reportCommand, demoCommand, validateCommand];
+export const COMMANDS: readonly CommandSpec[] = [reportCommand, demoCommand, validateCommand, syncCommand, dbCommand];
 
 const VERSION = '0.1.0';
 
@@ -19,6 +22,7 @@ Getting started:
 
 Record from code:  import { createMeter } from 'agentmeter'   (docs/sdk.md)
 Store:             ./.agentmeter, or $AGENTMETER_DIR, or --dir
+Scale out:         agentmeter sync --to postgres://… | otlp+http://host:4318   (docs/postgres.md)
 Exit codes:        0 ok, 1 unexpected failure, 2 usage error, 3 no store, 4 data errors (docs/cli.md)`;
 
 /**
@@ -67,6 +71,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (e instanceof UsageError) {
       io.stderr.write(`agentmeter: ${e.message}\n(add --help for usage)\n`);
       return EXIT.usage;
+    }
+    if (e instanceof NotMigratedError) {
+      io.stderr.write(`agentmeter: ${e.message}\n`);
+      return EXIT.noStore;
     }
     if (e instanceof AgentmeterError) {
       io.stderr.write(`agentmeter: ${e.code}: ${e.message}\n`);

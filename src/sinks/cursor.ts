@@ -31,6 +31,11 @@ export function cursorPath(root: string, id: string): string {
   return join(root, CURSORS_DIR, `${id}.json`);
 }
 
+/** A cursor at the start of every segment. */
+export function emptyCursor(destination: string): CursorState {
+  return { version: 1, destination, segments: Object.create(null) as Record<string, number> };
+}
+
 /** Read a cursor; a missing or unreadable one starts from the beginning (resending is safe). */
 export async function loadCursor(path: string, destination: string): Promise<CursorState> {
   try {
@@ -43,7 +48,7 @@ export async function loadCursor(path: string, destination: string): Promise<Cur
   } catch {
     // Absent (first sync) or damaged: start over; the destination drops what it already has.
   }
-  return { version: 1, destination, segments: Object.create(null) as Record<string, number> };
+  return emptyCursor(destination);
 }
 
 /** Replace the cursor file atomically and durably. */

@@ -2,6 +2,6 @@
 // durable cursor. Each destination has its own subpath (`agentmeter/postgres`,
 // `agentmeter/otlp`), so importing one never loads another's dependencies.
 export { syncStore } from './sync.js';
-export type { SyncOptions, SyncProgress, SyncResult } from './sync.js';
-export { CURSORS_DIR, cursorPath, loadCursor, saveCursor, sinkId } from './cursor.js';
+export type { RememberingSink, SyncOptions, SyncProgress, SyncResult } from './sync.js';
+export { CURSORS_DIR, cursorPath, emptyCursor, loadCursor, saveCursor, sinkId } from './cursor.js';
 export type { CursorState } from './cursor.js';

@@ -10,7 +10,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { decodeLine, validateEvent } from '../model/index.js';
 import type { AgentmeterEvent, EventSink } from '../model/index.js';
 import { listPartitions, listSegments, storeExists } from '../store/index.js';
-import { cursorPath, loadCursor, saveCursor } from './cursor.js';
+import { cursorPath, emptyCursor, loadCursor, saveCursor } from './cursor.js';
 
 /** Options of `syncStore`. */
 export interface SyncOptions {
@@ -23,6 +23,8 @@ export interface SyncOptions {
   destination: string;
   /** Events per batch. Default 5000. */
   batchSize?: number;
+  /** Ignore the stored cursor and send everything (it is rewritten as batches are acknowledged). */
+  fromStart?: boolean;
   /** Attempts per batch for retryable failures before giving up. Default 8. */
   maxAttempts?: number;
   /** Stops between batches (and cuts a retry wait short). */
@@ -87,7 +89,7 @@ function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
 export async function syncStore(o: SyncOptions): Promise<SyncResult> {
   const progress: SyncProgress = { segments: 0, batches: 0, events: 0, bytes: 0, skipped: 0, tornTails: 0 };
   const path = cursorPath(o.root, o.sinkId);
-  const cursor = await loadCursor(path, o.destination);
+  const cursor = o.fromStart ? emptyCursor(o.destination) : await loadCursor(path, o.destination);
   const batchSize = o.batchSize ?? 5000;
   let pending: Pending = { events: [], offsets: new Map(), bytes: 0 };
 

@@ -103,9 +103,9 @@ export interface MigrationStatus {
 
 /** The schema version of the database (0 when agentmeter never migrated it). */
 export async function migrationStatus(pool: Pool): Promise<MigrationStatus> {
-  const r = await pool.query<{ v: number | null }>(
-    `SELECT CASE WHEN to_regclass('am_migrations') IS NULL THEN 0 ELSE (SELECT coalesce(max(version), 0) FROM am_migrations) END AS v`,
-  );
+  const exists = await pool.query<{ t: string | null }>(`SELECT to_regclass('am_migrations')::text AS t`);
+  if (exists.rows[0]?.t == null) return { current: 0, latest: LATEST_VERSION, pending: [...MIGRATIONS] };
+  const r = await pool.query<{ v: number | null }>('SELECT max(version) AS v FROM am_migrations');
   const current = r.rows[0]?.v ?? 0;
   return { current, latest: LATEST_VERSION, pending: MIGRATIONS.filter((m) => m.version > current) };
 }
