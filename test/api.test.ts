@@ -50,7 +50,17 @@ describe('public API', () => {
   });
 
   it('package.json maps each subpath to a built file', () => {
-    expect(Object.keys(pkg.exports).sort()).toEqual(['.', './analytics', './model', './package.json', './schema/event.schema.json', './store']);
+    expect(Object.keys(pkg.exports).sort()).toEqual([
+      '.',
+      './analytics',
+      './model',
+      './otlp',
+      './package.json',
+      './postgres',
+      './schema/event.schema.json',
+      './sinks',
+      './store',
+    ]);
     expect(pkg.bin.agentmeter).toBe('dist/cli/bin.js');
   });
 });

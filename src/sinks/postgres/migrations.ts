@@ -78,6 +78,9 @@ BEGIN
   EXECUTE format('CREATE TABLE %I PARTITION OF am_events FOR VALUES FROM (%L) TO (%L)',
     part, (d::timestamp AT TIME ZONE 'UTC'), ((d + 1)::timestamp AT TIME ZONE 'UTC'));
   RETURN true;
+EXCEPTION WHEN duplicate_table THEN
+  -- The catalog seen after the lock can lag the writer that just created it.
+  RETURN false;
 END
 $fn$;
 ` + NUMBER_FUNCTIONS;
