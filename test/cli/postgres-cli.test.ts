@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers.js';
-import { describePg, useSchema } from '../sinks/pg-helpers.js';
+import { closedPort, describePg, useSchema } from '../sinks/pg-helpers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'dist/cli/bin.js');
@@ -44,14 +44,14 @@ describe('sync and db: usage', () => {
   });
 
   it('sync from a missing store exits 3', () => {
-    const r = cli(['sync', '--dir', join(tempDir(), 'none'), '--to', 'postgres://postgres@127.0.0.1:1/x']);
+    const r = cli(['sync', '--dir', join(tempDir(), 'none'), '--to', 'postgres://postgres@127.0.0.1:5432/x']);
     expect(r.code).toBe(3);
   });
 
-  it('an unreachable database is a clear failure (exit 1)', () => {
-    const r = cli(['report', '--store', 'postgres://postgres@127.0.0.1:1/x']);
+  it('an unreachable database is a clear failure (exit 1)', async () => {
+    const r = cli(['report', '--store', `postgres://postgres@127.0.0.1:${await closedPort()}/x`]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/ECONNREFUSED/);
+    expect(r.stderr).toMatch(/^agentmeter: .*ECONNREFUSED/m);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });

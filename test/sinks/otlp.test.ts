@@ -9,6 +9,7 @@ import type { OtlpTraceRequest, OtlpLogsRequest, OtlpValue } from '../../src/sin
 import { cursorPath, syncStore } from '../../src/sinks/index.js';
 import type { Span } from '../../src/model/index.js';
 import { tempDir } from '../helpers.js';
+import { closedPort } from './net-helpers.js';
 
 interface Received {
   path: string;
@@ -150,7 +151,7 @@ describe('OtlpHttpSink', () => {
   });
 
   it('a refused connection is retryable', async () => {
-    const sink = new OtlpHttpSink({ endpoint: 'http://127.0.0.1:9', timeoutMs: 2000 });
+    const sink = new OtlpHttpSink({ endpoint: `http://127.0.0.1:${await closedPort()}`, timeoutMs: 2000 });
     expect(await sink.export(agentEvents() as never[])).toMatchObject({ ok: false, retryable: true });
   });
 

@@ -51,3 +51,5 @@ export function useSchema(): { readonly name: string; readonly url: string; admi
     admin: () => client as pg.Client,
   };
 }
+
+export { closedPort } from './net-helpers.js';

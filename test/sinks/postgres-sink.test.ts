@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { PostgresSink, dropPartitionsBefore, listDayPartitions, migrate, migrationStatus, openPool, parsePostgresUrl, redactUrl } from '../../src/sinks/postgres/index.js';
 import type { AgentmeterEvent } from '../../src/model/index.js';
 import { uuidv7 } from '../../src/model/index.js';
-import { describePg, useSchema } from './pg-helpers.js';
+import { closedPort, describePg, useSchema } from './pg-helpers.js';
 
 const T0 = Date.parse('2025-02-26T10:00:00.000Z');
 
@@ -101,7 +101,7 @@ describePg('PostgresSink', () => {
   });
 
   it('an unreachable server is a retryable failure; shutdown makes later exports fail for good', async () => {
-    const sink = new PostgresSink(parsePostgresUrl('postgres://postgres@127.0.0.1:1/none'));
+    const sink = new PostgresSink(parsePostgresUrl(`postgres://postgres@127.0.0.1:${await closedPort()}/none`));
     expect(await sink.export(events(1))).toMatchObject({ ok: false, retryable: true });
     await sink.shutdown();
     expect(await sink.export(events(1))).toMatchObject({ ok: false, retryable: false });

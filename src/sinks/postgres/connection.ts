@@ -97,7 +97,9 @@ export function isTransientPgError(e: unknown): boolean {
   if (state === undefined) {
     const code = (e as { code?: unknown } | null)?.code;
     // Socket errors from node: the server went away or is not there yet.
-    return typeof code === 'string' && /^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH|NETUNREACH|AI_AGAIN)$/.test(code);
+    if (typeof code === 'string') return /^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH|NETUNREACH|AI_AGAIN)$/.test(code);
+    // pg's own words for a connection lost or never made.
+    return e instanceof Error && /Connection terminated|timeout exceeded when trying to connect/i.test(e.message);
   }
   // 08 connection, 40 rollback (serialisation, deadlock), 53 resources, 57P0x shutdown, 55P03 lock.
   return /^(08|40|53|57P0)/.test(state) || state === '55P03';
