@@ -68,7 +68,6 @@ export class PostgresSink implements EventSink {
   #pool: Pool | undefined;
   #ready: Promise<void> | undefined;
   readonly #days = new Set<string>();
-  readonly #staged = new WeakSet<PoolClient>();
   #closed = false;
 
   constructor(target: PostgresTarget | undefined, options: PostgresSinkOptions = {}) {
@@ -151,10 +150,9 @@ export class PostgresSink implements EventSink {
       }
       this.stats.stagedBatches++;
       await c.query('ROLLBACK TO SAVEPOINT direct');
-      if (!this.#staged.has(c)) {
-        await c.query(CREATE_STAGE);
-        this.#staged.add(c);
-      }
+      // Created in the transaction that uses it (a no-op when the session has it), so a
+      // transaction-pooling proxy (PgBouncer) that changes sessions between transactions works.
+      await c.query(CREATE_STAGE);
       await copy(c, copyFrom(COPY_STAGE), data);
       const r = await c.query(INSERT_STAGED);
       await c.query('COMMIT');
