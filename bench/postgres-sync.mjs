@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { generateStore } from './generate.mjs';
-import { dataDir, fmt, machine, requireBuild, saveResult, table } from './lib.mjs';
+import { dataDir, fmt, machine, requireBuild, saveResult, table, waitForQuiet } from './lib.mjs';
 
 requireBuild();
 const { values } = parseArgs({
@@ -118,6 +118,7 @@ async function sync() {
   return { seconds, resendSeconds, stored, sent: first.events, nodeSeconds, pgSeconds };
 }
 
+const busy = await waitForQuiet('postgres-sync');
 const raw = [];
 const syn = [];
 for (let round = 0; round < 2; round++) {
@@ -151,4 +152,4 @@ console.log(
   ),
 );
 console.log(`\ntarget sync ≥ 0.80× raw COPY: wall clock ${ratio >= 0.8 ? 'met' : 'missed'} (${ratio.toFixed(2)}×), CPU bound ${cpuRatio >= 0.8 ? 'met' : 'missed'} (${cpuRatio.toFixed(2)}×)`);
-saveResult('postgres-sync', { events: events.length, load, rawEps, syncEps, resendEps, ratio, rawCpuBound, syncCpuBound, cpuRatio });
+saveResult('postgres-sync', { events: events.length, load, busyBefore: busy, rawEps, syncEps, resendEps, ratio, rawCpuBound, syncCpuBound, cpuRatio });
