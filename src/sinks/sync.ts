@@ -133,7 +133,11 @@ export async function syncStore(o: SyncOptions): Promise<SyncResult> {
         if (size !== undefined) segments.push({ key, day: part.day, file, size, from: cursor.segments[key] ?? 0 });
       }
     }
-    if (isRemembering(o.sink)) await prime(o.sink, segments);
+    // Once per sink: in --watch the same sink already holds what later passes would re-read.
+    if (isRemembering(o.sink) && !primed.has(o.sink)) {
+      primed.add(o.sink);
+      await prime(o.sink, segments);
+    }
     for (const seg of segments) {
       if (o.signal?.aborted) return finish();
       if (seg.size <= seg.from) continue;
@@ -180,6 +184,8 @@ export async function syncStore(o: SyncOptions): Promise<SyncResult> {
 export interface RememberingSink extends EventSink {
   remember(events: readonly AgentmeterEvent[]): void;
 }
+
+const primed = new WeakSet<EventSink>();
 
 function isRemembering(sink: EventSink): sink is RememberingSink {
   return typeof (sink as Partial<RememberingSink>).remember === 'function';

@@ -44,8 +44,8 @@ export interface PostgresReportQuery {
 export interface PostgresReportResult {
   spans: SpanAggregate[];
   feedback: FeedbackAggregate[];
-  /** Events read by the database (spans folded from them are never sent). */
-  events: number;
+  /** Spans the database folded for the two windows (never sent to Node). */
+  spansFolded: number;
 }
 
 // Events of the day partitions the local report would open: from the previous window's
@@ -257,7 +257,7 @@ export async function queryReportAggregates(pool: Pool, q: PostgresReportQuery):
           failure: n(r['failed']),
           ratings: summary(r['r_n'], r['r_sum'], r['r_min'], r['r_max']),
         }));
-        return { spans, feedback, events: folded.rowCount ?? 0 };
+        return { spans, feedback, spansFolded: folded.rowCount ?? 0 };
       },
       'BEGIN ISOLATION LEVEL REPEATABLE READ',
     ),
