@@ -34,7 +34,7 @@ function report(io: Io, label: string, r: SyncResult, json: boolean): number {
     const out = r.ok ? { ok: true, ...stats } : { ...stats, ok: false, error: r.error.message, retryable: r.retryable };
     io.stdout.write(JSON.stringify(out) + '\n');
   }
-  io.stderr.write(line(label, r) + (r.skipped > 0 ? `; ${r.skipped} invalid lines skipped (see agentmeter validate)` : '') + '\n');
+  io.stderr.write(line(label, r) + (r.skipped > 0 ? `; ${r.skipped} invalid lines skipped (see agentmeter validate)` : '') + (r.ok ? ' (done)' : '') + '\n');
   if (r.ok) return EXIT.ok;
   const code = (r.error as { code?: unknown }).code;
   if (code === 'E_PG_NOT_MIGRATED') {

@@ -51,7 +51,6 @@ export interface PostgresReportResult {
 // Events of the day partitions the local report would open: from the previous window's
 // first day to the day after the window (ends of spans started inside it land there).
 const FOLD = `
-CREATE TEMP TABLE am_report_spans ON COMMIT DROP AS
 WITH ev AS NOT MATERIALIZED (
   SELECT * FROM am_events WHERE ts >= $1 AND ts < $2 AND type <> 'feedback'
 ), st AS (
@@ -113,7 +112,6 @@ const DERIVED = `
   FROM am_report_spans s`;
 
 const AGGREGATE = `
-WITH d AS (${DERIVED})
 SELECT win, env, kind, gval, gday,
   count(*)::float8 AS n,
   count(*) FILTER (WHERE state = 'open')::float8 AS open,
@@ -158,16 +156,27 @@ const SPEEDUP = `base > 0 AND opt > 0 AND ln(base) - ln(opt) BETWEEN -700 AND 70
 // Sketch buckets: ⌈ln(x) / ln γ⌉ as in QuantileSketch; min and max per bucket go back so
 // the sketch in Node is rebuilt with exactly the bucket counts, min and max of the values.
 const SKETCH = `
-WITH d AS (${DERIVED}), v AS (
+WITH v AS (
   SELECT win, env, kind, gval, gday, d AS x FROM d
   WHERE d IS NOT NULL AND kind IN ('run', 'task', 'agent')
   UNION ALL
   SELECT win, env, kind, gval, gday, d FROM d WHERE d IS NOT NULL AND kind = 'debug' AND resolved
 )
 SELECT win, env, kind, gval, gday,
-  CASE WHEN abs(x) < $2::float8 THEN NULL ELSE ceil(ln(x) / $1::float8) END AS bucket,
+  CASE WHEN abs(x) < $9::float8 THEN NULL ELSE ceil(ln(x) / $8::float8) END AS bucket,
   count(*)::float8 AS n, min(x) AS lo, max(x) AS hi
 FROM v GROUP BY 1, 2, 3, 4, 5, 6`;
+
+// One read-only statement (it runs on a standby too): the fold is computed once and both
+// aggregations read it; the rows come back as two JSON arrays (float8 in JSON keeps every
+// digit: PostgreSQL prints the shortest exact form).
+const SPANS = `
+WITH am_report_spans AS MATERIALIZED (${FOLD}),
+d AS MATERIALIZED (${DERIVED})
+SELECT
+  (SELECT coalesce(json_agg(a), '[]'::json) FROM (${AGGREGATE}) a) AS agg,
+  (SELECT coalesce(json_agg(k), '[]'::json) FROM (${SKETCH}) k) AS sketch,
+  (SELECT count(*) FROM am_report_spans)::float8 AS folded`;
 
 const FEEDBACK = `
 WITH fb AS (
@@ -221,8 +230,8 @@ function rowKey(r: Row): string {
 }
 
 /**
- * Run the report's three aggregate queries in one repeatable-read transaction (one snapshot,
- * so concurrent ingest cannot make sections disagree).
+ * Run the report's two aggregate statements in one read-only, repeatable-read transaction
+ * (one snapshot, so concurrent ingest cannot make sections disagree; a standby can answer).
  */
 export async function queryReportAggregates(pool: Pool, q: PostgresReportQuery): Promise<PostgresReportResult> {
   const lo = new Date(startOfUtcDay(q.previousSinceMs)).toISOString();
@@ -233,9 +242,13 @@ export async function queryReportAggregates(pool: Pool, q: PostgresReportQuery):
     inTransaction(
       c,
       async () => {
-        const folded = await c.query(FOLD, [lo, hi, q.previousSinceMs, q.sinceMs, q.untilMs, q.nowMs, timeout]);
-        const agg = await c.query<Row>(AGGREGATE.replace('%GROUP%', groupExpr(g, 's.')).replaceAll('%SPEEDUP%', SPEEDUP));
-        const sk = await c.query<Row>(SKETCH.replace('%GROUP%', groupExpr(g, 's.')), [q.sketchLnGamma, q.sketchMinIndexable]);
+        const sql = SPANS.replace('%GROUP%', groupExpr(g, 's.')).replaceAll('%SPEEDUP%', SPEEDUP);
+        const res = await c.query<{ agg: Row[]; sketch: Row[]; folded: number }>(sql, [
+          lo, hi, q.previousSinceMs, q.sinceMs, q.untilMs, q.nowMs, timeout, q.sketchLnGamma, q.sketchMinIndexable,
+        ]);
+        const row = res.rows[0] ?? { agg: [], sketch: [], folded: 0 };
+        const agg = { rows: row.agg };
+        const sk = { rows: row.sketch };
         const fb = await c.query<Row>(FEEDBACK.replace('%GROUP%', groupExpr(g, '')), [lo, hi, q.previousSinceMs, q.sinceMs, q.untilMs]);
         const sketches = new Map<string, SketchParts>();
         for (const r of sk.rows) {
@@ -257,9 +270,9 @@ export async function queryReportAggregates(pool: Pool, q: PostgresReportQuery):
           failure: n(r['failed']),
           ratings: summary(r['r_n'], r['r_sum'], r['r_min'], r['r_max']),
         }));
-        return { spans, feedback, spansFolded: folded.rowCount ?? 0 };
+        return { spans, feedback, spansFolded: n(row.folded) };
       },
-      'BEGIN ISOLATION LEVEL REPEATABLE READ',
+      'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
     ),
   );
 }
