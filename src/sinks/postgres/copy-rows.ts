@@ -124,8 +124,9 @@ export function copyLine(e: AgentmeterEvent): string | undefined {
   }
   return (
     `${text(e.id)}\t${ts}\t${Math.trunc(e.v)}\t${e.type}\t${text(e.span_id)}\t${text(runId)}\t${text(parentId)}\t` +
-    `${text(kind)}\t${text(name)}\t${text(e.env)}\t${startTs ?? NULL}\t${num(durationMs)}\t${text(status)}\t` +
-    `${success === null ? NULL : success ? 't' : 'f'}\t${num(rating)}\t${text(source)}\t${text(attrsJson(e.attrs))}\n`
+    // kind, status and source are schema enums: nothing in them needs escaping.
+    `${kind ?? NULL}\t${text(name)}\t${text(e.env)}\t${startTs ?? NULL}\t${num(durationMs)}\t${status ?? NULL}\t` +
+    `${success === null ? NULL : success ? 't' : 'f'}\t${num(rating)}\t${source ?? NULL}\t${text(attrsJson(e.attrs))}\n`
   );
 }
 
