@@ -75,6 +75,8 @@ Examples:
   $ agentmeter sync --to 'postgres://am@db.internal/metrics?schema=agentmeter' --watch
   $ agentmeter sync --to otlp+http://localhost:4318
 
+With --watch an unreachable destination is retried until it answers (or a signal stops it).
+
 Exit codes: 0 done (or stopped by a signal with --watch), 1 the destination refused a batch
 or stayed unreachable, 2 usage, 3 no store or an unmigrated database (docs/postgres.md).`,
   async run(_args, opts, io) {
@@ -124,6 +126,13 @@ or stayed unreachable, 2 usage, 3 no store or an unmigrated database (docs/postg
         });
         for (const k of ['segments', 'batches', 'events', 'bytes', 'skipped'] as const) totals[k] += r[k];
         totals.tornTails = r.tornTails;
+        if (!r.ok && r.retryable && watch && !controller.signal.aborted) {
+          // A watcher outlives a database restart or a collector outage: wait, then resume.
+          io.stderr.write(`agentmeter: ${r.error.message}; still unreachable after retries, trying again in ${Math.round(Math.max(intervalMs, 5000) / 100) / 10} s\n`);
+          await waitFor(Math.max(intervalMs, 5000), controller.signal);
+          if (!controller.signal.aborted) continue;
+          return report(io, dest.label, { ok: true, ...totals }, opts['json'] === true);
+        }
         if (!r.ok || !watch || controller.signal.aborted) {
           return report(io, dest.label, r.ok ? { ...r, ...totals } : { ...r, ...totals }, opts['json'] === true);
         }
