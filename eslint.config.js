@@ -26,6 +26,8 @@ export default tseslint.config(
             { target: layer('integrations'), from: ['./src/cli', './src/server', './src/sinks'] },
             // server may use analytics, store, sdk and model; never the CLI or the other edges.
             { target: layer('server'), from: ['./src/cli', './src/integrations', './src/sinks'] },
+            // sinks forward events: they read the store and speak the model, nothing more.
+            { target: layer('sinks'), from: ['./src/sdk', './src/analytics', './src/cli', './src/integrations', './src/server'] },
           ],
         },
       ],

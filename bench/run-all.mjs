@@ -10,7 +10,8 @@ const m = machine();
 console.log(`agentmeter benchmarks, ${m.date}: ${m.cores} × ${m.model}, Node ${m.node}\n`);
 const extra = process.argv.slice(2);
 const failed = [];
-for (const name of ['record', 'report', 'since', 'automation-overhead', 'insights', 'dashboard', 'hook-startup', 'ingest-load']) {
+// postgres-sync needs the local PostgreSQL (bench/postgres-sync.mjs --url to point elsewhere).
+for (const name of ['record', 'report', 'since', 'automation-overhead', 'insights', 'dashboard', 'hook-startup', 'ingest-load', 'postgres-sync']) {
   console.log(`\n=== bench/${name}.mjs ===\n`);
   const t = Date.now();
   const r = spawnSync(process.execPath, [join(BENCH_DIR, `${name}.mjs`), ...extra], { stdio: 'inherit' });

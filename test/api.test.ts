@@ -50,7 +50,19 @@ describe('public API', () => {
   });
 
   it('package.json maps each subpath to a built file', () => {
-    expect(Object.keys(pkg.exports).sort()).toEqual(['.', './analytics', './compat', './model', './package.json', './schema/event.schema.json', './server', './store']);
+    expect(Object.keys(pkg.exports).sort()).toEqual([
+      '.',
+      './analytics',
+      './compat',
+      './model',
+      './otlp',
+      './package.json',
+      './postgres',
+      './schema/event.schema.json',
+      './server',
+      './sinks',
+      './store',
+    ]);
     expect(pkg.bin.agentmeter).toBe('dist/cli/bin.js');
   });
 });

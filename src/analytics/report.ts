@@ -3,9 +3,11 @@
  * one at a time (straight from the store's reader and the folder), so memory is bounded by
  * the number of groups × a few counters and sketches, never by the number of spans.
  */
+import type { FeedbackAggregate, SpanAggregate } from '../model/aggregate.js';
 import type { BaseAttributes } from '../model/events.js';
 import type { Feedback, SpanSummary } from '../model/span.js';
 import { toIso, utcDay } from '../model/time.js';
+import { agentFeedbackOfAggregate, feedbackOfAggregate, sectionsOfAggregate } from './aggregate.js';
 import { keyAttr } from './attrs.js';
 import { FeedbackAccumulator, SectionAccumulators, hasSection } from './sections.js';
 import type { GroupBy, GroupReport, Report, SkippedSample } from './report-types.js';
@@ -42,6 +44,17 @@ const GROUP_ATTR: Record<Exclude<GroupBy, 'day' | 'env'>, string> = {
   project: 'project',
   temperature: 'gen_ai.request.temperature',
 };
+
+/**
+ * The attribute a dimension groups by (`day` and `env` are not attributes), for stores that
+ * group in their own query language.
+ *
+ * @example
+ * groupAttribute('model') // 'gen_ai.request.model'
+ */
+export function groupAttribute(by: GroupBy): string {
+  return by === 'day' || by === 'env' ? by : GROUP_ATTR[by];
+}
 
 // Spans arrive roughly in time order, so the last day's key is nearly always the next one's:
 // formatting a Date per span doubled the cost of `--by day` over 10^6 spans.
@@ -141,6 +154,37 @@ export class ReportBuilder {
     if (!isAgentFeedback(f)) return;
     this.#totals[w].agents.addFeedback(f);
     if (this.#by !== undefined) this.#group(w, groupKey(this.#by, f.attrs, f.tsMs, f.env)).agents.addFeedback(f);
+  }
+
+  /**
+   * Add spans pre-aggregated by a store that computes reports itself (PostgreSQL): the same
+   * result as `addSpan` for each of them.
+   */
+  addAggregate(a: SpanAggregate): void {
+    if (a.count <= 0) return;
+    const w = a.window;
+    if (!this.#includes(a.env)) {
+      if (w === 'current') this.#excluded.set(a.env, (this.#excluded.get(a.env) ?? 0) + a.count);
+      return;
+    }
+    if (w === 'current') this.#includedSeen.add(a.env);
+    if (!hasSection(a.kind)) return;
+    const acc = sectionsOfAggregate(a);
+    this.#totals[w].merge(acc);
+    if (this.#by === undefined) return;
+    if (this.#by === 'agent' && a.kind !== 'agent' && a.kind !== 'debug') return;
+    this.#group(w, groupKey(this.#by, a.groupAttrs, a.dayMs, a.env)).merge(acc);
+  }
+
+  /** Add feedback pre-aggregated by a store: the same result as `addFeedback` for each piece. */
+  addFeedbackAggregate(f: FeedbackAggregate): void {
+    if (f.count <= 0 || !this.#includes(f.env)) return;
+    const w = f.window;
+    if (w === 'current') this.#feedback.merge(feedbackOfAggregate(f));
+    if (!f.agent) return;
+    const acc = agentFeedbackOfAggregate(f);
+    this.#totals[w].merge(acc);
+    if (this.#by !== undefined) this.#group(w, groupKey(this.#by, f.groupAttrs, f.dayMs, f.env)).merge(acc);
   }
 
   /** Record the reader's skipped (torn or corrupt) lines, so the report can warn about them. */

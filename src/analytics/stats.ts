@@ -43,8 +43,9 @@ export function rate(successes: number, failures: number): number | null {
 export const SKETCH_RELATIVE_ACCURACY = 0.01;
 /** Buckets kept per sign before the lowest ones are collapsed (DDSketch "collapsing lowest"). */
 export const SKETCH_MAX_BUCKETS = 2048;
-// Magnitudes below this are counted as zero: far below a microsecond in ms units.
-const MIN_INDEXABLE = 1e-9;
+/** Magnitudes below this are counted as zero: far below a microsecond in ms units. */
+export const SKETCH_MIN_INDEXABLE = 1e-9;
+const MIN_INDEXABLE = SKETCH_MIN_INDEXABLE;
 
 /**
  * Bucket counts of one sign. Once more than `max` buckets are occupied the lowest ones are
@@ -248,6 +249,15 @@ export class GeoMean {
     this.#sumLn += Math.log(ratio);
     this.#count++;
     return true;
+  }
+
+  /** Add `count` ratios whose logarithms sum to `sumLn` (a partial aggregate computed elsewhere). */
+  addParts(count: number, sumLn: number): this {
+    if (count > 0 && Number.isFinite(sumLn)) {
+      this.#sumLn += sumLn;
+      this.#count += count;
+    }
+    return this;
   }
 
   merge(other: GeoMean): this {

@@ -20,6 +20,10 @@ import { hookCommand } from './commands/hook.js';
 import { initCommand } from './commands/init.js';
 import { serveCommand } from './commands/serve.js';
 
+import { syncCommand } from './commands/sync.js';
+import { dbCommand } from './commands/db.js';
+import { NotMigratedError } from './stores.js';
+
 /** Every command, in help order. */
 export const COMMANDS: readonly CommandSpec[] = [
   reportCommand,
@@ -35,6 +39,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   importCommand,
   exportCommand,
   serveCommand,
+  syncCommand,
+  dbCommand,
   dashboardCommand,
   demoCommand,
   validateCommand,
@@ -50,6 +56,7 @@ Getting started:
 
 Record from code:  import { createMeter } from 'agentmeter'   (docs/sdk.md)
 Store:             ./.agentmeter, or $AGENTMETER_DIR, or --dir
+Scale out:         agentmeter sync --to postgres://… | otlp+http://host:4318   (docs/postgres.md)
 Exit codes:        0 ok, 1 unexpected failure, 2 usage error, 3 no store, 4 data errors, 5 check gate failed (docs/cli.md)`;
 
 /**
@@ -102,6 +109,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (e instanceof UsageError) {
       io.stderr.write(`agentmeter: ${e.message}\n(add --help for usage)\n`);
       return EXIT.usage;
+    }
+    if (e instanceof NotMigratedError) {
+      io.stderr.write(`agentmeter: ${e.message}\n`);
+      return EXIT.noStore;
     }
     if (e instanceof AgentmeterError) {
       io.stderr.write(`agentmeter: ${e.code}: ${e.message}\n`);

@@ -8,6 +8,7 @@ import { DIR_OPTION } from '../command.js';
 import { EXIT, UsageError, useColor } from '../io.js';
 import type { Io } from '../io.js';
 import { parseEnvs, parseWindow } from '../window.js';
+import { STORE_OPTION, computeReportFromPostgres, storeChoice } from '../stores.js';
 
 const FORMATS = ['table', 'json', 'csv', 'md'] as const;
 type Format = (typeof FORMATS)[number];
@@ -68,10 +69,12 @@ export const reportCommand: CommandSpec = {
     { flags: '--strict', description: 'exit 4 when corrupt or torn lines were skipped' },
     { flags: '--no-cache', description: 'fold every event afresh and write no span cache (the cache is derived data under <dir>/cache/)' },
     DIR_OPTION,
+    STORE_OPTION,
   ],
   help: `
 Examples:
   $ agentmeter report                          last 7 days, all envs but test and demo
+  $ agentmeter report --store postgres://postgres@127.0.0.1/agentmeter --by agent
   $ agentmeter report --since 24h --by model   success rates per model, last day
   $ agentmeter report --since 2025-01-01 --until 2025-02-01 --format md
   $ agentmeter report --env prod --json | jq .pipelines.first_attempt_pass_rate
@@ -91,19 +94,19 @@ compares with the previous window of the same length. Definitions: docs/metrics.
     const { sinceMs, untilMs } = parseWindow(opts['since'], opts['until'], now);
     const format: Format = opts['json'] === true ? 'json' : (opts['format'] as Format | undefined) ?? 'table';
     const envs = parseEnvs(opts['env']);
-    const dir = resolveStoreDir({ dir: opts['dir'] as string | undefined, env: io.env, cwd: io.cwd });
-    if (!(await storeExists(dir))) {
-      io.stderr.write(noStoreMessage(dir));
-      return EXIT.noStore;
+    const store = storeChoice(opts['store']);
+    const common = { sinceMs, untilMs, nowMs: now, ...(opts['by'] ? { by: opts['by'] as GroupBy } : {}), ...(envs ? { envs } : {}) };
+    let report: Report;
+    if (store.kind === 'postgres') {
+      report = await computeReportFromPostgres(store.url, common);
+    } else {
+      const dir = resolveStoreDir({ dir: opts['dir'] as string | undefined, env: io.env, cwd: io.cwd });
+      if (!(await storeExists(dir))) {
+        io.stderr.write(noStoreMessage(dir));
+        return EXIT.noStore;
+      }
+      report = await computeReport(dir, { ...common, cache: opts['cache'] !== false && io.env['AGENTMETER_NO_CACHE'] !== '1' });
     }
-    const report = await computeReport(dir, {
-      sinceMs,
-      untilMs,
-      nowMs: now,
-      cache: opts['cache'] !== false && io.env['AGENTMETER_NO_CACHE'] !== '1',
-      ...(opts['by'] ? { by: opts['by'] as GroupBy } : {}),
-      ...(envs ? { envs } : {}),
-    });
     const text = format === 'json' ? JSON.stringify(report, null, 2) : renderReport(report, format, { color: useColor(io) });
     io.stdout.write(text.endsWith('\n') ? text : text + '\n');
     return warnSkipped(report, io, opts['strict'] === true);

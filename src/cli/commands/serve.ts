@@ -3,6 +3,8 @@ import { createLocalSink, resolveStoreDir } from '../../store/index.js';
 import type { CommandSpec } from '../command.js';
 import { DIR_OPTION } from '../command.js';
 import { EXIT, UsageError } from '../io.js';
+import { STORE_OPTION, loadPostgres, requireMigrated, storeChoice } from '../stores.js';
+import type { EventSink } from '../../model/index.js';
 
 function parsePort(v: unknown): number {
   const n = Number(v);
@@ -30,6 +32,7 @@ export const serveCommand: CommandSpec = {
     { flags: '--max-body <size>', description: 'largest request body, before and after gzip', default: '16m' },
     { flags: '--env <env>', description: 'env of OTLP spans whose resource names none', default: 'dev' },
     { flags: '--durability <mode>', description: 'sync: 200 after fsync (survives power loss); flush: 200 after write (survives a crash of the server)', default: 'sync', choices: ['sync', 'flush'] },
+    { ...STORE_OPTION, description: 'write to PostgreSQL instead of the directory: postgres://user@host:5432/db (several servers may share one database; docs/postgres.md)' },
     { flags: '--no-dashboard', description: 'ingest only: do not serve the web dashboard and its /api on the same port' },
     DIR_OPTION,
   ],
@@ -44,7 +47,9 @@ Examples:
   $ agentmeter serve
   $ curl -s localhost:4318/v1/events -H 'content-type: application/x-ndjson' --data-binary @events.jsonl
   $ OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 OTEL_EXPORTER_OTLP_PROTOCOL=http/json python agent.py
-  $ agentmeter serve --host 0.0.0.0 --token "$(openssl rand -hex 16)" --allow-host metrics.internal`,
+  $ agentmeter serve --host 0.0.0.0 --token "$(openssl rand -hex 16)" --allow-host metrics.internal
+  $ agentmeter db migrate --to postgres://agentmeter@db:5432/telemetry
+  $ agentmeter serve --store postgres://agentmeter@db:5432/telemetry --token "$TOKEN" --host 0.0.0.0`,
   async run(_args, opts, io) {
     const port = parsePort(opts['port']);
     const host = String(opts['host'] ?? '127.0.0.1');
@@ -58,18 +63,41 @@ Examples:
     if ((host === '0.0.0.0' || host === '::') && allowed.length === 0) allowed.push('*');
     const dir = resolveStoreDir({ dir: opts['dir'] as string | undefined, env: io.env, cwd: io.cwd });
     const durability = opts['durability'] === 'flush' ? 'flush' : 'sync';
-    const sink = createLocalSink({ root: dir, durability, onDiagnostic: (d) => io.stderr.write(`agentmeter serve: ${d.code} ${d.message}\n`) });
+    const store = storeChoice(opts['store']);
+    let sink: EventSink;
+    let counts: () => { stored: number; dropped: number };
+    let where = `store ${dir}, ${durability}`;
+    if (store.kind === 'postgres') {
+      const pgm = await loadPostgres();
+      const pool = await pgm.openPool(pgm.parsePostgresUrl(store.url), { max: 1 });
+      try {
+        await requireMigrated(pgm, pool, store.url);
+      } finally {
+        await pool.end().catch(() => undefined);
+      }
+      const pg = new pgm.PostgresSink(pgm.parsePostgresUrl(store.url));
+      sink = pg;
+      // A batch is answered 200 only once its transaction committed; failures are answered 503.
+      counts = () => ({ stored: pg.stats.events, dropped: 0 });
+      where = `store ${pgm.redactUrl(store.url)}`;
+    } else {
+      const local = createLocalSink({ root: dir, durability, onDiagnostic: (d) => io.stderr.write(`agentmeter serve: ${d.code} ${d.message}\n`) });
+      sink = local;
+      counts = () => ({ stored: local.stats.written, dropped: local.stats.dropped });
+    }
+    // The dashboard reads the directory store; with --store postgres:// it is left out.
+    const withDashboard = opts['dashboard'] !== false && store.kind === 'dir';
     const app = createApp({
       sink,
       token,
       allowedHosts: allowed,
       maxBodyBytes: parseBytes(opts['maxBody']),
       defaultEnv: String(opts['env'] ?? 'dev'),
-      ...(opts['dashboard'] === false ? {} : { mount: (a) => void a.route('/', dashboardRoutes({ dir })) }),
+      ...(withDashboard ? { mount: (a) => void a.route('/', dashboardRoutes({ dir })) } : {}),
     });
     const server = await listen(app, { host, port, hasToken: token !== undefined });
-    io.stderr.write(`agentmeter serve: listening on ${server.url} (store ${dir}, ${durability}${token ? ', token required' : ''}); Ctrl-C stops\n`);
-    if (opts['dashboard'] !== false) io.stderr.write(`agentmeter serve: dashboard at ${server.url}/\n`);
+    io.stderr.write(`agentmeter serve: listening on ${server.url} (${where}${token ? ', token required' : ''}); Ctrl-C stops\n`);
+    if (withDashboard) io.stderr.write(`agentmeter serve: dashboard at ${server.url}/\n`);
     await new Promise<void>((resolve) => {
       const stop = (): void => {
         process.off('SIGINT', stop);
@@ -81,7 +109,8 @@ Examples:
     });
     await server.close();
     await sink.shutdown();
-    io.stderr.write(`agentmeter serve: stopped; ${sink.stats.written} events stored, ${sink.stats.dropped} dropped\n`);
-    return sink.stats.dropped > 0 ? EXIT.failure : EXIT.ok;
+    const { stored, dropped } = counts();
+    io.stderr.write(`agentmeter serve: stopped; ${stored} events stored, ${dropped} dropped\n`);
+    return dropped > 0 ? EXIT.failure : EXIT.ok;
   },
 };

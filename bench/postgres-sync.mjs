@@ -1,0 +1,155 @@
+// `agentmeter sync` to PostgreSQL against a raw COPY of the same rows, measured in the same
+// run on the same server: the sync reads the segments, parses and validates every line,
+// creates day partitions and COPYs in batches with its duplicate check; the baseline only
+// streams rows already encoded in memory into a migrated table with its partitions made.
+// Target: sync ≥ 0.8× the raw COPY's events/s.
+//
+//   node bench/postgres-sync.mjs [--events 200000] [--url postgres://postgres@127.0.0.1:5432/test]
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+import { generateStore } from './generate.mjs';
+import { dataDir, fmt, machine, requireBuild, saveResult, table, waitForQuiet } from './lib.mjs';
+
+requireBuild();
+const { values } = parseArgs({
+  options: { events: { type: 'string', default: '200000' }, url: { type: 'string', default: process.env['AGENTMETER_TEST_PG'] ?? 'postgres://postgres@127.0.0.1:5432/test' } },
+});
+const N = Number(values.events);
+const URL_BASE = values.url;
+
+const { PostgresSink, migrate, openPool, parsePostgresUrl } = await import('../dist/sinks/postgres/index.js');
+const { copyLine, batchDays } = await import('../dist/sinks/postgres/copy-rows.js');
+const { syncStore } = await import('../dist/sinks/index.js');
+const { decodeLine, validateEvent } = await import('../dist/model/index.js');
+
+const root = dataDir('pg-sync');
+const gen = generateStore({ root, events: N, days: 7, segmentsPerDay: 4, endMs: Date.parse('2025-03-01T00:00:00Z') });
+const events = [];
+for (const day of readdirSync(join(root, 'events')).sort()) {
+  for (const f of readdirSync(join(root, 'events', day)).sort()) {
+    for (const line of readFileSync(join(root, 'events', day, f), 'utf8').split('\n')) {
+      if (!line) continue;
+      const d = decodeLine(line);
+      const v = d.ok ? validateEvent(d.value) : undefined;
+      if (v?.ok) events.push(v.event);
+    }
+  }
+}
+const rows = events.map((e) => copyLine(e) ?? '').join('');
+console.log(`store: ${events.length} events, ${(gen.bytes / 1_048_576).toFixed(0)} MB of JSONL in ${readdirSync(join(root, 'events')).length} days; COPY text ${(rows.length / 1_048_576).toFixed(0)} MB`);
+
+const admin = new pg.Client({ connectionString: URL_BASE });
+await admin.connect();
+let n = 0;
+async function freshSchema() {
+  const name = `am_bench_${process.pid}_${n++}`;
+  await admin.query(`DROP SCHEMA IF EXISTS ${name} CASCADE; CREATE SCHEMA ${name}`);
+  const url = `${URL_BASE}${URL_BASE.includes('?') ? '&' : '?'}schema=${name}`;
+  const pool = await openPool(parsePostgresUrl(url));
+  await migrate(pool);
+  return { name, url, pool };
+}
+async function count(name) {
+  return Number((await admin.query(`SELECT count(*) AS n FROM ${name}.am_events`)).rows[0].n);
+}
+const distinct = new Set(events.map((e) => `${e.id}|${e.ts}`)).size;
+
+// CPU seconds a server backend has used (Linux /proc; the server runs on this machine).
+// Wall time on a shared machine swings with other load; CPU time says what each path costs.
+function backendCpu(pid) {
+  const f = `/proc/${pid}/stat`;
+  if (!existsSync(f)) return NaN;
+  const fields = readFileSync(f, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+function nodeCpu(since) {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1e6;
+}
+
+async function rawCopy() {
+  const s = await freshSchema();
+  for (const day of batchDays(events)) await s.pool.query('SELECT am_ensure_partition($1::date)', [day]);
+  const c = new pg.Client({ connectionString: s.url.replace(/\?schema=.*$/, ''), options: `-c search_path=${s.name}` });
+  await c.connect();
+  const pgBefore = backendCpu(c.processID);
+  const cpu = process.cpuUsage();
+  const t = performance.now();
+  await pipeline(Readable.from([rows]), c.query(copyStreams.from(`COPY am_events FROM STDIN`)));
+  const seconds = (performance.now() - t) / 1000;
+  const nodeSeconds = nodeCpu(cpu);
+  const pgSeconds = backendCpu(c.processID) - pgBefore;
+  await c.end();
+  const stored = await count(s.name);
+  await s.pool.end();
+  await admin.query(`DROP SCHEMA ${s.name} CASCADE`);
+  return { seconds, stored, nodeSeconds, pgSeconds };
+}
+
+async function sync() {
+  const s = await freshSchema();
+  await s.pool.end();
+  const pool = await openPool(parsePostgresUrl(s.url));
+  const pids = [];
+  pool.on('connect', (c) => pids.push(c.processID));
+  const sink = new PostgresSink(undefined, { pool });
+  const id = `bench-${s.name}`;
+  const cpu = process.cpuUsage();
+  let t = performance.now();
+  const first = await syncStore({ root, sink, sinkId: id, destination: id, batchSize: 5000 });
+  const seconds = (performance.now() - t) / 1000;
+  const nodeSeconds = nodeCpu(cpu);
+  const pgSeconds = pids.reduce((a, pid) => a + backendCpu(pid), 0);
+  if (!first.ok) throw first.error;
+  // Everything again: every batch holds stored ids and takes the staging path.
+  t = performance.now();
+  const again = await syncStore({ root, sink, sinkId: id, destination: id, batchSize: 5000, fromStart: true });
+  const resendSeconds = (performance.now() - t) / 1000;
+  if (!again.ok) throw again.error;
+  await sink.shutdown();
+  await pool.end();
+  const stored = await count(s.name);
+  await admin.query(`DROP SCHEMA ${s.name} CASCADE`);
+  return { seconds, resendSeconds, stored, sent: first.events, nodeSeconds, pgSeconds };
+}
+
+const busy = await waitForQuiet('postgres-sync');
+const raw = [];
+const syn = [];
+for (let round = 0; round < 2; round++) {
+  raw.push(await rawCopy());
+  syn.push(await sync());
+}
+await admin.end();
+for (const r of [...raw, ...syn]) if (r.stored !== distinct) throw new Error(`stored ${r.stored} rows, expected ${distinct}`);
+const best = (xs, k) => Math.min(...xs.map((x) => x[k]));
+const rawEps = events.length / best(raw, 'seconds');
+const syncEps = events.length / best(syn, 'seconds');
+const resendEps = events.length / best(syn, 'resendSeconds');
+const ratio = syncEps / rawEps;
+// On an otherwise idle machine the raw COPY runs its backend alone, while sync's reading and
+// parsing overlap the server's work (one batch in flight): its bound is the busier of the two.
+const rawCpuBound = events.length / (best(raw, 'pgSeconds') + best(raw, 'nodeSeconds'));
+const syncCpuBound = events.length / Math.max(best(syn, 'pgSeconds'), best(syn, 'nodeSeconds'));
+const cpuRatio = syncCpuBound / rawCpuBound;
+const us = (sec) => ((sec / events.length) * 1e6).toFixed(1);
+const m = machine();
+const load = existsSync('/proc/loadavg') ? readFileSync('/proc/loadavg', 'utf8').split(' ')[0] : '?';
+console.log(`\n${m.cores} × ${m.model}, Node ${m.node}, ${events.length} events, best of 2, load average ${load}\n`);
+console.log(
+  table(
+    ['path', 'wall s', 'events/s (wall)', 'vs raw', 'Node CPU µs/event', 'server CPU µs/event', 'events/s (CPU bound)', 'vs raw'],
+    [
+      ['raw COPY of encoded rows (baseline)', fmt.s(best(raw, 'seconds')), Math.round(rawEps).toLocaleString('en'), fmt.ratio(1), us(best(raw, 'nodeSeconds')), us(best(raw, 'pgSeconds')), Math.round(rawCpuBound).toLocaleString('en'), fmt.ratio(1)],
+      ['agentmeter sync (files → PostgreSQL)', fmt.s(best(syn, 'seconds')), Math.round(syncEps).toLocaleString('en'), fmt.ratio(ratio), us(best(syn, 'nodeSeconds')), us(best(syn, 'pgSeconds')), Math.round(syncCpuBound).toLocaleString('en'), fmt.ratio(cpuRatio)],
+      ['sync again from the start (all duplicates)', fmt.s(best(syn, 'resendSeconds')), Math.round(resendEps).toLocaleString('en'), fmt.ratio(resendEps / rawEps), '', '', '', ''],
+    ],
+  ),
+);
+console.log(`\ntarget sync ≥ 0.80× raw COPY: wall clock ${ratio >= 0.8 ? 'met' : 'missed'} (${ratio.toFixed(2)}×), CPU bound ${cpuRatio >= 0.8 ? 'met' : 'missed'} (${cpuRatio.toFixed(2)}×)`);
+saveResult('postgres-sync', { events: events.length, load, busyBefore: busy, rawEps, syncEps, resendEps, ratio, rawCpuBound, syncCpuBound, cpuRatio });

@@ -1,0 +1,297 @@
+/**
+ * The forwarder behind `agentmeter sync`: reads a file store segment by segment from each
+ * segment's cursor, sends whole lines in batches to an `EventSink`, and moves the cursor only
+ * after the sink acknowledged the batch. Retries follow the sink's answer (`retryable`,
+ * `retryAfterMs`); a refused batch stops the sync with the cursor before it.
+ */
+import { open, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { FileHandle } from 'node:fs/promises';
+import { MAX_DEPTH, decodeLine, exceedsDepth, validateEvent } from '../model/index.js';
+import type { AgentmeterEvent, EventSink } from '../model/index.js';
+import { listPartitions, listSegments, storeExists } from '../store/index.js';
+import { cursorPath, emptyCursor, loadCursor, saveCursor } from './cursor.js';
+
+/** Options of `syncStore`. */
+export interface SyncOptions {
+  /** Store root (the folder holding `events/`). */
+  root: string;
+  sink: EventSink;
+  /** Names the cursor file: one cursor per destination. */
+  sinkId: string;
+  /** Destination for the cursor file's human-readable field (no secrets). */
+  destination: string;
+  /** Events per batch. Default 5000. */
+  batchSize?: number;
+  /** Ignore the stored cursor and send everything (it is rewritten as batches are acknowledged). */
+  fromStart?: boolean;
+  /** Attempts per batch for retryable failures before giving up. Default 8. */
+  maxAttempts?: number;
+  /** Stops between batches (and cuts a retry wait short). */
+  signal?: AbortSignal;
+  /** After each acknowledged batch. */
+  onProgress?: (p: SyncProgress) => void;
+  /** Before waiting to retry a batch. */
+  onRetry?: (attempt: number, waitMs: number, error: Error) => void;
+  /** Injected for tests; default setTimeout. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** Running totals of one sync pass. */
+export interface SyncProgress {
+  segments: number;
+  batches: number;
+  /** Events acknowledged by the sink. */
+  events: number;
+  /** Bytes of segments acknowledged. */
+  bytes: number;
+  /** Lines that are not valid events: skipped, never sent, counted. */
+  skipped: number;
+  /** Segments ending in a line without its newline (a writer still writing, or one killed). */
+  tornTails: number;
+}
+
+/** Outcome of one sync pass. */
+export type SyncResult =
+  | ({ ok: true } & SyncProgress)
+  | ({ ok: false; error: Error; retryable: boolean } & SyncProgress);
+
+const CHUNK = 1 << 20;
+
+interface Pending {
+  events: AgentmeterEvent[];
+  /** Segment key → offset once this batch is acknowledged. */
+  offsets: Map<string, number>;
+  bytes: number;
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Forward everything not yet acknowledged, once. Run it again (or in a loop, `--watch`) for
+ * events written later.
+ *
+ * @example
+ * const sink = new PostgresSink(parsePostgresUrl(url));
+ * const r = await syncStore({ root: '.agentmeter', sink, sinkId: 'pg-main', destination: url });
+ * await sink.shutdown();
+ */
+export async function syncStore(o: SyncOptions): Promise<SyncResult> {
+  const progress: SyncProgress = { segments: 0, batches: 0, events: 0, bytes: 0, skipped: 0, tornTails: 0 };
+  const path = cursorPath(o.root, o.sinkId);
+  const cursor = o.fromStart ? emptyCursor(o.destination) : await loadCursor(path, o.destination);
+  const batchSize = o.batchSize ?? 5000;
+  let pending: Pending = { events: [], offsets: new Map(), bytes: 0 };
+
+  // One batch is delivered while the next is read and parsed, so reading and the
+  // destination's work overlap (bench/postgres-sync.mjs); cursors still move in order.
+  let inflight: Promise<SyncResult | undefined> | undefined;
+  const deliver = async (batch: Pending): Promise<SyncResult | undefined> => {
+    const r = await exportWithRetry(o, batch.events);
+    if (!r.ok) return { ...progress, ...r };
+    for (const [k, off] of batch.offsets) cursor.segments[k] = off;
+    await saveCursor(path, cursor);
+    progress.batches++;
+    progress.events += batch.events.length;
+    progress.bytes += batch.bytes;
+    o.onProgress?.({ ...progress });
+    return undefined;
+  };
+  const settle = async (): Promise<SyncResult | undefined> => {
+    const f = inflight ? await inflight : undefined;
+    inflight = undefined;
+    return f;
+  };
+  const send = async (): Promise<SyncResult | undefined> => {
+    const failed = await settle();
+    if (failed) return failed;
+    if (pending.offsets.size === 0) return undefined;
+    const batch = pending;
+    pending = { events: [], offsets: new Map(), bytes: 0 };
+    inflight = deliver(batch);
+    return undefined;
+  };
+  const finish = async (): Promise<SyncResult> => (await settle()) ?? { ok: true, ...progress };
+
+  if (await storeExists(o.root)) {
+    const segments: { key: string; day: string; file: string; size: number; from: number }[] = [];
+    for (const part of await listPartitions(o.root)) {
+      for (const file of await listSegments(part.path)) {
+        const key = `${part.day}/${basename(file)}`;
+        const size = await stat(file).then((st) => st.size, () => undefined);
+        // Removed by retention between listing and stat: nothing left to send.
+        if (size !== undefined) segments.push({ key, day: part.day, file, size, from: cursor.segments[key] ?? 0 });
+      }
+    }
+    // Once per sink: in --watch the same sink already holds what later passes would re-read.
+    if (isRemembering(o.sink) && !primed.has(o.sink)) {
+      primed.add(o.sink);
+      await prime(o.sink, segments);
+    }
+    for (const seg of segments) {
+      if (o.signal?.aborted) return finish();
+      if (seg.size <= seg.from) continue;
+      progress.segments++;
+      const fh = await open(seg.file, 'r').catch(() => undefined);
+      if (!fh) continue;
+      try {
+        for await (const chunk of wholeLines(fh, seg.from, seg.size)) {
+          for (const line of chunk.lines) {
+            const v = parseLine(line);
+            if (v) pending.events.push(v);
+            else if (line.trim() !== '') progress.skipped++;
+          }
+          pending.offsets.set(seg.key, chunk.end);
+          pending.bytes += chunk.bytes;
+          if (chunk.torn) progress.tornTails++;
+          if (pending.events.length >= batchSize) {
+            const failed = await send();
+            if (failed) return failed;
+            if (o.signal?.aborted) return finish();
+          }
+        }
+      } finally {
+        await fh.close();
+      }
+    }
+    const failed = (await send()) ?? (await settle());
+    if (failed) return failed;
+    // Cursors of segments deleted by retention are dropped, so the file does not grow forever.
+    const live = new Set(segments.map((s) => s.key));
+    let pruned = false;
+    for (const k of Object.keys(cursor.segments)) {
+      if (!live.has(k)) {
+        delete cursor.segments[k];
+        pruned = true;
+      }
+    }
+    if (pruned) await saveCursor(path, cursor);
+  }
+  return { ok: true, ...progress };
+}
+
+/** A sink that holds state between batches (OTLP waits for span ends) and can be primed. */
+export interface RememberingSink extends EventSink {
+  remember(events: readonly AgentmeterEvent[]): void;
+}
+
+const primed = new WeakSet<EventSink>();
+
+function isRemembering(sink: EventSink): sink is RememberingSink {
+  return typeof (sink as Partial<RememberingSink>).remember === 'function';
+}
+
+/** Whether a line has more than `max` opening brackets: only then can it nest deeper than `max`. */
+function mayNestDeeper(line: string, max: number): boolean {
+  let n = 0;
+  for (let i = line.indexOf('{'); i !== -1; i = line.indexOf('{', i + 1)) if (++n > max) return true;
+  for (let i = line.indexOf('['); i !== -1; i = line.indexOf('[', i + 1)) if (++n > max) return true;
+  return false;
+}
+
+/**
+ * One line as a valid event, or undefined: the reader's rules (`decodeLine`, `validateEvent`).
+ * The depth walk runs only for lines with enough brackets to need it; it cost a fifth of
+ * the per-line time of a sync (bench/postgres-sync.mjs).
+ */
+function parseLine(line: string): AgentmeterEvent | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    const d = decodeLine(line);
+    if (!d.ok) return undefined;
+    value = d.value;
+  }
+  if (mayNestDeeper(line, MAX_DEPTH) && exceedsDepth(value, MAX_DEPTH)) return undefined;
+  const v = validateEvent(value);
+  return v.ok ? v.event : undefined;
+}
+
+/**
+ * Give a remembering sink the already-acknowledged events of the days that still have
+ * unsent data (and the day before each): a span started before an interruption and ended
+ * after it is then exported whole.
+ */
+async function prime(sink: RememberingSink, segments: readonly { day: string; file: string; from: number; size: number }[]): Promise<void> {
+  const days = new Set<string>();
+  for (const s of segments) {
+    if (s.size <= s.from) continue;
+    days.add(s.day);
+    days.add(new Date(Date.parse(`${s.day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10));
+  }
+  for (const s of segments) {
+    if (s.from === 0 || !days.has(s.day)) continue;
+    const fh = await open(s.file, 'r').catch(() => undefined);
+    if (!fh) continue;
+    try {
+      for await (const chunk of wholeLines(fh, 0, s.from)) {
+        const events: AgentmeterEvent[] = [];
+        for (const line of chunk.lines) {
+          const v = parseLine(line);
+          if (v) events.push(v);
+        }
+        sink.remember(events);
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+}
+
+async function exportWithRetry(
+  o: SyncOptions,
+  batch: AgentmeterEvent[],
+): Promise<{ ok: true } | { ok: false; error: Error; retryable: boolean }> {
+  const max = o.maxAttempts ?? 8;
+  const sleep = o.sleep ?? defaultSleep;
+  for (let attempt = 1; ; attempt++) {
+    const r = await o.sink.export(batch);
+    if (r.ok) return r;
+    if (!r.retryable || attempt >= max || o.signal?.aborted) return { ok: false, error: r.error, retryable: r.retryable };
+    // Exponential backoff from 500 ms, capped at 30 s, unless the destination said when.
+    const wait = r.retryAfterMs ?? Math.min(30_000, 500 * 2 ** (attempt - 1));
+    o.onRetry?.(attempt, wait, r.error);
+    await sleep(wait, o.signal);
+  }
+}
+
+/** Lines of a segment between `from` and `size`, in chunks; never past the last `\n`. */
+async function* wholeLines(
+  fh: FileHandle,
+  from: number,
+  size: number,
+): AsyncGenerator<{ lines: string[]; end: number; bytes: number; torn: boolean }> {
+  const buf = Buffer.allocUnsafe(CHUNK);
+  let pos = from;
+  let carry: Buffer | undefined;
+  while (pos < size) {
+    const want = Math.min(CHUNK, size - pos);
+    const { bytesRead } = await fh.read(buf, 0, want, pos);
+    if (bytesRead === 0) break;
+    pos += bytesRead;
+    const data = carry ? Buffer.concat([carry, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
+    const lastNl = data.lastIndexOf(10);
+    if (lastNl === -1) {
+      carry = Buffer.from(data);
+      continue;
+    }
+    const text = data.toString('utf8', 0, lastNl);
+    const consumed = lastNl + 1;
+    const end = pos - (data.length - consumed);
+    carry = consumed < data.length ? Buffer.from(data.subarray(consumed)) : undefined;
+    yield { lines: text.split('\n'), end, bytes: consumed, torn: false };
+  }
+  // A tail without its newline is left for later: a live writer may still finish the line.
+  if (carry && carry.length > 0) yield { lines: [], end: size - carry.length, bytes: 0, torn: true };
+}

@@ -1,0 +1,91 @@
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers.js';
+import { closedPort, describePg, useSchema } from '../sinks/pg-helpers.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'dist/cli/bin.js');
+
+function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', AGENTMETER_DIR: '', AGENTMETER_PG_URL: '' }, cwd: ROOT });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('sync and db: usage', () => {
+  it('--help has examples and exit codes', () => {
+    for (const c of ['sync', 'db']) {
+      const r = cli([c, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('Examples:');
+      expect(r.stdout).toContain('Exit codes');
+    }
+    expect(cli(['--help']).stdout).toMatch(/sync[\s\S]*db/);
+    expect(cli(['report', '--help']).stdout).toContain('--store');
+  });
+
+  it('bad destinations and actions are usage errors (exit 2), never a stack trace', () => {
+    const dir = tempDir();
+    for (const args of [
+      ['sync', '--dir', dir],
+      ['sync', '--dir', dir, '--to', 'mysql://x/y'],
+      ['sync', '--dir', dir, '--to', 'postgres://x/y', '--batch-size', '0'],
+      ['sync', '--dir', dir, '--to', 'postgres://x/y', '--interval', 'often'],
+      ['db', 'frob', '--to', 'postgres://x/y'],
+      ['db', 'migrate'],
+      ['db', 'prune', '--to', 'postgres://x/y'],
+      ['report', '--store', '/tmp/not-a-url'],
+    ]) {
+      const r = cli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^agentmeter: /m);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('sync from a missing store exits 3', () => {
+    const r = cli(['sync', '--dir', join(tempDir(), 'none'), '--to', 'postgres://postgres@127.0.0.1:5432/x']);
+    expect(r.code).toBe(3);
+  });
+
+  it('an unreachable database is a clear failure (exit 1)', async () => {
+    const r = cli(['report', '--store', `postgres://postgres@127.0.0.1:${await closedPort()}/x`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^agentmeter: .*ECONNREFUSED/m);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describePg('sync, db and report --store against PostgreSQL', () => {
+  const schema = useSchema();
+
+  it('walks a new user through migrate, sync and report', () => {
+    const dir = tempDir();
+    expect(cli(['demo', '--dir', dir, '--days', '3', '--seed', '3']).code).toBe(0);
+    const unmigrated = cli(['report', '--store', schema.url]);
+    expect(unmigrated.code).toBe(3);
+    expect(unmigrated.stderr).toContain('agentmeter db migrate');
+    expect(cli(['db', 'status', '--to', schema.url]).code).toBe(3);
+    const m = cli(['db', 'migrate', '--to', schema.url, '--json']);
+    expect(m.code).toBe(0);
+    expect(JSON.parse(m.stdout)).toEqual({ applied: [1], version: 1 });
+    expect(JSON.parse(cli(['db', 'migrate', '--to', schema.url, '--json']).stdout)).toEqual({ applied: [], version: 1 });
+    const s = cli(['sync', '--dir', dir, '--to', schema.url, '--json']);
+    expect(s.code).toBe(0);
+    expect(s.stderr).toMatch(/sync → postgres:\/\/.*: \d+ events/);
+    // One fixed window for both processes.
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+    const window = ['--env', 'demo', '--since', '3d', '--until', until, '--json'];
+    const local = JSON.parse(cli(['report', '--dir', dir, ...window]).stdout) as { agents: { total: number; success: number } };
+    const remote = JSON.parse(cli(['report', '--store', schema.url, ...window]).stdout) as { agents: { total: number; success: number } };
+    expect(remote.agents.success).toBe(local.agents.success);
+    expect(remote.agents.total).toBeGreaterThan(0);
+    expect(remote.agents.total).toBe(local.agents.total);
+    const table = cli(['report', '--store', schema.url, '--env', 'demo', '--since', '3d', '--by', 'model']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain('By model');
+    const st = cli(['db', 'status', '--to', schema.url, '--json']);
+    expect(JSON.parse(st.stdout)).toMatchObject({ version: 1, pending: [] });
+    expect((JSON.parse(st.stdout) as { partitions: number }).partitions).toBeGreaterThanOrEqual(3);
+  });
+});

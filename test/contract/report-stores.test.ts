@@ -1,0 +1,105 @@
+/**
+ * One contract suite, two stores: the same fixture forwarded to PostgreSQL must give the
+ * same report (every section, every grouping, env filters) as the file store it came from.
+ * Counts and quantiles must be identical; sums of fractional values (cost, wall-clock,
+ * log-speedups) may differ in the last bits because the database adds in another order.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { GROUP_BY_VALUES } from '../../src/analytics/index.js';
+import type { GroupBy, Report } from '../../src/analytics/index.js';
+import { computeReport } from '../../src/cli/commands/report.js';
+import { computeReportFromPostgres } from '../../src/cli/stores.js';
+import { PostgresSink, migrate, openPool, parsePostgresUrl } from '../../src/sinks/postgres/index.js';
+import { syncStore } from '../../src/sinks/index.js';
+import { describePg, useSchema } from '../sinks/pg-helpers.js';
+import { NOW, writeFixture } from './fixture.js';
+
+const DAY = 86_400_000;
+
+/** Numbers equal, fractional ones to 1e-9 relative; integers and quantiles exactly. */
+function expectSame(a: unknown, b: unknown, path = 'report'): void {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const exact = Number.isInteger(a) && Number.isInteger(b) && !/cost_usd|latency_saved|total$/.test(path);
+    if (exact || /\.(median|p95)$/.test(path)) {
+      expect(b, path).toBe(a);
+    } else {
+      expect(Math.abs(a - b), `${path}: ${a} vs ${b}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(a)));
+    }
+    return;
+  }
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') {
+    expect(b, path).toEqual(a);
+    return;
+  }
+  if (Array.isArray(a)) {
+    expect(Array.isArray(b), path).toBe(true);
+    expect((b as unknown[]).length, `${path}.length`).toBe(a.length);
+    a.forEach((x, i) => expectSame(x, (b as unknown[])[i], `${path}[${i}]`));
+    return;
+  }
+  expect(Object.keys(b).sort(), path).toEqual(Object.keys(a).sort());
+  for (const k of Object.keys(a)) expectSame((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
+}
+
+function comparable(r: Report): Record<string, unknown> {
+  const rest: Record<string, unknown> = { ...r };
+  for (const k of ['generated_at', 'skipped_lines', 'skipped_samples']) delete rest[k];
+  return rest;
+}
+
+describePg('report contract: file store and PostgreSQL', () => {
+  const schema = useSchema();
+  const dir = mkdtempSync(join(tmpdir(), 'agentmeter-contract-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  let events = 0;
+
+  it('forwards the fixture', async () => {
+    events = await writeFixture(dir);
+    const target = parsePostgresUrl(schema.url);
+    const pool = await openPool(target);
+    await migrate(pool);
+    await pool.end();
+    const sink = new PostgresSink(target);
+    const r = await syncStore({ root: dir, sink, sinkId: 'contract', destination: 'contract', batchSize: 700 });
+    await sink.shutdown();
+    expect(r.ok).toBe(true);
+    // One edge event is written twice: the database keeps it once.
+    const count = await schema.admin().query<{ n: string }>('SELECT count(*) AS n FROM am_events');
+    expect(Number(count.rows[0]?.n)).toBe(events - 1);
+    expect(r.events).toBe(events);
+    expect(r.skipped).toBe(0);
+  });
+
+  const cases: { name: string; sinceMs: number; by?: GroupBy; envs?: readonly string[] | 'all' }[] = [
+    { name: 'default envs, 7 days', sinceMs: NOW - 7 * DAY },
+    { name: 'all envs, 7 days', sinceMs: NOW - 7 * DAY, envs: 'all' },
+    { name: 'demo only, 10 days', sinceMs: NOW - 10 * DAY, envs: ['demo'] },
+    ...GROUP_BY_VALUES.map((by) => ({ name: `by ${by}, all envs`, sinceMs: NOW - 9 * DAY, by, envs: 'all' as const })),
+    { name: 'by agent, prod only', sinceMs: NOW - 7 * DAY, by: 'agent' as const, envs: ['prod'] },
+  ];
+  for (const c of cases) {
+    it(`same report: ${c.name}`, async () => {
+      const o = { sinceMs: c.sinceMs, untilMs: NOW, nowMs: NOW, ...(c.by ? { by: c.by } : {}), ...(c.envs ? { envs: c.envs } : {}) };
+      const local = await computeReport(dir, { ...o, cache: false });
+      const pg = await computeReportFromPostgres(schema.url, o);
+      expect(local.runs.total + local.agents.total).toBeGreaterThan(0);
+      expectSame(comparable(local), comparable(pg));
+    });
+  }
+
+  it('the edge cases show up as the fold defines them', async () => {
+    const pg = await computeReportFromPostgres(schema.url, { sinceMs: NOW - 7 * DAY, untilMs: NOW, nowMs: NOW, envs: ['prod'], by: 'project' });
+    const edge = pg.groups?.find((g) => g.key === 'edge');
+    expect(edge?.agents).toMatchObject({ total: 3, success: 1, failure: 1, abandoned: 1, retries: 1, tokens: { input: 7, output: 12 } });
+    expect(edge?.agents.cost_usd).toBeCloseTo(0.375, 12);
+    expect(edge?.debugging).toMatchObject({ cycles: 1, resolved: 1, attempts_per_cycle: 3 });
+    expect(edge?.optimizations).toMatchObject({ sessions: 2, variants_generated: 4, validated: 3, promoted: 1, speedup_sessions: 1, sessions_without_baseline: 1 });
+    expect(pg.groups?.find((g) => g.key === 'live')?.agents.open).toBe(1);
+    expect(pg.groups?.find((g) => g.key === 'stale')?.runs.abandoned).toBe(1);
+    expect(pg.envs.excluded['test']).toBe(2);
+    expect(pg.feedback.count).toBe(3);
+  });
+});
