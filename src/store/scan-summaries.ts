@@ -58,55 +58,77 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
   const useCache = o.cache !== false;
   const nowMs = Date.now();
   if (await storeExists(o.root)) {
-    for (const part of await listPartitions(o.root, { sinceMs: o.sinceMs, untilMs: o.untilMs })) {
-      read.partitions++;
-      for (const file of await listSegments(part.path)) {
-        const digest = await loadOrBuild(o.root, part.day, file, useCache, nowMs, cache, o.onSkip);
-        if (!digest) continue;
-        read.segments++;
-        read.bytes += digest.size;
-        read.lines += digest.lines;
-        read.events += digest.events;
-        read.skipped += digest.skipped;
-        for (const s of digest.samples) if (read.samples.length < 20) read.samples.push(s);
-        replayDigest(digest, accept, o.onSpan);
-        for (const e of digest.pending) folder.add(e);
+    const parts = await listPartitions(o.root, { sinceMs: o.sinceMs, untilMs: o.untilMs });
+    read.partitions = parts.length;
+    const lists = await Promise.all(parts.map(async (part) => (await listSegments(part.path)).map((file) => ({ day: part.day, file }))));
+    const files = lists.flat();
+    // The stat and cached digest of the next few segments are read while the current one
+    // replays; decoding and folding stay one at a time, so memory does not grow with them.
+    const ahead: Promise<Probe>[] = [];
+    let next = 0;
+    for (let i = 0; i < files.length; i++) {
+      for (; next < files.length && next <= i + PREFETCH; next++) {
+        const f = files[next] as { day: string; file: string };
+        ahead.push(probe(o.root, f.day, f.file, useCache));
       }
+      const digest = await loadOrBuild(await (ahead.shift() as Promise<Probe>), useCache, nowMs, cache, o.onSkip);
+      if (!digest) continue;
+      read.segments++;
+      read.bytes += digest.size;
+      read.lines += digest.lines;
+      read.events += digest.events;
+      read.skipped += digest.skipped;
+      for (const s of digest.samples) if (read.samples.length < 20) read.samples.push(s);
+      replayDigest(digest, accept, o.onSpan);
+      for (const e of digest.pending) folder.add(e);
     }
   }
   folder.finish();
   return { read, fold: folder.stats, cache };
 }
 
+/** Segments whose stat and cached digest are read ahead of the one being replayed. */
+const PREFETCH = 4;
+
+/** A segment's stat and the bytes of its cached digest, read ahead; never rejects. */
+interface Probe {
+  file: string;
+  cachePath: string;
+  st: { size: number; mtimeMs: number } | undefined;
+  bytes: Buffer | undefined;
+}
+
+async function probe(root: string, day: string, file: string, useCache: boolean): Promise<Probe> {
+  const cachePath = join(root, CACHE_DIR, day, `${basename(file, '.jsonl')}.digest`);
+  const [st, bytes] = await Promise.all([
+    // Missing: deleted by retention between listing and reading.
+    stat(file).catch(() => undefined),
+    useCache ? readFile(cachePath).catch(() => undefined) : undefined,
+  ]);
+  return { file, cachePath, st, bytes };
+}
+
 async function loadOrBuild(
-  root: string,
-  day: string,
-  file: string,
+  p: Probe,
   useCache: boolean,
   nowMs: number,
   cache: ScanSummariesStats['cache'],
   onSkip: ((s: SkippedLine) => void) | undefined,
 ): Promise<SpanDigest | undefined> {
-  let st;
-  try {
-    st = await stat(file);
-  } catch {
-    return undefined; // deleted by retention between listing and reading
-  }
-  const cachePath = join(root, CACHE_DIR, day, `${basename(file, '.jsonl')}.digest`);
-  if (useCache) {
-    const bytes = await readFile(cachePath).catch(() => undefined);
-    const d = bytes === undefined ? undefined : decodeDigest(bytes);
+  const st = p.st;
+  if (st === undefined) return undefined;
+  if (p.bytes !== undefined) {
+    const d = decodeDigest(p.bytes);
     if (d && d.size === st.size && d.mtimeMs === st.mtimeMs) {
       cache.hits++;
       if (onSkip) for (const s of d.samples) onSkip(s);
       return d;
     }
   }
-  const d = await foldSegment(file, st.size, st.mtimeMs, onSkip);
+  const d = await foldSegment(p.file, st.size, st.mtimeMs, onSkip);
   if (useCache && nowMs - st.mtimeMs > QUIET_MS) {
     try {
-      await writeAtomic(cachePath, encodeDigest(d));
+      await writeAtomic(p.cachePath, encodeDigest(d));
       cache.writes++;
     } catch {
       // A read-only store still reports; it just cannot remember the work.

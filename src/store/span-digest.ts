@@ -1,12 +1,12 @@
-import type { AgentmeterEvent, BaseAttributes, SpanStatus } from '../model/events.js';
+import type { AgentmeterEvent, BaseAttributes, FeedbackEvent, JsonValue, SpanStatus } from '../model/events.js';
 import { SPAN_KINDS, SPAN_STATUSES } from '../model/events.js';
 import { hashId } from '../model/fold.js';
 import type { Span, SpanSummary } from '../model/span.js';
-import { SUMMARY_NUMBER_KEYS, SUMMARY_SIGNATURE, summaryProfile } from '../model/summary.js';
+import { SUMMARY_NUMBER_KEYS, SUMMARY_PROFILE_KEYS, SUMMARY_SIGNATURE, summaryProfile } from '../model/summary.js';
 import type { SkippedLine } from './reader.js';
 
 /** Bump when the layout below changes; older digests are rebuilt. */
-export const DIGEST_VERSION = 1;
+export const DIGEST_VERSION = 2;
 
 /**
  * One segment folded alone: finished spans as summaries in typed columns (dictionary-coded
@@ -28,7 +28,7 @@ export interface SpanDigest {
   /** 53-bit hashes of span ids, for dedupe across segments. */
   hash: ArrayLike<number>;
   kind: ArrayLike<number>;
-  /** Index into SPAN_STATUSES. */
+  /** Index into SPAN_STATUSES; -1 (255 once stored) for none. */
   status: ArrayLike<number>;
   /** Start times, Unix ms. */
   start: ArrayLike<number>;
@@ -173,10 +173,138 @@ const COLUMNS: readonly [ColumnName, Float64ArrayConstructor | Uint32ArrayConstr
 
 const align8 = (n: number): number => (n + 7) & ~7;
 
+/**
+ * The header's compact forms. Profiles are rows of indexes into one dictionary per profile
+ * key, and pending feedback (most of what a segment leaves to the fold across segments) is
+ * stored in columns with shared attribute objects: JSON objects with repeated keys cost
+ * far more to parse, and to hold in memory until the fold ends, than arrays of values.
+ */
+interface CompactHeader {
+  pdict: JsonValue[][];
+  prow: number[];
+  fb: FeedbackColumns;
+}
+
+interface FeedbackColumns {
+  v: number[];
+  id: string[];
+  ts: string[];
+  span: string[];
+  run: (string | null)[];
+  env: string[];
+  envIdx: number[];
+  success: (boolean | null)[];
+  rating: (number | null)[];
+  sources: string[];
+  source: number[];
+  attrSet: BaseAttributes[];
+  attrs: number[];
+}
+
+const FEEDBACK_KEYS = new Set(['v', 'id', 'ts', 'type', 'span_id', 'run_id', 'env', 'success', 'rating', 'source', 'attrs']);
+
+/** Feedback with exactly the envelope fields goes to columns; anything else stays an event. */
+function isPlainFeedback(e: AgentmeterEvent): e is FeedbackEvent {
+  if (e.type !== 'feedback') return false;
+  for (const k in e) if (!FEEDBACK_KEYS.has(k)) return false;
+  return typeof e.attrs === 'object' && e.attrs !== null && typeof e.source === 'string';
+}
+
+function compactProfiles(profiles: BaseAttributes[]): Pick<CompactHeader, 'pdict' | 'prow'> {
+  const pdict: JsonValue[][] = SUMMARY_PROFILE_KEYS.map(() => []);
+  const index = SUMMARY_PROFILE_KEYS.map(() => new Map<JsonValue, number>());
+  const prow: number[] = [];
+  for (const p of profiles) {
+    SUMMARY_PROFILE_KEYS.forEach((k, ki) => {
+      const v = p[k];
+      if (v === undefined) {
+        prow.push(-1);
+        return;
+      }
+      const m = index[ki] as Map<JsonValue, number>;
+      let i = m.get(v);
+      if (i === undefined) {
+        i = (pdict[ki] as JsonValue[]).length;
+        m.set(v, i);
+        (pdict[ki] as JsonValue[]).push(v);
+      }
+      prow.push(i);
+    });
+  }
+  return { pdict, prow };
+}
+
+function expandProfiles(pdict: JsonValue[][], prow: number[]): BaseAttributes[] {
+  const nk = SUMMARY_PROFILE_KEYS.length;
+  const out: BaseAttributes[] = [];
+  for (let at = 0; at < prow.length; at += nk) {
+    const p: BaseAttributes = {};
+    for (let ki = 0; ki < nk; ki++) {
+      const i = prow[at + ki] as number;
+      if (i >= 0) p[SUMMARY_PROFILE_KEYS[ki] as string] = (pdict[ki] as JsonValue[])[i] as JsonValue;
+    }
+    out.push(p);
+  }
+  return out;
+}
+
+function compactFeedback(pending: AgentmeterEvent[]): { fb: FeedbackColumns; rest: AgentmeterEvent[] } {
+  const fb: FeedbackColumns = { v: [], id: [], ts: [], span: [], run: [], env: [], envIdx: [], success: [], rating: [], sources: [], source: [], attrSet: [], attrs: [] };
+  const envIndex = new Map<string, number>();
+  const sourceIndex = new Map<string, number>();
+  const attrIndex = new Map<string, number>();
+  const rest: AgentmeterEvent[] = [];
+  for (const e of pending) {
+    if (!isPlainFeedback(e)) {
+      rest.push(e);
+      continue;
+    }
+    fb.v.push(e.v);
+    fb.id.push(e.id);
+    fb.ts.push(e.ts);
+    fb.span.push(e.span_id);
+    fb.run.push(e.run_id);
+    fb.envIdx.push(intern(envIndex, fb.env, e.env));
+    fb.success.push(e.success);
+    fb.rating.push(e.rating);
+    fb.source.push(intern(sourceIndex, fb.sources, e.source));
+    const key = JSON.stringify(e.attrs);
+    let ai = attrIndex.get(key);
+    if (ai === undefined) {
+      ai = fb.attrSet.length;
+      attrIndex.set(key, ai);
+      fb.attrSet.push(e.attrs);
+    }
+    fb.attrs.push(ai);
+  }
+  return { fb, rest };
+}
+
+/** Feedback events back from columns; events with equal attributes share one object. */
+function expandFeedback(fb: FeedbackColumns, out: AgentmeterEvent[]): void {
+  for (let i = 0; i < fb.id.length; i++) {
+    out.push({
+      v: fb.v[i] as number,
+      id: fb.id[i] as string,
+      ts: fb.ts[i] as string,
+      type: 'feedback',
+      span_id: fb.span[i] as string,
+      run_id: fb.run[i] as string | null,
+      env: fb.env[fb.envIdx[i] as number] as string,
+      success: fb.success[i] as boolean | null,
+      rating: fb.rating[i] as number | null,
+      source: fb.sources[fb.source[i] as number] as FeedbackEvent['source'],
+      attrs: fb.attrSet[fb.attrs[i] as number] as FeedbackEvent['attrs'],
+    });
+  }
+}
+
 /** Serialise a digest: magic, header length, JSON header, then 8-byte aligned columns. */
 export function encodeDigest(d: SpanDigest): Buffer {
-  const { hash, kind, status, start, dur, env, points, profile, layout, nums, ...header } = d;
-  const head = Buffer.from(JSON.stringify({ ...header, n: hash.length, nNums: nums.length, le: LITTLE_ENDIAN }), 'utf8');
+  const { hash, kind, status, start, dur, env, points, profile, layout, nums, profiles, pending, ...header } = d;
+  const { fb, rest } = compactFeedback(pending);
+  const compact = { ...compactProfiles(profiles), fb };
+  const head = Buffer.from(JSON.stringify({ ...header, ...compact, pending: rest, n: hash.length, nNums: nums.length, le: LITTLE_ENDIAN }), 'utf8');
   const cols = { hash, kind, status: Array.from(status, (x) => (x < 0 ? 255 : x)), start, dur, env, points, profile, layout, nums };
   let size = align8(8 + head.length);
   for (const [name, T] of COLUMNS) size = align8(size + cols[name].length * T.BYTES_PER_ELEMENT);
@@ -193,12 +321,14 @@ export function encodeDigest(d: SpanDigest): Buffer {
   return out;
 }
 
+type Header = Omit<SpanDigest, ColumnName | 'profiles'> & CompactHeader & { n: number; nNums: number; le: boolean };
+
 /** Read a digest; `undefined` when it is corrupt, truncated, or of another version or keys. */
 export function decodeDigest(buf: Buffer): SpanDigest | undefined {
   try {
     if (buf.length < 8 || buf.readUInt32LE(0) !== MAGIC) return undefined;
     const headLen = buf.readUInt32LE(4);
-    const header = JSON.parse(buf.toString('utf8', 8, 8 + headLen)) as Omit<SpanDigest, ColumnName> & { n: number; nNums: number; le: boolean };
+    const header = JSON.parse(buf.toString('utf8', 8, 8 + headLen)) as Header;
     if (header.v !== DIGEST_VERSION || header.keys !== SUMMARY_SIGNATURE || header.le !== LITTLE_ENDIAN) return undefined;
     // Typed views need aligned offsets; a pooled Buffer may not start on 8 bytes.
     const bytes = buf.byteOffset % 8 === 0 ? buf : Buffer.from(buf);
@@ -210,8 +340,10 @@ export function decodeDigest(buf: Buffer): SpanDigest | undefined {
       cols[name] = new T(bytes.buffer as ArrayBuffer, bytes.byteOffset + at, len);
       at = align8(at + len * T.BYTES_PER_ELEMENT);
     }
-    const status = Array.from(cols.status as ArrayLike<number>, (x) => (x === 255 ? -1 : x));
-    return { ...header, ...(cols as Record<ColumnName, ArrayLike<number>>), status };
+    const { pdict, prow, fb, ...rest } = header;
+    const pending = rest.pending;
+    expandFeedback(fb, pending);
+    return { ...rest, ...(cols as Record<ColumnName, ArrayLike<number>>), profiles: expandProfiles(pdict, prow), pending };
   } catch {
     return undefined;
   }
@@ -253,7 +385,8 @@ export function replayDigest(d: SpanDigest, accept: (hash: number) => boolean, e
     s.env = d.envs[d.env[i] as number] as string;
     s.startMs = d.start[i] as number;
     s.durationMs = Number.isNaN(dur) ? null : dur;
-    s.status = status < 0 ? null : (SPAN_STATUSES[status] as SpanStatus);
+    // -1 while building, 255 once stored as a byte: no status.
+    s.status = status < 0 || status === 255 ? null : (SPAN_STATUSES[status] as SpanStatus);
     s.attrs = attrs;
     s.pointEvents = d.points[i] as number;
     emit(s);
