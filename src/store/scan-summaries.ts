@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Feedback, Span, SpanSummary } from '../model/span.js';
 import { SpanFolder } from '../model/fold.js';
@@ -6,6 +6,7 @@ import type { FoldStats } from '../model/fold.js';
 import { listPartitions, listSegments, storeExists } from './layout.js';
 import { scanSegmentFile } from './reader.js';
 import type { ReadStats, SkippedLine } from './reader.js';
+import { FeedbackTable } from './feedback-table.js';
 import { DigestBuilder, decodeDigest, encodeDigest, replayDigest } from './span-digest.js';
 import type { SpanDigest } from './span-digest.js';
 
@@ -49,11 +50,9 @@ export interface ScanSummariesStats {
 export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummariesStats> {
   const read: ReadStats = { partitions: 0, segments: 0, bytes: 0, lines: 0, events: 0, skipped: 0, samples: [] };
   const cache = { hits: 0, writes: 0, errors: 0 };
-  const folder = new SpanFolder({
-    onSpan: o.onSpan,
-    ...(o.onFeedback ? { onFeedback: o.onFeedback } : {}),
-    ...(o.nowMs !== undefined ? { nowMs: o.nowMs } : {}),
-  });
+  const folder = new SpanFolder({ onSpan: o.onSpan, ...(o.nowMs !== undefined ? { nowMs: o.nowMs } : {}) });
+  // Feedback waits for the end of the scan (the last per span wins) in compact columns.
+  const feedback = new FeedbackTable(folder.stats);
   const accept = (h: number): boolean => folder.markFinished(h);
   const useCache = o.cache !== false;
   const nowMs = Date.now();
@@ -65,14 +64,19 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
     // The stat and cached digest of the next few segments are read while the current one
     // replays; decoding and folding stay one at a time, so memory does not grow with them.
     const ahead: Promise<Probe>[] = [];
+    const pool: Buffer[] = [];
     let next = 0;
     for (let i = 0; i < files.length; i++) {
       for (; next < files.length && next <= i + PREFETCH; next++) {
         const f = files[next] as { day: string; file: string };
-        ahead.push(probe(o.root, f.day, f.file, useCache));
+        ahead.push(probe(o.root, f.day, f.file, useCache, pool));
       }
-      const digest = await loadOrBuild(await (ahead.shift() as Promise<Probe>), useCache, nowMs, cache, o.onSkip);
-      if (!digest) continue;
+      const pr = await (ahead.shift() as Promise<Probe>);
+      const digest = await loadOrBuild(pr, useCache, nowMs, cache, o.onSkip);
+      if (!digest) {
+        if (pr.backing) pool.push(pr.backing);
+        continue;
+      }
       read.segments++;
       read.bytes += digest.size;
       read.lines += digest.lines;
@@ -80,10 +84,17 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
       read.skipped += digest.skipped;
       for (const s of digest.samples) if (read.samples.length < 20) read.samples.push(s);
       replayDigest(digest, accept, o.onSpan);
-      for (const e of digest.pending) folder.add(e);
+      if (digest.feedback) feedback.addColumns(digest.feedback);
+      for (const e of digest.pending) {
+        if (e.type === 'feedback') feedback.add(e);
+        else folder.add(e);
+      }
+      // The digest's columns are views of this buffer; nothing refers to them any more.
+      if (pr.backing) pool.push(pr.backing);
     }
   }
   folder.finish();
+  if (o.onFeedback) feedback.emit(o.onFeedback);
   return { read, fold: folder.stats, cache };
 }
 
@@ -96,16 +107,46 @@ interface Probe {
   cachePath: string;
   st: { size: number; mtimeMs: number } | undefined;
   bytes: Buffer | undefined;
+  /** The pooled buffer `bytes` is read into, returned to the pool once the digest is replayed. */
+  backing: Buffer | undefined;
 }
 
-async function probe(root: string, day: string, file: string, useCache: boolean): Promise<Probe> {
+async function probe(root: string, day: string, file: string, useCache: boolean, pool: Buffer[]): Promise<Probe> {
   const cachePath = join(root, CACHE_DIR, day, `${basename(file, '.jsonl')}.digest`);
-  const [st, bytes] = await Promise.all([
+  const [st, read] = await Promise.all([
     // Missing: deleted by retention between listing and reading.
     stat(file).catch(() => undefined),
-    useCache ? readFile(cachePath).catch(() => undefined) : undefined,
+    useCache ? readPooled(cachePath, pool).catch(() => undefined) : undefined,
   ]);
-  return { file, cachePath, st, bytes };
+  return { file, cachePath, st, bytes: read?.bytes, backing: read?.backing };
+}
+
+/**
+ * Read a whole file into a buffer of the pool (grown when too small). Digests are read again
+ * and again; fresh buffers each time sit outside the heap until a full collection, which the
+ * heap itself rarely needs: with them, the peak memory of a report grew by tens of MB.
+ */
+async function readPooled(path: string, pool: Buffer[]): Promise<{ bytes: Buffer; backing: Buffer }> {
+  const fh = await open(path, 'r');
+  let backing: Buffer | undefined;
+  try {
+    const { size } = await fh.stat();
+    backing = pool.pop();
+    // Unpooled (allocUnsafeSlow) so the typed columns of a digest are 8-byte aligned.
+    if (backing === undefined || backing.length < size) backing = Buffer.allocUnsafeSlow(Math.max(size, 1 << 20));
+    let done = 0;
+    while (done < size) {
+      const { bytesRead } = await fh.read(backing, done, size - done, done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return { bytes: backing.subarray(0, done), backing };
+  } catch (e: unknown) {
+    if (backing) pool.push(backing);
+    throw e;
+  } finally {
+    await fh.close();
+  }
 }
 
 async function loadOrBuild(

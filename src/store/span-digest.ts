@@ -46,6 +46,8 @@ export interface SpanDigest {
   /** Each layout is a list of indexes into SUMMARY_NUMBER_KEYS. */
   layouts: number[][];
   pending: AgentmeterEvent[];
+  /** Decoded digests: the pending feedback, in columns (see `FeedbackTable.addColumns`). */
+  feedback?: FeedbackColumns;
 }
 
 /** Accumulates finished spans of one segment into a digest. */
@@ -185,7 +187,7 @@ interface CompactHeader {
   fb: FeedbackColumns;
 }
 
-interface FeedbackColumns {
+export interface FeedbackColumns {
   v: number[];
   id: string[];
   ts: string[];
@@ -301,8 +303,10 @@ function expandFeedback(fb: FeedbackColumns, out: AgentmeterEvent[]): void {
 
 /** Serialise a digest: magic, header length, JSON header, then 8-byte aligned columns. */
 export function encodeDigest(d: SpanDigest): Buffer {
-  const { hash, kind, status, start, dur, env, points, profile, layout, nums, profiles, pending, ...header } = d;
-  const { fb, rest } = compactFeedback(pending);
+  const { hash, kind, status, start, dur, env, points, profile, layout, nums, profiles, pending, feedback, ...header } = d;
+  const all = [...pending];
+  if (feedback) expandFeedback(feedback, all);
+  const { fb, rest } = compactFeedback(all);
   const compact = { ...compactProfiles(profiles), fb };
   const head = Buffer.from(JSON.stringify({ ...header, ...compact, pending: rest, n: hash.length, nNums: nums.length, le: LITTLE_ENDIAN }), 'utf8');
   const cols = { hash, kind, status: Array.from(status, (x) => (x < 0 ? 255 : x)), start, dur, env, points, profile, layout, nums };
@@ -341,9 +345,7 @@ export function decodeDigest(buf: Buffer): SpanDigest | undefined {
       at = align8(at + len * T.BYTES_PER_ELEMENT);
     }
     const { pdict, prow, fb, ...rest } = header;
-    const pending = rest.pending;
-    expandFeedback(fb, pending);
-    return { ...rest, ...(cols as Record<ColumnName, ArrayLike<number>>), profiles: expandProfiles(pdict, prow), pending };
+    return { ...rest, ...(cols as Record<ColumnName, ArrayLike<number>>), profiles: expandProfiles(pdict, prow), feedback: fb };
   } catch {
     return undefined;
   }
