@@ -97,8 +97,9 @@ interface Batch {
 }
 
 const DAY_MS = 86_400_000;
-// Up to 2 ms in 0.1 ms steps; a disk slower than that gets synchronous writes.
-const LANDING_WAITS = 20;
+// Up to 0.3 ms in 0.1 ms steps (a 32 KiB write takes tens of µs); past that, on a slow disk
+// or a machine whose cores are all busy, writing again synchronously costs the host less.
+const LANDING_WAITS = 3;
 const LANDING_WAIT_MS = 0.1;
 const SLEEP = new Int32Array(new SharedArrayBuffer(4));
 const MAX_DATE_MS = 8.64e15;
@@ -305,9 +306,8 @@ export class SegmentWriter {
   }
 
   /**
-   * At the limit with batches still in flight, give the thread pool a moment (a write of half
-   * the limit takes tens of microseconds) before writing them again synchronously: sleeping
-   * here frees the core for it, which a synchronous rewrite would not.
+   * At the limit with batches still in flight, give the thread pool a moment before writing
+   * them again synchronously: sleeping here frees the core for it.
    */
   #awaitLanding(): boolean {
     for (let i = 0; i < LANDING_WAITS; i++) {
