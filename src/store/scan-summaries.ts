@@ -99,7 +99,7 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
 }
 
 /** Segments whose stat and cached digest are read ahead of the one being replayed. */
-const PREFETCH = 4;
+const PREFETCH = 2;
 
 /** A segment's stat and the bytes of its cached digest, read ahead; never rejects. */
 interface Probe {
@@ -133,7 +133,7 @@ async function readPooled(path: string, pool: Buffer[]): Promise<{ bytes: Buffer
     const { size } = await fh.stat();
     backing = pool.pop();
     // Unpooled (allocUnsafeSlow) so the typed columns of a digest are 8-byte aligned.
-    if (backing === undefined || backing.length < size) backing = Buffer.allocUnsafeSlow(Math.max(size, 1 << 20));
+    if (backing === undefined || backing.length < size) backing = Buffer.allocUnsafeSlow(size + 0xffff - ((size + 0xffff) % 0x10000));
     let done = 0;
     while (done < size) {
       const { bytesRead } = await fh.read(backing, done, size - done, done);

@@ -100,6 +100,8 @@ const DAY_MS = 86_400_000;
 // Up to 0.3 ms in 0.1 ms steps (a 32 KiB write takes tens of µs); past that, on a slow disk
 // or a machine whose cores are all busy, writing again synchronously costs the host less.
 const LANDING_WAITS = 3;
+// flushSync, exit and close wait up to 5 ms for a batch in flight before writing it again.
+const SETTLE_WAITS = 50;
 const LANDING_WAIT_MS = 0.1;
 const SLEEP = new Int32Array(new SharedArrayBuffer(4));
 const MAX_DATE_MS = 8.64e15;
@@ -259,6 +261,10 @@ export class SegmentWriter {
     const b = p.inflight;
     if (b !== undefined) {
       p.inflight = undefined;
+      // Usually it lands within microseconds; written again only if it does not. Waiting also
+      // means no write of ours touches the file after close() (a rewrite changes no byte but
+      // would bump the segment's mtime, which the span cache keys on).
+      for (let i = 0; i < SETTLE_WAITS && !this.#landed(b); i++) Atomics.wait(SLEEP, 0, 0, LANDING_WAIT_MS);
       if (!this.#landed(b)) {
         this.#inflightChars -= b.chars;
         b.settled = true;

@@ -3,10 +3,11 @@ import { SPAN_KINDS, SPAN_STATUSES } from '../model/events.js';
 import { hashId } from '../model/fold.js';
 import type { Span, SpanSummary } from '../model/span.js';
 import { SUMMARY_NUMBER_KEYS, SUMMARY_PROFILE_KEYS, SUMMARY_SIGNATURE, summaryProfile } from '../model/summary.js';
+import { packUuid, unpackUuid } from './feedback-table.js';
 import type { SkippedLine } from './reader.js';
 
 /** Bump when the layout below changes; older digests are rebuilt. */
-export const DIGEST_VERSION = 2;
+export const DIGEST_VERSION = 3;
 
 /**
  * One segment folded alone: finished spans as summaries in typed columns (dictionary-coded
@@ -184,23 +185,31 @@ const align8 = (n: number): number => (n + 7) & ~7;
 interface CompactHeader {
   pdict: JsonValue[][];
   prow: number[];
-  fb: FeedbackColumns;
+  nFb: number;
+  fbEnvs: string[];
+  fbSources: string[];
+  fbAttrSet: BaseAttributes[];
 }
 
+/**
+ * Pending feedback of a segment whose ids are canonical UUIDs, in columns: no event object
+ * and no id string per feedback. Rows whose ids are not UUIDs stay in `pending`.
+ */
 export interface FeedbackColumns {
-  v: number[];
-  id: string[];
-  ts: string[];
-  span: string[];
-  run: (string | null)[];
-  env: string[];
-  envIdx: number[];
-  success: (boolean | null)[];
-  rating: (number | null)[];
+  n: number;
+  /** Per row 48 bytes: event id, span id, run id (zeros when null). */
+  uuids: Uint8Array;
+  tsMs: Float64Array;
+  /** NaN for none. */
+  rating: Float64Array;
+  /** Bits 0–1: success false 0, true 1, null 2; bit 2: run id null. */
+  flags: Uint8Array;
+  env: Uint32Array;
+  source: Uint32Array;
+  attrs: Uint32Array;
+  envs: string[];
   sources: string[];
-  source: number[];
   attrSet: BaseAttributes[];
-  attrs: number[];
 }
 
 const FEEDBACK_KEYS = new Set(['v', 'id', 'ts', 'type', 'span_id', 'run_id', 'env', 'success', 'rating', 'source', 'attrs']);
@@ -250,25 +259,37 @@ function expandProfiles(pdict: JsonValue[][], prow: number[]): BaseAttributes[] 
   return out;
 }
 
-function compactFeedback(pending: AgentmeterEvent[]): { fb: FeedbackColumns; rest: AgentmeterEvent[] } {
-  const fb: FeedbackColumns = { v: [], id: [], ts: [], span: [], run: [], env: [], envIdx: [], success: [], rating: [], sources: [], source: [], attrSet: [], attrs: [] };
+interface FeedbackBuild {
+  uuids: number[];
+  tsMs: number[];
+  rating: number[];
+  flags: number[];
+  env: number[];
+  source: number[];
+  attrs: number[];
+  envs: string[];
+  sources: string[];
+  attrSet: BaseAttributes[];
+}
+
+function compactFeedback(pending: AgentmeterEvent[]): { fb: FeedbackBuild; rest: AgentmeterEvent[] } {
+  const fb: FeedbackBuild = { uuids: [], tsMs: [], rating: [], flags: [], env: [], source: [], attrs: [], envs: [], sources: [], attrSet: [] };
   const envIndex = new Map<string, number>();
   const sourceIndex = new Map<string, number>();
   const attrIndex = new Map<string, number>();
   const rest: AgentmeterEvent[] = [];
+  const row = new Uint8Array(48);
   for (const e of pending) {
-    if (!isPlainFeedback(e)) {
+    if (!isPlainFeedback(e) || !packUuid(e.id, row, 0) || !packUuid(e.span_id, row, 16) || (e.run_id !== null && !packUuid(e.run_id, row, 32))) {
       rest.push(e);
       continue;
     }
-    fb.v.push(e.v);
-    fb.id.push(e.id);
-    fb.ts.push(e.ts);
-    fb.span.push(e.span_id);
-    fb.run.push(e.run_id);
-    fb.envIdx.push(intern(envIndex, fb.env, e.env));
-    fb.success.push(e.success);
-    fb.rating.push(e.rating);
+    if (e.run_id === null) row.fill(0, 32);
+    for (const b of row) fb.uuids.push(b);
+    fb.tsMs.push(Date.parse(e.ts));
+    fb.rating.push(e.rating ?? NaN);
+    fb.flags.push((e.success === null ? 2 : e.success ? 1 : 0) | (e.run_id === null ? 4 : 0));
+    fb.env.push(intern(envIndex, fb.envs, e.env));
     fb.source.push(intern(sourceIndex, fb.sources, e.source));
     const key = JSON.stringify(e.attrs);
     let ai = attrIndex.get(key);
@@ -282,24 +303,37 @@ function compactFeedback(pending: AgentmeterEvent[]): { fb: FeedbackColumns; res
   return { fb, rest };
 }
 
-/** Feedback events back from columns; events with equal attributes share one object. */
+/** Feedback events back from columns (for a digest encoded again). */
 function expandFeedback(fb: FeedbackColumns, out: AgentmeterEvent[]): void {
-  for (let i = 0; i < fb.id.length; i++) {
+  for (let i = 0; i < fb.n; i++) {
+    const flags = fb.flags[i] as number;
+    const rating = fb.rating[i] as number;
     out.push({
-      v: fb.v[i] as number,
-      id: fb.id[i] as string,
-      ts: fb.ts[i] as string,
+      v: 1,
+      id: unpackUuid(fb.uuids, i * 48),
+      ts: new Date(fb.tsMs[i] as number).toISOString(),
       type: 'feedback',
-      span_id: fb.span[i] as string,
-      run_id: fb.run[i] as string | null,
-      env: fb.env[fb.envIdx[i] as number] as string,
-      success: fb.success[i] as boolean | null,
-      rating: fb.rating[i] as number | null,
+      span_id: unpackUuid(fb.uuids, i * 48 + 16),
+      run_id: flags & 4 ? null : unpackUuid(fb.uuids, i * 48 + 32),
+      env: fb.envs[fb.env[i] as number] as string,
+      success: (flags & 3) === 2 ? null : (flags & 3) === 1,
+      rating: Number.isNaN(rating) ? null : rating,
       source: fb.sources[fb.source[i] as number] as FeedbackEvent['source'],
       attrs: fb.attrSet[fb.attrs[i] as number] as FeedbackEvent['attrs'],
     });
   }
 }
+
+type FbColumnName = 'fbUuids' | 'fbTs' | 'fbRating' | 'fbEnv' | 'fbSource' | 'fbAttrs' | 'fbFlags';
+const FB_COLUMNS: readonly [FbColumnName, Float64ArrayConstructor | Uint32ArrayConstructor | Uint8ArrayConstructor, number][] = [
+  ['fbTs', Float64Array, 1],
+  ['fbRating', Float64Array, 1],
+  ['fbEnv', Uint32Array, 1],
+  ['fbSource', Uint32Array, 1],
+  ['fbAttrs', Uint32Array, 1],
+  ['fbUuids', Uint8Array, 48],
+  ['fbFlags', Uint8Array, 1],
+];
 
 /** Serialise a digest: magic, header length, JSON header, then 8-byte aligned columns. */
 export function encodeDigest(d: SpanDigest): Buffer {
@@ -307,17 +341,22 @@ export function encodeDigest(d: SpanDigest): Buffer {
   const all = [...pending];
   if (feedback) expandFeedback(feedback, all);
   const { fb, rest } = compactFeedback(all);
-  const compact = { ...compactProfiles(profiles), fb };
+  const nFb = fb.tsMs.length;
+  const compact: CompactHeader = { ...compactProfiles(profiles), nFb, fbEnvs: fb.envs, fbSources: fb.sources, fbAttrSet: fb.attrSet };
   const head = Buffer.from(JSON.stringify({ ...header, ...compact, pending: rest, n: hash.length, nNums: nums.length, le: LITTLE_ENDIAN }), 'utf8');
-  const cols = { hash, kind, status: Array.from(status, (x) => (x < 0 ? 255 : x)), start, dur, env, points, profile, layout, nums };
+  const cols: Record<ColumnName | FbColumnName, ArrayLike<number>> = {
+    hash, kind, status: Array.from(status, (x) => (x < 0 ? 255 : x)), start, dur, env, points, profile, layout, nums,
+    fbUuids: fb.uuids, fbTs: fb.tsMs, fbRating: fb.rating, fbEnv: fb.env, fbSource: fb.source, fbAttrs: fb.attrs, fbFlags: fb.flags,
+  };
+  const all8 = [...COLUMNS, ...FB_COLUMNS.map(([name, T]) => [name, T] as const)];
   let size = align8(8 + head.length);
-  for (const [name, T] of COLUMNS) size = align8(size + cols[name].length * T.BYTES_PER_ELEMENT);
+  for (const [name, T] of all8) size = align8(size + cols[name].length * T.BYTES_PER_ELEMENT);
   const out = Buffer.alloc(size);
   out.writeUInt32LE(MAGIC, 0);
   out.writeUInt32LE(head.length, 4);
   head.copy(out, 8);
   let at = align8(8 + head.length);
-  for (const [name, T] of COLUMNS) {
+  for (const [name, T] of all8) {
     const typed = T.from(cols[name]);
     out.set(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength), at);
     at = align8(at + typed.byteLength);
@@ -325,7 +364,7 @@ export function encodeDigest(d: SpanDigest): Buffer {
   return out;
 }
 
-type Header = Omit<SpanDigest, ColumnName | 'profiles'> & CompactHeader & { n: number; nNums: number; le: boolean };
+type Header = Omit<SpanDigest, ColumnName | 'profiles' | 'feedback'> & CompactHeader & { n: number; nNums: number; le: boolean };
 
 /** Read a digest; `undefined` when it is corrupt, truncated, or of another version or keys. */
 export function decodeDigest(buf: Buffer): SpanDigest | undefined {
@@ -344,8 +383,20 @@ export function decodeDigest(buf: Buffer): SpanDigest | undefined {
       cols[name] = new T(bytes.buffer as ArrayBuffer, bytes.byteOffset + at, len);
       at = align8(at + len * T.BYTES_PER_ELEMENT);
     }
-    const { pdict, prow, fb, ...rest } = header;
-    return { ...rest, ...(cols as Record<ColumnName, ArrayLike<number>>), profiles: expandProfiles(pdict, prow), feedback: fb };
+    const fbCols: Partial<Record<FbColumnName, ArrayLike<number>>> = {};
+    for (const [name, T, width] of FB_COLUMNS) {
+      const len = header.nFb * width;
+      if (at + len * T.BYTES_PER_ELEMENT > bytes.length) return undefined;
+      fbCols[name] = new T(bytes.buffer as ArrayBuffer, bytes.byteOffset + at, len);
+      at = align8(at + len * T.BYTES_PER_ELEMENT);
+    }
+    const c = fbCols as Record<FbColumnName, never>;
+    const { pdict, prow, nFb, fbEnvs, fbSources, fbAttrSet, ...rest } = header;
+    const feedback: FeedbackColumns = {
+      n: nFb, uuids: c.fbUuids, tsMs: c.fbTs, rating: c.fbRating, flags: c.fbFlags, env: c.fbEnv, source: c.fbSource, attrs: c.fbAttrs,
+      envs: fbEnvs, sources: fbSources, attrSet: fbAttrSet,
+    };
+    return { ...rest, ...(cols as Record<ColumnName, ArrayLike<number>>), profiles: expandProfiles(pdict, prow), feedback };
   } catch {
     return undefined;
   }
