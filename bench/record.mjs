@@ -75,7 +75,7 @@ let sink = 0; // keeps results alive so nothing is optimised away
 
 const cases = [];
 function addCase(name, n, setup) {
-  cases.push({ name, n, setup, samples: [] });
+  cases.push({ name, n, setup, samples: [], cpuSamples: [] });
 }
 
 addCase('JSON.stringify (baseline)', N, () => ({
@@ -178,10 +178,16 @@ async function measure(list) {
       // Let async writers (pino's sonic-boom) drain between rounds, outside the timed part.
       await pause();
       c.impl.before?.();
+      const cpu = process.cpuUsage();
       const t = process.hrtime.bigint();
       c.impl.run(c.n);
       const ns = Number(process.hrtime.bigint() - t) / (2 * c.n);
-      if (round >= WARMUP) c.samples.push(ns);
+      const used = process.cpuUsage(cpu);
+      if (round >= WARMUP) {
+        c.samples.push(ns);
+        // CPU of every thread of the process: includes writes done on libuv's thread pool.
+        c.cpuSamples.push(((used.user + used.system) * 1000) / (2 * c.n));
+      }
     }
   }
   for (const c of list) c.impl.close?.();
@@ -262,12 +268,14 @@ console.log(`record: ${ROUNDS} rounds (median), ${N.toLocaleString('en-US')} age
 const busy = await waitForQuiet('record');
 await measure(cases);
 const base = median(cases[0].samples);
+const baseCpu = median(cases[0].cpuSamples);
 const rows = cases.map((c) => {
   const ns = median(c.samples);
-  return [c.name, fmt.ns(ns), fmt.ratio(ns / base), `${fmt.ns(Math.min(...c.samples))}–${fmt.ns(Math.max(...c.samples))}`];
+  const cpu = median(c.cpuSamples);
+  return [c.name, fmt.ns(ns), fmt.ratio(ns / base), `${fmt.ns(Math.min(...c.samples))}–${fmt.ns(Math.max(...c.samples))}`, fmt.ns(cpu), fmt.ratio(cpu / baseCpu)];
 });
-console.log('\nns per recorded event (lower is better)\n');
-console.log(table(['case', 'ns/event', 'vs JSON.stringify', 'range'], rows));
+console.log('\nns per recorded event (lower is better); CPU = all threads of the process, thread pool included\n');
+console.log(table(['case', 'ns/event', 'vs JSON.stringify', 'range', 'CPU ns/event', 'CPU vs JSON.stringify'], rows));
 const buffered = median(cases[1].samples) / base;
 const pinoAsync = median(cases.find((c) => c.name.startsWith('pino (sonic')).samples) / base;
 console.log(`\ntarget: buffered ≤ ${TARGET_BUFFERED}× JSON.stringify: ${buffered.toFixed(2)}× → ${verdict(buffered, TARGET_BUFFERED)}; pino (async) ${pinoAsync.toFixed(2)}×`);
@@ -283,7 +291,14 @@ saveResult('record', {
   lineBytes,
   otherLoadBeforeStart: busy,
   rounds: ROUNDS,
-  cases: cases.map((c) => ({ name: c.name, nsPerEvent: median(c.samples), ratio: median(c.samples) / base, samples: c.samples })),
+  cases: cases.map((c) => ({
+    name: c.name,
+    nsPerEvent: median(c.samples),
+    ratio: median(c.samples) / base,
+    samples: c.samples,
+    cpuNsPerEvent: median(c.cpuSamples),
+    cpuRatio: median(c.cpuSamples) / baseCpu,
+  })),
   pieces: pieceRows,
   profile: prof,
   target: { buffered: TARGET_BUFFERED, measured: buffered, pinoAsync },

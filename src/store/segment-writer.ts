@@ -81,6 +81,8 @@ interface Partition {
   inflight: Batch | undefined;
   /** The interval timer came while a batch was in flight: send the next one when it lands. */
   due: boolean;
+  /** Reused for the UTF-8 of each batch (see #encode). */
+  scratch: Buffer | undefined;
 }
 
 /** A batch handed to the thread pool: written at `position` of segment `fd`. */
@@ -102,6 +104,8 @@ const DAY_MS = 86_400_000;
 const LANDING_WAITS = 3;
 // flushSync, exit and close wait up to 5 ms for a batch in flight before writing it again.
 const SETTLE_WAITS = 50;
+// Encoding buffers are reserved for batches up to this many characters (3 bytes each).
+const MAX_SCRATCH_CHARS = 1 << 20;
 const LANDING_WAIT_MS = 0.1;
 const SLEEP = new Int32Array(new SharedArrayBuffer(4));
 const MAX_DATE_MS = 8.64e15;
@@ -177,11 +181,21 @@ export class SegmentWriter {
    * the line was accepted (buffered) or written (`flush`/`sync`), `false` when it was dropped.
    */
   append(line: string, tsMs: number): boolean {
-    this.#stats.appended++;
-    if (this.#closed) return this.#reject('E_STORE_CLOSED', 'append after close(): event dropped');
     if (typeof line !== 'string' || line.charCodeAt(line.length - 1) !== 10) {
+      this.#stats.appended++;
+      if (this.#closed) return this.#reject('E_STORE_CLOSED', 'append after close(): event dropped');
       return this.#reject('E_STORE_BAD_LINE', 'append() needs one encoded event ending in "\\n": event dropped');
     }
+    return this.appendLine(line, tsMs);
+  }
+
+  /**
+   * @internal `append` for a line the caller built to end in `\n` (the SDK's recorder):
+   * checking its last character would copy a line built from many pieces once more.
+   */
+  appendLine(line: string, tsMs: number): boolean {
+    this.#stats.appended++;
+    if (this.#closed) return this.#reject('E_STORE_CLOSED', 'append after close(): event dropped');
     let p = this.#current;
     if (p === undefined || !(tsMs >= p.startMs && tsMs < p.endMs)) p = this.#partitionFor(tsMs);
     if (this.#mode === 'buffered') {
@@ -225,7 +239,7 @@ export class SegmentWriter {
     if (p === undefined) {
       if (this.#partitions.size >= MAX_OPEN_PARTITIONS) this.#evictOldest();
       const dir = join(this.#eventsDir, utcDay(startMs));
-      p = { startMs, endMs: startMs + DAY_MS, dir, fd: -1, path: '', size: 0, buf: '', pending: 0, offset: 0, inflight: undefined, due: false };
+      p = { startMs, endMs: startMs + DAY_MS, dir, fd: -1, path: '', size: 0, buf: '', pending: 0, offset: 0, inflight: undefined, due: false, scratch: undefined };
       this.#partitions.set(startMs, p);
     }
     this.#current = p;
@@ -268,6 +282,8 @@ export class SegmentWriter {
       if (!this.#landed(b)) {
         this.#inflightChars -= b.chars;
         b.settled = true;
+        // The thread pool may still read this batch's bytes: they keep their buffer.
+        if (p.scratch !== undefined && b.bytes.buffer === p.scratch.buffer) p.scratch = undefined;
         if (!this.#writeAtSync(p, b.fd, b.path, b.bytes, b.position, b.events)) ok = false;
       }
     }
@@ -285,7 +301,7 @@ export class SegmentWriter {
       this.#stats.dropped += events;
       return false;
     }
-    const bytes = Buffer.from(text, 'utf8');
+    const bytes = this.#encode(p, text);
     const position = p.offset;
     p.offset += bytes.length;
     return this.#writeAtSync(p, p.fd, p.path, bytes, position, events);
@@ -328,6 +344,20 @@ export class SegmentWriter {
     return false;
   }
 
+  /**
+   * UTF-8 of a batch, in the partition's reused buffer: a fresh buffer per batch costs more
+   * than the encoding. Only one batch per partition is unsettled at a time, and a batch that
+   * landed is never read again, so the buffer is free whenever a new batch is encoded.
+   */
+  #encode(p: Partition, text: string): Buffer {
+    const need = text.length * 3;
+    if (p.scratch === undefined || p.scratch.length < need) {
+      // Reserve for a full batch at once; a longer batch (one huge line) gets its own size.
+      p.scratch = Buffer.allocUnsafeSlow(Math.max(need, Math.min(this.#maxBufferChars, MAX_SCRATCH_CHARS) * 3));
+    }
+    return p.scratch.subarray(0, p.scratch.write(text, 0, 'utf8'));
+  }
+
   #send(p: Partition): void {
     const text = p.buf;
     const events = p.pending;
@@ -339,7 +369,7 @@ export class SegmentWriter {
       this.#stats.dropped += events;
       return;
     }
-    const bytes = Buffer.from(text, 'utf8');
+    const bytes = this.#encode(p, text);
     const b: Batch = { fd: p.fd, path: p.path, bytes, position: p.offset, events, chars: text.length, settled: false, short: false };
     p.offset += bytes.length;
     p.inflight = b;
