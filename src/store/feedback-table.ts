@@ -2,7 +2,7 @@ import type { BaseAttributes, FeedbackEvent } from '../model/events.js';
 import { hashId } from '../model/fold.js';
 import type { FoldStats } from '../model/fold.js';
 import type { Feedback } from '../model/span.js';
-import type { FeedbackColumns } from './span-digest.js';
+import type { FeedbackColumns } from './digest-feedback.js';
 
 /**
  * The last feedback per span across a whole scan, as `SpanFolder` keeps it (a repeated event
