@@ -75,7 +75,7 @@ let sink = 0; // keeps results alive so nothing is optimised away
 
 const cases = [];
 function addCase(name, n, setup) {
-  cases.push({ name, n, setup, samples: [] });
+  cases.push({ name, n, setup, samples: [], cpuSamples: [], mainSamples: [] });
 }
 
 addCase('JSON.stringify (baseline)', N, () => ({
@@ -168,6 +168,18 @@ addCase('JSON.stringify + appendFileSync per event', N_SLOW, () => {
 
 const pause = () => new Promise((r) => setTimeout(r, 5));
 
+// CPU time of the main thread alone (Linux: /proc schedstat, ns): what recording costs the
+// host's own thread, without the thread pool's writes and without time lost to other
+// processes on a shared machine. NaN where unavailable.
+const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
+function mainThreadNs() {
+  try {
+    return Number(readFileSync(SCHEDSTAT, 'utf8').split(' ')[0]);
+  } catch {
+    return NaN;
+  }
+}
+
 async function measure(list) {
   for (const c of list) {
     c.impl = c.setup();
@@ -178,10 +190,19 @@ async function measure(list) {
       // Let async writers (pino's sonic-boom) drain between rounds, outside the timed part.
       await pause();
       c.impl.before?.();
+      const cpu = process.cpuUsage();
+      const main = mainThreadNs();
       const t = process.hrtime.bigint();
       c.impl.run(c.n);
       const ns = Number(process.hrtime.bigint() - t) / (2 * c.n);
-      if (round >= WARMUP) c.samples.push(ns);
+      const mainNs = (mainThreadNs() - main) / (2 * c.n);
+      const used = process.cpuUsage(cpu);
+      if (round >= WARMUP) {
+        c.samples.push(ns);
+        c.mainSamples.push(mainNs);
+        // CPU of every thread of the process: includes writes done on libuv's thread pool.
+        c.cpuSamples.push(((used.user + used.system) * 1000) / (2 * c.n));
+      }
     }
   }
   for (const c of list) c.impl.close?.();
@@ -262,15 +283,22 @@ console.log(`record: ${ROUNDS} rounds (median), ${N.toLocaleString('en-US')} age
 const busy = await waitForQuiet('record');
 await measure(cases);
 const base = median(cases[0].samples);
+const baseCpu = median(cases[0].cpuSamples);
+const baseMain = median(cases[0].mainSamples);
 const rows = cases.map((c) => {
   const ns = median(c.samples);
-  return [c.name, fmt.ns(ns), fmt.ratio(ns / base), `${fmt.ns(Math.min(...c.samples))}–${fmt.ns(Math.max(...c.samples))}`];
+  const cpu = median(c.cpuSamples);
+  const main = median(c.mainSamples);
+  return [c.name, fmt.ns(ns), fmt.ratio(ns / base), `${fmt.ns(Math.min(...c.samples))}–${fmt.ns(Math.max(...c.samples))}`,
+    fmt.ns(main), fmt.ratio(main / baseMain), fmt.ns(cpu), fmt.ratio(cpu / baseCpu)];
 });
-console.log('\nns per recorded event (lower is better)\n');
-console.log(table(['case', 'ns/event', 'vs JSON.stringify', 'range'], rows));
+console.log('\nns per recorded event (lower is better): wall time; CPU of the main thread; CPU of all threads (thread pool included)\n');
+console.log(table(['case', 'wall ns/event', 'vs JSON.stringify', 'range', 'main-thread CPU ns', 'vs JSON.stringify', 'all-threads CPU ns', 'vs JSON.stringify'], rows));
 const buffered = median(cases[1].samples) / base;
+const bufferedMain = median(cases[1].mainSamples) / baseMain;
 const pinoAsync = median(cases.find((c) => c.name.startsWith('pino (sonic')).samples) / base;
-console.log(`\ntarget: buffered ≤ ${TARGET_BUFFERED}× JSON.stringify: ${buffered.toFixed(2)}× → ${verdict(buffered, TARGET_BUFFERED)}; pino (async) ${pinoAsync.toFixed(2)}×`);
+console.log(`\ntarget: buffered ≤ ${TARGET_BUFFERED}× JSON.stringify: ${buffered.toFixed(2)}× wall → ${verdict(buffered, TARGET_BUFFERED)}; ` +
+  `main-thread CPU ${bufferedMain.toFixed(2)}× → ${verdict(bufferedMain, TARGET_BUFFERED)}; pino (async) ${pinoAsync.toFixed(2)}× wall`);
 
 const pieceRows = pieces();
 console.log('\nwhere the time goes: pieces of the buffered path, timed alone (ns per call)\n');
@@ -283,10 +311,19 @@ saveResult('record', {
   lineBytes,
   otherLoadBeforeStart: busy,
   rounds: ROUNDS,
-  cases: cases.map((c) => ({ name: c.name, nsPerEvent: median(c.samples), ratio: median(c.samples) / base, samples: c.samples })),
+  cases: cases.map((c) => ({
+    name: c.name,
+    nsPerEvent: median(c.samples),
+    ratio: median(c.samples) / base,
+    samples: c.samples,
+    cpuNsPerEvent: median(c.cpuSamples),
+    mainThreadCpuNsPerEvent: median(c.mainSamples),
+    mainThreadCpuRatio: median(c.mainSamples) / baseMain,
+    cpuRatio: median(c.cpuSamples) / baseCpu,
+  })),
   pieces: pieceRows,
   profile: prof,
-  target: { buffered: TARGET_BUFFERED, measured: buffered, pinoAsync },
+  target: { buffered: TARGET_BUFFERED, measured: buffered, measuredMainThreadCpu: bufferedMain, pinoAsync },
   sink: sink % 2,
 });
 rmSync(root, { recursive: true, force: true });

@@ -165,8 +165,8 @@ const USER = String.raw`[^/\\\s"'\`<>|:;,()[\]{}*?~]+`;
 
 const HOME_RULES: readonly Rule[] = [
   // Not after a word character: `/nfs/home/x` and `https://host/Users/x` are not home paths.
-  { re: new RegExp(String.raw`(?<![\w.~-])/(?:home|Users)/(?!Shared(?![^/\s]))${USER}`, 'g'), replace: '~' },
-  { re: new RegExp(String.raw`(?<![\w])[A-Za-z]:(?:\\{1,2}|/)Users(?:\\{1,2}|/)${USER}`, 'gi'), replace: '~' },
+  { re: new RegExp(String.raw`(?<![\w.~-])/(?:home|Users)/(?!Shared(?![^/\s]))${USER}`, 'g'), replace: '~', hint: /\/(?:home|Users)\// },
+  { re: new RegExp(String.raw`(?<![\w])[A-Za-z]:(?:\\{1,2}|/)Users(?:\\{1,2}|/)${USER}`, 'gi'), replace: '~', hint: /users/i },
 ];
 
 // `git@host:org/repo` is an SSH remote and `icon@2x.png` a file name, not addresses.
@@ -339,7 +339,7 @@ const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xd
 function run(c: Compiled, text: string): string {
   if (text.length <= c.maxLength) {
     // Our own marker is kept as is, so redacting a redacted text changes nothing.
-    const marker = MARKER_RE.exec(text);
+    const marker = text.endsWith(' chars]') ? MARKER_RE.exec(text) : null;
     if (marker) {
       const body = redactWindow(c, text.slice(0, marker.index));
       if (body.length + marker[0].length <= c.maxLength) return body + marker[0];

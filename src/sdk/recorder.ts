@@ -159,7 +159,7 @@ export class Recorder {
   }
 
   #append(line: string, nowMs: number): void {
-    this.#writer.append(line, nowMs);
+    this.#writer.appendLine(line, nowMs);
   }
 }
 
@@ -172,11 +172,61 @@ function finiteOrNull(n: number): string {
  * (e.g. an agent overriding the run's model) take the slow path so no key is written twice.
  */
 function attrsJson(ctx: SpanContext | undefined, own: BaseAttributes): string {
-  const ownJson = JSON.stringify(own);
+  const ownJson = objectJson(own);
   if (!ctx || ctx.inheritedJson === '') return ownJson;
   if (ownJson === '{}') return `{${ctx.inheritedJson}}`;
   for (const k of ctx.inheritedKeys) if (own[k] !== undefined) return JSON.stringify({ ...ctx.inherited, ...own });
   return `{${ctx.inheritedJson},${ownJson.slice(1)}`;
+}
+
+// What JSON.stringify escapes in a string (well-formed: lone surrogates too).
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+const keyJsonCache = new Map<string, string>();
+const MAX_CACHED_KEYS = 512;
+
+function keyJson(k: string): string {
+  let j = keyJsonCache.get(k);
+  if (j === undefined) {
+    j = `${JSON.stringify(k)}:`;
+    if (keyJsonCache.size < MAX_CACHED_KEYS) keyJsonCache.set(k, j);
+  }
+  return j;
+}
+
+function valueJson(v: JsonValue | undefined): string | undefined {
+  switch (typeof v) {
+    case 'string':
+      return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
+    case 'number':
+      return Number.isFinite(v) ? String(v) : 'null';
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'object': {
+      if (v === null) return 'null';
+      if (Array.isArray(v)) {
+        // Lists of plain strings (files, tools) are the common case.
+        for (const x of v) if (typeof x !== 'string' || NEEDS_ESCAPE.test(x)) return JSON.stringify(v);
+        return v.length === 0 ? '[]' : `["${v.join('","')}"]`;
+      }
+      return JSON.stringify(v);
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * `JSON.stringify` of an attribute object (same output), about twice as fast for the flat
+ * objects the SDK writes: key texts are cached, and plain strings need no escaping pass.
+ */
+export function objectJson(o: BaseAttributes): string {
+  let out = '';
+  for (const k in o) {
+    const v = valueJson(o[k]);
+    if (v === undefined) continue;
+    out += `${out === '' ? '{' : ','}${keyJson(k)}${v}`;
+  }
+  return out === '' ? '{}' : `${out}}`;
 }
 
 /** Copy `extra` attributes a caller passed, redacting strings and dropping what is not JSON. */

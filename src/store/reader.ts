@@ -116,7 +116,9 @@ export async function scanSegmentFile(
 
 /** Per-scan state: the reused chunk buffer, the counters and the callbacks. */
 class SegmentScan {
-  readonly #chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  // Two chunks: the next is read while the current one is parsed.
+  #chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  #spare = Buffer.allocUnsafe(CHUNK_BYTES);
   readonly #stats: ReadStats;
   readonly #onEvent: (e: AgentmeterEvent) => void;
   readonly #onSkip: ((s: SkippedLine) => void) | undefined;
@@ -159,16 +161,22 @@ class SegmentScan {
   }
 
   async #lines(fh: FileHandle, path: string): Promise<void> {
-    const chunk = this.#chunk;
     const stats = this.#stats;
     // The start of a line that began in an earlier chunk, copied out because `chunk` is reused.
     let carry: Buffer[] = [];
     let carryBytes = 0;
     let oversized = false;
     let lineNo = 0;
+    let next = fh.read(this.#chunk, 0, CHUNK_BYTES, null);
     for (;;) {
-      const { bytesRead } = await fh.read(chunk, 0, CHUNK_BYTES, null);
+      const { bytesRead } = await next;
       if (bytesRead === 0) break;
+      const chunk = this.#chunk;
+      this.#chunk = this.#spare;
+      this.#spare = chunk;
+      next = fh.read(this.#chunk, 0, CHUNK_BYTES, null);
+      // Parsing below may throw (an abort); the read in flight must not reject unobserved.
+      next.catch(() => undefined);
       stats.bytes += bytesRead;
       let start = 0;
       for (;;) {

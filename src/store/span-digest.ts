@@ -1,12 +1,14 @@
-import type { AgentmeterEvent, BaseAttributes, SpanStatus } from '../model/events.js';
+import type { AgentmeterEvent, BaseAttributes, JsonValue, SpanStatus } from '../model/events.js';
 import { SPAN_KINDS, SPAN_STATUSES } from '../model/events.js';
 import { hashId } from '../model/fold.js';
 import type { Span, SpanSummary } from '../model/span.js';
-import { SUMMARY_NUMBER_KEYS, SUMMARY_SIGNATURE, summaryProfile } from '../model/summary.js';
+import { SUMMARY_NUMBER_KEYS, SUMMARY_PROFILE_KEYS, SUMMARY_SIGNATURE, summaryProfile } from '../model/summary.js';
+import { FB_COLUMNS, compactFeedback, expandFeedback, intern } from './digest-feedback.js';
+import type { FbColumnName, FeedbackColumns } from './digest-feedback.js';
 import type { SkippedLine } from './reader.js';
 
 /** Bump when the layout below changes; older digests are rebuilt. */
-export const DIGEST_VERSION = 1;
+export const DIGEST_VERSION = 3;
 
 /**
  * One segment folded alone: finished spans as summaries in typed columns (dictionary-coded
@@ -28,7 +30,7 @@ export interface SpanDigest {
   /** 53-bit hashes of span ids, for dedupe across segments. */
   hash: ArrayLike<number>;
   kind: ArrayLike<number>;
-  /** Index into SPAN_STATUSES. */
+  /** Index into SPAN_STATUSES; -1 (255 once stored) for none. */
   status: ArrayLike<number>;
   /** Start times, Unix ms. */
   start: ArrayLike<number>;
@@ -46,6 +48,8 @@ export interface SpanDigest {
   /** Each layout is a list of indexes into SUMMARY_NUMBER_KEYS. */
   layouts: number[][];
   pending: AgentmeterEvent[];
+  /** Decoded digests: the pending feedback, in columns (see `FeedbackTable.addColumns`). */
+  feedback?: FeedbackColumns;
 }
 
 /** Accumulates finished spans of one segment into a digest. */
@@ -143,17 +147,6 @@ export class DigestBuilder {
   }
 }
 
-function intern(index: Map<string, number>, list: string[], s: string): number {
-  let i = index.get(s);
-  if (i === undefined) {
-    i = list.length;
-    index.set(s, i);
-    list.push(s);
-  }
-  return i;
-}
-
-
 const MAGIC = 0x44534d41; // "AMSD" little-endian
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -173,19 +166,81 @@ const COLUMNS: readonly [ColumnName, Float64ArrayConstructor | Uint32ArrayConstr
 
 const align8 = (n: number): number => (n + 7) & ~7;
 
+/**
+ * The header's compact forms. Profiles are rows of indexes into one dictionary per profile
+ * key, and pending feedback (most of what a segment leaves to the fold across segments) is
+ * stored in columns with shared attribute objects: JSON objects with repeated keys cost
+ * far more to parse, and to hold in memory until the fold ends, than arrays of values.
+ */
+interface CompactHeader {
+  pdict: JsonValue[][];
+  prow: number[];
+  nFb: number;
+  fbEnvs: string[];
+  fbSources: string[];
+  fbAttrSet: BaseAttributes[];
+}
+
+function compactProfiles(profiles: BaseAttributes[]): Pick<CompactHeader, 'pdict' | 'prow'> {
+  const pdict: JsonValue[][] = SUMMARY_PROFILE_KEYS.map(() => []);
+  const index = SUMMARY_PROFILE_KEYS.map(() => new Map<JsonValue, number>());
+  const prow: number[] = [];
+  for (const p of profiles) {
+    SUMMARY_PROFILE_KEYS.forEach((k, ki) => {
+      const v = p[k];
+      if (v === undefined) {
+        prow.push(-1);
+        return;
+      }
+      const m = index[ki] as Map<JsonValue, number>;
+      let i = m.get(v);
+      if (i === undefined) {
+        i = (pdict[ki] as JsonValue[]).length;
+        m.set(v, i);
+        (pdict[ki] as JsonValue[]).push(v);
+      }
+      prow.push(i);
+    });
+  }
+  return { pdict, prow };
+}
+
+function expandProfiles(pdict: JsonValue[][], prow: number[]): BaseAttributes[] {
+  const nk = SUMMARY_PROFILE_KEYS.length;
+  const out: BaseAttributes[] = [];
+  for (let at = 0; at < prow.length; at += nk) {
+    const p: BaseAttributes = {};
+    for (let ki = 0; ki < nk; ki++) {
+      const i = prow[at + ki] as number;
+      if (i >= 0) p[SUMMARY_PROFILE_KEYS[ki] as string] = (pdict[ki] as JsonValue[])[i] as JsonValue;
+    }
+    out.push(p);
+  }
+  return out;
+}
+
 /** Serialise a digest: magic, header length, JSON header, then 8-byte aligned columns. */
 export function encodeDigest(d: SpanDigest): Buffer {
-  const { hash, kind, status, start, dur, env, points, profile, layout, nums, ...header } = d;
-  const head = Buffer.from(JSON.stringify({ ...header, n: hash.length, nNums: nums.length, le: LITTLE_ENDIAN }), 'utf8');
-  const cols = { hash, kind, status: Array.from(status, (x) => (x < 0 ? 255 : x)), start, dur, env, points, profile, layout, nums };
+  const { hash, kind, status, start, dur, env, points, profile, layout, nums, profiles, pending, feedback, ...header } = d;
+  const all = [...pending];
+  if (feedback) expandFeedback(feedback, all);
+  const { fb, rest } = compactFeedback(all);
+  const nFb = fb.tsMs.length;
+  const compact: CompactHeader = { ...compactProfiles(profiles), nFb, fbEnvs: fb.envs, fbSources: fb.sources, fbAttrSet: fb.attrSet };
+  const head = Buffer.from(JSON.stringify({ ...header, ...compact, pending: rest, n: hash.length, nNums: nums.length, le: LITTLE_ENDIAN }), 'utf8');
+  const cols: Record<ColumnName | FbColumnName, ArrayLike<number>> = {
+    hash, kind, status: Array.from(status, (x) => (x < 0 ? 255 : x)), start, dur, env, points, profile, layout, nums,
+    fbUuids: fb.uuids, fbTs: fb.tsMs, fbRating: fb.rating, fbEnv: fb.env, fbSource: fb.source, fbAttrs: fb.attrs, fbFlags: fb.flags,
+  };
+  const all8 = [...COLUMNS, ...FB_COLUMNS.map(([name, T]) => [name, T] as const)];
   let size = align8(8 + head.length);
-  for (const [name, T] of COLUMNS) size = align8(size + cols[name].length * T.BYTES_PER_ELEMENT);
+  for (const [name, T] of all8) size = align8(size + cols[name].length * T.BYTES_PER_ELEMENT);
   const out = Buffer.alloc(size);
   out.writeUInt32LE(MAGIC, 0);
   out.writeUInt32LE(head.length, 4);
   head.copy(out, 8);
   let at = align8(8 + head.length);
-  for (const [name, T] of COLUMNS) {
+  for (const [name, T] of all8) {
     const typed = T.from(cols[name]);
     out.set(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength), at);
     at = align8(at + typed.byteLength);
@@ -193,12 +248,14 @@ export function encodeDigest(d: SpanDigest): Buffer {
   return out;
 }
 
+type Header = Omit<SpanDigest, ColumnName | 'profiles' | 'feedback'> & CompactHeader & { n: number; nNums: number; le: boolean };
+
 /** Read a digest; `undefined` when it is corrupt, truncated, or of another version or keys. */
 export function decodeDigest(buf: Buffer): SpanDigest | undefined {
   try {
     if (buf.length < 8 || buf.readUInt32LE(0) !== MAGIC) return undefined;
     const headLen = buf.readUInt32LE(4);
-    const header = JSON.parse(buf.toString('utf8', 8, 8 + headLen)) as Omit<SpanDigest, ColumnName> & { n: number; nNums: number; le: boolean };
+    const header = JSON.parse(buf.toString('utf8', 8, 8 + headLen)) as Header;
     if (header.v !== DIGEST_VERSION || header.keys !== SUMMARY_SIGNATURE || header.le !== LITTLE_ENDIAN) return undefined;
     // Typed views need aligned offsets; a pooled Buffer may not start on 8 bytes.
     const bytes = buf.byteOffset % 8 === 0 ? buf : Buffer.from(buf);
@@ -210,8 +267,20 @@ export function decodeDigest(buf: Buffer): SpanDigest | undefined {
       cols[name] = new T(bytes.buffer as ArrayBuffer, bytes.byteOffset + at, len);
       at = align8(at + len * T.BYTES_PER_ELEMENT);
     }
-    const status = Array.from(cols.status as ArrayLike<number>, (x) => (x === 255 ? -1 : x));
-    return { ...header, ...(cols as Record<ColumnName, ArrayLike<number>>), status };
+    const fbCols: Partial<Record<FbColumnName, ArrayLike<number>>> = {};
+    for (const [name, T, width] of FB_COLUMNS) {
+      const len = header.nFb * width;
+      if (at + len * T.BYTES_PER_ELEMENT > bytes.length) return undefined;
+      fbCols[name] = new T(bytes.buffer as ArrayBuffer, bytes.byteOffset + at, len);
+      at = align8(at + len * T.BYTES_PER_ELEMENT);
+    }
+    const c = fbCols as Record<FbColumnName, never>;
+    const { pdict, prow, nFb, fbEnvs, fbSources, fbAttrSet, ...rest } = header;
+    const feedback: FeedbackColumns = {
+      n: nFb, uuids: c.fbUuids, tsMs: c.fbTs, rating: c.fbRating, flags: c.fbFlags, env: c.fbEnv, source: c.fbSource, attrs: c.fbAttrs,
+      envs: fbEnvs, sources: fbSources, attrSet: fbAttrSet,
+    };
+    return { ...rest, ...(cols as Record<ColumnName, ArrayLike<number>>), profiles: expandProfiles(pdict, prow), feedback };
   } catch {
     return undefined;
   }
@@ -253,7 +322,8 @@ export function replayDigest(d: SpanDigest, accept: (hash: number) => boolean, e
     s.env = d.envs[d.env[i] as number] as string;
     s.startMs = d.start[i] as number;
     s.durationMs = Number.isNaN(dur) ? null : dur;
-    s.status = status < 0 ? null : (SPAN_STATUSES[status] as SpanStatus);
+    // -1 while building, 255 once stored as a byte: no status.
+    s.status = status < 0 || status === 255 ? null : (SPAN_STATUSES[status] as SpanStatus);
     s.attrs = attrs;
     s.pointEvents = d.points[i] as number;
     emit(s);

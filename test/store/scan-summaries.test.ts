@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createMeter } from '../../src/sdk/index.js';
 import { generateDemo } from '../../src/integrations/demo.js';
-import type { SpanSummary } from '../../src/model/index.js';
+import type { Feedback, SpanSummary } from '../../src/model/index.js';
 import { SUMMARY_NUMBER_KEYS, SUMMARY_PROFILE_KEYS } from '../../src/model/index.js';
 import { CACHE_DIR, scanSpans, scanSummaries } from '../../src/store/index.js';
 import { tempDir } from '../helpers.js';
@@ -113,5 +113,41 @@ describe('scanSummaries (span cache)', () => {
       expect(spans.find((s) => s.kind === 'run')?.attrs['project']).toBe('p');
       expect(st.fold.duplicates).toBe(1);
     }
+  });
+
+  it('keeps every feedback field through the cache, the last feedback per span winning across segments', async () => {
+    const root = tempDir();
+    const day = new Date().toISOString().slice(0, 10);
+    const dir = join(root, 'events', day);
+    mkdirSync(dir, { recursive: true });
+    const t = (s: number): string => new Date(Date.now() - 600_000 + s * 1000).toISOString();
+    const fb = (id: string, ts: string, span: string, extra: string): string =>
+      `{"v":1,"id":"${id}","ts":"${ts}","type":"feedback","span_id":"${span}","run_id":"r1","env":"dev",${extra}}\n`;
+    writeFileSync(join(dir, 'a.jsonl'),
+      fb('f1', t(1), 's1', '"success":true,"rating":4,"source":"human","attrs":{"target.kind":"agent","gen_ai.agent.name":"coding"}') +
+      fb('f2', t(2), 's2', '"success":null,"rating":null,"source":"automated_tests","attrs":{"feedback.notes":"fine"}') +
+      fb('f3', t(3), 's3', '"success":false,"rating":2,"source":"human","attrs":{}'));
+    writeFileSync(join(dir, 'b.jsonl'),
+      // Later feedback on s1 replaces the earlier; a repeated id is a duplicate.
+      fb('f4', t(4), 's1', '"success":false,"rating":1,"source":"human","attrs":{"target.kind":"agent"}') +
+      fb('f2', t(2), 's2', '"success":null,"rating":null,"source":"automated_tests","attrs":{"feedback.notes":"fine"}'));
+    settle(root);
+    const runs: { feedback: Feedback[]; hits: number; duplicates: number }[] = [];
+    for (const cache of [true, true, false]) {
+      const feedback: Feedback[] = [];
+      const st = await scanSummaries({ root, cache, onSpan: () => undefined, onFeedback: (f) => feedback.push(f) });
+      runs.push({ feedback: feedback.sort((a, b) => a.spanId.localeCompare(b.spanId)), hits: st.cache.hits, duplicates: st.fold.duplicates });
+    }
+    expect(runs[1]?.hits).toBe(2);
+    const [cold, warm, off] = runs;
+    expect(cold?.feedback.map((f) => [f.id, f.spanId, f.success, f.rating, f.source])).toEqual([
+      ['f4', 's1', false, 1, 'human'],
+      ['f2', 's2', null, null, 'automated_tests'],
+      ['f3', 's3', false, 2, 'human'],
+    ]);
+    expect(cold?.feedback[1]?.attrs).toEqual({ 'feedback.notes': 'fine' });
+    expect(warm?.feedback).toEqual(cold?.feedback);
+    expect(off?.feedback).toEqual(cold?.feedback);
+    expect(runs.map((r) => r.duplicates)).toEqual([1, 1, 1]);
   });
 });

@@ -1,0 +1,124 @@
+/**
+ * The pending feedback of a span digest in binary columns (digest format 3): what a segment
+ * leaves for the fold across segments is mostly feedback, and as raw events it was most of a
+ * digest's JSON header and of a report's memory.
+ */
+import type { AgentmeterEvent, BaseAttributes, FeedbackEvent } from '../model/events.js';
+import { packUuid, unpackUuid } from './feedback-table.js';
+
+export function intern(index: Map<string, number>, list: string[], s: string): number {
+  let i = index.get(s);
+  if (i === undefined) {
+    i = list.length;
+    index.set(s, i);
+    list.push(s);
+  }
+  return i;
+}
+
+/**
+ * Pending feedback of a segment whose ids are canonical UUIDs, in columns: no event object
+ * and no id string per feedback. Rows whose ids are not UUIDs stay in `pending`.
+ */
+export interface FeedbackColumns {
+  n: number;
+  /** Per row 48 bytes: event id, span id, run id (zeros when null). */
+  uuids: Uint8Array;
+  tsMs: Float64Array;
+  /** NaN for none. */
+  rating: Float64Array;
+  /** Bits 0–1: success false 0, true 1, null 2; bit 2: run id null. */
+  flags: Uint8Array;
+  env: Uint32Array;
+  source: Uint32Array;
+  attrs: Uint32Array;
+  envs: string[];
+  sources: string[];
+  attrSet: BaseAttributes[];
+}
+
+const FEEDBACK_KEYS = new Set(['v', 'id', 'ts', 'type', 'span_id', 'run_id', 'env', 'success', 'rating', 'source', 'attrs']);
+
+/** Feedback with exactly the envelope fields goes to columns; anything else stays an event. */
+function isPlainFeedback(e: AgentmeterEvent): e is FeedbackEvent {
+  if (e.type !== 'feedback') return false;
+  for (const k in e) if (!FEEDBACK_KEYS.has(k)) return false;
+  return typeof e.attrs === 'object' && e.attrs !== null && typeof e.source === 'string';
+}
+
+export interface FeedbackBuild {
+  uuids: number[];
+  tsMs: number[];
+  rating: number[];
+  flags: number[];
+  env: number[];
+  source: number[];
+  attrs: number[];
+  envs: string[];
+  sources: string[];
+  attrSet: BaseAttributes[];
+}
+
+export function compactFeedback(pending: AgentmeterEvent[]): { fb: FeedbackBuild; rest: AgentmeterEvent[] } {
+  const fb: FeedbackBuild = { uuids: [], tsMs: [], rating: [], flags: [], env: [], source: [], attrs: [], envs: [], sources: [], attrSet: [] };
+  const envIndex = new Map<string, number>();
+  const sourceIndex = new Map<string, number>();
+  const attrIndex = new Map<string, number>();
+  const rest: AgentmeterEvent[] = [];
+  const row = new Uint8Array(48);
+  for (const e of pending) {
+    if (!isPlainFeedback(e) || !packUuid(e.id, row, 0) || !packUuid(e.span_id, row, 16) || (e.run_id !== null && !packUuid(e.run_id, row, 32))) {
+      rest.push(e);
+      continue;
+    }
+    if (e.run_id === null) row.fill(0, 32);
+    for (const b of row) fb.uuids.push(b);
+    fb.tsMs.push(Date.parse(e.ts));
+    fb.rating.push(e.rating ?? NaN);
+    fb.flags.push((e.success === null ? 2 : e.success ? 1 : 0) | (e.run_id === null ? 4 : 0));
+    fb.env.push(intern(envIndex, fb.envs, e.env));
+    fb.source.push(intern(sourceIndex, fb.sources, e.source));
+    const key = JSON.stringify(e.attrs);
+    let ai = attrIndex.get(key);
+    if (ai === undefined) {
+      ai = fb.attrSet.length;
+      attrIndex.set(key, ai);
+      fb.attrSet.push(e.attrs);
+    }
+    fb.attrs.push(ai);
+  }
+  return { fb, rest };
+}
+
+/** Feedback events back from columns (for a digest encoded again). */
+export function expandFeedback(fb: FeedbackColumns, out: AgentmeterEvent[]): void {
+  for (let i = 0; i < fb.n; i++) {
+    const flags = fb.flags[i] as number;
+    const rating = fb.rating[i] as number;
+    out.push({
+      v: 1,
+      id: unpackUuid(fb.uuids, i * 48),
+      ts: new Date(fb.tsMs[i] as number).toISOString(),
+      type: 'feedback',
+      span_id: unpackUuid(fb.uuids, i * 48 + 16),
+      run_id: flags & 4 ? null : unpackUuid(fb.uuids, i * 48 + 32),
+      env: fb.envs[fb.env[i] as number] as string,
+      success: (flags & 3) === 2 ? null : (flags & 3) === 1,
+      rating: Number.isNaN(rating) ? null : rating,
+      source: fb.sources[fb.source[i] as number] as FeedbackEvent['source'],
+      attrs: fb.attrSet[fb.attrs[i] as number] as FeedbackEvent['attrs'],
+    });
+  }
+}
+
+export type FbColumnName = 'fbUuids' | 'fbTs' | 'fbRating' | 'fbEnv' | 'fbSource' | 'fbAttrs' | 'fbFlags';
+export const FB_COLUMNS: readonly [FbColumnName, Float64ArrayConstructor | Uint32ArrayConstructor | Uint8ArrayConstructor, number][] = [
+  ['fbTs', Float64Array, 1],
+  ['fbRating', Float64Array, 1],
+  ['fbEnv', Uint32Array, 1],
+  ['fbSource', Uint32Array, 1],
+  ['fbAttrs', Uint32Array, 1],
+  ['fbUuids', Uint8Array, 48],
+  ['fbFlags', Uint8Array, 1],
+];
+

@@ -1,0 +1,234 @@
+import type { BaseAttributes, FeedbackEvent } from '../model/events.js';
+import { hashId } from '../model/fold.js';
+import type { FoldStats } from '../model/fold.js';
+import type { Feedback } from '../model/span.js';
+import type { FeedbackColumns } from './digest-feedback.js';
+
+/**
+ * The last feedback per span across a whole scan, as `SpanFolder` keeps it (a repeated event
+ * id is a duplicate; otherwise the later `ts` wins, a tie going to the one read last), but
+ * held in flat columns: a report over a year may hold hundreds of thousands of them until the
+ * scan ends, and as event objects with their own id strings they were most of its memory.
+ * Canonical UUIDs are kept as 16 bytes each and turned back into text when emitted.
+ */
+export class FeedbackTable {
+  readonly #slots = new Map<string | number, number>();
+  #n = 0;
+  #idHash = new Float64Array(1024);
+  #tsMs = new Float64Array(1024);
+  #rating = new Float64Array(1024);
+  /** 0 false, 1 true, 2 null. */
+  #success = new Uint8Array(1024);
+  #env = new Uint32Array(1024);
+  #source = new Uint32Array(1024);
+  #attrs = new Uint32Array(1024);
+  /** id, span id, run id: 16 bytes each when canonical. */
+  #uuids = new Uint8Array(1024 * 48);
+  /** Flags per slot: which of id, span id, run id are in `#odd` as text (bit 0–2), run id null (bit 3). */
+  #flags = new Uint8Array(1024);
+  readonly #odd = new Map<number, string>();
+  readonly #scratch = new Uint8Array(48);
+  readonly #strings: string[] = [];
+  readonly #stringIndex = new Map<string, number>();
+  readonly #attrList: BaseAttributes[] = [];
+  readonly #attrIndex = new Map<BaseAttributes, number>();
+  readonly #stats: FoldStats;
+
+  /** `stats`: the fold's counters, which count feedback events and duplicates too. */
+  constructor(stats: FoldStats) {
+    this.#stats = stats;
+  }
+
+  add(e: FeedbackEvent): void {
+    this.#add(e.id, e.ts, e.span_id, e.run_id, e.env, e.success, e.rating, e.source, e.attrs);
+  }
+
+  /** Add the feedback columns of a span digest, as events in column order. */
+  addColumns(fb: FeedbackColumns): void {
+    const u = fb.uuids;
+    for (let i = 0; i < fb.n; i++) {
+      this.#stats.events++;
+      const at = i * 48;
+      const slot = this.#claim(keyOf(u, at + 16), keyOf(u, at), fb.tsMs[i] as number);
+      if (slot < 0) continue;
+      const flags = fb.flags[i] as number;
+      const success = flags & 3;
+      this.#put(slot, fb.rating[i] as number, success === 2 ? null : success === 1, fb.envs[fb.env[i] as number] as string,
+        fb.sources[fb.source[i] as number] as string, fb.attrSet[fb.attrs[i] as number] as BaseAttributes);
+      const to = slot * 48;
+      const d = this.#uuids;
+      for (let k = 0; k < 48; k++) d[to + k] = u[at + k] as number;
+      this.#setOdd(slot, flags & 4 ? 8 : 0, undefined, undefined, undefined);
+    }
+  }
+
+  #add(
+    id: string,
+    ts: string,
+    spanId: string,
+    runId: string | null,
+    env: string,
+    success: boolean | null,
+    rating: number | null,
+    source: string,
+    attrs: BaseAttributes,
+  ): void {
+    this.#stats.events++;
+    const scratch = this.#scratch;
+    let flags = 0;
+    if (!packUuid(id, scratch, 0)) flags |= 1;
+    if (!packUuid(spanId, scratch, 16)) flags |= 2;
+    if (runId === null) flags |= 8;
+    else if (!packUuid(runId, scratch, 32)) flags |= 4;
+    // A canonical span id is keyed by 53 of its random bits (no string kept), others by text.
+    const key = flags & 2 ? spanId : keyOf(scratch, 16);
+    const idHash = flags & 1 ? hashId(id) : keyOf(scratch, 0);
+    const slot = this.#claim(key, idHash, Date.parse(ts));
+    if (slot < 0) return;
+    this.#put(slot, rating === null ? NaN : rating, success, env, source, attrs);
+    const u = this.#uuids;
+    const at = slot * 48;
+    for (let i = 0; i < 48; i++) u[at + i] = scratch[i] as number;
+    this.#setOdd(slot, flags, id, spanId, runId);
+  }
+
+  /** The slot for this feedback, or -1 when the kept one stays (a duplicate, or later). */
+  #claim(key: string | number, idHash: number, tsMs: number): number {
+    let slot = this.#slots.get(key);
+    if (slot !== undefined) {
+      if (this.#idHash[slot] === idHash) {
+        this.#stats.duplicates++;
+        return -1;
+      }
+      if ((this.#tsMs[slot] as number) > tsMs) return -1;
+    } else {
+      slot = this.#n++;
+      if (slot >= this.#idHash.length) this.#grow();
+      this.#slots.set(key, slot);
+    }
+    this.#idHash[slot] = idHash;
+    this.#tsMs[slot] = tsMs;
+    return slot;
+  }
+
+  #put(slot: number, rating: number, success: boolean | null, env: string, source: string, attrs: BaseAttributes): void {
+    this.#rating[slot] = rating;
+    this.#success[slot] = success === null ? 2 : success ? 1 : 0;
+    this.#env[slot] = this.#intern(env);
+    this.#source[slot] = this.#intern(source);
+    let ai = this.#attrIndex.get(attrs);
+    if (ai === undefined) {
+      ai = this.#attrList.length;
+      this.#attrList.push(attrs);
+      this.#attrIndex.set(attrs, ai);
+    }
+    this.#attrs[slot] = ai;
+  }
+
+  #setOdd(slot: number, flags: number, id: string | undefined, spanId: string | undefined, runId: string | null | undefined): void {
+    const prev = this.#flags[slot] as number;
+    if (flags & 1) this.#odd.set(slot * 3, id as string);
+    else if (prev & 1) this.#odd.delete(slot * 3);
+    if (flags & 2) this.#odd.set(slot * 3 + 1, spanId as string);
+    if (flags & 4) this.#odd.set(slot * 3 + 2, runId as string);
+    else if (prev & 4) this.#odd.delete(slot * 3 + 2);
+    this.#flags[slot] = flags;
+  }
+
+  /** Hand each kept feedback to `emit`, in the order their spans were first seen. */
+  emit(emit: (f: Feedback) => void): void {
+    for (let slot = 0; slot < this.#n; slot++) {
+      const flags = this.#flags[slot] as number;
+      const success = this.#success[slot] as number;
+      const rating = this.#rating[slot] as number;
+      emit({
+        id: this.#getUuid(slot, 0, flags),
+        spanId: this.#getUuid(slot, 1, flags),
+        runId: flags & 8 ? null : this.#getUuid(slot, 2, flags),
+        env: this.#strings[this.#env[slot] as number] as string,
+        tsMs: this.#tsMs[slot] as number,
+        success: success === 2 ? null : success === 1,
+        rating: Number.isNaN(rating) ? null : rating,
+        source: this.#strings[this.#source[slot] as number] as string,
+        attrs: this.#attrList[this.#attrs[slot] as number] as BaseAttributes,
+      });
+    }
+  }
+
+  #intern(s: string): number {
+    let i = this.#stringIndex.get(s);
+    if (i === undefined) {
+      i = this.#strings.length;
+      this.#strings.push(s);
+      this.#stringIndex.set(s, i);
+    }
+    return i;
+  }
+
+  #getUuid(slot: number, which: number, flags: number): string {
+    if (flags & (1 << which)) return this.#odd.get(slot * 3 + which) as string;
+    return unpackUuid(this.#uuids, slot * 48 + which * 16);
+  }
+
+  #grow(): void {
+    const n = Math.ceil(this.#idHash.length * 1.5);
+    const grow = <T extends Float64Array | Uint8Array | Uint32Array>(a: T, size: number): T => {
+      const b = new (a.constructor as new (n: number) => T)(size);
+      b.set(a);
+      return b;
+    };
+    this.#idHash = grow(this.#idHash, n);
+    this.#tsMs = grow(this.#tsMs, n);
+    this.#rating = grow(this.#rating, n);
+    this.#success = grow(this.#success, n);
+    this.#env = grow(this.#env, n);
+    this.#source = grow(this.#source, n);
+    this.#attrs = grow(this.#attrs, n);
+    this.#flags = grow(this.#flags, n);
+    this.#uuids = grow(this.#uuids, n * 48);
+  }
+}
+
+const HEX: string[] = [];
+for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, '0'));
+
+/** 53 bits of the last 7 bytes of a packed UUID: the random part of a UUIDv7. */
+function keyOf(b: Uint8Array, at: number): number {
+  let hi = (b[at + 9] as number) & 0x1f;
+  for (let i = 10; i < 12; i++) hi = hi * 256 + (b[at + i] as number);
+  const lo = (((b[at + 12] as number) << 24) | ((b[at + 13] as number) << 16) | ((b[at + 14] as number) << 8) | (b[at + 15] as number)) >>> 0;
+  return hi * 0x100000000 + lo;
+}
+
+/** 0–15 for a lowercase hex digit, -1 for anything else. */
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}
+
+/**
+ * Write a lowercase canonical UUID as 16 bytes at `at`; false for any other text (the bytes
+ * written so far are garbage then, and unused).
+ */
+export function packUuid(s: string, out: Uint8Array, at: number): boolean {
+  if (s.length !== 36) return false;
+  let j = 0;
+  for (let i = 0; i < 16; i++) {
+    if (j === 8 || j === 13 || j === 18 || j === 23) {
+      if (s.charCodeAt(j) !== 45) return false;
+      j++;
+    }
+    const hi = hexValue(s.charCodeAt(j));
+    const lo = hexValue(s.charCodeAt(j + 1));
+    if (hi < 0 || lo < 0) return false;
+    out[at + i] = (hi << 4) | lo;
+    j += 2;
+  }
+  return true;
+}
+
+export function unpackUuid(b: Uint8Array, at: number): string {
+  const h = (i: number): string => HEX[b[at + i] as number] as string;
+  return `${h(0)}${h(1)}${h(2)}${h(3)}-${h(4)}${h(5)}-${h(6)}${h(7)}-${h(8)}${h(9)}-${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`;
+}

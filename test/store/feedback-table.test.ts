@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import type { FeedbackEvent } from '../../src/model/index.js';
+import type { Feedback } from '../../src/model/index.js';
+import { SpanFolder } from '../../src/model/index.js';
+import { FeedbackTable } from '../../src/store/feedback-table.js';
+
+const U = (n: number): string => `01a23454-bbae-7380-b8ac-${n.toString(16).padStart(12, '0')}`;
+
+function fb(id: string, span: string, ts: string, o: Partial<FeedbackEvent> = {}): FeedbackEvent {
+  return { v: 1, id, ts, type: 'feedback', span_id: span, run_id: U(999), env: 'prod', success: true, rating: 4, source: 'human', attrs: { 'target.kind': 'agent' }, ...o };
+}
+
+/** What the fold emits for the same events: the reference behaviour. */
+function viaFolder(events: FeedbackEvent[]): { out: Feedback[]; duplicates: number; events: number } {
+  const out: Feedback[] = [];
+  const folder = new SpanFolder({ onSpan: () => undefined, onFeedback: (f) => out.push(f) });
+  for (const e of events) folder.add(e);
+  folder.finish();
+  return { out, duplicates: folder.stats.duplicates, events: folder.stats.events };
+}
+
+function viaTable(events: FeedbackEvent[]): { out: Feedback[]; duplicates: number; events: number } {
+  const stats = { events: 0, duplicates: 0, orphanEnds: 0, orphanPoints: 0 };
+  const table = new FeedbackTable(stats);
+  for (const e of events) table.add(e);
+  const out: Feedback[] = [];
+  table.emit((f) => out.push(f));
+  return { out, duplicates: stats.duplicates, events: stats.events };
+}
+
+describe('FeedbackTable', () => {
+  it('keeps the last feedback per span exactly as the fold does, UUIDs and other ids alike', () => {
+    const events: FeedbackEvent[] = [
+      fb(U(1), U(10), '2026-01-01T00:00:01.000Z'),
+      fb(U(2), U(11), '2026-01-01T00:00:02.000Z', { run_id: null, success: null, rating: null, source: 'automated_tests', env: 'dev' }),
+      // Later feedback on U(10) wins; an earlier one afterwards does not; a repeat is a duplicate.
+      fb(U(3), U(10), '2026-01-01T00:00:05.000Z', { success: false, rating: 1 }),
+      fb(U(4), U(10), '2026-01-01T00:00:03.000Z'),
+      fb(U(3), U(10), '2026-01-01T00:00:05.000Z', { success: false, rating: 1 }),
+      // Ids that are not canonical UUIDs (upper case, free text) come back unchanged.
+      fb('F-7', 'span-x', '2026-01-01T00:00:06.000Z', { run_id: 'RUN-1', attrs: { 'feedback.notes': 'ok' } }),
+      fb(U(5).toUpperCase(), U(12).toUpperCase(), '2026-01-01T00:00:07.000Z'),
+      // Equal timestamps: the one read last wins.
+      fb(U(6), U(11), '2026-01-01T00:00:02.000Z', { success: true }),
+    ];
+    const want = viaFolder(events);
+    const got = viaTable(events);
+    expect(got.out).toHaveLength(4);
+    expect(got).toEqual(want);
+    expect(got.out[0]).toMatchObject({ id: U(3), spanId: U(10), runId: U(999), success: false, rating: 1 });
+    expect(got.out[1]).toMatchObject({ id: U(6), spanId: U(11), runId: U(999) });
+  });
+
+  it('grows past its first columns without losing any', () => {
+    const events = Array.from({ length: 3000 }, (_, i) => fb(U(i), U(100_000 + i), new Date(Date.UTC(2026, 0, 1) + i).toISOString(), { run_id: i % 2 ? null : U(7) }));
+    expect(viaTable(events)).toEqual(viaFolder(events));
+  });
+});
