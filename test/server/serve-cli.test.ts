@@ -30,6 +30,10 @@ describe('agentmeter serve', () => {
     const ev = { v: 1, id, ts: '2025-01-02T03:04:05.678Z', type: 'feedback', span_id: id, run_id: null, env: 'test', success: true, rating: 5, source: 'human', attrs: {} };
     const r = await fetch(`${url}/v1/events`, { method: 'POST', body: JSON.stringify(ev), headers: { 'content-type': 'application/json' } });
     expect(r.status).toBe(200);
+    // The dashboard is mounted on the same port and sees what was just stored.
+    expect((await fetch(`${url}/`)).headers.get('content-type') ?? '').toMatch(/text\/html/);
+    const meta = (await (await fetch(`${url}/api/meta`)).json()) as { spans: number };
+    expect(typeof meta.spans).toBe('number');
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((ok) => child.on('close', (c) => ok(c)));
     expect(code).toBe(0);
@@ -37,6 +41,23 @@ describe('agentmeter serve', () => {
     const ids: string[] = [];
     await scanEvents({ root: dir, onEvent: (e) => ids.push(e.id) });
     expect(ids).toEqual([id]);
+  });
+
+  it('--no-dashboard serves ingest only', async () => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--dir', tempDir(), '--no-dashboard'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const url = await new Promise<string>((ok, fail) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+        if (m) ok(m[1]!);
+      });
+      child.on('close', () => fail(new Error(stderr)));
+    });
+    expect((await fetch(`${url}/api/meta`)).status).toBe(404);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await new Promise<number | null>((ok) => child.on('close', (c) => ok(c)))).toBe(0);
   });
 
   it('refuses a non-loopback host without a token (exit 2)', () => {
