@@ -147,7 +147,7 @@ describe('SegmentWriter buffered flushing', () => {
   it('counts a batch written from the thread pool once it lands, without waiting for its callback', async () => {
     const root = tempDir();
     const line = sampleLine(T0, 0);
-    const { w } = writer(root, 'buffered', { maxBufferBytes: line.length * 4, flushIntervalMs: 60_000 });
+    const { w } = writer(root, 'buffered', { maxBufferBytes: line.length * 4, flushIntervalMs: 60_000, backgroundWrites: true });
     for (let i = 0; i < 2; i++) w.append(sampleLine(T0, i), T0);
     expect(w.stats.written).toBe(0);
     await waitFor(() => w.stats.written === 2);
