@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
-import type { BaseAttributes, FeedbackSource, JsonValue, SpanKind, SpanStatus } from '../model/events.js';
+import type { BaseAttributes, FeedbackSource, SpanKind, SpanStatus } from '../model/events.js';
 import { SCHEMA_VERSION } from '../model/events.js';
 import { DiagnosticChannel, stderrListener } from '../model/diagnostics.js';
 import type { Diagnostic } from '../model/diagnostics.js';
@@ -187,37 +187,4 @@ export class EventWriter {
 
 function finiteOrNull(n: number | null): number | null {
   return n !== null && Number.isFinite(n) ? n : null;
-}
-
-/** A JSON value with strings redacted, non-finite numbers as null, `__proto__` keys and deep nesting dropped. */
-export function cleanJson(v: unknown, redact: (s: string) => string, depth = 0): JsonValue | undefined {
-  if (v === null) return null;
-  switch (typeof v) {
-    case 'string':
-      return redact(v);
-    case 'number':
-      return Number.isFinite(v) ? v : null;
-    case 'boolean':
-      return v;
-    case 'object': {
-      if (depth > 8) return undefined;
-      if (Array.isArray(v)) {
-        const out: JsonValue[] = [];
-        for (const x of v) {
-          const j = cleanJson(x, redact, depth + 1);
-          if (j !== undefined) out.push(j);
-        }
-        return out;
-      }
-      const o: { [key: string]: JsonValue } = {};
-      for (const k of Object.keys(v)) {
-        if (k === '__proto__') continue;
-        const j = cleanJson((v as Record<string, unknown>)[k], redact, depth + 1);
-        if (j !== undefined) o[k] = j;
-      }
-      return o;
-    }
-    default:
-      return undefined;
-  }
 }

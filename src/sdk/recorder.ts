@@ -1,5 +1,6 @@
 import type { BaseAttributes, JsonValue, SpanKind, SpanStatus } from '../model/events.js';
 import { SCHEMA_VERSION } from '../model/events.js';
+import { cleanJson } from '../model/clean-json.js';
 import { uuidv7 } from '../model/ids.js';
 import { isoMs } from '../model/time.js';
 
@@ -235,7 +236,7 @@ export function sanitizeExtra(extra: Record<string, unknown> | undefined, redact
   let clean = true;
   for (const k of Object.keys(extra)) {
     if (k === '__proto__') continue;
-    const v = toJson(extra[k], redact, 0);
+    const v = cleanJson(extra[k], redact);
     if (v === undefined) {
       clean = false;
       continue;
@@ -245,34 +246,3 @@ export function sanitizeExtra(extra: Record<string, unknown> | undefined, redact
   return clean;
 }
 
-function toJson(v: unknown, redact: Redactor, depth: number): JsonValue | undefined {
-  if (v === null) return null;
-  switch (typeof v) {
-    case 'string':
-      return redact(v);
-    case 'number':
-      return Number.isFinite(v) ? v : null;
-    case 'boolean':
-      return v;
-    case 'object': {
-      if (depth > 8) return undefined;
-      if (Array.isArray(v)) {
-        const out: JsonValue[] = [];
-        for (const x of v) {
-          const j = toJson(x, redact, depth + 1);
-          if (j !== undefined) out.push(j);
-        }
-        return out;
-      }
-      const o: { [key: string]: JsonValue } = {};
-      for (const k of Object.keys(v)) {
-        if (k === '__proto__') continue;
-        const j = toJson((v as Record<string, unknown>)[k], redact, depth + 1);
-        if (j !== undefined) o[k] = j;
-      }
-      return o;
-    }
-    default:
-      return undefined;
-  }
-}

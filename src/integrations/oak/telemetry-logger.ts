@@ -15,7 +15,8 @@ import { normalizeStatus } from '../../model/status.js';
 import { resolveStoreDir } from '../../store/index.js';
 import type { Durability } from '../../store/index.js';
 import type { Diagnostic } from '../../model/diagnostics.js';
-import { EventWriter, cleanJson } from '../event-writer.js';
+import { cleanJson } from '../../model/clean-json.js';
+import { EventWriter } from '../event-writer.js';
 import { workflowSpanId } from './import.js';
 
 /** Options of a `TelemetryLogger`. */
