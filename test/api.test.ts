@@ -28,6 +28,7 @@ describe('public API', () => {
       'decodeLine',
       'encodeLine',
       'exceedsDepth',
+      'feedbackFromEvent',
       'hashId',
       'isUuid',
       'mergeAttrs',

@@ -10,7 +10,7 @@ import { buildRunRecords, percent } from '../analytics/index.js';
 import type { RunRecord } from '../analytics/index.js';
 import { collectStore } from './collect.js';
 import type { CollectOptions } from './collect.js';
-import { writeFileAtomic } from './source-files.js';
+import { writeFileAtomic } from '../store/index.js';
 
 type Cell = string | number | boolean | null | undefined;
 

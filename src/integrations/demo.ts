@@ -1,6 +1,7 @@
 import { createMeter } from '../sdk/index.js';
 import type { AgentInvocation, Meter, Task } from '../sdk/index.js';
 import type { JsonValue } from '../model/events.js';
+import { mulberry32 } from '../analytics/index.js';
 
 /** Options of `generateDemo`. */
 export interface DemoOptions {
@@ -27,17 +28,6 @@ export interface DemoResult {
 /** Demo events carry this env, so they never mix into a user's real reports. */
 export const DEMO_ENV = 'demo';
 
-// mulberry32: tiny, fast, good enough for demo data, and reproducible across platforms.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PROJECTS = ['web-shop', 'payments-api', 'kernel-lab'];
 const MODELS = [
@@ -99,7 +89,7 @@ const OPERATIONS = ['matmul', 'conv2d', 'softmax', 'layernorm', 'attention'];
  */
 export async function generateDemo(o: DemoOptions): Promise<DemoResult> {
   const days = o.days ?? 30;
-  const rand = prng(o.seed ?? 42);
+  const rand = mulberry32(o.seed ?? 42);
   const end = o.now ?? Date.now();
   let clock = end - days * 86_400_000;
   const meter = createMeter({ dir: o.dir, env: DEMO_ENV, durability: 'buffered', clock: () => clock });

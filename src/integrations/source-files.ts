@@ -4,8 +4,7 @@
  * Bad lines are skipped and counted with file and line, never fatal.
  */
 import { createReadStream } from 'node:fs';
-import { readFile, rename, writeFile, open, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { decodeLine } from '../model/codec.js';
 import { stringifyFinite } from '../model/codec.js';
@@ -103,19 +102,6 @@ export async function readJsonDocument(file: string): Promise<{ ok: true; value:
   return o ? { ok: true, value: o } : { ok: false, reason: 'not a JSON object' };
 }
 
-/** Write a derived file atomically: temp file, fsync, rename (DESIGN.md §3). */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${Date.now().toString(36)}.tmp`;
-  await writeFile(tmp, text, 'utf8');
-  const fh = await open(tmp, 'r+');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
-}
 
 /** A JSON document as the seeds write it: two-space indent, non-finite numbers as null. */
 export function jsonDocument(value: unknown): string {

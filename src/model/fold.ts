@@ -232,7 +232,8 @@ export class SpanFolder {
   }
 }
 
-function feedbackFromEvent(e: FeedbackEvent): Feedback {
+/** A feedback event as the `Feedback` a fold hands out. */
+export function feedbackFromEvent(e: FeedbackEvent): Feedback {
   return {
     id: e.id,
     spanId: e.span_id,

@@ -6,8 +6,9 @@
  * after a crash are deduplicated by the destination on event id.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../store/index.js';
 
 /** Folder of the cursors under the store root. */
 export const CURSORS_DIR = 'cursors';
@@ -53,28 +54,5 @@ export async function loadCursor(path: string, destination: string): Promise<Cur
 
 /** Replace the cursor file atomically and durably. */
 export async function saveCursor(path: string, state: CursorState): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(JSON.stringify(state));
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (e: unknown) {
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
-  // The rename itself is durable only once the folder is synced.
-  const dir = await open(dirname(path), 'r');
-  try {
-    await dir.sync();
-  } catch {
-    // Some filesystems refuse fsync on a directory; the rename is still atomic.
-  } finally {
-    await dir.close();
-  }
+  await writeFileAtomic(path, JSON.stringify(state));
 }

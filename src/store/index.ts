@@ -11,3 +11,4 @@ export type { ScanSummariesOptions, ScanSummariesStats } from './scan-summaries.
 export { createLocalSink } from './local-sink.js';
 export type { LocalSink, LocalSinkOptions } from './local-sink.js';
 export { derivedUuid } from './derived-ids.js';
+export { writeFileAtomic } from './atomic-file.js';

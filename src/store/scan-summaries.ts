@@ -1,11 +1,12 @@
-import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { Feedback, Span, SpanSummary } from '../model/span.js';
 import { SpanFolder } from '../model/fold.js';
 import type { FoldStats } from '../model/fold.js';
 import { listPartitions, listSegments, storeExists } from './layout.js';
 import { scanSegmentFile } from './reader.js';
 import type { ReadStats, SkippedLine } from './reader.js';
+import { writeFileAtomic } from './atomic-file.js';
 import { FeedbackTable } from './feedback-table.js';
 import { DigestBuilder, decodeDigest, encodeDigest, replayDigest } from './span-digest.js';
 import type { SpanDigest } from './span-digest.js';
@@ -169,7 +170,7 @@ async function loadOrBuild(
   const d = await foldSegment(p.file, st.size, st.mtimeMs, onSkip);
   if (useCache && nowMs - st.mtimeMs > QUIET_MS) {
     try {
-      await writeAtomic(p.cachePath, encodeDigest(d));
+      await writeFileAtomic(p.cachePath, encodeDigest(d));
       cache.writes++;
     } catch {
       // A read-only store still reports; it just cannot remember the work.
@@ -187,21 +188,3 @@ async function foldSegment(file: string, size: number, mtimeMs: number, onSkip: 
   return builder.finish(stats, folder.drain());
 }
 
-/** Temp file, fsync, rename: a reader sees the old digest or the new one, never half. */
-async function writeAtomic(path: string, data: Buffer): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (e: unknown) {
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
-}

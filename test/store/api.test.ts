@@ -17,6 +17,7 @@ describe('store public API', () => {
       'scanSpans',
       'scanSummaries',
       'storeExists',
+      'writeFileAtomic',
     ]);
   });
 });

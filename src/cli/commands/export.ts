@@ -3,8 +3,7 @@ import { exportOrchestratorRuns } from '../../integrations/orchestrator/export.j
 import { exportCsv } from '../../integrations/csv-export.js';
 import { exportAutomationMetrics } from '../../integrations/automation/export.js';
 import { buildDataset, datasetToCsv, datasetToJsonl } from '../../integrations/dataset.js';
-import { writeFileAtomic } from '../../integrations/source-files.js';
-import { resolveStoreDir, storeExists } from '../../store/index.js';
+import { resolveStoreDir, storeExists, writeFileAtomic } from '../../store/index.js';
 import type { CommandSpec } from '../command.js';
 import { DIR_OPTION } from '../command.js';
 import { EXIT, UsageError } from '../io.js';

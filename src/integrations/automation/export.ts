@@ -8,7 +8,8 @@
 import type { Span } from '../../model/span.js';
 import { collectStore } from '../collect.js';
 import type { CollectOptions } from '../collect.js';
-import { jsonLines, writeFileAtomic } from '../source-files.js';
+import { writeFileAtomic } from '../../store/index.js';
+import { jsonLines } from '../source-files.js';
 import { NUMBER_FIELDS, SEED_FIELDS, TEXT_FIELDS } from './record-fields.js';
 
 /** The seed's line for one optimisation span. */

@@ -9,7 +9,8 @@ import type { Span } from '../../model/span.js';
 import { toIso } from '../../model/time.js';
 import { collectStore } from '../collect.js';
 import type { CollectOptions } from '../collect.js';
-import { jsonDocument, jsonLines, writeFileAtomic } from '../source-files.js';
+import { writeFileAtomic } from '../../store/index.js';
+import { jsonDocument, jsonLines } from '../source-files.js';
 import { OAK_FILES } from './files.js';
 
 /** What `exportOak` wrote. */

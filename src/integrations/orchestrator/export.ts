@@ -14,7 +14,8 @@ import { buildRunRecords, percent, runTotals } from '../../analytics/index.js';
 import type { IssueRecord, RunRecord } from '../../analytics/index.js';
 import { collectStore } from '../collect.js';
 import type { CollectOptions } from '../collect.js';
-import { jsonDocument, writeFileAtomic } from '../source-files.js';
+import { writeFileAtomic } from '../../store/index.js';
+import { jsonDocument } from '../source-files.js';
 
 /** What `exportOrchestratorRuns` wrote. */
 export interface ExportRunsResult {

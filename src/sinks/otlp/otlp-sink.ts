@@ -9,8 +9,8 @@
  * other status (400 bad data, 413 too large …) is not. Requests already encoded but not
  * accepted are kept and sent first on the next export, so a retried batch loses nothing.
  */
-import { AgentmeterError, SpanFolder } from '../../model/index.js';
-import type { AgentmeterEvent, EventSink, ExportResult, Feedback, FeedbackEvent, Span } from '../../model/index.js';
+import { AgentmeterError, SpanFolder, feedbackFromEvent } from '../../model/index.js';
+import type { AgentmeterEvent, EventSink, ExportResult, Feedback, Span } from '../../model/index.js';
 import { feedbackToOtlpLogs, spansToOtlp } from './encode.js';
 import type { OtlpResource } from './encode.js';
 
@@ -56,19 +56,6 @@ export function parseRetryAfter(value: string | null, nowMs: number = Date.now()
   return Number.isFinite(at) ? Math.max(0, at - nowMs) : undefined;
 }
 
-function feedbackOf(e: FeedbackEvent): Feedback {
-  return {
-    id: e.id,
-    spanId: e.span_id,
-    runId: e.run_id,
-    env: e.env,
-    tsMs: Date.parse(e.ts),
-    success: e.success,
-    rating: e.rating,
-    source: e.source,
-    attrs: e.attrs,
-  };
-}
 
 /**
  * An `EventSink` for any OpenTelemetry collector.
@@ -131,7 +118,7 @@ export class OtlpHttpSink implements EventSink {
         // A retried batch carries the same feedback again; it was queued the first time.
         if (this.#feedbackSeen.has(e.id)) continue;
         this.#feedbackSeen.add(e.id);
-        feedback.push(feedbackOf(e));
+        feedback.push(feedbackFromEvent(e));
       } else this.#folder.add(e);
     }
     this.#queue(feedback);
