@@ -28,13 +28,13 @@ export type {
   SkippedSample,
   Trend,
 } from './report-types.js';
-export { analyzeAgents, performanceStats } from './seeds/agents.js';
-export type { AgentAnalysis, AgentAnalysisOptions, AgentStats, AgentTrend, WorkflowStats } from './seeds/agents.js';
+export { agentAnalysisFromParts, analyzeAgents, performanceStats, workflowStatsFromParts } from './seeds/agents.js';
+export type { AgentAnalysis, AgentAnalysisOptions, AgentParts, AgentStats, AgentTrend, WorkflowParts, WorkflowStats } from './seeds/agents.js';
 export { buildRunRecords, percent, runTotals, seedRunId } from './seeds/orchestrator-runs.js';
 export type { AgentMetrics, DebugDetail, ErrorDetail, IssueRecord, PipelineDetail, RunRecord } from './seeds/orchestrator-runs.js';
 export { answerOrchestratorQueries, spearman } from './seeds/orchestrator-queries.js';
 export type { AgentRetries, ComplexityRow, ConfigSuccess, OrchestratorAnswers } from './seeds/orchestrator-queries.js';
-export { automationSummary } from './seeds/automation.js';
+export { AutomationAccumulator, automationSummary, automationSummaryFromParts } from './seeds/automation.js';
 export type { AutomationFigures, AutomationSummary } from './seeds/automation.js';
 export {
   binomialUpperTail,

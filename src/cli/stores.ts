@@ -4,8 +4,18 @@
  * A command that gains `--store` resolves it here and asks `computeReportFromPostgres` (or a
  * sibling) for its figures.
  */
-import { ReportBuilder, SKETCH_MIN_INDEXABLE, SKETCH_RELATIVE_ACCURACY, groupAttribute } from '../analytics/index.js';
-import type { GroupBy, Report } from '../analytics/index.js';
+import {
+  AutomationAccumulator,
+  DEFAULT_EXCLUDED_ENVS,
+  ReportBuilder,
+  SKETCH_MIN_INDEXABLE,
+  SKETCH_RELATIVE_ACCURACY,
+  agentAnalysisFromParts,
+  automationSummaryFromParts,
+  groupAttribute,
+  workflowStatsFromParts,
+} from '../analytics/index.js';
+import type { AgentAnalysis, AgentParts, AutomationSummary, GroupBy, Report } from '../analytics/index.js';
 import type { OptionSpec } from './command.js';
 import { UsageError } from './io.js';
 
@@ -75,6 +85,115 @@ export async function computeReportFromPostgres(url: string, o: ReportComputeOpt
   } finally {
     await pool.end().catch(() => undefined);
   }
+}
+
+/** Run `fn` on a pool of one connection to a migrated database. */
+async function withDatabase<T>(url: string, fn: (pgm: Awaited<ReturnType<typeof loadPostgres>>, pool: import('pg').Pool) => Promise<T>): Promise<T> {
+  const pgm = await loadPostgres();
+  const pool = await pgm.openPool(pgm.parsePostgresUrl(url), { max: 1 });
+  try {
+    await requireMigrated(pgm, pool, url);
+    return await fn(pgm, pool);
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
+}
+
+function envFilter(envs: readonly string[] | 'all' | undefined): import('../sinks/postgres/index.js').EnvFilter {
+  return envs === 'all' ? { all: true } : envs ? { only: envs } : { except: DEFAULT_EXCLUDED_ENVS };
+}
+
+const DAY_MS = 86_400_000;
+
+/** What `agents` reads: a window of span starts (or all history), envs and a task type. */
+export interface AgentsComputeOptions {
+  sinceMs?: number | undefined;
+  untilMs?: number | undefined;
+  envs?: readonly string[] | 'all' | undefined;
+  taskType?: string | undefined;
+  nowMs: number;
+}
+
+/**
+ * `agents` computed in PostgreSQL: per-agent and workflow sums come back from the database
+ * and go through the same `agentAnalysisFromParts` as the spans of a directory.
+ */
+export async function computeAgentsFromPostgres(url: string, o: AgentsComputeOptions): Promise<AgentAnalysis> {
+  return withDatabase(url, async (pgm, pool) => {
+    const r = await pgm.queryAgentAggregates(pool, {
+      sinceMs: o.sinceMs,
+      untilMs: o.untilMs,
+      envs: envFilter(o.envs),
+      taskType: o.taskType,
+      nowMs: o.nowMs,
+      recentSinceMs: o.nowMs - 7 * DAY_MS,
+    });
+    let minMs = Infinity;
+    let maxMs = -Infinity;
+    const parts = r.agents.map((a): AgentParts => {
+      minMs = Math.min(minMs, a.minMs);
+      maxMs = Math.max(maxMs, a.maxMs);
+      return {
+        name: a.name,
+        count: a.count,
+        successes: a.successes,
+        failures: a.failures,
+        ratingSum: a.ratingSum,
+        ratingUnitSum: a.ratingUnitSum,
+        ratings: a.ratings,
+        durationSum: a.durationSum,
+        durations: a.durations,
+        taskTypes: new Map(a.taskTypes.map(([t, count]) => [t, count])),
+        failuresBy: new Map(a.failures3),
+        byType: new Map(a.taskTypes.filter(([, , s, f]) => s + f > 0).map(([t, , s, f]) => [t, { s, f }])),
+        recent: a.recent,
+        previous: a.previous,
+      };
+    });
+    const w = r.workflows;
+    const workflows = workflowStatsFromParts({ ...w, sequences: new Map(w.sequences), coordinationOverhead: w.overhead });
+    return agentAnalysisFromParts(parts, workflows, { minMs, maxMs }, { nowMs: o.nowMs, taskType: o.taskType });
+  });
+}
+
+/** `report automation` computed in PostgreSQL, finished by `automationSummaryFromParts`. */
+export async function computeAutomationFromPostgres(
+  url: string,
+  o: { sinceMs: number; untilMs: number; nowMs: number; envs?: readonly string[] | 'all' | undefined },
+): Promise<AutomationSummary> {
+  return withDatabase(url, async (pgm, pool) => {
+    const rows = await pgm.queryAutomationAggregates(pool, { sinceMs: o.sinceMs, untilMs: o.untilMs, nowMs: o.nowMs, envs: envFilter(o.envs) });
+    const current = new AutomationAccumulator();
+    const previous = new AutomationAccumulator();
+    const ops = new Map<string, AutomationAccumulator>();
+    for (const r of rows) {
+      const a = new AutomationAccumulator();
+      const c = a.core;
+      c.sessions = r.sessions;
+      c.open = r.open;
+      c.abandoned = r.abandoned;
+      c.variantsGenerated = r.variantsGenerated;
+      c.validated = r.validated;
+      c.promoted = r.promoted;
+      c.validationFailures = r.validationFailures;
+      c.autotuneSamples = r.autotuneSamples;
+      c.speedup.addParts(r.speedupCount, r.speedupSumLn);
+      c.withoutBaseline = r.withoutBaseline;
+      c.latencySavedMs = r.latencySavedMs;
+      Object.assign(c.wallclock, r.wallclock);
+      a.successful = r.successful;
+      a.saved = r.saved;
+      a.savedSessions = r.savedSessions;
+      a.depthSum = r.depthSum;
+      a.depths = r.depths;
+      if (r.window === 'previous') previous.merge(a);
+      else {
+        current.merge(a);
+        ops.set(r.operation ?? '(none)', a);
+      }
+    }
+    return automationSummaryFromParts(current, previous, ops, o);
+  });
 }
 
 /** Fail with a clear message when the database was never migrated (exit 3, like a missing store). */

@@ -8,4 +8,5 @@ export { DEFAULT_HOST, DEFAULT_PORT, listen } from './listen.js';
 export type { FetchApp, ListenOptions, RunningServer } from './listen.js';
 export { LOOPBACK_HOSTS, isLoopbackHost } from './host-check.js';
 export { mapOtlpTraces } from './otlp-map.js';
+export { mapOtlpLogs } from './otlp-logs-map.js';
 export type { OtlpMapOptions, OtlpMapResult } from './otlp-map.js';

@@ -1,5 +1,6 @@
 /**
- * `POST /v1/traces`: OTLP/HTTP with JSON encoding. Answers as the OTLP spec asks: 200 with
+ * `POST /v1/traces` and `POST /v1/logs` (feedback as `gen_ai.evaluation.result` events):
+ * OTLP/HTTP with JSON encoding. Answers as the OTLP spec asks: 200 with
  * an `ExportTraceServiceResponse` (`partialSuccess` naming how many spans were rejected and
  * why), 400 for a body that is not a trace request (not retried by exporters), 415 for
  * protobuf, 503 with `Retry-After` when storage is unavailable (retried).
@@ -8,7 +9,9 @@ import type { Context } from 'hono';
 import type { EventSink } from '../model/sink.js';
 import { readBody } from './body.js';
 import { checkEvent, structureProblem } from './event-checks.js';
+import { mapOtlpLogs } from './otlp-logs-map.js';
 import { mapOtlpTraces } from './otlp-map.js';
+import type { OtlpMapOptions, OtlpMapResult } from './otlp-map.js';
 import { exportOrFail, jsonError } from './responses.js';
 
 /** Options of the OTLP route. */
@@ -22,8 +25,29 @@ export interface IngestOtlpOptions {
 /** OTLP traces may nest attribute values (kvlist in array in kvlist …) deeper than events. */
 const OTLP_MAX_DEPTH = 32 + 64;
 
+interface Signal {
+  /** The request's top-level array. */
+  key: 'resourceSpans' | 'resourceLogs';
+  request: string;
+  map: (body: unknown, o: OtlpMapOptions) => OtlpMapResult;
+  /** The count field of the response's `partialSuccess`. */
+  rejected: 'rejectedSpans' | 'rejectedLogRecords';
+}
+
+const TRACES: Signal = { key: 'resourceSpans', request: 'ExportTraceServiceRequest', map: mapOtlpTraces, rejected: 'rejectedSpans' };
+const LOGS: Signal = { key: 'resourceLogs', request: 'ExportLogsServiceRequest', map: mapOtlpLogs, rejected: 'rejectedLogRecords' };
+
 /** The handler of `POST /v1/traces`. */
 export function ingestOtlp(opts: IngestOtlpOptions): (c: Context) => Promise<Response> {
+  return ingestSignal(opts, TRACES);
+}
+
+/** The handler of `POST /v1/logs`: feedback (`gen_ai.evaluation.result` events). */
+export function ingestOtlpLogs(opts: IngestOtlpOptions): (c: Context) => Promise<Response> {
+  return ingestSignal(opts, LOGS);
+}
+
+function ingestSignal(opts: IngestOtlpOptions, signal: Signal): (c: Context) => Promise<Response> {
   return async (c) => {
     const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     if (type === 'application/x-protobuf' || type === 'application/protobuf') {
@@ -40,10 +64,10 @@ export function ingestOtlp(opts: IngestOtlpOptions): (c: Context) => Promise<Res
     }
     const structural = structureProblem(parsed, OTLP_MAX_DEPTH);
     if (structural !== undefined) return jsonError(c, 400, structural);
-    if (parsed === null || typeof parsed !== 'object' || !Array.isArray((parsed as Record<string, unknown>)['resourceSpans'])) {
-      return jsonError(c, 400, 'body is not an OTLP ExportTraceServiceRequest (no resourceSpans array)');
+    if (parsed === null || typeof parsed !== 'object' || !Array.isArray((parsed as Record<string, unknown>)[signal.key])) {
+      return jsonError(c, 400, `body is not an OTLP ${signal.request} (no ${signal.key} array)`);
     }
-    const mapped = mapOtlpTraces(parsed, { defaultEnv: opts.defaultEnv, redact: opts.redact });
+    const mapped = signal.map(parsed, { defaultEnv: opts.defaultEnv, redact: opts.redact });
     const events = [];
     const reasons = mapped.rejected.map((r) => `span ${r.span}: ${r.error}`);
     for (const e of mapped.events) {
@@ -54,6 +78,6 @@ export function ingestOtlp(opts: IngestOtlpOptions): (c: Context) => Promise<Res
     const failed = await exportOrFail(c, opts.sink, events);
     if (failed) return failed;
     if (reasons.length === 0) return c.json({});
-    return c.json({ partialSuccess: { rejectedSpans: String(reasons.length), errorMessage: reasons.slice(0, 20).join('; ') } });
+    return c.json({ partialSuccess: { [signal.rejected]: String(reasons.length), errorMessage: reasons.slice(0, 20).join('; ') } });
   };
 }

@@ -8,9 +8,11 @@
  *
  * Each OTLP span becomes one complete `span` event whose id is derived from trace and span
  * id, so a retried export (OTLP clients retry, and the spec allows duplicates) folds once.
+ * Spans agentmeter exported itself carry `agentmeter.kind`, `.name`, `.span_id`, `.run_id`,
+ * `.parent_id` and `.status`: those restore the original span's fields exactly.
  */
 import type { AgentmeterEvent, SpanKind, SpanStatus } from '../model/events.js';
-import { SCHEMA_VERSION } from '../model/events.js';
+import { SCHEMA_VERSION, SPAN_KINDS, SPAN_STATUSES } from '../model/events.js';
 import { normalizeStatus } from '../model/status.js';
 import { derivedUuid } from '../store/derived-ids.js';
 
@@ -30,7 +32,7 @@ export interface OtlpMapResult {
   rejected: { span: string; error: string }[];
 }
 
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+export const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 const HEX_RE = /^[0-9a-fA-F]+$/;
 const MAX_ATTRS = 128;
 const MAX_STRING = 2000;
@@ -76,7 +78,8 @@ export function attributeMap(list: unknown): Attrs {
   return out;
 }
 
-function nanosToMs(v: unknown): number | undefined {
+/** OTLP nanoseconds (string or number) to Unix ms. */
+export function nanosToMs(v: unknown): number | undefined {
   if (typeof v === 'number' && Number.isFinite(v)) return v / 1e6;
   if (typeof v === 'string' && /^\d+$/.test(v)) {
     // Nanoseconds since 1970 exceed 2^53; split so the millisecond part stays exact.
@@ -86,7 +89,7 @@ function nanosToMs(v: unknown): number | undefined {
 }
 
 /** A trace id (32 hex) written as a UUID, the shape of agentmeter's run ids. */
-function traceToRunId(traceId: string): string {
+export function traceToRunId(traceId: string): string {
   const t = traceId.toLowerCase();
   return `${t.slice(0, 8)}-${t.slice(8, 12)}-${t.slice(12, 16)}-${t.slice(16, 20)}-${t.slice(20, 32)}`;
 }
@@ -95,12 +98,12 @@ const first = (a: Attrs, ...keys: string[]): unknown => {
   for (const k of keys) if (a[k] !== undefined && a[k] !== null && a[k] !== '') return a[k];
   return undefined;
 };
-const firstNumber = (a: Attrs, ...keys: string[]): number | undefined => {
+export const firstNumber = (a: Attrs, ...keys: string[]): number | undefined => {
   const v = first(a, ...keys);
   const n = typeof v === 'string' ? Number(v) : v;
   return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
 };
-const firstString = (a: Attrs, ...keys: string[]): string | undefined => {
+export const firstString = (a: Attrs, ...keys: string[]): string | undefined => {
   const v = first(a, ...keys);
   return typeof v === 'string' ? v : undefined;
 };
@@ -229,13 +232,17 @@ function mapSpan(span: unknown, env: string, project: string | undefined, opts: 
   const startMs = nanosToMs(span['startTimeUnixNano']);
   const endMs = nanosToMs(span['endTimeUnixNano']) ?? startMs;
   if (startMs === undefined || endMs === undefined || !(startMs > 0)) return void out.rejected.push({ span: label, error: 'startTimeUnixNano is missing or not a time' });
-  const name = typeof span['name'] === 'string' && span['name'] !== '' ? span['name'] : 'span';
   const a = attributeMap(span['attributes']);
-  const kind = spanKindOf(name, a);
+  const own = takeOwnFields(a);
+  const name = own.name ?? (typeof span['name'] === 'string' && span['name'] !== '' ? span['name'] : 'span');
+  const kind = own.kind ?? spanKindOf(name, a);
   const attrs: Attrs = {};
-  if (project !== undefined) attrs['project'] = opts.redact(project);
+  // service.name stands for the project of foreign spans; agentmeter's own spans say theirs.
+  if (own.kind === undefined && firstString(a, 'project') === undefined && project !== undefined) attrs['project'] = opts.redact(project);
   canonicalAttrs(kind, a, attrs);
-  const { status, message } = spanStatus(kind, span, a);
+  const mapped = spanStatus(kind, span, a);
+  const status = own.status ?? mapped.status;
+  const message = mapped.message;
   if (status === 'failure') {
     attrs['error.type'] = firstString(a, 'error.type', 'exception.type') ?? 'error';
     const m = message ?? firstString(a, 'exception.message');
@@ -243,9 +250,9 @@ function mapSpan(span: unknown, env: string, project: string | undefined, opts: 
   }
   keepAttrs(a, attrs, opts.redact);
   attrs['otel.span_id'] = spanId.toLowerCase();
-  const runId = traceToRunId(traceId);
-  const parent = typeof span['parentSpanId'] === 'string' && HEX_RE.test(span['parentSpanId']) ? span['parentSpanId'].toLowerCase() : null;
-  const id = spanId.toLowerCase();
+  const runId = own.runId ?? traceToRunId(traceId);
+  const parent = own.parentId ?? (typeof span['parentSpanId'] === 'string' && HEX_RE.test(span['parentSpanId']) ? span['parentSpanId'].toLowerCase() : null);
+  const id = own.spanId ?? spanId.toLowerCase();
   const e = {
     v: SCHEMA_VERSION,
     id: derivedUuid('agentmeter.otlp', traceId.toLowerCase(), id),
@@ -253,7 +260,7 @@ function mapSpan(span: unknown, env: string, project: string | undefined, opts: 
     type: 'span',
     span_id: id,
     run_id: runId,
-    env,
+    env: firstString(a, 'deployment.environment.name') ?? env,
     kind,
     name: opts.redact(name),
     parent_id: parent,
@@ -264,6 +271,37 @@ function mapSpan(span: unknown, env: string, project: string | undefined, opts: 
   };
   out.events.push(e as AgentmeterEvent);
   mapEvaluations(span, id, runId, env, opts, out);
+}
+
+/** The fields an agentmeter export carries as `agentmeter.*` attributes, taken out of `a`. */
+function takeOwnFields(a: Attrs): { kind?: SpanKind; name?: string; spanId?: string; runId?: string; parentId?: string; status?: SpanStatus } {
+  const take = (k: string): string | undefined => {
+    const v = a[k];
+    if (typeof v !== 'string' || v === '') return undefined;
+    delete a[k];
+    return v;
+  };
+  const kind = take('agentmeter.kind');
+  const status = take('agentmeter.status');
+  const name = take('agentmeter.name');
+  const spanId = take('agentmeter.span_id');
+  const runId = take('agentmeter.run_id');
+  const parentId = take('agentmeter.parent_id');
+  return {
+    ...(kind !== undefined && (SPAN_KINDS as readonly string[]).includes(kind) ? { kind: kind as SpanKind } : {}),
+    ...(status !== undefined && (SPAN_STATUSES as readonly string[]).includes(status) ? { status: status as SpanStatus } : {}),
+    ...(name !== undefined ? { name } : {}),
+    ...(spanId !== undefined ? { spanId } : {}),
+    ...(runId !== undefined ? { runId } : {}),
+    ...(parentId !== undefined ? { parentId } : {}),
+  };
+}
+
+/** A `gen_ai.evaluation.score.label` as success, failure or neither. */
+export function labelSuccess(label: string | undefined): boolean | null {
+  if (label === undefined) return null;
+  const l = label.toLowerCase();
+  return ['pass', 'passed', 'true', 'success', 'correct', 'relevant'].includes(l) ? true : ['fail', 'failed', 'false', 'failure', 'incorrect', 'irrelevant'].includes(l) ? false : null;
 }
 
 /** `gen_ai.evaluation.result` span events become feedback on the span. */
@@ -277,7 +315,7 @@ function mapEvaluations(span: Obj, spanId: string, runId: string, env: string, o
     const tsMs = nanosToMs(ev['timeUnixNano']) ?? Date.now();
     const label = firstString(a, 'gen_ai.evaluation.score.label');
     const score = firstNumber(a, 'gen_ai.evaluation.score.value');
-    const success = label === undefined ? null : ['pass', 'passed', 'true', 'success', 'correct', 'relevant'].includes(label.toLowerCase()) ? true : ['fail', 'failed', 'false', 'failure', 'incorrect', 'irrelevant'].includes(label.toLowerCase()) ? false : null;
+    const success = labelSuccess(label);
     const attrs: Attrs = {};
     const evalName = firstString(a, 'gen_ai.evaluation.name');
     if (evalName !== undefined) attrs['gen_ai.evaluation.name'] = opts.redact(evalName);

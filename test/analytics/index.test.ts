@@ -4,6 +4,7 @@ import * as analytics from '../../src/analytics/index.js';
 // Pins the public surface: an added or removed export shows in the diff of this test.
 it('exports exactly the documented names', () => {
   expect(Object.keys(analytics).sort()).toEqual([
+    'AutomationAccumulator',
     'BOOTSTRAP_MAX_N',
     'DEFAULT_EXCLUDED_ENVS',
     'DIMENSIONS',
@@ -22,9 +23,11 @@ it('exports exactly the documented names', () => {
     'Summary',
     'TREND_MIN_BUCKETS',
     'TREND_MIN_PER_BUCKET',
+    'agentAnalysisFromParts',
     'analyzeAgents',
     'answerOrchestratorQueries',
     'automationSummary',
+    'automationSummaryFromParts',
     'binomialUpperTail',
     'bootstrapMeanRatio',
     'bucketStart',
@@ -67,5 +70,6 @@ it('exports exactly the documented names', () => {
     'trendSeries',
     'welchTest',
     'wilsonInterval',
+    'workflowStatsFromParts',
   ]);
 });

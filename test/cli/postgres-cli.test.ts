@@ -84,6 +84,22 @@ describePg('sync, db and report --store against PostgreSQL', () => {
     const table = cli(['report', '--store', schema.url, '--env', 'demo', '--since', '3d', '--by', 'model']);
     expect(table.code).toBe(0);
     expect(table.stdout).toContain('By model');
+    // The seed views read the database too, with the same figures and the same table.
+    const agents = ['agents', '--env', 'demo', '--since', '3d', '--until', until];
+    const agentsLocal = cli([...agents, '--dir', dir]);
+    const agentsRemote = cli([...agents, '--store', schema.url]);
+    expect(agentsRemote.code).toBe(0);
+    expect(agentsRemote.stdout).toContain('invocations');
+    expect(agentsRemote.stdout).toBe(agentsLocal.stdout);
+    const auto = ['report', 'automation', '--env', 'demo', '--since', '3d', '--until', until];
+    const autoLocal = cli([...auto, '--dir', dir]);
+    const autoRemote = cli([...auto, '--store', schema.url]);
+    expect(autoRemote.code).toBe(0);
+    expect(autoRemote.stdout).toContain('sessions');
+    expect(autoRemote.stdout).toBe(autoLocal.stdout);
+    const orchestrator = cli(['report', 'orchestrator', '--store', schema.url]);
+    expect(orchestrator.code).toBe(2);
+    expect(orchestrator.stderr).toContain('reads a directory only');
     const st = cli(['db', 'status', '--to', schema.url, '--json']);
     expect(JSON.parse(st.stdout)).toMatchObject({ version: 1, pending: [] });
     expect((JSON.parse(st.stdout) as { partitions: number }).partitions).toBeGreaterThanOrEqual(3);

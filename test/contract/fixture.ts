@@ -80,6 +80,21 @@ export function edgeEvents(): object[] {
   ev.push(start('RT', 'RT', 'run', t0, { project: 'ci' }, 'test'));
   ev.push(end('RT', 'RT', 'run', t0, t0 + 10, 'success', {}, 'test'));
   ev.push(start('WT', 'RT', 'workflow', t0, {}, 'test'));
+  // Workflows: one whose agents carry its id (one failed with a message), one complete event
+  // that lists the agents it executed.
+  const wf = { project: 'wf', 'workflow.id': 'wf-1', 'task.type': 'feature_development' };
+  ev.push(start('W1', 'W1', 'workflow', t0 + 8 * H, wf));
+  ev.push(start('WA1', 'W1', 'agent', t0 + 8 * H + 100, { ...wf, 'gen_ai.agent.name': 'planner' }));
+  ev.push(end('WA1', 'W1', 'agent', t0 + 8 * H + 100, t0 + 8 * H + 2100, 'success'));
+  ev.push(start('WA2', 'W1', 'agent', t0 + 8 * H + 3000, { ...wf, 'gen_ai.agent.name': 'coder' }));
+  ev.push(end('WA2', 'W1', 'agent', t0 + 8 * H + 3000, t0 + 8 * H + 9000, 'failure', { 'error.message': 'tests failed' }));
+  ev.push(start('WA3', 'W1', 'agent', t0 + 8 * H + 9500, { ...wf, 'agent.attempt': 1 })); // no name attribute: the span's name
+  ev.push(end('W1', 'W1', 'workflow', t0 + 8 * H, t0 + 8 * H + 10_000, 'failure'));
+  ev.push({
+    v: 1, id: id(), ts: iso(t0 + 9 * H), type: 'span', span_id: 'W2', run_id: 'W2', env: 'prod', kind: 'workflow', name: 'review', parent_id: null,
+    start_ts: iso(t0 + 9 * H - 5000), duration_ms: 5000, status: 'success',
+    attrs: { project: 'wf', 'workflow.id': 'wf-2', 'workflow.agents_executed': ['planner', 'coder', 'reviewer'] },
+  });
   // A span in the previous week, for the trends.
   ev.push(start('R0', 'R0', 'run', NOW - 10 * 24 * H, { ...base }));
   ev.push(end('R0', 'R0', 'run', NOW - 10 * 24 * H, NOW - 10 * 24 * H + 5000, 'failure'));

@@ -11,7 +11,9 @@ import { afterAll, expect, it } from 'vitest';
 import { GROUP_BY_VALUES } from '../../src/analytics/index.js';
 import type { GroupBy, Report } from '../../src/analytics/index.js';
 import { computeReport } from '../../src/cli/commands/report.js';
-import { computeReportFromPostgres } from '../../src/cli/stores.js';
+import { analyzeAgents, automationSummary } from '../../src/analytics/index.js';
+import { computeAgentsFromPostgres, computeAutomationFromPostgres, computeReportFromPostgres } from '../../src/cli/stores.js';
+import { collectStore } from '../../src/integrations/collect.js';
 import { PostgresSink, migrate, openPool, parsePostgresUrl } from '../../src/sinks/postgres/index.js';
 import { syncStore } from '../../src/sinks/index.js';
 import { describePg, useSchema } from '../sinks/pg-helpers.js';
@@ -87,6 +89,56 @@ describePg('report contract: file store and PostgreSQL', () => {
       const pg = await computeReportFromPostgres(schema.url, o);
       expect(local.runs.total + local.agents.total).toBeGreaterThan(0);
       expectSame(comparable(local), comparable(pg));
+    });
+  }
+
+  const agentCases: { name: string; sinceMs?: number; untilMs?: number; envs?: readonly string[] | 'all'; taskType?: string }[] = [
+    { name: 'all history, default envs' },
+    { name: 'all history, all envs', envs: 'all' },
+    { name: '7 days, prod', sinceMs: NOW - 7 * DAY, untilMs: NOW, envs: ['prod'] },
+    { name: 'a window in the past, demo', sinceMs: NOW - 15 * DAY, untilMs: NOW - 5 * DAY, envs: ['demo'] },
+    { name: 'one task type', taskType: 'feature_development', envs: 'all' },
+    { name: 'a task type nobody ran', taskType: 'nothing' },
+  ];
+  for (const c of agentCases) {
+    it(`same agents analysis: ${c.name}`, async () => {
+      const window = c.sinceMs !== undefined ? { sinceMs: c.sinceMs, untilMs: c.untilMs } : {};
+      const data = await collectStore({ dir, envs: c.envs, nowMs: NOW, kinds: ['agent', 'workflow'], ...window });
+      const local = analyzeAgents(data.spans, data.feedback, { nowMs: NOW, taskType: c.taskType });
+      const pg = await computeAgentsFromPostgres(schema.url, { ...window, envs: c.envs, taskType: c.taskType, nowMs: NOW });
+      if (c.taskType !== 'nothing') expect(local.total_invocations).toBeGreaterThan(0);
+      expectSame(local, pg, 'agents');
+    });
+  }
+
+  it('the agents analysis sees workflows, failures and ratings from the database', async () => {
+    const pg = await computeAgentsFromPostgres(schema.url, { envs: ['prod'], nowMs: NOW });
+    expect(pg.workflows).toMatchObject({ workflows: 2, ended: 2, success_rate: 0.5, average_agents_per_workflow: 3 });
+    expect(pg.workflows.top_sequences.map((x) => x.sequence).sort()).toEqual(['planner → coder → agent WA3', 'planner → coder → reviewer']);
+    // W1: 10 s, agents 2 s + 6 s timed (WA3 abandoned has no duration): overhead 0.2.
+    expect(pg.workflows.coordination_overhead).toEqual({ workflows: 1, mean: expect.closeTo(0.2, 12), median: expect.closeTo(0.2, 12) });
+    const coder = pg.agents.find((a) => a.agent_name === 'coder');
+    expect(coder?.common_failures).toContain('tests failed');
+    expect(coder?.ratings).toBe(1);
+    expect(coder?.average_quality).toBe(2);
+    expect(pg.agents.map((a) => a.agent_name)).toContain('agent WA3');
+  });
+
+  const automationCases: { name: string; sinceMs: number; untilMs?: number; envs?: readonly string[] | 'all' }[] = [
+    { name: 'default envs, 7 days', sinceMs: NOW - 7 * DAY },
+    { name: 'all envs, 7 days', sinceMs: NOW - 7 * DAY, envs: 'all' },
+    { name: 'demo, 10 days', sinceMs: NOW - 10 * DAY, envs: ['demo'] },
+    { name: 'prod, a window in the past', sinceMs: NOW - 6 * DAY, untilMs: NOW - 2 * DAY, envs: ['prod'] },
+  ];
+  for (const c of automationCases) {
+    it(`same automation summary: ${c.name}`, async () => {
+      const untilMs = c.untilMs ?? NOW;
+      const previousSince = c.sinceMs - (untilMs - c.sinceMs);
+      const data = await collectStore({ dir, sinceMs: previousSince, untilMs, envs: c.envs, nowMs: NOW, kinds: ['optimization'] });
+      const local = automationSummary(data.spans, { sinceMs: c.sinceMs, untilMs });
+      const pg = await computeAutomationFromPostgres(schema.url, { sinceMs: c.sinceMs, untilMs, nowMs: NOW, envs: c.envs });
+      expect(local.current.sessions + local.previous.sessions).toBeGreaterThan(0);
+      expectSame(local, pg, 'automation');
     });
   }
 

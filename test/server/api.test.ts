@@ -15,6 +15,7 @@ describe('server public API', () => {
       'defaultAssetsDir',
       'isLoopbackHost',
       'listen',
+      'mapOtlpLogs',
       'mapOtlpTraces',
     ]);
   });

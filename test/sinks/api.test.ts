@@ -20,6 +20,8 @@ it('agentmeter/postgres exports exactly these names', () => {
     'migrationStatus',
     'openPool',
     'parsePostgresUrl',
+    'queryAgentAggregates',
+    'queryAutomationAggregates',
     'queryReportAggregates',
     'redactUrl',
   ]);

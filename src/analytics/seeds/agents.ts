@@ -93,7 +93,12 @@ export interface AgentAnalysis {
 const DAY_MS = 86_400_000;
 const STABLE = 0.05;
 
-interface Acc {
+/**
+ * One agent's partial sums: what `analyzeAgents` accumulates from spans, or what a database
+ * computes for it (`agentAnalysisFromParts`). `taskTypes` and `failuresBy` may hold only the
+ * top entries; `byType` only the task types that had outcomes.
+ */
+export interface AgentParts {
   name: string;
   count: number;
   successes: number;
@@ -134,7 +139,7 @@ export function analyzeAgents(spans: Iterable<Span>, feedback: Iterable<Feedback
   const ratingBySpan = new Map<string, number>();
   for (const f of feedback) if (f.rating !== null && Number.isFinite(f.rating)) ratingBySpan.set(f.spanId, f.rating);
   const recentSince = o.nowMs - (o.trendDays ?? 7) * DAY_MS;
-  const accs = new Map<string, Acc>();
+  const accs = new Map<string, AgentParts>();
   const agentSpans: Span[] = [];
   const workflowSpans: Span[] = [];
   let minMs = Infinity;
@@ -188,20 +193,36 @@ export function analyzeAgents(spans: Iterable<Span>, feedback: Iterable<Feedback
       a.ratings++;
     }
   }
-  const agents = [...accs.values()].map((a) => agentStats(a));
+  return agentAnalysisFromParts([...accs.values()], workflowStatsFromParts(workflowParts(workflowSpans, agentSpans)), { minMs, maxMs }, o);
+}
+
+/**
+ * The analysis from partial sums: the second half of `analyzeAgents`, for sums computed
+ * elsewhere (in SQL). `range` spans the counted invocations (start of the first, end of the last).
+ *
+ * @example
+ * agentAnalysisFromParts(parts, workflowStatsFromParts(w), { minMs, maxMs }, { nowMs: Date.now() })
+ */
+export function agentAnalysisFromParts(
+  parts: readonly AgentParts[],
+  workflows: WorkflowStats,
+  range: { minMs: number; maxMs: number },
+  o: Pick<AgentAnalysisOptions, 'taskType' | 'nowMs'>,
+): AgentAnalysis {
+  const agents = parts.map((a) => agentStats(a));
   agents.sort((x, y) => y.ranking_score - x.ranking_score || y.invocation_count - x.invocation_count || (x.agent_name < y.agent_name ? -1 : 1));
   const total = agents.reduce((n, a) => n + a.invocation_count, 0);
   return {
     generated_at: new Date(o.nowMs).toISOString(),
     task_type: o.taskType ?? null,
     total_invocations: total,
-    date_range: total > 0 ? { start: new Date(minMs).toISOString(), end: new Date(maxMs).toISOString() } : null,
+    date_range: total > 0 ? { start: new Date(range.minMs).toISOString(), end: new Date(range.maxMs).toISOString() } : null,
     agents,
-    workflows: workflowStats(workflowSpans, agentSpans),
+    workflows,
   };
 }
 
-function agentStats(a: Acc): AgentStats {
+function agentStats(a: AgentParts): AgentStats {
   const successRate = rate(a.successes, a.failures);
   const quality = a.ratings > 0 ? a.ratingSum / a.ratings : null;
   const recent = rate(a.recent.s, a.recent.f);
@@ -239,7 +260,35 @@ function median(xs: number[]): number | null {
   return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
-function workflowStats(workflows: Span[], agents: Span[]): WorkflowStats {
+/** Workflow sums: what `workflowStatsFromParts` turns into `WorkflowStats`. */
+export interface WorkflowParts {
+  workflows: number;
+  ended: number;
+  successes: number;
+  failures: number;
+  durationSum: number;
+  durations: number;
+  agentsSum: number;
+  agentsCounted: number;
+  /** Agent sequences and their counts (the top 5 suffice). */
+  sequences: Map<string, number>;
+  coordinationOverhead: WorkflowStats['coordination_overhead'];
+}
+
+/** `WorkflowStats` from sums. */
+export function workflowStatsFromParts(p: WorkflowParts): WorkflowStats {
+  return {
+    workflows: p.workflows,
+    ended: p.ended,
+    success_rate: rate(p.successes, p.failures),
+    average_duration_seconds: p.durations > 0 ? p.durationSum / p.durations : null,
+    average_agents_per_workflow: p.agentsCounted > 0 ? p.agentsSum / p.agentsCounted : null,
+    top_sequences: top(p.sequences, 5).map((sequence) => ({ sequence, count: p.sequences.get(sequence) ?? 0 })),
+    coordination_overhead: p.coordinationOverhead,
+  };
+}
+
+function workflowParts(workflows: Span[], agents: Span[]): WorkflowParts {
   const byWorkflow = new Map<string, Span[]>();
   for (const s of agents) {
     const w = keyAttr(s.attrs, 'workflow.id');
@@ -282,13 +331,8 @@ function workflowStats(workflows: Span[], agents: Span[]): WorkflowStats {
   }
   const mean = overheads.length > 0 ? overheads.reduce((a, b) => a + b, 0) / overheads.length : null;
   return {
-    workflows: workflows.length,
-    ended,
-    success_rate: rate(successes, failures),
-    average_duration_seconds: durations > 0 ? durationSum / durations : null,
-    average_agents_per_workflow: agentsCounted > 0 ? agentsSum / agentsCounted : null,
-    top_sequences: top(sequences, 5).map((sequence) => ({ sequence, count: sequences.get(sequence) ?? 0 })),
-    coordination_overhead: { workflows: overheads.length, mean, median: median(overheads) },
+    workflows: workflows.length, ended, successes, failures, durationSum, durations, agentsSum, agentsCounted, sequences,
+    coordinationOverhead: { workflows: overheads.length, mean, median: median(overheads) },
   };
 }
 

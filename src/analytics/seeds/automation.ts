@@ -35,7 +35,11 @@ export interface AutomationSummary {
   by_operation: (AutomationFigures & { operation: string })[];
 }
 
-class Acc {
+/**
+ * Sums of one window (or one operation) of optimisation sessions: what `automationSummary`
+ * accumulates from spans, or what a database computes (`automationSummaryFromParts`).
+ */
+export class AutomationAccumulator {
   readonly core = new OptimizationAccumulator();
   successful = 0;
   saved = 0;
@@ -57,6 +61,15 @@ class Acc {
       this.depthSum += depth;
       this.depths++;
     }
+  }
+
+  merge(o: AutomationAccumulator): void {
+    this.core.merge(o.core);
+    this.successful += o.successful;
+    this.saved += o.saved;
+    this.savedSessions += o.savedSessions;
+    this.depthSum += o.depthSum;
+    this.depths += o.depths;
   }
 
   build(): AutomationFigures {
@@ -96,19 +109,36 @@ function delta(a: number | null, b: number | null): number | null {
  */
 export function automationSummary(spans: Iterable<SpanSummary>, o: { sinceMs: number; untilMs: number }): AutomationSummary {
   const previousSince = o.sinceMs - (o.untilMs - o.sinceMs);
-  const current = new Acc();
-  const previous = new Acc();
-  const ops = new Map<string, Acc>();
+  const current = new AutomationAccumulator();
+  const previous = new AutomationAccumulator();
+  const ops = new Map<string, AutomationAccumulator>();
   for (const s of spans) {
     if (s.kind !== 'optimization') continue;
     if (s.startMs >= o.sinceMs && s.startMs < o.untilMs) {
       current.add(s);
       const op = keyAttr(s.attrs, 'operation') ?? '(none)';
       let a = ops.get(op);
-      if (!a) ops.set(op, (a = new Acc()));
+      if (!a) ops.set(op, (a = new AutomationAccumulator()));
       a.add(s);
     } else if (s.startMs >= previousSince && s.startMs < o.sinceMs) previous.add(s);
   }
+  return automationSummaryFromParts(current, previous, ops, o);
+}
+
+/**
+ * The summary from sums of the window, the previous window and each operation of the window
+ * (`(none)` for sessions without one).
+ *
+ * @example
+ * automationSummaryFromParts(current, previous, new Map([['matmul', current]]), { sinceMs, untilMs })
+ */
+export function automationSummaryFromParts(
+  current: AutomationAccumulator,
+  previous: AutomationAccumulator,
+  ops: ReadonlyMap<string, AutomationAccumulator>,
+  o: { sinceMs: number; untilMs: number },
+): AutomationSummary {
+  const previousSince = o.sinceMs - (o.untilMs - o.sinceMs);
   const cur = current.build();
   const prev = previous.build();
   return {

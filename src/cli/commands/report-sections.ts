@@ -10,12 +10,15 @@ import type { Io } from '../io.js';
 import { painter } from '../render/format.js';
 import { renderOrchestrator } from '../render/orchestrator.js';
 import { renderAutomation } from '../render/automation.js';
+import { computeAutomationFromPostgres, storeChoice } from '../stores.js';
 import { parseEnvs, parseWindow } from '../window.js';
 import { noStoreMessage, warnSkipped } from './report.js';
 
 /** What a section gets. */
 export interface SectionContext {
   dir: string;
+  /** PostgreSQL to read instead of \`dir\` (\`--store\`), for the sections that can. */
+  storeUrl?: string | undefined;
   sinceMs: number;
   untilMs: number;
   nowMs: number;
@@ -40,6 +43,11 @@ export const REPORT_SECTIONS: Record<string, ReportSection> = {
   automation: {
     summary: 'the automation-metrics summary: totals, averages, validation and promotion rates, geomean speedup, time saved, trend',
     async run(c) {
+      if (c.storeUrl !== undefined) {
+        const summary = await computeAutomationFromPostgres(c.storeUrl, { sinceMs: c.sinceMs, untilMs: c.untilMs, nowMs: c.nowMs, envs: c.envs });
+        c.io.stdout.write(c.json ? JSON.stringify(summary, null, 2) + '\n' : renderAutomation(summary, painter(useColor(c.io))));
+        return EXIT.ok;
+      }
       // The previous window of equal length feeds the trend.
       const previousSince = c.sinceMs - (c.untilMs - c.sinceMs);
       const data = await collectStore({ dir: c.dir, sinceMs: previousSince, untilMs: c.untilMs, envs: c.envs, nowMs: c.nowMs, kinds: ['optimization'] });
@@ -51,6 +59,7 @@ export const REPORT_SECTIONS: Record<string, ReportSection> = {
   orchestrator: {
     summary: "the orchestrator's example queries: success per model/temperature, agent retries, first-attempt pipelines, debugging, complexity",
     async run(c) {
+      if (c.storeUrl !== undefined) throw new UsageError('report orchestrator reads a directory only (--dir); --store applies to report, report automation and agents');
       const data = await collectStore({ dir: c.dir, sinceMs: c.sinceMs, untilMs: c.untilMs, envs: c.envs, nowMs: c.nowMs, kinds: ['run', 'task', 'agent', 'pipeline', 'debug'] });
       const answers = answerOrchestratorQueries(buildRunRecords(data.spans));
       c.io.stdout.write(c.json ? JSON.stringify({ window: { since: new Date(c.sinceMs).toISOString(), until: new Date(c.untilMs).toISOString() }, ...answers }, null, 2) + '\n' : renderOrchestrator(answers, windowText(c), painter(useColor(c.io))));
@@ -66,11 +75,14 @@ export async function runReportSection(section: string, opts: Record<string, unk
   if (opts['by'] !== undefined) throw new UsageError(`--by does not apply to report ${section}`);
   const nowMs = Date.now();
   const { sinceMs, untilMs } = parseWindow(opts['since'], opts['until'], nowMs);
+  const json = opts['json'] === true || opts['format'] === 'json';
+  const envs = parseEnvs(opts['env']);
+  const store = storeChoice(opts['store']);
+  if (store.kind === 'postgres') return s.run({ dir: '', storeUrl: store.url, sinceMs, untilMs, nowMs, envs, json, io });
   const dir = resolveStoreDir({ dir: opts['dir'] as string | undefined, env: io.env, cwd: io.cwd });
   if (!(await storeExists(dir))) {
     io.stderr.write(noStoreMessage(dir));
     return EXIT.noStore;
   }
-  const json = opts['json'] === true || opts['format'] === 'json';
-  return s.run({ dir, sinceMs, untilMs, nowMs, envs: parseEnvs(opts['env']), json, io });
+  return s.run({ dir, sinceMs, untilMs, nowMs, envs, json, io });
 }

@@ -81,6 +81,7 @@ Examples:
   $ agentmeter report --env prod --json | jq .pipelines.first_attempt_pass_rate
   $ agentmeter report orchestrator --since 30d   the orchestrator's example queries answered
   $ agentmeter report automation --since 7d      the automation-metrics summary table
+  $ agentmeter report automation --store postgres://postgres@127.0.0.1/agentmeter
 
 Success rate = successes / (successes + failures); partial, unknown, skipped, cancelled,
 open and abandoned spans are counted apart. Intervals are 95 % Wilson intervals. The trend

@@ -48,19 +48,22 @@ export interface PostgresReportResult {
   spansFolded: number;
 }
 
+// The fold, shared by every report in SQL. Parameters: $1, $2 the event time range (the day
+// partitions to read), $3 the first span start kept, $4 where the current window starts
+// (\`win\`), $5 the end of the window, $6 now (Unix ms), $7 the open timeout (ms).
 // Events of the day partitions the local report would open: from the previous window's
 // first day to the day after the window (ends of spans started inside it land there).
-const FOLD = `
+export const FOLD = `
 WITH ev AS NOT MATERIALIZED (
   SELECT * FROM am_events WHERE ts >= $1 AND ts < $2 AND type <> 'feedback'
 ), st AS (
-  SELECT DISTINCT ON (span_id) span_id, run_id, kind, env, ts, attrs
+  SELECT DISTINCT ON (span_id) span_id, run_id, kind, env, ts, name, attrs
   FROM ev WHERE type = 'span.start' ORDER BY span_id, ts, id
 ), en AS (
   SELECT DISTINCT ON (span_id) span_id, run_id, kind, env, ts, start_ts, duration_ms, status, attrs
   FROM ev WHERE type = 'span.end' ORDER BY span_id, ts, id
 ), co AS (
-  SELECT DISTINCT ON (span_id) span_id, run_id, kind, env, ts, start_ts, duration_ms, status, attrs
+  SELECT DISTINCT ON (span_id) span_id, run_id, kind, env, ts, name, start_ts, duration_ms, status, attrs
   FROM ev WHERE type = 'span' ORDER BY span_id, ts, id
 ), joined AS (
   SELECT
@@ -68,6 +71,7 @@ WITH ev AS NOT MATERIALIZED (
     coalesce(st.run_id, co.run_id, en.run_id) AS run_id,
     coalesce(st.kind, co.kind, en.kind) AS kind,
     coalesce(st.env, co.env, en.env) AS env,
+    CASE WHEN co.span_id IS NOT NULL THEN co.name WHEN st.span_id IS NOT NULL THEN st.name ELSE coalesce(st.kind, co.kind, en.kind) END AS name,
     CASE WHEN st.span_id IS NOT NULL THEN st.ts ELSE coalesce(co.start_ts, en.start_ts) END AS start_at,
     CASE WHEN co.span_id IS NOT NULL THEN co.ts ELSE en.ts END AS end_at,
     CASE WHEN co.span_id IS NOT NULL THEN co.duration_ms ELSE en.duration_ms END AS duration_raw,
