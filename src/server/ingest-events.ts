@@ -16,8 +16,35 @@ import { exportOrFail, jsonError } from './responses.js';
 /** Most rejections listed in one answer (the count is always exact). */
 const MAX_LISTED_REJECTIONS = 100;
 
-/** Parsed values of a body, with the NDJSON line of each when it was NDJSON. */
-type Parsed = { ok: true; values: unknown[]; lines?: number[]; rejections: Rejection[] } | { ok: false; error: string };
+/**
+ * Parsed values of a body. When it was NDJSON: the line number of each value, and the text
+ * to store for it (the line as received when it is compact JSON, else `undefined`).
+ */
+type Parsed =
+  | { ok: true; values: unknown[]; lines?: number[]; texts?: (string | undefined)[]; rejections: Rejection[] }
+  | { ok: false; error: string };
+
+const WHITESPACE = /[ \t\r]/;
+
+/**
+ * Whether an NDJSON line can be stored as received: one object with no whitespace between
+ * tokens (what `JSON.stringify` writes; spaces inside strings are fine). Other lines are
+ * stored re-encoded, so the store holds compact lines whatever the client sent.
+ */
+export function isCompactLine(line: string): boolean {
+  if (line.charCodeAt(0) !== 123 || line.charCodeAt(line.length - 1) !== 125) return false;
+  if (!WHITESPACE.test(line)) return true;
+  let inString = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 32 || c === 9 || c === 13) return false;
+  }
+  return true;
+}
 
 /** Split a body into values: a JSON array, one JSON object, or NDJSON. */
 export function parseEventsBody(text: string): Parsed {
@@ -29,11 +56,14 @@ export function parseEventsBody(text: string): Parsed {
     if (!Array.isArray(r.value)) return { ok: false, error: 'body must be an event, an array of events, or NDJSON' };
     return { ok: true, values: r.value as unknown[], rejections: [] };
   }
-  const whole = decodeWhole(text);
+  // NDJSON of more than one line is recognised by its first line parsing alone (a
+  // pretty-printed object's does not), without parsing the whole body first to see it fail.
+  const whole = looksLikeNdjson(text, start) ? { ok: false as const, error: 'more than one JSON value' } : decodeWhole(text);
   if (whole.ok) return { ok: true, values: [whole.value], rejections: [] };
   // NDJSON: one event per line; a bad line is one rejection, not a failed request.
   const values: unknown[] = [];
   const lines: number[] = [];
+  const texts: (string | undefined)[] = [];
   const rejections: Rejection[] = [];
   let lineNo = 0;
   let from = 0;
@@ -43,15 +73,43 @@ export function parseEventsBody(text: string): Parsed {
     lineNo++;
     const line = text.slice(from, to);
     from = to + 1;
-    if (line.trim() === '') continue;
-    const r = decodeLine(line);
-    if (r.ok) {
-      values.push(r.value);
-      lines.push(lineNo);
-    } else rejections.push({ index: values.length + rejections.length, line: lineNo, error: `not valid JSON: ${r.error}` });
+    if (line.length === 0 || (line.charCodeAt(0) !== 123 && line.trim() === '')) continue;
+    // Plain JSON.parse first: nesting depth and `__proto__` are checked on every value by
+    // checkEvent, so decodeLine (its NaN/Infinity tolerance) is needed only when this fails.
+    let value: unknown;
+    let asIs: string | undefined;
+    try {
+      value = JSON.parse(line);
+      asIs = isCompactLine(line) ? line : undefined;
+    } catch {
+      const r = decodeLine(line);
+      if (!r.ok) {
+        rejections.push({ index: values.length + rejections.length, line: lineNo, error: `not valid JSON: ${r.error}` });
+        continue;
+      }
+      value = r.value;
+    }
+    values.push(value);
+    lines.push(lineNo);
+    texts.push(asIs);
   }
   if (values.length === 0 && rejections.length === 1 && lineNo === 1) return { ok: false, error: `body is not valid JSON: ${whole.error}` };
-  return { ok: true, values, lines, rejections };
+  return { ok: true, values, lines, texts, rejections };
+}
+
+/** Whether the body's first line is one whole JSON value and more text follows it. */
+function looksLikeNdjson(text: string, start: number): boolean {
+  const nl = text.indexOf('\n', start);
+  if (nl < 0) return false;
+  const more = /\S/g;
+  more.lastIndex = nl + 1;
+  if (!more.test(text)) return false;
+  try {
+    JSON.parse(text.slice(start, nl));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function decodeWhole(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
@@ -80,12 +138,15 @@ export function ingestEvents(opts: IngestEventsOptions): (c: Context) => Promise
     if (!parsed.ok) return jsonError(c, 400, parsed.error);
     const events: AgentmeterEvent[] = [];
     const rejected: Rejection[] = [...parsed.rejections];
-    const { values, lines } = parsed;
+    const { values, lines, texts } = parsed;
+    // NDJSON: the text of each kept event, as received or re-encoded, for sinks that store lines.
+    const kept: string[] | undefined = texts === undefined ? undefined : [];
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       const r = checkEvent(v);
       if (r.ok) {
         events.push(r.event);
+        kept?.push(texts?.[i] ?? JSON.stringify(r.event));
         continue;
       }
       const rej: Rejection = { index: i, error: r.error };
@@ -95,7 +156,7 @@ export function ingestEvents(opts: IngestEventsOptions): (c: Context) => Promise
       if (id !== undefined) rej.id = id;
       rejected.push(rej);
     }
-    const failed = await exportOrFail(c, opts.sink, events);
+    const failed = await exportOrFail(c, opts.sink, events, kept);
     if (failed) return failed;
     if (lines !== undefined) rejected.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
     const answer = {
