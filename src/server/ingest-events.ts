@@ -17,8 +17,8 @@ import { exportOrFail, jsonError } from './responses.js';
 const MAX_LISTED_REJECTIONS = 100;
 
 /**
- * Parsed values of a body. When it was NDJSON: the line number of each value, and the text
- * to store for it (the line as received when it is compact JSON, else `undefined`).
+ * Parsed values of a body: for NDJSON the line number of each value; for NDJSON and arrays
+ * the text to store for each (as received when it is compact JSON, else `undefined`).
  */
 type Parsed =
   | { ok: true; values: unknown[]; lines?: number[]; texts?: (string | undefined)[]; rejections: Rejection[] }
@@ -54,7 +54,9 @@ export function parseEventsBody(text: string): Parsed {
     const r = decodeWhole(text);
     if (!r.ok) return { ok: false, error: `body is not valid JSON: ${r.error}` };
     if (!Array.isArray(r.value)) return { ok: false, error: 'body must be an event, an array of events, or NDJSON' };
-    return { ok: true, values: r.value as unknown[], rejections: [] };
+    const values = r.value as unknown[];
+    const texts = arrayElementTexts(text, start, values.length);
+    return texts === undefined ? { ok: true, values, rejections: [] } : { ok: true, values, texts, rejections: [] };
   }
   // NDJSON of more than one line is recognised by its first line parsing alone (a
   // pretty-printed object's does not), without parsing the whole body first to see it fail.
@@ -95,6 +97,59 @@ export function parseEventsBody(text: string): Parsed {
   }
   if (values.length === 0 && rejections.length === 1 && lineNo === 1) return { ok: false, error: `body is not valid JSON: ${whole.error}` };
   return { ok: true, values, lines, texts, rejections };
+}
+
+/**
+ * The text of each element of a JSON array body that parsed, for storing as received: an
+ * object with no whitespace between its tokens, else `undefined` (it is re-encoded). One
+ * pass over the characters, tracking strings and nesting; `undefined` altogether if the
+ * count disagrees with the parse (it cannot for valid JSON; then nothing is stored as is).
+ */
+export function arrayElementTexts(text: string, start: number, count: number): (string | undefined)[] | undefined {
+  const out: (string | undefined)[] = [];
+  let depth = 0;
+  let from = -1;
+  let end = -1;
+  let compact = true;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      // Jump to the closing quote: one not preceded by an odd run of backslashes.
+      for (;;) {
+        const q = text.indexOf('"', i + 1);
+        if (q < 0) return undefined;
+        let b = q - 1;
+        while (text.charCodeAt(b) === 92) b--;
+        i = q;
+        if ((q - 1 - b) % 2 === 0) break;
+      }
+    } else if (c === 123 || c === 91) {
+      if (depth === 1 && from < 0) {
+        from = i;
+        compact = c === 123;
+      }
+      depth++;
+    } else if (c === 125 || c === 93) {
+      depth--;
+      if (depth === 1) end = i + 1;
+      else if (depth === 0) {
+        if (from >= 0) out.push(compact ? text.slice(from, end) : undefined);
+        return out.length === count ? out : undefined;
+      }
+    } else if (c === 44) {
+      if (depth === 1) {
+        out.push(compact && from >= 0 ? text.slice(from, end) : undefined);
+        from = -1;
+      }
+    } else if (c === 32 || c === 9 || c === 10 || c === 13) {
+      if (depth > 1) compact = false;
+    } else if (depth === 1 && from < 0) {
+      // A scalar element (not an event; it is rejected): nothing to store.
+      from = i;
+      compact = false;
+    }
+  }
+  return undefined;
 }
 
 /** Whether the body's first line is one whole JSON value and more text follows it. */
@@ -139,7 +194,7 @@ export function ingestEvents(opts: IngestEventsOptions): (c: Context) => Promise
     const events: AgentmeterEvent[] = [];
     const rejected: Rejection[] = [...parsed.rejections];
     const { values, lines, texts } = parsed;
-    // NDJSON: the text of each kept event, as received or re-encoded, for sinks that store lines.
+    // The text of each kept event, as received or re-encoded, for sinks that store lines.
     const kept: string[] | undefined = texts === undefined ? undefined : [];
     for (let i = 0; i < values.length; i++) {
       const v = values[i];

@@ -1,9 +1,10 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AgentmeterEvent } from '../../src/model/index.js';
 import { createApp, listen } from '../../src/server/index.js';
-import { isCompactLine } from '../../src/server/ingest-events.js';
+import { arrayElementTexts, isCompactLine } from '../../src/server/ingest-events.js';
 import { createLocalSink } from '../../src/store/index.js';
 import { tempDir } from '../helpers.js';
 
@@ -34,7 +35,7 @@ function ndjson(body: string): Request {
   return new Request('http://127.0.0.1:4318/v1/events', { method: 'POST', body, headers: { 'content-type': 'application/x-ndjson' } });
 }
 
-describe('NDJSON lines stored as received', () => {
+describe('events stored as received', () => {
   it('keeps compact lines byte for byte, re-encodes spaced, CRLF and NaN lines, stores no rejected line', async () => {
     const root = tempDir();
     const sink = createLocalSink({ root });
@@ -86,6 +87,39 @@ describe('NDJSON lines stored as received', () => {
     expect(isCompactLine(' {"a":1}')).toBe(false);
     expect(isCompactLine('{"a":1}\r')).toBe(false);
     expect(isCompactLine('[{"a":1}]')).toBe(false);
+  });
+
+  it('finds each element of a JSON array body, compact objects only', () => {
+    // Brackets, commas, escaped quotes and backslashes inside strings; whitespace between elements.
+    const tricky = JSON.stringify({ a: 'x]},["y\\"}', b: [1, { c: 2 }] });
+    const body = ` [${tricky} , 5,"s",[1],{"d": 1},\n{"e":{}}]`;
+    const start = body.indexOf('[');
+    const parsed = JSON.parse(body) as unknown[];
+    expect(arrayElementTexts(body, start, parsed.length)).toEqual([tricky, undefined, undefined, undefined, undefined, '{"e":{}}']);
+    expect(JSON.parse(tricky)).toEqual(parsed[0]);
+    expect(arrayElementTexts('[]', 0, 0)).toEqual([]);
+    expect(arrayElementTexts('[{"a":1}]', 0, 2)).toBeUndefined();
+    fc.assert(
+      fc.property(fc.array(fc.dictionary(fc.string(), fc.jsonValue())), (events) => {
+        const texts = arrayElementTexts(JSON.stringify(events), 0, events.length);
+        expect(texts).toEqual(events.map((e) => JSON.stringify(e)));
+      }),
+      { numRuns: 200, seed: 4 },
+    );
+  });
+
+  it('stores the compact elements of a JSON array as received, re-encodes the others', async () => {
+    const root = tempDir();
+    const sink = createLocalSink({ root });
+    const app = createApp({ sink });
+    const compact = JSON.stringify(event({ duration_ms: 678.5 })).replace('678.5', '6.785e2');
+    const spaced = JSON.stringify(event(), null, 2);
+    const bad = JSON.stringify(event({ status: 'maybe' }));
+    const res = await app.fetch(new Request('http://127.0.0.1:4318/v1/events', { method: 'POST', body: `[${compact},\n${spaced},${bad}]` }));
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { rejected: { index: number }[] }).rejected.map((r) => r.index)).toEqual([2]);
+    expect(storedLines(root)).toEqual([compact, JSON.stringify(JSON.parse(spaced))]);
+    await sink.shutdown();
   });
 
   it('over a socket: the declared length is read in one go, and still limited', async () => {
