@@ -55,7 +55,7 @@ export function parseEventsBody(text: string): Parsed {
     if (!r.ok) return { ok: false, error: `body is not valid JSON: ${r.error}` };
     if (!Array.isArray(r.value)) return { ok: false, error: 'body must be an event, an array of events, or NDJSON' };
     const values = r.value as unknown[];
-    const texts = arrayElementTexts(text, start, values.length);
+    const texts = r.lenient ? undefined : arrayElementTexts(text, start, values.length);
     return texts === undefined ? { ok: true, values, rejections: [] } : { ok: true, values, texts, rejections: [] };
   }
   // NDJSON of more than one line is recognised by its first line parsing alone (a
@@ -102,8 +102,8 @@ export function parseEventsBody(text: string): Parsed {
 /**
  * The text of each element of a JSON array body that parsed, for storing as received: an
  * object with no whitespace between its tokens, else `undefined` (it is re-encoded). One
- * pass over the characters, tracking strings and nesting; `undefined` altogether if the
- * count disagrees with the parse (it cannot for valid JSON; then nothing is stored as is).
+ * pass over the characters, tracking strings and nesting, for a body `JSON.parse` accepted;
+ * `undefined` altogether if the count disagrees with the parse (then nothing is stored as is).
  */
 export function arrayElementTexts(text: string, start: number, count: number): (string | undefined)[] | undefined {
   const out: (string | undefined)[] = [];
@@ -114,6 +114,11 @@ export function arrayElementTexts(text: string, start: number, count: number): (
   for (let i = start; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 34) {
+      if (depth === 1 && from < 0) {
+        // A string element (not an event; it is rejected): nothing to store.
+        from = i;
+        compact = false;
+      }
       // Jump to the closing quote: one not preceded by an odd run of backslashes.
       for (;;) {
         const q = text.indexOf('"', i + 1);
@@ -167,14 +172,15 @@ function looksLikeNdjson(text: string, start: number): boolean {
   }
 }
 
-function decodeWhole(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
+/** `lenient`: the text is not plain JSON (bare NaN/Infinity read as null), so not to be stored as is. */
+function decodeWhole(text: string): { ok: true; value: unknown; lenient: boolean } | { ok: false; error: string } {
   try {
-    return { ok: true, value: JSON.parse(text) };
+    return { ok: true, value: JSON.parse(text), lenient: false };
   } catch (e: unknown) {
     if (!/NaN|Infinity/.test(text)) return { ok: false, error: e instanceof Error ? e.message : String(e) };
     // Python writers emit bare NaN/Infinity; decodeLine reads them as null.
     const r = decodeLine(text.replace(/\n/g, ' '));
-    return r.ok ? r : { ok: false, error: r.error };
+    return r.ok ? { ok: true, value: r.value, lenient: true } : { ok: false, error: r.error };
   }
 }
 

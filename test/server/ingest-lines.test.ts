@@ -98,6 +98,8 @@ describe('events stored as received', () => {
     expect(arrayElementTexts(body, start, parsed.length)).toEqual([tricky, undefined, undefined, undefined, undefined, '{"e":{}}']);
     expect(JSON.parse(tricky)).toEqual(parsed[0]);
     expect(arrayElementTexts('[]', 0, 0)).toEqual([]);
+    expect(arrayElementTexts('[{"a":1},"x",{"b":2}]', 0, 3)).toEqual(['{"a":1}', undefined, '{"b":2}']);
+    expect(arrayElementTexts('[{"a":1},"x"]', 0, 2)).toEqual(['{"a":1}', undefined]);
     expect(arrayElementTexts('[{"a":1}]', 0, 2)).toBeUndefined();
     fc.assert(
       fc.property(fc.array(fc.dictionary(fc.string(), fc.jsonValue())), (events) => {
@@ -119,6 +121,11 @@ describe('events stored as received', () => {
     expect(res.status).toBe(400);
     expect(((await res.json()) as { rejected: { index: number }[] }).rejected.map((r) => r.index)).toEqual([2]);
     expect(storedLines(root)).toEqual([compact, JSON.stringify(JSON.parse(spaced))]);
+    // Python's bare NaN is read as null and never stored as sent.
+    const nanValue = event({ attrs: { 'gen_ai.agent.name': 'coding', score: 1 } });
+    const nan = JSON.stringify(nanValue).replace('"score":1', '"score":NaN');
+    expect((await app.fetch(new Request('http://127.0.0.1:4318/v1/events', { method: 'POST', body: `[${nan}]` }))).status).toBe(200);
+    expect(storedLines(root)[2]).toBe(JSON.stringify({ ...nanValue, attrs: { 'gen_ai.agent.name': 'coding', score: null } }));
     await sink.shutdown();
   });
 
