@@ -19,6 +19,13 @@ export type ExportResult =
 export interface EventSink {
   /** Write one batch; resolves once it is durable (or failed). Never rejects. */
   export(batch: readonly AgentmeterEvent[]): Promise<ExportResult>;
+  /**
+   * Optional: `export` of a batch whose events arrived as JSON text, `lines[i]` being the
+   * text of `batch[i]` (one line, no newline; `JSON.parse(lines[i])` gives `batch[i]`). A
+   * sink that stores lines (the local store) writes them as they are instead of encoding
+   * the events again; callers use `export` when a sink lacks it. Same result as `export`.
+   */
+  exportLines?(batch: readonly AgentmeterEvent[], lines: readonly string[]): Promise<ExportResult>;
   /** Push out anything the sink still holds. */
   flush(): Promise<void>;
   /** Flush, then release connections and files; later exports fail with `retryable: false`. */

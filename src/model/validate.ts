@@ -10,6 +10,19 @@ export type ValidationResult =
 
 const validators = generated as unknown as Record<string, GeneratedValidator | undefined>;
 
+// Validator by dispatch key (`span:agent` → `span_agent`), remembered for the known keys only
+// so hostile `type` values cannot grow the map.
+const byKey = new Map<string, GeneratedValidator>();
+function validatorFor(key: string): GeneratedValidator | undefined {
+  let v = byKey.get(key);
+  if (v === undefined) {
+    const name = key.replace(/[.:]/g, '_');
+    v = Object.hasOwn(validators, name) ? validators[name] : undefined;
+    if (v !== undefined) byKey.set(key, v);
+  }
+  return v;
+}
+
 /**
  * Validate a parsed value against the event schema (generated from `events.ts`). Dispatches on
  * `type` and `kind` so the message names the failing field, e.g.
@@ -24,7 +37,7 @@ export function validateEvent(value: unknown): ValidationResult {
   if (typeof type !== 'string') return { ok: false, error: 'missing string field "type"' };
   const kind = v['kind'];
   const key = type === 'span.start' || type === 'span.end' || type === 'span' ? `${type}:${String(kind)}` : type;
-  const validate = validators[key.replace(/[.:]/g, '_')];
+  const validate = validatorFor(key);
   if (!validate) {
     return {
       ok: false,

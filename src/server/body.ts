@@ -17,6 +17,29 @@ export async function readBody(req: Request, maxBytes: number): Promise<BodyResu
   if (encoding !== 'identity' && encoding !== 'gzip') {
     return { ok: false, status: 415, message: `Content-Encoding ${encoding} is not supported (use gzip or none)` };
   }
+  let raw: Buffer;
+  if (declared !== null && /^\d+$/.test(declared.trim())) {
+    // A declared length bounds the body (the HTTP parser delivers no more than it), so the
+    // body is read in one call: the Node adapter then reads the socket directly instead of
+    // through a web stream, which costs several µs per event of a large batch.
+    raw = Buffer.from(await req.arrayBuffer());
+  } else {
+    const read = await readLimited(req, maxBytes);
+    if (read === undefined) return tooLarge('body');
+    raw = read;
+  }
+  if (raw.length > maxBytes) return tooLarge('body');
+  if (encoding === 'identity') return { ok: true, bytes: raw };
+  try {
+    return { ok: true, bytes: gunzipSync(raw, { maxOutputLength: maxBytes }) };
+  } catch (e: unknown) {
+    if ((e as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) return tooLarge('decompressed body');
+    return { ok: false, status: 400, message: `body is not valid gzip (${e instanceof Error ? e.message : String(e)})` };
+  }
+}
+
+/** Read a body of unknown length; `undefined` as soon as it passes `maxBytes`. */
+async function readLimited(req: Request, maxBytes: number): Promise<Buffer | undefined> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   if (req.body !== null) {
@@ -27,17 +50,10 @@ export async function readBody(req: Request, maxBytes: number): Promise<BodyResu
       total += value.byteLength;
       if (total > maxBytes) {
         await reader.cancel().catch(() => undefined);
-        return tooLarge('body');
+        return undefined;
       }
       chunks.push(value);
     }
   }
-  const raw = Buffer.concat(chunks, total);
-  if (encoding === 'identity') return { ok: true, bytes: raw };
-  try {
-    return { ok: true, bytes: gunzipSync(raw, { maxOutputLength: maxBytes }) };
-  } catch (e: unknown) {
-    if ((e as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) return tooLarge('decompressed body');
-    return { ok: false, status: 400, message: `body is not valid gzip (${e instanceof Error ? e.message : String(e)})` };
-  }
+  return Buffer.concat(chunks, total);
 }

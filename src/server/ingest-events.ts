@@ -16,8 +16,35 @@ import { exportOrFail, jsonError } from './responses.js';
 /** Most rejections listed in one answer (the count is always exact). */
 const MAX_LISTED_REJECTIONS = 100;
 
-/** Parsed values of a body, with the NDJSON line of each when it was NDJSON. */
-type Parsed = { ok: true; values: unknown[]; lines?: number[]; rejections: Rejection[] } | { ok: false; error: string };
+/**
+ * Parsed values of a body: for NDJSON the line number of each value; for NDJSON and arrays
+ * the text to store for each (as received when it is compact JSON, else `undefined`).
+ */
+type Parsed =
+  | { ok: true; values: unknown[]; lines?: number[]; texts?: (string | undefined)[]; rejections: Rejection[] }
+  | { ok: false; error: string };
+
+const WHITESPACE = /[ \t\r]/;
+
+/**
+ * Whether an NDJSON line can be stored as received: one object with no whitespace between
+ * tokens (what `JSON.stringify` writes; spaces inside strings are fine). Other lines are
+ * stored re-encoded, so the store holds compact lines whatever the client sent.
+ */
+export function isCompactLine(line: string): boolean {
+  if (line.charCodeAt(0) !== 123 || line.charCodeAt(line.length - 1) !== 125) return false;
+  if (!WHITESPACE.test(line)) return true;
+  let inString = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 32 || c === 9 || c === 13) return false;
+  }
+  return true;
+}
 
 /** Split a body into values: a JSON array, one JSON object, or NDJSON. */
 export function parseEventsBody(text: string): Parsed {
@@ -27,13 +54,18 @@ export function parseEventsBody(text: string): Parsed {
     const r = decodeWhole(text);
     if (!r.ok) return { ok: false, error: `body is not valid JSON: ${r.error}` };
     if (!Array.isArray(r.value)) return { ok: false, error: 'body must be an event, an array of events, or NDJSON' };
-    return { ok: true, values: r.value as unknown[], rejections: [] };
+    const values = r.value as unknown[];
+    const texts = r.lenient ? undefined : arrayElementTexts(text, start, values.length);
+    return texts === undefined ? { ok: true, values, rejections: [] } : { ok: true, values, texts, rejections: [] };
   }
-  const whole = decodeWhole(text);
+  // NDJSON of more than one line is recognised by its first line parsing alone (a
+  // pretty-printed object's does not), without parsing the whole body first to see it fail.
+  const whole = looksLikeNdjson(text, start) ? { ok: false as const, error: 'more than one JSON value' } : decodeWhole(text);
   if (whole.ok) return { ok: true, values: [whole.value], rejections: [] };
   // NDJSON: one event per line; a bad line is one rejection, not a failed request.
   const values: unknown[] = [];
   const lines: number[] = [];
+  const texts: (string | undefined)[] = [];
   const rejections: Rejection[] = [];
   let lineNo = 0;
   let from = 0;
@@ -43,25 +75,112 @@ export function parseEventsBody(text: string): Parsed {
     lineNo++;
     const line = text.slice(from, to);
     from = to + 1;
-    if (line.trim() === '') continue;
-    const r = decodeLine(line);
-    if (r.ok) {
-      values.push(r.value);
-      lines.push(lineNo);
-    } else rejections.push({ index: values.length + rejections.length, line: lineNo, error: `not valid JSON: ${r.error}` });
+    if (line.length === 0 || (line.charCodeAt(0) !== 123 && line.trim() === '')) continue;
+    // Plain JSON.parse first: nesting depth and `__proto__` are checked on every value by
+    // checkEvent, so decodeLine (its NaN/Infinity tolerance) is needed only when this fails.
+    let value: unknown;
+    let asIs: string | undefined;
+    try {
+      value = JSON.parse(line);
+      asIs = isCompactLine(line) ? line : undefined;
+    } catch {
+      const r = decodeLine(line);
+      if (!r.ok) {
+        rejections.push({ index: values.length + rejections.length, line: lineNo, error: `not valid JSON: ${r.error}` });
+        continue;
+      }
+      value = r.value;
+    }
+    values.push(value);
+    lines.push(lineNo);
+    texts.push(asIs);
   }
   if (values.length === 0 && rejections.length === 1 && lineNo === 1) return { ok: false, error: `body is not valid JSON: ${whole.error}` };
-  return { ok: true, values, lines, rejections };
+  return { ok: true, values, lines, texts, rejections };
 }
 
-function decodeWhole(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
+/**
+ * The text of each element of a JSON array body that parsed, for storing as received: an
+ * object with no whitespace between its tokens, else `undefined` (it is re-encoded). One
+ * pass over the characters, tracking strings and nesting, for a body `JSON.parse` accepted;
+ * `undefined` altogether if the count disagrees with the parse (then nothing is stored as is).
+ */
+export function arrayElementTexts(text: string, start: number, count: number): (string | undefined)[] | undefined {
+  const out: (string | undefined)[] = [];
+  let depth = 0;
+  let from = -1;
+  let end = -1;
+  let compact = true;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      if (depth === 1 && from < 0) {
+        // A string element (not an event; it is rejected): nothing to store.
+        from = i;
+        compact = false;
+      }
+      // Jump to the closing quote: one not preceded by an odd run of backslashes.
+      for (;;) {
+        const q = text.indexOf('"', i + 1);
+        if (q < 0) return undefined;
+        let b = q - 1;
+        while (text.charCodeAt(b) === 92) b--;
+        i = q;
+        if ((q - 1 - b) % 2 === 0) break;
+      }
+    } else if (c === 123 || c === 91) {
+      if (depth === 1 && from < 0) {
+        from = i;
+        compact = c === 123;
+      }
+      depth++;
+    } else if (c === 125 || c === 93) {
+      depth--;
+      if (depth === 1) end = i + 1;
+      else if (depth === 0) {
+        if (from >= 0) out.push(compact ? text.slice(from, end) : undefined);
+        return out.length === count ? out : undefined;
+      }
+    } else if (c === 44) {
+      if (depth === 1) {
+        out.push(compact && from >= 0 ? text.slice(from, end) : undefined);
+        from = -1;
+      }
+    } else if (c === 32 || c === 9 || c === 10 || c === 13) {
+      if (depth > 1) compact = false;
+    } else if (depth === 1 && from < 0) {
+      // A scalar element (not an event; it is rejected): nothing to store.
+      from = i;
+      compact = false;
+    }
+  }
+  return undefined;
+}
+
+/** Whether the body's first line is one whole JSON value and more text follows it. */
+function looksLikeNdjson(text: string, start: number): boolean {
+  const nl = text.indexOf('\n', start);
+  if (nl < 0) return false;
+  const more = /\S/g;
+  more.lastIndex = nl + 1;
+  if (!more.test(text)) return false;
   try {
-    return { ok: true, value: JSON.parse(text) };
+    JSON.parse(text.slice(start, nl));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `lenient`: the text is not plain JSON (bare NaN/Infinity read as null), so not to be stored as is. */
+function decodeWhole(text: string): { ok: true; value: unknown; lenient: boolean } | { ok: false; error: string } {
+  try {
+    return { ok: true, value: JSON.parse(text), lenient: false };
   } catch (e: unknown) {
     if (!/NaN|Infinity/.test(text)) return { ok: false, error: e instanceof Error ? e.message : String(e) };
     // Python writers emit bare NaN/Infinity; decodeLine reads them as null.
     const r = decodeLine(text.replace(/\n/g, ' '));
-    return r.ok ? r : { ok: false, error: r.error };
+    return r.ok ? { ok: true, value: r.value, lenient: true } : { ok: false, error: r.error };
   }
 }
 
@@ -80,12 +199,15 @@ export function ingestEvents(opts: IngestEventsOptions): (c: Context) => Promise
     if (!parsed.ok) return jsonError(c, 400, parsed.error);
     const events: AgentmeterEvent[] = [];
     const rejected: Rejection[] = [...parsed.rejections];
-    const { values, lines } = parsed;
+    const { values, lines, texts } = parsed;
+    // The text of each kept event, as received or re-encoded, for sinks that store lines.
+    const kept: string[] | undefined = texts === undefined ? undefined : [];
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       const r = checkEvent(v);
       if (r.ok) {
         events.push(r.event);
+        kept?.push(texts?.[i] ?? JSON.stringify(r.event));
         continue;
       }
       const rej: Rejection = { index: i, error: r.error };
@@ -95,7 +217,7 @@ export function ingestEvents(opts: IngestEventsOptions): (c: Context) => Promise
       if (id !== undefined) rej.id = id;
       rejected.push(rej);
     }
-    const failed = await exportOrFail(c, opts.sink, events);
+    const failed = await exportOrFail(c, opts.sink, events, kept);
     if (failed) return failed;
     if (lines !== undefined) rejected.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
     const answer = {

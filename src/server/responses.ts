@@ -13,13 +13,19 @@ export function jsonError(c: Context, status: ErrorStatus, message: string): Res
 /**
  * Export `events` to the sink. Returns `undefined` when they are durable, else the answer to
  * send: 503 with `Retry-After` when the sink says a retry may succeed (OTLP clients and
- * ours retry 503), 500 otherwise.
+ * ours retry 503), 500 otherwise. With `lines` (the JSON text of each event as received),
+ * a sink that has `exportLines` stores that text instead of encoding the events again.
  */
-export async function exportOrFail(c: Context, sink: EventSink, events: readonly AgentmeterEvent[]): Promise<Response | undefined> {
+export async function exportOrFail(
+  c: Context,
+  sink: EventSink,
+  events: readonly AgentmeterEvent[],
+  lines?: readonly string[],
+): Promise<Response | undefined> {
   if (events.length === 0) return undefined;
   let r;
   try {
-    r = await sink.export(events);
+    r = lines !== undefined && sink.exportLines !== undefined ? await sink.exportLines(events, lines) : await sink.export(events);
   } catch (e: unknown) {
     r = { ok: false as const, error: e instanceof Error ? e : new Error(String(e)), retryable: true };
   }

@@ -4,7 +4,8 @@
  * fsync'd, so an HTTP 200 means durable. The write is one `write` per UTC day of the batch;
  * the fsync runs on the thread pool (group commit): while it runs the server parses the
  * next requests, and one fsync covers every export written before it started, instead of
- * each request holding the event loop for its own fsync.
+ * each request holding the event loop for its own fsync. `exportLines` writes the JSON text
+ * the events arrived as (the ingest server's NDJSON lines) instead of encoding them again.
  */
 import { open } from 'node:fs/promises';
 import { encodeLine } from '../model/codec.js';
@@ -27,9 +28,10 @@ export interface LocalSinkOptions {
   fs?: WriterFs | undefined;
 }
 
-/** A local sink also exposes its writer's counters. */
+/** A local sink also exposes its writer's counters, and always stores lines as received. */
 export interface LocalSink extends EventSink {
   readonly stats: Readonly<WriterStats>;
+  exportLines(batch: readonly AgentmeterEvent[], lines: readonly string[]): Promise<ExportResult>;
 }
 
 /**
@@ -73,37 +75,54 @@ export function createLocalSink(opts: LocalSinkOptions): LocalSink {
       });
     return queued;
   };
+  // Writes the batch (as received when `lines` is given), then, in sync mode, waits for the
+  // group commit that covers it.
+  const store = async (batch: readonly AgentmeterEvent[], lines: readonly string[] | undefined): Promise<ExportResult> => {
+    if (closed) return { ok: false, error: new AgentmeterError('E_SINK_CLOSED', 'sink is shut down'), retryable: false };
+    if (batch.length === 0) return { ok: true };
+    // Group by UTC day: one write (and one fsync) per day partition touched.
+    const days = new Map<string, { text: string; count: number; tsMs: number }>();
+    let day = '';
+    let g: { text: string; count: number; tsMs: number } | undefined;
+    for (let i = 0; i < batch.length; i++) {
+      const e = batch[i] as AgentmeterEvent;
+      const given = lines?.[i];
+      // A line with a newline in it would become two lines of the store: encode it instead.
+      const text = given !== undefined && given.indexOf('\n') < 0 ? given + '\n' : encodeLine(e);
+      if (g === undefined || !e.ts.startsWith(day)) {
+        day = e.ts.slice(0, 10);
+        g = days.get(day);
+        if (g === undefined) {
+          g = { text: '', count: 0, tsMs: Date.parse(e.ts) };
+          days.set(day, g);
+        }
+      }
+      g.text += text;
+      g.count++;
+    }
+    let failed = 0;
+    for (const d of days.values()) if (!writer.appendLines(d.text, d.count, d.tsMs)) failed += d.count;
+    if (failed > 0) {
+      return { ok: false, error: new AgentmeterError('E_STORE_WRITE_FAILED', `${failed} of ${batch.length} event(s) could not be written to ${opts.root}`), retryable: true };
+    }
+    if (!grouped) return { ok: true };
+    try {
+      await commit();
+      return { ok: true };
+    } catch (e: unknown) {
+      opts.onDiagnostic?.({ code: 'E_STORE_FSYNC_FAILED', message: `fsync under ${opts.root} failed: ${e instanceof Error ? e.message : String(e)}`, cause: e });
+      return { ok: false, error: new AgentmeterError('E_STORE_FSYNC_FAILED', `events written but not confirmed durable: ${e instanceof Error ? e.message : String(e)}`, { cause: e }), retryable: true };
+    }
+  };
   return {
     get stats() {
       return writer.stats;
     },
-    async export(batch: readonly AgentmeterEvent[]): Promise<ExportResult> {
-      if (closed) return { ok: false, error: new AgentmeterError('E_SINK_CLOSED', 'sink is shut down'), retryable: false };
-      if (batch.length === 0) return { ok: true };
-      // Group by UTC day: one write (and one fsync) per day partition touched.
-      const days = new Map<string, { text: string; count: number; tsMs: number }>();
-      for (const e of batch) {
-        const day = e.ts.slice(0, 10);
-        const g = days.get(day);
-        if (g === undefined) days.set(day, { text: encodeLine(e), count: 1, tsMs: Date.parse(e.ts) });
-        else {
-          g.text += encodeLine(e);
-          g.count++;
-        }
-      }
-      let failed = 0;
-      for (const g of days.values()) if (!writer.appendLines(g.text, g.count, g.tsMs)) failed += g.count;
-      if (failed > 0) {
-        return { ok: false, error: new AgentmeterError('E_STORE_WRITE_FAILED', `${failed} of ${batch.length} event(s) could not be written to ${opts.root}`), retryable: true };
-      }
-      if (!grouped) return { ok: true };
-      try {
-        await commit();
-        return { ok: true };
-      } catch (e: unknown) {
-        opts.onDiagnostic?.({ code: 'E_STORE_FSYNC_FAILED', message: `fsync under ${opts.root} failed: ${e instanceof Error ? e.message : String(e)}`, cause: e });
-        return { ok: false, error: new AgentmeterError('E_STORE_FSYNC_FAILED', `events written but not confirmed durable: ${e instanceof Error ? e.message : String(e)}`, { cause: e }), retryable: true };
-      }
+    export(batch: readonly AgentmeterEvent[]): Promise<ExportResult> {
+      return store(batch, undefined);
+    },
+    exportLines(batch: readonly AgentmeterEvent[], lines: readonly string[]): Promise<ExportResult> {
+      return store(batch, lines.length === batch.length ? lines : undefined);
     },
     async flush(): Promise<void> {
       if (grouped) await commit().catch(() => undefined);
