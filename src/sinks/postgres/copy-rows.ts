@@ -148,3 +148,13 @@ export function batchDays(batch: readonly AgentmeterEvent[]): Set<string> {
   }
   return days;
 }
+
+/**
+ * A batch as COPY text and the days its partitions must exist for: the `EncodeEvents` that
+ * `syncStore` runs in worker threads for `PostgresSink` (no `pg` needed to load it).
+ */
+export function encodeEvents(events: readonly AgentmeterEvent[]): { text: string; keys: string[] } {
+  let text = '';
+  for (const e of events) text += copyLine(e) ?? '';
+  return { text, keys: [...batchDays(events)] };
+}
