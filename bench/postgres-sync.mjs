@@ -97,7 +97,7 @@ async function rawCopy() {
   return { seconds, stored, nodeSeconds, pgSeconds };
 }
 
-async function sync() {
+async function sync(threads = THREADS, resend = true) {
   const s = await freshSchema();
   await s.pool.end();
   const pool = await openPool(parsePostgresUrl(s.url));
@@ -108,7 +108,7 @@ async function sync() {
   const cpu = process.cpuUsage();
   const main0 = mainThreadCpu();
   let t = performance.now();
-  const first = await syncStore({ root, sink, sinkId: id, destination: id, batchSize: 5000, encodeThreads: THREADS });
+  const first = await syncStore({ root, sink, sinkId: id, destination: id, batchSize: 5000, encodeThreads: threads });
   const seconds = (performance.now() - t) / 1000;
   const nodeSeconds = nodeCpu(cpu);
   const mainSeconds = mainThreadCpu() - main0;
@@ -116,6 +116,13 @@ async function sync() {
   if (!first.ok) throw first.error;
   // Everything again: every batch holds stored ids and takes the staging path.
   t = performance.now();
+  if (!resend) {
+    await sink.shutdown();
+    await pool.end();
+    const stored = await count(s.name);
+    await admin.query(`DROP SCHEMA ${s.name} CASCADE`);
+    return { seconds, stored, nodeSeconds, mainSeconds, pgSeconds, threads };
+  }
   const again = await syncStore({ root, sink, sinkId: id, destination: id, batchSize: 5000, fromStart: true, encodeThreads: THREADS });
   const resendSeconds = (performance.now() - t) / 1000;
   if (!again.ok) throw again.error;
@@ -129,12 +136,14 @@ async function sync() {
 const busy = await waitForQuiet('postgres-sync');
 const raw = [];
 const syn = [];
+const inline = [];
 for (let round = 0; round < 2; round++) {
   raw.push(await rawCopy());
   syn.push(await sync());
+  if (THREADS > 0) inline.push(await sync(0, false));
 }
 await admin.end();
-for (const r of [...raw, ...syn]) if (r.stored !== distinct) throw new Error(`stored ${r.stored} rows, expected ${distinct}`);
+for (const r of [...raw, ...syn, ...inline]) if (r.stored !== distinct) throw new Error(`stored ${r.stored} rows, expected ${distinct}`);
 const best = (xs, k) => Math.min(...xs.map((x) => x[k]));
 const rawEps = events.length / best(raw, 'seconds');
 const syncEps = events.length / best(syn, 'seconds');
@@ -146,7 +155,7 @@ const ratio = syncEps / rawEps;
 // is slower. The raw COPY's Node side (streaming) overlaps its backend's parsing in the same way.
 const CORES = machine().cores;
 const bound = (r) => {
-  const workers = r.mainSeconds === undefined ? 0 : (r.nodeSeconds - r.mainSeconds) / Math.max(1, THREADS);
+  const workers = r.mainSeconds === undefined ? 0 : (r.nodeSeconds - r.mainSeconds) / Math.max(1, r.threads ?? THREADS);
   const main = r.mainSeconds ?? r.nodeSeconds;
   return events.length / Math.max(r.pgSeconds, main, workers, (r.pgSeconds + r.nodeSeconds) / CORES);
 };
@@ -163,6 +172,9 @@ console.log(
     [
       ['raw COPY of encoded rows (baseline)', fmt.s(best(raw, 'seconds')), Math.round(rawEps).toLocaleString('en'), fmt.ratio(1), us(best(raw, 'nodeSeconds')), us(best(raw, 'pgSeconds')), Math.round(rawCpuBound).toLocaleString('en'), fmt.ratio(1)],
       ['agentmeter sync (files → PostgreSQL)', fmt.s(best(syn, 'seconds')), Math.round(syncEps).toLocaleString('en'), fmt.ratio(ratio), `${us(best(syn, 'nodeSeconds'))} (${us(best(syn, 'mainSeconds'))})`, us(best(syn, 'pgSeconds')), Math.round(syncCpuBound).toLocaleString('en'), fmt.ratio(cpuRatio)],
+      ...(inline.length
+        ? [['the same sync, encoding on the main thread', fmt.s(best(inline, 'seconds')), Math.round(events.length / best(inline, 'seconds')).toLocaleString('en'), fmt.ratio(events.length / best(inline, 'seconds') / rawEps), us(best(inline, 'nodeSeconds')), us(best(inline, 'pgSeconds')), Math.round(Math.max(...inline.map(bound))).toLocaleString('en'), fmt.ratio(Math.max(...inline.map(bound)) / rawCpuBound)]]
+        : []),
       ['sync again from the start (all duplicates)', fmt.s(best(syn, 'resendSeconds')), Math.round(resendEps).toLocaleString('en'), fmt.ratio(resendEps / rawEps), '', '', '', ''],
     ],
   ),

@@ -5,12 +5,18 @@
 import { MAX_DEPTH, decodeLine, exceedsDepth, validateEvent } from '../model/index.js';
 import type { AgentmeterEvent } from '../model/index.js';
 
-/** A destination's encoder: events to the bytes it sends, and the keys it must prepare (days). */
-export type EncodeEvents = (events: readonly AgentmeterEvent[]) => { text: string; keys: string[] };
+/**
+ * A destination's encoder: events to the text it sends, and the keys it must prepare (days).
+ * `lines[i]` is the standard JSON line `events[i]` was parsed from (undefined when only the
+ * lenient decoder could read it), for encoders that copy parts of it as they are.
+ */
+export type EncodeEvents = (events: readonly AgentmeterEvent[], lines: readonly (string | undefined)[]) => { text: string; keys: string[] };
 
 /** Whole lines decoded: the valid events and the count of the others. */
 export interface DecodedLines {
   events: AgentmeterEvent[];
+  /** Per event, its line when `JSON.parse` read it, else undefined. */
+  lines: (string | undefined)[];
   /** Non-blank lines that are not valid events. */
   skipped: number;
 }
@@ -39,22 +45,29 @@ function mayNestDeeper(line: string, max: number): boolean {
  * the per-line time of a sync (bench/postgres-sync.mjs).
  */
 export function parseLine(line: string): AgentmeterEvent | undefined {
+  return parse(line)?.event;
+}
+
+function parse(line: string): { event: AgentmeterEvent; json: boolean } | undefined {
   let value: unknown;
+  let json = true;
   try {
     value = JSON.parse(line);
   } catch {
     const d = decodeLine(line);
     if (!d.ok) return undefined;
     value = d.value;
+    json = false;
   }
   if (mayNestDeeper(line, MAX_DEPTH) && exceedsDepth(value, MAX_DEPTH)) return undefined;
   const v = validateEvent(value);
-  return v.ok ? v.event : undefined;
+  return v.ok ? { event: v.event, json } : undefined;
 }
 
 /** `\n`-separated whole lines (no trailing newline needed) as events. */
 export function decodeLines(text: string): DecodedLines {
   const events: AgentmeterEvent[] = [];
+  const lines: (string | undefined)[] = [];
   let skipped = 0;
   let start = 0;
   while (start <= text.length) {
@@ -62,17 +75,19 @@ export function decodeLines(text: string): DecodedLines {
     if (nl === -1) nl = text.length;
     const line = text.slice(start, nl);
     start = nl + 1;
-    const e = parseLine(line);
-    if (e) events.push(e);
-    else if (line.trim() !== '') skipped++;
+    const p = parse(line);
+    if (p) {
+      events.push(p.event);
+      lines.push(p.json ? line : undefined);
+    } else if (line.trim() !== '') skipped++;
   }
-  return { events, skipped };
+  return { events, lines, skipped };
 }
 
 /** Whole lines (UTF-8) decoded and encoded by a destination's encoder. */
 export function encodeLines(bytes: Uint8Array, encode: EncodeEvents): EncodedLines {
-  const { events, skipped } = decodeLines(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
-  const { text, keys } = encode(events);
+  const { events, lines, skipped } = decodeLines(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+  const { text, keys } = encode(events, lines);
   // Its own allocation, never a slice of the shared pool, so it can be transferred.
   const data = Buffer.allocUnsafeSlow(Buffer.byteLength(text, 'utf8'));
   data.write(text, 'utf8');
