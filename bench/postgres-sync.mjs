@@ -17,11 +17,15 @@ import { dataDir, fmt, machine, requireBuild, saveResult, table, waitForQuiet } 
 
 requireBuild();
 const { values } = parseArgs({
-  options: { events: { type: 'string', default: '200000' }, threads: { type: 'string', default: '2' }, url: { type: 'string', default: process.env['AGENTMETER_TEST_PG'] ?? 'postgres://postgres@127.0.0.1:5432/test' } },
+  options: { events: { type: 'string', default: '200000' }, threads: { type: 'string', default: '' }, url: { type: 'string', default: process.env['AGENTMETER_TEST_PG'] ?? 'postgres://postgres@127.0.0.1:5432/test' } },
 });
 const N = Number(values.events);
 const URL_BASE = values.url;
-const THREADS = Number(values.threads);
+const { defaultEncodeThreads } = await import('../dist/sinks/encode-pool.js');
+// Encoding threads of the measured sync (default: what syncStore picks here), and of the
+// same-run comparison row (the other choice).
+const THREADS = values.threads === '' ? defaultEncodeThreads() : Number(values.threads);
+const OTHER = THREADS > 0 ? 0 : 2;
 
 const { PostgresSink, migrate, openPool, parsePostgresUrl } = await import('../dist/sinks/postgres/index.js');
 const { copyLine, batchDays } = await import('../dist/sinks/postgres/copy-rows.js');
@@ -140,7 +144,7 @@ const inline = [];
 for (let round = 0; round < 2; round++) {
   raw.push(await rawCopy());
   syn.push(await sync());
-  if (THREADS > 0) inline.push(await sync(0, false));
+  inline.push(await sync(OTHER, false));
 }
 await admin.end();
 for (const r of [...raw, ...syn, ...inline]) if (r.stored !== distinct) throw new Error(`stored ${r.stored} rows, expected ${distinct}`);
@@ -173,7 +177,7 @@ console.log(
       ['raw COPY of encoded rows (baseline)', fmt.s(best(raw, 'seconds')), Math.round(rawEps).toLocaleString('en'), fmt.ratio(1), us(best(raw, 'nodeSeconds')), us(best(raw, 'pgSeconds')), Math.round(rawCpuBound).toLocaleString('en'), fmt.ratio(1)],
       ['agentmeter sync (files → PostgreSQL)', fmt.s(best(syn, 'seconds')), Math.round(syncEps).toLocaleString('en'), fmt.ratio(ratio), `${us(best(syn, 'nodeSeconds'))} (${us(best(syn, 'mainSeconds'))})`, us(best(syn, 'pgSeconds')), Math.round(syncCpuBound).toLocaleString('en'), fmt.ratio(cpuRatio)],
       ...(inline.length
-        ? [['the same sync, encoding on the main thread', fmt.s(best(inline, 'seconds')), Math.round(events.length / best(inline, 'seconds')).toLocaleString('en'), fmt.ratio(events.length / best(inline, 'seconds') / rawEps), us(best(inline, 'nodeSeconds')), us(best(inline, 'pgSeconds')), Math.round(Math.max(...inline.map(bound))).toLocaleString('en'), fmt.ratio(Math.max(...inline.map(bound)) / rawCpuBound)]]
+        ? [[OTHER ? `the same sync, ${OTHER} encoding worker threads` : 'the same sync, encoding on the main thread', fmt.s(best(inline, 'seconds')), Math.round(events.length / best(inline, 'seconds')).toLocaleString('en'), fmt.ratio(events.length / best(inline, 'seconds') / rawEps), `${us(best(inline, 'nodeSeconds'))} (${us(best(inline, 'mainSeconds'))})`, us(best(inline, 'pgSeconds')), Math.round(Math.max(...inline.map(bound))).toLocaleString('en'), fmt.ratio(Math.max(...inline.map(bound)) / rawCpuBound)]]
         : []),
       ['sync again from the start (all duplicates)', fmt.s(best(syn, 'resendSeconds')), Math.round(resendEps).toLocaleString('en'), fmt.ratio(resendEps / rawEps), '', '', '', ''],
     ],

@@ -1,9 +1,9 @@
 /**
- * Decoding, validating and encoding lines for a destination in worker threads, so the main
- * thread only reads segments and streams encoded rows: parsing costs more CPU per event than
- * the database's COPY (bench/postgres-sync.mjs), and on several cores the two now overlap.
- * Where worker threads cannot run (the sources executed untranspiled, as in tests) the same
- * functions run on the calling thread.
+ * Decoding, validating and encoding lines for a destination, in worker threads when there are
+ * cores for them, so the main thread only reads segments and streams encoded rows: parsing
+ * costs more CPU per event than the database's COPY (bench/postgres-sync.mjs). With no
+ * threads, or where worker threads cannot run (the sources executed untranspiled, as in
+ * tests), the same functions run on the calling thread.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -25,9 +25,15 @@ interface Waiting {
 
 const WORKER_URL = new URL('./encode-worker.js', import.meta.url);
 
-/** Worker threads by default: two on two cores or more (the database's backend takes its share). */
+/**
+ * Worker threads by default: two from four cores up, none below. Workers cost CPU of their
+ * own (a second copy of the JIT's work, handing buffers over, encoding to bytes: +25 % per
+ * event, bench/postgres-sync.mjs), so on two cores, where the database's backend already
+ * takes one, encoding on the main thread is faster; with cores to spare they take the
+ * parsing off the thread that streams to the database.
+ */
 export function defaultEncodeThreads(): number {
-  return availableParallelism() >= 2 ? 2 : 1;
+  return availableParallelism() >= 4 ? 2 : 0;
 }
 
 /** Encodes chunks of whole lines in order of completion per call; callers await in their order. */

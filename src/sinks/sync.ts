@@ -38,7 +38,7 @@ export interface SyncOptions {
   onRetry?: (attempt: number, waitMs: number, error: Error) => void;
   /** Injected for tests; default setTimeout. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** Worker threads encoding for an `EncodingSink`; 0 encodes on this thread. Default 2 (1 on one core). */
+  /** Worker threads encoding for an `EncodingSink`; 0 encodes on this thread. Default 2 from four cores up, else 0. */
   encodeThreads?: number;
 }
 
