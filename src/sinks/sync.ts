@@ -177,7 +177,15 @@ export async function syncStore(o: SyncOptions): Promise<SyncResult> {
     const queue: Queued[] = [];
     const take = async (): Promise<SyncResult | undefined> => {
       const q = queue.shift() as Queued;
-      const r = await q.result;
+      let r: Awaited<Queued['result']>;
+      try {
+        r = await q.result;
+      } catch (e: unknown) {
+        // An encoding worker died (out of memory, say): the batch in flight still lands in the
+        // cursor, then the sync stops before this chunk.
+        const f = await settle();
+        return f ?? { ok: false, error: e instanceof Error ? e : new Error(String(e)), retryable: false, ...progress };
+      }
       if (r) {
         if ('data' in r) {
           if (r.count > 0) pending.chunks.push(r.data);
