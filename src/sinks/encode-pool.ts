@@ -27,7 +27,7 @@ const WORKER_URL = new URL('./encode-worker.js', import.meta.url);
 
 /**
  * Worker threads by default: two from four cores up, none below. Workers cost CPU of their
- * own (a second copy of the JIT's work, handing buffers over, encoding to bytes: +25 % per
+ * own (a second copy of the JIT's work, handing buffers over, encoding to bytes: 7–40 % more per
  * event, bench/postgres-sync.mjs), so on two cores, where the database's backend already
  * takes one, encoding on the main thread is faster; with cores to spare they take the
  * parsing off the thread that streams to the database.
