@@ -7,10 +7,13 @@
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
-import { MAX_DEPTH, decodeLine, exceedsDepth, validateEvent } from '../model/index.js';
-import type { AgentmeterEvent, EventSink } from '../model/index.js';
+import type { AgentmeterEvent, EventSink, ExportResult } from '../model/index.js';
 import { listPartitions, listSegments, storeExists } from '../store/index.js';
 import { cursorPath, emptyCursor, loadCursor, saveCursor } from './cursor.js';
+import { EncodePool } from './encode-pool.js';
+import type { EncoderRef } from './encode-pool.js';
+import { decodeLines } from './line-codec.js';
+import type { EncodedLines } from './line-codec.js';
 
 /** Options of `syncStore`. */
 export interface SyncOptions {
@@ -35,6 +38,26 @@ export interface SyncOptions {
   onRetry?: (attempt: number, waitMs: number, error: Error) => void;
   /** Injected for tests; default setTimeout. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Worker threads encoding for an `EncodingSink`; 0 encodes on this thread. Default 2 from four cores up, else 0. */
+  encodeThreads?: number;
+}
+
+/** Rows already encoded by a sink's own encoder, sent as they are. */
+export interface EncodedBatch {
+  chunks: Uint8Array[];
+  /** Events in the chunks. */
+  count: number;
+  /** What the encoder said the rows need (PostgreSQL: their days). */
+  keys: string[];
+}
+
+/**
+ * A sink that takes rows encoded off the main thread: `syncStore` decodes, validates and
+ * encodes lines in worker threads with `encoder` and hands the bytes to `exportEncoded`.
+ */
+export interface EncodingSink extends EventSink {
+  readonly encoder: EncoderRef;
+  exportEncoded(batch: EncodedBatch): Promise<ExportResult>;
 }
 
 /** Running totals of one sync pass. */
@@ -60,6 +83,9 @@ const CHUNK = 1 << 20;
 
 interface Pending {
   events: AgentmeterEvent[];
+  chunks: Uint8Array[];
+  count: number;
+  keys: Set<string>;
   /** Segment key → offset once this batch is acknowledged. */
   offsets: Map<string, number>;
   bytes: number;
@@ -91,18 +117,24 @@ export async function syncStore(o: SyncOptions): Promise<SyncResult> {
   const path = cursorPath(o.root, o.sinkId);
   const cursor = o.fromStart ? emptyCursor(o.destination) : await loadCursor(path, o.destination);
   const batchSize = o.batchSize ?? 5000;
-  let pending: Pending = { events: [], offsets: new Map(), bytes: 0 };
+  const fresh = (): Pending => ({ events: [], chunks: [], count: 0, keys: new Set(), offsets: new Map(), bytes: 0 });
+  let pending = fresh();
+  const encoding = isEncoding(o.sink) ? o.sink : undefined;
 
   // One batch is delivered while the next is read and parsed, so reading and the
   // destination's work overlap (bench/postgres-sync.mjs); cursors still move in order.
   let inflight: Promise<SyncResult | undefined> | undefined;
   const deliver = async (batch: Pending): Promise<SyncResult | undefined> => {
-    const r = await exportWithRetry(o, batch.events);
+    const r = await exportWithRetry(o, () =>
+      encoding && batch.events.length === 0
+        ? encoding.exportEncoded({ chunks: batch.chunks, count: batch.count, keys: [...batch.keys] })
+        : o.sink.export(batch.events),
+    );
     if (!r.ok) return { ...progress, ...r };
     for (const [k, off] of batch.offsets) cursor.segments[k] = off;
     await saveCursor(path, cursor);
     progress.batches++;
-    progress.events += batch.events.length;
+    progress.events += batch.count;
     progress.bytes += batch.bytes;
     o.onProgress?.({ ...progress });
     return undefined;
@@ -117,7 +149,7 @@ export async function syncStore(o: SyncOptions): Promise<SyncResult> {
     if (failed) return failed;
     if (pending.offsets.size === 0) return undefined;
     const batch = pending;
-    pending = { events: [], offsets: new Map(), bytes: 0 };
+    pending = fresh();
     inflight = deliver(batch);
     return undefined;
   };
@@ -138,31 +170,74 @@ export async function syncStore(o: SyncOptions): Promise<SyncResult> {
       primed.add(o.sink);
       await prime(o.sink, segments);
     }
-    for (const seg of segments) {
-      if (o.signal?.aborted) return finish();
-      if (seg.size <= seg.from) continue;
-      progress.segments++;
-      const fh = await open(seg.file, 'r').catch(() => undefined);
-      if (!fh) continue;
+    // Chunks are decoded (and, for an encoding sink, encoded) in worker threads while the
+    // next ones are read; they join the batch in file order, so cursors still move in order.
+    const pool = encoding && segments.some((s) => s.size > s.from) ? new EncodePool(encoding.encoder, o.encodeThreads) : undefined;
+    const depth = pool ? Math.max(2, pool.threads * 2) : 0;
+    const queue: Queued[] = [];
+    const take = async (): Promise<SyncResult | undefined> => {
+      const q = queue.shift() as Queued;
+      let r: Awaited<Queued['result']>;
       try {
-        for await (const chunk of wholeLines(fh, seg.from, seg.size)) {
-          for (const line of chunk.lines) {
-            const v = parseLine(line);
-            if (v) pending.events.push(v);
-            else if (line.trim() !== '') progress.skipped++;
-          }
-          pending.offsets.set(seg.key, chunk.end);
-          pending.bytes += chunk.bytes;
-          if (chunk.torn) progress.tornTails++;
-          if (pending.events.length >= batchSize) {
-            const failed = await send();
-            if (failed) return failed;
-            if (o.signal?.aborted) return finish();
-          }
-        }
-      } finally {
-        await fh.close();
+        r = await q.result;
+      } catch (e: unknown) {
+        // An encoding worker died (out of memory, say): the batch in flight still lands in the
+        // cursor, then the sync stops before this chunk.
+        const f = await settle();
+        return f ?? { ok: false, error: e instanceof Error ? e : new Error(String(e)), retryable: false, ...progress };
       }
+      if (r) {
+        if ('data' in r) {
+          if (r.count > 0) pending.chunks.push(r.data);
+          pending.count += r.count;
+          for (const k of r.keys) pending.keys.add(k);
+        } else {
+          for (const e of r.events) pending.events.push(e);
+          pending.count += r.events.length;
+        }
+        progress.skipped += r.skipped;
+      }
+      pending.offsets.set(q.key, q.end);
+      pending.bytes += q.bytes;
+      if (q.torn) progress.tornTails++;
+      if (pending.count >= batchSize) return send();
+      return undefined;
+    };
+    try {
+      for (const seg of segments) {
+        if (o.signal?.aborted) return await finish();
+        if (seg.size <= seg.from) continue;
+        progress.segments++;
+        const fh = await open(seg.file, 'r').catch(() => undefined);
+        if (!fh) continue;
+        try {
+          for await (const chunk of wholeLines(fh, seg.from, seg.size)) {
+            const result =
+              chunk.data === undefined
+                ? undefined
+                : pool
+                  ? pool.encode(chunk.data)
+                  : Promise.resolve(decodeLines(Buffer.from(chunk.data.buffer, chunk.data.byteOffset, chunk.data.byteLength).toString('utf8')));
+            // A rejected encoding is awaited (and reported) in order by `take`.
+            result?.catch(() => undefined);
+            queue.push({ key: seg.key, end: chunk.end, bytes: chunk.bytes, torn: chunk.torn, result });
+            while (queue.length > depth) {
+              const failed = await take();
+              if (failed) return failed;
+              if (o.signal?.aborted) return await finish();
+            }
+          }
+        } finally {
+          await fh.close();
+        }
+      }
+      while (queue.length > 0) {
+        const failed = await take();
+        if (failed) return failed;
+        if (o.signal?.aborted) return await finish();
+      }
+    } finally {
+      await pool?.close();
     }
     const failed = (await send()) ?? (await settle());
     if (failed) return failed;
@@ -180,6 +255,19 @@ export async function syncStore(o: SyncOptions): Promise<SyncResult> {
   return { ok: true, ...progress };
 }
 
+interface Queued {
+  key: string;
+  end: number;
+  bytes: number;
+  torn: boolean;
+  result: Promise<EncodedLines | { events: AgentmeterEvent[]; skipped: number }> | undefined;
+}
+
+function isEncoding(sink: EventSink): sink is EncodingSink {
+  const e = sink as Partial<EncodingSink>;
+  return typeof e.exportEncoded === 'function' && e.encoder !== undefined;
+}
+
 /** A sink that holds state between batches (OTLP waits for span ends) and can be primed. */
 export interface RememberingSink extends EventSink {
   remember(events: readonly AgentmeterEvent[]): void;
@@ -189,33 +277,6 @@ const primed = new WeakSet<EventSink>();
 
 function isRemembering(sink: EventSink): sink is RememberingSink {
   return typeof (sink as Partial<RememberingSink>).remember === 'function';
-}
-
-/** Whether a line has more than `max` opening brackets: only then can it nest deeper than `max`. */
-function mayNestDeeper(line: string, max: number): boolean {
-  let n = 0;
-  for (let i = line.indexOf('{'); i !== -1; i = line.indexOf('{', i + 1)) if (++n > max) return true;
-  for (let i = line.indexOf('['); i !== -1; i = line.indexOf('[', i + 1)) if (++n > max) return true;
-  return false;
-}
-
-/**
- * One line as a valid event, or undefined: the reader's rules (`decodeLine`, `validateEvent`).
- * The depth walk runs only for lines with enough brackets to need it; it cost a fifth of
- * the per-line time of a sync (bench/postgres-sync.mjs).
- */
-function parseLine(line: string): AgentmeterEvent | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    const d = decodeLine(line);
-    if (!d.ok) return undefined;
-    value = d.value;
-  }
-  if (mayNestDeeper(line, MAX_DEPTH) && exceedsDepth(value, MAX_DEPTH)) return undefined;
-  const v = validateEvent(value);
-  return v.ok ? v.event : undefined;
 }
 
 /**
@@ -236,12 +297,7 @@ async function prime(sink: RememberingSink, segments: readonly { day: string; fi
     if (!fh) continue;
     try {
       for await (const chunk of wholeLines(fh, 0, s.from)) {
-        const events: AgentmeterEvent[] = [];
-        for (const line of chunk.lines) {
-          const v = parseLine(line);
-          if (v) events.push(v);
-        }
-        sink.remember(events);
+        if (chunk.data) sink.remember(decodeLines(Buffer.from(chunk.data).toString('utf8')).events);
       }
     } finally {
       await fh.close();
@@ -251,12 +307,12 @@ async function prime(sink: RememberingSink, segments: readonly { day: string; fi
 
 async function exportWithRetry(
   o: SyncOptions,
-  batch: AgentmeterEvent[],
+  exportBatch: () => Promise<ExportResult>,
 ): Promise<{ ok: true } | { ok: false; error: Error; retryable: boolean }> {
   const max = o.maxAttempts ?? 8;
   const sleep = o.sleep ?? defaultSleep;
   for (let attempt = 1; ; attempt++) {
-    const r = await o.sink.export(batch);
+    const r = await exportBatch();
     if (r.ok) return r;
     if (!r.retryable || attempt >= max || o.signal?.aborted) return { ok: false, error: r.error, retryable: r.retryable };
     // Exponential backoff from 500 ms, capped at 30 s, unless the destination said when.
@@ -266,17 +322,20 @@ async function exportWithRetry(
   }
 }
 
-/** Lines of a segment between `from` and `size`, in chunks; never past the last `\n`. */
+/**
+ * Whole lines of a segment between `from` and `size`, in chunks of their own buffers (handed
+ * to worker threads); never past the last `\n`. `data` excludes that last newline.
+ */
 async function* wholeLines(
   fh: FileHandle,
   from: number,
   size: number,
-): AsyncGenerator<{ lines: string[]; end: number; bytes: number; torn: boolean }> {
-  const buf = Buffer.allocUnsafe(CHUNK);
+): AsyncGenerator<{ data: Uint8Array | undefined; end: number; bytes: number; torn: boolean }> {
   let pos = from;
   let carry: Buffer | undefined;
   while (pos < size) {
     const want = Math.min(CHUNK, size - pos);
+    const buf = Buffer.allocUnsafeSlow(want);
     const { bytesRead } = await fh.read(buf, 0, want, pos);
     if (bytesRead === 0) break;
     pos += bytesRead;
@@ -286,12 +345,11 @@ async function* wholeLines(
       carry = Buffer.from(data);
       continue;
     }
-    const text = data.toString('utf8', 0, lastNl);
     const consumed = lastNl + 1;
     const end = pos - (data.length - consumed);
     carry = consumed < data.length ? Buffer.from(data.subarray(consumed)) : undefined;
-    yield { lines: text.split('\n'), end, bytes: consumed, torn: false };
+    yield { data: data.subarray(0, lastNl), end, bytes: consumed, torn: false };
   }
   // A tail without its newline is left for later: a live writer may still finish the line.
-  if (carry && carry.length > 0) yield { lines: [], end: size - carry.length, bytes: 0, torn: true };
+  if (carry && carry.length > 0) yield { data: undefined, end: size - carry.length, bytes: 0, torn: true };
 }

@@ -4,7 +4,7 @@
  * stops cleanly on SIGTERM.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, it } from 'vitest';
 import { migrate, openPool, parsePostgresUrl } from '../../src/sinks/postgres/index.js';
@@ -71,6 +71,31 @@ describePg('sync process', () => {
     expect(stats.events).toBeLessThanOrEqual(60_000 - partial + 500 + 1);
     const again = spawnSync(process.execPath, [BIN, 'sync', '--dir', dir, '--to', schema.url, '--json'], { encoding: 'utf8' });
     expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, events: 0 });
+  });
+
+  it('invalid lines skipped and counted, a torn tail waits, attrs stored exactly', async () => {
+    const pool = await openPool(parsePostgresUrl(schema.url));
+    await migrate(pool);
+    await pool.end();
+    const before = await count();
+    const dir = tempDir();
+    writeSegment(dir, '2025-02-20', 'w', 3000, T0 + 200_000);
+    const seg = join(dir, 'events', '2025-02-20', 'w.jsonl');
+    const odd = { v: 1, id: uuidv7(T0 + 209_000), ts: new Date(T0 + 209_000).toISOString(), type: 'span.event', span_id: 'w-odd', run_id: 'r', env: 'prod', name: 'n' };
+    // Numbers JavaScript writes differently, a nested `attrs`, escapes, a duplicate top-level key.
+    appendFileSync(
+      seg,
+      `not json\n{"v":1,"type":"span"}\n${JSON.stringify(odd).slice(0, -1)},"attrs":{"a":1.50,"b":-0,"attrs":{"x":"\\"tab\\t"},"c":[1e2]}}\n` +
+        `${JSON.stringify({ ...odd, id: uuidv7(T0 + 209_001), attrs: { q: 1 } }).slice(0, -1)},"attrs":{"q":2}}\n{"v":1,"id":"torn`,
+    );
+    const r = spawnSync(process.execPath, [BIN, 'sync', '--dir', dir, '--to', schema.url, '--json'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, events: 3002, skipped: 2, tornTails: 1 });
+    expect((await count()) - before).toBe(3002);
+    const rows = (await schema.admin().query<{ attrs: unknown }>('SELECT attrs FROM am_events WHERE span_id = $1 ORDER BY id', ['w-odd'])).rows;
+    expect(rows.map((x) => x.attrs)).toEqual([{ a: 1.5, b: 0, attrs: { x: '"tab\t' }, c: [100] }, { q: 2 }]);
+    const one = (await schema.admin().query<{ attrs: unknown }>("SELECT attrs FROM am_events WHERE span_id = 'w-7'")).rows[0];
+    expect(one?.attrs).toEqual({ 'gen_ai.tool.name': 'Read', i: 7 });
   });
 
   it('--watch forwards new events and stops cleanly on SIGTERM', async () => {

@@ -14,6 +14,8 @@ import { pipeline } from 'node:stream/promises';
 import type { Pool, PoolClient } from 'pg';
 import { AgentmeterError } from '../../model/index.js';
 import type { AgentmeterEvent, EventSink, ExportResult } from '../../model/index.js';
+import type { EncoderRef } from '../encode-pool.js';
+import type { EncodedBatch, EncodingSink } from '../sync.js';
 import { isTransientPgError, openPool, sqlState } from './connection.js';
 import type { PostgresTarget } from './connection.js';
 import { batchDays, copyLine, EVENT_COLUMNS } from './copy-rows.js';
@@ -61,7 +63,9 @@ function loadCopyFrom(): Promise<CopyFrom> {
  * if (!r.ok && r.retryable) setTimeout(retry, r.retryAfterMs ?? 1000);
  * await sink.shutdown();
  */
-export class PostgresSink implements EventSink {
+export class PostgresSink implements EventSink, EncodingSink {
+  /** Encodes rows in `syncStore`'s worker threads (`exportEncoded`). */
+  readonly encoder: EncoderRef = { module: new URL('./copy-rows.js', import.meta.url).href, exportName: 'encodeEvents' };
   readonly stats: PostgresSinkStats = { batches: 0, events: 0, inserted: 0, duplicates: 0, stagedBatches: 0 };
   readonly #target: PostgresTarget | undefined;
   readonly #ownsPool: boolean;
@@ -78,18 +82,28 @@ export class PostgresSink implements EventSink {
   }
 
   async export(batch: readonly AgentmeterEvent[]): Promise<ExportResult> {
+    if (batch.length === 0) return this.#commit([], 0, []);
+    let data = '';
+    for (const e of batch) data += copyLine(e) ?? '';
+    return this.#commit([data], batch.length, batchDays(batch));
+  }
+
+  /** Rows already encoded by `encoder` (`encodeEvents`): `keys` are the days they need. */
+  exportEncoded(batch: EncodedBatch): Promise<ExportResult> {
+    return this.#commit(batch.chunks, batch.count, batch.keys);
+  }
+
+  async #commit(chunks: readonly (string | Uint8Array)[], n: number, days: Iterable<string>): Promise<ExportResult> {
     if (this.#closed) return { ok: false, error: new AgentmeterError('E_SINK_CLOSED', 'PostgresSink is shut down'), retryable: false };
-    if (batch.length === 0) return { ok: true };
+    if (n === 0) return { ok: true };
     try {
       const pool = await this.#open();
-      await this.#ensurePartitions(pool, batch);
-      let data = '';
-      for (const e of batch) data += copyLine(e) ?? '';
-      const inserted = await this.#write(pool, data, batch.length);
+      await this.#ensurePartitions(pool, days);
+      const inserted = await this.#write(pool, chunks, n);
       this.stats.batches++;
-      this.stats.events += batch.length;
+      this.stats.events += n;
       this.stats.inserted += inserted;
-      this.stats.duplicates += batch.length - inserted;
+      this.stats.duplicates += n - inserted;
       return { ok: true };
     } catch (e: unknown) {
       // A partition dropped by retention meanwhile: forget what we know and let a retry create it.
@@ -126,15 +140,15 @@ export class PostgresSink implements EventSink {
     return this.#ready.then(() => this.#pool as Pool);
   }
 
-  async #ensurePartitions(pool: Pool, batch: readonly AgentmeterEvent[]): Promise<void> {
-    for (const day of batchDays(batch)) {
+  async #ensurePartitions(pool: Pool, days: Iterable<string>): Promise<void> {
+    for (const day of days) {
       if (this.#days.has(day)) continue;
       await pool.query('SELECT am_ensure_partition($1::date)', [day]);
       this.#days.add(day);
     }
   }
 
-  async #write(pool: Pool, data: string, n: number): Promise<number> {
+  async #write(pool: Pool, data: readonly (string | Uint8Array)[], n: number): Promise<number> {
     const copyFrom = await loadCopyFrom();
     const c = await pool.connect();
     let broken: Error | undefined;
@@ -167,7 +181,7 @@ export class PostgresSink implements EventSink {
   }
 }
 
-async function copy(c: PoolClient, stream: NodeJS.WritableStream, data: string): Promise<void> {
+async function copy(c: PoolClient, stream: NodeJS.WritableStream, data: readonly (string | Uint8Array)[]): Promise<void> {
   const q = c.query(stream as never) as unknown as NodeJS.WritableStream;
-  await pipeline(Readable.from([data]), q);
+  await pipeline(Readable.from(data), q);
 }
