@@ -18,5 +18,9 @@ export DEBIAN_FRONTEND=noninteractive
 if ! apt-cache show chromium >/dev/null 2>&1; then
   $SUDO apt-get update -qq
 fi
-$SUDO apt-get install -y -qq chromium >/dev/null
+# Stale lists name versions the mirror no longer has: refresh once and retry.
+if ! $SUDO apt-get install -y -qq chromium >/dev/null; then
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq chromium >/dev/null
+fi
 echo "chromium: installed $("$CHROMIUM" --version 2>/dev/null || echo '?')"
