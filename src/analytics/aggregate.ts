@@ -3,20 +3,13 @@
  * the model) into the same accumulators `ReportBuilder` fills from spans, so a report
  * computed in SQL goes through the one `build()` that renders every report.
  */
-import type { FeedbackAggregate, SketchParts, SpanAggregate, SummaryParts } from '../model/aggregate.js';
+import type { FeedbackAggregate, SketchParts, SpanAggregate } from '../model/aggregate.js';
 import type { SpanStatus } from '../model/events.js';
 import { AgentAccumulator, OutcomeAccumulator } from './outcome-accumulators.js';
 import { FeedbackAccumulator, SectionAccumulators } from './sections.js';
-import { QuantileSketch, Summary } from './stats.js';
+import { QuantileSketch } from './stats.js';
+import { summaryOf } from './work-accumulators.js';
 
-function summaryOf(p: SummaryParts): Summary {
-  const s = new Summary();
-  s.count = p.count;
-  s.sum = p.sum;
-  s.min = p.count > 0 ? p.min : null;
-  s.max = p.count > 0 ? p.max : null;
-  return s;
-}
 
 /**
  * Each group holds values of one sketch bucket, so adding its min once, its max once and
@@ -86,22 +79,9 @@ export function sectionsOfAggregate(a: SpanAggregate): SectionAccumulators {
       sketchOf(a.durations, d.timeToResolve);
       break;
     }
-    case 'optimization': {
-      const o = acc.optimizations;
-      o.sessions = a.count;
-      o.open = a.open;
-      o.abandoned = a.abandoned;
-      o.variantsGenerated = a.variantsGenerated;
-      o.validated = a.validated;
-      o.promoted = a.promoted;
-      o.validationFailures = a.validationFailures;
-      o.autotuneSamples = a.autotuneSamples;
-      o.speedup.addParts(a.speedupCount, a.speedupSumLn);
-      o.withoutBaseline = a.withoutBaseline;
-      o.latencySavedMs = a.latencySavedMs;
-      o.wallclock.merge(summaryOf(a.wallclock));
+    case 'optimization':
+      acc.optimizations.addParts(a.count, a.open, a.abandoned, a);
       break;
-    }
     default:
       return acc;
   }

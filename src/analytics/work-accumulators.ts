@@ -3,6 +3,7 @@
  * first-attempt pass rate), debugging cycles and optimisation sessions. Constant memory per
  * group; `merge` makes partial aggregates combine exactly. Formulas: docs/metrics.md.
  */
+import type { OptimizationParts, SummaryParts } from '../model/aggregate.js';
 import type { SpanSummary } from '../model/span.js';
 import { numberAttr } from './attrs.js';
 import { endedDuration, quantiles, trend } from './outcome-accumulators.js';
@@ -123,6 +124,16 @@ export class DebugAccumulator {
 }
 
 /** Optimisation sessions: variant funnel, speedup geomean, latency and wall-clock. */
+/** A `Summary` from its parts (a count of 0 has no min or max). */
+export function summaryOf(p: SummaryParts): Summary {
+  const s = new Summary();
+  s.count = p.count;
+  s.sum = p.sum;
+  s.min = p.count > 0 ? p.min : null;
+  s.max = p.count > 0 ? p.max : null;
+  return s;
+}
+
 export class OptimizationAccumulator {
   sessions = 0;
   open = 0;
@@ -156,6 +167,22 @@ export class OptimizationAccumulator {
     } else this.withoutBaseline++;
     const wall = numberAttr(a, 'wallclock_seconds');
     if (wall !== undefined && wall >= 0) this.wallclock.add(wall);
+  }
+
+  /** Add sessions already summed elsewhere (in SQL). */
+  addParts(sessions: number, open: number, abandoned: number, p: OptimizationParts): void {
+    this.sessions += sessions;
+    this.open += open;
+    this.abandoned += abandoned;
+    this.variantsGenerated += p.variantsGenerated;
+    this.validated += p.validated;
+    this.promoted += p.promoted;
+    this.validationFailures += p.validationFailures;
+    this.autotuneSamples += p.autotuneSamples;
+    this.speedup.addParts(p.speedupCount, p.speedupSumLn);
+    this.withoutBaseline += p.withoutBaseline;
+    this.latencySavedMs += p.latencySavedMs;
+    this.wallclock.merge(summaryOf(p.wallclock));
   }
 
   merge(o: OptimizationAccumulator): void {

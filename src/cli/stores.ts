@@ -168,19 +168,7 @@ export async function computeAutomationFromPostgres(
     const ops = new Map<string, AutomationAccumulator>();
     for (const r of rows) {
       const a = new AutomationAccumulator();
-      const c = a.core;
-      c.sessions = r.sessions;
-      c.open = r.open;
-      c.abandoned = r.abandoned;
-      c.variantsGenerated = r.variantsGenerated;
-      c.validated = r.validated;
-      c.promoted = r.promoted;
-      c.validationFailures = r.validationFailures;
-      c.autotuneSamples = r.autotuneSamples;
-      c.speedup.addParts(r.speedupCount, r.speedupSumLn);
-      c.withoutBaseline = r.withoutBaseline;
-      c.latencySavedMs = r.latencySavedMs;
-      Object.assign(c.wallclock, r.wallclock);
+      a.core.addParts(r.sessions, r.open, r.abandoned, r);
       a.successful = r.successful;
       a.saved = r.saved;
       a.savedSessions = r.savedSessions;

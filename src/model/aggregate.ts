@@ -27,11 +27,26 @@ export interface SketchParts {
 /** Which report window a partial aggregate belongs to. */
 export type AggregateWindow = 'current' | 'previous';
 
+/** Sums over optimisation sessions, as the database or a fold produce them. */
+export interface OptimizationParts {
+  variantsGenerated: number;
+  validated: number;
+  promoted: number;
+  validationFailures: number;
+  autotuneSamples: number;
+  speedupCount: number;
+  /** Σ ln(baseline / optimized) over the speedup sessions. */
+  speedupSumLn: number;
+  withoutBaseline: number;
+  latencySavedMs: number;
+  wallclock: SummaryParts;
+}
+
 /**
  * The spans of one kind, env and group in one window, pre-aggregated. Fields that do not
  * apply to `kind` are zero.
  */
-export interface SpanAggregate {
+export interface SpanAggregate extends OptimizationParts {
   window: AggregateWindow;
   env: string;
   kind: SpanKind;
@@ -57,17 +72,6 @@ export interface SpanAggregate {
   resolved: number;
   unresolved: number;
   attempts: SummaryParts;
-  variantsGenerated: number;
-  validated: number;
-  promoted: number;
-  validationFailures: number;
-  autotuneSamples: number;
-  speedupCount: number;
-  /** Σ ln(baseline / optimized) over the speedup sessions. */
-  speedupSumLn: number;
-  withoutBaseline: number;
-  latencySavedMs: number;
-  wallclock: SummaryParts;
 }
 
 /** Feedback (the last per span) of one env and group in one window, pre-aggregated. */

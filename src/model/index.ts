@@ -43,4 +43,4 @@ export { createRedactor, redactText } from './redact.js';
 export type { RedactOptions } from './redact.js';
 export type { Diagnostic, DiagnosticListener } from './diagnostics.js';
 export type { EventSink, ExportResult } from './sink.js';
-export type { AggregateWindow, FeedbackAggregate, SketchParts, SpanAggregate, SummaryParts } from './aggregate.js';
+export type { AggregateWindow, FeedbackAggregate, OptimizationParts, SketchParts, SpanAggregate, SummaryParts } from './aggregate.js';

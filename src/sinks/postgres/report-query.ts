@@ -17,10 +17,11 @@ import type {
   SpanAggregate,
   SpanKind,
   SpanStatus,
-  SummaryParts,
 } from '../../model/index.js';
 import { DEFAULT_OPEN_TIMEOUT_MS, startOfUtcDay } from '../../model/index.js';
 import { inTransaction, withClient } from './connection.js';
+import { n, optimizationParts, summary } from './rows.js';
+import type { Row } from './rows.js';
 
 const DAY_MS = 86_400_000;
 
@@ -210,19 +211,6 @@ function groupExpr(groupAttr: string | undefined, alias: string): string {
   return `${alias}attrs -> '${groupAttr.replace(/'/g, "''")}'`;
 }
 
-type Row = Record<string, unknown>;
-
-function n(v: unknown): number {
-  return typeof v === 'number' ? v : v === null || v === undefined ? 0 : Number(v);
-}
-
-function nOrNull(v: unknown): number | null {
-  return v === null || v === undefined ? null : n(v);
-}
-
-function summary(count: unknown, sum: unknown, min: unknown, max: unknown): SummaryParts {
-  return { count: n(count), sum: n(sum), min: nOrNull(min), max: nOrNull(max) };
-}
 
 function groupAttrs(groupAttr: string | undefined, gval: unknown): BaseAttributes {
   if (groupAttr === undefined || groupAttr === 'day' || groupAttr === 'env' || gval === undefined) return {};
@@ -315,15 +303,6 @@ function spanAggregate(r: Row, g: string | undefined, durations: SketchParts): S
     resolved: n(r['resolved']),
     unresolved: n(r['unresolved']),
     attempts: summary(r['att_n'], r['att_sum'], r['att_min'], r['att_max']),
-    variantsGenerated: n(r['variants_generated']),
-    validated: n(r['validated']),
-    promoted: n(r['promoted']),
-    validationFailures: n(r['validation_failures']),
-    autotuneSamples: n(r['autotune_samples']),
-    speedupCount: n(r['speedup_n']),
-    speedupSumLn: n(r['speedup_ln']),
-    withoutBaseline: n(r['n']) - n(r['speedup_n']),
-    latencySavedMs: n(r['latency_saved']),
-    wallclock: summary(r['wall_n'], r['wall_sum'], r['wall_min'], r['wall_max']),
+    ...optimizationParts(r),
   };
 }

@@ -8,7 +8,10 @@
  */
 import type { Pool } from 'pg';
 import { DEFAULT_OPEN_TIMEOUT_MS, startOfUtcDay } from '../../model/index.js';
+import type { OptimizationParts } from '../../model/index.js';
 import { inTransaction, withClient } from './connection.js';
+import { n, nOrNull, optimizationParts } from './rows.js';
+import type { Row } from './rows.js';
 import { FOLD } from './report-query.js';
 
 /** Which envs a query keeps: a list, all, or every env but the excluded ones. */
@@ -28,15 +31,6 @@ function envParam(f: EnvFilter): string[] {
   return 'all' in f ? [] : 'only' in f ? [...f.only] : [...f.except];
 }
 
-type Row = Record<string, unknown>;
-
-function n(v: unknown): number {
-  return typeof v === 'number' ? v : v === null || v === undefined ? 0 : Number(v);
-}
-
-function nOrNull(v: unknown): number | null {
-  return v === null || v === undefined ? null : n(v);
-}
 
 const FAR = 8.64e15;
 
@@ -265,23 +259,13 @@ export interface PostgresAutomationQuery {
 }
 
 /** Sums of optimisation sessions of one window (and operation, in the current window). */
-export interface PostgresAutomationRow {
+export interface PostgresAutomationRow extends OptimizationParts {
   window: 'current' | 'previous';
   /** The operation, `(none)` without one; null for the previous window (not split). */
   operation: string | null;
   sessions: number;
   open: number;
   abandoned: number;
-  variantsGenerated: number;
-  validated: number;
-  promoted: number;
-  validationFailures: number;
-  autotuneSamples: number;
-  speedupCount: number;
-  speedupSumLn: number;
-  withoutBaseline: number;
-  latencySavedMs: number;
-  wallclock: { count: number; sum: number; min: number | null; max: number | null };
   successful: number;
   saved: number;
   savedSessions: number;
@@ -335,16 +319,7 @@ export async function queryAutomationAggregates(pool: Pool, q: PostgresAutomatio
     sessions: n(r['n']),
     open: n(r['open']),
     abandoned: n(r['abandoned']),
-    variantsGenerated: n(r['variants_generated']),
-    validated: n(r['validated']),
-    promoted: n(r['promoted']),
-    validationFailures: n(r['validation_failures']),
-    autotuneSamples: n(r['autotune_samples']),
-    speedupCount: n(r['speedup_n']),
-    speedupSumLn: n(r['speedup_ln']),
-    withoutBaseline: n(r['n']) - n(r['speedup_n']),
-    latencySavedMs: n(r['latency_saved']),
-    wallclock: { count: n(r['wall_n']), sum: n(r['wall_sum']), min: nOrNull(r['wall_min']), max: nOrNull(r['wall_max']) },
+    ...optimizationParts(r),
     successful: n(r['successful']),
     saved: n(r['saved']),
     savedSessions: n(r['saved_n']),
