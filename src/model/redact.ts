@@ -31,6 +31,9 @@ const WINDOW_SLACK = 4096;
 const PLACEHOLDER_START = '[REDACTED';
 const MAX_WORD_BACKOFF = 64;
 const MAX_PASSES = 4;
+// A redactor remembers this many results of texts up to this long.
+const MAX_REMEMBERED = 1024;
+const MAX_REMEMBERED_LENGTH = 256;
 const MARKER_RE = /…\[truncated \d+ chars\]$/;
 
 type Replacer = (match: string, ...groups: string[]) => string;
@@ -364,13 +367,27 @@ function run(c: Compiled, text: string): string {
  */
 export function createRedactor(opts?: RedactOptions): (text: string) => string {
   const compiled = compile(opts);
+  // Short values repeat (file paths, tool names, error types): each is redacted once, and
+  // looked up after that. Redaction depends on the text alone, so the answer is the same.
+  const seen = new Map<string, string>();
   return (text: string): string => {
     if (typeof text !== 'string') return '';
+    const short = text.length <= MAX_REMEMBERED_LENGTH;
+    if (short) {
+      const hit = seen.get(text);
+      if (hit !== undefined) return hit;
+    }
+    let out: string;
     try {
-      return run(compiled, text);
+      out = run(compiled, text);
     } catch {
       return FAILED;
     }
+    if (short) {
+      if (seen.size >= MAX_REMEMBERED) seen.clear();
+      seen.set(text, out);
+    }
+    return out;
   };
 }
 

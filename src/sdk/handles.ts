@@ -2,7 +2,7 @@ import type { BaseAttributes, SpanKind, SpanStatus } from '../model/events.js';
 import { uuidv7 } from '../model/ids.js';
 import { normalizeStatus, pipelineResult } from '../model/status.js';
 import type { Recorder, SpanContext } from './recorder.js';
-import { RecordedSpanRef, sanitizeExtra, spanContext } from './recorder.js';
+import { RecordedSpanRef, numberMember, objectJson, sanitizeExtra, spanContext, stringJson, stringListMember, stringMember } from './recorder.js';
 import type { SpanRefContext } from './recorder.js';
 import type {
   AgentEndOptions,
@@ -74,7 +74,7 @@ abstract class SpanHandle implements SpanRef {
   readonly #name: string;
   #ended = false;
 
-  constructor(rec: Recorder, ctx: SpanContext, name: string, parentId: string | null, attrs: BaseAttributes) {
+  constructor(rec: Recorder, ctx: SpanContext, name: string, parentId: string | null, attrs: BaseAttributes | string) {
     this.rec = rec;
     this.ctx = ctx;
     this.#name = name;
@@ -98,7 +98,7 @@ abstract class SpanHandle implements SpanRef {
     return this.#ended;
   }
 
-  protected finish(s: SpanStatus, attrs: BaseAttributes): void {
+  protected finish(s: SpanStatus, attrs: BaseAttributes | string): void {
     if (this.#ended) {
       this.rec.diagnostics.report({ code: 'E_SDK_ALREADY_ENDED', message: `${this.ctx.kind} span ${this.ctx.spanId} ended twice; the second end is ignored` });
       return;
@@ -120,12 +120,20 @@ function childContext(rec: Recorder, parent: SpanContext, kind: SpanKind, inheri
 function startAgentUnder(rec: Recorder, parent: SpanContext, o: AgentOptions, attempt: number | undefined): AgentHandle {
   if (!o || typeof o !== 'object' || !isString(o.name)) badArgument(rec, 'startAgent needs { name: string }');
   const name = o && isString(o.name) ? o.name : 'unnamed-agent';
+  const ctx = childContext(rec, parent, 'agent', o && isString(o.model) ? { 'gen_ai.request.model': o.model } : undefined);
+  if (o && typeof o === 'object' && o.attrs === undefined) {
+    // The common case, written straight as JSON: none of these keys is an inherited one.
+    let own = `"gen_ai.agent.name":${stringJson(name)}`;
+    if (isString(o.type)) own += stringMember('agent.type', o.type);
+    if (attempt !== undefined) own += numberMember('agent.attempt', attempt);
+    if (isString(o.description)) own += stringMember('task_description', rec.redactShort(o.description));
+    return new AgentHandle(rec, ctx, name, parent.spanId, own);
+  }
   const attrs: BaseAttributes = { 'gen_ai.agent.name': name };
   if (o && isString(o.type)) attrs['agent.type'] = o.type;
   if (attempt !== undefined) attrs['agent.attempt'] = attempt;
   if (o && isString(o.description)) attrs['task_description'] = rec.redactShort(o.description);
   if (o) extra(rec, o.attrs, attrs);
-  const ctx = childContext(rec, parent, 'agent', o && isString(o.model) ? { 'gen_ai.request.model': o.model } : undefined);
   return new AgentHandle(rec, ctx, name, parent.spanId, attrs);
 }
 
@@ -141,6 +149,10 @@ export class AgentHandle extends SpanHandle {
     if (!o || typeof o !== 'object') badArgument(this.rec, 'agent.end needs { status }');
     const opts = o && typeof o === 'object' ? o : ({ status: 'unknown' } as AgentEndOptions);
     const s = status(this.rec, opts.status, 'agent.end');
+    if (opts.attrs === undefined) {
+      this.finish(s, this.#endMembers(opts, s));
+      return;
+    }
     const attrs: BaseAttributes = {};
     statusDetail(opts.status, s, attrs);
     setError(this.rec, opts.error, attrs);
@@ -160,6 +172,34 @@ export class AgentHandle extends SpanHandle {
     if (Array.isArray(opts.toolsUsed)) attrs['tools_used'] = opts.toolsUsed.filter(isString);
     extra(this.rec, opts.attrs, attrs);
     this.finish(s, attrs);
+  }
+
+  /** The end's attributes as JSON members, in the order `end` sets them (no `attrs` given). */
+  #endMembers(opts: AgentEndOptions, s: SpanStatus): string {
+    const rec = this.rec;
+    let out = '';
+    if (typeof opts.status === 'string' && opts.status !== s) out += stringMember('status.detail', opts.status);
+    if (opts.error !== undefined) {
+      const e: BaseAttributes = {};
+      setError(rec, opts.error, e);
+      const json = objectJson(e);
+      if (json !== '{}') out += `,${json.slice(1, -1)}`;
+    }
+    if (typeof opts.tokens === 'number') {
+      const t = finite(rec, opts.tokens, 'tokens');
+      if (t !== undefined) out += numberMember('gen_ai.usage.total_tokens', t);
+    } else if (opts.tokens && typeof opts.tokens === 'object') {
+      const i = finite(rec, opts.tokens.input, 'tokens.input');
+      const o = finite(rec, opts.tokens.output, 'tokens.output');
+      if (i !== undefined) out += numberMember('gen_ai.usage.input_tokens', i);
+      if (o !== undefined) out += numberMember('gen_ai.usage.output_tokens', o);
+    }
+    const cost = finite(rec, opts.costUsd, 'costUsd');
+    if (cost !== undefined) out += numberMember('cost_usd', cost);
+    out += stringListMember('files_modified', opts.filesModified, rec.redact);
+    out += stringListMember('files_created', opts.filesCreated, rec.redact);
+    out += stringListMember('tools_used', opts.toolsUsed);
+    return out === '' ? '' : out.slice(1);
   }
 }
 

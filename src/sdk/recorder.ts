@@ -89,7 +89,8 @@ export class Recorder {
     return this.#writer;
   }
 
-  start(ctx: SpanContext, name: string, parentId: string | null, attrs: BaseAttributes, nowMs: number): void {
+  /** `attrs`: an object, or its members already as JSON (`ownFragment`), none of them inherited. */
+  start(ctx: SpanContext, name: string, parentId: string | null, attrs: BaseAttributes | string, nowMs: number): void {
     const line =
       `{"v":${SCHEMA_VERSION},"id":"${uuidv7(nowMs)}","ts":"${isoMs(nowMs)}","type":"span.start",` +
       `"span_id":"${ctx.spanId}","kind":"${ctx.kind}","name":${JSON.stringify(name)},` +
@@ -98,12 +99,12 @@ export class Recorder {
     this.#append(line, nowMs);
   }
 
-  end(ctx: SpanContext, startMs: number, durationMs: number, status: SpanStatus, attrs: BaseAttributes, nowMs: number): void {
+  end(ctx: SpanContext, startMs: number, durationMs: number, status: SpanStatus, attrs: BaseAttributes | string, nowMs: number): void {
     const line =
       `{"v":${SCHEMA_VERSION},"id":"${uuidv7(nowMs)}","ts":"${isoMs(nowMs)}","type":"span.end",` +
       `"span_id":"${ctx.spanId}","kind":"${ctx.kind}","run_id":"${ctx.runId}","env":${this.#envJson},` +
       `"start_ts":"${isoMs(startMs)}","duration_ms":${finiteOrNull(durationMs)},` +
-      `"status":"${status}","attrs":${attrsJson(undefined, attrs)}}\n`;
+      `"status":"${status}","attrs":${typeof attrs === 'string' ? `{${attrs}}` : objectJson(attrs)}}\n`;
     this.#append(line, nowMs);
   }
 
@@ -172,7 +173,11 @@ function finiteOrNull(n: number): string {
  * Serialise own attributes after the context's inherited ones. Keys the span sets itself
  * (e.g. an agent overriding the run's model) take the slow path so no key is written twice.
  */
-function attrsJson(ctx: SpanContext | undefined, own: BaseAttributes): string {
+function attrsJson(ctx: SpanContext | undefined, own: BaseAttributes | string): string {
+  if (typeof own === 'string') {
+    if (!ctx || ctx.inheritedJson === '') return `{${own}}`;
+    return own === '' ? `{${ctx.inheritedJson}}` : `{${ctx.inheritedJson},${own}}`;
+  }
   const ownJson = objectJson(own);
   if (!ctx || ctx.inheritedJson === '') return ownJson;
   if (ownJson === '{}') return `{${ctx.inheritedJson}}`;
@@ -184,6 +189,32 @@ function attrsJson(ctx: SpanContext | undefined, own: BaseAttributes): string {
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 const keyJsonCache = new Map<string, string>();
 const MAX_CACHED_KEYS = 512;
+
+/** A string as JSON. */
+export function stringJson(v: string): string {
+  return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
+}
+
+/** `,"key":[…]` of the strings among `list` (each passed through `map`), or `''` if not a list. */
+export function stringListMember(key: string, list: unknown, map?: Redactor): string {
+  if (!Array.isArray(list)) return '';
+  let out = '';
+  for (const x of list) {
+    if (typeof x !== 'string' || x === '') continue;
+    out += `${out === '' ? '' : ','}${stringJson(map === undefined ? x : map(x))}`;
+  }
+  return `,${keyJson(key)}[${out}]`;
+}
+
+/** `,"key":value` for a finite number. */
+export function numberMember(key: string, n: number): string {
+  return `,${keyJson(key)}${String(n)}`;
+}
+
+/** `,"key":"text"`. */
+export function stringMember(key: string, v: string): string {
+  return `,${keyJson(key)}${stringJson(v)}`;
+}
 
 function keyJson(k: string): string {
   let j = keyJsonCache.get(k);
@@ -197,7 +228,7 @@ function keyJson(k: string): string {
 function valueJson(v: JsonValue | undefined): string | undefined {
   switch (typeof v) {
     case 'string':
-      return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
+      return stringJson(v);
     case 'number':
       return Number.isFinite(v) ? String(v) : 'null';
     case 'boolean':

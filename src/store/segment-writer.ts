@@ -6,14 +6,17 @@
  * reader skips it, instead of a fragment that glues onto a neighbour's next line and destroys
  * it (REFERENCE §G). Each flush is one `write` of whole lines.
  */
-import { fstatSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { getSystemErrorName } from 'node:util';
 import { AgentmeterError, DiagnosticChannel, startOfUtcDay, stderrListener, utcDay } from '../model/index.js';
 import type { Diagnostic } from '../model/index.js';
 import { errnoText } from './errno.js';
 import { flushOnExit, flushOnSignals, unhook } from './exit-hooks.js';
 import { EVENTS_DIR, segmentFileName } from './layout.js';
-import { nodeWriterFs, positionalWriterFs } from './writer-fs.js';
+import { ERRNO_NO_PROGRESS } from './write-all.js';
+import { ERRNO_SKIPPED, WriteRing } from './write-ring.js';
+import type { SlotOutcome } from './write-ring.js';
+import { nodeWriterFs } from './writer-fs.js';
 import type { WriterFs } from './writer-fs.js';
 
 /**
@@ -22,9 +25,10 @@ import type { WriterFs } from './writer-fs.js';
  * - `flush`: one `write` per event, no `fsync`; survives a crash or `kill -9` of the process,
  *   not an OS crash. ≈1–5 µs per event.
  * - `buffered`: lines are batched in memory and written on size, on an interval, on exit and
- *   on SIGINT/SIGTERM; `kill -9` loses at most the unwritten batches (`maxBufferBytes`).
- *   Full batches are written from libuv's thread pool, so the host pays for a string concat
- *   and the UTF-8 encoding; `flushSync`, exit and signals write synchronously.
+ *   on SIGINT/SIGTERM; `kill -9` loses at most the unwritten batches (`maxBufferBytes`, plus
+ *   up to four batches queued for the writer thread). Once a first batch fills, full
+ *   batches are written by a writer thread (write-ring.ts), so the host pays for a string
+ *   concat and the UTF-8 copy only; `flushSync`, exit and signals wait until all is written.
  */
 export type Durability = 'sync' | 'flush' | 'buffered';
 
@@ -53,10 +57,10 @@ export interface SegmentWriterOptions {
    */
   trackUnsynced?: boolean | undefined;
   /**
-   * Buffered mode: hand full batches to libuv's thread pool (positional writes) instead of
-   * writing them inside `append`. Faster when a core is free; on a saturated machine the
-   * host waits for the pool instead (measured 8× slower per event under load), so off by
-   * default. Ignored when `fs` is given.
+   * Buffered mode: once a first batch fills, write full batches from a writer thread, which
+   * takes the `write` calls off the host's thread (default true). The host never waits for
+   * it: a batch finding the thread's four slots taken is written in `append`. Off when `fs`
+   * is given, unless set to true (then `fs` opens and closes segments, the thread writes).
    */
   backgroundWrites?: boolean | undefined;
   /** Fault-injection seam for tests; not part of the public contract. */
@@ -85,47 +89,22 @@ interface Partition {
   /** Open segment, or -1: the next write creates a new one. */
   fd: number;
   path: string;
+  /** Number of the open segment within this writer (the write ring's name for it). */
+  segment: number;
   size: number;
   buf: string;
   pending: number;
-  /** Positional mode: where the next batch goes in the open segment. */
-  offset: number;
-  /** Positional mode: the batch on the thread pool, until it is known written. */
-  inflight: Batch | undefined;
-  /** The interval timer came while a batch was in flight: send the next one when it lands. */
-  due: boolean;
-  /** Reused for the UTF-8 of each batch (see #encode). */
-  scratch: Buffer | undefined;
-}
-
-/** A batch handed to the thread pool: written at `position` of segment `fd`. */
-interface Batch {
-  fd: number;
-  path: string;
-  bytes: Buffer;
-  position: number;
-  events: number;
-  chars: number;
-  /** Counted (written or dropped): a late completion only releases the descriptor. */
-  settled: boolean;
-  short: boolean;
 }
 
 const DAY_MS = 86_400_000;
-// Up to 0.3 ms in 0.1 ms steps (a 32 KiB write takes tens of µs); past that, on a slow disk
-// or a machine whose cores are all busy, writing again synchronously costs the host less.
-const LANDING_WAITS = 3;
-// flushSync, exit and close wait up to 5 ms for a batch in flight before writing it again.
-const SETTLE_WAITS = 50;
-// Encoding buffers are reserved for batches up to this many characters (3 bytes each).
-const MAX_SCRATCH_CHARS = 1 << 20;
-const LANDING_WAIT_MS = 0.1;
-const SLEEP = new Int32Array(new SharedArrayBuffer(4));
 const MAX_DATE_MS = 8.64e15;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 // Late events for yesterday are normal around midnight; older days are rare, so their
 // segments are closed rather than holding descriptors open for the life of the host.
 const MAX_OPEN_PARTITIONS = 3;
+// A ring slot holds a full batch (3 bytes per character at worst) and a long last line.
+const SLOT_MARGIN_BYTES = 64 * 1024;
+const MAX_SLOT_BYTES = 4 * 1024 * 1024;
 
 /**
  * Appends encoded event lines to this process's own segments, partitioned by UTC day.
@@ -151,17 +130,12 @@ export class SegmentWriter {
   // two numbers instead of formatting a day string.
   #current: Partition | undefined;
   #pendingChars = 0;
-  /**
-   * Buffered mode with positional writes (the default fs): batches go to the thread pool once
-   * half of `maxBufferBytes` has gathered, one per partition at a time; buffered plus in-flight
-   * characters never exceed `maxBufferBytes` (past it, everything is written synchronously).
-   */
-  readonly #positional: boolean;
-  readonly #handOverChars: number;
-  #inflightChars = 0;
-  /** Thread-pool writes not yet completed, per descriptor: it is closed only once they are. */
-  readonly #fdRefs = new Map<number, number>();
-  readonly #closeWhenIdle = new Map<number, string>();
+  /** Buffered mode: full batches go to a writer thread, started with the first one. */
+  #threadWrites: boolean;
+  #ring: WriteRing | undefined;
+  #segmentCount = 0;
+  /** Segments given to the ring, by number: where each one's outcome belongs. */
+  readonly #ringSegments = new Map<number, { path: string; startMs: number }>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
   readonly #unsyncedFiles: Set<string> | undefined;
@@ -174,16 +148,15 @@ export class SegmentWriter {
     this.#mode = o.durability;
     this.#maxBufferChars = o.maxBufferBytes;
     this.#maxSegmentBytes = o.maxSegmentBytes;
-    this.#fs = opts.fs ?? (opts.backgroundWrites === true ? positionalWriterFs : nodeWriterFs);
-    this.#positional = this.#mode === 'buffered' && typeof this.#fs.writeAt === 'function' && typeof this.#fs.writeAtAsync === 'function';
-    this.#handOverChars = this.#positional ? Math.max(1, Math.floor(this.#maxBufferChars / 2)) : this.#maxBufferChars;
+    this.#fs = opts.fs ?? nodeWriterFs;
+    this.#threadWrites = this.#mode === 'buffered' && (opts.fs === undefined ? opts.backgroundWrites !== false : opts.backgroundWrites === true);
     if (opts.trackUnsynced === true) {
       this.#unsyncedFiles = new Set();
       this.#unsyncedDirs = new Set();
     }
     this.#diagnostics = new DiagnosticChannel(opts.onDiagnostic ?? stderrListener((s) => process.stderr.write(s)));
     if (this.#mode === 'buffered') {
-      this.#timer = setInterval(() => (this.#positional ? this.#handOver(true) : this.flushSync()), o.flushIntervalMs);
+      this.#timer = setInterval(() => this.#tick(), o.flushIntervalMs);
       this.#timer.unref();
       flushOnExit(this);
       if (opts.handleSignals ?? true) flushOnSignals(this);
@@ -192,6 +165,7 @@ export class SegmentWriter {
 
   /** Live counters (the same object on every read; do not keep a copy expecting it to change). */
   get stats(): Readonly<WriterStats> {
+    if (this.#ring !== undefined && !this.#flushing) this.#collect();
     return this.#stats;
   }
 
@@ -220,7 +194,7 @@ export class SegmentWriter {
     if (this.#mode === 'buffered') {
       p.buf += line;
       p.pending++;
-      if ((this.#pendingChars += line.length) >= this.#handOverChars) return this.#positional ? this.#handOver(false) : this.#flushBuffers();
+      if ((this.#pendingChars += line.length) >= this.#maxBufferChars) return this.#spill();
       return true;
     }
     return this.#write(p, line, 1);
@@ -248,7 +222,7 @@ export class SegmentWriter {
     if (this.#mode === 'buffered') {
       p.buf += lines;
       p.pending += count;
-      if ((this.#pendingChars += lines.length) >= this.#maxBufferChars) return this.#flushBuffers();
+      if ((this.#pendingChars += lines.length) >= this.#maxBufferChars) return this.#spill();
       return true;
     }
     return this.#write(p, lines, count);
@@ -260,6 +234,7 @@ export class SegmentWriter {
    * segment rotated or closed since is still listed (fsync by path works after close).
    */
   takeUnsynced(): { files: string[]; dirs: string[] } {
+    if (this.#ring !== undefined) this.#drain();
     const files = this.#unsyncedFiles === undefined ? [] : [...this.#unsyncedFiles];
     const dirs = this.#unsyncedDirs === undefined ? [] : [...this.#unsyncedDirs];
     this.#unsyncedFiles?.clear();
@@ -267,7 +242,7 @@ export class SegmentWriter {
     return { files, dirs };
   }
 
-  /** Write every buffered line now (no-op in `flush`/`sync` mode). Never throws. */
+  /** Write every buffered line now, waiting for the writer thread (no-op in `flush`/`sync` mode). Never throws. */
   flushSync(): void {
     if (this.#mode === 'buffered') this.#flushBuffers();
   }
@@ -283,6 +258,8 @@ export class SegmentWriter {
     for (const p of this.#partitions.values()) this.#closeSegment(p);
     this.#partitions.clear();
     this.#current = undefined;
+    this.#ring?.close();
+    this.#ring = undefined;
   }
 
   #reject(code: string, message: string): false {
@@ -299,7 +276,7 @@ export class SegmentWriter {
     if (p === undefined) {
       if (this.#partitions.size >= MAX_OPEN_PARTITIONS) this.#evictOldest();
       const dir = join(this.#eventsDir, utcDay(startMs));
-      p = { startMs, endMs: startMs + DAY_MS, dir, fd: -1, path: '', size: 0, buf: '', pending: 0, offset: 0, inflight: undefined, due: false, scratch: undefined };
+      p = { startMs, endMs: startMs + DAY_MS, dir, fd: -1, path: '', segment: 0, size: 0, buf: '', pending: 0 };
       this.#partitions.set(startMs, p);
     }
     this.#current = p;
@@ -310,45 +287,30 @@ export class SegmentWriter {
     let oldest: Partition | undefined;
     for (const p of this.#partitions.values()) if (oldest === undefined || p.startMs < oldest.startMs) oldest = p;
     if (oldest === undefined) return;
-    this.#settle(oldest);
+    if (oldest.pending > 0) this.#flushOne(oldest);
     this.#closeSegment(oldest);
     this.#partitions.delete(oldest.startMs);
     if (this.#current === oldest) this.#current = undefined;
   }
 
+  /** Everything buffered and queued, written now. */
   #flushBuffers(): boolean {
     // Re-entry is possible only from a listener calling back in (e.g. process.exit inside
     // onDiagnostic); the outer call is already writing everything.
     if (this.#flushing) return true;
     this.#flushing = true;
     let ok = true;
-    for (const p of this.#partitions.values()) if (!this.#settle(p)) ok = false;
-    this.#pendingChars = 0;
-    for (const p of this.#partitions.values()) this.#pendingChars += p.buf.length;
+    // Queued batches first: they are older than the ones still buffered.
+    if (this.#ring !== undefined && !this.#drain()) ok = false;
+    for (const p of this.#partitions.values()) if (p.pending > 0 && !this.#flushOne(p)) ok = false;
+    this.#recount();
     this.#flushing = false;
     return ok;
   }
 
-  /** Write what is in flight (again: the same bytes at the same place) and the batch, now. */
-  #settle(p: Partition): boolean {
-    let ok = true;
-    const b = p.inflight;
-    if (b !== undefined) {
-      p.inflight = undefined;
-      // Usually it lands within microseconds; written again only if it does not. Waiting also
-      // means no write of ours touches the file after close() (a rewrite changes no byte but
-      // would bump the segment's mtime, which the span cache keys on).
-      for (let i = 0; i < SETTLE_WAITS && !this.#landed(b); i++) Atomics.wait(SLEEP, 0, 0, LANDING_WAIT_MS);
-      if (!this.#landed(b)) {
-        this.#inflightChars -= b.chars;
-        b.settled = true;
-        // The thread pool may still read this batch's bytes: they keep their buffer.
-        if (p.scratch !== undefined && b.bytes.buffer === p.scratch.buffer) p.scratch = undefined;
-        if (!this.#writeAtSync(p, b.fd, b.path, b.bytes, b.position, b.events)) ok = false;
-      }
-    }
-    if (p.pending > 0 && !this.#flushOne(p)) ok = false;
-    return ok;
+  #recount(): void {
+    this.#pendingChars = 0;
+    for (const p of this.#partitions.values()) this.#pendingChars += p.buf.length;
   }
 
   #flushOne(p: Partition): boolean {
@@ -356,200 +318,135 @@ export class SegmentWriter {
     const events = p.pending;
     p.buf = '';
     p.pending = 0;
-    if (!this.#positional) return this.#write(p, text, events);
+    return this.#write(p, text, events);
+  }
+
+  /** The batch limit was reached: queue the batches for the writer thread, or write them. */
+  #spill(): boolean {
+    if (this.#flushing) return true;
+    if (!this.#threadWrites) return this.#flushBuffers();
+    const ring = this.#ring ?? this.#startRing();
+    if (ring === undefined) return this.#flushBuffers();
+    let ok = this.#collect();
+    for (const p of this.#partitions.values()) if (p.pending > 0 && !this.#handOff(ring, p)) ok = false;
+    this.#recount();
+    return ok;
+  }
+
+  /** Interval timer: queue what is buffered (written here if the thread's slots are taken). */
+  #tick(): void {
+    if (this.#closed || this.#flushing) return;
+    const ring = this.#ring;
+    if (ring === undefined) {
+      this.flushSync();
+      return;
+    }
+    this.#collect();
+    for (const p of this.#partitions.values()) if (p.pending > 0) this.#handOff(ring, p);
+    this.#recount();
+  }
+
+  #startRing(): WriteRing | undefined {
+    const slotBytes = Math.min(MAX_SLOT_BYTES, this.#maxBufferChars * 3 + SLOT_MARGIN_BYTES);
+    this.#ring = WriteRing.start(slotBytes);
+    if (this.#ring === undefined) this.#threadWrites = false;
+    return this.#ring;
+  }
+
+  /** Queue `p`'s batch in the ring; written here when the next slot is taken. */
+  #handOff(ring: WriteRing, p: Partition): boolean {
+    if (p.fd >= 0 && ring.failed(p.segment)) this.#closeSegment(p);
     if (p.fd < 0 && !this.#openSegment(p)) {
-      this.#stats.dropped += events;
+      this.#stats.dropped += p.pending;
+      p.buf = '';
+      p.pending = 0;
       return false;
     }
-    const bytes = this.#encode(p, text);
-    const position = p.offset;
-    p.offset += bytes.length;
-    return this.#writeAtSync(p, p.fd, p.path, bytes, position, events);
-  }
-
-  /**
-   * Positional mode: send each partition's batch to the thread pool (all of them on the
-   * interval tick, else those past half the limit), unless one of its batches is still in
-   * flight; past `maxBufferBytes` unwritten, write everything synchronously instead.
-   */
-  #handOver(tick: boolean): boolean {
-    if (this.#closed || this.#flushing) return true;
-    for (const p of this.#partitions.values()) if (p.inflight !== undefined && this.#landed(p.inflight)) p.inflight = undefined;
-    if (this.#pendingChars + this.#inflightChars >= this.#maxBufferChars && !this.#awaitLanding()) return this.#flushBuffers();
-    for (const p of this.#partitions.values()) {
-      if (p.pending === 0) continue;
-      if (p.inflight !== undefined) {
-        if (tick) p.due = true;
-        continue;
+    let n = ring.offer(p.fd, p.segment, p.buf, p.pending);
+    if (n < 0) {
+      // The thread is behind (or not started yet): write the queue here, in order, then queue.
+      if (!this.#drain(true)) return this.#flushOne(p);
+      if (p.fd < 0 && !this.#openSegment(p)) {
+        this.#stats.dropped += p.pending;
+        p.buf = '';
+        p.pending = 0;
+        return false;
       }
-      if (tick || p.buf.length >= this.#handOverChars || this.#pendingChars >= this.#handOverChars) this.#send(p);
+      n = ring.offer(p.fd, p.segment, p.buf, p.pending);
+      if (n < 0) return this.#flushOne(p);
     }
-    return true;
-  }
-
-  /**
-   * At the limit with batches still in flight, give the thread pool a moment before writing
-   * them again synchronously: sleeping here frees the core for it.
-   */
-  #awaitLanding(): boolean {
-    for (let i = 0; i < LANDING_WAITS; i++) {
-      let flying = false;
-      for (const p of this.#partitions.values()) {
-        if (p.inflight !== undefined && this.#landed(p.inflight)) p.inflight = undefined;
-        if (p.inflight !== undefined) flying = true;
-      }
-      if (!flying) return true;
-      Atomics.wait(SLEEP, 0, 0, LANDING_WAIT_MS);
-    }
-    return false;
-  }
-
-  /**
-   * UTF-8 of a batch, in the partition's reused buffer: a fresh buffer per batch costs more
-   * than the encoding. Only one batch per partition is unsettled at a time, and a batch that
-   * landed is never read again, so the buffer is free whenever a new batch is encoded.
-   */
-  #encode(p: Partition, text: string): Buffer {
-    const need = text.length * 3;
-    if (p.scratch === undefined || p.scratch.length < need) {
-      // Reserve for a full batch at once; a longer batch (one huge line) gets its own size.
-      p.scratch = Buffer.allocUnsafeSlow(Math.max(need, Math.min(this.#maxBufferChars, MAX_SCRATCH_CHARS) * 3));
-    }
-    return p.scratch.subarray(0, p.scratch.write(text, 0, 'utf8'));
-  }
-
-  #send(p: Partition): void {
-    const text = p.buf;
-    const events = p.pending;
     p.buf = '';
     p.pending = 0;
-    p.due = false;
-    this.#pendingChars -= text.length;
-    if (p.fd < 0 && !this.#openSegment(p)) {
-      this.#stats.dropped += events;
-      return;
-    }
-    const bytes = this.#encode(p, text);
-    const b: Batch = { fd: p.fd, path: p.path, bytes, position: p.offset, events, chars: text.length, settled: false, short: false };
-    p.offset += bytes.length;
-    p.inflight = b;
-    this.#inflightChars += b.chars;
-    this.#fdRefs.set(b.fd, (this.#fdRefs.get(b.fd) ?? 0) + 1);
-    this.#sendFrom(p, b, 0);
-  }
-
-  #sendFrom(p: Partition, b: Batch, from: number): void {
-    try {
-      (this.#fs.writeAtAsync as NonNullable<WriterFs['writeAtAsync']>)(b.fd, b.bytes, from, b.bytes.length - from, b.position + from, (err, n) =>
-        this.#sent(p, b, from, err, n),
-      );
-    } catch (e: unknown) {
-      this.#sent(p, b, from, e, 0);
-    }
-  }
-
-  /**
-   * Whether a batch in flight has reached the file: the callback said so, or the segment
-   * already reaches its end (one write per descriptor at a time fills its pages in order),
-   * which a host busy in a synchronous loop learns without returning to the event loop.
-   */
-  #landed(b: Batch): boolean {
-    if (b.settled) return true;
-    let size = -1;
-    try {
-      size = fstatSync(b.fd).size;
-    } catch {
-      return false;
-    }
-    if (size < b.position + b.bytes.length) return false;
-    this.#count(b, true);
+    p.size += n;
+    this.#unsyncedFiles?.add(p.path);
+    if (p.size >= this.#maxSegmentBytes) this.#closeSegment(p);
     return true;
   }
 
-  #count(b: Batch, ok: boolean, failure?: unknown, done = 0): void {
-    b.settled = true;
-    this.#inflightChars -= b.chars;
-    if (ok) {
-      this.#stats.written += b.events;
-      this.#stats.bytes += b.bytes.length;
-      return;
-    }
-    const whole = done === 0 ? 0 : countNewlines(b.bytes, done);
-    this.#stats.written += whole;
-    this.#stats.bytes += done;
-    this.#stats.dropped += b.events - whole;
-    this.#diagnostics.report({
-      code: 'E_STORE_WRITE_FAILED',
-      message: `write to ${b.path} failed (${errnoText(failure)}): ${b.events - whole} event(s) dropped; later events go to a new segment`,
-      cause: failure,
+  /** Count the batches the thread has finished. Returns false if one of them failed. */
+  #collect(): boolean {
+    const redo: { segment: number; text: string; events: number }[] = [];
+    let ok = true;
+    this.#ring?.collect((o) => {
+      if (!this.#settle(o, redo)) ok = false;
     });
+    return this.#afterCollect(redo) && ok;
   }
 
-  #sent(p: Partition, b: Batch, from: number, err: unknown, n: number): void {
-    if (!b.settled) {
-      const done = from + (err ? 0 : n);
-      if (!err && n > 0 && done < b.bytes.length) {
-        // A disk filling up writes short before it fails: finish the batch or find out why not.
-        b.short = true;
-        this.#sendFrom(p, b, done);
-        return;
-      }
-      const ok = !err && done === b.bytes.length;
-      this.#count(b, ok, err ?? new Error(`write made no progress after ${done} of ${b.bytes.length} bytes`), done);
-      if (p.fd === b.fd && (!ok || b.short || p.offset >= this.#maxSegmentBytes)) this.#closeSegment(p);
-    } else if (p.fd === b.fd && p.offset >= this.#maxSegmentBytes) {
-      this.#closeSegment(p);
-    }
-    if (p.inflight === b) p.inflight = undefined;
-    const refs = (this.#fdRefs.get(b.fd) ?? 1) - 1;
-    if (refs > 0) this.#fdRefs.set(b.fd, refs);
-    else {
-      this.#fdRefs.delete(b.fd);
-      const path = this.#closeWhenIdle.get(b.fd);
-      if (path !== undefined) {
-        this.#closeWhenIdle.delete(b.fd);
-        this.#closeFd(b.fd, path);
-      }
-    }
-    if (!this.#closed && p.pending > 0 && p.inflight === undefined && (p.due || this.#pendingChars >= this.#handOverChars)) this.#send(p);
+  /** Wait until everything queued is written (`now`: write it here), and count it. */
+  #drain(now = false): boolean {
+    const redo: { segment: number; text: string; events: number }[] = [];
+    let ok = true;
+    this.#ring?.drain((o) => {
+      if (!this.#settle(o, redo)) ok = false;
+    }, now);
+    return this.#afterCollect(redo) && ok;
   }
 
-  /** Positional mode: one synchronous write of whole lines at `position`; never throws. */
-  #writeAtSync(p: Partition, fd: number, path: string, bytes: Buffer, position: number, events: number): boolean {
-    const writeAt = this.#fs.writeAt as NonNullable<WriterFs['writeAt']>;
-    let done = 0;
-    let short = false;
-    let failure: unknown;
-    try {
-      while (done < bytes.length) {
-        const n = writeAt(fd, bytes, done, bytes.length - done, position + done);
-        if (n <= 0) throw new Error(`write made no progress after ${done} of ${bytes.length} bytes`);
-        if (done + n < bytes.length) short = true;
-        done += n;
-      }
-    } catch (e: unknown) {
-      failure = e;
-    }
-    this.#stats.bytes += done;
-    if (failure === undefined) {
-      this.#stats.written += events;
-      if (p.fd === fd && (short || p.offset >= this.#maxSegmentBytes)) this.#closeSegment(p);
+  /** Count one finished batch; a failure is reported, a skipped batch kept to write again. */
+  #settle(o: SlotOutcome, redo: { segment: number; text: string; events: number }[]): boolean {
+    const seg = this.#ringSegments.get(o.segment);
+    if (o.errno === 0) {
+      this.#stats.written += o.events;
+      this.#stats.bytes += o.wrote;
       return true;
     }
-    const whole = done === 0 ? 0 : countNewlines(bytes, done);
+    if (o.errno === ERRNO_SKIPPED) {
+      // Not written because an earlier batch of its segment failed: it goes to a new one.
+      redo.push({ segment: o.segment, text: Buffer.from(o.bytes).toString('utf8'), events: o.events });
+      return true;
+    }
+    const whole = o.wrote === 0 ? 0 : countNewlines(o.bytes, o.wrote);
     this.#stats.written += whole;
-    this.#stats.dropped += events - whole;
+    this.#stats.bytes += o.wrote;
+    this.#stats.dropped += o.events - whole;
+    const cause = errnoError(o.errno);
     this.#diagnostics.report({
       code: 'E_STORE_WRITE_FAILED',
-      message: `write to ${path} failed (${errnoText(failure)}): ${events - whole} event(s) dropped; later events go to a new segment`,
-      cause: failure,
+      message: `write to ${seg?.path ?? 'a segment'} failed (${errnoText(cause)}): ${o.events - whole} event(s) dropped; later events go to a new segment`,
+      cause,
     });
-    if (p.fd === fd) this.#closeSegment(p);
     return false;
+  }
+
+  /** Close segments that failed on the thread; write their skipped batches to new ones. */
+  #afterCollect(redo: { segment: number; text: string; events: number }[]): boolean {
+    const ring = this.#ring;
+    if (ring === undefined) return true;
+    for (const p of this.#partitions.values()) if (p.fd >= 0 && ring.failed(p.segment)) this.#closeSegment(p);
+    let ok = true;
+    for (const r of redo) {
+      const day = this.#ringSegments.get(r.segment)?.startMs ?? Date.now();
+      const p = this.#partitions.get(day) ?? this.#partitionFor(day);
+      if (p.fd >= 0 && ring.failed(p.segment)) this.#closeSegment(p);
+      if (!this.#write(p, r.text, r.events)) ok = false;
+    }
+    return ok;
   }
 
   /** One write of whole lines (looping on short writes); never throws. */
   #write(p: Partition, text: string, events: number): boolean {
+    if (p.fd >= 0 && this.#ring?.failed(p.segment) === true) this.#closeSegment(p);
     if (p.fd < 0 && !this.#openSegment(p)) {
       this.#stats.dropped += events;
       return false;
@@ -615,7 +512,7 @@ export class SegmentWriter {
       for (let attempt = 0; ; attempt++) {
         path = join(p.dir, segmentFileName(Date.now(), process.pid));
         try {
-          p.fd = fs.openNew(path, this.#positional);
+          p.fd = fs.openNew(path);
           break;
         } catch (e: unknown) {
           if (attempt >= 3 || (e as { code?: unknown } | null)?.code !== 'EEXIST') throw e;
@@ -630,13 +527,14 @@ export class SegmentWriter {
       return false;
     }
     p.path = path;
+    p.segment = ++this.#segmentCount;
+    if (this.#threadWrites) this.#ringSegments.set(p.segment, { path, startMs: p.startMs });
     if (this.#unsyncedDirs !== undefined) {
       this.#unsyncedDirs.add(p.dir);
       this.#unsyncedDirs.add(this.#eventsDir);
       this.#unsyncedDirs.add(dirname(this.#eventsDir));
     }
     p.size = 0;
-    p.offset = 0;
     this.#stats.segments++;
     if (this.#mode === 'sync') {
       // A synced line in a file whose name was never synced can vanish on power loss.
@@ -650,22 +548,30 @@ export class SegmentWriter {
   #closeSegment(p: Partition): void {
     if (p.fd < 0) return;
     const fd = p.fd;
+    const ring = this.#ring;
+    // Queued batches hold the descriptor: closing it first could let its number be reused by
+    // another file before the thread writes them. A failed segment gets no more writes.
+    if (ring !== undefined && ring.busy() && !ring.failed(p.segment)) this.#drain();
+    if (p.fd !== fd) return; // the drain's outcomes closed it already
     p.fd = -1;
     p.size = 0;
-    p.offset = 0;
-    // A thread-pool write still holds the descriptor: closing it now could let the number be
-    // reused by another file before that write runs.
-    if (this.#fdRefs.has(fd)) this.#closeWhenIdle.set(fd, p.path);
-    else this.#closeFd(fd, p.path);
-  }
-
-  #closeFd(fd: number, path: string): void {
     try {
       this.#fs.close(fd);
     } catch (e: unknown) {
-      this.#diagnostics.report({ code: 'E_STORE_CLOSE_FAILED', message: `closing ${path} failed (${errnoText(e)})`, cause: e });
+      this.#diagnostics.report({ code: 'E_STORE_CLOSE_FAILED', message: `closing ${p.path} failed (${errnoText(e)})`, cause: e });
     }
   }
+}
+
+/** A system error for an errno the writer thread reported. */
+function errnoError(errno: number): Error {
+  let code: string;
+  try {
+    code = getSystemErrorName(errno);
+  } catch {
+    code = errno === ERRNO_NO_PROGRESS ? 'no progress' : `errno ${errno}`;
+  }
+  return Object.assign(new Error(`${code}: write failed`), { code, errno, syscall: 'write' });
 }
 
 interface CheckedOptions {

@@ -273,15 +273,16 @@ describe('buffered writer and process exits', () => {
     const { events, skips } = await readAll(root);
     expect(skips).toEqual([]);
     const seqs = seqsOf(events, 'w');
-    // A batch handed to the thread pool may land after `written` was printed: what is on
+    // A batch queued for the writer thread may land after `written` was printed: what is on
     // disk is a prefix holding at least everything counted as written.
     expect(seqs).toEqual([...Array(seqs.length).keys()]);
     expect(seqs.length).toBeGreaterThanOrEqual(written!);
     expect(run.acked).toHaveLength(written!);
     const lost = appended! - seqs.length;
     expect(lost).toBeGreaterThan(0);
-    // Every line is at least ~250 bytes, so the buffer never held more than this many events.
-    expect(lost).toBeLessThanOrEqual(Math.ceil(maxBufferBytes / 250));
+    // Every line is at least ~250 bytes: the buffer and the writer thread's four queued
+    // batches never held more than this many events.
+    expect(lost).toBeLessThanOrEqual(Math.ceil((5 * maxBufferBytes) / 250));
   });
 
   it('SIGKILL mid-stream at a seeded moment: what is on disk is whole and a prefix', async () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../../src/model/index.js';
 import { SegmentWriter, listPartitions, listSegments } from '../../src/store/index.js';
 import type { Durability } from '../../src/store/index.js';
-import { nodeWriterFs, positionalWriterFs } from '../../src/store/writer-fs.js';
+import { nodeWriterFs } from '../../src/store/writer-fs.js';
 import type { WriterFs } from '../../src/store/writer-fs.js';
 import { tempDir } from '../helpers.js';
 import { readAll, sampleLine, waitFor } from './helpers.js';
@@ -91,7 +91,7 @@ describe('SegmentWriter modes', () => {
 });
 
 describe('SegmentWriter buffered flushing', () => {
-  it('without positional writes, flushes synchronously once the buffer reaches maxBufferBytes', () => {
+  it('without the writer thread, flushes synchronously once the buffer reaches maxBufferBytes', () => {
     const root = tempDir();
     const line = sampleLine(T0, 0);
     const { w } = writer(root, 'buffered', { maxBufferBytes: line.length * 4, flushIntervalMs: 60_000, fs: nodeWriterFs });
@@ -103,87 +103,6 @@ describe('SegmentWriter buffered flushing', () => {
     expect(w.stats.written).toBe(4);
     w.close();
     expect(w.stats.written).toBe(5);
-  });
-
-  it('hands a batch to the thread pool at half of maxBufferBytes; flushSync writes it again in place, never twice', async () => {
-    const root = tempDir();
-    const line = sampleLine(T0, 0);
-    let async = 0;
-    let sync = 0;
-    let release: (() => void)[] = [];
-    const fs: WriterFs = {
-      ...positionalWriterFs,
-      writeAt: (...a) => (sync++, positionalWriterFs.writeAt!(...a)),
-      // Held until released, as a slow disk would: the batch stays in flight.
-      writeAtAsync: (...a) => {
-        async++;
-        release.push(() => positionalWriterFs.writeAtAsync!(...a));
-      },
-    };
-    const { w } = writer(root, 'buffered', { maxBufferBytes: line.length * 8, flushIntervalMs: 60_000, fs });
-    for (let i = 0; i < 3; i++) w.append(sampleLine(T0, i), T0);
-    expect(async).toBe(0);
-    w.append(sampleLine(T0, 3), T0);
-    expect(async).toBe(1);
-    expect(w.stats.written).toBe(0);
-    for (let i = 4; i < 7; i++) w.append(sampleLine(T0, i), T0);
-    // Unwritten (4 in flight + 3 buffered) stays under the limit: nothing is written yet.
-    expect(sync).toBe(0);
-    w.append(sampleLine(T0, 7), T0);
-    // At the limit, the batch in flight and the buffer are written synchronously.
-    expect(sync).toBe(2);
-    expect(w.stats.written).toBe(8);
-    for (const r of release) r();
-    release = [];
-    w.append(sampleLine(T0, 8), T0);
-    w.close();
-    expect(w.stats).toMatchObject({ appended: 9, written: 9, dropped: 0 });
-    await new Promise((r) => setTimeout(r, 50));
-    const { events, skips } = await readAll(root);
-    expect(skips).toEqual([]);
-    expect(events.map((e) => e.attrs['seq'])).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
-  });
-
-  it('counts a batch written from the thread pool once it lands, without waiting for its callback', async () => {
-    const root = tempDir();
-    const line = sampleLine(T0, 0);
-    const { w } = writer(root, 'buffered', { maxBufferBytes: line.length * 4, flushIntervalMs: 60_000, backgroundWrites: true });
-    for (let i = 0; i < 2; i++) w.append(sampleLine(T0, i), T0);
-    expect(w.stats.written).toBe(0);
-    await waitFor(() => w.stats.written === 2);
-    for (let i = 2; i < 40; i++) w.append(sampleLine(T0, i), T0);
-    w.close();
-    expect(w.stats).toMatchObject({ appended: 40, written: 40, dropped: 0 });
-    await new Promise((r) => setTimeout(r, 50));
-    const { events, skips } = await readAll(root);
-    expect(skips).toEqual([]);
-    expect(events.map((e) => e.attrs['seq'])).toEqual([...Array(40).keys()]);
-  });
-
-  it('drops and counts a batch the thread pool fails to write, then writes later ones to a new segment', async () => {
-    const root = tempDir();
-    const line = sampleLine(T0, 0);
-    let fail = true;
-    const diags: Diagnostic[] = [];
-    const fs: WriterFs = {
-      ...positionalWriterFs,
-      writeAtAsync: (fd, bytes, offset, length, position, done) => {
-        if (!fail) return positionalWriterFs.writeAtAsync!(fd, bytes, offset, length, position, done);
-        fail = false;
-        setImmediate(() => done(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }), 0));
-      },
-    };
-    const { w } = writer(root, 'buffered', { maxBufferBytes: line.length * 4, flushIntervalMs: 60_000, fs, onDiagnostic: (d: Diagnostic) => diags.push(d) });
-    for (let i = 0; i < 2; i++) w.append(sampleLine(T0, i), T0);
-    await waitFor(() => w.stats.dropped === 2);
-    expect(diags.map((d) => d.code)).toEqual(['E_STORE_WRITE_FAILED']);
-    expect(diags[0]!.message).toContain('ENOSPC');
-    for (let i = 2; i < 5; i++) w.append(sampleLine(T0, i), T0);
-    w.close();
-    expect(w.stats).toMatchObject({ appended: 5, written: 3, dropped: 2, segments: 2 });
-    await new Promise((r) => setTimeout(r, 50));
-    const { events } = await readAll(root);
-    expect(events.map((e) => e.attrs['seq'])).toEqual([2, 3, 4]);
   });
 
   it('flushes on the interval timer', async () => {

@@ -1,0 +1,294 @@
+/**
+ * The write ring of a buffered writer: a few slots of shared memory through which batches of
+ * encoded lines go to a writer thread, so the host's thread pays for the UTF-8 copy and never
+ * for the `write` itself (on this kind of machine a 64 KiB write into the page cache costs
+ * ≈ 240 µs of CPU, more than building the 125 events in it; docs/performance.md).
+ *
+ * The host never waits for the thread to append: when the next slot is still taken it takes
+ * back the queued batches and writes them itself, in order (waiting at most for the one write
+ * the thread is in). It waits only in `drain` (flush, close, exit, segment rotation), where a
+ * slot the thread has not picked up is also taken back and written on the spot.
+ *
+ * Slot life: FREE → (host fills it) FULL → (thread, by compare-and-swap) WRITING → DONE →
+ * (host collects the outcome) FREE; or FULL → (host takes it back) TAKEN → DONE. Slots are
+ * filled and written in sequence order. A segment whose write failed or came back short may
+ * have a torn last line: nothing more is appended to it, by either side (its later slots come
+ * back SKIPPED, for the host to write into a fresh segment).
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { writeAll } from './write-all.js';
+
+export const FREE = 0;
+export const FULL = 1;
+export const WRITING = 2;
+export const DONE = 3;
+export const TAKEN = 4;
+
+/** errno of a slot not written because its segment failed before. */
+export const ERRNO_SKIPPED = -100_002;
+/** errno of a slot whose write on the thread never returned. */
+export const ERRNO_TIMED_OUT = -110;
+
+// Control words.
+export const PUBLISHED = 0; // bumped on every FULL slot; the thread waits on it
+export const READY = 1; // 1 once the thread runs its loop
+export const STOP = 2; // 1: the thread exits once no slot is FULL
+export const FINISHED = 3; // bumped on every DONE slot; a draining host waits on it
+export const FAILED = 4; // 4 words: the latest segments whose write failed (0: none)
+export const FAILED_WORDS = 4;
+const HEADER_WORDS = 8;
+
+// Words of a slot.
+export const STATE = 0;
+export const SEQ = 1;
+export const FD = 2;
+export const SEGMENT = 3;
+export const LENGTH = 4;
+export const EVENTS = 5;
+export const WROTE = 6;
+export const ERRNO = 7;
+export const SHORT = 8;
+export const SLOT_WORDS = 12;
+
+/** What the writer thread receives. */
+export interface RingShape {
+  buffer: SharedArrayBuffer;
+  slots: number;
+  slotBytes: number;
+}
+
+export function controlWords(slots: number): number {
+  return HEADER_WORDS + slots * SLOT_WORDS;
+}
+
+export function slotWord(slot: number, word: number): number {
+  return HEADER_WORDS + slot * SLOT_WORDS + word;
+}
+
+/** Whether `segment` failed earlier: nothing more may be appended to it. */
+export function isFailed(ctrl: Int32Array, segment: number): boolean {
+  for (let i = 0; i < FAILED_WORDS; i++) if (Atomics.load(ctrl, FAILED + i) === segment) return true;
+  return false;
+}
+
+/** Remember a failed segment (the oldest of four is forgotten). */
+export function markFailed(ctrl: Int32Array, segment: number): void {
+  if (isFailed(ctrl, segment)) return;
+  for (let i = FAILED_WORDS - 1; i > 0; i--) Atomics.store(ctrl, FAILED + i, Atomics.load(ctrl, FAILED + i - 1));
+  Atomics.store(ctrl, FAILED, segment);
+}
+
+/**
+ * Write slot `s` (its state already claimed by the caller) and mark it DONE. Shared by the
+ * thread and a host taking a slot back.
+ */
+export function writeSlot(ctrl: Int32Array, data: Uint8Array, slotBytes: number, s: number): void {
+  const segment = Atomics.load(ctrl, slotWord(s, SEGMENT));
+  if (isFailed(ctrl, segment)) {
+    Atomics.store(ctrl, slotWord(s, WROTE), 0);
+    Atomics.store(ctrl, slotWord(s, ERRNO), ERRNO_SKIPPED);
+    Atomics.store(ctrl, slotWord(s, SHORT), 0);
+  } else {
+    const o = writeAll(Atomics.load(ctrl, slotWord(s, FD)), data, s * slotBytes, Atomics.load(ctrl, slotWord(s, LENGTH)));
+    if (o.errno !== 0 || o.short) markFailed(ctrl, segment);
+    Atomics.store(ctrl, slotWord(s, WROTE), o.wrote);
+    Atomics.store(ctrl, slotWord(s, ERRNO), o.errno);
+    Atomics.store(ctrl, slotWord(s, SHORT), o.short ? 1 : 0);
+  }
+  Atomics.store(ctrl, slotWord(s, STATE), DONE);
+  Atomics.add(ctrl, FINISHED, 1);
+  Atomics.notify(ctrl, FINISHED);
+}
+
+/** The FULL slot with the lowest sequence number, or -1. */
+export function oldestFull(ctrl: Int32Array, slots: number): number {
+  let best = -1;
+  let bestSeq = 0;
+  for (let s = 0; s < slots; s++) {
+    if (Atomics.load(ctrl, slotWord(s, STATE)) !== FULL) continue;
+    const seq = Atomics.load(ctrl, slotWord(s, SEQ));
+    if (best < 0 || seq - bestSeq < 0) {
+      best = s;
+      bestSeq = seq;
+    }
+  }
+  return best;
+}
+
+/** The outcome of one batch, as the host collects it. */
+export interface SlotOutcome {
+  fd: number;
+  segment: number;
+  events: number;
+  /** The batch's bytes: valid only during the callback. */
+  bytes: Uint8Array;
+  wrote: number;
+  /** 0, a negative errno, `ERRNO_SKIPPED` or `ERRNO_NO_PROGRESS`. */
+  errno: number;
+  short: boolean;
+}
+
+const WORKER_URL = new URL('./writer-thread.js', import.meta.url);
+let threadScript: boolean | undefined;
+const SLOTS = 4;
+// A slot the thread has not picked up after this long is written by a draining host itself.
+const PICKUP_WAIT_MS = 200;
+// A write in progress on the thread is waited for this long before its events are given up.
+const WRITING_WAIT_MS = 10_000;
+
+/** The host's side of the ring. */
+export class WriteRing {
+  readonly #ctrl: Int32Array;
+  readonly #data: Buffer;
+  readonly #slotBytes: number;
+  readonly #worker: Worker;
+  #seq = 0;
+  #dead = false;
+
+  /** A ring with its writer thread, or undefined where a thread cannot start. */
+  static start(slotBytes: number): WriteRing | undefined {
+    // Run from sources (the tests) there is no compiled thread script: write synchronously.
+    threadScript ??= WORKER_URL.pathname.endsWith('.js') && existsSync(fileURLToPath(WORKER_URL));
+    if (!threadScript) return undefined;
+    try {
+      return new WriteRing(slotBytes);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private constructor(slotBytes: number) {
+    this.#slotBytes = slotBytes;
+    const ctrlBytes = controlWords(SLOTS) * 4;
+    const buffer = new SharedArrayBuffer(ctrlBytes + SLOTS * slotBytes);
+    this.#ctrl = new Int32Array(buffer, 0, controlWords(SLOTS));
+    this.#data = Buffer.from(buffer, ctrlBytes, SLOTS * slotBytes);
+    const shape: RingShape = { buffer, slots: SLOTS, slotBytes };
+    this.#worker = new Worker(WORKER_URL, { workerData: shape, stdout: false, stderr: false });
+    // The thread must never keep the host alive, and its death only turns writes synchronous.
+    this.#worker.unref();
+    this.#worker.on('error', () => (this.#dead = true));
+    this.#worker.on('exit', () => (this.#dead = true));
+  }
+
+  /** Largest batch a slot holds, in bytes. */
+  get slotBytes(): number {
+    return this.#slotBytes;
+  }
+
+  /**
+   * Copy `text` into the next slot for the thread to append to `fd`. Returns the bytes
+   * queued, or -1 when that slot is not free yet (or the text does not fit): the caller
+   * writes the batch itself.
+   */
+  offer(fd: number, segment: number, text: string, events: number): number {
+    if (this.#dead) return -1;
+    const ctrl = this.#ctrl;
+    const s = this.#seq % SLOTS;
+    if (Atomics.load(ctrl, slotWord(s, STATE)) !== FREE) return -1;
+    if (text.length * 3 > this.#slotBytes && Buffer.byteLength(text) > this.#slotBytes) return -1;
+    const n = this.#data.write(text, s * this.#slotBytes, this.#slotBytes, 'utf8');
+    ctrl[slotWord(s, FD)] = fd;
+    ctrl[slotWord(s, SEGMENT)] = segment;
+    ctrl[slotWord(s, LENGTH)] = n;
+    ctrl[slotWord(s, EVENTS)] = events;
+    ctrl[slotWord(s, SEQ)] = this.#seq;
+    this.#seq = (this.#seq + 1) | 0;
+    Atomics.store(ctrl, slotWord(s, STATE), FULL);
+    Atomics.add(ctrl, PUBLISHED, 1);
+    Atomics.notify(ctrl, PUBLISHED, 1);
+    return n;
+  }
+
+  /** Whether a write to `segment` failed or came back short: nothing more may go to it. */
+  failed(segment: number): boolean {
+    return isFailed(this.#ctrl, segment);
+  }
+
+  /** Whether any slot is queued or being written. */
+  busy(): boolean {
+    for (let s = 0; s < SLOTS; s++) {
+      const st = Atomics.load(this.#ctrl, slotWord(s, STATE));
+      if (st === FULL || st === WRITING) return true;
+    }
+    return false;
+  }
+
+  /** Hand every finished slot, oldest first, to `done`, then free it. */
+  collect(done: (o: SlotOutcome) => void): void {
+    const ctrl = this.#ctrl;
+    for (;;) {
+      let s = -1;
+      let seq = 0;
+      for (let i = 0; i < SLOTS; i++) {
+        if (Atomics.load(ctrl, slotWord(i, STATE)) !== DONE) continue;
+        const q = ctrl[slotWord(i, SEQ)] as number;
+        if (s < 0 || q - seq < 0) {
+          s = i;
+          seq = q;
+        }
+      }
+      if (s < 0) return;
+      const length = ctrl[slotWord(s, LENGTH)] as number;
+      done({
+        fd: ctrl[slotWord(s, FD)] as number,
+        segment: ctrl[slotWord(s, SEGMENT)] as number,
+        events: ctrl[slotWord(s, EVENTS)] as number,
+        bytes: this.#data.subarray(s * this.#slotBytes, s * this.#slotBytes + length),
+        wrote: Atomics.load(ctrl, slotWord(s, WROTE)),
+        errno: Atomics.load(ctrl, slotWord(s, ERRNO)),
+        short: Atomics.load(ctrl, slotWord(s, SHORT)) === 1,
+      });
+      Atomics.store(ctrl, slotWord(s, STATE), FREE);
+    }
+  }
+
+  /**
+   * Wait until no slot is queued or being written, taking back the queued ones the thread has
+   * not picked up (it has not started yet, or makes no progress; with `now`, at once: the
+   * host writes them itself rather than wait), then collect. Batches reach the file in order
+   * either way.
+   */
+  drain(done: (o: SlotOutcome) => void, now = false): void {
+    const ctrl = this.#ctrl;
+    const takeBack = now;
+    let lastProgress = Date.now();
+    for (;;) {
+      const finished = Atomics.load(ctrl, FINISHED);
+      const at = Date.now();
+      if (takeBack || Atomics.load(ctrl, READY) !== 1 || this.#dead || at - lastProgress >= PICKUP_WAIT_MS) {
+        for (let s = oldestFull(ctrl, SLOTS); s >= 0; s = oldestFull(ctrl, SLOTS)) {
+          if (Atomics.compareExchange(ctrl, slotWord(s, STATE), FULL, TAKEN) === FULL) writeSlot(ctrl, this.#data, this.#slotBytes, s);
+        }
+      }
+      if (!this.busy()) break;
+      if (at - lastProgress >= WRITING_WAIT_MS) {
+        this.#abandonWriting();
+        break;
+      }
+      if (Atomics.wait(ctrl, FINISHED, finished, 10) !== 'timed-out') lastProgress = Date.now();
+    }
+    this.collect(done);
+  }
+
+  /** A write that never returned: count its slot as failed (ETIMEDOUT); the ring is not used again. */
+  #abandonWriting(): void {
+    this.#dead = true;
+    for (let s = 0; s < SLOTS; s++) {
+      if (Atomics.load(this.#ctrl, slotWord(s, STATE)) !== WRITING) continue;
+      markFailed(this.#ctrl, this.#ctrl[slotWord(s, SEGMENT)] as number);
+      Atomics.store(this.#ctrl, slotWord(s, WROTE), 0);
+      Atomics.store(this.#ctrl, slotWord(s, ERRNO), ERRNO_TIMED_OUT);
+      Atomics.store(this.#ctrl, slotWord(s, STATE), DONE);
+    }
+  }
+
+  /** Stop the thread once it is idle; call after `drain`. */
+  close(): void {
+    Atomics.store(this.#ctrl, STOP, 1);
+    Atomics.add(this.#ctrl, PUBLISHED, 1);
+    Atomics.notify(this.#ctrl, PUBLISHED);
+  }
+}
