@@ -32,8 +32,19 @@ export { agentAnalysisFromParts, analyzeAgents, performanceStats, workflowStatsF
 export type { AgentAnalysis, AgentAnalysisOptions, AgentParts, AgentStats, AgentTrend, WorkflowParts, WorkflowStats } from './seeds/agents.js';
 export { buildRunRecords, percent, runTotals, seedRunId } from './seeds/orchestrator-runs.js';
 export type { AgentMetrics, DebugDetail, ErrorDetail, IssueRecord, PipelineDetail, RunRecord } from './seeds/orchestrator-runs.js';
-export { answerOrchestratorQueries, spearman } from './seeds/orchestrator-queries.js';
-export type { AgentRetries, ComplexityRow, ConfigSuccess, OrchestratorAnswers } from './seeds/orchestrator-queries.js';
+export { answerOrchestratorQueries, orchestratorAnswersFromParts, orchestratorParts, spearman } from './seeds/orchestrator-queries.js';
+export type {
+  AgentRetries,
+  AgentRetryParts,
+  ComplexityParts,
+  ComplexityRow,
+  ConfigParts,
+  ConfigSuccess,
+  MedianParts,
+  OrchestratorAnswers,
+  OrchestratorParts,
+  SpearmanParts,
+} from './seeds/orchestrator-queries.js';
 export { AutomationAccumulator, automationSummary, automationSummaryFromParts } from './seeds/automation.js';
 export type { AutomationFigures, AutomationSummary } from './seeds/automation.js';
 export {

@@ -13,9 +13,10 @@ import {
   agentAnalysisFromParts,
   automationSummaryFromParts,
   groupAttribute,
+  orchestratorAnswersFromParts,
   workflowStatsFromParts,
 } from '../analytics/index.js';
-import type { AgentAnalysis, AgentParts, AutomationSummary, GroupBy, Report } from '../analytics/index.js';
+import type { AgentAnalysis, AgentParts, AutomationSummary, GroupBy, OrchestratorAnswers, Report } from '../analytics/index.js';
 import type { OptionSpec } from './command.js';
 import { UsageError } from './io.js';
 
@@ -181,6 +182,36 @@ export async function computeAutomationFromPostgres(
       }
     }
     return automationSummaryFromParts(current, previous, ops, o);
+  });
+}
+
+/**
+ * `report orchestrator` computed in PostgreSQL: the database matches runs, issues and their
+ * agents, pipelines and debugging cycles and sums them; `orchestratorAnswersFromParts`
+ * finishes the answers as it does for the run records of a directory.
+ */
+export async function computeOrchestratorFromPostgres(
+  url: string,
+  o: { sinceMs: number; untilMs: number; nowMs: number; envs?: readonly string[] | 'all' | undefined },
+): Promise<OrchestratorAnswers> {
+  return withDatabase(url, async (pgm, pool) => {
+    const r = await pgm.queryOrchestratorAggregates(pool, { sinceMs: o.sinceMs, untilMs: o.untilMs, nowMs: o.nowMs, envs: envFilter(o.envs) });
+    const config = ({ key, ...parts }: (typeof r.models)[number]) => [key === null ? '(none)' : String(key), parts] as const;
+    return orchestratorAnswersFromParts({
+      runs: r.runs,
+      issues: r.issues,
+      byModel: r.models.map(config),
+      byTemperature: r.temperatures.map(config),
+      agents: r.agents.map(({ agent, ...parts }) => [agent, parts] as const),
+      firstPipeline: r.firstPipeline,
+      debugging: r.debugging,
+      complexity: {
+        labelled: r.complexity.labelled,
+        // Unlabelled rows are keyed by the bucket's total retries as JavaScript writes the number.
+        rows: r.complexity.rows.map(({ key, retries, ...parts }) => [key ?? String(retries), parts] as const),
+        spearman: r.complexity.spearman,
+      },
+    });
   });
 }
 

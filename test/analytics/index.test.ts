@@ -55,6 +55,8 @@ it('exports exactly the documented names', () => {
     'normalQuantile',
     'observe',
     'observeFeedback',
+    'orchestratorAnswersFromParts',
+    'orchestratorParts',
     'percent',
     'performanceStats',
     'rate',

@@ -97,9 +97,21 @@ describePg('sync, db and report --store against PostgreSQL', () => {
     expect(autoRemote.code).toBe(0);
     expect(autoRemote.stdout).toContain('sessions');
     expect(autoRemote.stdout).toBe(autoLocal.stdout);
-    const orchestrator = cli(['report', 'orchestrator', '--store', schema.url]);
-    expect(orchestrator.code).toBe(2);
-    expect(orchestrator.stderr).toContain('reads a directory only');
+    const orch = ['report', 'orchestrator', '--env', 'demo', '--since', '3d', '--until', until];
+    const orchLocal = cli([...orch, '--dir', dir]);
+    const orchRemote = cli([...orch, '--store', schema.url]);
+    expect(orchRemote.code).toBe(0);
+    expect(orchRemote.stdout).toContain('Which agent causes the most retries?');
+    expect(orchRemote.stdout).toBe(orchLocal.stdout);
+    expect(cli([...orch, '--store', schema.url, '--json']).stdout).toBe(cli([...orch, '--dir', dir, '--json']).stdout);
+    // Flags that do not apply are refused the same way on both stores (exit 2).
+    for (const bad of [['--by', 'model'], ['--format', 'csv'], ['--format', 'md'], ['--dir', dir]]) {
+      const r = cli([...orch, '--store', schema.url, ...bad]);
+      expect(r.code, bad.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^agentmeter: .*(--by|--format|--dir)/m);
+      if (bad[0] !== '--dir') expect(cli([...orch, '--dir', dir, ...bad]).code, bad.join(' ')).toBe(2);
+    }
+    expect(cli([...orch, '--store', schema.url, '--strict', '--no-cache']).code).toBe(0);
     const st = cli(['db', 'status', '--to', schema.url, '--json']);
     expect(JSON.parse(st.stdout)).toMatchObject({ version: 1, pending: [] });
     expect((JSON.parse(st.stdout) as { partitions: number }).partitions).toBeGreaterThanOrEqual(3);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers.js';
@@ -133,6 +133,17 @@ describe('seed commands', () => {
     for (const q of ['highest success rate', 'most retries', 'first attempt', 'debugging cycles per issue', 'complexity']) expect(r.stdout).toContain(q);
     const j = JSON.parse(cli(['report', 'orchestrator', '--dir', dir, '--since', '2024-12-01', '--until', '2024-12-10', '--json']).stdout) as { runs: number };
     expect(j.runs).toBe(2);
+    // A corrupt line is reported on stderr; with --strict that is exit 4, as for the report.
+    const day = readdirSync(join(dir, 'events')).sort()[0] as string;
+    appendFileSync(join(dir, 'events', day, 'torn.jsonl'), '{"v":1,"type":"span.st\n');
+    const window = ['--dir', dir, '--since', '2024-12-01', '--until', '2024-12-10'];
+    for (const section of ['orchestrator', 'automation']) {
+      const lax = cli(['report', section, ...window]);
+      expect(lax.code).toBe(0);
+      expect(lax.stderr).toContain('skipped 1 corrupt or torn line');
+      expect(cli(['report', section, ...window, '--strict']).code).toBe(4);
+      expect(cli(['report', section, ...window, '--format', 'csv']).code).toBe(2);
+    }
     const out = tempDir();
     expect(cli(['export', 'csv', '--dir', dir, '--out', out]).code).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['agents.csv', 'debugging_cycles.csv', 'issues.csv', 'pipelines.csv', 'runs.csv']);

@@ -2,16 +2,20 @@
  * The fixture both stores are checked on: a reproducible demo history written through the
  * SDK, plus one hand-written segment of the cases folding must get right (duplicates,
  * orphan ends, open and abandoned spans, complete events merged with a start, last feedback
- * wins, numbers as strings, nulls overriding, excluded envs, NUL characters).
+ * wins, numbers as strings, nulls overriding, excluded envs, NUL characters) and of matching
+ * orchestrator runs, issues and their children; plus the orchestrator's own history imported.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { expect } from 'vitest';
 import { generateDemo } from '../../src/integrations/demo.js';
+import { importOrchestratorRuns } from '../../src/integrations/orchestrator/import.js';
 import { uuidv7 } from '../../src/model/index.js';
 
 /** "Now" of the fixture: reports run with this clock. */
 export const NOW = Date.parse('2025-03-01T00:00:00.000Z');
 const H = 3_600_000;
+const ORCHESTRATOR_RUNS = resolve(import.meta.dirname, '../fixtures/seeds/orchestrator/runs');
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
@@ -98,6 +102,75 @@ export function edgeEvents(): object[] {
   // A span in the previous week, for the trends.
   ev.push(start('R0', 'R0', 'run', NOW - 10 * 24 * H, { ...base }));
   ev.push(end('R0', 'R0', 'run', NOW - 10 * 24 * H, NOW - 10 * 24 * H + 5000, 'failure'));
+  ev.push(...orchestratorEvents(id, t0 + 10 * H));
+  return ev;
+}
+
+/**
+ * Runs and issues as the orchestrator records them, with what matching them up must get
+ * right: children found by \`parent_id\` (a complete event's winning over its start's),
+ * retries from repeated starts, from debugging attempts (attribute or point events) and
+ * from an issue's own \`agent.retries\`, a pipeline without an attempt number, a first
+ * pipeline still running, \`status.detail\` words, an empty agent name, a run without a
+ * model, an issue whose run is in another env, an orphan issue.
+ */
+function orchestratorEvents(id: () => string, t: number): object[] {
+  const ev: object[] = [];
+  const start = (span: string, run: string, kind: string, ms: number, parent: string | null, attrs: object = {}, env = 'prod') => ({
+    v: 1, id: id(), ts: iso(ms), type: 'span.start', span_id: span, run_id: run, env, kind, name: `${kind} ${span}`, parent_id: parent, attrs: { project: 'orch', ...attrs },
+  });
+  const end = (span: string, run: string, kind: string, startMs: number, ms: number, status: string, attrs: object = {}, env = 'prod') => ({
+    v: 1, id: id(), ts: iso(ms), type: 'span.end', span_id: span, run_id: run, env, kind, start_ts: iso(startMs), duration_ms: null, status, attrs,
+  });
+  const point = (span: string, run: string, ms: number) => ({ v: 1, id: id(), ts: iso(ms), type: 'span.event', span_id: span, run_id: run, env: 'prod', name: 'debug.attempt', attrs: {} });
+  const S = 1000;
+  // Run OR1: a model and a temperature.
+  ev.push(start('OR1', 'OR1', 'run', t, null, { 'gen_ai.request.model': 'orch-model', 'gen_ai.request.temperature': 0.2 }));
+  // Issue 1: complexity high, three agent starts (two of them coding: one retry), one named by its span.
+  ev.push(start('OT1', 'OR1', 'task', t + S, 'OR1', { 'task.key': '1', issue_iid: 1, complexity: 'high' }));
+  ev.push(start('OA1', 'OR1', 'agent', t + 2 * S, 'OT1', { 'gen_ai.agent.name': 'coding' }), end('OA1', 'OR1', 'agent', t + 2 * S, t + 5 * S, 'failure'));
+  ev.push(start('OA2', 'OR1', 'agent', t + 6 * S, 'OT1', { 'gen_ai.agent.name': 'coding' }), end('OA2', 'OR1', 'agent', t + 6 * S, t + 9 * S, 'success'));
+  ev.push(start('OA3', 'OR1', 'agent', t + 7 * S, 'OT1'), end('OA3', 'OR1', 'agent', t + 7 * S, t + 8 * S, 'success'));
+  // Pipelines: the first without an attempt number (its position counts).
+  ev.push(start('OP1', 'OR1', 'pipeline', t + 10 * S, 'OT1'), end('OP1', 'OR1', 'pipeline', t + 10 * S, t + 40 * S, 'failure'));
+  ev.push(start('OP2', 'OR1', 'pipeline', t + 50 * S, 'OT1', { 'pipeline.attempt': 2 }), end('OP2', 'OR1', 'pipeline', t + 50 * S, t + 80 * S, 'success'));
+  // Debugging: attempts as point events, resolved by the attribute though it ended in failure.
+  ev.push(start('OD1', 'OR1', 'debug', t + 41 * S, 'OT1', { 'gen_ai.agent.name': 'testing' }), point('OD1', 'OR1', t + 42 * S), point('OD1', 'OR1', t + 43 * S));
+  ev.push(end('OD1', 'OR1', 'debug', t + 41 * S, t + 47 * S, 'failure', { 'debug.resolved': true }));
+  // An empty agent name still gets the cycle's attempts (a fractional count, as written).
+  ev.push(start('OD2', 'OR1', 'debug', t + 60 * S, 'OT1', { 'gen_ai.agent.name': '', 'debug.attempts': 1.5 }), end('OD2', 'OR1', 'debug', t + 60 * S, t + 69 * S, 'success'));
+  ev.push(end('OT1', 'OR1', 'task', t + S, t + 100 * S, 'success'));
+  // Issue 2: succeeded but its word says failed; the issue's own retry counts replace the counted
+  // ones (and add an agent that never ran); the first pipeline by number is still running.
+  ev.push(start('OT2', 'OR1', 'task', t + 101 * S, 'OR1', { 'task.key': '2', issue_iid: 2, 'agent.retries': { coding: 4, review: 'x', ghost: 2 } }));
+  ev.push(start('OA4', 'OR1', 'agent', t + 102 * S, 'OT2', { 'gen_ai.agent.name': 'coding' }), end('OA4', 'OR1', 'agent', t + 102 * S, t + 110 * S, 'success'));
+  ev.push(start('OP3', 'OR1', 'pipeline', t + 111 * S, 'OT2', { 'pipeline.attempt': 2 }), end('OP3', 'OR1', 'pipeline', t + 111 * S, t + 120 * S, 'success'));
+  ev.push(start('OP4', 'OR1', 'pipeline', t + 112 * S, 'OT2', { 'pipeline.attempt': 1 }));
+  ev.push(start('OD3', 'OR1', 'debug', t + 121 * S, 'OT2', { 'gen_ai.agent.name': 'coding' }), point('OD3', 'OR1', t + 122 * S));
+  // A complete event moves this agent from issue 2 (its start's parent) to issue 1.
+  ev.push(start('OA5', 'OR1', 'agent', t + 123 * S, 'OT2', { 'gen_ai.agent.name': 'review' }));
+  ev.push({
+    v: 1, id: id(), ts: iso(t + 125 * S), type: 'span', span_id: 'OA5', run_id: 'OR1', env: 'prod', kind: 'agent', name: 'review', parent_id: 'OT1',
+    start_ts: iso(t + 123 * S), duration_ms: 2000, status: 'success', attrs: { 'gen_ai.agent.name': 'review' },
+  });
+  ev.push(end('OT2', 'OR1', 'task', t + 101 * S, t + 200 * S, 'success', { 'status.detail': 'failed' }));
+  // Issue 3 skipped, issue 4 still open (running).
+  ev.push(start('OT3', 'OR1', 'task', t + 201 * S, 'OR1', { 'task.key': '3', complexity: 'low' }), end('OT3', 'OR1', 'task', t + 201 * S, t + 230 * S, 'skipped'));
+  ev.push(start('OT4', 'OR1', 'task', t + 231 * S, 'OR1', { 'task.key': '4', complexity: 'low' }));
+  ev.push(end('OR1', 'OR1', 'run', t, t + 300 * S, 'success'));
+  // Run OR2: no model, no temperature; one failed issue of unknown complexity, a resolved cycle.
+  const u = t + H;
+  ev.push(start('OR2', 'OR2', 'run', u, null, {}));
+  ev.push(start('OT5', 'OR2', 'task', u + S, 'OR2', { 'task.key': 'five' }));
+  ev.push(start('OD4', 'OR2', 'debug', u + 2 * S, 'OT5', { 'gen_ai.agent.name': 'testing', 'debug.attempts': 2 }), end('OD4', 'OR2', 'debug', u + 2 * S, u + 11 * S, 'success'));
+  ev.push(end('OT5', 'OR2', 'task', u + S, u + 400 * S, 'failure'));
+  ev.push(end('OR2', 'OR2', 'run', u, u + 500 * S, 'failure', { 'status.detail': 'stopped' }));
+  // A run in staging with an issue recorded in prod: the issue counts only when both envs are read.
+  ev.push(start('OR3', 'OR3', 'run', u + 600 * S, null, { 'gen_ai.request.model': 'orch-model', 'gen_ai.request.temperature': 0.2 }, 'staging'));
+  ev.push(start('OT6', 'OR3', 'task', u + 601 * S, 'OR3', { 'task.key': '6', complexity: 'high' }), end('OT6', 'OR3', 'task', u + 601 * S, u + 700 * S, 'success'));
+  ev.push(end('OR3', 'OR3', 'run', u + 600 * S, u + 800 * S, 'success', {}, 'staging'));
+  // An issue whose run was never recorded: no run, no answer.
+  ev.push(start('OT7', 'OR9', 'task', u + 900 * S, 'OR9', { 'task.key': '7' }), end('OT7', 'OR9', 'task', u + 900 * S, u + 950 * S, 'success'));
   return ev;
 }
 
@@ -116,5 +189,12 @@ export async function writeFixture(dir: string): Promise<number> {
     mkdirSync(join(dir, 'events', day), { recursive: true });
     writeFileSync(join(dir, 'events', day, `zz-edge-${day}.jsonl`), lines.join('\n') + '\n');
   }
-  return demo.events + edge.length;
+  // Orchestrator history from its own files (December 2024, env prod).
+  await importOrchestratorRuns({ from: ORCHESTRATOR_RUNS, dir, env: 'prod' });
+  let events = 0;
+  for (const day of readdirSync(join(dir, 'events'))) {
+    for (const f of readdirSync(join(dir, 'events', day))) events += readFileSync(join(dir, 'events', day, f), 'utf8').split('\n').filter((l) => l !== '').length;
+  }
+  expect(events).toBeGreaterThan(demo.events + edge.length);
+  return events;
 }

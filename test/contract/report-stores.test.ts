@@ -11,8 +11,11 @@ import { afterAll, expect, it } from 'vitest';
 import { GROUP_BY_VALUES } from '../../src/analytics/index.js';
 import type { GroupBy, Report } from '../../src/analytics/index.js';
 import { computeReport } from '../../src/cli/commands/report.js';
-import { analyzeAgents, automationSummary } from '../../src/analytics/index.js';
-import { computeAgentsFromPostgres, computeAutomationFromPostgres, computeReportFromPostgres } from '../../src/cli/stores.js';
+import { analyzeAgents, answerOrchestratorQueries, automationSummary, buildRunRecords } from '../../src/analytics/index.js';
+import type { OrchestratorAnswers } from '../../src/analytics/index.js';
+import { computeAgentsFromPostgres, computeAutomationFromPostgres, computeOrchestratorFromPostgres, computeReportFromPostgres } from '../../src/cli/stores.js';
+import { main } from '../../src/cli/main.js';
+import type { Io } from '../../src/cli/io.js';
 import { collectStore } from '../../src/integrations/collect.js';
 import { PostgresSink, migrate, openPool, parsePostgresUrl } from '../../src/sinks/postgres/index.js';
 import { syncStore } from '../../src/sinks/index.js';
@@ -141,6 +144,69 @@ describePg('report contract: file store and PostgreSQL', () => {
       expectSame(local, pg, 'automation');
     });
   }
+
+  const orchestratorCases: { name: string; sinceMs: number; untilMs?: number; envs?: readonly string[] | 'all'; runs?: number }[] = [
+    { name: 'default envs, 7 days (labelled by complexity)', sinceMs: NOW - 7 * DAY, runs: 6 },
+    { name: 'prod, 7 days (an issue whose run is in another env)', sinceMs: NOW - 7 * DAY, envs: ['prod'], runs: 5 },
+    { name: 'all envs, 10 days', sinceMs: NOW - 10 * DAY, envs: 'all' },
+    { name: 'demo, 21 days (bucketed by retries)', sinceMs: NOW - 21 * DAY, envs: ['demo'] },
+    { name: 'imported history, prod', sinceMs: Date.parse('2024-12-01T00:00:00Z'), untilMs: Date.parse('2024-12-10T00:00:00Z'), envs: ['prod'], runs: 2 },
+    { name: 'everything', sinceMs: Date.parse('2024-11-01T00:00:00Z'), envs: 'all' },
+    { name: 'an env with nothing', sinceMs: NOW - 7 * DAY, envs: ['nobody'], runs: 0 },
+  ];
+  for (const c of orchestratorCases) {
+    it(`same orchestrator answers: ${c.name}`, async () => {
+      const untilMs = c.untilMs ?? NOW;
+      const data = await collectStore({ dir, sinceMs: c.sinceMs, untilMs, envs: c.envs, nowMs: NOW, kinds: ['run', 'task', 'agent', 'pipeline', 'debug'] });
+      const local = answerOrchestratorQueries(buildRunRecords(data.spans));
+      const pg = await computeOrchestratorFromPostgres(schema.url, { sinceMs: c.sinceMs, untilMs, nowMs: NOW, envs: c.envs });
+      if (c.runs !== undefined) expect(local.runs).toBe(c.runs);
+      else expect(local.issues).toBeGreaterThan(20);
+      // Identical, to the last digit: the database adds fractional values in the records' order.
+      expect(pg).toEqual(local);
+    });
+  }
+
+  it('the orchestrator answers see what matching runs, issues and children must get right', async () => {
+    const a: OrchestratorAnswers = await computeOrchestratorFromPostgres(schema.url, { sinceMs: NOW - 7 * DAY, untilMs: NOW, nowMs: NOW, envs: ['prod'] });
+    // The edge runs R1 (one issue), R2 and R3 (none) are prod too.
+    expect(a).toMatchObject({ runs: 5, issues: 6 });
+    // OT1 completed, OT2 failed by its word, OT3 skipped, OT4 running; OT5 failed in a run without a model.
+    expect(a.success_by_model.find((r) => r.key === 'orch-model')).toMatchObject({ runs: 1, issues: 4, completed: 1, failed: 1 });
+    expect(a.success_by_model.find((r) => r.key === '(none)')).toMatchObject({ runs: 1, issues: 1, completed: 0, failed: 1 });
+    expect(a.success_by_temperature.map((r) => r.key).sort()).toEqual(['(none)', '0.2', '0.5']);
+    const retries = Object.fromEntries(a.agent_retries.map((r) => [r.agent, [r.attempts, r.retries, r.issues_with_retries]]));
+    // coding: 1 retry in OT1, OT2's own count 4 (its open cycle's attempt replaced); testing:
+    // 2 point events + 2 attempts; '' 1.5; ghost only in OT2's counts; review moved to OT1.
+    expect(retries).toEqual({ coding: [3, 5, 2], testing: [0, 4, 2], '': [0, 1.5, 1], ghost: [0, 2, 1], 'agent OA3': [1, 0, 0], review: [1, 0, 0] });
+    // OT1's first pipeline (by position) failed; OT2's first ended one is attempt 2: not counted.
+    expect(a.first_pipeline).toMatchObject({ issues: 1, passed: 0, pipelines: 4 });
+    expect(a.debugging).toMatchObject({ cycles: 4, resolved: 3, time_to_resolve_seconds: { median: 9, mean: 8 } });
+    expect(a.complexity.grouped_by).toBe('complexity');
+    // (none): T1 (0 retries), OT2 (6: its own counts), OT5 (2); high: OT1 (1 + 2 + 1.5).
+    expect(a.complexity.rows.map((r) => [r.key, r.issues, r.mean_retries])).toEqual([['(none)', 3, 8 / 3], ['high', 1, 4.5], ['low', 2, 0]]);
+    expect(a.complexity.spearman_retries_vs_duration).not.toBeNull();
+    const all = await computeOrchestratorFromPostgres(schema.url, { sinceMs: NOW - 7 * DAY, untilMs: NOW, nowMs: NOW, envs: ['prod', 'staging'] });
+    expect(all.success_by_model[0]).toMatchObject({ key: 'orch-model', runs: 2, issues: 5, completed: 2 });
+  });
+
+  it('report orchestrator prints the same table and JSON from both stores', async () => {
+    const run = async (args: string[]): Promise<{ code: number; out: string; err: string }> => {
+      let out = '';
+      let err = '';
+      const io: Io = { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (err += t) }, env: { NO_COLOR: '1' }, cwd: dir };
+      const code = await main(args, io);
+      return { code, out, err };
+    };
+    const window = ['--since', '2024-11-01', '--until', new Date(NOW).toISOString(), '--env', 'all'];
+    for (const format of [[], ['--json']]) {
+      const local = await run(['report', 'orchestrator', '--dir', dir, ...window, ...format]);
+      const pg = await run(['report', 'orchestrator', '--store', schema.url, ...window, ...format]);
+      expect(local.code).toBe(0);
+      expect(pg).toEqual({ code: 0, out: local.out, err: '' });
+      expect(pg.out).toContain(format.length ? '"success_by_model"' : 'Which agent causes the most retries?');
+    }
+  });
 
   it('the edge cases show up as the fold defines them', async () => {
     const pg = await computeReportFromPostgres(schema.url, { sinceMs: NOW - 7 * DAY, untilMs: NOW, nowMs: NOW, envs: ['prod'], by: 'project' });

@@ -22,6 +22,7 @@ it('agentmeter/postgres exports exactly these names', () => {
     'parsePostgresUrl',
     'queryAgentAggregates',
     'queryAutomationAggregates',
+    'queryOrchestratorAggregates',
     'queryReportAggregates',
     'redactUrl',
   ]);

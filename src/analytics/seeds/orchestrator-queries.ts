@@ -3,6 +3,8 @@
  * success rate per LLM model and per temperature, which agent needs the most retries, the
  * share of issues whose first pipeline passed, debugging cycles per issue and time to
  * resolve, and retries against issue complexity. Rates come with 95 % Wilson intervals.
+ * The answers are finished from sums (`OrchestratorParts`), which the run records give here
+ * and a database computes in SQL, so both stores print the same figures.
  */
 import { rate, wilsonInterval } from '../stats.js';
 import type { Interval } from '../report-types.js';
@@ -67,33 +69,113 @@ export interface OrchestratorAnswers {
   complexity: { grouped_by: 'complexity' | 'retries'; spearman_retries_vs_duration: number | null; rows: ComplexityRow[] };
 }
 
-function configRows(runs: readonly RunRecord[], keyOf: (r: RunRecord) => string | null): ConfigSuccess[] {
-  const rows = new Map<string, ConfigSuccess>();
-  for (const r of runs) {
-    const key = keyOf(r) ?? '(none)';
-    let row = rows.get(key);
-    if (!row) rows.set(key, (row = { key, runs: 0, issues: 0, completed: 0, failed: 0, success_rate: null, success_rate_ci: null }));
-    row.runs++;
-    for (const i of r.issues) {
-      row.issues++;
-      if (i.status === 'completed') row.completed++;
-      else if (i.status === 'failed') row.failed++;
-    }
+/** Issue outcomes of one model or temperature, summed: what `ConfigSuccess` is finished from. */
+export interface ConfigParts {
+  runs: number;
+  issues: number;
+  completed: number;
+  failed: number;
+}
+
+/** One agent's retries summed over issues. */
+export interface AgentRetryParts {
+  attempts: number;
+  retries: number;
+  issuesWithRetries: number;
+}
+
+/** Sums of one complexity row. */
+export interface ComplexityParts {
+  issues: number;
+  /** Σ total agent retries of the row's issues. */
+  retriesSum: number;
+  /** Σ and count of the durations (seconds) of the row's ended issues. */
+  durationSum: number;
+  durations: number;
+  completed: number;
+  failed: number;
+}
+
+/**
+ * A median without the values: their count and the middle one (odd count) or two (even),
+ * in order, plus their sum for the mean.
+ */
+export interface MedianParts {
+  count: number;
+  sum: number;
+  middle: number[];
+}
+
+/**
+ * Spearman's ρ without the values: the number of pairs, Σ (rx − r̄x)(ry − r̄y), Σ (rx − r̄x)²
+ * and Σ (ry − r̄y)² over their ranks (ties averaged). Ranks are multiples of ½, so these
+ * sums are exact whatever order they are added in.
+ */
+export interface SpearmanParts {
+  n: number;
+  num: number;
+  dx: number;
+  dy: number;
+}
+
+/**
+ * Everything the example queries are answered from: what `orchestratorParts` sums over run
+ * records, or what a database computes (`orchestratorAnswersFromParts` finishes both). Keys
+ * are the rows' final keys (`(none)` for a run without a model or temperature); entries
+ * with the same key are added together.
+ */
+export interface OrchestratorParts {
+  runs: number;
+  issues: number;
+  byModel: Iterable<readonly [string, ConfigParts]>;
+  byTemperature: Iterable<readonly [string, ConfigParts]>;
+  agents: Iterable<readonly [string, AgentRetryParts]>;
+  /** Issues whose first pipeline ended, those where it passed, and pipelines in all. */
+  firstPipeline: { issues: number; passed: number; pipelines: number };
+  /** Cycles, resolved cycles, Σ fix attempts, and the durations of resolved cycles. */
+  debugging: { cycles: number; resolved: number; attemptsSum: number; resolveSeconds: MedianParts };
+  /** Whether any issue has a `complexity` attribute (rows are keyed by it, else by retries). */
+  complexity: { labelled: boolean; rows: Iterable<readonly [string, ComplexityParts]>; spearman: SpearmanParts };
+}
+
+function sumInto<T extends object>(rows: Iterable<readonly [string, T]>): Map<string, T> {
+  const out = new Map<string, T>();
+  for (const [key, parts] of rows) {
+    const have = out.get(key);
+    if (!have) out.set(key, { ...parts });
+    else for (const k of Object.keys(parts) as (keyof T)[]) (have[k] as number) += parts[k] as number;
   }
-  const out = [...rows.values()].map((row) => ({ ...row, success_rate: rate(row.completed, row.failed), success_rate_ci: wilsonInterval(row.completed, row.completed + row.failed) }));
+  return out;
+}
+
+function configRows(parts: Iterable<readonly [string, ConfigParts]>): ConfigSuccess[] {
+  const out = [...sumInto(parts)].map(([key, p]): ConfigSuccess => ({
+    key,
+    runs: p.runs,
+    issues: p.issues,
+    completed: p.completed,
+    failed: p.failed,
+    success_rate: rate(p.completed, p.failed),
+    success_rate_ci: wilsonInterval(p.completed, p.completed + p.failed),
+  }));
   // Best first by the lower bound, so one lucky issue does not top the list.
   return out.sort((a, b) => (b.success_rate_ci?.[0] ?? -1) - (a.success_rate_ci?.[0] ?? -1) || b.issues - a.issues || (a.key < b.key ? -1 : 1));
 }
 
-function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
 function mean(xs: number[]): number | null {
   return xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
+}
+
+/** The middle one or two of values (sorted here), their count and sum. */
+export function medianParts(xs: readonly number[]): MedianParts {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return { count: s.length, sum: xs.reduce((a, b) => a + b, 0), middle: s.length === 0 ? [] : s.length % 2 === 1 ? [s[m] as number] : [s[m - 1] as number, s[m] as number] };
+}
+
+function medianOf(p: MedianParts): number | null {
+  if (p.count === 0) return null;
+  return p.middle.length === 1 ? (p.middle[0] as number) : ((p.middle[0] as number) + (p.middle[1] as number)) / 2;
 }
 
 /** Ranks with ties averaged (1-based). */
@@ -109,9 +191,9 @@ function ranks(xs: number[]): number[] {
   return r;
 }
 
-/** Spearman's rank correlation, or null with fewer than 3 pairs or no spread. */
-export function spearman(xs: number[], ys: number[]): number | null {
-  if (xs.length !== ys.length || xs.length < 3) return null;
+/** The sums Spearman's ρ is computed from (pairs of unequal length count as none). */
+export function spearmanParts(xs: number[], ys: number[]): SpearmanParts {
+  if (xs.length !== ys.length || xs.length === 0) return { n: 0, num: 0, dx: 0, dy: 0 };
   const rx = ranks(xs);
   const ry = ranks(ys);
   const mx = mean(rx) as number;
@@ -126,31 +208,124 @@ export function spearman(xs: number[], ys: number[]): number | null {
     dx += a * a;
     dy += b * b;
   }
-  return dx > 0 && dy > 0 ? num / Math.sqrt(dx * dy) : null;
+  return { n: xs.length, num, dx, dy };
 }
 
-function complexityRows(issues: IssueRecord[]): OrchestratorAnswers['complexity'] {
-  const labelled = issues.some((i) => i.complexity !== null);
-  const groups = new Map<string, IssueRecord[]>();
+/** ρ from its sums, or null with fewer than 3 pairs or no spread. */
+export function spearmanFromParts(p: SpearmanParts): number | null {
+  return p.n >= 3 && p.dx > 0 && p.dy > 0 ? p.num / Math.sqrt(p.dx * p.dy) : null;
+}
+
+/** Spearman's rank correlation, or null with fewer than 3 pairs or no spread. */
+export function spearman(xs: number[], ys: number[]): number | null {
+  if (xs.length !== ys.length) return null;
+  return spearmanFromParts(spearmanParts(xs, ys));
+}
+
+/** The complexity row of an issue: its `complexity` attribute, else its total retries bucketed. */
+function complexityKey(i: IssueRecord, labelled: boolean): string {
+  return labelled ? (i.complexity ?? '(none)') : i.totalAgentRetries >= 3 ? '3+' : String(i.totalAgentRetries);
+}
+
+/**
+ * Sum run records into the parts the answers are finished from.
+ *
+ * @example
+ * const answers = orchestratorAnswersFromParts(orchestratorParts(buildRunRecords(spans)));
+ */
+export function orchestratorParts(runs: readonly RunRecord[]): OrchestratorParts {
+  const issues = runs.flatMap((r) => r.issues);
+  const config = (keyOf: (r: RunRecord) => string | null): [string, ConfigParts][] =>
+    runs.map((r) => [
+      keyOf(r) ?? '(none)',
+      { runs: 1, issues: r.issues.length, completed: r.issues.filter((i) => i.status === 'completed').length, failed: r.issues.filter((i) => i.status === 'failed').length },
+    ]);
+  const agents: [string, AgentRetryParts][] = [];
   for (const i of issues) {
-    const key = labelled ? (i.complexity ?? '(none)') : i.totalAgentRetries >= 3 ? '3+' : String(i.totalAgentRetries);
-    const g = groups.get(key) ?? [];
-    g.push(i);
-    groups.set(key, g);
+    for (const [agent, m] of Object.entries(i.agentMetrics)) agents.push([agent, { attempts: m.attempts, retries: m.retries, issuesWithRetries: m.retries > 0 ? 1 : 0 }]);
   }
-  const rows = [...groups].map(([key, g]) => ({
-    key,
-    issues: g.length,
-    mean_retries: mean(g.map((i) => i.totalAgentRetries)),
-    mean_duration_seconds: mean(g.flatMap((i) => (i.durationSeconds !== null ? [i.durationSeconds] : []))),
-    success_rate: rate(g.filter((i) => i.status === 'completed').length, g.filter((i) => i.status === 'failed').length),
-  }));
-  rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const withPipeline = issues.filter((i) => i.firstPipelinePassed !== null);
+  const cycles = issues.flatMap((i) => i.debugging);
+  const resolved = cycles.filter((c) => c.resolved);
+  const labelled = issues.some((i) => i.complexity !== null);
   const timed = issues.filter((i) => i.durationSeconds !== null);
   return {
-    grouped_by: labelled ? 'complexity' : 'retries',
-    spearman_retries_vs_duration: spearman(timed.map((i) => i.totalAgentRetries), timed.map((i) => i.durationSeconds as number)),
-    rows,
+    runs: runs.length,
+    issues: issues.length,
+    byModel: config((r) => r.model),
+    byTemperature: config((r) => (r.temperature === null ? null : String(r.temperature))),
+    agents,
+    firstPipeline: {
+      issues: withPipeline.length,
+      passed: withPipeline.filter((i) => i.firstPipelinePassed === true).length,
+      pipelines: issues.reduce((n, i) => n + i.pipelines.length, 0),
+    },
+    debugging: {
+      cycles: cycles.length,
+      resolved: resolved.length,
+      attemptsSum: cycles.reduce((n, c) => n + c.attempts, 0),
+      resolveSeconds: medianParts(resolved.flatMap((c) => (c.duration_seconds !== null ? [c.duration_seconds] : []))),
+    },
+    complexity: {
+      labelled,
+      rows: issues.map((i): [string, ComplexityParts] => [
+        complexityKey(i, labelled),
+        {
+          issues: 1,
+          retriesSum: i.totalAgentRetries,
+          durationSum: i.durationSeconds ?? 0,
+          durations: i.durationSeconds !== null ? 1 : 0,
+          completed: i.status === 'completed' ? 1 : 0,
+          failed: i.status === 'failed' ? 1 : 0,
+        },
+      ]),
+      spearman: spearmanParts(timed.map((i) => i.totalAgentRetries), timed.map((i) => i.durationSeconds as number)),
+    },
+  };
+}
+
+/**
+ * Finish the answers from their parts (summed from run records, or computed by a database).
+ *
+ * @example
+ * orchestratorAnswersFromParts(orchestratorParts(runs)).first_pipeline.rate
+ */
+export function orchestratorAnswersFromParts(p: OrchestratorParts): OrchestratorAnswers {
+  const agentRetries = [...sumInto(p.agents)]
+    .map(([agent, a]): AgentRetries => ({ agent, attempts: a.attempts, retries: a.retries, retries_per_attempt: a.attempts > 0 ? a.retries / a.attempts : null, issues_with_retries: a.issuesWithRetries }))
+    .sort((a, b) => b.retries - a.retries || (a.agent < b.agent ? -1 : 1));
+  const f = p.firstPipeline;
+  const d = p.debugging;
+  const rows = [...sumInto(p.complexity.rows)].map(([key, g]): ComplexityRow => ({
+    key,
+    issues: g.issues,
+    mean_retries: g.issues > 0 ? g.retriesSum / g.issues : null,
+    mean_duration_seconds: g.durations > 0 ? g.durationSum / g.durations : null,
+    success_rate: rate(g.completed, g.failed),
+  }));
+  rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return {
+    runs: p.runs,
+    issues: p.issues,
+    success_by_model: configRows(p.byModel),
+    success_by_temperature: configRows(p.byTemperature),
+    agent_retries: agentRetries,
+    first_pipeline: {
+      issues: f.issues,
+      passed: f.passed,
+      rate: f.issues > 0 ? f.passed / f.issues : null,
+      rate_ci: wilsonInterval(f.passed, f.issues),
+      pipelines: f.pipelines,
+    },
+    debugging: {
+      cycles: d.cycles,
+      cycles_per_issue: p.issues > 0 ? d.cycles / p.issues : null,
+      resolved: d.resolved,
+      resolution_rate: d.cycles > 0 ? d.resolved / d.cycles : null,
+      mean_attempts: d.cycles > 0 ? d.attemptsSum / d.cycles : null,
+      time_to_resolve_seconds: { median: medianOf(d.resolveSeconds), mean: d.resolveSeconds.count > 0 ? d.resolveSeconds.sum / d.resolveSeconds.count : null },
+    },
+    complexity: { grouped_by: p.complexity.labelled ? 'complexity' : 'retries', spearman_retries_vs_duration: spearmanFromParts(p.complexity.spearman), rows },
   };
 }
 
@@ -162,46 +337,5 @@ function complexityRows(issues: IssueRecord[]): OrchestratorAnswers['complexity'
  * a.success_by_model[0]?.key // the model with the best (lower-bound) success rate
  */
 export function answerOrchestratorQueries(runs: readonly RunRecord[]): OrchestratorAnswers {
-  const issues = runs.flatMap((r) => r.issues);
-  const agents = new Map<string, AgentRetries>();
-  for (const i of issues) {
-    for (const [agent, m] of Object.entries(i.agentMetrics)) {
-      const a = agents.get(agent) ?? { agent, attempts: 0, retries: 0, retries_per_attempt: null, issues_with_retries: 0 };
-      a.attempts += m.attempts;
-      a.retries += m.retries;
-      if (m.retries > 0) a.issues_with_retries++;
-      agents.set(agent, a);
-    }
-  }
-  const agentRetries = [...agents.values()]
-    .map((a) => ({ ...a, retries_per_attempt: a.attempts > 0 ? a.retries / a.attempts : null }))
-    .sort((a, b) => b.retries - a.retries || (a.agent < b.agent ? -1 : 1));
-  const withPipeline = issues.filter((i) => i.firstPipelinePassed !== null);
-  const passed = withPipeline.filter((i) => i.firstPipelinePassed === true).length;
-  const cycles = issues.flatMap((i) => i.debugging);
-  const resolved = cycles.filter((c) => c.resolved);
-  const resolveTimes = resolved.flatMap((c) => (c.duration_seconds !== null ? [c.duration_seconds] : []));
-  return {
-    runs: runs.length,
-    issues: issues.length,
-    success_by_model: configRows(runs, (r) => r.model),
-    success_by_temperature: configRows(runs, (r) => (r.temperature === null ? null : String(r.temperature))),
-    agent_retries: agentRetries,
-    first_pipeline: {
-      issues: withPipeline.length,
-      passed,
-      rate: withPipeline.length > 0 ? passed / withPipeline.length : null,
-      rate_ci: wilsonInterval(passed, withPipeline.length),
-      pipelines: issues.reduce((n, i) => n + i.pipelines.length, 0),
-    },
-    debugging: {
-      cycles: cycles.length,
-      cycles_per_issue: issues.length > 0 ? cycles.length / issues.length : null,
-      resolved: resolved.length,
-      resolution_rate: cycles.length > 0 ? resolved.length / cycles.length : null,
-      mean_attempts: mean(cycles.map((c) => c.attempts)),
-      time_to_resolve_seconds: { median: median(resolveTimes), mean: mean(resolveTimes) },
-    },
-    complexity: complexityRows(issues),
-  };
+  return orchestratorAnswersFromParts(orchestratorParts(runs));
 }

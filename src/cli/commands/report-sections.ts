@@ -7,10 +7,11 @@ import { collectStore } from '../../integrations/collect.js';
 import { resolveStoreDir, storeExists } from '../../store/index.js';
 import { EXIT, UsageError, useColor } from '../io.js';
 import type { Io } from '../io.js';
+import type { OrchestratorAnswers, Report } from '../../analytics/index.js';
 import { painter } from '../render/format.js';
 import { renderOrchestrator } from '../render/orchestrator.js';
 import { renderAutomation } from '../render/automation.js';
-import { computeAutomationFromPostgres, storeChoice } from '../stores.js';
+import { computeAutomationFromPostgres, computeOrchestratorFromPostgres, storeChoice } from '../stores.js';
 import { parseEnvs, parseWindow } from '../window.js';
 import { noStoreMessage, warnSkipped } from './report.js';
 
@@ -24,6 +25,8 @@ export interface SectionContext {
   nowMs: number;
   envs: readonly string[] | 'all' | undefined;
   json: boolean;
+  /** \`--strict\`: exit 4 when corrupt or torn lines were skipped. */
+  strict: boolean;
   io: Io;
 }
 
@@ -53,17 +56,23 @@ export const REPORT_SECTIONS: Record<string, ReportSection> = {
       const data = await collectStore({ dir: c.dir, sinceMs: previousSince, untilMs: c.untilMs, envs: c.envs, nowMs: c.nowMs, kinds: ['optimization'] });
       const summary = automationSummary(data.spans, { sinceMs: c.sinceMs, untilMs: c.untilMs });
       c.io.stdout.write(c.json ? JSON.stringify(summary, null, 2) + '\n' : renderAutomation(summary, painter(useColor(c.io))));
-      return warnSkipped({ skipped_lines: data.skipped, skipped_samples: data.samples }, c.io, false);
+      return warnSkipped({ skipped_lines: data.skipped, skipped_samples: data.samples }, c.io, c.strict);
     },
   },
   orchestrator: {
     summary: "the orchestrator's example queries: success per model/temperature, agent retries, first-attempt pipelines, debugging, complexity",
     async run(c) {
-      if (c.storeUrl !== undefined) throw new UsageError('report orchestrator reads a directory only (--dir); --store applies to report, report automation and agents');
-      const data = await collectStore({ dir: c.dir, sinceMs: c.sinceMs, untilMs: c.untilMs, envs: c.envs, nowMs: c.nowMs, kinds: ['run', 'task', 'agent', 'pipeline', 'debug'] });
-      const answers = answerOrchestratorQueries(buildRunRecords(data.spans));
+      let answers: OrchestratorAnswers;
+      let skipped: Pick<Report, 'skipped_lines' | 'skipped_samples'> = { skipped_lines: 0, skipped_samples: [] };
+      if (c.storeUrl !== undefined) {
+        answers = await computeOrchestratorFromPostgres(c.storeUrl, { sinceMs: c.sinceMs, untilMs: c.untilMs, nowMs: c.nowMs, envs: c.envs });
+      } else {
+        const data = await collectStore({ dir: c.dir, sinceMs: c.sinceMs, untilMs: c.untilMs, envs: c.envs, nowMs: c.nowMs, kinds: ['run', 'task', 'agent', 'pipeline', 'debug'] });
+        answers = answerOrchestratorQueries(buildRunRecords(data.spans));
+        skipped = { skipped_lines: data.skipped, skipped_samples: data.samples };
+      }
       c.io.stdout.write(c.json ? JSON.stringify({ window: { since: new Date(c.sinceMs).toISOString(), until: new Date(c.untilMs).toISOString() }, ...answers }, null, 2) + '\n' : renderOrchestrator(answers, windowText(c), painter(useColor(c.io))));
-      return warnSkipped({ skipped_lines: data.skipped, skipped_samples: data.samples }, c.io, false);
+      return warnSkipped(skipped, c.io, c.strict);
     },
   },
 };
@@ -73,16 +82,22 @@ export async function runReportSection(section: string, opts: Record<string, unk
   const s = REPORT_SECTIONS[section];
   if (!Object.hasOwn(REPORT_SECTIONS, section) || !s) throw new UsageError(`unknown report section ${JSON.stringify(section)}; one of: ${Object.keys(REPORT_SECTIONS).join(', ')}`);
   if (opts['by'] !== undefined) throw new UsageError(`--by does not apply to report ${section}`);
+  const format = opts['format'];
+  if (format !== undefined && format !== 'table' && format !== 'json') throw new UsageError(`report ${section} prints a table or JSON: --format table|json (or --json), not ${JSON.stringify(format)}`);
   const nowMs = Date.now();
   const { sinceMs, untilMs } = parseWindow(opts['since'], opts['until'], nowMs);
-  const json = opts['json'] === true || opts['format'] === 'json';
+  const json = opts['json'] === true || format === 'json';
+  const strict = opts['strict'] === true;
   const envs = parseEnvs(opts['env']);
   const store = storeChoice(opts['store']);
-  if (store.kind === 'postgres') return s.run({ dir: '', storeUrl: store.url, sinceMs, untilMs, nowMs, envs, json, io });
+  if (store.kind === 'postgres') {
+    if (opts['dir'] !== undefined) throw new UsageError('--dir and --store name two stores; give one');
+    return s.run({ dir: '', storeUrl: store.url, sinceMs, untilMs, nowMs, envs, json, strict, io });
+  }
   const dir = resolveStoreDir({ dir: opts['dir'] as string | undefined, env: io.env, cwd: io.cwd });
   if (!(await storeExists(dir))) {
     io.stderr.write(noStoreMessage(dir));
     return EXIT.noStore;
   }
-  return s.run({ dir, sinceMs, untilMs, nowMs, envs, json, io });
+  return s.run({ dir, sinceMs, untilMs, nowMs, envs, json, strict, io });
 }

@@ -80,6 +80,7 @@ Examples:
   $ agentmeter report --since 2025-01-01 --until 2025-02-01 --format md
   $ agentmeter report --env prod --json | jq .pipelines.first_attempt_pass_rate
   $ agentmeter report orchestrator --since 30d   the orchestrator's example queries answered
+  $ agentmeter report orchestrator --store postgres://postgres@127.0.0.1/agentmeter --since 30d
   $ agentmeter report automation --since 7d      the automation-metrics summary table
   $ agentmeter report automation --store postgres://postgres@127.0.0.1/agentmeter
 

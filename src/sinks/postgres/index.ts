@@ -8,12 +8,15 @@ export { LATEST_VERSION, MIGRATIONS, dropPartitionsBefore, listDayPartitions, mi
 export type { Migration, MigrationStatus } from './migrations.js';
 export { queryReportAggregates } from './report-query.js';
 export type { PostgresReportQuery, PostgresReportResult } from './report-query.js';
-export { queryAgentAggregates, queryAutomationAggregates } from './seed-queries.js';
+export { queryAgentAggregates, queryAutomationAggregates, queryOrchestratorAggregates } from './seed-queries.js';
 export type {
   EnvFilter,
   PostgresAgentRow,
   PostgresAgentsQuery,
   PostgresAutomationQuery,
   PostgresAutomationRow,
+  PostgresConfigRow,
+  PostgresOrchestratorQuery,
+  PostgresOrchestratorResult,
   PostgresWorkflowRow,
 } from './seed-queries.js';

@@ -58,18 +58,19 @@ export const FOLD = `
 WITH ev AS NOT MATERIALIZED (
   SELECT * FROM am_events WHERE ts >= $1 AND ts < $2 AND type <> 'feedback'
 ), st AS (
-  SELECT DISTINCT ON (span_id) span_id, run_id, kind, env, ts, name, attrs
+  SELECT DISTINCT ON (span_id) span_id, run_id, parent_id, kind, env, ts, name, attrs
   FROM ev WHERE type = 'span.start' ORDER BY span_id, ts, id
 ), en AS (
   SELECT DISTINCT ON (span_id) span_id, run_id, kind, env, ts, start_ts, duration_ms, status, attrs
   FROM ev WHERE type = 'span.end' ORDER BY span_id, ts, id
 ), co AS (
-  SELECT DISTINCT ON (span_id) span_id, run_id, kind, env, ts, name, start_ts, duration_ms, status, attrs
+  SELECT DISTINCT ON (span_id) span_id, run_id, parent_id, kind, env, ts, name, start_ts, duration_ms, status, attrs
   FROM ev WHERE type = 'span' ORDER BY span_id, ts, id
 ), joined AS (
   SELECT
     coalesce(st.span_id, co.span_id, en.span_id) AS span_id,
     coalesce(st.run_id, co.run_id, en.run_id) AS run_id,
+    CASE WHEN co.span_id IS NOT NULL THEN co.parent_id ELSE st.parent_id END AS parent_id,
     coalesce(st.kind, co.kind, en.kind) AS kind,
     coalesce(st.env, co.env, en.env) AS env,
     CASE WHEN co.span_id IS NOT NULL THEN co.name WHEN st.span_id IS NOT NULL THEN st.name ELSE coalesce(st.kind, co.kind, en.kind) END AS name,

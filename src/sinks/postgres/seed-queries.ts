@@ -47,6 +47,9 @@ async function readOnly<T>(pool: Pool, fn: (c: import('pg').PoolClient) => Promi
         // As in the report: equi-joins of large sets, where a nested loop is never right.
         await c.query('SET LOCAL enable_nestloop = off');
         await c.query(`SET LOCAL work_mem = '64MB'`);
+        // Costs of plans with nested loops turned off are inflated past the JIT thresholds,
+        // and compiling the statement took seconds where running it takes milliseconds.
+        await c.query('SET LOCAL jit = off');
         return fn(c);
       },
       'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
@@ -102,10 +105,10 @@ export interface PostgresWorkflowRow {
   overhead: { workflows: number; mean: number | null; median: number | null };
 }
 
-const SPANS_OF = (kinds: string, env: string): string => `
+const SPANS_OF = (kinds: string, env: string, more = ''): string => `
 am_report_spans AS MATERIALIZED (${FOLD}),
 s AS MATERIALIZED (
-  SELECT span_id, kind, name, state, status, start_ms, duration_ms, attrs,
+  SELECT span_id, kind, name, state, status, start_ms, duration_ms, attrs,${more}
     (extract(epoch FROM end_at) * 1000)::float8 AS end_ms
   FROM am_report_spans WHERE kind IN (${kinds}) AND ${env}
 )`;
@@ -326,4 +329,215 @@ export async function queryAutomationAggregates(pool: Pool, q: PostgresAutomatio
     depthSum: n(r['depth_sum']),
     depths: n(r['depth_n']),
   }));
+}
+
+/** What `report orchestrator` needs computed. */
+export interface PostgresOrchestratorQuery {
+  sinceMs: number;
+  untilMs: number;
+  envs: EnvFilter;
+  nowMs: number;
+  openTimeoutMs?: number | undefined;
+}
+
+/** Issue counts of one model or temperature of runs. */
+export interface PostgresConfigRow {
+  /** The model (as `keyAttr` writes it) or `(none)`; the temperature as a number, or null. */
+  key: string | number | null;
+  runs: number;
+  issues: number;
+  completed: number;
+  failed: number;
+}
+
+/** The `report orchestrator` sums, as `OrchestratorParts` wants them. */
+export interface PostgresOrchestratorResult {
+  runs: number;
+  issues: number;
+  models: PostgresConfigRow[];
+  temperatures: PostgresConfigRow[];
+  agents: { agent: string; attempts: number; retries: number; issuesWithRetries: number }[];
+  firstPipeline: { issues: number; passed: number; pipelines: number };
+  debugging: { cycles: number; resolved: number; attemptsSum: number; resolveSeconds: { count: number; sum: number; middle: number[] } };
+  complexity: {
+    labelled: boolean;
+    /** `key` is the complexity (or `3+`); `retries` the total retries of the bucket below 3 when unlabelled. */
+    rows: { key: string | null; retries: number | null; issues: number; retriesSum: number; durationSum: number; durations: number; completed: number; failed: number }[];
+    spearman: { n: number; num: number; dx: number; dy: number };
+  };
+}
+
+// The issue's word for its outcome, as `buildRunRecords` derives it (running, completed,
+// failed, skipped): `status.detail` when it is one of the seed's words, else from the status.
+const ISSUE_WORD = `CASE
+    WHEN state <> 'ended' OR status IS NULL THEN 'running'
+    WHEN ${key(`attrs -> 'status.detail'`)} IN ('completed', 'failed', 'skipped') THEN ${key(`attrs -> 'status.detail'`)}
+    WHEN status = 'success' THEN 'completed'
+    WHEN status IN ('skipped', 'cancelled') THEN 'skipped'
+    ELSE 'failed' END`;
+
+// Sums of fractional values (durations, fix attempts) are added in the order the run records
+// list them (runs, then issues, then cycles by start), as \`orchestratorParts\` adds them, so
+// both stores print the same digits.
+const ISSUE_ORDER = `ORDER BY run_start, run COLLATE "C", start_ms, span_id COLLATE "C"`;
+const CYCLE_ORDER = `ORDER BY run_start, run COLLATE "C", issue_start, issue COLLATE "C", start_ms, span_id COLLATE "C"`;
+
+const ORCHESTRATOR = (env: string): string => `
+WITH ${SPANS_OF(`'run', 'task', 'agent', 'pipeline', 'debug'`, env, ' run_id, parent_id, point_events::float8 AS point_events,')},
+r AS MATERIALIZED (
+  SELECT span_id, start_ms, coalesce(${key(`attrs -> 'gen_ai.request.model'`)}, '(none)') AS model, am_num(attrs -> 'gen_ai.request.temperature') AS temp
+  FROM s WHERE kind = 'run'
+),
+t AS MATERIALIZED (
+  SELECT t.span_id, t.start_ms, r.span_id AS run, r.start_ms AS run_start, ${ISSUE_WORD} AS word,
+    CASE WHEN t.state = 'ended' THEN t.duration_ms / 1000 END AS dur,
+    ${key(`t.attrs -> 'complexity'`)} AS complexity, t.attrs -> 'agent.retries' AS given
+  FROM s t JOIN r ON r.span_id = t.run_id WHERE t.kind = 'task'
+),
+c AS MATERIALIZED (
+  SELECT c.*, t.run_start, t.run, t.start_ms AS issue_start,
+    row_number() OVER (PARTITION BY c.parent_id, c.kind ORDER BY c.start_ms, c.span_id COLLATE "C") AS pos
+  FROM s c JOIN t ON t.span_id = c.parent_id WHERE c.kind IN ('agent', 'pipeline', 'debug')
+),
+dbg AS (
+  SELECT parent_id AS issue, run_start, run, issue_start, start_ms, span_id, CASE WHEN jsonb_typeof(attrs -> 'gen_ai.agent.name') = 'string' THEN attrs ->> 'gen_ai.agent.name' END AS agent,
+    coalesce(am_num(attrs -> 'debug.attempts'), point_events) AS attempts,
+    coalesce(attrs -> 'debug.resolved' = 'true'::jsonb OR (state = 'ended' AND status = 'success'), false) AS resolved,
+    CASE WHEN state = 'ended' THEN duration_ms / 1000 END AS dur
+  FROM c WHERE kind = 'debug'
+),
+counted AS (
+  SELECT parent_id AS issue, coalesce(${key(`attrs -> 'gen_ai.agent.name'`)}, name) AS agent, count(*)::float8 AS attempts, count(*)::float8 - 1 AS retries
+  FROM c WHERE kind = 'agent' GROUP BY 1, 2
+  UNION ALL
+  SELECT issue, agent, 0, sum(attempts) FROM dbg WHERE agent IS NOT NULL GROUP BY 1, 2
+),
+summed AS (
+  SELECT issue, agent, sum(attempts) AS attempts, sum(retries) AS retries FROM counted GROUP BY 1, 2
+),
+given AS (
+  SELECT t.span_id AS issue, g.key AS agent, am_num(g.value) AS retries
+  FROM t CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(t.given) = 'object' THEN t.given ELSE '{}'::jsonb END) g
+  WHERE jsonb_typeof(g.value) = 'number'
+),
+im AS MATERIALIZED (
+  -- The file's own retry counts (imported history) replace the ones counted.
+  SELECT coalesce(m.issue, g.issue) AS issue, coalesce(m.agent, g.agent) AS agent, coalesce(m.attempts, 0) AS attempts, coalesce(g.retries, m.retries) AS retries
+  FROM summed m FULL JOIN given g ON g.issue = m.issue AND g.agent = m.agent
+),
+pl AS (
+  SELECT parent_id AS issue, pos, state, status, coalesce(am_num(attrs -> 'pipeline.attempt'), pos::float8) AS attempt FROM c WHERE kind = 'pipeline'
+),
+first_pl AS (
+  SELECT DISTINCT ON (issue) issue, CASE WHEN attempt = 1 THEN status = 'success' END AS passed
+  FROM pl WHERE state = 'ended' ORDER BY issue, attempt, pos
+),
+i AS MATERIALIZED (
+  SELECT t.*, coalesce(tr.total, 0) AS total, fp.passed
+  FROM t
+  LEFT JOIN (SELECT issue, sum(retries) AS total FROM im GROUP BY issue) tr ON tr.issue = t.span_id
+  LEFT JOIN first_pl fp ON fp.issue = t.span_id
+),
+lab AS (SELECT coalesce(bool_or(complexity IS NOT NULL), false) AS labelled FROM i),
+ik AS (
+  SELECT i.*, CASE WHEN (SELECT labelled FROM lab) THEN coalesce(complexity, '(none)') WHEN total >= 3 THEN '3+' END AS ckey,
+    CASE WHEN NOT (SELECT labelled FROM lab) AND total < 3 THEN total END AS cbucket
+  FROM i
+),
+-- Ranks with ties averaged: the first rank of the tie plus half the others.
+ranked AS (
+  SELECT rank() OVER (ORDER BY total) + (count(*) OVER (PARTITION BY total) - 1) / 2.0 AS rx,
+    rank() OVER (ORDER BY dur) + (count(*) OVER (PARTITION BY dur) - 1) / 2.0 AS ry
+  FROM i WHERE dur IS NOT NULL
+),
+timed AS (
+  SELECT rx - avg(rx) OVER () AS ax, ry - avg(ry) OVER () AS ay FROM ranked
+),
+times AS (
+  SELECT dbg.*, row_number() OVER (ORDER BY dur) AS k, count(*) OVER () AS n FROM dbg WHERE resolved AND dur IS NOT NULL
+)
+SELECT
+  (SELECT count(*) FROM r)::float8 AS runs,
+  (SELECT count(*) FROM i)::float8 AS issues,
+  (SELECT coalesce(json_agg(g), '[]'::json) FROM (
+    SELECT r.model AS key, count(DISTINCT r.span_id)::float8 AS runs, count(i.span_id)::float8 AS issues,
+      count(*) FILTER (WHERE i.word = 'completed')::float8 AS completed, count(*) FILTER (WHERE i.word = 'failed')::float8 AS failed
+    FROM r LEFT JOIN i ON i.run = r.span_id GROUP BY r.model) g) AS models,
+  (SELECT coalesce(json_agg(g), '[]'::json) FROM (
+    SELECT r.temp AS key, count(DISTINCT r.span_id)::float8 AS runs, count(i.span_id)::float8 AS issues,
+      count(*) FILTER (WHERE i.word = 'completed')::float8 AS completed, count(*) FILTER (WHERE i.word = 'failed')::float8 AS failed
+    FROM r LEFT JOIN i ON i.run = r.span_id GROUP BY r.temp) g) AS temperatures,
+  (SELECT coalesce(json_agg(g), '[]'::json) FROM (
+    SELECT agent, sum(attempts) AS attempts, sum(retries) AS retries, count(*) FILTER (WHERE retries > 0)::float8 AS with_retries
+    FROM im GROUP BY agent) g) AS agents,
+  (SELECT row_to_json(g) FROM (
+    SELECT count(passed)::float8 AS issues, count(*) FILTER (WHERE passed)::float8 AS passed,
+      (SELECT count(*) FROM c WHERE kind = 'pipeline')::float8 AS pipelines
+    FROM i) g) AS first_pipeline,
+  (SELECT row_to_json(g) FROM (
+    SELECT count(*)::float8 AS cycles, count(*) FILTER (WHERE resolved)::float8 AS resolved, coalesce(sum(attempts ${CYCLE_ORDER}), 0) AS attempts,
+      (SELECT count(*) FROM times)::float8 AS times_n, (SELECT coalesce(sum(dur ${CYCLE_ORDER}), 0) FROM times) AS times_sum,
+      (SELECT coalesce(json_agg(dur ORDER BY k), '[]'::json) FROM times WHERE k IN ((n + 1) / 2, n / 2 + 1)) AS middle
+    FROM dbg) g) AS debugging,
+  (SELECT labelled FROM lab) AS labelled,
+  (SELECT coalesce(json_agg(g), '[]'::json) FROM (
+    SELECT ckey, cbucket, count(*)::float8 AS issues, coalesce(sum(total ${ISSUE_ORDER}), 0) AS retries_sum,
+      coalesce(sum(dur ${ISSUE_ORDER}), 0) AS dur_sum, count(dur)::float8 AS dur_n,
+      count(*) FILTER (WHERE word = 'completed')::float8 AS completed, count(*) FILTER (WHERE word = 'failed')::float8 AS failed
+    FROM ik GROUP BY ckey, cbucket) g) AS complexity,
+  (SELECT row_to_json(g) FROM (
+    SELECT count(*)::float8 AS n, coalesce(sum(ax * ay), 0)::float8 AS num, coalesce(sum(ax * ax), 0)::float8 AS dx, coalesce(sum(ay * ay), 0)::float8 AS dy
+    FROM timed) g) AS spearman`;
+
+/**
+ * The `report orchestrator` sums in one read-only statement: runs per model and temperature
+ * with their issues' outcomes, retries per agent, first pipelines, debugging cycles (and the
+ * middle of their resolve times), complexity rows and the sums of Spearman's ρ. Issues,
+ * agents and pipelines are matched up in the database; only these rows reach Node.
+ */
+export async function queryOrchestratorAggregates(pool: Pool, q: PostgresOrchestratorQuery): Promise<PostgresOrchestratorResult> {
+  const [lo, hi] = eventRange(q.sinceMs);
+  const params: unknown[] = [lo, hi, q.sinceMs, q.sinceMs, q.untilMs, q.nowMs, q.openTimeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS];
+  if (!('all' in q.envs)) params.push(envParam(q.envs));
+  const sql = ORCHESTRATOR(envWhere(q.envs, '$8'));
+  const row = await readOnly(pool, async (c) => (await c.query<Row>(sql, params)).rows[0] ?? {});
+  const config = (rows: unknown): PostgresConfigRow[] =>
+    ((rows ?? []) as Row[]).map((r) => ({
+      key: r['key'] === null || r['key'] === undefined ? null : typeof r['key'] === 'number' ? r['key'] : String(r['key']),
+      runs: n(r['runs']),
+      issues: n(r['issues']),
+      completed: n(r['completed']),
+      failed: n(r['failed']),
+    }));
+  const fp = (row['first_pipeline'] ?? {}) as Row;
+  const d = (row['debugging'] ?? {}) as Row;
+  const sp = (row['spearman'] ?? {}) as Row;
+  return {
+    runs: n(row['runs']),
+    issues: n(row['issues']),
+    models: config(row['models']),
+    temperatures: config(row['temperatures']),
+    agents: ((row['agents'] ?? []) as Row[]).map((r) => ({ agent: String(r['agent']), attempts: n(r['attempts']), retries: n(r['retries']), issuesWithRetries: n(r['with_retries']) })),
+    firstPipeline: { issues: n(fp['issues']), passed: n(fp['passed']), pipelines: n(fp['pipelines']) },
+    debugging: {
+      cycles: n(d['cycles']),
+      resolved: n(d['resolved']),
+      attemptsSum: n(d['attempts']),
+      resolveSeconds: { count: n(d['times_n']), sum: n(d['times_sum']), middle: ((d['middle'] ?? []) as unknown[]).map(n) },
+    },
+    complexity: {
+      labelled: row['labelled'] === true,
+      rows: ((row['complexity'] ?? []) as Row[]).map((r) => ({
+        key: r['ckey'] === null || r['ckey'] === undefined ? null : String(r['ckey']),
+        retries: nOrNull(r['cbucket']),
+        issues: n(r['issues']),
+        retriesSum: n(r['retries_sum']),
+        durationSum: n(r['dur_sum']),
+        durations: n(r['dur_n']),
+        completed: n(r['completed']),
+        failed: n(r['failed']),
+      })),
+      spearman: { n: n(sp['n']), num: n(sp['num']), dx: n(sp['dx']), dy: n(sp['dy']) },
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answerOrchestratorQueries, buildRunRecords, percent, spearman } from '../../../src/analytics/index.js';
+import { answerOrchestratorQueries, buildRunRecords, orchestratorAnswersFromParts, orchestratorParts, percent, spearman } from '../../../src/analytics/index.js';
 import type { Span } from '../../../src/model/span.js';
 import { span } from '../fixtures.js';
 
@@ -68,5 +68,38 @@ describe('orchestrator run records and queries', () => {
     expect(spearman([1, 2, 3], [3, 2, 1])).toBeCloseTo(-1, 12);
     expect(spearman([1, 1, 2], [5, 6, 7])).toBeCloseTo(0.8660254, 6);
     expect(spearman([1, 2], [1, 2])).toBeNull();
+  });
+});
+
+describe('orchestrator answers from parts', () => {
+  const parts = (completed: number, failed: number) => ({ runs: 1, issues: completed + failed, completed, failed });
+
+  it('adds rows of the same key, as rows computed elsewhere arrive', () => {
+    const a = orchestratorAnswersFromParts({
+      runs: 3,
+      issues: 6,
+      byModel: [['m', parts(1, 1)], ['n', parts(1, 0)], ['m', parts(2, 0)]],
+      byTemperature: [['(none)', { runs: 3, issues: 5, completed: 4, failed: 1 }]],
+      agents: [['coding', { attempts: 2, retries: 1, issuesWithRetries: 1 }], ['coding', { attempts: 3, retries: 0, issuesWithRetries: 0 }]],
+      firstPipeline: { issues: 4, passed: 1, pipelines: 7 },
+      debugging: { cycles: 4, resolved: 2, attemptsSum: 6, resolveSeconds: { count: 4, sum: 10, middle: [2, 3] } },
+      complexity: { labelled: false, rows: [['1', { issues: 1, retriesSum: 1, durationSum: 0, durations: 0, completed: 1, failed: 0 }]], spearman: { n: 2, num: 1, dx: 1, dy: 1 } },
+    });
+    expect(a.success_by_model.map((r) => [r.key, r.runs, r.completed, r.failed])).toEqual([['m', 2, 3, 1], ['n', 1, 1, 0]]);
+    expect(a.agent_retries).toEqual([{ agent: 'coding', attempts: 5, retries: 1, retries_per_attempt: 0.2, issues_with_retries: 1 }]);
+    expect(a.debugging).toMatchObject({ mean_attempts: 1.5, time_to_resolve_seconds: { median: 2.5, mean: 2.5 } });
+    expect(a.complexity).toMatchObject({ grouped_by: 'retries', spearman_retries_vs_duration: null, rows: [{ key: '1', mean_duration_seconds: null, success_rate: 1 }] });
+  });
+
+  it('the parts of run records give the answers exactly', () => {
+    const runs = buildRunRecords([
+      ...[1, 2, 3, 4, 5].map((k) => run(`r${k}`, k % 2 ? 'a' : 'b', k / 10)),
+      ...[1, 2, 3, 4, 5].map((k) => issue(`r${k}`, `i${k}`, k % 3 ? 'success' : 'failure', 1000 * k * k)),
+      ...[1, 2, 3, 4, 5].flatMap((k) => Array.from({ length: k % 3 }, () => child('agent', `r${k}`, `i${k}`, { attrs: { 'gen_ai.agent.name': 'coding' } }))),
+    ]);
+    const p = orchestratorParts(runs);
+    expect(p.complexity.spearman.n).toBe(5);
+    expect(orchestratorAnswersFromParts(p)).toEqual(answerOrchestratorQueries(runs));
+    expect(answerOrchestratorQueries(runs).complexity.spearman_retries_vs_duration).toBe(spearman([0, 1, 0, 0, 1], [1, 4, 9, 16, 25]));
   });
 });
