@@ -36,9 +36,10 @@ export const PUBLISHED = 0; // bumped on every FULL slot; the thread waits on it
 export const READY = 1; // 1 once the thread runs its loop
 export const STOP = 2; // 1: the thread exits once no slot is FULL
 export const FINISHED = 3; // bumped on every DONE slot; a draining host waits on it
-export const FAILED = 4; // 4 words: the latest segments whose write failed (0: none)
+export const SLEEPING = 4; // 1 while the thread waits without a timeout: wake it
+export const FAILED = 5; // 4 words: the latest segments whose write failed (0: none)
 export const FAILED_WORDS = 4;
-const HEADER_WORDS = 8;
+const HEADER_WORDS = 12;
 
 // Words of a slot.
 export const STATE = 0;
@@ -198,7 +199,9 @@ export class WriteRing {
     this.#seq = (this.#seq + 1) | 0;
     Atomics.store(ctrl, slotWord(s, STATE), FULL);
     Atomics.add(ctrl, PUBLISHED, 1);
-    Atomics.notify(ctrl, PUBLISHED, 1);
+    // A busy thread polls; waking one costs the host a system call (and the machine an
+    // interrupt), so only a sleeping thread is woken, or any when this took the last slot.
+    if (Atomics.load(ctrl, SLEEPING) === 1 || Atomics.load(ctrl, slotWord(this.#seq % SLOTS, STATE)) !== FREE) Atomics.notify(ctrl, PUBLISHED, 1);
     return n;
   }
 

@@ -3,20 +3,42 @@
  * to its segment, oldest first, and sleeps until the host publishes the next one.
  */
 import { workerData } from 'node:worker_threads';
-import { FULL, PUBLISHED, READY, STATE, STOP, WRITING, controlWords, oldestFull, slotWord, writeSlot } from './write-ring.js';
+import { FULL, PUBLISHED, READY, SLEEPING, STATE, STOP, WRITING, controlWords, oldestFull, slotWord, writeSlot } from './write-ring.js';
 import type { RingShape } from './write-ring.js';
 
 const { buffer, slots, slotBytes } = workerData as RingShape;
 const ctrl = new Int32Array(buffer, 0, controlWords(slots));
 const data = new Uint8Array(buffer, controlWords(slots) * 4, slots * slotBytes);
 
-Atomics.store(ctrl, READY, 1);
-for (;;) {
-  const seen = Atomics.load(ctrl, PUBLISHED);
+// While batches keep coming the thread polls (the host then never pays for waking it); after
+// a quiet spell it sleeps until woken.
+const POLL_MS = 0.5;
+const IDLE_MS = 100;
+
+/** Write every FULL slot, oldest first; whether there was one. */
+function writeFull(): boolean {
+  let any = false;
   for (let s = oldestFull(ctrl, slots); s >= 0; s = oldestFull(ctrl, slots)) {
     // The host may have taken the slot back (TAKEN) between the scan and here.
     if (Atomics.compareExchange(ctrl, slotWord(s, STATE), FULL, WRITING) === FULL) writeSlot(ctrl, data, slotBytes, s);
+    any = true;
   }
+  return any;
+}
+
+Atomics.store(ctrl, READY, 1);
+let lastWork = performance.now();
+for (;;) {
+  const seen = Atomics.load(ctrl, PUBLISHED);
+  if (writeFull()) lastWork = performance.now();
   if (Atomics.load(ctrl, STOP) === 1) break;
-  Atomics.wait(ctrl, PUBLISHED, seen, 1000);
+  if (performance.now() - lastWork < IDLE_MS) {
+    Atomics.wait(ctrl, PUBLISHED, seen, POLL_MS);
+    continue;
+  }
+  // Say so before the last look: a slot published after it finds the flag set and wakes us.
+  Atomics.store(ctrl, SLEEPING, 1);
+  if (!writeFull() && Atomics.load(ctrl, STOP) !== 1) Atomics.wait(ctrl, PUBLISHED, seen);
+  Atomics.store(ctrl, SLEEPING, 0);
+  lastWork = performance.now();
 }
