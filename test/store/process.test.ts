@@ -227,6 +227,25 @@ describe('buffered writer and process exits', () => {
     });
   }
 
+  // With 4 KiB batches the writer thread is running and has batches queued at the end.
+  for (const finish of ['natural', 'throw', 'SIGTERM'] as const) {
+    it(`writer thread running, ${finish}: every event is written, in order`, async () => {
+      const root = tempDir();
+      const hold = finish === 'SIGTERM';
+      const run = startChild({ root, mode: 'buffered', count: 3000, writer: 'w', maxBufferBytes: 4 * 1024, flushIntervalMs: 600_000, finish: hold ? 'hold' : finish });
+      if (hold) {
+        await waitForLine(run, 'holding');
+        run.kill('SIGTERM');
+      }
+      const end = await run.done;
+      expect(end).toEqual(finish === 'natural' ? { code: 0, signal: null } : finish === 'throw' ? { code: 1, signal: null } : { code: null, signal: 'SIGTERM' });
+      const { events, skips } = await readAll(root);
+      expect(skips).toEqual([]);
+      expect(seqsOf(events, 'w')).toEqual([...Array(3000).keys()]);
+      expect(run.stderr).not.toContain('diagnostic');
+    });
+  }
+
   it('SIGTERM with the host’s own handler: flushes and leaves termination to the host', async () => {
     const root = tempDir();
     const run = startChild({ root, mode: 'buffered', count: 500, writer: 'w', flushIntervalMs: 600_000, finish: 'hold', hostSigterm: true });
