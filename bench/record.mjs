@@ -169,7 +169,7 @@ addCase('JSON.stringify + appendFileSync per event', N_SLOW, () => {
 const pause = () => new Promise((r) => setTimeout(r, 5));
 
 // CPU time of the main thread alone (Linux: /proc schedstat, ns): what recording costs the
-// host's own thread, without the thread pool's writes and without time lost to other
+// host's own thread, without the writer thread's writes and without time lost to other
 // processes on a shared machine. NaN where unavailable.
 const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
 function mainThreadNs() {
@@ -200,7 +200,7 @@ async function measure(list) {
       if (round >= WARMUP) {
         c.samples.push(ns);
         c.mainSamples.push(mainNs);
-        // CPU of every thread of the process: includes writes done on libuv's thread pool.
+        // CPU of every thread of the process: includes the writes done by the writer thread.
         c.cpuSamples.push(((used.user + used.system) * 1000) / (2 * c.n));
       }
     }
@@ -292,7 +292,7 @@ const rows = cases.map((c) => {
   return [c.name, fmt.ns(ns), fmt.ratio(ns / base), `${fmt.ns(Math.min(...c.samples))}–${fmt.ns(Math.max(...c.samples))}`,
     fmt.ns(main), fmt.ratio(main / baseMain), fmt.ns(cpu), fmt.ratio(cpu / baseCpu)];
 });
-console.log('\nns per recorded event (lower is better): wall time; CPU of the main thread; CPU of all threads (thread pool included)\n');
+console.log('\nns per recorded event (lower is better): wall time; CPU of the main thread; CPU of all threads (the writer thread included)\n');
 console.log(table(['case', 'wall ns/event', 'vs JSON.stringify', 'range', 'main-thread CPU ns', 'vs JSON.stringify', 'all-threads CPU ns', 'vs JSON.stringify'], rows));
 const buffered = median(cases[1].samples) / base;
 const bufferedMain = median(cases[1].mainSamples) / baseMain;
