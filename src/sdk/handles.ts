@@ -1,8 +1,7 @@
 import type { BaseAttributes, SpanKind, SpanStatus } from '../model/events.js';
-import { uuidv7 } from '../model/ids.js';
 import { normalizeStatus, pipelineResult } from '../model/status.js';
 import type { Recorder, SpanContext } from './recorder.js';
-import { RecordedSpanRef, numberMember, objectJson, sanitizeExtra, spanContext, stringJson, stringListMember, stringMember } from './recorder.js';
+import { RecordedSpanRef, newSpanId, numberMember, objectJson, sanitizeExtra, spanContext, stringJson, stringListMember, stringMember } from './recorder.js';
 import type { SpanRefContext } from './recorder.js';
 import type {
   AgentEndOptions,
@@ -111,7 +110,7 @@ abstract class SpanHandle implements SpanRef {
 
 function childContext(rec: Recorder, parent: SpanContext, kind: SpanKind, inheritedExtra?: BaseAttributes): SpanContext {
   // Span ids carry the recorder's clock, so replayed history gets ids of its own time.
-  const spanId = uuidv7(rec.now());
+  const spanId = newSpanId(rec.now());
   if (!inheritedExtra) return { ...parent, spanId, kind };
   return spanContext(spanId, parent.runId, kind, { ...parent.inherited, ...inheritedExtra });
 }
@@ -381,7 +380,7 @@ export function recordOptimizationUnder(rec: Recorder, parent: SpanContext | nul
   const now = rec.now();
   const wall = attrs['wallclock_seconds'];
   const durationMs = typeof wall === 'number' ? wall * 1000 : null;
-  const spanId = uuidv7(rec.now());
+  const spanId = newSpanId(rec.now());
   const ctx = parent ? { ...parent, spanId, kind: 'optimization' as const } : spanContext(spanId, spanId, 'optimization', {});
   rec.complete(ctx, `optimize ${operation}`, parent ? parent.spanId : null, durationMs === null ? now : now - Math.round(durationMs), durationMs, s, attrs, now);
   return new RecordedSpanRef(ctx, `optimize ${operation}`);

@@ -1,7 +1,6 @@
 import { homedir } from 'node:os';
 import type { BaseAttributes } from '../model/events.js';
 import { FEEDBACK_SOURCES } from '../model/events.js';
-import { uuidv7 } from '../model/ids.js';
 import { DiagnosticChannel, stderrListener, AgentmeterError } from '../model/diagnostics.js';
 import type { Diagnostic } from '../model/diagnostics.js';
 import { createRedactor } from '../model/redact.js';
@@ -9,7 +8,7 @@ import { SegmentWriter, resolveStoreDir } from '../store/index.js';
 import type { Durability } from '../store/index.js';
 import { RunHandle, badArgument, recordOptimizationUnder } from './handles.js';
 import { NoopMeter } from './noop.js';
-import { Recorder, sanitizeExtra, spanContext } from './recorder.js';
+import { Recorder, newSpanId, sanitizeExtra, spanContext } from './recorder.js';
 import type { SpanRefContext } from './recorder.js';
 import type { FeedbackOptions, MeterOptions, MeterStats, OptimizationOptions, Run, RunOptions, SpanRef } from './types.js';
 
@@ -122,7 +121,7 @@ class FileMeter implements Meter {
       attrs['tags'] = tags;
     }
     if (!sanitizeExtra(opts.attrs, rec.redact, attrs)) badArgument(rec, 'attrs values must be JSON');
-    const id = uuidv7(rec.now());
+    const id = newSpanId(rec.now());
     return new RunHandle(rec, spanContext(id, id, 'run', inherited), `run ${inherited['project'] as string}`, null, attrs);
   }
 
