@@ -9,9 +9,10 @@
  * the thread is in). It waits only in `drain` (flush, close, exit, segment rotation), where a
  * slot the thread has not picked up is also taken back and written on the spot.
  *
- * Slot life: FREE → (host fills it) FULL → (thread, by compare-and-swap) WRITING → DONE →
- * (host collects the outcome) FREE; or FULL → (host takes it back) TAKEN → DONE. Slots are
- * filled and written in sequence order. A segment whose write failed or came back short may
+ * Slot life: FREE → (host fills it) FULL → (thread) WRITING → DONE → (host collects the
+ * outcome) FREE; or FULL → (host takes it back) TAKEN → DONE. Slots are filled in sequence
+ * order and written oldest first by whoever holds the ring's write lock, so the batches reach
+ * each segment in order even when both sides write. A segment whose write failed or came back short may
  * have a torn last line: nothing more is appended to it, by either side (its later slots come
  * back SKIPPED, for the host to write into a fresh segment).
  */
@@ -37,9 +38,12 @@ export const READY = 1; // 1 once the thread runs its loop
 export const STOP = 2; // 1: the thread exits once no slot is FULL
 export const FINISHED = 3; // bumped on every DONE slot; a draining host waits on it
 export const SLEEPING = 4; // 1 while the thread waits without a timeout: wake it
-export const FAILED = 5; // 4 words: the latest segments whose write failed (0: none)
+export const LOCK = 5; // who writes slots now: 0 nobody, 1 the thread, 2 the host
+export const FAILED = 6; // 4 words: the latest segments whose write failed (0: none)
 export const FAILED_WORDS = 4;
 const HEADER_WORDS = 12;
+export const LOCK_THREAD = 1;
+export const LOCK_HOST = 2;
 
 // Words of a slot.
 export const STATE = 0;
@@ -82,8 +86,8 @@ export function markFailed(ctrl: Int32Array, segment: number): void {
 }
 
 /**
- * Write slot `s` (its state already claimed by the caller) and mark it DONE. Shared by the
- * thread and a host taking a slot back.
+ * Write slot `s` and mark it DONE; the caller holds the write lock and has set the slot's
+ * state (WRITING or TAKEN). Shared by the thread and a host taking slots back.
  */
 export function writeSlot(ctrl: Int32Array, data: Uint8Array, slotBytes: number, s: number): void {
   const segment = Atomics.load(ctrl, slotWord(s, SEGMENT));
@@ -101,6 +105,22 @@ export function writeSlot(ctrl: Int32Array, data: Uint8Array, slotBytes: number,
   Atomics.store(ctrl, slotWord(s, STATE), DONE);
   Atomics.add(ctrl, FINISHED, 1);
   Atomics.notify(ctrl, FINISHED);
+}
+
+/**
+ * Under the write lock (`who`), write every FULL slot, oldest first, marking each `as`
+ * (WRITING or TAKEN). Returns how many, or -1 if the other side holds the lock.
+ */
+export function writeQueued(ctrl: Int32Array, data: Uint8Array, slots: number, slotBytes: number, who: number, as: number): number {
+  if (Atomics.compareExchange(ctrl, LOCK, 0, who) !== 0) return -1;
+  let n = 0;
+  for (let s = oldestFull(ctrl, slots); s >= 0; s = oldestFull(ctrl, slots)) {
+    Atomics.store(ctrl, slotWord(s, STATE), as);
+    writeSlot(ctrl, data, slotBytes, s);
+    n++;
+  }
+  Atomics.store(ctrl, LOCK, 0);
+  return n;
 }
 
 /** The FULL slot with the lowest sequence number, or -1. */
@@ -262,9 +282,8 @@ export class WriteRing {
       const finished = Atomics.load(ctrl, FINISHED);
       const at = Date.now();
       if (takeBack || Atomics.load(ctrl, READY) !== 1 || this.#dead || at - lastProgress >= PICKUP_WAIT_MS) {
-        for (let s = oldestFull(ctrl, SLOTS); s >= 0; s = oldestFull(ctrl, SLOTS)) {
-          if (Atomics.compareExchange(ctrl, slotWord(s, STATE), FULL, TAKEN) === FULL) writeSlot(ctrl, this.#data, this.#slotBytes, s);
-        }
+        // Fails while the thread is in a write: it is waited for below, then this runs again.
+        writeQueued(ctrl, this.#data, SLOTS, this.#slotBytes, LOCK_HOST, TAKEN);
       }
       if (!this.busy()) break;
       if (at - lastProgress >= WRITING_WAIT_MS) {
@@ -279,6 +298,8 @@ export class WriteRing {
   /** A write that never returned: count its slot as failed (ETIMEDOUT); the ring is not used again. */
   #abandonWriting(): void {
     this.#dead = true;
+    // The thread never came back: take its lock, so the queued batches are written here.
+    Atomics.store(this.#ctrl, LOCK, 0);
     for (let s = 0; s < SLOTS; s++) {
       if (Atomics.load(this.#ctrl, slotWord(s, STATE)) !== WRITING) continue;
       markFailed(this.#ctrl, this.#ctrl[slotWord(s, SEGMENT)] as number);

@@ -3,7 +3,7 @@
  * to its segment, oldest first, and sleeps until the host publishes the next one.
  */
 import { workerData } from 'node:worker_threads';
-import { FULL, PUBLISHED, READY, SLEEPING, STATE, STOP, WRITING, controlWords, oldestFull, slotWord, writeSlot } from './write-ring.js';
+import { LOCK_THREAD, PUBLISHED, READY, SLEEPING, STOP, WRITING, controlWords, writeQueued } from './write-ring.js';
 import type { RingShape } from './write-ring.js';
 
 const { buffer, slots, slotBytes } = workerData as RingShape;
@@ -15,15 +15,9 @@ const data = new Uint8Array(buffer, controlWords(slots) * 4, slots * slotBytes);
 const POLL_MS = 0.5;
 const IDLE_MS = 100;
 
-/** Write every FULL slot, oldest first; whether there was one. */
+/** Write every FULL slot, oldest first, unless the host is writing them; whether there was one. */
 function writeFull(): boolean {
-  let any = false;
-  for (let s = oldestFull(ctrl, slots); s >= 0; s = oldestFull(ctrl, slots)) {
-    // The host may have taken the slot back (TAKEN) between the scan and here.
-    if (Atomics.compareExchange(ctrl, slotWord(s, STATE), FULL, WRITING) === FULL) writeSlot(ctrl, data, slotBytes, s);
-    any = true;
-  }
-  return any;
+  return writeQueued(ctrl, data, slots, slotBytes, LOCK_THREAD, WRITING) !== 0;
 }
 
 Atomics.store(ctrl, READY, 1);

@@ -71,7 +71,7 @@ describe('agent spans written straight as JSON (no extra attrs)', () => {
           const task = meter.startRun({ project: 'p', llm: { provider: 'openai', model: 'gpt-4.1', temperature: 0.2 } }).startTask({ key: 1, type: 'bug' });
           for (const c of calls) {
             const { name, type, model, description, ...end } = c;
-            const agent = task.startAgent({ name, type, model, description, ...(withAttrs ? { attrs: {} } : {}) });
+            const agent = task.startAgent({ name, type, model, description, ...(withAttrs ? { attrs: {} } : {}) } as Parameters<typeof task.startAgent>[0]);
             agent.end({ ...end, ...(withAttrs ? { attrs: {} } : {}) } as Parameters<typeof agent.end>[0]);
           }
           meter.close();

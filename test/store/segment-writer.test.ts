@@ -1,31 +1,16 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Diagnostic } from '../../src/model/index.js';
 import { SegmentWriter, listPartitions, listSegments } from '../../src/store/index.js';
-import type { Durability } from '../../src/store/index.js';
 import { nodeWriterFs } from '../../src/store/writer-fs.js';
 import type { WriterFs } from '../../src/store/writer-fs.js';
 import { tempDir } from '../helpers.js';
-import { readAll, sampleLine, waitFor } from './helpers.js';
+import { readAll, sampleLine, segmentFiles, testWriter, waitFor } from './helpers.js';
 
 const T0 = Date.parse('2025-03-04T10:00:00.000Z');
 const SEGMENT_NAME_RE = new RegExp(`^\\d{8}T\\d{9}Z-${process.pid}-[0-9a-f]{6}\\.jsonl$`);
 
-function writer(root: string, durability: Durability, extra: Partial<ConstructorParameters<typeof SegmentWriter>[0]> = {}): {
-  w: SegmentWriter;
-  diags: Diagnostic[];
-} {
-  const diags: Diagnostic[] = [];
-  const w = new SegmentWriter({ root, durability, handleSignals: false, onDiagnostic: (d) => diags.push(d), ...extra });
-  return { w, diags };
-}
-
-async function segmentFiles(root: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const p of await listPartitions(root)) out.push(...(await listSegments(p.path)));
-  return out;
-}
+const writer = testWriter;
 
 describe('SegmentWriter modes', () => {
   for (const mode of ['sync', 'flush', 'buffered'] as const) {

@@ -12,25 +12,16 @@ import type { Durability } from '../../src/store/index.js';
 import type * as WriterFsApi from '../../src/store/writer-fs.js';
 import type { WriterFs } from '../../src/store/writer-fs.js';
 import { tempDir } from '../helpers.js';
-import { readAll, sampleLine, waitFor } from './helpers.js';
+import { readAll, sampleLine, segmentFiles, testWriter, waitFor } from './helpers.js';
 
 const DIST = resolve(import.meta.dirname, '../../dist/store');
-const { SegmentWriter, listPartitions, listSegments } = (await import(pathToFileURL(join(DIST, 'index.js')).href)) as typeof StoreApi;
+const { SegmentWriter } = (await import(pathToFileURL(join(DIST, 'index.js')).href)) as typeof StoreApi;
 const { nodeWriterFs } = (await import(pathToFileURL(join(DIST, 'writer-fs.js')).href)) as typeof WriterFsApi;
 
 const T0 = Date.parse('2025-03-04T10:00:00.000Z');
 
-function writer(root: string, durability: Durability, extra: Partial<ConstructorParameters<typeof StoreApi.SegmentWriter>[0]> = {}): { w: StoreApi.SegmentWriter; diags: Diagnostic[] } {
-  const diags: Diagnostic[] = [];
-  const w = new SegmentWriter({ root, durability, handleSignals: false, onDiagnostic: (d) => diags.push(d), ...extra });
-  return { w, diags };
-}
-
-async function segmentFiles(root: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const p of await listPartitions(root)) out.push(...(await listSegments(p.path)));
-  return out;
-}
+const writer = (root: string, durability: Durability, extra: Parameters<typeof testWriter>[2] = {}): ReturnType<typeof testWriter> =>
+  testWriter(root, durability, extra, SegmentWriter);
 
 describe('SegmentWriter writer thread (buffered mode)', () => {
   it('hands full batches to the writer thread, which writes them while the host does nothing', async () => {
@@ -60,12 +51,12 @@ describe('SegmentWriter writer thread (buffered mode)', () => {
     const line = sampleLine(T0, 0);
     const { w } = writer(root, 'buffered', { maxBufferBytes: line.length, flushIntervalMs: 60_000 });
     // One batch per event: far more than the ring's four slots, in one synchronous burst.
-    for (let i = 0; i < 200; i++) w.append(sampleLine(T0, i), T0);
+    for (let i = 0; i < 3000; i++) w.append(sampleLine(T0, i), T0);
     w.flushSync();
-    expect(w.stats).toMatchObject({ appended: 200, written: 200, dropped: 0 });
+    expect(w.stats).toMatchObject({ appended: 3000, written: 3000, dropped: 0 });
     const { events, skips } = await readAll(root);
     expect(skips).toEqual([]);
-    expect(events.map((e) => e.attrs['seq'])).toEqual([...Array(200).keys()]);
+    expect(events.map((e) => e.attrs['seq'])).toEqual([...Array(3000).keys()]);
     w.close();
   });
 
