@@ -12,6 +12,7 @@ describe('public API', () => {
 
   it('agentmeter/model exports exactly these names', () => {
     expect(Object.keys(model).sort()).toEqual([
+      'ATTRIBUTE_TYPES',
       'AgentmeterError',
       'DEFAULT_OPEN_TIMEOUT_MS',
       'DiagnosticChannel',

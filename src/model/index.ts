@@ -32,6 +32,8 @@ export { SUMMARY_NUMBER_KEYS, SUMMARY_PROFILE_KEYS, SUMMARY_SIGNATURE, summaryPr
 export { DEFAULT_OPEN_TIMEOUT_MS, SpanFolder, feedbackFromEvent, hashId, mergeAttrs } from './fold.js';
 export type { FoldStats, SpanFolderOptions } from './fold.js';
 export { validateEvent } from './validate.js';
+export { ATTRIBUTE_TYPES } from './generated/attribute-types.js';
+export type { AttributeType } from './generated/attribute-types.js';
 export type { ValidationResult } from './validate.js';
 export { MAX_DEPTH, decodeLine, encodeLine, exceedsDepth, stringifyFinite } from './codec.js';
 export type { DecodeResult } from './codec.js';

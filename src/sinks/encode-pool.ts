@@ -10,12 +10,22 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { encodeLines } from './line-codec.js';
-import type { EncodeEvents, EncodedLines } from './line-codec.js';
+import type { EncodeChunk, EncodeEvents, EncodedLines } from './line-codec.js';
 
 /** Where a destination's encoder lives: a module URL and the name of its `EncodeEvents` export. */
 export interface EncoderRef {
   module: string;
   exportName: string;
+  /** An `EncodeChunk` export of the same module, used instead of `exportName` when given. */
+  chunkExportName?: string;
+}
+
+/** The chunk encoder of `ref`, loaded. */
+export async function loadEncoder(ref: EncoderRef): Promise<EncodeChunk> {
+  const m = (await import(ref.module)) as Record<string, unknown>;
+  if (ref.chunkExportName !== undefined) return m[ref.chunkExportName] as EncodeChunk;
+  const encode = m[ref.exportName] as EncodeEvents;
+  return (bytes) => encodeLines(bytes, encode);
 }
 
 interface Waiting {
@@ -42,7 +52,7 @@ export class EncodePool {
   readonly #workers: Worker[] = [];
   readonly #waiting = new Map<number, Waiting>();
   readonly #ref: EncoderRef;
-  #inline: Promise<EncodeEvents> | undefined;
+  #inline: Promise<EncodeChunk> | undefined;
   #next = 0;
   #failed: Error | undefined;
 
@@ -71,8 +81,8 @@ export class EncodePool {
   encode(bytes: Uint8Array): Promise<EncodedLines> {
     if (this.#failed) return Promise.reject(this.#failed);
     if (this.threads === 0) {
-      this.#inline ??= import(this.#ref.module).then((m: Record<string, unknown>) => m[this.#ref.exportName] as EncodeEvents);
-      return this.#inline.then((enc) => encodeLines(bytes, enc));
+      this.#inline ??= loadEncoder(this.#ref);
+      return this.#inline.then((enc) => enc(bytes));
     }
     const id = this.#next++;
     const w = this.#workers[id % this.#workers.length] as Worker;

@@ -12,6 +12,12 @@ import type { AgentmeterEvent } from '../model/index.js';
  */
 export type EncodeEvents = (events: readonly AgentmeterEvent[], lines: readonly (string | undefined)[]) => { text: string; keys: string[] };
 
+/**
+ * A destination's encoder of whole lines (UTF-8, `\n`-separated) straight to its rows, with
+ * its own fast path: the same result as `encodeLines` with its `EncodeEvents`.
+ */
+export type EncodeChunk = (bytes: Uint8Array) => EncodedLines;
+
 /** Whole lines decoded: the valid events and the count of the others. */
 export interface DecodedLines {
   events: AgentmeterEvent[];

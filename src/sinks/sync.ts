@@ -54,6 +54,8 @@ export interface EncodedBatch {
 /**
  * A sink that takes rows encoded off the main thread: `syncStore` decodes, validates and
  * encodes lines in worker threads with `encoder` and hands the bytes to `exportEncoded`.
+ * `syncStore` may have two batches exporting at once (their cursors still move in order), so
+ * each must commit on its own.
  */
 export interface EncodingSink extends EventSink {
   readonly encoder: EncoderRef;
@@ -121,36 +123,54 @@ export async function syncStore(o: SyncOptions): Promise<SyncResult> {
   let pending = fresh();
   const encoding = isEncoding(o.sink) ? o.sink : undefined;
 
-  // One batch is delivered while the next is read and parsed, so reading and the
-  // destination's work overlap (bench/postgres-sync.mjs); cursors still move in order.
-  let inflight: Promise<SyncResult | undefined> | undefined;
-  const deliver = async (batch: Pending): Promise<SyncResult | undefined> => {
-    const r = await exportWithRetry(o, () =>
+  // Batches are delivered while the next is read and parsed, so reading and the
+  // destination's work overlap (bench/postgres-sync.mjs). An encoding sink takes two at once:
+  // the next batch's COPY runs while the previous one commits and its cursor is saved, so the
+  // database does not wait on either. Cursors still move in order: a batch's offsets are
+  // saved only once it and every batch before it are acknowledged.
+  const window = encoding ? 2 : 1;
+  const flights: Promise<SyncResult | undefined>[] = [];
+  let last: Promise<SyncResult | undefined> = Promise.resolve(undefined);
+  const deliver = (batch: Pending): Promise<SyncResult | undefined> => {
+    const exported = exportWithRetry(o, () =>
       encoding && batch.events.length === 0
         ? encoding.exportEncoded({ chunks: batch.chunks, count: batch.count, keys: [...batch.keys] })
         : o.sink.export(batch.events),
     );
-    if (!r.ok) return { ...progress, ...r };
-    for (const [k, off] of batch.offsets) cursor.segments[k] = off;
-    await saveCursor(path, cursor);
-    progress.batches++;
-    progress.events += batch.count;
-    progress.bytes += batch.bytes;
-    o.onProgress?.({ ...progress });
-    return undefined;
+    exported.catch(() => undefined);
+    const before = last;
+    const acked = (async (): Promise<SyncResult | undefined> => {
+      const failed = await before;
+      const r = await exported;
+      if (failed) return failed;
+      if (!r.ok) return { ...progress, ...r };
+      for (const [k, off] of batch.offsets) cursor.segments[k] = off;
+      await saveCursor(path, cursor);
+      progress.batches++;
+      progress.events += batch.count;
+      progress.bytes += batch.bytes;
+      o.onProgress?.({ ...progress });
+      return undefined;
+    })();
+    acked.catch(() => undefined);
+    last = acked;
+    return acked;
   };
+  /** Wait for every batch in flight; the first failure, if any. */
   const settle = async (): Promise<SyncResult | undefined> => {
-    const f = inflight ? await inflight : undefined;
-    inflight = undefined;
+    const f = await last;
+    flights.length = 0;
     return f;
   };
   const send = async (): Promise<SyncResult | undefined> => {
-    const failed = await settle();
-    if (failed) return failed;
+    while (flights.length >= window) {
+      const failed = await flights.shift();
+      if (failed) return (await settle()) ?? failed;
+    }
     if (pending.offsets.size === 0) return undefined;
     const batch = pending;
     pending = fresh();
-    inflight = deliver(batch);
+    flights.push(deliver(batch));
     return undefined;
   };
   const finish = async (): Promise<SyncResult> => (await settle()) ?? { ok: true, ...progress };
@@ -335,11 +355,14 @@ async function* wholeLines(
   let carry: Buffer | undefined;
   while (pos < size) {
     const want = Math.min(CHUNK, size - pos);
-    const buf = Buffer.allocUnsafeSlow(want);
-    const { bytesRead } = await fh.read(buf, 0, want, pos);
+    // The previous chunk's partial line first, then the read after it: no concatenation.
+    const held = carry ? carry.length : 0;
+    const buf = Buffer.allocUnsafeSlow(held + want);
+    if (carry) carry.copy(buf, 0);
+    const { bytesRead } = await fh.read(buf, held, want, pos);
     if (bytesRead === 0) break;
     pos += bytesRead;
-    const data = carry ? Buffer.concat([carry, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
+    const data = buf.subarray(0, held + bytesRead);
     const lastNl = data.lastIndexOf(10);
     if (lastNl === -1) {
       carry = Buffer.from(data);

@@ -5,10 +5,11 @@ import { describe, expect, it } from 'vitest';
 interface GenSchemaModule {
   generateSchema(): Record<string, unknown>;
   generateValidator(schema: Record<string, unknown>): string;
+  generateAttributeTypes(schema: Record<string, unknown>): string;
 }
 // A URL rather than a literal specifier: the compiler would look for declarations of the
 // .mjs file, which plain scripts do not ship.
-const { generateSchema, generateValidator } = (await import(
+const { generateSchema, generateValidator, generateAttributeTypes } = (await import(
   new URL('../../scripts/gen-schema.mjs', import.meta.url).href
 )) as GenSchemaModule;
 
@@ -25,6 +26,10 @@ describe('generated schema and validator', () => {
 
   it('src/model/generated/validate-event.js equals generateValidator(generateSchema())', () => {
     expect(read('src/model/generated/validate-event.js')).toBe(generateValidator(schema));
+  });
+
+  it('src/model/generated/attribute-types.js equals generateAttributeTypes(generateSchema())', () => {
+    expect(read('src/model/generated/attribute-types.js')).toBe(generateAttributeTypes(schema));
   });
 
   it('the package exports the schema file', () => {

@@ -3,7 +3,11 @@
  * event, tab-separated, `\N` for NULL. PostgreSQL text and jsonb cannot hold U+0000, so a
  * NUL character (which JSON allows) is stored as U+FFFD.
  */
+import { isUtf8 } from 'node:buffer';
 import type { AgentmeterEvent, JsonValue } from '../../model/index.js';
+import { decodeLines, encodeLines } from '../line-codec.js';
+import type { EncodedLines } from '../line-codec.js';
+import { RowBuffer, scanLine } from './copy-scan.js';
 
 /** Column order of `am_events`, shared by COPY and the staging INSERT. */
 export const EVENT_COLUMNS = [
@@ -200,4 +204,49 @@ export function encodeEvents(events: readonly AgentmeterEvent[], lines: readonly
   let text = '';
   for (let i = 0; i < events.length; i++) text += copyLine(events[i] as AgentmeterEvent, lines[i]) ?? '';
   return { text, keys: [...batchDays(events)] };
+}
+
+function sameDay(b: Uint8Array, i: number, j: number): boolean {
+  for (let k = 0; k < 10; k++) if (b[i + k] !== b[j + k]) return false;
+  return true;
+}
+
+/**
+ * Whole lines (UTF-8, `\n`-separated, no trailing newline needed) straight to COPY rows: the
+ * lines in agentmeter's own form through `scanLine`, every other line (and every line of a
+ * chunk that is not valid UTF-8) the ordinary way, `decodeLines` and `copyLine`. The same
+ * rows, count, skipped lines and days as `encodeLines(bytes, encodeEvents)`.
+ */
+export function encodeChunk(bytes: Uint8Array): EncodedLines {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (!isUtf8(buf)) return encodeLines(bytes, encodeEvents);
+  const out = new RowBuffer(buf.length + 4096);
+  const days = new Set<string>();
+  let count = 0;
+  let skipped = 0;
+  let lastDay = -1;
+  const n = buf.length;
+  for (let start = 0; start <= n; ) {
+    let nl = buf.indexOf(10, start);
+    if (nl === -1) nl = n;
+    const ts = scanLine(buf, start, nl, out);
+    if (ts !== -1) {
+      count++;
+      if (lastDay === -1 || !sameDay(buf, lastDay, ts)) {
+        days.add(buf.toString('latin1', ts, ts + 10));
+        lastDay = ts;
+      }
+    } else {
+      const d = decodeLines(buf.toString('utf8', start, nl));
+      count += d.events.length;
+      skipped += d.skipped;
+      if (d.events.length > 0) {
+        const { text, keys } = encodeEvents(d.events, d.lines);
+        out.write(text);
+        for (const k of keys) days.add(k);
+      }
+    }
+    start = nl + 1;
+  }
+  return { data: out.buf.subarray(0, out.pos), count, skipped, keys: [...days] };
 }

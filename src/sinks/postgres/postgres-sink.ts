@@ -65,7 +65,7 @@ function loadCopyFrom(): Promise<CopyFrom> {
  */
 export class PostgresSink implements EventSink, EncodingSink {
   /** Encodes rows in `syncStore`'s worker threads (`exportEncoded`). */
-  readonly encoder: EncoderRef = { module: new URL('./copy-rows.js', import.meta.url).href, exportName: 'encodeEvents' };
+  readonly encoder: EncoderRef = { module: new URL('./copy-rows.js', import.meta.url).href, exportName: 'encodeEvents', chunkExportName: 'encodeChunk' };
   readonly stats: PostgresSinkStats = { batches: 0, events: 0, inserted: 0, duplicates: 0, stagedBatches: 0 };
   readonly #target: PostgresTarget | undefined;
   readonly #ownsPool: boolean;
