@@ -1,7 +1,7 @@
 import type { BaseAttributes, SpanKind, SpanStatus } from '../model/events.js';
 import { normalizeStatus, pipelineResult } from '../model/status.js';
 import type { Recorder, SpanContext } from './recorder.js';
-import { RecordedSpanRef, newSpanId, numberMember, objectJson, sanitizeExtra, spanContext, stringJson, stringListMember, stringMember } from './recorder.js';
+import { RecordedSpanRef, memberKey, newSpanId, objectJson, sanitizeExtra, spanContext, stringJson, stringListMember } from './recorder.js';
 import type { SpanRefContext } from './recorder.js';
 import type {
   AgentEndOptions,
@@ -115,6 +115,19 @@ function childContext(rec: Recorder, parent: SpanContext, kind: SpanKind, inheri
   return spanContext(spanId, parent.runId, kind, { ...parent.inherited, ...inheritedExtra });
 }
 
+// Member keys of the attributes agents write as JSON directly (see startAgentUnder, #endMembers).
+const AGENT_TYPE = memberKey('agent.type');
+const AGENT_ATTEMPT = memberKey('agent.attempt');
+const TASK_DESCRIPTION = memberKey('task_description');
+const STATUS_DETAIL = memberKey('status.detail');
+const TOTAL_TOKENS = memberKey('gen_ai.usage.total_tokens');
+const INPUT_TOKENS = memberKey('gen_ai.usage.input_tokens');
+const OUTPUT_TOKENS = memberKey('gen_ai.usage.output_tokens');
+const COST_USD = memberKey('cost_usd');
+const FILES_MODIFIED = memberKey('files_modified');
+const FILES_CREATED = memberKey('files_created');
+const TOOLS_USED = memberKey('tools_used');
+
 /** Start an agent invocation under `parent`. */
 function startAgentUnder(rec: Recorder, parent: SpanContext, o: AgentOptions, attempt: number | undefined): AgentHandle {
   if (!o || typeof o !== 'object' || !isString(o.name)) badArgument(rec, 'startAgent needs { name: string }');
@@ -123,9 +136,9 @@ function startAgentUnder(rec: Recorder, parent: SpanContext, o: AgentOptions, at
   if (o && typeof o === 'object' && o.attrs === undefined) {
     // The common case, written straight as JSON: none of these keys is an inherited one.
     let own = `"gen_ai.agent.name":${stringJson(name)}`;
-    if (isString(o.type)) own += stringMember('agent.type', o.type);
-    if (attempt !== undefined) own += numberMember('agent.attempt', attempt);
-    if (isString(o.description)) own += stringMember('task_description', rec.redactShort(o.description));
+    if (isString(o.type)) own += AGENT_TYPE + stringJson(o.type);
+    if (attempt !== undefined) own += AGENT_ATTEMPT + String(attempt);
+    if (isString(o.description)) own += TASK_DESCRIPTION + stringJson(rec.redactShort(o.description));
     return new AgentHandle(rec, ctx, name, parent.spanId, own);
   }
   const attrs: BaseAttributes = { 'gen_ai.agent.name': name };
@@ -177,7 +190,7 @@ export class AgentHandle extends SpanHandle {
   #endMembers(opts: AgentEndOptions, s: SpanStatus): string {
     const rec = this.rec;
     let out = '';
-    if (typeof opts.status === 'string' && opts.status !== s) out += stringMember('status.detail', opts.status);
+    if (typeof opts.status === 'string' && opts.status !== s) out += STATUS_DETAIL + stringJson(opts.status);
     if (opts.error !== undefined) {
       const e: BaseAttributes = {};
       setError(rec, opts.error, e);
@@ -186,18 +199,18 @@ export class AgentHandle extends SpanHandle {
     }
     if (typeof opts.tokens === 'number') {
       const t = finite(rec, opts.tokens, 'tokens');
-      if (t !== undefined) out += numberMember('gen_ai.usage.total_tokens', t);
+      if (t !== undefined) out += TOTAL_TOKENS + String(t);
     } else if (opts.tokens && typeof opts.tokens === 'object') {
       const i = finite(rec, opts.tokens.input, 'tokens.input');
       const o = finite(rec, opts.tokens.output, 'tokens.output');
-      if (i !== undefined) out += numberMember('gen_ai.usage.input_tokens', i);
-      if (o !== undefined) out += numberMember('gen_ai.usage.output_tokens', o);
+      if (i !== undefined) out += INPUT_TOKENS + String(i);
+      if (o !== undefined) out += OUTPUT_TOKENS + String(o);
     }
     const cost = finite(rec, opts.costUsd, 'costUsd');
-    if (cost !== undefined) out += numberMember('cost_usd', cost);
-    out += stringListMember('files_modified', opts.filesModified, rec.redact);
-    out += stringListMember('files_created', opts.filesCreated, rec.redact);
-    out += stringListMember('tools_used', opts.toolsUsed);
+    if (cost !== undefined) out += COST_USD + String(cost);
+    out += stringListMember(FILES_MODIFIED, opts.filesModified, rec.redact);
+    out += stringListMember(FILES_CREATED, opts.filesCreated, rec.redact);
+    out += stringListMember(TOOLS_USED, opts.toolsUsed);
     return out === '' ? '' : out.slice(1);
   }
 }

@@ -209,25 +209,20 @@ export function stringJson(v: string): string {
   return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
 }
 
-/** `,"key":[…]` of the strings among `list` (each passed through `map`), or `''` if not a list. */
-export function stringListMember(key: string, list: unknown, map?: Redactor): string {
+/** The `,"key":` text that starts a member: made once per key, outside the hot path. */
+export function memberKey(key: string): string {
+  return `,${JSON.stringify(key)}:`;
+}
+
+/** `,"key":[…]` of the non-empty strings among `list` (each passed through `map`), or `''` if not a list. */
+export function stringListMember(keyText: string, list: unknown, map?: Redactor): string {
   if (!Array.isArray(list)) return '';
   let out = '';
   for (const x of list) {
     if (typeof x !== 'string' || x === '') continue;
     out += `${out === '' ? '' : ','}${stringJson(map === undefined ? x : map(x))}`;
   }
-  return `,${keyJson(key)}[${out}]`;
-}
-
-/** `,"key":value` for a finite number. */
-export function numberMember(key: string, n: number): string {
-  return `,${keyJson(key)}${String(n)}`;
-}
-
-/** `,"key":"text"`. */
-export function stringMember(key: string, v: string): string {
-  return `,${keyJson(key)}${stringJson(v)}`;
+  return `${keyText}[${out}]`;
 }
 
 function keyJson(k: string): string {
