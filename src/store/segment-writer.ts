@@ -14,7 +14,7 @@ import { errnoText } from './errno.js';
 import { flushOnExit, flushOnSignals, unhook } from './exit-hooks.js';
 import { EVENTS_DIR, segmentFileName } from './layout.js';
 import { ERRNO_NO_PROGRESS } from './write-all.js';
-import { ERRNO_SKIPPED, WriteRing } from './write-ring.js';
+import { ERRNO_SKIPPED, TOO_BIG, WriteRing } from './write-ring.js';
 import type { SlotOutcome } from './write-ring.js';
 import { nodeWriterFs } from './writer-fs.js';
 import type { WriterFs } from './writer-fs.js';
@@ -102,9 +102,12 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 // Late events for yesterday are normal around midnight; older days are rare, so their
 // segments are closed rather than holding descriptors open for the life of the host.
 const MAX_OPEN_PARTITIONS = 3;
-// A ring slot holds a full batch (3 bytes per character at worst) and a long last line.
+// A ring slot holds the UTF-8 of OVERFLOW_BATCHES batches of one-byte characters and a long
+// last line; a batch that does not fit (much text beyond ASCII) is written by the host.
 const SLOT_MARGIN_BYTES = 64 * 1024;
 const MAX_SLOT_BYTES = 4 * 1024 * 1024;
+// While the writer thread is behind, batches gather up to this many times maxBufferBytes.
+const OVERFLOW_BATCHES = 3;
 
 /**
  * Appends encoded event lines to this process's own segments, partitioned by UTC day.
@@ -347,7 +350,7 @@ export class SegmentWriter {
   }
 
   #startRing(): WriteRing | undefined {
-    const slotBytes = Math.min(MAX_SLOT_BYTES, this.#maxBufferChars * 3 + SLOT_MARGIN_BYTES);
+    const slotBytes = Math.min(MAX_SLOT_BYTES, this.#maxBufferChars * OVERFLOW_BATCHES + SLOT_MARGIN_BYTES);
     this.#ring = WriteRing.start(slotBytes);
     if (this.#ring === undefined) this.#threadWrites = false;
     return this.#ring;
@@ -363,8 +366,16 @@ export class SegmentWriter {
       return false;
     }
     let n = ring.offer(p.fd, p.segment, p.buf, p.pending);
+    if (n === TOO_BIG) {
+      // Written here, after the queue, to keep the order.
+      this.#drain(true);
+      return this.#flushOne(p);
+    }
     if (n < 0) {
-      // The thread is behind (or not started yet): write the queue here, in order, then queue.
+      // The thread is behind (a write stalls now and then: the kernel throttles writers, or
+      // the thread waits for a core): gather up to OVERFLOW_BATCHES batches meanwhile...
+      if (this.#pendingChars < this.#maxBufferChars * OVERFLOW_BATCHES && ring.started) return true;
+      // ...then write the queue here, in order, and queue the batch.
       if (!this.#drain(true)) return this.#flushOne(p);
       if (p.fd < 0 && !this.#openSegment(p)) {
         this.#stats.dropped += p.pending;

@@ -27,6 +27,9 @@ export const WRITING = 2;
 export const DONE = 3;
 export const TAKEN = 4;
 
+/** What `offer` returns for a batch larger than a slot. */
+export const TOO_BIG = -2;
+
 /** errno of a slot not written because its segment failed before. */
 export const ERRNO_SKIPPED = -100_002;
 /** errno of a slot whose write on the thread never returned. */
@@ -194,6 +197,11 @@ export class WriteRing {
     this.#worker.on('exit', () => (this.#dead = true));
   }
 
+  /** Whether the thread runs its loop (until then the host writes what does not fit). */
+  get started(): boolean {
+    return Atomics.load(this.#ctrl, READY) === 1 && !this.#dead;
+  }
+
   /** Largest batch a slot holds, in bytes. */
   get slotBytes(): number {
     return this.#slotBytes;
@@ -201,15 +209,14 @@ export class WriteRing {
 
   /**
    * Copy `text` into the next slot for the thread to append to `fd`. Returns the bytes
-   * queued, or -1 when that slot is not free yet (or the text does not fit): the caller
-   * writes the batch itself.
+   * queued, -1 when that slot is not free yet, or `TOO_BIG` when the text does not fit a slot.
    */
   offer(fd: number, segment: number, text: string, events: number): number {
     if (this.#dead) return -1;
     const ctrl = this.#ctrl;
     const s = this.#seq % SLOTS;
     if (Atomics.load(ctrl, slotWord(s, STATE)) !== FREE) return -1;
-    if (text.length * 3 > this.#slotBytes && Buffer.byteLength(text) > this.#slotBytes) return -1;
+    if (text.length * 3 > this.#slotBytes && Buffer.byteLength(text) > this.#slotBytes) return TOO_BIG;
     const n = this.#data.write(text, s * this.#slotBytes, this.#slotBytes, 'utf8');
     ctrl[slotWord(s, FD)] = fd;
     ctrl[slotWord(s, SEGMENT)] = segment;
