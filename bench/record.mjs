@@ -224,7 +224,7 @@ function pieces() {
     ['JSON.stringify(own attrs) (avg of start/end)', (i) => sink += JSON.stringify(i & 1 ? ownEnd : ownStart).length],
     ['redact(one file path) (1 per event here)', () => sink += redact('src/cart/total.ts').length],
     ['Date.now() + performance.now()', () => sink += Date.now() + performance.now()],
-    ['SegmentWriter.append, buffered (prebuilt line)', (i) => writer.append(i & 1 ? endLine : startLine, now)],
+    ['SegmentWriter.append, buffered (prebuilt line; a loop that outruns the writer thread, so the host writes most batches)', (i) => writer.append(i & 1 ? endLine : startLine, now)],
     ['whole line via JSON.stringify(event) (baseline)', (i) => sink += JSON.stringify(i & 1 ? endEvent : startEvent).length],
   ];
   const rows = [];

@@ -299,9 +299,10 @@ describe('buffered writer and process exits', () => {
     expect(run.acked).toHaveLength(written!);
     const lost = appended! - seqs.length;
     expect(lost).toBeGreaterThan(0);
-    // Every line is at least ~250 bytes: the buffer and the writer thread's four queued
-    // batches never held more than this many events.
-    expect(lost).toBeLessThanOrEqual(Math.ceil((5 * maxBufferBytes) / 250));
+    // Every line is at least ~250 bytes. Unwritten at any time (docs/durability.md): at most
+    // three batches' worth gathering while the writer thread is behind, plus its four slots
+    // of at most that much each.
+    expect(lost).toBeLessThanOrEqual(Math.ceil((15 * maxBufferBytes) / 250));
   });
 
   it('SIGKILL mid-stream at a seeded moment: what is on disk is whole and a prefix', async () => {
