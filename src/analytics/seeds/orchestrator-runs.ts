@@ -128,7 +128,8 @@ function errorList(v: JsonValue | undefined): ErrorDetail[] {
 }
 
 function issueRecord(task: Span, children: Span[]): IssueRecord {
-  const agentMetrics: Record<string, AgentMetrics> = {};
+  // Agent names are the writer's words: `__proto__` must be an agent, not the prototype.
+  const agentMetrics = Object.create(null) as Record<string, AgentMetrics>;
   const metric = (name: string): AgentMetrics => (agentMetrics[name] ??= { attempts: 0, successes: 0, failures: 0, retries: 0, duration: 0 });
   const pipelines: { attempt: number; detail: PipelineDetail; passed: boolean; ended: boolean }[] = [];
   const debugging: DebugDetail[] = [];

@@ -40,6 +40,18 @@ describe('orchestrator run records and queries', () => {
     expect(i1.pipelines.map((p) => p.status)).toEqual(['failed', 'success']);
   });
 
+  it('takes any agent name, `__proto__` and `constructor` included, without touching Object.prototype', () => {
+    const odd = [run('r9', 'model-a', 0), issue('r9', 'i9', 'success')];
+    for (const name of ['__proto__', '__proto__', 'constructor']) odd.push(child('agent', 'r9', 'i9', { attrs: { 'gen_ai.agent.name': name } }));
+    const i9 = buildRunRecords(odd)[0]!.issues[0]!;
+    expect(Object.keys(i9.agentMetrics).sort()).toEqual(['__proto__', 'constructor']);
+    expect(i9.agentMetrics['__proto__']).toMatchObject({ attempts: 2, retries: 1 });
+    expect(i9.agentMetrics['constructor']).toMatchObject({ attempts: 1, retries: 0 });
+    expect(({} as Record<string, unknown>)['attempts']).toBeUndefined();
+    const retries = answerOrchestratorQueries(buildRunRecords(odd)).agent_retries;
+    expect(retries.map((r) => [r.agent, r.attempts, r.retries])).toEqual([['__proto__', 2, 1], ['constructor', 1, 0]]);
+  });
+
   it('answers each example query', () => {
     const a = answerOrchestratorQueries(buildRunRecords(spans));
     expect(a.success_by_model.map((r) => [r.key, r.success_rate])).toEqual([['model-a', 1], ['model-b', 0]]);
