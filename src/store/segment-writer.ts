@@ -96,6 +96,13 @@ interface Partition {
   pending: number;
 }
 
+/** A batch the writer thread skipped (its segment had failed), to write to a new segment. */
+interface Redo {
+  segment: number;
+  text: string;
+  events: number;
+}
+
 const DAY_MS = 86_400_000;
 const MAX_DATE_MS = 8.64e15;
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -396,26 +403,32 @@ export class SegmentWriter {
 
   /** Count the batches the thread has finished. Returns false if one of them failed. */
   #collect(): boolean {
-    const redo: { segment: number; text: string; events: number }[] = [];
-    let ok = true;
-    this.#ring?.collect((o) => {
-      if (!this.#settle(o, redo)) ok = false;
-    });
-    return this.#afterCollect(redo) && ok;
+    return this.#gather(false, false);
   }
 
   /** Wait until everything queued is written (`now`: write it here), and count it. */
   #drain(now = false): boolean {
-    const redo: { segment: number; text: string; events: number }[] = [];
+    return this.#gather(true, now);
+  }
+
+  #gather(drain: boolean, now: boolean): boolean {
+    const ring = this.#ring;
+    if (ring === undefined) return true;
+    const redo: Redo[] = [];
     let ok = true;
-    this.#ring?.drain((o) => {
+    const settle = (o: SlotOutcome): void => {
       if (!this.#settle(o, redo)) ok = false;
-    }, now);
-    return this.#afterCollect(redo) && ok;
+    };
+    if (drain) ring.drain(settle, now);
+    else ring.collect(settle);
+    // After a failure, everything queued behind it is collected before anything is written
+    // again, so the batches it skipped keep their place ahead of newer ones.
+    if ((!ok || redo.length > 0) && ring.busy()) ring.drain(settle, true);
+    return this.#afterCollect(ring, redo) && ok;
   }
 
   /** Count one finished batch; a failure is reported, a skipped batch kept to write again. */
-  #settle(o: SlotOutcome, redo: { segment: number; text: string; events: number }[]): boolean {
+  #settle(o: SlotOutcome, redo: Redo[]): boolean {
     const seg = this.#ringSegments.get(o.segment);
     if (o.errno === 0) {
       this.#stats.written += o.events;
@@ -440,10 +453,8 @@ export class SegmentWriter {
     return false;
   }
 
-  /** Close segments that failed on the thread; write their skipped batches to new ones. */
-  #afterCollect(redo: { segment: number; text: string; events: number }[]): boolean {
-    const ring = this.#ring;
-    if (ring === undefined) return true;
+  /** Close segments that failed on the thread; write their skipped batches, in order, to new ones. */
+  #afterCollect(ring: WriteRing, redo: Redo[]): boolean {
     for (const p of this.#partitions.values()) if (p.fd >= 0 && ring.failed(p.segment)) this.#closeSegment(p);
     let ok = true;
     for (const r of redo) {
@@ -457,6 +468,9 @@ export class SegmentWriter {
 
   /** One write of whole lines (looping on short writes); never throws. */
   #write(p: Partition, text: string, events: number): boolean {
+    // Batches still queued for the writer thread are older: they go first (and no two
+    // writers ever append to one file at once).
+    if (this.#ring?.busy() === true) this.#drain(true);
     if (p.fd >= 0 && this.#ring?.failed(p.segment) === true) this.#closeSegment(p);
     if (p.fd < 0 && !this.#openSegment(p)) {
       this.#stats.dropped += events;
@@ -561,11 +575,14 @@ export class SegmentWriter {
     const fd = p.fd;
     const ring = this.#ring;
     // Queued batches hold the descriptor: closing it first could let its number be reused by
-    // another file before the thread writes them. A failed segment gets no more writes.
-    if (ring !== undefined && ring.busy() && !ring.failed(p.segment)) this.#drain();
+    // another file before the thread writes them. (Those of a failed segment come back
+    // unwritten, for the drain to write to the next segment before anything newer.)
+    if (ring !== undefined && ring.busy()) this.#drain();
     if (p.fd !== fd) return; // the drain's outcomes closed it already
     p.fd = -1;
     p.size = 0;
+    // A thread stuck in a write on it may still use the number: it is left open.
+    if (ring?.holds(fd) === true) return;
     try {
       this.#fs.close(fd);
     } catch (e: unknown) {

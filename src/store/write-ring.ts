@@ -118,7 +118,8 @@ export function writeQueued(ctrl: Int32Array, data: Uint8Array, slots: number, s
   if (Atomics.compareExchange(ctrl, LOCK, 0, who) !== 0) return -1;
   let n = 0;
   for (let s = oldestFull(ctrl, slots); s >= 0; s = oldestFull(ctrl, slots)) {
-    Atomics.store(ctrl, slotWord(s, STATE), as);
+    // By compare-and-swap: a host giving up on a stuck thread returns slots without the lock.
+    if (Atomics.compareExchange(ctrl, slotWord(s, STATE), FULL, as) !== FULL) continue;
     writeSlot(ctrl, data, slotBytes, s);
     n++;
   }
@@ -133,7 +134,7 @@ export function oldestFull(ctrl: Int32Array, slots: number): number {
   for (let s = 0; s < slots; s++) {
     if (Atomics.load(ctrl, slotWord(s, STATE)) !== FULL) continue;
     const seq = Atomics.load(ctrl, slotWord(s, SEQ));
-    if (best < 0 || seq - bestSeq < 0) {
+    if (best < 0 || ((seq - bestSeq) | 0) < 0) {
       best = s;
       bestSeq = seq;
     }
@@ -146,7 +147,7 @@ export interface SlotOutcome {
   fd: number;
   segment: number;
   events: number;
-  /** The batch's bytes: valid only during the callback. */
+  /** The batch's bytes, when it was not written whole (empty otherwise). */
   bytes: Uint8Array;
   wrote: number;
   /** 0, a negative errno, `ERRNO_SKIPPED` or `ERRNO_NO_PROGRESS`. */
@@ -156,7 +157,8 @@ export interface SlotOutcome {
 
 const WORKER_URL = new URL('./writer-thread.js', import.meta.url);
 let threadScript: boolean | undefined;
-const SLOTS = 4;
+const EMPTY = new Uint8Array(0);
+const SLOTS = 4; // a power of two: slots are picked by `seq & (SLOTS - 1)`
 // A slot the thread has not picked up after this long is written by a draining host itself.
 const PICKUP_WAIT_MS = 200;
 // A write in progress on the thread is waited for this long before its events are given up.
@@ -170,6 +172,9 @@ export class WriteRing {
   readonly #worker: Worker;
   #seq = 0;
   #dead = false;
+  /** Slots a stuck thread still holds, and their descriptors: never reused or closed. */
+  readonly #abandoned = new Set<number>();
+  readonly #stuckFds = new Set<number>();
 
   /** A ring with its writer thread, or undefined where a thread cannot start. */
   static start(slotBytes: number): WriteRing | undefined {
@@ -214,7 +219,7 @@ export class WriteRing {
   offer(fd: number, segment: number, text: string, events: number): number {
     if (this.#dead) return -1;
     const ctrl = this.#ctrl;
-    const s = this.#seq % SLOTS;
+    const s = this.#seq & (SLOTS - 1);
     if (Atomics.load(ctrl, slotWord(s, STATE)) !== FREE) return -1;
     if (text.length * 3 > this.#slotBytes && Buffer.byteLength(text) > this.#slotBytes) return TOO_BIG;
     const n = this.#data.write(text, s * this.#slotBytes, this.#slotBytes, 'utf8');
@@ -228,7 +233,7 @@ export class WriteRing {
     Atomics.add(ctrl, PUBLISHED, 1);
     // A busy thread polls; waking one costs the host a system call (and the machine an
     // interrupt), so only a sleeping thread is woken, or any when this took the last slot.
-    if (Atomics.load(ctrl, SLEEPING) === 1 || Atomics.load(ctrl, slotWord(this.#seq % SLOTS, STATE)) !== FREE) Atomics.notify(ctrl, PUBLISHED, 1);
+    if (Atomics.load(ctrl, SLEEPING) === 1 || Atomics.load(ctrl, slotWord(this.#seq & (SLOTS - 1), STATE)) !== FREE) Atomics.notify(ctrl, PUBLISHED, 1);
     return n;
   }
 
@@ -240,6 +245,7 @@ export class WriteRing {
   /** Whether any slot is queued or being written. */
   busy(): boolean {
     for (let s = 0; s < SLOTS; s++) {
+      if (this.#abandoned.has(s)) continue;
       const st = Atomics.load(this.#ctrl, slotWord(s, STATE));
       if (st === FULL || st === WRITING) return true;
     }
@@ -253,26 +259,36 @@ export class WriteRing {
       let s = -1;
       let seq = 0;
       for (let i = 0; i < SLOTS; i++) {
-        if (Atomics.load(ctrl, slotWord(i, STATE)) !== DONE) continue;
+        if (this.#abandoned.has(i) || Atomics.load(ctrl, slotWord(i, STATE)) !== DONE) continue;
         const q = ctrl[slotWord(i, SEQ)] as number;
-        if (s < 0 || q - seq < 0) {
+        if (s < 0 || ((q - seq) | 0) < 0) {
           s = i;
           seq = q;
         }
       }
       if (s < 0) return;
-      const length = ctrl[slotWord(s, LENGTH)] as number;
-      done({
-        fd: ctrl[slotWord(s, FD)] as number,
-        segment: ctrl[slotWord(s, SEGMENT)] as number,
-        events: ctrl[slotWord(s, EVENTS)] as number,
-        bytes: this.#data.subarray(s * this.#slotBytes, s * this.#slotBytes + length),
-        wrote: Atomics.load(ctrl, slotWord(s, WROTE)),
-        errno: Atomics.load(ctrl, slotWord(s, ERRNO)),
-        short: Atomics.load(ctrl, slotWord(s, SHORT)) === 1,
-      });
+      const o = this.#outcome(s, Atomics.load(ctrl, slotWord(s, ERRNO)), Atomics.load(ctrl, slotWord(s, WROTE)));
+      // Freed before `done` runs: a listener that calls back in (flushSync, append, exit) must
+      // find this batch counted already, not count it again or see its slot still taken.
       Atomics.store(ctrl, slotWord(s, STATE), FREE);
+      done(o);
     }
+  }
+
+  /** The outcome of slot `s`; its bytes are copied when they will be needed after it is freed. */
+  #outcome(s: number, errno: number, wrote: number): SlotOutcome {
+    const ctrl = this.#ctrl;
+    const at = s * this.#slotBytes;
+    const length = ctrl[slotWord(s, LENGTH)] as number;
+    return {
+      fd: ctrl[slotWord(s, FD)] as number,
+      segment: ctrl[slotWord(s, SEGMENT)] as number,
+      events: ctrl[slotWord(s, EVENTS)] as number,
+      bytes: errno === 0 ? EMPTY : Buffer.from(this.#data.subarray(at, at + length)),
+      wrote,
+      errno,
+      short: Atomics.load(ctrl, slotWord(s, SHORT)) === 1,
+    };
   }
 
   /**
@@ -294,7 +310,7 @@ export class WriteRing {
       }
       if (!this.busy()) break;
       if (at - lastProgress >= WRITING_WAIT_MS) {
-        this.#abandonWriting();
+        this.#abandonWriting(done);
         break;
       }
       if (Atomics.wait(ctrl, FINISHED, finished, 10) !== 'timed-out') lastProgress = Date.now();
@@ -302,18 +318,34 @@ export class WriteRing {
     this.collect(done);
   }
 
-  /** A write that never returned: count its slot as failed (ETIMEDOUT); the ring is not used again. */
-  #abandonWriting(): void {
+  /**
+   * A write of the thread that has not returned for WRITING_WAIT_MS: the ring is not used
+   * again. Its batch is counted as dropped (ETIMEDOUT; its bytes may still reach the file
+   * later) and its segment gets nothing more; the thread keeps the slot and the descriptor
+   * (see `holds`). The batches queued behind it come back SKIPPED, for the host to write to
+   * a new segment.
+   */
+  #abandonWriting(done: (o: SlotOutcome) => void): void {
     this.#dead = true;
-    // The thread never came back: take its lock, so the queued batches are written here.
-    Atomics.store(this.#ctrl, LOCK, 0);
+    const ctrl = this.#ctrl;
     for (let s = 0; s < SLOTS; s++) {
-      if (Atomics.load(this.#ctrl, slotWord(s, STATE)) !== WRITING) continue;
-      markFailed(this.#ctrl, this.#ctrl[slotWord(s, SEGMENT)] as number);
-      Atomics.store(this.#ctrl, slotWord(s, WROTE), 0);
-      Atomics.store(this.#ctrl, slotWord(s, ERRNO), ERRNO_TIMED_OUT);
-      Atomics.store(this.#ctrl, slotWord(s, STATE), DONE);
+      if (this.#abandoned.has(s) || Atomics.load(ctrl, slotWord(s, STATE)) !== WRITING) continue;
+      this.#abandoned.add(s);
+      this.#stuckFds.add(ctrl[slotWord(s, FD)] as number);
+      markFailed(ctrl, ctrl[slotWord(s, SEGMENT)] as number);
+      done(this.#outcome(s, ERRNO_TIMED_OUT, 0));
     }
+    for (let s = oldestFull(ctrl, SLOTS); s >= 0; s = oldestFull(ctrl, SLOTS)) {
+      if (Atomics.compareExchange(ctrl, slotWord(s, STATE), FULL, TAKEN) !== FULL) continue;
+      const o = this.#outcome(s, ERRNO_SKIPPED, 0);
+      Atomics.store(ctrl, slotWord(s, STATE), FREE);
+      done(o);
+    }
+  }
+
+  /** Whether descriptor `fd` may still be written by a thread stuck in a write: never close it. */
+  holds(fd: number): boolean {
+    return this.#stuckFds.has(fd);
   }
 
   /** Stop the thread once it is idle; call after `drain`. */

@@ -2,7 +2,8 @@
  * The writer thread of buffered `SegmentWriter`s. A thread runs a compiled script, so this
  * test drives `dist/` (built before the tests, as for the CLI tests).
  */
-import { openSync, readFileSync } from 'node:fs';
+import { spawn, execFileSync } from 'node:child_process';
+import { openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -83,4 +84,99 @@ describe('SegmentWriter writer thread (buffered mode)', () => {
     const { events } = await readAll(root);
     expect(events.map((e) => e.attrs['seq'])).toEqual([2, 3, 4, 5, 6]);
   });
+
+  it('evicting a day writes its queued batches before its buffered lines', async () => {
+    const root = tempDir();
+    const line = sampleLine(T0, 0);
+    const { w } = writer(root, 'buffered', { maxBufferBytes: line.length * 4, flushIntervalMs: 60_000 });
+    for (let i = 0; i < 4; i++) w.append(sampleLine(T0, i), T0); // a batch queued (the thread still starting)
+    w.append(sampleLine(T0, 4), T0); // and one line buffered, for the same day
+    for (let d = 1; d <= 3; d++) w.append(sampleLine(T0 + d * DAY, 4 + d), T0 + d * DAY); // the 4th day evicts the 1st
+    w.close();
+    const { events } = await readAll(root);
+    expect(events.filter((e) => e.ts.startsWith('2025-03-04')).map((e) => e.attrs['seq'])).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('writes the batches a failed segment skipped before newer ones, also while the thread is held up', async () => {
+    const root = tempDir();
+    const line = sampleLine(T0, 0);
+    let opened = 0;
+    const fs: WriterFs = {
+      ...nodeWriterFs,
+      openNew: (path) => {
+        const n = opened++;
+        if (n === 0) return openSync('/dev/full', 'w'); // day 1: ENOSPC
+        if (n === 1) return blockedFifo(root); // day 2: the thread's write waits for a reader
+        return nodeWriterFs.openNew(path);
+      },
+    };
+    const { w, diags } = writer(root, 'buffered', { maxBufferBytes: line.length * 2, flushIntervalMs: 60_000, fs, backgroundWrites: true });
+    w.append(sampleLine(T0, 0), T0);
+    w.append(sampleLine(T0 + DAY, 1), T0 + DAY); // queued: day 1 [0], day 2 [1]
+    w.append(sampleLine(T0, 2), T0);
+    w.append(sampleLine(T0, 3), T0); // queued: day 1 [2, 3]
+    await sleep(400); // the thread: [0] fails, then waits in day 2's write; [2, 3] still queued
+    // Another process drains the pipe in a while: the host may wait for that one write.
+    spawn('sh', ['-c', `sleep 0.3; cat ${join(root, 'fifo')} > /dev/null`], { stdio: 'ignore' }).unref();
+    w.append(sampleLine(T0, 4), T0);
+    w.append(sampleLine(T0, 5), T0); // the host learns of the failure here
+    w.close();
+    expect(w.stats).toMatchObject({ appended: 6, written: 5, dropped: 1 });
+    expect(diags.map((d) => d.code)).toEqual(['E_STORE_WRITE_FAILED']);
+    const { events } = await readAll(root);
+    expect(events.filter((e) => e.ts.startsWith('2025-03-04')).map((e) => e.attrs['seq'])).toEqual([2, 3, 4, 5]);
+  });
+
+  it('counts a failed batch once when the diagnostic listener calls back in', () => {
+    const root = tempDir();
+    const line = sampleLine(T0, 0);
+    let opened = 0;
+    const fs: WriterFs = { ...nodeWriterFs, openNew: (path) => (opened++ === 0 ? openSync('/dev/full', 'w') : nodeWriterFs.openNew(path)) };
+    const holder: { w?: StoreApi.SegmentWriter } = {};
+    const { w } = writer(root, 'buffered', { maxBufferBytes: line.length * 2, flushIntervalMs: 60_000, fs, backgroundWrites: true, onDiagnostic: () => holder.w?.flushSync() });
+    holder.w = w;
+    for (let i = 0; i < 4; i++) w.append(sampleLine(T0, i), T0);
+    w.flushSync();
+    for (let i = 4; i < 8; i++) w.append(sampleLine(T0, i), T0);
+    w.close();
+    expect(w.stats).toMatchObject({ appended: 8, written: 6, dropped: 2 });
+  });
+
+  it('gives up on a write stuck for 10 s: counted dropped once, its descriptor left to the thread, later events in a new segment', async () => {
+    const root = tempDir();
+    const line = sampleLine(T0, 0);
+    let opened = 0;
+    let fifo = -1;
+    const fs: WriterFs = { ...nodeWriterFs, openNew: (path) => (opened++ === 0 ? (fifo = blockedFifo(root)) : nodeWriterFs.openNew(path)) };
+    const { w, diags } = writer(root, 'buffered', { maxBufferBytes: line.length * 2, flushIntervalMs: 60_000, fs, backgroundWrites: true });
+    w.append(sampleLine(T0, 0), T0);
+    w.append(sampleLine(T0, 1), T0);
+    await sleep(300);
+    w.flushSync(); // waits 10 s for the write, then gives up on it
+    expect(w.stats).toMatchObject({ appended: 2, written: 0, dropped: 2 });
+    expect(diags[0]?.message).toContain('ETIMEDOUT');
+    // The thread is still inside write() on the pipe: its descriptor must not be closed.
+    const reader = openSync(join(root, 'fifo'), 'r+');
+    expect(readSync(reader, Buffer.alloc(65536))).toBeGreaterThan(0); // the write can return now
+    expect(() => writeSync(fifo, '')).not.toThrow();
+    await sleep(200);
+    w.append(sampleLine(T0, 2), T0);
+    w.append(sampleLine(T0, 3), T0);
+    w.close();
+    expect(w.stats).toMatchObject({ appended: 4, written: 2, dropped: 2 });
+    const { events } = await readAll(root);
+    expect(events.map((e) => e.attrs['seq'])).toEqual([2, 3]);
+  }, 30_000);
 });
+
+const DAY = 86_400_000;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A named pipe whose buffer is full, opened for writing: the next write to it waits for a reader. */
+function blockedFifo(dir: string): number {
+  const path = join(dir, 'fifo');
+  execFileSync('mkfifo', [path]);
+  const fd = openSync(path, 'r+');
+  writeSync(fd, Buffer.alloc(65536, 120));
+  return fd;
+}
