@@ -26,15 +26,18 @@ function key(s: SpanSummary): string {
   return JSON.stringify([s.kind, s.env, s.startMs, s.durationMs, s.status, s.state, s.pointEvents, attrs]);
 }
 
+// One "now" for every scan, so a span near the open timeout cannot turn abandoned between two.
+const NOW = Date.now();
+
 async function summaries(root: string, cache: boolean): Promise<{ keys: string[]; hits: number; writes: number }> {
   const keys: string[] = [];
-  const st = await scanSummaries({ root, cache, onSpan: (s) => keys.push(key(s)) });
+  const st = await scanSummaries({ root, cache, nowMs: NOW, onSpan: (s) => keys.push(key(s)) });
   return { keys: keys.sort(), hits: st.cache.hits, writes: st.cache.writes };
 }
 
 async function rawSpans(root: string): Promise<string[]> {
   const keys: string[] = [];
-  await scanSpans({ root, onSpan: (s) => keys.push(key(s)) });
+  await scanSpans({ root, nowMs: NOW, onSpan: (s) => keys.push(key(s)) });
   return keys.sort();
 }
 
