@@ -122,13 +122,16 @@ export class SpanFolder {
   }
 
   /**
-   * Take what is still unmatched as raw events (starts, ends, point events, and the winning
+   * Take what is still unmatched as raw events (point events, starts, ends, and the winning
    * feedback per span), without deciding open or abandoned: folding one segment alone
-   * leaves these for the fold across all segments.
+   * leaves these for the fold across all segments. Point events come first: folded after
+   * the end that completes their span (a cycle that crossed midnight: its start in one day's
+   * segment, its attempts and end in the next), they would no longer count.
    */
   drain(): AgentmeterEvent[] {
-    const out: AgentmeterEvent[] = [...this.#pendingStarts.values(), ...this.#pendingEnds.values()];
+    const out: AgentmeterEvent[] = [];
     for (const points of this.#points.values()) out.push(...points);
+    out.push(...this.#pendingStarts.values(), ...this.#pendingEnds.values());
     out.push(...this.#feedback.values());
     this.#pendingStarts.clear();
     this.#pendingEnds.clear();

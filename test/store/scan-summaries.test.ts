@@ -59,6 +59,28 @@ describe('scanSummaries (span cache)', () => {
     expect(off.keys).toEqual(raw);
   });
 
+  it('counts the attempts of a cycle that crossed midnight, its start and end in two days\' segments', async () => {
+    const root = tempDir();
+    const ev = (o: Record<string, unknown>): string => `${JSON.stringify({ v: 1, env: 'dev', attrs: {}, ...o })}\n`;
+    const id = (n: number): string => `0190a000-0000-7000-8000-00000000000${n}`;
+    const day1 = join(root, 'events', '2025-03-04');
+    const day2 = join(root, 'events', '2025-03-05');
+    mkdirSync(day1, { recursive: true });
+    mkdirSync(day2, { recursive: true });
+    writeFileSync(join(day1, 'a.jsonl'), ev({ id: id(1), ts: '2025-03-04T23:59:50.000Z', type: 'span.start', span_id: 'd1', kind: 'debug', name: 'debug x', parent_id: null, run_id: 'd1' }));
+    writeFileSync(
+      join(day2, 'b.jsonl'),
+      ev({ id: id(2), ts: '2025-03-05T00:00:05.000Z', type: 'span.event', span_id: 'd1', run_id: 'd1', name: 'debug.attempt' }) +
+        ev({ id: id(3), ts: '2025-03-05T00:00:09.000Z', type: 'span.event', span_id: 'd1', run_id: 'd1', name: 'debug.attempt' }) +
+        ev({ id: id(4), ts: '2025-03-05T00:00:10.000Z', type: 'span.end', span_id: 'd1', kind: 'debug', run_id: 'd1', start_ts: '2025-03-04T23:59:50.000Z', duration_ms: 20_000, status: 'success' }),
+    );
+    settle(root);
+    const points: number[] = [];
+    await scanSpans({ root, nowMs: NOW, onSpan: (s) => points.push(s.pointEvents) });
+    for (const cache of [true, true, false]) await scanSummaries({ root, cache, nowMs: NOW, onSpan: (s) => points.push(s.pointEvents) });
+    expect(points).toEqual([2, 2, 2, 2]);
+  });
+
   it('reads a segment again when it grew after being cached', async () => {
     const root = tempDir();
     const meter = createMeter({ dir: root, durability: 'flush' });
