@@ -14,7 +14,7 @@ import { errnoText } from './errno.js';
 import { flushOnExit, flushOnSignals, unhook } from './exit-hooks.js';
 import { EVENTS_DIR, segmentFileName } from './layout.js';
 import { ERRNO_NO_PROGRESS } from './write-all.js';
-import { ERRNO_SKIPPED, TOO_BIG, WriteRing } from './write-ring.js';
+import { ERRNO_SKIPPED, WriteRing } from './write-ring.js';
 import type { SlotOutcome } from './write-ring.js';
 import { nodeWriterFs } from './writer-fs.js';
 import type { WriterFs } from './writer-fs.js';
@@ -366,39 +366,34 @@ export class SegmentWriter {
   /** Queue `p`'s batch in the ring; written here when the next slot is taken. */
   #handOff(ring: WriteRing, p: Partition): boolean {
     if (p.fd >= 0 && ring.failed(p.segment)) this.#closeSegment(p);
-    if (p.fd < 0 && !this.#openSegment(p)) {
-      this.#stats.dropped += p.pending;
-      p.buf = '';
-      p.pending = 0;
-      return false;
-    }
+    if (!this.#segmentOrDrop(p)) return false;
     let n = ring.offer(p.fd, p.segment, p.buf, p.pending);
-    if (n === TOO_BIG) {
-      // Written here, after the queue, to keep the order.
-      this.#drain(true);
-      return this.#flushOne(p);
-    }
-    if (n < 0) {
+    if (n === -1) {
       // The thread is behind (a write stalls now and then: the kernel throttles writers, or
       // the thread waits for a core): gather up to OVERFLOW_BATCHES batches meanwhile...
       if (this.#pendingChars < this.#maxBufferChars * OVERFLOW_BATCHES && ring.started) return true;
       // ...then write the queue here, in order, and queue the batch.
       if (!this.#drain(true)) return this.#flushOne(p);
-      if (p.fd < 0 && !this.#openSegment(p)) {
-        this.#stats.dropped += p.pending;
-        p.buf = '';
-        p.pending = 0;
-        return false;
-      }
+      if (!this.#segmentOrDrop(p)) return false;
       n = ring.offer(p.fd, p.segment, p.buf, p.pending);
-      if (n < 0) return this.#flushOne(p);
     }
+    // Too big for a slot, or still no slot: written here (#write lets the queue go first).
+    if (n < 0) return this.#flushOne(p);
     p.buf = '';
     p.pending = 0;
     p.size += n;
     this.#unsyncedFiles?.add(p.path);
     if (p.size >= this.#maxSegmentBytes) this.#closeSegment(p);
     return true;
+  }
+
+  /** `p`'s open segment, or a new one; if none can be created its batch is dropped (counted). */
+  #segmentOrDrop(p: Partition): boolean {
+    if (p.fd >= 0 || this.#openSegment(p)) return true;
+    this.#stats.dropped += p.pending;
+    p.buf = '';
+    p.pending = 0;
+    return false;
   }
 
   /** Count the batches the thread has finished. Returns false if one of them failed. */

@@ -1,20 +1,21 @@
 /**
  * The write ring of a buffered writer: a few slots of shared memory through which batches of
- * encoded lines go to a writer thread, so the host's thread pays for the UTF-8 copy and never
- * for the `write` itself (on this kind of machine a 64 KiB write into the page cache costs
- * ≈ 240 µs of CPU, more than building the 125 events in it; docs/performance.md).
+ * encoded lines go to a writer thread, so the host's thread pays for the UTF-8 copy and not
+ * for the `write` itself (on this kind of machine a 64 KiB write into the page cache costs up
+ * to ≈ 240 µs of CPU, more than building the 125 events in it; docs/performance.md).
  *
- * The host never waits for the thread to append: when the next slot is still taken it takes
- * back the queued batches and writes them itself, in order (waiting at most for the one write
- * the thread is in). It waits only in `drain` (flush, close, exit, segment rotation), where a
- * slot the thread has not picked up is also taken back and written on the spot.
+ * The host does not wait for the thread to append: while the next slot is taken the batch
+ * keeps gathering (SegmentWriter), and past that limit the host takes back the queued
+ * batches and writes them itself, in order. It waits only in `drain` (flush, close, exit,
+ * rotation, and before any write of its own), for at most the one write the thread is in;
+ * a slot the thread has not picked up is taken back and written on the spot.
  *
  * Slot life: FREE → (host fills it) FULL → (thread) WRITING → DONE → (host collects the
  * outcome) FREE; or FULL → (host takes it back) TAKEN → DONE. Slots are filled in sequence
  * order and written oldest first by whoever holds the ring's write lock, so the batches reach
- * each segment in order even when both sides write. A segment whose write failed or came back short may
- * have a torn last line: nothing more is appended to it, by either side (its later slots come
- * back SKIPPED, for the host to write into a fresh segment).
+ * each segment in order even when both sides write. A segment whose write failed or came back
+ * short may have a torn last line: nothing more is appended to it, by either side (its later
+ * slots come back SKIPPED, for the host to write into a fresh segment).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -129,10 +130,15 @@ export function writeQueued(ctrl: Int32Array, data: Uint8Array, slots: number, s
 
 /** The FULL slot with the lowest sequence number, or -1. */
 export function oldestFull(ctrl: Int32Array, slots: number): number {
+  return oldestIn(ctrl, slots, FULL);
+}
+
+/** The slot in `state` with the lowest sequence number (wrapping), or -1; `skip`ped slots aside. */
+function oldestIn(ctrl: Int32Array, slots: number, state: number, skip?: ReadonlySet<number>): number {
   let best = -1;
   let bestSeq = 0;
   for (let s = 0; s < slots; s++) {
-    if (Atomics.load(ctrl, slotWord(s, STATE)) !== FULL) continue;
+    if (Atomics.load(ctrl, slotWord(s, STATE)) !== state || skip?.has(s) === true) continue;
     const seq = Atomics.load(ctrl, slotWord(s, SEQ));
     if (best < 0 || ((seq - bestSeq) | 0) < 0) {
       best = s;
@@ -207,11 +213,6 @@ export class WriteRing {
     return Atomics.load(this.#ctrl, READY) === 1 && !this.#dead;
   }
 
-  /** Largest batch a slot holds, in bytes. */
-  get slotBytes(): number {
-    return this.#slotBytes;
-  }
-
   /**
    * Copy `text` into the next slot for the thread to append to `fd`. Returns the bytes
    * queued, -1 when that slot is not free yet, or `TOO_BIG` when the text does not fit a slot.
@@ -255,18 +256,7 @@ export class WriteRing {
   /** Hand every finished slot, oldest first, to `done`, then free it. */
   collect(done: (o: SlotOutcome) => void): void {
     const ctrl = this.#ctrl;
-    for (;;) {
-      let s = -1;
-      let seq = 0;
-      for (let i = 0; i < SLOTS; i++) {
-        if (this.#abandoned.has(i) || Atomics.load(ctrl, slotWord(i, STATE)) !== DONE) continue;
-        const q = ctrl[slotWord(i, SEQ)] as number;
-        if (s < 0 || ((q - seq) | 0) < 0) {
-          s = i;
-          seq = q;
-        }
-      }
-      if (s < 0) return;
+    for (let s = oldestIn(ctrl, SLOTS, DONE, this.#abandoned); s >= 0; s = oldestIn(ctrl, SLOTS, DONE, this.#abandoned)) {
       const o = this.#outcome(s, Atomics.load(ctrl, slotWord(s, ERRNO)), Atomics.load(ctrl, slotWord(s, WROTE)));
       // Freed before `done` runs: a listener that calls back in (flushSync, append, exit) must
       // find this batch counted already, not count it again or see its slot still taken.
@@ -293,13 +283,12 @@ export class WriteRing {
 
   /**
    * Wait until no slot is queued or being written, taking back the queued ones the thread has
-   * not picked up (it has not started yet, or makes no progress; with `now`, at once: the
-   * host writes them itself rather than wait), then collect. Batches reach the file in order
+   * not picked up (it has not started yet, or makes no progress; with `takeBack`, at once:
+   * the host writes them itself rather than wait), then collect. Batches reach the file in order
    * either way.
    */
-  drain(done: (o: SlotOutcome) => void, now = false): void {
+  drain(done: (o: SlotOutcome) => void, takeBack = false): void {
     const ctrl = this.#ctrl;
-    const takeBack = now;
     let lastProgress = Date.now();
     for (;;) {
       const finished = Atomics.load(ctrl, FINISHED);
