@@ -92,9 +92,7 @@ export function sectionsOfAggregate(a: SpanAggregate): SectionAccumulators {
 function fillAgent(g: AgentAccumulator, a: SpanAggregate): void {
   fillOutcome(g.outcome, a);
   g.retries = a.retries;
-  g.inputTokens = a.inputTokens;
-  g.outputTokens = a.outputTokens;
-  g.costUsd = a.costUsd;
+  g.sums.addParts(a.sums);
 }
 
 /** Feedback totals of one partial aggregate. */

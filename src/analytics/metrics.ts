@@ -7,6 +7,10 @@ import type { BaseAttributes, SpanKind } from '../model/events.js';
 import type { Feedback, SpanSummary } from '../model/span.js';
 import { utcDay } from '../model/time.js';
 import { keyAttr, numberAttr } from './attrs.js';
+import { sumDef } from '../model/metric-defs.js';
+import { endedDuration, outcomeOf } from './outcome-accumulators.js';
+
+const COST_ATTR = sumDef('cost_usd').attr;
 import { GROUP_BY_VALUES } from './report-types.js';
 
 /** Metrics that can be compared, trended and watched. */
@@ -75,10 +79,11 @@ export function observe(metric: Metric, s: SpanSummary, kind: SpanKind = METRIC_
   if (s.kind !== kind || s.state !== 'ended') return undefined;
   if (metric === 'success_rate') {
     if (s.kind === 'debug') return s.attrs['debug.resolved'] === true || s.status === 'success' ? 1 : 0;
-    return s.status === 'success' ? 1 : s.status === 'failure' ? 0 : undefined;
+    return outcomeOf(s);
   }
-  if (metric === 'duration') return s.durationMs !== null && Number.isFinite(s.durationMs) && s.durationMs >= 0 ? s.durationMs : undefined;
-  const cost = numberAttr(s.attrs, 'cost_usd');
+  if (metric === 'duration') return endedDuration(s);
+  // The cost a report sums (the declared `cost_usd` sum), one invocation at a time.
+  const cost = numberAttr(s.attrs, COST_ATTR);
   return cost !== undefined && cost >= 0 ? cost : undefined;
 }
 

@@ -7,6 +7,7 @@ import type { SpanStatus } from '../model/events.js';
 import type { Feedback, SpanSummary } from '../model/span.js';
 import { numberAttr } from './attrs.js';
 import { QuantileSketch, Summary, rate, wilsonInterval } from './stats.js';
+import { SumAccumulator } from './sum-accumulator.js';
 import type { AgentReport, DurationQuantiles, OutcomeReport, Trend } from './report-types.js';
 
 /** Median and p95 of a sketch, or `null` when it is empty. */
@@ -25,10 +26,21 @@ export function trend(current: number | null, previous: number | null, previousT
   };
 }
 
-/** Duration of an ended span when it is a usable number. */
+/**
+ * Duration of an ended span when it is a usable number: the one reading of a duration for
+ * every report, the insight metrics and the seed analyses. A span whose writer did not know
+ * its duration (`duration.unknown`, e.g. imported sub-agent telemetry) folds to a null
+ * duration and so has none.
+ */
 export function endedDuration(span: SpanSummary): number | undefined {
   if (span.state !== 'ended' || span.durationMs === null) return undefined;
   return Number.isFinite(span.durationMs) && span.durationMs >= 0 ? span.durationMs : undefined;
+}
+
+/** The outcome of an ended span: 1 success, 0 failure, undefined otherwise (the success rate's reading). */
+export function outcomeOf(span: SpanSummary): 1 | 0 | undefined {
+  if (span.state !== 'ended') return undefined;
+  return span.status === 'success' ? 1 : span.status === 'failure' ? 0 : undefined;
 }
 
 /** Outcome counts, success rate and durations of one span kind. */
@@ -88,13 +100,11 @@ export class OutcomeAccumulator {
   }
 }
 
-/** Agent invocations: outcomes plus retries, token usage, cost and feedback on agents. */
+/** Agent invocations: outcomes plus retries, the declared sums (tokens, cost) and feedback on agents. */
 export class AgentAccumulator {
   readonly outcome = new OutcomeAccumulator();
   retries = 0;
-  inputTokens = 0;
-  outputTokens = 0;
-  costUsd = 0;
+  readonly sums = new SumAccumulator('agents');
   readonly ratings = new Summary();
   feedbackSuccess = 0;
   feedbackFailure = 0;
@@ -103,9 +113,7 @@ export class AgentAccumulator {
     this.outcome.add(span);
     const attempt = numberAttr(span.attrs, 'agent.attempt');
     if (attempt !== undefined && attempt > 1) this.retries++;
-    this.inputTokens += numberAttr(span.attrs, 'gen_ai.usage.input_tokens') ?? 0;
-    this.outputTokens += numberAttr(span.attrs, 'gen_ai.usage.output_tokens') ?? 0;
-    this.costUsd += numberAttr(span.attrs, 'cost_usd') ?? 0;
+    this.sums.add(span);
   }
 
   addFeedback(f: Feedback): void {
@@ -117,24 +125,22 @@ export class AgentAccumulator {
   merge(o: AgentAccumulator): void {
     this.outcome.merge(o.outcome);
     this.retries += o.retries;
-    this.inputTokens += o.inputTokens;
-    this.outputTokens += o.outputTokens;
-    this.costUsd += o.costUsd;
+    this.sums.merge(o.sums);
     this.ratings.merge(o.ratings);
     this.feedbackSuccess += o.feedbackSuccess;
     this.feedbackFailure += o.feedbackFailure;
   }
 
   build(prev: AgentAccumulator): AgentReport {
-    return {
+    const report = {
       ...this.outcome.build(prev.outcome),
       invocations: this.outcome.total,
       retries: this.retries,
-      tokens: { input: this.inputTokens, output: this.outputTokens },
-      cost_usd: this.costUsd,
-      quality: { ratings: this.ratings.count, mean: this.ratings.mean },
-      feedback_success_rate: rate(this.feedbackSuccess, this.feedbackFailure),
-    };
+    } as Record<string, unknown>;
+    this.sums.writeInto(report);
+    report['quality'] = { ratings: this.ratings.count, mean: this.ratings.mean };
+    report['feedback_success_rate'] = rate(this.feedbackSuccess, this.feedbackFailure);
+    return report as unknown as AgentReport;
   }
 }
 

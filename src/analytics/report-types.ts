@@ -1,8 +1,10 @@
 /**
  * The report as data. These snake_case names ARE the documented `--json` contract
  * (docs/metrics.md): renaming a key is a breaking change. Rates are fractions in [0, 1],
- * durations are milliseconds, timestamps are UTC ISO-8601 with `Z`.
+ * durations are milliseconds, timestamps are UTC ISO-8601 with `Z`. Summed fields (tokens,
+ * cost, variant counts) are typed from their declarations in `metric-defs.ts`.
  */
+import type { SectionSums } from '../model/metric-defs.js';
 
 /** Dimension a report can be grouped by (`--by`). */
 export type GroupBy = 'model' | 'agent' | 'task_type' | 'operation' | 'project' | 'day' | 'env' | 'temperature';
@@ -59,14 +61,15 @@ export interface OutcomeReport {
   trend: Trend;
 }
 
-/** Agent invocations: outcome figures plus retries, usage and feedback. */
-export interface AgentReport extends OutcomeReport {
+/** The agent section's declared sums: `tokens.input`, `tokens.output`, `cost_usd`. */
+export type AgentSums = SectionSums<'agents'>;
+
+/** Agent invocations: outcome figures plus retries, the declared sums and feedback. */
+export interface AgentReport extends OutcomeReport, AgentSums {
   /** = total. */
   invocations: number;
   /** Invocations with `agent.attempt` > 1. */
   retries: number;
-  tokens: { input: number; output: number };
-  cost_usd: number;
   quality: { ratings: number; mean: number | null };
   /** Share of agent feedback with success true among feedback with success true or false. */
   feedback_success_rate: number | null;
@@ -114,16 +117,14 @@ export interface DebuggingReport {
   cycles_per_task: number | null;
 }
 
+/** The optimisation section's declared sums: variants generated, validated, promoted … */
+export type OptimizationSums = SectionSums<'optimizations'>;
+
 /** Optimisation sessions (the kernel-autotuning seed's fields). */
-export interface OptimizationReport {
+export interface OptimizationReport extends OptimizationSums {
   sessions: number;
   open: number;
   abandoned: number;
-  variants_generated: number;
-  validated: number;
-  promoted: number;
-  validation_failures: number;
-  autotune_samples: number;
   /** validated / variants_generated. */
   validation_rate: number | null;
   /** promoted / validated. */

@@ -7,13 +7,13 @@ import type { FeedbackAggregate, SpanAggregate } from '../model/aggregate.js';
 import type { BaseAttributes } from '../model/events.js';
 import type { Feedback, SpanSummary } from '../model/span.js';
 import { toIso, utcDay } from '../model/time.js';
+import { DEFAULT_EXCLUDED_ENVS } from '../model/envs.js';
 import { agentFeedbackOfAggregate, feedbackOfAggregate, sectionsOfAggregate } from './aggregate.js';
 import { keyAttr } from './attrs.js';
 import { FeedbackAccumulator, SectionAccumulators, hasSection } from './sections.js';
 import type { GroupBy, GroupReport, Report, SkippedSample } from './report-types.js';
 
-/** Envs left out unless asked for: one seed system chased false alarms from test data for weeks. */
-export const DEFAULT_EXCLUDED_ENVS: readonly string[] = ['test', 'demo'];
+export { DEFAULT_EXCLUDED_ENVS };
 /** Group key of a span or feedback that lacks the grouping attribute. */
 export const NO_GROUP_KEY = '(none)';
 /** Skipped-line samples kept for the report's warning; the count is always exact. */

@@ -8,7 +8,9 @@ import type { SpanSummary } from '../model/span.js';
 import { numberAttr } from './attrs.js';
 import { endedDuration, quantiles, trend } from './outcome-accumulators.js';
 import { GeoMean, QuantileSketch, Summary, rate, wilsonInterval } from './stats.js';
+import { SumAccumulator } from './sum-accumulator.js';
 import type { DebuggingReport, OptimizationReport, PipelineReport } from './report-types.js';
+import type { SectionSums } from '../model/metric-defs.js';
 
 /** CI pipeline attempts, with the first-attempt pass rate. */
 export class PipelineAccumulator {
@@ -138,11 +140,8 @@ export class OptimizationAccumulator {
   sessions = 0;
   open = 0;
   abandoned = 0;
-  variantsGenerated = 0;
-  validated = 0;
-  promoted = 0;
-  validationFailures = 0;
-  autotuneSamples = 0;
+  /** The declared sums of the section (variants generated, validated, promoted …). */
+  readonly sums = new SumAccumulator('optimizations');
   readonly speedup = new GeoMean();
   withoutBaseline = 0;
   latencySavedMs = 0;
@@ -153,11 +152,7 @@ export class OptimizationAccumulator {
     this.sessions++;
     if (span.state === 'open') this.open++;
     else if (span.state === 'abandoned') this.abandoned++;
-    this.variantsGenerated += numberAttr(a, 'variants_generated') ?? 0;
-    this.validated += numberAttr(a, 'validated') ?? 0;
-    this.promoted += numberAttr(a, 'promoted') ?? 0;
-    this.validationFailures += numberAttr(a, 'validation_failures') ?? 0;
-    this.autotuneSamples += numberAttr(a, 'autotune_samples') ?? 0;
+    this.sums.add(span);
     const base = numberAttr(a, 'baseline_latency_ms');
     const opt = numberAttr(a, 'optimized_latency_ms');
     // Offline runs of the autotuning seed write 0 ms and Python writes Infinity (read as
@@ -174,11 +169,7 @@ export class OptimizationAccumulator {
     this.sessions += sessions;
     this.open += open;
     this.abandoned += abandoned;
-    this.variantsGenerated += p.variantsGenerated;
-    this.validated += p.validated;
-    this.promoted += p.promoted;
-    this.validationFailures += p.validationFailures;
-    this.autotuneSamples += p.autotuneSamples;
+    this.sums.addParts(p.sums);
     this.speedup.addParts(p.speedupCount, p.speedupSumLn);
     this.withoutBaseline += p.withoutBaseline;
     this.latencySavedMs += p.latencySavedMs;
@@ -189,28 +180,38 @@ export class OptimizationAccumulator {
     this.sessions += o.sessions;
     this.open += o.open;
     this.abandoned += o.abandoned;
-    this.variantsGenerated += o.variantsGenerated;
-    this.validated += o.validated;
-    this.promoted += o.promoted;
-    this.validationFailures += o.validationFailures;
-    this.autotuneSamples += o.autotuneSamples;
+    this.sums.merge(o.sums);
     this.speedup.merge(o.speedup);
     this.withoutBaseline += o.withoutBaseline;
     this.latencySavedMs += o.latencySavedMs;
     this.wallclock.merge(o.wallclock);
   }
 
+  get variantsGenerated(): number {
+    return this.sums.get('variants_generated');
+  }
+  get validated(): number {
+    return this.sums.get('validated');
+  }
+  get promoted(): number {
+    return this.sums.get('promoted');
+  }
+  get validationFailures(): number {
+    return this.sums.get('validation_failures');
+  }
+  get autotuneSamples(): number {
+    return this.sums.get('autotune_samples');
+  }
+
   build(prev: OptimizationAccumulator): OptimizationReport {
     const geomean = this.speedup.value;
+    const sums: Record<string, unknown> = {};
+    this.sums.writeInto(sums);
     return {
       sessions: this.sessions,
       open: this.open,
       abandoned: this.abandoned,
-      variants_generated: this.variantsGenerated,
-      validated: this.validated,
-      promoted: this.promoted,
-      validation_failures: this.validationFailures,
-      autotune_samples: this.autotuneSamples,
+      ...(sums as SectionSums<'optimizations'>),
       validation_rate: this.variantsGenerated > 0 ? this.validated / this.variantsGenerated : null,
       promotion_rate: this.validated > 0 ? this.promoted / this.validated : null,
       speedup_geomean: geomean,

@@ -8,8 +8,8 @@
 import { join } from 'node:path';
 import { buildRunRecords, percent } from '../analytics/index.js';
 import type { RunRecord } from '../analytics/index.js';
-import { collectStore } from './collect.js';
-import type { CollectOptions } from './collect.js';
+import { collectStore } from '../store/index.js';
+import type { CollectOptions } from '../store/index.js';
 import { writeFileAtomic } from '../store/index.js';
 
 type Cell = string | number | boolean | null | undefined;

@@ -29,11 +29,8 @@ export type AggregateWindow = 'current' | 'previous';
 
 /** Sums over optimisation sessions, as the database or a fold produce them. */
 export interface OptimizationParts {
-  variantsGenerated: number;
-  validated: number;
-  promoted: number;
-  validationFailures: number;
-  autotuneSamples: number;
+  /** The declared sums (docs/architecture.md, "Adding a metric"), keyed by their id. */
+  sums: Record<string, number>;
   speedupCount: number;
   /** Σ ln(baseline / optimized) over the speedup sessions. */
   speedupSumLn: number;
@@ -62,9 +59,6 @@ export interface SpanAggregate extends OptimizationParts {
   /** Durations of ended spans (run, task, agent) or time to resolve of resolved cycles (debug). */
   durations: SketchParts;
   retries: number;
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number;
   /** Ended pipeline attempts numbered 1, and how many of them passed. */
   firstAttempts: number;
   firstAttemptsPassed: number;

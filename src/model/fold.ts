@@ -259,8 +259,11 @@ function spanFromParts(
   const head = (start ?? end) as SpanStartEvent | SpanEndEvent | SpanCompleteEvent;
   const startMs = Date.parse(start ? start.ts : (end as SpanEndEvent).start_ts);
   const endMs = end ? Date.parse(end.ts) : null;
+  const attrs = mergeAttrs(start?.attrs, end?.attrs);
   let durationMs: number | null = null;
-  if (end) durationMs = end.duration_ms ?? (endMs !== null ? Math.max(0, endMs - startMs) : null);
+  // A writer that did not know the duration says so (`duration.unknown`, e.g. imported
+  // sub-agent telemetry without one): the gap between its events is not a duration.
+  if (end && attrs['duration.unknown'] !== true) durationMs = end.duration_ms ?? (endMs !== null ? Math.max(0, endMs - startMs) : null);
   return {
     spanId: head.span_id,
     runId: head.run_id,
@@ -273,7 +276,7 @@ function spanFromParts(
     durationMs,
     status: end ? end.status : null,
     state: end ? 'ended' : 'open',
-    attrs: mergeAttrs(start?.attrs, end?.attrs),
+    attrs,
     pointEvents,
   };
 }

@@ -46,3 +46,7 @@ export type { RedactOptions } from './redact.js';
 export type { Diagnostic, DiagnosticListener } from './diagnostics.js';
 export type { EventSink, ExportResult } from './sink.js';
 export type { AggregateWindow, FeedbackAggregate, OptimizationParts, SketchParts, SpanAggregate, SummaryParts } from './aggregate.js';
+export { DEFAULT_EXCLUDED_ENVS, envPredicate, envSelected } from './envs.js';
+export type { EnvSelection } from './envs.js';
+export { SUMS, readAtPath, setAtPath, sumDef, sumsOf } from './metric-defs.js';
+export type { SectionSums, SumDef, SumId, SumSection, SumUnit } from './metric-defs.js';

@@ -1,4 +1,5 @@
 import type { BaseAttributes } from './events.js';
+import { SUMS } from './metric-defs.js';
 
 /**
  * Attributes a `SpanSummary` keeps: everything `agentmeter report` reads, and nothing else.
@@ -17,19 +18,15 @@ export const SUMMARY_PROFILE_KEYS: readonly string[] = [
   'variant',
 ];
 
-/** …and per-span numbers. A test checks that analytics reads no other attribute. */
+/**
+ * …and per-span numbers: the attribute of every declared sum (`metric-defs.ts`) and those the
+ * other accumulators read. A test checks that analytics reads no other attribute.
+ */
 export const SUMMARY_NUMBER_KEYS: readonly string[] = [
   'agent.attempt',
   'pipeline.attempt',
   'debug.attempts',
-  'gen_ai.usage.input_tokens',
-  'gen_ai.usage.output_tokens',
-  'cost_usd',
-  'variants_generated',
-  'validated',
-  'promoted',
-  'validation_failures',
-  'autotune_samples',
+  ...new Set(SUMS.map((d) => d.attr)),
   'baseline_latency_ms',
   'optimized_latency_ms',
   'wallclock_seconds',

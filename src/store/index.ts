@@ -12,3 +12,5 @@ export { createLocalSink } from './local-sink.js';
 export type { LocalSink, LocalSinkOptions } from './local-sink.js';
 export { derivedUuid } from './derived-ids.js';
 export { writeFileAtomic } from './atomic-file.js';
+export { collectStore } from './collect.js';
+export type { CollectOptions, Collected } from './collect.js';

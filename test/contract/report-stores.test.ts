@@ -16,7 +16,7 @@ import type { OrchestratorAnswers } from '../../src/analytics/index.js';
 import { computeAgentsFromPostgres, computeAutomationFromPostgres, computeOrchestratorFromPostgres, computeReportFromPostgres } from '../../src/cli/stores.js';
 import { main } from '../../src/cli/main.js';
 import type { Io } from '../../src/cli/io.js';
-import { collectStore } from '../../src/integrations/collect.js';
+import { collectStore } from '../../src/store/index.js';
 import { PostgresSink, migrate, openPool, parsePostgresUrl } from '../../src/sinks/postgres/index.js';
 import { syncStore } from '../../src/sinks/index.js';
 import { describePg, useSchema } from '../sinks/pg-helpers.js';

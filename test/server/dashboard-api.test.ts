@@ -70,11 +70,12 @@ describe('dashboard API', () => {
     expect(filtered.body.report.agents.invocations).toBeLessThan(all.body.report.agents.invocations);
   });
 
-  it('ranks agents by the lower bound of their success interval, with a sparkline per day', async () => {
-    const { body } = await get<{ days: string[]; agents: { agent: string; success_rate_ci: [number, number] | null; sparkline: unknown[] }[] }>(app(), '/api/agents?since=10d&env=all');
+  it('ranks agents by the ranking score of `agents` (lower bounds of success and rating), with a sparkline per day', async () => {
+    const { body } = await get<{ days: string[]; agents: { agent: string; ranking_score: number; sparkline: unknown[] }[] }>(app(), '/api/agents?since=10d&env=all');
     expect(body.agents.length).toBeGreaterThan(1);
-    const lows = body.agents.map((x) => x.success_rate_ci?.[0] ?? -1);
-    expect([...lows].sort((x, y) => y - x)).toEqual(lows);
+    const scores = body.agents.map((x) => x.ranking_score);
+    expect([...scores].sort((x, y) => y - x)).toEqual(scores);
+    expect(scores[0]).toBeGreaterThan(0);
     for (const x of body.agents) expect(x.sparkline.length).toBe(body.days.length);
   });
 

@@ -6,6 +6,7 @@ describe('store public API', () => {
     expect(Object.keys(store).sort()).toEqual([
       'CACHE_DIR',
       'SegmentWriter',
+      'collectStore',
       'createLocalSink',
       'derivedUuid',
       'listPartitions',

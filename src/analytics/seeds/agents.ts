@@ -14,6 +14,8 @@
 import type { Feedback, Span } from '../../model/span.js';
 import { keyAttr } from '../attrs.js';
 import { rate, wilsonInterval } from '../stats.js';
+import { agentRankingScore } from '../ranking.js';
+import { endedDuration } from '../outcome-accumulators.js';
 import type { Interval } from '../report-types.js';
 
 /** Options of `analyzeAgents`. */
@@ -123,10 +125,6 @@ function bump(m: Map<string, number>, k: string): void {
   m.set(k, (m.get(k) ?? 0) + 1);
 }
 
-/** Lower Wilson bound, 0 without trials. */
-function lower(successes: number, trials: number): number {
-  return wilsonInterval(successes, trials)?.[0] ?? 0;
-}
 
 /**
  * Statistics and ranking of agent invocations, plus workflow statistics.
@@ -182,8 +180,9 @@ export function analyzeAgents(spans: Iterable<Span>, feedback: Iterable<Feedback
       }
     }
     if (bad) bump(a.failuresBy, keyAttr(s.attrs, 'error.message') ?? keyAttr(s.attrs, 'error.type') ?? keyAttr(s.attrs, 'status.detail') ?? '(no error message)');
-    if (s.state === 'ended' && s.durationMs !== null && Number.isFinite(s.durationMs) && s.durationMs >= 0 && s.attrs['duration.unknown'] !== true) {
-      a.durationSum += s.durationMs / 1000;
+    const d = endedDuration(s);
+    if (d !== undefined) {
+      a.durationSum += d / 1000;
       a.durations++;
     }
     const r = ratingBySpan.get(s.spanId);
@@ -229,7 +228,6 @@ function agentStats(a: AgentParts): AgentStats {
   const previous = rate(a.previous.s, a.previous.f);
   const change = recent !== null && previous !== null ? recent - previous : null;
   const direction: AgentTrend['direction'] = change === null ? 'insufficient_data' : Math.abs(change) < STABLE ? 'stable' : change > 0 ? 'improving' : 'declining';
-  const qualityLow = a.ratings > 0 ? 1 + 4 * lower(a.ratingUnitSum, a.ratings) : 0;
   return {
     agent_name: a.name,
     invocation_count: a.count,
@@ -248,7 +246,7 @@ function agentStats(a: AgentParts): AgentStats {
     success_rate_ci: wilsonInterval(a.successes, a.successes + a.failures),
     ratings: a.ratings,
     score: 0.6 * (successRate ?? 0) + 0.4 * ((quality ?? 0) / 5),
-    ranking_score: 0.6 * lower(a.successes, a.successes + a.failures) + 0.4 * (qualityLow / 5),
+    ranking_score: agentRankingScore(a),
     trend: { recent_success_rate: recent, previous_success_rate: previous, change, direction },
   };
 }

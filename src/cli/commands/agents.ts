@@ -1,6 +1,6 @@
 import { analyzeAgents } from '../../analytics/index.js';
 import type { AgentAnalysis } from '../../analytics/index.js';
-import { collectStore } from '../../integrations/collect.js';
+import { collectStore } from '../../store/index.js';
 import { resolveStoreDir, storeExists } from '../../store/index.js';
 import type { SkippedLine } from '../../store/index.js';
 import type { CommandSpec } from '../command.js';

@@ -3,7 +3,7 @@
  * section is one entry of `REPORT_SECTIONS`.
  */
 import { answerOrchestratorQueries, automationSummary, buildRunRecords } from '../../analytics/index.js';
-import { collectStore } from '../../integrations/collect.js';
+import { collectStore } from '../../store/index.js';
 import { resolveStoreDir, storeExists } from '../../store/index.js';
 import { EXIT, UsageError, useColor } from '../io.js';
 import type { Io } from '../io.js';

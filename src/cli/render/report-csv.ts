@@ -4,6 +4,7 @@
  * RFC 4180: CRLF line ends, fields quoted when they hold a comma, quote, CR or LF.
  */
 import type { Report, SectionReports } from '../../analytics/index.js';
+import { SUMS, setAtPath } from '../../model/index.js';
 
 const NO_TREND = { previous: 0, delta: 0, previous_total: 0 };
 const OUTCOME = {
@@ -24,8 +25,8 @@ const OUTCOME = {
 
 // Every field with its nullable parts filled in: the column set must not depend on which
 // values happen to be null. Typed as SectionReports so a new report field fails to compile
-// here until it has a column.
-const TEMPLATE: SectionReports = {
+// here until it has a column; declared sums (metric-defs.ts) are placed by `withSums`.
+const TEMPLATE: SectionReports = withSums({
   runs: OUTCOME,
   tasks: OUTCOME,
   agents: {
@@ -81,7 +82,14 @@ const TEMPLATE: SectionReports = {
     wallclock_seconds: { total: 0, mean: 0 },
     trend: NO_TREND,
   },
-};
+} as unknown as SectionReports);
+
+/** The template with every declared sum at its path, in its section's key order. */
+function withSums(t: SectionReports): SectionReports {
+  const out = structuredClone(t) as unknown as Record<string, Record<string, unknown>>;
+  for (const d of SUMS) setAtPath(out[d.section] as Record<string, unknown>, d.path, 0);
+  return out as unknown as SectionReports;
+}
 
 interface Column {
   name: string;

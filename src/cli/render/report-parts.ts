@@ -3,6 +3,8 @@
  * renderers: one headline per section and the columns of the groups table.
  */
 import type { GroupReport, Report, SectionReports } from '../../analytics/index.js';
+import { SUMS, readAtPath } from '../../model/index.js';
+import type { SumDef, SumSection } from '../../model/index.js';
 import {
   formatCount,
   formatDuration,
@@ -31,6 +33,22 @@ export interface SectionHeadline {
   p95: string;
   /** Further facts: retries, open/abandoned counts … */
   extras: string[];
+}
+
+/** A declared sum's value as the table shows it. */
+export function formatSum(d: SumDef, value: number): string {
+  return d.unit === 'usd' ? formatUsd(value) : formatCount(value);
+}
+
+// The optimisation headline shows these three as its funnel; every other declared sum is
+// listed as `<label> <value>` when it is not zero.
+const IN_FUNNEL: ReadonlySet<string> = new Set(['variants_generated', 'validated', 'promoted']);
+
+function sumExtras(section: SumSection, values: unknown): string[] {
+  return SUMS.filter((d) => d.section === section && !IN_FUNNEL.has(d.id)).map((d) => {
+    const v = readAtPath(values, d.path);
+    return v !== 0 ? `${d.label} ${formatSum(d, v)}` : '';
+  });
 }
 
 function plural(n: number, one: string, many: string): string {
@@ -70,10 +88,7 @@ export function sectionHeadlines(r: Report, paint: Paint): SectionHeadline[] {
     const h = outcomeHeadline('Agents', ['invocation', 'invocations'], a, paint);
     h.extras.push(
       `retries ${formatCount(a.retries)}`,
-      a.tokens.input + a.tokens.output > 0
-        ? `tokens ${formatCount(a.tokens.input)} in / ${formatCount(a.tokens.output)} out`
-        : '',
-      a.cost_usd > 0 ? `cost ${formatUsd(a.cost_usd)}` : '',
+      ...sumExtras('agents', a),
       a.quality.ratings > 0 ? `quality ${formatNumber(a.quality.mean, 1)}/5 (${a.quality.ratings})` : '',
     );
     out.push(h);
@@ -134,6 +149,7 @@ export function sectionHeadlines(r: Report, paint: Paint): SectionHeadline[] {
         `variants ${formatCount(o.variants_generated)} → validated ${formatCount(o.validated)} (${formatPercent(o.validation_rate)}) → promoted ${formatCount(o.promoted)} (${formatPercent(o.promotion_rate)})`,
         o.speedup_sessions > 0 ? `saved ${formatDuration(o.latency_saved_ms)}` : '',
         o.wallclock_seconds.total > 0 ? `wall-clock ${formatDuration(o.wallclock_seconds.total * 1000)}` : '',
+        ...sumExtras('optimizations', o),
         countIf(o.open, 'open'),
         countIf(o.abandoned, 'abandoned'),
       ],
@@ -165,8 +181,14 @@ export interface GroupColumn {
   shownIf?: (g: GroupReport) => boolean;
 }
 
+const SECTION_VOLUME: Record<SumSection, (g: GroupReport) => number> = {
+  agents: (g) => g.agents.total + g.agents.quality.ratings,
+  optimizations: (g) => g.optimizations.sessions,
+};
+
 // Columns per section; a section's columns appear only when some group has data in it, so
 // an orchestrator report is not padded with empty optimisation columns and vice versa.
+// Declared sums marked `column` follow their section's columns.
 const SECTION_COLUMNS: ReadonlyArray<{ volume: (g: GroupReport) => number; columns: GroupColumn[] }> = [
   {
     volume: (g) => g.runs.total,
@@ -183,7 +205,7 @@ const SECTION_COLUMNS: ReadonlyArray<{ volume: (g: GroupReport) => number; colum
     ],
   },
   {
-    volume: (g) => g.agents.total + g.agents.quality.ratings,
+    volume: SECTION_VOLUME.agents,
     columns: [
       { header: 'agents', align: 'right', cell: (g) => formatCount(g.agents.total) },
       { header: 'agent success', align: 'right', cell: (g) => formatRate(g.agents.success_rate, g.agents.success_rate_ci) },
@@ -222,7 +244,7 @@ const SECTION_COLUMNS: ReadonlyArray<{ volume: (g: GroupReport) => number; colum
     ],
   },
   {
-    volume: (g) => g.optimizations.sessions,
+    volume: SECTION_VOLUME.optimizations,
     columns: [
       { header: 'sessions', align: 'right', cell: (g) => formatCount(g.optimizations.sessions) },
       { header: 'speedup', align: 'right', cell: (g) => formatSpeedup(g.optimizations.speedup_geomean) },
@@ -236,12 +258,26 @@ const SECTION_COLUMNS: ReadonlyArray<{ volume: (g: GroupReport) => number; colum
   },
 ];
 
+const SECTION_OF: ReadonlyArray<SumSection> = ['agents', 'optimizations'];
+
+/** The declared sums marked as group columns, each shown when some group has a non-zero value. */
+function sumColumns(section: SumSection): GroupColumn[] {
+  return SUMS.filter((d) => d.section === section && 'column' in d && d.column).map((d) => ({
+    header: d.label,
+    align: 'right' as const,
+    cell: (g: GroupReport) => formatSum(d, readAtPath(g[section], d.path)),
+    shownIf: (g: GroupReport) => readAtPath(g[section], d.path) !== 0,
+  }));
+}
+
 /** Columns of the groups table for these groups; the first is the group key. */
 export function groupColumns(by: string, groups: readonly GroupReport[]): GroupColumn[] {
   const cols: GroupColumn[] = [{ header: by, align: 'left', cell: (g) => g.key }];
   for (const s of SECTION_COLUMNS) {
     if (!groups.some((g) => s.volume(g) > 0)) continue;
-    for (const c of s.columns) if (!c.shownIf || groups.some(c.shownIf)) cols.push(c);
+    const section = SECTION_OF.find((name) => s.volume === SECTION_VOLUME[name]);
+    const columns = section ? [...s.columns, ...sumColumns(section)] : s.columns;
+    for (const c of columns) if (!c.shownIf || groups.some(c.shownIf)) cols.push(c);
   }
   return cols;
 }

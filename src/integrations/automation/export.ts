@@ -6,8 +6,8 @@
  * when the session has them.
  */
 import type { Span } from '../../model/span.js';
-import { collectStore } from '../collect.js';
-import type { CollectOptions } from '../collect.js';
+import { collectStore } from '../../store/index.js';
+import type { CollectOptions } from '../../store/index.js';
 import { writeFileAtomic } from '../../store/index.js';
 import { jsonLines } from '../source-files.js';
 import { NUMBER_FIELDS, SEED_FIELDS, TEXT_FIELDS } from './record-fields.js';

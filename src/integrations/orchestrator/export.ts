@@ -12,8 +12,8 @@
 import { join } from 'node:path';
 import { buildRunRecords, percent, runTotals } from '../../analytics/index.js';
 import type { IssueRecord, RunRecord } from '../../analytics/index.js';
-import { collectStore } from '../collect.js';
-import type { CollectOptions } from '../collect.js';
+import { collectStore } from '../../store/index.js';
+import type { CollectOptions } from '../../store/index.js';
 import { writeFileAtomic } from '../../store/index.js';
 import { jsonDocument } from '../source-files.js';
 

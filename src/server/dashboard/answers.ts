@@ -4,10 +4,10 @@
  * sorted by start, so a window is a binary search and only its spans (and the previous
  * window's, for trends) are visited.
  */
-import { GeoMean, ReportBuilder } from '../../analytics/index.js';
+import { ReportBuilder, agentRankingScore, keyAttr, numberAttr, outcomeOf } from '../../analytics/index.js';
 import type { GroupBy, GroupReport, Report } from '../../analytics/index.js';
-import { utcDay } from '../../model/index.js';
-import type { SpanSummary } from '../../model/index.js';
+import { SUMS, readAtPath, utcDay } from '../../model/index.js';
+import type { SpanSummary, SumSection } from '../../model/index.js';
 import { includesEnv, matches, reportOptions } from './query.js';
 import type { DashboardQuery } from './query.js';
 import { lowerBound } from './span-index.js';
@@ -38,7 +38,10 @@ function previousSince(q: DashboardQuery): number {
   return q.sinceMs - (q.untilMs - q.sinceMs);
 }
 
-/** One day of the overview's time series. */
+/**
+ * One day of the overview's time series. Besides these, every declared sum of the agent
+ * section marked `series` (metric-defs.ts: tokens, cost) is a key of its own.
+ */
 export interface SeriesPoint {
   day: string;
   runs: number;
@@ -48,12 +51,17 @@ export interface SeriesPoint {
   first_attempt_pass_rate: number | null;
   agent_duration_p50_ms: number | null;
   agent_duration_p95_ms: number | null;
-  cost_usd: number;
-  input_tokens: number;
-  output_tokens: number;
   speedup_geomean: number | null;
   open: number;
   abandoned: number;
+  [sum: string]: number | string | null;
+}
+
+/** The declared daily series of a section, keyed by sum id. */
+function sumSeries(section: SumSection, values: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const d of SUMS) if (d.section === section && 'series' in d && d.series) out[d.id] = values === undefined ? 0 : readAtPath(values, d.path);
+  return out;
 }
 
 /** Every UTC day the window touches, oldest first. */
@@ -65,7 +73,7 @@ function daysOf(q: DashboardQuery): string[] {
 
 function seriesPoint(day: string, g: GroupReport | undefined): SeriesPoint {
   if (!g) {
-    return { day, runs: 0, run_success_rate: null, task_success_rate: null, agent_success_rate: null, first_attempt_pass_rate: null, agent_duration_p50_ms: null, agent_duration_p95_ms: null, cost_usd: 0, input_tokens: 0, output_tokens: 0, speedup_geomean: null, open: 0, abandoned: 0 };
+    return { day, runs: 0, run_success_rate: null, task_success_rate: null, agent_success_rate: null, first_attempt_pass_rate: null, agent_duration_p50_ms: null, agent_duration_p95_ms: null, ...sumSeries('agents', undefined), speedup_geomean: null, open: 0, abandoned: 0 };
   }
   const open = g.runs.open + g.tasks.open + g.agents.open + g.pipelines.open + g.debugging.open + g.optimizations.open;
   const abandoned = g.runs.abandoned + g.tasks.abandoned + g.agents.abandoned + g.pipelines.abandoned + g.debugging.abandoned + g.optimizations.abandoned;
@@ -78,9 +86,7 @@ function seriesPoint(day: string, g: GroupReport | undefined): SeriesPoint {
     first_attempt_pass_rate: g.pipelines.first_attempt_pass_rate,
     agent_duration_p50_ms: g.agents.duration_ms?.median ?? null,
     agent_duration_p95_ms: g.agents.duration_ms?.p95 ?? null,
-    cost_usd: g.agents.cost_usd,
-    input_tokens: g.agents.tokens.input,
-    output_tokens: g.agents.tokens.output,
+    ...sumSeries('agents', g.agents),
     speedup_geomean: g.optimizations.speedup_geomean,
     open,
     abandoned,
@@ -120,14 +126,17 @@ export interface AgentRank {
   cost_usd: number;
   tokens: { input: number; output: number };
   quality: { ratings: number; mean: number | null };
+  /** What the ranking sorts by: the same score as `agentmeter agents` (docs/metrics.md). */
+  ranking_score: number;
   trend_delta: number | null;
   /** Success rate per day of the window (null: no ended invocation that day). */
   sparkline: (number | null)[];
 }
 
 /**
- * `GET /api/agents`: agents ranked by the lower bound of the 95 % interval of their success
- * rate, so a 3-for-3 agent does not outrank a 95-for-100 one.
+ * `GET /api/agents`: agents ranked as `agentmeter agents` ranks them (`agentRankingScore`:
+ * lower 95 % bounds of the success rate and of the rating), so a 3-for-3 agent does not
+ * outrank a 95-for-100 one.
  */
 export function agentRanking(snap: SpanSnapshot, q: DashboardQuery, nowMs: number): { days: string[]; agents: AgentRank[] } {
   const b = new ReportBuilder({ ...reportOptions(q, nowMs), by: 'agent' });
@@ -140,14 +149,15 @@ export function agentRanking(snap: SpanSnapshot, q: DashboardQuery, nowMs: numbe
   for (let i = lowerBound(spans, q.sinceMs, (s) => s.startMs); i < spans.length; i++) {
     const s = spans[i]!;
     if (s.startMs >= q.untilMs) break;
-    if (s.kind !== 'agent' || (s.status !== 'success' && s.status !== 'failure')) continue;
+    const outcome = s.kind === 'agent' ? outcomeOf(s) : undefined;
+    if (outcome === undefined) continue;
     if (!includesEnv(q, s.env) || (q.where.length > 0 && !matches(q, s))) continue;
-    const name = s.attrs['gen_ai.agent.name'];
-    if (typeof name !== 'string') continue;
+    const name = keyAttr(s.attrs, 'gen_ai.agent.name');
+    if (name === undefined) continue;
     let d = daily.get(name);
     if (!d) daily.set(name, (d = { s: new Int32Array(days.length), f: new Int32Array(days.length) }));
     const di = Math.floor(s.startMs / DAY_MS) - firstDay;
-    if (s.status === 'success') d.s[di]!++;
+    if (outcome === 1) d.s[di]!++;
     else d.f[di]!++;
   }
   const agents: AgentRank[] = (report.groups ?? []).map((g) => {
@@ -165,6 +175,13 @@ export function agentRanking(snap: SpanSnapshot, q: DashboardQuery, nowMs: numbe
       cost_usd: a.cost_usd,
       tokens: a.tokens,
       quality: a.quality,
+      ranking_score: agentRankingScore({
+        successes: a.success,
+        failures: a.failure,
+        ratings: a.quality.ratings,
+        // Σ (rating − 1) / 4 from the ratings' count and mean.
+        ratingUnitSum: a.quality.mean === null ? 0 : (a.quality.ratings * (a.quality.mean - 1)) / 4,
+      }),
       trend_delta: a.trend.delta,
       sparkline: days.map((_, i) => {
         const n = d ? d.s[i]! + d.f[i]! : 0;
@@ -172,7 +189,7 @@ export function agentRanking(snap: SpanSnapshot, q: DashboardQuery, nowMs: numbe
       }),
     };
   });
-  agents.sort((x, y) => (y.success_rate_ci?.[0] ?? -1) - (x.success_rate_ci?.[0] ?? -1) || y.invocations - x.invocations);
+  agents.sort((x, y) => y.ranking_score - x.ranking_score || y.invocations - x.invocations || (x.agent < y.agent ? -1 : 1));
   return { days, agents };
 }
 
@@ -192,45 +209,37 @@ export function automation(
   optimizations: Report['optimizations'];
   operations: { operation: string; optimizations: GroupReport['optimizations'] }[];
   speedups: SpeedupBin[];
-  series: { day: string; sessions: number; variants_generated: number; validated: number; promoted: number; speedup_geomean: number | null }[];
+  series: ({ day: string; sessions: number; speedup_geomean: number | null } & Record<string, number | string | null>)[];
 } {
   const opts = reportOptions(q, nowMs);
-  const total = new ReportBuilder(opts);
+  const daily = new ReportBuilder({ ...opts, by: 'day' });
   const byOp = new ReportBuilder({ ...opts, by: 'operation' });
-  feed(snap, q, previousSince(q), [total, byOp]);
-  const days = daysOf(q);
-  const firstDay = Math.floor(q.sinceMs / DAY_MS);
-  const perDay = days.map((day) => ({ day, sessions: 0, variants_generated: 0, validated: 0, promoted: 0, geo: new GeoMean() }));
+  feed(snap, q, previousSince(q), [daily, byOp]);
+  const { groups: dayGroups, ...total } = daily.build();
+  const byDay = new Map((dayGroups ?? []).map((g) => [g.key, g.optimizations]));
   // Speedups binned on a log2 scale by quarter steps: 0.5×, 0.59×, 0.71×, 0.84×, 1×, 1.19× …
+  // The ratio is read as the report reads it (numbers or numeric strings, both > 0).
   const bins = new Map<number, number>();
   const spans = snap.spans;
   for (let i = lowerBound(spans, q.sinceMs, (s) => s.startMs); i < spans.length; i++) {
     const s = spans[i]!;
     if (s.startMs >= q.untilMs) break;
     if (s.kind !== 'optimization' || !includesEnv(q, s.env) || (q.where.length > 0 && !matches(q, s))) continue;
-    const day = perDay[Math.floor(s.startMs / DAY_MS) - firstDay]!;
-    day.sessions++;
-    day.variants_generated += num(s.attrs['variants_generated']);
-    day.validated += num(s.attrs['validated']);
-    day.promoted += num(s.attrs['promoted']);
-    const base = s.attrs['baseline_latency_ms'];
-    const opt = s.attrs['optimized_latency_ms'];
-    if (typeof base === 'number' && typeof opt === 'number' && base > 0 && opt > 0 && Number.isFinite(base / opt)) {
-      const ratio = base / opt;
-      day.geo.add(ratio);
-      const bin = Math.floor(Math.log2(ratio) * 4);
+    const base = numberAttr(s.attrs, 'baseline_latency_ms');
+    const opt = numberAttr(s.attrs, 'optimized_latency_ms');
+    if (base !== undefined && opt !== undefined && base > 0 && opt > 0 && Number.isFinite(base / opt)) {
+      const bin = Math.floor(Math.log2(base / opt) * 4);
       bins.set(bin, (bins.get(bin) ?? 0) + 1);
     }
   }
   const speedups = [...bins].sort(([a], [b]) => a - b).map(([bin, sessions]) => ({ low: 2 ** (bin / 4), high: 2 ** ((bin + 1) / 4), sessions }));
   return {
-    optimizations: total.build().optimizations,
+    optimizations: total.optimizations,
     operations: (byOp.build().groups ?? []).filter((g) => g.optimizations.sessions > 0).map((g) => ({ operation: g.key, optimizations: g.optimizations })),
     speedups,
-    series: perDay.map(({ geo, ...d }) => ({ ...d, speedup_geomean: geo.value })),
+    series: daysOf(q).map((day) => {
+      const o = byDay.get(day);
+      return { day, sessions: o?.sessions ?? 0, ...sumSeries('optimizations', o), speedup_geomean: o?.speedup_geomean ?? null };
+    }),
   };
-}
-
-function num(v: unknown): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
 }

@@ -20,7 +20,7 @@ import type {
 } from '../../model/index.js';
 import { DEFAULT_OPEN_TIMEOUT_MS, startOfUtcDay } from '../../model/index.js';
 import { inTransaction, withClient } from './connection.js';
-import { n, optimizationParts, summary } from './rows.js';
+import { n, optimizationParts, sumColumnsSql, summary } from './rows.js';
 import type { Row } from './rows.js';
 
 const DAY_MS = 86_400_000;
@@ -99,7 +99,7 @@ SELECT sp.*,
     WHEN sp.run_ended OR $6::float8 - sp.start_ms > $7::float8 THEN 'abandoned'
     ELSE 'open'
   END AS state,
-  CASE WHEN sp.end_at IS NULL THEN NULL
+  CASE WHEN sp.end_at IS NULL OR sp.attrs -> 'duration.unknown' = 'true'::jsonb THEN NULL
     ELSE coalesce(sp.duration_raw, greatest(0, (extract(epoch FROM sp.end_at) * 1000)::float8 - sp.start_ms))
   END AS duration_ms,
   CASE WHEN sp.start_ms >= $4 AND sp.start_ms < $5 THEN 'current' ELSE 'previous' END AS win
@@ -128,10 +128,7 @@ SELECT win, env, kind, gval, gday,
   count(*) FILTER (WHERE state = 'ended' AND (status = 'unknown' OR status IS NULL))::float8 AS st_unknown,
   count(*) FILTER (WHERE state = 'ended' AND status = 'skipped')::float8 AS st_skipped,
   count(*) FILTER (WHERE state = 'ended' AND status = 'cancelled')::float8 AS st_cancelled,
-  count(*) FILTER (WHERE am_num(attrs -> 'agent.attempt') > 1)::float8 AS retries,
-  coalesce(sum(am_num(attrs -> 'gen_ai.usage.input_tokens')), 0) AS input_tokens,
-  coalesce(sum(am_num(attrs -> 'gen_ai.usage.output_tokens')), 0) AS output_tokens,
-  coalesce(sum(am_num(attrs -> 'cost_usd')), 0) AS cost_usd,
+  count(*) FILTER (WHERE am_num(attrs -> 'agent.attempt') > 1)::float8 AS retries%SUMS%,
   count(*) FILTER (WHERE state = 'ended' AND am_num(attrs -> 'pipeline.attempt') = 1)::float8 AS first_attempts,
   count(*) FILTER (WHERE state = 'ended' AND am_num(attrs -> 'pipeline.attempt') = 1 AND status = 'success')::float8 AS first_passed,
   count(*) FILTER (WHERE state = 'ended' AND resolved)::float8 AS resolved,
@@ -140,11 +137,6 @@ SELECT win, env, kind, gval, gday,
   coalesce(sum(coalesce(am_num(attrs -> 'debug.attempts'), point_events)) FILTER (WHERE state = 'ended'), 0) AS att_sum,
   min(coalesce(am_num(attrs -> 'debug.attempts'), point_events)) FILTER (WHERE state = 'ended') AS att_min,
   max(coalesce(am_num(attrs -> 'debug.attempts'), point_events)) FILTER (WHERE state = 'ended') AS att_max,
-  coalesce(sum(am_num(attrs -> 'variants_generated')), 0) AS variants_generated,
-  coalesce(sum(am_num(attrs -> 'validated')), 0) AS validated,
-  coalesce(sum(am_num(attrs -> 'promoted')), 0) AS promoted,
-  coalesce(sum(am_num(attrs -> 'validation_failures')), 0) AS validation_failures,
-  coalesce(sum(am_num(attrs -> 'autotune_samples')), 0) AS autotune_samples,
   count(*) FILTER (WHERE %SPEEDUP%)::float8 AS speedup_n,
   coalesce(sum(ln(base / opt)) FILTER (WHERE %SPEEDUP%), 0) AS speedup_ln,
   coalesce(sum(base - opt) FILTER (WHERE %SPEEDUP%), 0) AS latency_saved,
@@ -240,7 +232,7 @@ export async function queryReportAggregates(pool: Pool, q: PostgresReportQuery):
         // and it made a 200,000-event report take minutes instead of seconds.
         await c.query('SET LOCAL enable_nestloop = off');
         await c.query(`SET LOCAL work_mem = '64MB'`);
-        const sql = SPANS.replace('%GROUP%', groupExpr(g, 's.')).replaceAll('%SPEEDUP%', SPEEDUP);
+        const sql = SPANS.replace('%GROUP%', groupExpr(g, 's.')).replaceAll('%SPEEDUP%', SPEEDUP).replace('%SUMS%', sumColumnsSql(['agents', 'optimizations']));
         const res = await c.query<{ agg: Row[]; sketch: Row[]; folded: number }>(sql, [
           lo, hi, q.previousSinceMs, q.sinceMs, q.untilMs, q.nowMs, timeout, q.sketchLnGamma, q.sketchMinIndexable,
         ]);
@@ -296,14 +288,11 @@ function spanAggregate(r: Row, g: string | undefined, durations: SketchParts): S
     statuses,
     durations,
     retries: n(r['retries']),
-    inputTokens: n(r['input_tokens']),
-    outputTokens: n(r['output_tokens']),
-    costUsd: n(r['cost_usd']),
     firstAttempts: n(r['first_attempts']),
     firstAttemptsPassed: n(r['first_passed']),
     resolved: n(r['resolved']),
     unresolved: n(r['unresolved']),
     attempts: summary(r['att_n'], r['att_sum'], r['att_min'], r['att_max']),
-    ...optimizationParts(r),
+    ...optimizationParts(r, ['agents', 'optimizations']),
   };
 }

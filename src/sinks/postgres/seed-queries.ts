@@ -10,7 +10,7 @@ import type { Pool } from 'pg';
 import { DEFAULT_OPEN_TIMEOUT_MS, startOfUtcDay } from '../../model/index.js';
 import type { OptimizationParts } from '../../model/index.js';
 import { inTransaction, withClient } from './connection.js';
-import { n, nOrNull, optimizationParts } from './rows.js';
+import { n, nOrNull, optimizationParts, sumColumnsSql } from './rows.js';
 import type { Row } from './rows.js';
 import { FOLD } from './report-query.js';
 
@@ -289,12 +289,7 @@ o AS (
 )
 SELECT coalesce(json_agg(g), '[]'::json) AS rows FROM (
   SELECT win, op, count(*)::float8 AS n,
-    count(*) FILTER (WHERE state = 'open')::float8 AS open, count(*) FILTER (WHERE state = 'abandoned')::float8 AS abandoned,
-    coalesce(sum(am_num(attrs -> 'variants_generated')), 0) AS variants_generated,
-    coalesce(sum(am_num(attrs -> 'validated')), 0) AS validated,
-    coalesce(sum(am_num(attrs -> 'promoted')), 0) AS promoted,
-    coalesce(sum(am_num(attrs -> 'validation_failures')), 0) AS validation_failures,
-    coalesce(sum(am_num(attrs -> 'autotune_samples')), 0) AS autotune_samples,
+    count(*) FILTER (WHERE state = 'open')::float8 AS open, count(*) FILTER (WHERE state = 'abandoned')::float8 AS abandoned%SUMS%,
     count(*) FILTER (WHERE ${SPEEDUP})::float8 AS speedup_n,
     coalesce(sum(ln(base / opt)) FILTER (WHERE ${SPEEDUP}), 0) AS speedup_ln,
     coalesce(sum(base - opt) FILTER (WHERE ${SPEEDUP}), 0) AS latency_saved,
@@ -314,7 +309,7 @@ export async function queryAutomationAggregates(pool: Pool, q: PostgresAutomatio
   const lo = new Date(startOfUtcDay(previousSince)).toISOString();
   const params: unknown[] = [lo, 'infinity', previousSince, q.sinceMs, q.untilMs, q.nowMs, q.openTimeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS];
   if (!('all' in q.envs)) params.push(envParam(q.envs));
-  const sql = AUTOMATION(envWhere(q.envs, '$8'));
+  const sql = AUTOMATION(envWhere(q.envs, '$8')).replace('%SUMS%', sumColumnsSql(['optimizations']));
   const rows = await readOnly(pool, async (c) => (await c.query<{ rows: Row[] }>(sql, params)).rows[0]?.rows ?? []);
   return rows.map((r) => ({
     window: r['win'] === 'current' ? 'current' : 'previous',
@@ -322,7 +317,7 @@ export async function queryAutomationAggregates(pool: Pool, q: PostgresAutomatio
     sessions: n(r['n']),
     open: n(r['open']),
     abandoned: n(r['abandoned']),
-    ...optimizationParts(r),
+    ...optimizationParts(r, ['optimizations']),
     successful: n(r['successful']),
     saved: n(r['saved']),
     savedSessions: n(r['saved_n']),

@@ -4,12 +4,13 @@
  * Holds the window's spans in memory, which the seed layouts need anyway (a run's final
  * report is written from all of its issues).
  */
-import { DEFAULT_EXCLUDED_ENVS } from '../analytics/index.js';
 import type { AgentmeterEvent, SpanKind, SpanPointEvent } from '../model/events.js';
+import { envSelected } from '../model/envs.js';
+import type { EnvSelection } from '../model/envs.js';
 import { SpanFolder } from '../model/fold.js';
 import type { Feedback, Span } from '../model/span.js';
-import { scanEvents } from '../store/index.js';
-import type { SkippedLine } from '../store/index.js';
+import { scanEvents } from './reader.js';
+import type { SkippedLine } from './reader.js';
 
 /** Options of `collectStore`. */
 export interface CollectOptions {
@@ -18,7 +19,7 @@ export interface CollectOptions {
   sinceMs?: number | undefined;
   untilMs?: number | undefined;
   /** A list, `all`, or by default every env but test and demo. */
-  envs?: readonly string[] | 'all' | undefined;
+  envs?: EnvSelection;
   /** Only spans of these kinds (default: all); the rest are folded but not kept. */
   kinds?: readonly SpanKind[];
   /** Names of point events to keep whole. */
@@ -33,13 +34,6 @@ export interface Collected {
   points: SpanPointEvent[];
   skipped: number;
   samples: SkippedLine[];
-}
-
-/** Whether `env` is selected by an `--env` value. */
-export function envSelected(env: string, envs: readonly string[] | 'all' | undefined): boolean {
-  if (envs === 'all') return true;
-  if (envs) return envs.includes(env);
-  return !DEFAULT_EXCLUDED_ENVS.includes(env);
 }
 
 /**
