@@ -19,15 +19,17 @@ export default tseslint.config(
         {
           zones: [
             // model and analytics are pure: nothing from other layers, no node:* modules.
-            { target: layer('model'), from: ['./src/store', './src/sdk', './src/analytics', './src/cli', './src/integrations', './src/sinks', './src/server'] },
-            { target: layer('analytics'), from: ['./src/store', './src/sdk', './src/cli', './src/integrations', './src/sinks', './src/server'] },
-            { target: layer('store'), from: ['./src/sdk', './src/analytics', './src/cli', './src/integrations', './src/sinks', './src/server'] },
-            { target: layer('sdk'), from: ['./src/analytics', './src/cli', './src/integrations', './src/sinks', './src/server'] },
-            { target: layer('integrations'), from: ['./src/cli', './src/server', './src/sinks'] },
-            // server may use analytics, store, sdk and model; never the CLI or the other edges.
+            { target: layer('model'), from: ['./src/store', './src/sdk', './src/analytics', './src/cli', './src/integrations', './src/sinks', './src/server', './src/query'] },
+            { target: layer('analytics'), from: ['./src/store', './src/sdk', './src/cli', './src/integrations', './src/sinks', './src/server', './src/query'] },
+            { target: layer('store'), from: ['./src/sdk', './src/analytics', './src/cli', './src/integrations', './src/sinks', './src/server', './src/query'] },
+            { target: layer('sdk'), from: ['./src/analytics', './src/cli', './src/integrations', './src/sinks', './src/server', './src/query'] },
+            { target: layer('integrations'), from: ['./src/cli', './src/server', './src/sinks', './src/query'] },
+            // query answers every reader: analytics over a store or PostgreSQL (sinks/postgres).
+            { target: layer('query'), from: ['./src/cli', './src/server', './src/sdk', './src/integrations'] },
+            // server may use query, analytics, store, sdk and model; never the CLI or the other edges.
             { target: layer('server'), from: ['./src/cli', './src/integrations', './src/sinks'] },
             // sinks forward events: they read the store and speak the model, nothing more.
-            { target: layer('sinks'), from: ['./src/sdk', './src/analytics', './src/cli', './src/integrations', './src/server'] },
+            { target: layer('sinks'), from: ['./src/sdk', './src/analytics', './src/cli', './src/integrations', './src/server', './src/query'] },
           ],
         },
       ],

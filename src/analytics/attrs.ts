@@ -15,10 +15,14 @@ export function numberAttr(attrs: BaseAttributes, key: string): number | undefin
   return undefined;
 }
 
-/** A scalar attribute as a group key, else `undefined` (null, objects and arrays have no key). */
+/**
+ * A scalar attribute as a group key, else `undefined` (null, objects and arrays have no key).
+ * A NUL character reads as U+FFFD, as PostgreSQL stores it (jsonb cannot hold NUL), so a
+ * key is the same from every store (docs/postgres.md).
+ */
 export function keyAttr(attrs: BaseAttributes, key: string): string | undefined {
   const v = attrs[key];
-  if (typeof v === 'string') return v === '' ? undefined : v;
+  if (typeof v === 'string') return v === '' ? undefined : v.includes('\0') ? v.replaceAll('\0', '\uFFFD') : v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   return undefined;
 }

@@ -6,6 +6,8 @@ export interface OptionSpec {
   description: string;
   default?: string | boolean;
   choices?: readonly string[];
+  /** Older spellings still accepted (hidden from help), e.g. `--store <url>` for `--database <url>`. */
+  aliases?: readonly string[];
 }
 
 /** A command as data: metadata, arguments, options and a `run` that returns an exit code. */

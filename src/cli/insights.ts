@@ -1,32 +1,30 @@
 /**
  * What `compare`, `trends`, `anomalies` and `check` share: the window and env options, one
- * scan of the store that hands over included spans, and the observations of a metric.
+ * scan of the source (a directory or PostgreSQL, through the query layer) that hands over
+ * included spans, and the observations of a metric.
  */
-import { DEFAULT_EXCLUDED_ENVS, DIMENSIONS, METRICS, METRIC_SPECS, dimensionValue, observe, observeFeedback } from '../analytics/index.js';
+import { DIMENSIONS, METRICS, METRIC_SPECS, dimensionValue, observe, observeFeedback } from '../analytics/index.js';
 import type { Dimension, Metric } from '../analytics/index.js';
+import { envPredicate } from '../model/index.js';
+import type { EnvSelection } from '../model/index.js';
 import type { SpanKind } from '../model/events.js';
 import type { Feedback, SpanSummary } from '../model/span.js';
-import { resolveStoreDir, scanSpans, scanSummaries, storeExists } from '../store/index.js';
-import type { SkippedLine } from '../store/index.js';
+import type { ReportSource, ScannedSpan } from '../query/index.js';
 import type { OptionSpec } from './command.js';
 import { DIR_OPTION } from './command.js';
 import { UsageError } from './io.js';
 import type { Io } from './io.js';
-import { parseEnvs } from './window.js';
-import { noStoreMessage } from './commands/report.js';
+import { CACHE_OPTION, ENV_FILTER, FORMATS, JSON_OPTION, formatOption, read } from './options.js';
+import type { Format } from './options.js';
+import { STORE_OPTION, sourceOf } from './stores.js';
 
-/** Output formats of the insight commands, as for `report`. */
-export const FORMATS = ['table', 'json', 'md', 'csv'] as const;
-export type Format = (typeof FORMATS)[number];
+export { FORMATS };
+export type { Format };
+
+const FORMAT = formatOption();
 
 /** Options every insight command has. */
-export const COMMON_OPTIONS: readonly OptionSpec[] = [
-  { flags: '-e, --env <list>', description: 'environments to include, comma-separated, or "all" (default: all but test and demo)' },
-  { flags: '-f, --format <format>', description: 'output format', choices: FORMATS, default: 'table' },
-  { flags: '--json', description: 'same as --format json' },
-  { flags: '--no-cache', description: 'fold every event afresh and write no span cache' },
-  DIR_OPTION,
-];
+export const COMMON_OPTIONS: readonly OptionSpec[] = [ENV_FILTER, FORMAT, JSON_OPTION, CACHE_OPTION, DIR_OPTION, STORE_OPTION];
 
 export const METRIC_OPTION: OptionSpec = { flags: '-m, --metric <metric>', description: 'what to measure', choices: METRICS, default: 'success_rate' };
 export const KIND_OPTION: OptionSpec = {
@@ -38,22 +36,18 @@ export const BY_OPTION: OptionSpec = { flags: '-b, --by <dimension>', descriptio
 
 /** Resolved common options. */
 export interface Common {
-  dir: string;
+  source: ReportSource;
   format: Format;
-  envs: readonly string[] | 'all' | undefined;
-  cache: boolean;
+  envs: EnvSelection;
 }
 
-/** Parse the common options and check the store exists (else print the hint, return null). */
+/** Parse the common options and open the source (else print the no-store hint, return null). */
 export async function commonOptions(opts: Record<string, unknown>, io: Io): Promise<Common | null> {
-  const format: Format = opts['json'] === true ? 'json' : ((opts['format'] as Format | undefined) ?? 'table');
-  const envs = parseEnvs(opts['env']);
-  const dir = resolveStoreDir({ dir: opts['dir'] as string | undefined, env: io.env, cwd: io.cwd });
-  if (!(await storeExists(dir))) {
-    io.stderr.write(noStoreMessage(dir));
-    return null;
-  }
-  return { dir, format, envs, cache: opts['cache'] !== false && io.env['AGENTMETER_NO_CACHE'] !== '1' };
+  const format = read(FORMAT, opts);
+  const envs = read(ENV_FILTER, opts);
+  const source = await sourceOf(opts, io);
+  if (!source) return null;
+  return { source, format, envs };
 }
 
 /** An observation: when, in which group, what value. */
@@ -66,20 +60,13 @@ export interface Observation {
 /** What a scan saw besides the observations. */
 export interface ScanInfo {
   skipped: number;
-  firstSkip: SkippedLine | undefined;
+  firstSkip: { file: string; line: number; reason: string } | undefined;
   /** Spans left out by env, per env. */
   excluded: Record<string, number>;
 }
 
 /** Whether an env is included. */
-export function envFilter(envs: Common['envs']): (env: string) => boolean {
-  if (envs === 'all') return () => true;
-  if (envs) {
-    const set = new Set(envs);
-    return (e) => set.has(e);
-  }
-  return (e) => !DEFAULT_EXCLUDED_ENVS.includes(e);
-}
+export const envFilter = envPredicate;
 
 /**
  * Scan spans (summaries, from the cache) started in [sinceMs, untilMs) of the included envs.
@@ -88,35 +75,29 @@ export function envFilter(envs: Common['envs']): (env: string) => boolean {
 export async function scanIncluded(
   c: Common,
   w: { sinceMs: number; untilMs: number; nowMs: number },
-  onSpan: (s: SpanSummary & { spanId?: string }) => void,
+  onSpan: (s: ScannedSpan) => void,
   onFeedback?: (f: Feedback) => void,
   withIds = false,
 ): Promise<ScanInfo> {
   const included = envFilter(c.envs);
   const excluded: Record<string, number> = {};
-  let firstSkip: SkippedLine | undefined;
-  const spanCb = (s: SpanSummary & { spanId?: string }): void => {
-    if (!(s.startMs >= w.sinceMs && s.startMs < w.untilMs)) return;
-    if (!included(s.env)) {
-      excluded[s.env] = (excluded[s.env] ?? 0) + 1;
-      return;
-    }
-    onSpan(s);
-  };
-  const fbCb = onFeedback
-    ? (f: Feedback): void => {
-        if (f.tsMs >= w.sinceMs && f.tsMs < w.untilMs && included(f.env)) onFeedback(f);
+  const skipped = await c.source.scan(w, {
+    withIds,
+    onSpan: (s) => {
+      if (!included(s.env)) {
+        excluded[s.env] = (excluded[s.env] ?? 0) + 1;
+        return;
       }
-    : undefined;
-  const onSkip = (s: SkippedLine): void => {
-    firstSkip ??= s;
-  };
-  // Ends of spans started inside the window may land in a later day partition.
-  const window = { root: c.dir, sinceMs: w.sinceMs, untilMs: w.untilMs + 86_400_000, nowMs: w.nowMs, onSkip };
-  const stats = withIds
-    ? await scanSpans({ ...window, onSpan: spanCb, ...(fbCb ? { onFeedback: fbCb } : {}) })
-    : await scanSummaries({ ...window, cache: c.cache, onSpan: spanCb, ...(fbCb ? { onFeedback: fbCb } : {}) });
-  return { skipped: stats.read.skipped, firstSkip, excluded };
+      onSpan(s);
+    },
+    onFeedback: onFeedback
+      ? (f) => {
+          if (included(f.env)) onFeedback(f);
+        }
+      : undefined,
+  });
+  const first = skipped.skipped_samples[0];
+  return { skipped: skipped.skipped_lines, firstSkip: first, excluded };
 }
 
 /**

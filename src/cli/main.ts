@@ -75,11 +75,18 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   for (const spec of COMMANDS) {
     const cmd = program.command(spec.name).summary(spec.summary).description(spec.summary);
     for (const a of spec.args ?? []) cmd.argument(a.required ? `<${a.name}>` : `[${a.name}]`, a.description);
+    const aliases: { alias: string; key: string }[] = [];
     for (const o of spec.options) {
       const opt = new Option(o.flags, o.description);
       if (o.choices) opt.choices(o.choices);
       if (o.default !== undefined) opt.default(o.default);
       cmd.addOption(opt);
+      for (const flags of o.aliases ?? []) {
+        const alias = new Option(flags, `alias of ${opt.long ?? o.flags}`).hideHelp();
+        if (o.choices) alias.choices(o.choices);
+        cmd.addOption(alias);
+        aliases.push({ alias: alias.attributeName(), key: opt.attributeName() });
+      }
     }
     if (spec.help) cmd.addHelpText('after', spec.help);
     if (spec.passThrough) {
@@ -91,7 +98,16 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     cmd.action(async (...params: unknown[]) => {
       const command = params[params.length - 1] as Command;
       const args = command.args;
-      code = await spec.run(args, command.opts(), io);
+      const opts = command.opts();
+      for (const { alias, key } of aliases) {
+        if (opts[alias] === undefined) continue;
+        if (opts[key] !== undefined && command.getOptionValueSource(key) === 'cli' && opts[key] !== opts[alias]) {
+          throw new UsageError(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} was given twice under two names, with two values`);
+        }
+        if (opts[key] === undefined || command.getOptionValueSource(key) === 'default') opts[key] = opts[alias];
+        delete opts[alias];
+      }
+      code = await spec.run(args, opts, io);
     });
   }
   try {

@@ -49,4 +49,4 @@ export type { AggregateWindow, FeedbackAggregate, OptimizationParts, SketchParts
 export { DEFAULT_EXCLUDED_ENVS, envPredicate, envSelected } from './envs.js';
 export type { EnvSelection } from './envs.js';
 export { SUMS, readAtPath, setAtPath, sumDef, sumsOf } from './metric-defs.js';
-export type { SectionSums, SumDef, SumId, SumSection, SumUnit } from './metric-defs.js';
+export type { SectionSums, SeriesSums, SumDef, SumId, SumSection, SumUnit } from './metric-defs.js';

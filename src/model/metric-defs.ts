@@ -80,6 +80,9 @@ type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) exten
 /** The summed fields of a section's JSON, as the declarations place them. */
 export type SectionSums<S extends SumSection> = UnionToIntersection<PathObject<Extract<(typeof SUMS)[number], { section: S }>['path']>>;
 
+/** The declared daily series of a section, as the dashboard's points carry them: `{ cost_usd: number, … }`. */
+export type SeriesSums<S extends SumSection> = { [D in Extract<(typeof SUMS)[number], { section: S; series: true }> as D['id']]: number };
+
 /** Write `value` at a declared path of a section object. */
 export function setAtPath(target: Record<string, unknown>, path: SumDef['path'], value: number): void {
   if (path.length === 1) {

@@ -21,7 +21,12 @@ describe('sync and db: usage', () => {
       expect(r.stdout).toContain('Exit codes');
     }
     expect(cli(['--help']).stdout).toMatch(/sync[\s\S]*db/);
-    expect(cli(['report', '--help']).stdout).toContain('--store');
+    // One database flag everywhere; the older spellings are accepted but not advertised.
+    for (const command of ['report', 'agents', 'compare', 'trends', 'anomalies', 'check', 'serve', 'db', 'sync']) {
+      const help = cli([command, '--help']).stdout;
+      expect(help, command).toContain('--database <url>');
+      expect(help, command).not.toContain('--store <url>');
+    }
   });
 
   it('bad destinations and actions are usage errors (exit 2), never a stack trace', () => {
@@ -35,6 +40,9 @@ describe('sync and db: usage', () => {
       ['db', 'migrate'],
       ['db', 'prune', '--to', 'postgres://x/y'],
       ['report', '--store', '/tmp/not-a-url'],
+      ['report', '--database', '/tmp/not-a-url'],
+      ['report', '--database', 'postgres://x/y', '--dir', '/tmp'],
+      ['sync', '--dir', dir, '--to', 'postgres://x/y', '--database', 'postgres://x/z'],
     ]) {
       const r = cli(args);
       expect(r.code, args.join(' ')).toBe(2);

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
 import { generateDemo } from '../../src/integrations/demo.js';
 import { importOrchestratorRuns } from '../../src/integrations/orchestrator/import.js';
-import { uuidv7 } from '../../src/model/index.js';
+import { SUMS, uuidv7 } from '../../src/model/index.js';
 
 /** "Now" of the fixture: reports run with this clock. */
 export const NOW = Date.parse('2025-03-01T00:00:00.000Z');
@@ -103,6 +103,56 @@ export function edgeEvents(): object[] {
   ev.push(start('R0', 'R0', 'run', NOW - 10 * 24 * H, { ...base }));
   ev.push(end('R0', 'R0', 'run', NOW - 10 * 24 * H, NOW - 10 * 24 * H + 5000, 'failure'));
   ev.push(...orchestratorEvents(id, t0 + 10 * H));
+  ev.push(...contractEvents(id));
+  return ev;
+}
+
+/** The env of `contractEvents`: no run or task spans, so the seed answers of other envs stay as they are. */
+export const CONTRACT_ENV = 'contract';
+/** The value every declared sum's attribute adds up to in project `sums` of `CONTRACT_ENV`. */
+export function expectedSum(i: number): number {
+  return 1000 * (i + 1) + 0.25 * (i + 1);
+}
+
+/**
+ * What a reader could read differently: every declared sum (metric-defs.ts) with its own
+ * total; durations a writer did not know (`duration.unknown`, as `import oak` writes them);
+ * names with unicode and NUL characters; spans and debugging attempts across midnight UTC;
+ * a numeric string where the schema wants a number (a bad line every reader skips).
+ */
+function contractEvents(id: () => string): object[] {
+  const ev: object[] = [];
+  const env = CONTRACT_ENV;
+  const t = NOW - 2 * 24 * H - 30_000; // 23:59:30 two days before NOW
+  const complete = (span: string, kind: string, startMs: number, ms: number, status: string, attrs: object, duration: number | null = ms - startMs) => ({
+    v: 1, id: id(), ts: iso(ms), type: 'span', span_id: span, run_id: `CR-${span}`, env, kind, name: `${kind} ${span}`, parent_id: null,
+    start_ts: iso(startMs), duration_ms: duration, status, attrs,
+  });
+  // Every declared sum: two spans of its kind, halves of the expected total.
+  SUMS.forEach((d, i) => {
+    const half = expectedSum(i) / 2;
+    for (const k of [0, 1]) {
+      ev.push(complete(`S${i}-${k}`, d.kind, t - 3 * H + i * 1000 + k, t - 3 * H + i * 1000 + k + 500, 'success', { project: 'sums', 'gen_ai.agent.name': 'summer', operation: 'sum', [d.attr]: half }));
+    }
+  });
+  // One invocation of 60 s and two whose duration the writer did not know.
+  const unknown = { project: 'unknown', 'gen_ai.agent.name': 'oak-agent', 'task.type': 'review' };
+  ev.push(complete('U1', 'agent', t - 2 * H, t - 2 * H + 60_000, 'success', unknown));
+  ev.push(complete('U2', 'agent', t - 2 * H + 100_000, t - 2 * H + 105_000, 'success', { ...unknown, 'duration.unknown': true }, null));
+  ev.push(complete('U3', 'agent', t - 2 * H + 200_000, t - 2 * H + 200_000, 'failure', { ...unknown, 'duration.unknown': true }, null));
+  // Unicode and NUL in names and values.
+  ev.push(complete('N1', 'agent', t - H, t - H + 2000, 'success', { project: 'naming', 'gen_ai.agent.name': '代理 🤖\u0000x', 'gen_ai.request.model': 'modèle-Ω' }));
+  ev.push(complete('N2', 'agent', t - H + 3000, t - H + 4000, 'failure', { project: 'naming', 'gen_ai.agent.name': '代理 🤖\u0000x', 'gen_ai.request.model': 'modèle-Ω', 'error.message': 'ошибка: тест' }));
+  // Across midnight: an agent and a debugging cycle whose attempts fall on both days.
+  const cross = { project: 'midnight', 'gen_ai.agent.name': 'night-owl' };
+  ev.push({ v: 1, id: id(), ts: iso(t), type: 'span.start', span_id: 'M1', run_id: 'CR-M', env, kind: 'debug', name: 'debug M1', parent_id: null, attrs: cross });
+  ev.push({ v: 1, id: id(), ts: iso(t + 20_000), type: 'span.event', span_id: 'M1', run_id: 'CR-M', env, name: 'debug.attempt', attrs: {} });
+  ev.push({ v: 1, id: id(), ts: iso(t + 40_000), type: 'span.event', span_id: 'M1', run_id: 'CR-M', env, name: 'debug.attempt', attrs: {} });
+  ev.push({ v: 1, id: id(), ts: iso(t + 60_000), type: 'span.end', span_id: 'M1', run_id: 'CR-M', env, kind: 'debug', start_ts: iso(t), duration_ms: null, status: 'success', attrs: { 'debug.resolved': true } });
+  ev.push({ v: 1, id: id(), ts: iso(t + 1000), type: 'span.start', span_id: 'M2', run_id: 'CR-M', env, kind: 'agent', name: 'agent M2', parent_id: null, attrs: cross });
+  ev.push({ v: 1, id: id(), ts: iso(t + 50_000), type: 'span.end', span_id: 'M2', run_id: 'CR-M', env, kind: 'agent', start_ts: iso(t + 1000), duration_ms: null, status: 'success', attrs: { cost_usd: 0.5 } });
+  // A numeric string where the schema wants a number: the line is invalid and skipped by every reader.
+  ev.push(complete('B1', 'agent', t - 500, t - 400, 'success', { project: 'bad', 'gen_ai.usage.input_tokens': '12' }));
   return ev;
 }
 

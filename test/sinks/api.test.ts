@@ -24,6 +24,7 @@ it('agentmeter/postgres exports exactly these names', () => {
     'queryAutomationAggregates',
     'queryOrchestratorAggregates',
     'queryReportAggregates',
+    'querySpans',
     'redactUrl',
   ]);
 });

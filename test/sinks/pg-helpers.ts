@@ -19,6 +19,8 @@ async function reachable(): Promise<boolean> {
 }
 
 const available = await reachable();
+/** Whether the test PostgreSQL answers (suites that also run without it add it as one more source). */
+export const pgAvailable = available;
 if (!available && process.env['CI']) {
   throw new Error(`PostgreSQL is not reachable at ${PG_URL} and CI is set: start it (.ci/run does)`);
 }

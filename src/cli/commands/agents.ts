@@ -1,26 +1,28 @@
-import { analyzeAgents } from '../../analytics/index.js';
-import type { AgentAnalysis } from '../../analytics/index.js';
-import { collectStore } from '../../store/index.js';
-import { resolveStoreDir, storeExists } from '../../store/index.js';
-import type { SkippedLine } from '../../store/index.js';
 import type { CommandSpec } from '../command.js';
 import { DIR_OPTION } from '../command.js';
 import { EXIT, useColor } from '../io.js';
 import { painter } from '../render/format.js';
 import { renderAgents } from '../render/agents.js';
-import { STORE_OPTION, computeAgentsFromPostgres, storeChoice } from '../stores.js';
-import { parseEnvs, parseWindow } from '../window.js';
-import { noStoreMessage, warnSkipped } from './report.js';
+import { STORE_OPTION, sourceOf } from '../stores.js';
+import { ENV_FILTER, WINDOW_RULE, read, readOptionalWindow, windowOptions } from '../options.js';
+import type { TypedOption } from '../options.js';
+import { warnSkipped } from './report.js';
+
+const TASK_TYPE: TypedOption<string | undefined> = {
+  flags: '-t, --task-type <type>',
+  description: 'only invocations of this task type (e.g. feature_development)',
+  parse: (v) => (typeof v === 'string' ? v : undefined),
+};
+const AGENTS_JSON: TypedOption<boolean> = { flags: '--json', description: 'machine-readable analysis (docs/oak.md)', parse: (v) => v === true };
 
 export const agentsCommand: CommandSpec = {
   name: 'agents',
   summary: 'agent statistics and ranking (by lower confidence bound), trends, workflows, coordination overhead',
   options: [
-    { flags: '-t, --task-type <type>', description: 'only invocations of this task type (e.g. feature_development)' },
-    { flags: '-s, --since <when>', description: 'window start: 7d, 30d, an ISO date (default: all history)' },
-    { flags: '-u, --until <when>', description: 'window end (default: now)' },
-    { flags: '-e, --env <list>', description: 'environments, comma-separated, or "all" (default: all but test and demo)' },
-    { flags: '--json', description: 'machine-readable analysis (docs/oak.md)' },
+    TASK_TYPE,
+    ...windowOptions('all'),
+    ENV_FILTER,
+    AGENTS_JSON,
     DIR_OPTION,
     STORE_OPTION,
   ],
@@ -29,36 +31,23 @@ Examples:
   $ agentmeter agents
   $ agentmeter agents --task-type feature_development --since 30d
   $ agentmeter agents --json | jq '.agents[0].agent_name'
-  $ agentmeter agents --store postgres://postgres@127.0.0.1/agentmeter --since 30d
+  $ agentmeter agents --database postgres://postgres@127.0.0.1/agentmeter --since 30d
 
 Success rate = successes / (successes + failures); partial and unknown outcomes are left
 out. The ranking uses lower 95 % confidence bounds, so 1 success out of 1 does not beat 95
 out of 100; the original 0.6·rate + 0.4·quality/5 score is shown beside it. The trend is
-the last 7 days against everything before (a change under 5 points is "stable").`,
+the last 7 days against everything before (a change under 5 points is "stable").
+${WINDOW_RULE}`,
   async run(_args, opts, io) {
     const now = Date.now();
-    const window = opts['since'] !== undefined || opts['until'] !== undefined ? parseWindow(opts['since'] ?? '100000d', opts['until'], now) : undefined;
-    const envs = parseEnvs(opts['env']);
-    const taskType = typeof opts['taskType'] === 'string' ? opts['taskType'] : undefined;
-    const store = storeChoice(opts['store']);
-    let where: string;
-    let analysis: AgentAnalysis;
-    let skipped: { skipped_lines: number; skipped_samples: SkippedLine[] } = { skipped_lines: 0, skipped_samples: [] };
-    if (store.kind === 'postgres') {
-      where = 'the database';
-      analysis = await computeAgentsFromPostgres(store.url, { envs, taskType, nowMs: now, ...(window ? { sinceMs: window.sinceMs, untilMs: window.untilMs } : {}) });
-    } else {
-      const dir = resolveStoreDir({ dir: opts['dir'] as string | undefined, env: io.env, cwd: io.cwd });
-      if (!(await storeExists(dir))) {
-        io.stderr.write(noStoreMessage(dir));
-        return EXIT.noStore;
-      }
-      where = dir;
-      const c = await collectStore({ dir, envs, nowMs: now, kinds: ['agent', 'workflow'], ...(window ? { sinceMs: window.sinceMs, untilMs: window.untilMs } : {}) });
-      analysis = analyzeAgents(c.spans, c.feedback, { nowMs: now, taskType });
-      skipped = { skipped_lines: c.skipped, skipped_samples: c.samples };
-    }
-    if (opts['json'] === true) io.stdout.write(JSON.stringify(analysis, null, 2) + '\n');
+    const window = readOptionalWindow(opts, now);
+    const envs = read(ENV_FILTER, opts);
+    const taskType = read(TASK_TYPE, opts);
+    const source = await sourceOf(opts, io);
+    if (!source) return EXIT.noStore;
+    const where = source.label;
+    const { analysis, ...skipped } = await source.agents({ envs, taskType, nowMs: now, ...(window ? { sinceMs: window.sinceMs, untilMs: window.untilMs } : {}) });
+    if (read(AGENTS_JSON, opts)) io.stdout.write(JSON.stringify(analysis, null, 2) + '\n');
     else if (analysis.total_invocations === 0) {
       io.stdout.write(
         `No agent invocations in ${where}${taskType ? ` with task type ${JSON.stringify(taskType)}` : ''}${window ? ' in this window' : ''}.\n` +

@@ -8,7 +8,7 @@ import { EXIT, UsageError } from '../io.js';
 import type { Io } from '../io.js';
 import { formatDuration, formatPercent } from '../render/format.js';
 import { renderRows } from '../render/table.js';
-import { parseWindow } from '../window.js';
+import { WINDOW_RULE, readWindow, windowOptions } from '../options.js';
 
 /** Series dimensions by default; thin series roll up from the right (task type first). */
 export const DEFAULT_SERIES = 'model,agent,task_type';
@@ -96,8 +96,7 @@ export const anomaliesCommand: CommandSpec = {
   name: 'anomalies',
   summary: 'days when a series failed far more often or ran far slower than its own robust baseline',
   options: [
-    { flags: '-s, --since <when>', description: 'window examined: 30m, 24h, 7d, 2w, or an ISO date/time', default: '7d' },
-    { flags: '-u, --until <when>', description: 'window end (default: now)' },
+    ...windowOptions('7d'),
     ...ANOMALY_OPTIONS,
     ...COMMON_OPTIONS,
   ],
@@ -114,10 +113,11 @@ days: its failures against the pooled baseline rate (exact binomial tail), its m
 duration against the baseline days' medians (robust z from median and MAD, log scale);
 the same weekday's days when the series has a weekly pattern. A point is flagged when its
 tail probability is below 5 % divided by the points examined and the change is large
-(+20 pts, or 1.5× the duration). Methods: docs/statistics.md.`,
+(+20 pts, or 1.5× the duration). Methods: docs/statistics.md.
+${WINDOW_RULE}`,
   async run(_args, opts, io: Io) {
     const now = Date.now();
-    const window = parseWindow(opts['since'], opts['until'], now);
+    const window = readWindow(opts, '7d', now);
     const c = await commonOptions(opts, io);
     if (!c) return EXIT.noStore;
     const { report, info, dims, baselineDays, minCount } = await findAnomalies(c, { ...window, nowMs: now }, opts);

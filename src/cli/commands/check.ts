@@ -7,9 +7,8 @@ import { EXIT, UsageError } from '../io.js';
 import { painter } from '../render/format.js';
 import { useColor } from '../io.js';
 import { renderRows } from '../render/table.js';
-import { parseWindow } from '../window.js';
+import { WINDOW_RULE, readWindow, windowOptions } from '../options.js';
 import { ANOMALY_OPTIONS, findAnomalies } from './anomalies.js';
-import { computeReport } from './report.js';
 
 const GATE_FAILED_EXIT = EXIT.gateFailed;
 
@@ -30,8 +29,7 @@ export const checkCommand: CommandSpec = {
     { flags: '-k, --kind <kind>', description: 'spans the failure rate reads', choices: ['agent', 'task', 'run'], default: 'agent' },
     { flags: '--min-first-attempt-pass <pct>', description: 'fail when the first-attempt pipeline pass rate is below this, e.g. 50%' },
     { flags: '--no-anomalies', description: 'fail when `agentmeter anomalies` finds any in the window' },
-    { flags: '-s, --since <when>', description: 'window: 30m, 24h, 7d, 2w, or an ISO date/time', default: '7d' },
-    { flags: '-u, --until <when>', description: 'window end (default: now)' },
+    ...windowOptions('7d'),
     ...ANOMALY_OPTIONS,
     ...COMMON_OPTIONS,
   ],
@@ -44,7 +42,8 @@ Examples:
 Exit codes: 0 every gate passed, ${GATE_FAILED_EXIT} a gate failed (a gate with no data fails too:
 a CI step that measured nothing should not pass), 2 usage error, 3 no store. A rate gate
 compares the measured rate with the limit; its reason shows the 95 % interval, and says
-whether the whole interval is past the limit or more runs would tell.`,
+whether the whole interval is past the limit or more runs would tell.
+${WINDOW_RULE}`,
   async run(_args, opts, io) {
     const now = Date.now();
     const spec: GateSpec = {};
@@ -58,10 +57,10 @@ whether the whole interval is past the limit or more runs would tell.`,
     if (spec.maxFailureRate === undefined && spec.minFirstAttemptPass === undefined && spec.noAnomalies !== true) {
       throw new UsageError('no gate given: use --max-failure-rate, --min-first-attempt-pass and/or --no-anomalies');
     }
-    const window = parseWindow(opts['since'], opts['until'], now);
+    const window = readWindow(opts, '7d', now);
     const c = await commonOptions(opts, io);
     if (!c) return EXIT.noStore;
-    const report = await computeReport(c.dir, { ...window, nowMs: now, cache: c.cache, ...(c.envs ? { envs: c.envs } : {}) });
+    const report = await c.source.report({ ...window, nowMs: now, envs: c.envs });
     let anomalies: AnomalyReport | undefined;
     if (spec.noAnomalies) {
       const found = await findAnomalies(c, { ...window, nowMs: now }, opts);

@@ -7,7 +7,7 @@ import { BY_OPTION, COMMON_OPTIONS, KIND_OPTION, METRIC_OPTION, collectObservati
 import { EXIT, UsageError } from '../io.js';
 import { formatDuration, formatRate, formatSpeedup, formatUsd } from '../render/format.js';
 import { renderRows } from '../render/table.js';
-import { parseWindow } from '../window.js';
+import { WINDOW_RULE, readWindow, windowOptions } from '../options.js';
 
 type Range = { sinceMs: number; untilMs: number };
 
@@ -131,8 +131,7 @@ export const compareCommand: CommandSpec = {
     BY_OPTION,
     METRIC_OPTION,
     KIND_OPTION,
-    { flags: '-s, --since <when>', description: 'window start: 30m, 24h, 7d, 2w, or an ISO date/time', default: '30d' },
-    { flags: '-u, --until <when>', description: 'window end (default: now)' },
+    ...windowOptions('30d'),
     { flags: '--after <when|range>', description: 'before/after form: when the change happened (or START..END after it)' },
     { flags: '--before <range>', description: 'before/after form: START..END before the change (default: as long as --after, just before it)' },
     { flags: '--alpha <level>', description: 'family-wise significance level', default: '0.05' },
@@ -155,7 +154,8 @@ means). p-values are Holm-corrected over all pairs. A verdict is "A is better", 
 detectable difference" (the interval lies within ± the smallest effect worth finding:
 5 pts, 10 %, 0.25 stars, 5 %), or "not enough data: about N more per group" (for 80 %
 power). Spans without a value for --by are left out and counted.
-Methods and assumptions: docs/statistics.md.`,
+Methods and assumptions: docs/statistics.md.
+${WINDOW_RULE}`,
   async run(_args, opts, io) {
     const now = Date.now();
     const metric = (opts['metric'] as Metric | undefined) ?? 'success_rate';
@@ -188,7 +188,7 @@ Methods and assumptions: docs/statistics.md.`,
         ms >= w.before.sinceMs && ms < w.before.untilMs ? 'before' : ms >= w.after.sinceMs && ms < w.after.untilMs ? 'after' : undefined;
       ({ info } = await collect(samples, c, { ...window, nowMs: now }, metric, kind, keyOf));
     } else {
-      window = parseWindow(opts['since'], opts['until'], now);
+      window = readWindow(opts, '30d', now);
       ({ info } = await collect(samples, c, { ...window, nowMs: now }, metric, kind, keyFunction(by, missing)));
     }
     // In the before/after form A is "after", so the effect reads as the change's effect.

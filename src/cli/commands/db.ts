@@ -3,16 +3,17 @@ import type { CommandSpec } from '../command.js';
 import { EXIT, UsageError } from '../io.js';
 import type { Io } from '../io.js';
 import { loadPostgres } from '../stores.js';
+import { DATABASE_OPTION, read } from '../options.js';
 import { parseSince } from '../../model/index.js';
 
 const ACTIONS = ['migrate', 'status', 'prune'] as const;
 type Action = (typeof ACTIONS)[number];
 
-/** `--to`, else `AGENTMETER_PG_URL`. */
+/** `--database` (alias `--to`), else `AGENTMETER_PG_URL`. */
 function databaseUrl(opts: Record<string, unknown>, io: Io): string {
-  const url = (opts['to'] as string | undefined) ?? io.env['AGENTMETER_PG_URL'];
-  if (url === undefined || url === '') throw new UsageError('db needs --to postgres://… (or AGENTMETER_PG_URL)');
-  if (!/^postgres(ql)?:\/\//i.test(url)) throw new UsageError(`--to ${JSON.stringify(url)} is not a postgres:// URL`);
+  const url = read(DATABASE_OPTION, opts) ?? io.env['AGENTMETER_PG_URL'];
+  if (url === undefined || url === '') throw new UsageError('db needs --database postgres://… (or AGENTMETER_PG_URL)');
+  if (!/^postgres(ql)?:\/\//i.test(url)) throw new UsageError(`AGENTMETER_PG_URL ${JSON.stringify(url)} is not a postgres:// URL`);
   return url;
 }
 
@@ -21,7 +22,7 @@ export const dbCommand: CommandSpec = {
   summary: 'PostgreSQL store: create or upgrade the schema, show its state, drop old day partitions',
   args: [{ name: 'action', description: `one of: ${ACTIONS.join(', ')}`, required: true }],
   options: [
-    { flags: '-t, --to <url>', description: 'postgres://user@host:5432/db[?schema=name] (default: $AGENTMETER_PG_URL)' },
+    { ...DATABASE_OPTION, description: 'postgres://user@host:5432/db[?schema=name] (default: $AGENTMETER_PG_URL)', aliases: ['-t, --to <url>', '--store <url>'] },
     { flags: '--older-than <duration>', description: 'prune: drop day partitions entirely older than this (e.g. 90d)' },
     { flags: '--json', description: 'machine-readable result on stdout' },
   ],
@@ -32,9 +33,9 @@ Actions:
   prune     retention: drop whole day partitions older than --older-than (cheap at any size)
 
 Examples:
-  $ agentmeter db migrate --to postgres://postgres@127.0.0.1:5432/agentmeter
-  $ agentmeter db status --to 'postgres://am@db.internal/metrics?schema=agentmeter' --json
-  $ agentmeter db prune --older-than 90d --to postgres://…
+  $ agentmeter db migrate --database postgres://postgres@127.0.0.1:5432/agentmeter
+  $ agentmeter db status --database 'postgres://am@db.internal/metrics?schema=agentmeter' --json
+  $ agentmeter db prune --older-than 90d --database postgres://…
 
 Exit codes: 0 ok, 1 database error (the message says which), 2 usage,
 3 (status, prune) the schema is missing or older than this version. See docs/postgres.md.`,
@@ -69,7 +70,7 @@ Exit codes: 0 ok, 1 database error (the message says which), 2 usage,
       const st = await pgm.migrationStatus(pool);
       if (st.current < st.latest) {
         if (json) io.stdout.write(JSON.stringify({ version: st.current, latest: st.latest, pending: st.pending.map((m) => m.version) }) + '\n');
-        io.stderr.write(`agentmeter: ${label} is at schema version ${st.current}, ${st.latest} is current: run agentmeter db migrate --to '${label}'\n`);
+        io.stderr.write(`agentmeter: ${label} is at schema version ${st.current}, ${st.latest} is current: run agentmeter db migrate --database '${label}'\n`);
         return EXIT.noStore;
       }
       if (action === 'status') {

@@ -3,7 +3,8 @@ import { createLocalSink, resolveStoreDir } from '../../store/index.js';
 import type { CommandSpec } from '../command.js';
 import { DIR_OPTION } from '../command.js';
 import { EXIT, UsageError } from '../io.js';
-import { STORE_OPTION, loadPostgres, requireMigrated, storeChoice } from '../stores.js';
+import { STORE_OPTION, loadPostgres, requireMigrated } from '../stores.js';
+import { DATABASE_OPTION, envTagOption, read } from '../options.js';
 import type { EventSink } from '../../model/index.js';
 
 function parsePort(v: unknown): number {
@@ -30,7 +31,7 @@ export const serveCommand: CommandSpec = {
     { flags: '--token <token>', description: 'require Authorization: Bearer <token> (default: $AGENTMETER_TOKEN)' },
     { flags: '--allow-host <names>', description: 'comma-separated Host names accepted besides loopback (DNS rebinding protection)' },
     { flags: '--max-body <size>', description: 'largest request body, before and after gzip', default: '16m' },
-    { flags: '--env <env>', description: 'env of OTLP spans whose resource names none', default: 'dev' },
+    { ...envTagOption('env of OTLP spans whose resource names none'), default: 'dev' },
     { flags: '--durability <mode>', description: 'sync: 200 after fsync (survives power loss); flush: 200 after write (survives a crash of the server)', default: 'sync', choices: ['sync', 'flush'] },
     { ...STORE_OPTION, description: 'write to PostgreSQL instead of the directory: postgres://user@host:5432/db (several servers may share one database; docs/postgres.md)' },
     { flags: '--no-dashboard', description: 'ingest only: do not serve the web dashboard and its /api on the same port' },
@@ -48,8 +49,8 @@ Examples:
   $ curl -s localhost:4318/v1/events -H 'content-type: application/x-ndjson' --data-binary @events.jsonl
   $ OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 OTEL_EXPORTER_OTLP_PROTOCOL=http/json python agent.py
   $ agentmeter serve --host 0.0.0.0 --token "$(openssl rand -hex 16)" --allow-host metrics.internal
-  $ agentmeter db migrate --to postgres://agentmeter@db:5432/telemetry
-  $ agentmeter serve --store postgres://agentmeter@db:5432/telemetry --token "$TOKEN" --host 0.0.0.0`,
+  $ agentmeter db migrate --database postgres://agentmeter@db:5432/telemetry
+  $ agentmeter serve --database postgres://agentmeter@db:5432/telemetry --token "$TOKEN" --host 0.0.0.0`,
   async run(_args, opts, io) {
     const port = parsePort(opts['port']);
     const host = String(opts['host'] ?? '127.0.0.1');
@@ -63,7 +64,8 @@ Examples:
     if ((host === '0.0.0.0' || host === '::') && allowed.length === 0) allowed.push('*');
     const dir = resolveStoreDir({ dir: opts['dir'] as string | undefined, env: io.env, cwd: io.cwd });
     const durability = opts['durability'] === 'flush' ? 'flush' : 'sync';
-    const store = storeChoice(opts['store']);
+    const url = read(DATABASE_OPTION, opts);
+    const store = url !== undefined ? { kind: 'postgres' as const, url } : { kind: 'dir' as const };
     let sink: EventSink;
     let counts: () => { stored: number; dropped: number };
     let where = `store ${dir}, ${durability}`;
@@ -85,14 +87,14 @@ Examples:
       sink = local;
       counts = () => ({ stored: local.stats.written, dropped: local.stats.dropped });
     }
-    // The dashboard reads the directory store; with --store postgres:// it is left out.
+    // The dashboard reads the directory store; with --database postgres:// it is left out.
     const withDashboard = opts['dashboard'] !== false && store.kind === 'dir';
     const app = createApp({
       sink,
       token,
       allowedHosts: allowed,
       maxBodyBytes: parseBytes(opts['maxBody']),
-      defaultEnv: String(opts['env'] ?? 'dev'),
+      defaultEnv: String(opts['envTag'] ?? 'dev'),
       ...(withDashboard ? { mount: (a) => void a.route('/', dashboardRoutes({ dir })) } : {}),
     });
     const server = await listen(app, { host, port, hasToken: token !== undefined });

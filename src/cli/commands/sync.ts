@@ -7,6 +7,7 @@ import { EXIT, UsageError } from '../io.js';
 import type { Io } from '../io.js';
 import { parseDurationMs } from '../../model/index.js';
 import { noStoreMessage } from './report.js';
+import { DATABASE_OPTION, read } from '../options.js';
 
 function mb(bytes: number): string {
   return `${(bytes / 1_048_576).toFixed(1)} MB`;
@@ -53,6 +54,7 @@ export const syncCommand: CommandSpec = {
   summary: 'forward the store to PostgreSQL or an OpenTelemetry collector, resuming where it stopped',
   options: [
     { flags: '-t, --to <destination>', description: 'postgres://user@host:5432/db[?schema=name] or otlp+http://host:4318' },
+    { ...DATABASE_OPTION, description: 'the same as --to for a PostgreSQL destination (the database flag of every command)' },
     { flags: '-w, --watch', description: 'keep forwarding new events until SIGINT/SIGTERM' },
     { flags: '--interval <duration>', description: 'with --watch: how often to look for new events', default: '2s' },
     { flags: '--batch-size <n>', description: 'events per batch', default: '5000' },
@@ -66,7 +68,7 @@ acknowledged), so an interrupted sync (Ctrl-C, a crash, kill -9) resumes where i
 and lines sent twice are dropped by the destination (idempotent on event id). After
 recreating a database, --from-start sends the whole store again.
 
-PostgreSQL needs its schema first: agentmeter db migrate --to postgres://…
+PostgreSQL needs its schema first: agentmeter db migrate --database postgres://…
 OTLP: spans go to /v1/traces, feedback to /v1/logs as gen_ai.evaluation.result events;
 OTEL_EXPORTER_OTLP_HEADERS (k=v,k2=v2) adds headers, OTEL_SERVICE_NAME names the service.
 
@@ -80,8 +82,10 @@ With --watch an unreachable destination is retried until it answers (or a signal
 Exit codes: 0 done (or stopped by a signal with --watch), 1 the destination refused a batch
 or stayed unreachable, 2 usage, 3 no store or an unmigrated database (docs/postgres.md).`,
   async run(_args, opts, io) {
-    const to = opts['to'];
-    if (typeof to !== 'string' || to === '') throw new UsageError('sync needs --to postgres://… or --to otlp+http://host:4318');
+    const database = read(DATABASE_OPTION, opts);
+    if (database !== undefined && opts['to'] !== undefined) throw new UsageError('--to and --database name two destinations; give one');
+    const to = database ?? opts['to'];
+    if (typeof to !== 'string' || to === '') throw new UsageError('sync needs --to postgres://… (or --database postgres://…) or --to otlp+http://host:4318');
     const batchSize = Number(opts['batchSize']);
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1_000_000) throw new UsageError('--batch-size must be an integer from 1 to 1000000');
     const intervalMs = parseDurationMs(String(opts['interval'] ?? '2s'));

@@ -7,7 +7,7 @@ import { BY_OPTION, COMMON_OPTIONS, KIND_OPTION, METRIC_OPTION, collectObservati
 import { EXIT, UsageError } from '../io.js';
 import { formatDuration, formatPercent, formatSpeedup, formatUsd } from '../render/format.js';
 import { renderRows } from '../render/table.js';
-import { parseWindow } from '../window.js';
+import { WINDOW_RULE, readWindow, windowOptions } from '../options.js';
 
 /** A bucket value for people. */
 function formatValue(v: number | null, metric: Metric): string {
@@ -66,8 +66,7 @@ export const trendsCommand: CommandSpec = {
     BY_OPTION,
     KIND_OPTION,
     { flags: '--bucket <size>', description: 'bucket size', choices: ['day', 'week'], default: 'day' },
-    { flags: '-s, --since <when>', description: 'window start: 30m, 24h, 7d, 2w, or an ISO date/time', default: '30d' },
-    { flags: '-u, --until <when>', description: 'window end (default: now)' },
+    ...windowOptions('30d'),
     ...COMMON_OPTIONS,
   ],
   help: `
@@ -80,7 +79,8 @@ Each bucket shows its value (rate, median, mean rating or geometric mean) and a 
 value over it and its neighbours. The direction comes from the Mann–Kendall test on the
 buckets with at least 3 observations (at least 5 such buckets), and the slope from
 Theil–Sen with its 95 % interval: "improving"/"worsening" only when p < 0.05, else
-"no trend beyond noise". Methods: docs/statistics.md.`,
+"no trend beyond noise". Methods: docs/statistics.md.
+${WINDOW_RULE}`,
   async run(_args, opts, io) {
     const now = Date.now();
     const metric = (opts['metric'] as Metric | undefined) ?? 'success_rate';
@@ -90,7 +90,7 @@ Theil–Sen with its 95 % interval: "improving"/"worsening" only when p < 0.05, 
     }
     const bucket = (opts['bucket'] as 'day' | 'week' | undefined) ?? 'day';
     const by = opts['by'] as Dimension | undefined;
-    const window = parseWindow(opts['since'] ?? '30d', opts['until'], now);
+    const window = readWindow(opts, '30d', now);
     const c = await commonOptions(opts, io);
     if (!c) return EXIT.noStore;
     const { observations, info } = await collectObservations(c, { ...window, nowMs: now }, metric, kind, keyFunction(by));

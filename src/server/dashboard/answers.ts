@@ -7,7 +7,7 @@
 import { ReportBuilder, agentRankingScore, keyAttr, numberAttr, outcomeOf } from '../../analytics/index.js';
 import type { GroupBy, GroupReport, Report } from '../../analytics/index.js';
 import { SUMS, readAtPath, utcDay } from '../../model/index.js';
-import type { SpanSummary, SumSection } from '../../model/index.js';
+import type { SeriesSums, SpanSummary, SumSection } from '../../model/index.js';
 import { includesEnv, matches, reportOptions } from './query.js';
 import type { DashboardQuery } from './query.js';
 import { lowerBound } from './span-index.js';
@@ -42,7 +42,7 @@ function previousSince(q: DashboardQuery): number {
  * One day of the overview's time series. Besides these, every declared sum of the agent
  * section marked `series` (metric-defs.ts: tokens, cost) is a key of its own.
  */
-export interface SeriesPoint {
+export interface SeriesPoint extends SeriesSums<'agents'> {
   day: string;
   runs: number;
   run_success_rate: number | null;
@@ -54,14 +54,13 @@ export interface SeriesPoint {
   speedup_geomean: number | null;
   open: number;
   abandoned: number;
-  [sum: string]: number | string | null;
 }
 
 /** The declared daily series of a section, keyed by sum id. */
-function sumSeries(section: SumSection, values: unknown): Record<string, number> {
+function sumSeries<S extends SumSection>(section: S, values: unknown): SeriesSums<S> {
   const out: Record<string, number> = {};
   for (const d of SUMS) if (d.section === section && 'series' in d && d.series) out[d.id] = values === undefined ? 0 : readAtPath(values, d.path);
-  return out;
+  return out as SeriesSums<S>;
 }
 
 /** Every UTC day the window touches, oldest first. */
@@ -209,7 +208,7 @@ export function automation(
   optimizations: Report['optimizations'];
   operations: { operation: string; optimizations: GroupReport['optimizations'] }[];
   speedups: SpeedupBin[];
-  series: ({ day: string; sessions: number; speedup_geomean: number | null } & Record<string, number | string | null>)[];
+  series: ({ day: string; sessions: number; speedup_geomean: number | null } & SeriesSums<'optimizations'>)[];
 } {
   const opts = reportOptions(q, nowMs);
   const daily = new ReportBuilder({ ...opts, by: 'day' });

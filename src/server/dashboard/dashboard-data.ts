@@ -4,6 +4,8 @@
  * an idle dashboard costs nothing). Answers are cached per data version and query.
  */
 import type { Span } from '../../model/index.js';
+import { DirectorySource } from '../../query/index.js';
+import type { ReportSource } from '../../query/index.js';
 import { RunIndex } from './run-index.js';
 import { loadSnapshot } from './span-index.js';
 import type { SpanSnapshot } from './span-index.js';
@@ -22,6 +24,8 @@ export interface DashboardState {
 /** Options of `DashboardData`. */
 export interface DashboardDataOptions {
   dir: string;
+  /** Where the spans come from (default: the directory through its span cache). */
+  source?: ReportSource;
   /** Minimum time between two looks at the store. Default 1000 ms. */
   checkIntervalMs?: number;
   /** Clock, Unix ms (tests pin it). */
@@ -33,6 +37,7 @@ const MAX_CACHED_ANSWERS = 200;
 /** Loads a store into memory and keeps it current. */
 export class DashboardData {
   readonly dir: string;
+  readonly source: ReportSource;
   readonly now: () => number;
   readonly #checkIntervalMs: number;
   readonly #runIndex = new RunIndex();
@@ -46,6 +51,7 @@ export class DashboardData {
 
   constructor(o: DashboardDataOptions) {
     this.dir = o.dir;
+    this.source = o.source ?? new DirectorySource(o.dir);
     this.now = o.now ?? Date.now;
     this.#checkIntervalMs = o.checkIntervalMs ?? 1000;
   }
@@ -97,7 +103,7 @@ export class DashboardData {
     if (this.#state && this.#lastReloadMs > 1000 && Date.now() - this.#lastReloadEndMs < 2 * this.#lastReloadMs) return this.#state;
     const nowMs = this.now();
     const t0 = Date.now();
-    const snapshot = await loadSnapshot(this.dir, nowMs);
+    const snapshot = await loadSnapshot(this.source, nowMs);
     await this.#runIndex.refresh(segments, nowMs);
     this.#signature = signature;
     this.#lastReloadMs = Date.now() - t0;

@@ -1,12 +1,12 @@
 /**
  * Span summaries of the whole store, kept in memory so that every dashboard answer is
- * computed from memory instead of re-reading the store. Loaded through `scanSummaries`, whose
- * per-segment digests mean a refresh re-reads only the segments that changed; the fold
- * across segments (spans started in one segment and ended in another) is redone each time.
+ * computed from memory instead of re-reading the store. Loaded through the query layer's
+ * `ReportSource.scan` (for a directory: the span cache, whose per-segment digests mean a
+ * refresh re-reads only the segments that changed; the fold across segments is redone each
+ * time), so the dashboard sees exactly the spans every report sees.
  */
 import type { Feedback, SpanSummary } from '../../model/index.js';
-import { scanSummaries } from '../../store/index.js';
-import type { SkippedLine } from '../../store/index.js';
+import type { ReportSource, Skipped } from '../../query/index.js';
 
 /** An immutable view of the store at one moment. */
 export interface SpanSnapshot {
@@ -15,7 +15,7 @@ export interface SpanSnapshot {
   /** Sorted by `tsMs`. */
   feedback: readonly Feedback[];
   skippedLines: number;
-  skippedSamples: readonly SkippedLine[];
+  skippedSamples: Skipped['skipped_samples'];
   /** Distinct values seen, with span counts, for the filter bar. */
   values: Record<DimensionKey, Record<string, number>>;
   firstMs: number | null;
@@ -35,15 +35,12 @@ export const FILTER_ATTRS = {
 export type DimensionKey = keyof typeof FILTER_ATTRS | 'env';
 
 /** Read every span summary and feedback of the store into a snapshot. */
-export async function loadSnapshot(root: string, nowMs: number): Promise<SpanSnapshot> {
+export async function loadSnapshot(source: ReportSource, nowMs: number): Promise<SpanSnapshot> {
   const t0 = Date.now();
   const spans: SpanSummary[] = [];
   const feedback: Feedback[] = [];
-  const samples: SkippedLine[] = [];
   const values: SpanSnapshot['values'] = { model: {}, agent: {}, task_type: {}, project: {}, env: {} };
-  const stats = await scanSummaries({
-    root,
-    nowMs,
+  const skipped = await source.scan({ nowMs }, {
     // The digest replay reuses one object and one attrs object per profile: copy both.
     onSpan: (s) => {
       const attrs = { ...s.attrs };
@@ -55,17 +52,14 @@ export async function loadSnapshot(root: string, nowMs: number): Promise<SpanSna
       }
     },
     onFeedback: (f) => feedback.push(f),
-    onSkip: (s) => {
-      if (samples.length < 20) samples.push(s);
-    },
   });
   spans.sort((a, b) => a.startMs - b.startMs);
   feedback.sort((a, b) => a.tsMs - b.tsMs);
   return {
     spans,
     feedback,
-    skippedLines: stats.read.skipped,
-    skippedSamples: samples,
+    skippedLines: skipped.skipped_lines,
+    skippedSamples: skipped.skipped_samples,
     values,
     firstMs: spans.length > 0 ? (spans[0] as SpanSummary).startMs : null,
     lastMs: spans.length > 0 ? (spans[spans.length - 1] as SpanSummary).startMs : null,

@@ -7,6 +7,8 @@ export type { PostgresTarget } from './connection.js';
 export { LATEST_VERSION, MIGRATIONS, dropPartitionsBefore, listDayPartitions, migrate, migrationStatus } from './migrations.js';
 export type { Migration, MigrationStatus } from './migrations.js';
 export { queryReportAggregates } from './report-query.js';
+export { querySpans } from './span-query.js';
+export type { PostgresSpanRow, PostgresSpansQuery } from './span-query.js';
 export type { PostgresReportQuery, PostgresReportResult } from './report-query.js';
 export { queryAgentAggregates, queryAutomationAggregates, queryOrchestratorAggregates } from './seed-queries.js';
 export type {

@@ -1,0 +1,118 @@
+/**
+ * A directory of segments as a `ReportSource`: spans read through the span cache (per-segment
+ * digests, docs/performance.md) or, with `cache: false`, folded afresh from every event.
+ * Reports stream, so memory is bounded by the number of groups; the seed reports and
+ * `agents` hold their window's spans, as their answers need ids and names.
+ */
+import { ReportBuilder, analyzeAgents, answerOrchestratorQueries, automationSummary, buildRunRecords, MAX_SKIPPED_SAMPLES } from '../analytics/index.js';
+import type { Report } from '../analytics/index.js';
+import { collectStore, scanSpans, scanSummaries } from '../store/index.js';
+import type { SkippedLine } from '../store/index.js';
+import type { AgentsQuery, ReportQuery, ReportSource, ScanHandlers, ScanWindow, SeedQuery, Skipped } from './source.js';
+
+const DAY_MS = 86_400_000;
+
+/** Options of `DirectorySource`. */
+export interface DirectorySourceOptions {
+  /** Default true: read segments through the span cache, writing digests for sealed ones. */
+  cache?: boolean;
+  /** Called after each report scan with the number of segments read (progress). */
+  onSegments?: (segments: number) => void;
+}
+
+function sampler(): { samples: SkippedLine[]; onSkip: (s: SkippedLine) => void } {
+  const samples: SkippedLine[] = [];
+  return {
+    samples,
+    onSkip: (s) => {
+      if (samples.length < MAX_SKIPPED_SAMPLES) samples.push(s);
+    },
+  };
+}
+
+/** A store directory read as a report source. */
+export class DirectorySource implements ReportSource {
+  readonly dir: string;
+  readonly label: string;
+  readonly #cache: boolean;
+  readonly #onSegments: ((segments: number) => void) | undefined;
+
+  constructor(dir: string, o: DirectorySourceOptions = {}) {
+    this.dir = dir;
+    this.label = dir;
+    this.#cache = o.cache !== false;
+    this.#onSegments = o.onSegments;
+  }
+
+  async report(q: ReportQuery): Promise<Report> {
+    const builder = new ReportBuilder({
+      sinceMs: q.sinceMs,
+      untilMs: q.untilMs,
+      nowMs: q.nowMs,
+      ...(q.by ? { by: q.by } : {}),
+      ...(q.envs ? { envs: q.envs } : {}),
+    });
+    const { samples, onSkip } = sampler();
+    // The previous window (for trends) is as long as the current one and ends where it starts.
+    const previousSince = q.sinceMs - (q.untilMs - q.sinceMs);
+    const stats = await scanSummaries({
+      root: this.dir,
+      cache: this.#cache,
+      sinceMs: previousSince,
+      // Ends of spans started inside the window may land in a later day partition.
+      untilMs: q.untilMs + DAY_MS,
+      nowMs: q.nowMs,
+      onSpan: (s) => builder.addSpan(s),
+      onFeedback: (f) => builder.addFeedback(f),
+      onSkip,
+    });
+    this.#onSegments?.(stats.read.segments);
+    builder.setSkippedLines(stats.read.skipped, samples);
+    return builder.build();
+  }
+
+  async agents(q: AgentsQuery): Promise<Awaited<ReturnType<ReportSource['agents']>>> {
+    const c = await collectStore({ dir: this.dir, envs: q.envs, nowMs: q.nowMs, kinds: ['agent', 'workflow'], sinceMs: q.sinceMs, untilMs: q.untilMs });
+    return { analysis: analyzeAgents(c.spans, c.feedback, { nowMs: q.nowMs, taskType: q.taskType }), skipped_lines: c.skipped, skipped_samples: c.samples };
+  }
+
+  async automation(q: SeedQuery): Promise<Awaited<ReturnType<ReportSource['automation']>>> {
+    // The previous window of equal length feeds the trend.
+    const previousSince = q.sinceMs - (q.untilMs - q.sinceMs);
+    const c = await collectStore({ dir: this.dir, sinceMs: previousSince, untilMs: q.untilMs, envs: q.envs, nowMs: q.nowMs, kinds: ['optimization'] });
+    return { summary: automationSummary(c.spans, { sinceMs: q.sinceMs, untilMs: q.untilMs }), skipped_lines: c.skipped, skipped_samples: c.samples };
+  }
+
+  async orchestrator(q: SeedQuery): Promise<Awaited<ReturnType<ReportSource['orchestrator']>>> {
+    const c = await collectStore({ dir: this.dir, sinceMs: q.sinceMs, untilMs: q.untilMs, envs: q.envs, nowMs: q.nowMs, kinds: ['run', 'task', 'agent', 'pipeline', 'debug'] });
+    return { answers: answerOrchestratorQueries(buildRunRecords(c.spans)), skipped_lines: c.skipped, skipped_samples: c.samples };
+  }
+
+  async scan(w: ScanWindow, h: ScanHandlers): Promise<Skipped> {
+    const since = w.sinceMs ?? -Infinity;
+    const until = w.untilMs ?? Infinity;
+    const whole = w.sinceMs === undefined && w.untilMs === undefined;
+    const onSpan = whole
+      ? h.onSpan
+      : (s: Parameters<ScanHandlers['onSpan']>[0]): void => {
+          if (s.startMs >= since && s.startMs < until) h.onSpan(s);
+        };
+    const fb = h.onFeedback;
+    const onFeedback = fb && !whole ? (f: Parameters<NonNullable<ScanHandlers['onFeedback']>>[0]): void => (f.tsMs >= since && f.tsMs < until ? fb(f) : undefined) : fb;
+    const { samples, onSkip } = sampler();
+    // Ends of spans started inside the window may land in a later day partition.
+    const window = {
+      root: this.dir,
+      nowMs: w.nowMs,
+      onSkip,
+      onSpan,
+      ...(w.sinceMs !== undefined ? { sinceMs: w.sinceMs } : {}),
+      ...(w.untilMs !== undefined ? { untilMs: w.untilMs + DAY_MS } : {}),
+      ...(onFeedback ? { onFeedback } : {}),
+    };
+    const stats = h.withIds ? await scanSpans(window) : await scanSummaries({ ...window, cache: this.#cache });
+    return { skipped_lines: stats.read.skipped, skipped_samples: samples };
+  }
+
+  async close(): Promise<void> {}
+}
