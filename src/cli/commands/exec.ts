@@ -3,6 +3,7 @@ import { resolveStoreDir } from '../../store/index.js';
 import type { CommandSpec } from '../command.js';
 import { DIR_OPTION } from '../command.js';
 import { UsageError } from '../io.js';
+import { envTagOption } from '../options.js';
 
 export const execCommand: CommandSpec = {
   name: 'exec',
@@ -14,7 +15,7 @@ export const execCommand: CommandSpec = {
     { flags: '--type <type>', description: 'agent category, e.g. testing, development' },
     { flags: '--task <key>', description: 'task key (issue number, ticket id)' },
     { flags: '--run <id>', description: 'run id printed by `agentmeter record run-start`' },
-    { flags: '--env <env>', description: 'environment tag (default: $AGENTMETER_ENV, else dev)' },
+    envTagOption(),
     DIR_OPTION,
   ],
   help: `
@@ -37,7 +38,7 @@ Examples:
       task: opts['task'] as string | undefined,
       runId: opts['run'] as string | undefined,
       root: resolveStoreDir({ dir: opts['dir'] as string | undefined, env: io.env, cwd: io.cwd }),
-      env: (opts['env'] as string | undefined) ?? io.env['AGENTMETER_ENV'] ?? 'dev',
+      env: (opts['envTag'] as string | undefined) ?? io.env['AGENTMETER_ENV'] ?? 'dev',
       stderr: (s) => io.stderr.write(s),
       onDiagnostic: (d) => io.stderr.write(`agentmeter exec: ${d.code} ${d.message}\n`),
       cwd: io.cwd,

@@ -7,6 +7,7 @@ import { resolveStoreDir } from '../../store/index.js';
 import type { CommandSpec } from '../command.js';
 import { DIR_OPTION } from '../command.js';
 import { EXIT, UsageError } from '../io.js';
+import { envTagOption } from '../options.js';
 
 /** What an importer gets: the source path, the store, the env tag for imported events. */
 export interface ImportContext {
@@ -67,7 +68,7 @@ export const importCommand: CommandSpec = {
     { name: 'path', description: 'source file or directory', required: true },
   ],
   options: [
-    { flags: '-e, --env <env>', description: `env tag of imported records that carry none of their own (default: ${DEFAULT_IMPORT_ENV})` },
+    envTagOption(`env tag of imported records that carry none of their own (default: ${DEFAULT_IMPORT_ENV})`),
     { flags: '--strict', description: 'exit 4 when bad source lines were skipped' },
     { flags: '--json', description: 'machine-readable result' },
     DIR_OPTION,
@@ -79,11 +80,11 @@ ${formatsHelp()}
 
 Examples:
   $ agentmeter import oak telemetry/
-  $ agentmeter import orchestrator-runs logs/runs --env prod
+  $ agentmeter import orchestrator-runs logs/runs --env-tag prod
   $ agentmeter import automation-metrics logs/automation_metrics.jsonl
 
 Event ids are derived from the source, so importing the same files again adds nothing.
-A record's own "env" field (a valid tag) is kept; records without one get --env.
+A record's own "env" field (a valid tag) is kept; records without one get --env-tag.
 Corrupt lines (and Python's Infinity/NaN, read as null) never stop an import: bad lines are
 skipped, counted and listed (first 20). Exit codes: 0 ok, 2 bad format or missing source,
 4 lines skipped and --strict.`;
@@ -96,8 +97,8 @@ skipped, counted and listed (first 20). Exit codes: 0 ok, 2 bad format or missin
     if (!st) throw new UsageError(`no such ${importer.source === 'dir' ? 'directory' : 'file'}: ${from}`);
     if (importer.source === 'dir' && !st.isDirectory()) throw new UsageError(`${format} reads a directory; ${from} is a file`);
     if (importer.source === 'file' && st.isDirectory()) throw new UsageError(`${format} reads a file; ${from} is a directory`);
-    const env = typeof opts['env'] === 'string' ? opts['env'] : DEFAULT_IMPORT_ENV;
-    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(env)) throw new UsageError(`--env must be 1-64 letters, digits, '.', '_' or '-', got ${JSON.stringify(env)}`);
+    const env = typeof opts['envTag'] === 'string' ? opts['envTag'] : DEFAULT_IMPORT_ENV;
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(env)) throw new UsageError(`--env-tag must be 1-64 letters, digits, '.', '_' or '-', got ${JSON.stringify(env)}`);
     const dir = resolveStoreDir({ dir: opts['dir'] as string | undefined, env: io.env, cwd: io.cwd });
     io.stderr.write(`importing ${format} from ${from} …\n`);
     const r = await importer.run({ from, dir, env, note: (t) => io.stderr.write(`agentmeter: ${t}\n`) });

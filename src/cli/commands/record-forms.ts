@@ -20,19 +20,20 @@ import type { OptionSpec } from '../command.js';
 import { DIR_OPTION } from '../command.js';
 import { EXIT, UsageError } from '../io.js';
 import type { Io } from '../io.js';
+import { envTagOption } from '../options.js';
 
 /** One form: its options, help line and handler. */
 export interface RecordForm {
   name: string;
   summary: string;
-  /** Option flags (commander syntax) this form reads; `--dir` and `--env` are common. */
+  /** Option flags (commander syntax) this form reads; `--dir` and `--env-tag` are common. */
   options: readonly OptionSpec[];
   run(opts: Record<string, unknown>, log: SpanLog, io: Io): number;
 }
 
 type Opts = Record<string, unknown>;
 
-const COMMON: readonly OptionSpec[] = [{ flags: '--env <env>', description: 'environment tag (default: $AGENTMETER_ENV, else dev)' }, DIR_OPTION];
+const COMMON: readonly OptionSpec[] = [envTagOption(), DIR_OPTION];
 
 const O = {
   run: { flags: '--run <id>', description: 'run id from `record run-start`' },
@@ -258,7 +259,7 @@ export const RECORD_FORMS: readonly RecordForm[] = [
 export function runRecordForm(form: RecordForm, opts: Opts, io: Io): number {
   const log = new SpanLog({
     root: resolveStoreDir({ dir: opts['dir'] as string | undefined, env: io.env, cwd: io.cwd }),
-    env: (opts['env'] as string | undefined) ?? io.env['AGENTMETER_ENV'] ?? 'dev',
+    env: (opts['envTag'] as string | undefined) ?? io.env['AGENTMETER_ENV'] ?? 'dev',
     onDiagnostic: (d) => io.stderr.write(`agentmeter record: ${d.code} ${d.message}\n`),
   });
   try {
@@ -276,7 +277,7 @@ export function recordFormOptions(): OptionSpec[] {
 }
 
 // Options every `record` kind takes; the rest must belong to the form.
-const RECORD_COMMON_KEYS: readonly string[] = ['dir', 'env', 'json', 'stdin'];
+const RECORD_COMMON_KEYS: readonly string[] = ['dir', 'envTag', 'json', 'stdin'];
 
 /** commander's key for a flag: `--input-tokens <n>` → `inputTokens`. */
 function optionKey(flags: string): string {

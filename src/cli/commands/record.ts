@@ -5,6 +5,7 @@ import { DIR_OPTION } from '../command.js';
 import { UsageError } from '../io.js';
 import type { Io } from '../io.js';
 import { RECORD_KINDS } from './record-kinds.js';
+import { envTagOption } from '../options.js';
 
 /** Read stdin as one JSON object, an array of objects, or JSON lines. */
 async function readRecords(io: Io): Promise<Record<string, unknown>[]> {
@@ -49,7 +50,7 @@ export const recordCommand: CommandSpec = {
   args: [{ name: 'kind', description: `what to record: ${Object.keys(RECORD_KINDS).join(', ')}`, required: true }],
   options: [
     { flags: '--stdin', description: 'read records from stdin: a JSON object, an array, or JSON lines (seed field names)' },
-    { flags: '-e, --env <env>', description: 'env tag (default: $AGENTMETER_ENV, else dev)' },
+    envTagOption(),
     { flags: '--json', description: 'print {recorded, rejected} on stdout' },
     DIR_OPTION,
     ...kindOptions(),
@@ -82,8 +83,8 @@ use \`agentmeter import\` for history. Exit codes: 0 recorded, 2 bad flags or in
     const [kind] = args as [string];
     const k = RECORD_KINDS[kind];
     if (!Object.hasOwn(RECORD_KINDS, kind) || !k) throw new UsageError(`unknown record kind ${JSON.stringify(kind)}; one of: ${Object.keys(RECORD_KINDS).join(', ')}`);
-    const env = typeof opts['env'] === 'string' ? opts['env'] : (io.env['AGENTMETER_ENV'] ?? 'dev');
-    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(env)) throw new UsageError(`--env must be 1-64 letters, digits, '.', '_' or '-', got ${JSON.stringify(env)}`);
+    const env = typeof opts['envTag'] === 'string' ? opts['envTag'] : (io.env['AGENTMETER_ENV'] ?? 'dev');
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(env)) throw new UsageError(`--env-tag must be 1-64 letters, digits, '.', '_' or '-', got ${JSON.stringify(env)}`);
     const dir = resolveStoreDir({ dir: opts['dir'] as string | undefined, env: io.env, cwd: io.cwd });
     const input = opts['stdin'] === true ? await readRecords(io) : undefined;
     return k.run({ opts, input, dir, env, io });
