@@ -5,9 +5,10 @@
  * the reward formula: docs/statistics.md ("Learning dataset").
  */
 import type { JsonValue } from '../model/events.js';
+import { envPredicate } from '../model/envs.js';
+import type { EnvSelection } from '../model/envs.js';
 import type { Feedback, Span } from '../model/span.js';
 import { toIso } from '../model/time.js';
-import { DEFAULT_EXCLUDED_ENVS } from '../analytics/index.js';
 import { scanSpans } from '../store/index.js';
 
 /** One row: one agent invocation. `state` holds its state features, flattened. */
@@ -44,14 +45,43 @@ export interface DatasetRow {
   state: Record<string, JsonValue>;
 }
 
+/**
+ * Reads whole spans started in a window and the last feedback of each span: the query
+ * layer's `ReportSource.spans` (a directory or PostgreSQL).
+ */
+export type SpanReader = (
+  w: { sinceMs: number; untilMs: number; nowMs: number },
+  h: { onSpan: (s: Span) => void; onFeedback: (f: Feedback) => void },
+) => Promise<{ skipped_lines: number }>;
+
 /** Options of `buildDataset`. */
 export interface DatasetOptions {
+  /** The store directory, read when no `read` is given. */
   dir: string;
+  /** Where the spans come from instead of `dir` (e.g. a PostgreSQL source). */
+  read?: SpanReader;
   sinceMs: number;
   untilMs: number;
   /** Envs to include: a list, `'all'`, or by default every env except test and demo. */
-  envs?: readonly string[] | 'all';
+  envs?: EnvSelection;
   nowMs?: number;
+}
+
+function readDirectory(dir: string): SpanReader {
+  return async (w, h) => {
+    const stats = await scanSpans({
+      root: dir,
+      sinceMs: w.sinceMs,
+      // Ends (and feedback) of invocations started inside the window may land a day later.
+      untilMs: w.untilMs + 86_400_000,
+      nowMs: w.nowMs,
+      onSpan: (s) => {
+        if (s.startMs >= w.sinceMs && s.startMs < w.untilMs) h.onSpan(s);
+      },
+      onFeedback: h.onFeedback,
+    });
+    return { skipped_lines: stats.read.skipped };
+  };
 }
 
 /** What a dataset export read. */
@@ -132,31 +162,29 @@ export function datasetRow(s: Span, f: Feedback | undefined): DatasetRow {
  * process.stdout.write(datasetToJsonl(rows));
  */
 export async function buildDataset(o: DatasetOptions): Promise<DatasetResult> {
-  const included =
-    o.envs === 'all' ? () => true : o.envs ? (e: string) => (o.envs as readonly string[]).includes(e) : (e: string) => !DEFAULT_EXCLUDED_ENVS.includes(e);
+  const included = envPredicate(o.envs);
   const spans = new Map<string, Span>();
   const feedback = new Map<string, Feedback>();
   let excluded = 0;
-  const stats = await scanSpans({
-    root: o.dir,
-    sinceMs: o.sinceMs,
-    // Ends (and feedback) of invocations started inside the window may land a day later.
-    untilMs: o.untilMs + 86_400_000,
-    ...(o.nowMs !== undefined ? { nowMs: o.nowMs } : {}),
-    onSpan: (s) => {
-      if (s.kind !== 'agent' || s.startMs < o.sinceMs || s.startMs >= o.untilMs) return;
-      if (!included(s.env)) {
-        excluded++;
-        return;
-      }
-      spans.set(s.spanId, s);
+  const read = o.read ?? readDirectory(o.dir);
+  const stats = await read(
+    { sinceMs: o.sinceMs, untilMs: o.untilMs, nowMs: o.nowMs ?? Date.now() },
+    {
+      onSpan: (s) => {
+        if (s.kind !== 'agent' || s.startMs < o.sinceMs || s.startMs >= o.untilMs) return;
+        if (!included(s.env)) {
+          excluded++;
+          return;
+        }
+        spans.set(s.spanId, s);
+      },
+      onFeedback: (f) => {
+        feedback.set(f.spanId, f);
+      },
     },
-    onFeedback: (f) => {
-      feedback.set(f.spanId, f);
-    },
-  });
+  );
   const rows = [...spans.values()].sort((a, b) => a.startMs - b.startMs || (a.spanId < b.spanId ? -1 : 1)).map((s) => datasetRow(s, feedback.get(s.spanId)));
-  return { rows, skippedLines: stats.read.skipped, excluded };
+  return { rows, skippedLines: stats.skipped_lines, excluded };
 }
 
 /** Rows as JSON Lines, one object per line. */

@@ -114,5 +114,9 @@ export class DirectorySource implements ReportSource {
     return { skipped_lines: stats.read.skipped, skipped_samples: samples };
   }
 
+  async spans(w: ScanWindow, h: Parameters<ReportSource['spans']>[1]): Promise<Skipped> {
+    return this.scan(w, { withIds: true, onSpan: h.onSpan as ScanHandlers['onSpan'], onFeedback: h.onFeedback });
+  }
+
   async close(): Promise<void> {}
 }

@@ -197,5 +197,14 @@ export class PostgresSource implements ReportSource {
     });
   }
 
+  spans(w: ScanWindow, h: Parameters<ReportSource['spans']>[1]): Promise<Skipped> {
+    return this.#with(async ({ pgm, pool }) => {
+      const r = await pgm.querySpans(pool, { sinceMs: w.sinceMs, untilMs: w.untilMs, nowMs: w.nowMs, feedback: h.onFeedback !== undefined });
+      for (const s of r.spans) h.onSpan(s);
+      if (h.onFeedback) for (const f of r.feedback) h.onFeedback(f);
+      return NOTHING_SKIPPED;
+    });
+  }
+
   async close(): Promise<void> {}
 }

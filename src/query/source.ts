@@ -6,7 +6,7 @@
  * the same numbers through every source; one contract suite holds them to it.
  */
 import type { AgentAnalysis, AutomationSummary, GroupBy, OrchestratorAnswers, Report, SkippedSample } from '../analytics/index.js';
-import type { EnvSelection, Feedback, SpanSummary } from '../model/index.js';
+import type { EnvSelection, Feedback, Span, SpanSummary } from '../model/index.js';
 
 /** A time window of span starts, Unix ms, [sinceMs, untilMs), and the clock for open vs abandoned. */
 export interface QueryWindow {
@@ -79,6 +79,11 @@ export interface ReportSource {
    * attributes; objects may be reused between calls, so copy what you keep.
    */
   scan(w: ScanWindow, h: ScanHandlers): Promise<Skipped>;
+  /**
+   * Stream whole spans (ids, names, parents, every attribute) started in the window, and the
+   * last feedback of each span given in it: what exports that list spans read.
+   */
+  spans(w: ScanWindow, h: { onSpan: (s: Span) => void; onFeedback?: ((f: Feedback) => void) | undefined }): Promise<Skipped>;
   /** Release connections. */
   close(): Promise<void>;
 }

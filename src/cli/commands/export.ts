@@ -3,16 +3,20 @@ import { exportOrchestratorRuns } from '../../integrations/orchestrator/export.j
 import { exportCsv } from '../../integrations/csv-export.js';
 import { exportAutomationMetrics } from '../../integrations/automation/export.js';
 import { buildDataset, datasetToCsv, datasetToJsonl } from '../../integrations/dataset.js';
-import { resolveStoreDir, storeExists, writeFileAtomic } from '../../store/index.js';
+import { writeFileAtomic } from '../../store/index.js';
 import type { CommandSpec } from '../command.js';
 import { DIR_OPTION } from '../command.js';
 import { EXIT, UsageError } from '../io.js';
-import { parseEnvs, parseWindow } from '../window.js';
-import { noStoreMessage } from './report.js';
+import { DirectorySource } from '../../query/index.js';
+import type { ReportSource } from '../../query/index.js';
+import { DATABASE_OPTION, ENV_FILTER, WINDOW_RULE, read, readOptionalWindow, windowOptions } from '../options.js';
+import { STORE_OPTION, sourceOf } from '../stores.js';
 
 /** What an exporter gets. */
 export interface ExportContext {
   dir: string;
+  /** The source the dataset reads (`--database`); the seed layouts read `dir`. */
+  source?: ReportSource;
   out: string;
   envs: readonly string[] | 'all' | undefined;
   sinceMs?: number;
@@ -67,7 +71,17 @@ export const EXPORTERS: Record<string, Exporter> = {
     summary: 'a learning dataset for agent routing: one row per agent invocation; CSV when --out ends in .csv, - for stdout',
     defaultOut: 'dataset.jsonl',
     async run(c) {
-      const r = await buildDataset({ dir: c.dir, sinceMs: c.sinceMs ?? 0, untilMs: c.untilMs ?? c.nowMs, nowMs: c.nowMs, ...(c.envs ? { envs: c.envs } : {}) });
+      // Through the query layer, so --database reads PostgreSQL; feedback given up to a day
+      // after the window still joins its invocation, as ends do.
+      const source = c.source ?? new DirectorySource(c.dir);
+      const r = await buildDataset({
+        dir: c.dir,
+        read: (w, h) => source.spans({ ...w, untilMs: w.untilMs + 86_400_000 }, h),
+        sinceMs: c.sinceMs ?? 0,
+        untilMs: c.untilMs ?? c.nowMs,
+        nowMs: c.nowMs,
+        ...(c.envs ? { envs: c.envs } : {}),
+      });
       const text = c.out.endsWith('.csv') ? datasetToCsv(r.rows) : datasetToJsonl(r.rows);
       if (c.out === '-') c.stdout.write(text);
       else await writeFileAtomic(c.out, text);
@@ -97,11 +111,11 @@ export const exportCommand: CommandSpec = {
   args: [{ name: 'format', description: `output format: ${Object.keys(EXPORTERS).join(', ')}`, required: true }],
   options: [
     { flags: '-o, --out <path>', description: 'output file or directory (default: the format\'s own path)' },
-    { flags: '-s, --since <when>', description: 'only spans started from this time (default: all history)' },
-    { flags: '-u, --until <when>', description: 'only spans started before this time' },
-    { flags: '-e, --env <list>', description: 'environments, comma-separated, or "all" (default: all but test and demo)' },
+    ...windowOptions('all'),
+    ENV_FILTER,
     { flags: '--json', description: 'machine-readable result' },
     DIR_OPTION,
+    { ...STORE_OPTION, description: 'dataset: read PostgreSQL instead of the directory (postgres://…; the seed layouts read a directory)' },
   ],
   get help(): string {
     return `
@@ -115,24 +129,26 @@ Examples:
   $ agentmeter export csv --out analysis/
   $ agentmeter export dataset --since 30d --out invocations.csv
   $ agentmeter export dataset --out - | head -1
+  $ agentmeter export dataset --database postgres://postgres@127.0.0.1/agentmeter --out -
 
-Files are derived from the events and written atomically (temp file, fsync, rename).`;
+Files are derived from the events and written atomically (temp file, fsync, rename).
+${WINDOW_RULE}`;
   },
   async run(args, opts, io) {
     const [format] = args as [string];
     const exporter = EXPORTERS[format];
     if (!Object.hasOwn(EXPORTERS, format) || !exporter) throw new UsageError(`unknown export format ${JSON.stringify(format)}; one of: ${Object.keys(EXPORTERS).join(', ')}`);
     const now = Date.now();
-    const window = opts['since'] !== undefined || opts['until'] !== undefined ? parseWindow(opts['since'] ?? '100000d', opts['until'], now) : undefined;
-    const envs = parseEnvs(opts['env']);
-    const dir = resolveStoreDir({ dir: opts['dir'] as string | undefined, env: io.env, cwd: io.cwd });
-    if (!(await storeExists(dir))) {
-      io.stderr.write(noStoreMessage(dir));
-      return EXIT.noStore;
-    }
+    const window = readOptionalWindow(opts, now);
+    const envs = read(ENV_FILTER, opts);
+    const database = read(DATABASE_OPTION, opts);
+    if (database !== undefined && format !== 'dataset') throw new UsageError(`export ${format} reads a directory; --database works for export dataset`);
+    const source = await sourceOf(opts, io);
+    if (!source) return EXIT.noStore;
+    const dir = source instanceof DirectorySource ? source.dir : source.label;
     const out = typeof opts['out'] === 'string' ? opts['out'] : exporter.defaultOut;
     if (out === '-' && format !== 'dataset') throw new UsageError(`--out - (stdout) works for the dataset format only; ${format} writes files`);
-    const r = await exporter.run({ dir, out, envs, nowMs: now, stdout: io.stdout, ...(window ? { sinceMs: window.sinceMs, untilMs: window.untilMs } : {}) });
+    const r = await exporter.run({ dir, source, out, envs, nowMs: now, stdout: io.stdout, ...(window ? { sinceMs: window.sinceMs, untilMs: window.untilMs } : {}) });
     // With --out - stdout carries the data, so the summary goes to stderr.
     if (opts['json'] === true && out !== '-') io.stdout.write(JSON.stringify({ format, dir, out, files: r.files, summary: r.summary, skipped_lines: r.skipped }, null, 2) + '\n');
     else (out === '-' ? io.stderr : io.stdout).write(`wrote ${r.summary} to ${out === '-' ? 'stdout' : out}\n`);

@@ -18,6 +18,11 @@ const FAR_MS = 8.64e15;
 /** A folded span as the database returns it. */
 export interface PostgresSpanRow {
   spanId: string;
+  runId: string;
+  parentId: string | null;
+  name: string;
+  /** Unix ms of the end, null while open or abandoned. */
+  endMs: number | null;
   kind: SpanKind;
   env: string;
   startMs: number;
@@ -40,7 +45,8 @@ export interface PostgresSpansQuery {
 
 const SPANS = `
 WITH f AS (${FOLD})
-SELECT span_id, kind, env, start_ms, duration_ms, status, state, attrs, point_events FROM f
+SELECT span_id, run_id, parent_id, name, (extract(epoch FROM end_at) * 1000)::float8 AS end_ms,
+  kind, env, start_ms, duration_ms, status, state, attrs, point_events FROM f
 ORDER BY start_ms, span_id`;
 
 const FEEDBACK = `
@@ -68,6 +74,10 @@ export async function querySpans(pool: Pool, q: PostgresSpansQuery): Promise<{ s
         const res = await c.query<Row>(SPANS, [lo, hi, since, since, until, q.nowMs, timeout]);
         const spans = res.rows.map((r): PostgresSpanRow => ({
           spanId: String(r['span_id']),
+          runId: String(r['run_id'] ?? ''),
+          parentId: r['parent_id'] === null || r['parent_id'] === undefined ? null : String(r['parent_id']),
+          name: String(r['name'] ?? ''),
+          endMs: nOrNull(r['end_ms']),
           kind: r['kind'] as SpanKind,
           env: String(r['env']),
           startMs: n(r['start_ms']),
