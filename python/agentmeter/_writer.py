@@ -97,7 +97,9 @@ class WriterStats:
         self.segments = 0
 
 
-_live: "weakref.WeakSet[SegmentWriter]" = weakref.WeakSet()
+# Strong references: a writer the host dropped without close() still has its batch written
+# at exit (the TypeScript writer's exit hook holds its writers the same way).
+_live: "set[SegmentWriter]" = set()
 _signal_installed = False
 
 
