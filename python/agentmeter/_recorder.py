@@ -142,11 +142,11 @@ class Recorder:
         )
         self.writer.append(line, now)
 
-    def end(self, ctx: SpanContext, start_ms: float, duration_ms: float, status: str, attrs: Attrs, now: float) -> None:
+    def end(self, ctx: SpanContext, start_ms: float, duration_ms: Optional[float], status: str, attrs: Attrs, now: float) -> None:
         line = (
             f'{{"v":1,"id":"{uuid7(now)}","ts":"{iso_ms(now)}","type":"span.end",'
             f'"span_id":"{ctx.span_id}","kind":"{ctx.kind}","run_id":"{ctx.run_id}","env":{self._env_json},'
-            f'"start_ts":"{iso_ms(start_ms)}","duration_ms":{js_number(duration_ms)},'
+            f'"start_ts":"{iso_ms(start_ms)}","duration_ms":{"null" if duration_ms is None else js_number(duration_ms)},'
             f'"status":"{status}","attrs":{attrs_json(attrs)}}}\n'
         )
         self.writer.append(line, now)
