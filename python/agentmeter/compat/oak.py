@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import atexit
 import threading
-import weakref
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -48,7 +47,8 @@ MAX_KNOWN = 10_000
 
 _UPDATE_FIELDS = ("duration_seconds", "outcome_status", "error_message", "files_modified", "files_created", "tools_used", "tests_passed", "build_succeeded", "reward")
 
-_loggers: "weakref.WeakSet[TelemetryLogger]" = weakref.WeakSet()
+# Held until close(): a logger the host dropped still has its updates written at exit.
+_loggers: "set[TelemetryLogger]" = set()
 
 
 @atexit.register
