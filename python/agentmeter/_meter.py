@@ -13,8 +13,8 @@ import os
 import re
 from typing import Any, Callable, Dict, List, Optional, Sequence, TypeVar, Union
 
-from ._json import js_number, optional_number
-from ._model import FEEDBACK_SOURCES, AgentmeterError, Diagnostic, DiagnosticChannel, js_round, normalize_status, pipeline_result, uuid7
+from ._encode import js_number, optional_number
+from ._model import FEEDBACK_SOURCES, STATUS_WORDS, AgentmeterError, Diagnostic, DiagnosticChannel, js_round, normalize_status, pipeline_result, uuid7
 from ._recorder import Attrs, Recorder, SpanContext
 from ._writer import DURABILITIES, SegmentWriter, resolve_store_dir
 from .redact import create_redactor
@@ -154,12 +154,6 @@ class _Span(SpanRef):
         self.end(status="failure", error=exc)  # type: ignore[attr-defined]
 
 
-def _string_list(rec: Recorder, v: Any, redact: bool) -> Optional[List[str]]:
-    if not isinstance(v, (list, tuple)):
-        return None
-    return [rec.redact(x) if redact else x for x in v if _is_str(x)]
-
-
 class Agent(_Span):
     """One agent invocation. End it with ``end(status=…)``, or use it as a ``with`` block."""
 
@@ -178,31 +172,56 @@ class Agent(_Span):
         attrs: Optional[Dict[str, Any]] = None,
     ) -> None:
         """Finish the invocation: ``agent.end(status="success", tokens={"input": 1200, "output": 340}, cost_usd=0.004)``."""
+        # The hot path of recording (bench/python-record.py): checks are written out inline.
         rec = self._rec
-        s = _status(rec, status, "agent.end")
+        s = STATUS_WORDS.get(status) if type(status) is str else None
+        if s is None:
+            s = _status(rec, status, "agent.end")
         a: Attrs = {}
-        _status_detail(status, s, a)
-        _set_error(rec, error, a)
-        if isinstance(tokens, dict):
-            i = _finite(rec, tokens.get("input"), "tokens.input")
-            o = _finite(rec, tokens.get("output"), "tokens.output")
-            if i is not None:
-                a["gen_ai.usage.input_tokens"] = i
-            if o is not None:
-                a["gen_ai.usage.output_tokens"] = o
-        elif tokens is not None:
-            t = _finite(rec, tokens, "tokens")
-            if t is not None:
-                a["gen_ai.usage.total_tokens"] = t
-        c = _finite(rec, cost_usd, "cost_usd")
-        if c is not None:
-            a["cost_usd"] = c
-        for key, v, red in (("files_modified", files_modified, True), ("files_created", files_created, True), ("tools_used", tools_used, False)):
-            lst = _string_list(rec, v, red)
-            if lst is not None:
-                a[key] = lst
-        rec.extra(attrs, a)
+        if s != status and type(status) is str:
+            a["status.detail"] = status
+        if error is not None:
+            _set_error(rec, error, a)
+        if tokens is not None:
+            if type(tokens) is dict:
+                i = tokens.get("input")
+                o = tokens.get("output")
+                if i is not None:
+                    if _num(i):
+                        a["gen_ai.usage.input_tokens"] = i
+                    else:
+                        rec.bad(f"tokens.input must be a finite number, got {i!r}")
+                if o is not None:
+                    if _num(o):
+                        a["gen_ai.usage.output_tokens"] = o
+                    else:
+                        rec.bad(f"tokens.output must be a finite number, got {o!r}")
+            elif _num(tokens):
+                a["gen_ai.usage.total_tokens"] = tokens
+            else:
+                rec.bad(f"tokens must be a finite number or a dict, got {tokens!r}")
+        if cost_usd is not None:
+            if _num(cost_usd):
+                a["cost_usd"] = cost_usd
+            else:
+                rec.bad(f"cost_usd must be a finite number, got {cost_usd!r}")
+        if files_modified is not None or files_created is not None:
+            redact = rec.redact
+            if type(files_modified) in (list, tuple):
+                a["files_modified"] = [redact(x) for x in files_modified if type(x) is str and x]  # type: ignore[union-attr]
+            if type(files_created) in (list, tuple):
+                a["files_created"] = [redact(x) for x in files_created if type(x) is str and x]  # type: ignore[union-attr]
+        if type(tools_used) in (list, tuple):
+            a["tools_used"] = [x for x in tools_used if type(x) is str and x]  # type: ignore[union-attr]
+        if attrs is not None:
+            rec.extra(attrs, a)
         self._finish(s, a)
+
+
+def _num(v: Any) -> bool:
+    """A finite number, not a bool (``v - v`` is NaN for ±inf and NaN)."""
+    t = type(v)
+    return t is int or (t is float and v - v == 0) or (t is not bool and isinstance(v, (int, float)) and v - v == 0)
 
 
 class DebugCycle(_Span):
@@ -253,18 +272,19 @@ class DebugCycle(_Span):
         self.end(resolved=False, attrs={"error.type": type(exc).__name__})
 
 
-def _agent_under(rec: Recorder, parent: SpanContext, name: Any, type: Any, model: Any, description: Any, attrs: Any, attempt: int) -> Agent:
-    if not _is_str(name):
+def _agent_under(rec: Recorder, parent: SpanContext, name: Any, kind: Any, model: Any, description: Any, attrs: Any, attempt: int) -> Agent:
+    if not (type(name) is str and name):
         rec.bad("start_agent needs name=…")
         name = "unnamed-agent"
-    ctx = parent.child(uuid7(rec.now()), "agent", {"gen_ai.request.model": model} if _is_str(model) else None)
+    ctx = parent.child(uuid7(rec.now()), "agent", {"gen_ai.request.model": model} if model is not None and _is_str(model) else None)
     a: Attrs = {"gen_ai.agent.name": name}
-    if _is_str(type):
-        a["agent.type"] = type
+    if kind is not None and _is_str(kind):
+        a["agent.type"] = kind
     a["agent.attempt"] = attempt
-    if _is_str(description):
+    if description is not None and _is_str(description):
         a["task_description"] = rec.redact_short(description)
-    rec.extra(attrs, a)
+    if attrs is not None:
+        rec.extra(attrs, a)
     return Agent(rec, ctx, name, parent.span_id, a)
 
 

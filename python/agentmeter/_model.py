@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from math import floor as _floor
 import threading
 import time
 from typing import Any, Callable, Dict, Optional
@@ -78,17 +79,23 @@ def uuid7(now_ms: Optional[int] = None) -> str:
 
 _iso_sec = None
 _iso_prefix = ""
+_iso_last_ms = None
+_iso_last = ""
 
 
 def iso_ms(ms: int) -> str:
     """UTC ISO-8601 with ``Z`` and millisecond precision (``new Date(ms).toISOString()``)."""
-    global _iso_sec, _iso_prefix
+    global _iso_sec, _iso_prefix, _iso_last_ms, _iso_last
+    if ms == _iso_last_ms:
+        return _iso_last
     sec, milli = divmod(int(ms), 1000)
     if sec != _iso_sec:
         t = time.gmtime(sec)
         _iso_prefix = "%04d-%02d-%02dT%02d:%02d:%02d." % (t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec)
         _iso_sec = sec
-    return "%s%03dZ" % (_iso_prefix, milli)
+    text = "%s%03dZ" % (_iso_prefix, milli)
+    _iso_last_ms, _iso_last = ms, text
+    return text
 
 
 def now_ms() -> int:
@@ -98,9 +105,7 @@ def now_ms() -> int:
 
 def js_round(x: float) -> int:
     """``Math.round``: halves round up (Python's ``round`` rounds them to even)."""
-    import math
-
-    return int(math.floor(x + 0.5))
+    return _floor(x + 0.5)
 
 
 # --- status ----------------------------------------------------------------------------
@@ -142,7 +147,11 @@ def normalize_status(word: Any) -> str:
     """A writer's status word as a canonical status; unrecognised words are ``unknown``."""
     if isinstance(word, bool):
         return "success" if word else "failure"
-    if not isinstance(word, str):
+    if type(word) is str:
+        s = STATUS_WORDS.get(word)
+        if s is not None:
+            return s
+    elif not isinstance(word, str):
         return "unknown"
     return STATUS_WORDS.get(word.strip().lower(), "unknown")
 

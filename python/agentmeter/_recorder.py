@@ -6,7 +6,7 @@ import math
 import time
 from typing import Any, Callable, Dict, Optional, Tuple
 
-from ._json import DROPPED, _float_ok, _js_key_order, _INDEX_KEY, clean_json, dumps, dumps_str, js_number
+from ._encode import DROPPED, _float_ok, _js_key_order, _INDEX_KEY, clean_json, dumps, dumps_str, js_number
 from ._model import DiagnosticChannel, iso_ms, uuid7
 from ._writer import SegmentWriter
 
@@ -36,9 +36,15 @@ class SpanContext:
         return SpanContext(span_id, self.run_id, kind, merged)
 
 
+# Set by Recorder.extra on an attribute dict whose nested values hold floats Python prints
+# differently from JavaScript (clean_json says which); attrs_json takes it out again.
+SLOW = "\x00slow"
+
+
 def attrs_json(d: Attrs) -> str:
-    """JSON of a flat attribute dict built by the SDK (nested values come from ``clean_json``)."""
-    slow = False
+    """JSON of an attribute dict built by the SDK: top-level numbers checked here, nested
+    values cleaned by ``clean_json`` (which marks the dict with ``SLOW`` when needed)."""
+    slow = d.pop(SLOW, False) if SLOW in d else False
     for k, v in d.items():
         if type(v) is float:
             if v.is_integer() and -_INT_EXACT < v < _INT_EXACT:
@@ -47,19 +53,7 @@ def attrs_json(d: Attrs) -> str:
                 d[k] = None
             elif not _float_ok(v):
                 slow = True
-        elif type(v) in (list, dict):
-            slow = slow or _nested_slow(v)
     return dumps(d, slow)
-
-
-def _nested_slow(v: Any) -> bool:
-    if type(v) is float:
-        return not _float_ok(v)
-    if type(v) is list:
-        return any(_nested_slow(x) for x in v)
-    if type(v) is dict:
-        return any(_nested_slow(x) for x in v.values())
-    return False
 
 
 
@@ -101,15 +95,18 @@ class Recorder:
             return
         clean = True
         index_key = False
+        slow = False
         for k, v in given.items():
             if not isinstance(k, str):
                 k = str(k)
             if k == "__proto__":
                 continue
-            j, _ = clean_json(v, self.redact)
+            j, s = clean_json(v, self.redact)
             if j is DROPPED:
                 clean = False
                 continue
+            if s and type(j) in (list, dict):
+                slow = True
             out[k] = j
             if not index_key and k[:1].isdigit() and _INDEX_KEY.match(k):
                 index_key = True
@@ -117,6 +114,8 @@ class Recorder:
             reordered = _js_key_order(out)
             out.clear()
             out.update(reordered)
+        if slow:
+            out[SLOW] = True
         if not clean:
             self.bad("attrs values must be JSON (functions, objects and deep nesting are dropped)")
 
@@ -129,7 +128,10 @@ class Recorder:
         for k in own:
             if k in inherited:
                 merged = dict(inherited)
+                slow = own.pop(SLOW, False)
                 merged.update(own)
+                if slow:
+                    merged[SLOW] = True
                 return attrs_json(merged)
         return "{" + ctx.inherited_json + "," + attrs_json(own)[1:]
 

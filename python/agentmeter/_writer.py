@@ -29,7 +29,7 @@ import time
 import weakref
 from typing import Dict, List, Optional
 
-from ._json import encode_utf8
+from ._encode import encode_utf8
 from ._model import AgentmeterError, DiagnosticChannel
 
 DURABILITIES = ("sync", "flush", "buffered")
@@ -209,6 +209,26 @@ class SegmentWriter:
                 if self._pending_chars >= self._max_chars:
                     return self._flush_locked()
                 return True
+            if p.fd >= 0 and self.mode == "flush":
+                # One event, one write: the common case of flush mode, without _write's
+                # bookkeeping. A short or failed write goes the long way (nothing was lost yet
+                # only if nothing was written, so only then).
+                try:
+                    data = line.encode("utf-8")
+                except UnicodeEncodeError:
+                    return self._write(p, line, 1)
+                try:
+                    n = os.write(p.fd, data)
+                except OSError:
+                    return self._write(p, line, 1)
+                st.bytes += n
+                p.size += n
+                if n == len(data):
+                    st.written += 1
+                    if p.size >= self._max_segment:
+                        self._close_segment(p)
+                    return True
+                return self._finish_short(p, data, n)
             return self._write(p, line, 1)
 
     def flush(self) -> bool:
@@ -324,6 +344,28 @@ class SegmentWriter:
         if not isinstance(failure, Exception):
             raise failure
         return False
+
+    def _finish_short(self, p: _Partition, data: bytes, done: int) -> bool:
+        """A write that came back short: finish the line or find out why not."""
+        st = self.stats
+        total = len(data)
+        try:
+            while done < total:
+                n = os.write(p.fd, memoryview(data)[done:])
+                if n <= 0:
+                    raise OSError(errno_mod.EIO, f"write made no progress after {done} of {total} bytes")
+                done += n
+                st.bytes += n
+                p.size += n
+        except OSError as e:
+            st.dropped += 1
+            self._diag.report("E_STORE_WRITE_FAILED", f"write to {p.path} failed ({_errno_text(e)}): 1 event(s) dropped; later events go to a new segment", e)
+            self._close_segment(p)
+            return False
+        st.written += 1
+        # After a short write the disk is in trouble: a fresh segment keeps any damage at its own end.
+        self._close_segment(p)
+        return True
 
     def _open_segment(self, p: _Partition) -> bool:
         path = p.dir

@@ -33,7 +33,7 @@ import threading
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from .._json import optional_number
+from .._encode import optional_number
 from .._meter import Meter
 from .._model import FEEDBACK_SOURCES, normalize_status, uuid7
 from .._recorder import SpanContext

@@ -15,7 +15,26 @@ from typing import Any, Callable, Dict, Optional, Tuple
 
 MAX_CLEAN_DEPTH = 8
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False, allow_nan=True).encode
+def _no_default(o: Any) -> Any:
+    raise TypeError(f"{type(o).__name__} is not JSON")
+
+
+try:
+    # The C encoder called directly: JSONEncoder.encode wraps it in two Python-level calls,
+    # which cost as much as encoding a small attribute dict.
+    from json.encoder import c_encode_basestring as _c_str, c_make_encoder as _c_make  # type: ignore[attr-defined]
+
+    if _c_make is None or _c_str is None:
+        raise ImportError
+    _c_enc = _c_make(None, _no_default, _c_str, None, ":", ",", False, False, True)
+
+    def _dumps(v: Any) -> str:
+        return "".join(_c_enc(v, 0))
+
+    _dumps_str: Callable[[str], str] = _c_str
+except ImportError:  # pragma: no cover - interpreters without the C accelerator
+    _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False, allow_nan=True).encode
+    _dumps_str = _dumps
 
 # Below 2**53 an integral float is printed by JavaScript as the integer it is.
 _INT_EXACT = 2.0 ** 53
@@ -30,6 +49,10 @@ DROPPED = _Dropped()
 
 def js_number(x: float) -> str:
     """``String(x)`` of a JavaScript number: shortest round-trip digits, JS exponent rules."""
+    if type(x) is int:
+        return str(x)
+    if type(x) is float and 1e-4 <= abs(x) < 1e16 and not x.is_integer():
+        return repr(x)  # the common case: Python's repr is already JavaScript's
     if x != x or x in (math.inf, -math.inf):
         return "null"
     if isinstance(x, int):
@@ -191,7 +214,7 @@ def dumps(v: Any, slow: bool = False) -> str:
 
 def dumps_str(s: str) -> str:
     """A string as JSON."""
-    return _dumps(s)
+    return _dumps_str(s)
 
 
 _LONE = re.compile("[\ud800-\udfff]")
