@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from typing import Any, Callable, Dict, List, Optional, Sequence, TypeVar, Union
+from typing import Any, Callable, Dict, Optional, Sequence, TypeVar, Union
 
 from ._encode import js_number, optional_number
 from ._model import FEEDBACK_SOURCES, STATUS_WORDS, AgentmeterError, Diagnostic, DiagnosticChannel, js_round, normalize_status, pipeline_result, uuid7

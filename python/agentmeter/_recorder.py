@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional
 
 from ._encode import DROPPED, _float_ok, _js_key_order, _INDEX_KEY, clean_json, dumps, dumps_str, js_number
 from ._model import DiagnosticChannel, iso_ms, uuid7

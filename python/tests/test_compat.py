@@ -130,6 +130,21 @@ class Orchestrator(TempStore):
         self.assertEqual({a["agent"]: a["retries"] for a in r["agent_retries"]}, {a: n for a, n in retries.items() if a in {b["agent"] for b in r["agent_retries"]}})
 
 
+class Disabled(TempStore):
+    def test_every_facade_runs_its_session_and_writes_nothing_when_recording_is_off(self) -> None:
+        code = (
+            "from agentmeter.compat.oak import TelemetryLogger\n"
+            "from agentmeter.compat.orchestrator import RunLogger, IssueTracker\n"
+            "from tests.seed_sessions import oak_session, orchestrator_session\n"
+            "oak_session(TelemetryLogger, None)\n"
+            "assert orchestrator_session(RunLogger, IssueTracker)['summary']['successes'] == 2\n"
+        )
+        env = dict(os.environ, PYTHONPATH=PYTHON_DIR, AGENTMETER_DIR=self.dir, AGENTMETER_DISABLED="1")
+        p = subprocess.run([sys.executable, "-W", "error", "-c", code], cwd=PYTHON_DIR, env=env, capture_output=True, text=True, timeout=120)
+        self.assertEqual((p.returncode, p.stderr), (0, ""))
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "events")))
+
+
 class Automation(TempStore):
     RECORDS = [
         {"operation": "matmul", "variants_generated": 12, "validated": 9, "promoted": 2, "baseline_latency_ms": 4.1, "optimized_latency_ms": 2.6, "wallclock_seconds": 340, "autotune_samples": 96},
