@@ -138,6 +138,9 @@ atexit.register(_flush_all)
 
 
 def _after_fork_in_child() -> None:
+    global _name_lock
+    # Another thread may have held it at the fork; the child has only this thread.
+    _name_lock = threading.Lock()
     for w in list(_live):
         w._forked()
 
