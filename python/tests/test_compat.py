@@ -33,7 +33,7 @@ def load(name: str):  # type: ignore[no-untyped-def]
 
 class Oak(TempStore):
     def test_the_scripted_session_gives_upstream_analyzer_numbers_in_agentmeter_agents(self) -> None:
-        replay(self.dir, "from agentmeter.compat.oak import TelemetryLogger\nfrom tests.seed_sessions import oak_session\noak_session(TelemetryLogger, None)\n")
+        replay(self.dir, f"from agentmeter.compat.oak import TelemetryLogger\nfrom tests.seed_sessions import oak_session\noak_session(TelemetryLogger, {os.path.join(self.dir, 'telemetry')!r})\n")
         upstream = load("oak_generate_statistics.json")
         got = {a["agent_name"]: a for a in node_cli("agents", "--dir", self.dir, "--json")["agents"]}
         self.assertEqual(sum(a["invocation_count"] for a in got.values()), upstream["total_invocations"])
