@@ -536,6 +536,9 @@ class Meter:
         ropts = dict(redact or {})
         home_dirs = list(ropts.get("home_dirs") or []) + [os.path.expanduser("~")]
         ropts["home_dirs"] = home_dirs
+        unknown = sorted(set(ropts) - {"home_dirs", "max_length", "extra_patterns"})
+        if unknown:
+            raise AgentmeterError("E_SDK_BAD_OPTION", f"redact takes home_dirs, max_length and extra_patterns, not {', '.join(unknown)}")
         redact_full = create_redactor(**ropts)
         short = dict(ropts)
         short["max_length"] = min(MAX_DESCRIPTION, ropts.get("max_length") or MAX_DESCRIPTION)

@@ -122,7 +122,7 @@ class NeverRaises(TempStore):
         meter.close()
 
     def test_bad_options_raise_at_once(self) -> None:
-        for kwargs in ({"env": "has space"}, {"durability": "always"}, {"clock": 5}, {"redact": {"max_length": 3}}):
+        for kwargs in ({"env": "has space"}, {"durability": "always"}, {"clock": 5}, {"redact": {"max_length": 3}}, {"redact": {"maxLength": 100}}):
             with self.subTest(kwargs):
                 with self.assertRaises(AgentmeterError):
                     Meter(dir=self.dir, **kwargs)  # type: ignore[arg-type]
