@@ -61,5 +61,22 @@ class Text(unittest.TestCase):
         self.assertEqual([normalize_status(w) for w in ("completed", " Failed ", "canceled", "weird", True, None)], ["success", "failure", "cancelled", "unknown", "success", "unknown"])
 
 
+
+class PublicApi(unittest.TestCase):
+    def test_the_export_list_is_pinned(self) -> None:
+        import agentmeter
+        import agentmeter.compat.automation
+        import agentmeter.compat.oak
+        import agentmeter.compat.orchestrator
+
+        self.assertEqual(
+            sorted(agentmeter.__all__),
+            ["Agent", "AgentmeterError", "DebugCycle", "Diagnostic", "Meter", "Run", "SpanRef", "Task", "create_redactor", "redact_text", "uuid7"],
+        )
+        self.assertEqual(agentmeter.compat.oak.__all__, ["TelemetryLogger"])
+        self.assertEqual(agentmeter.compat.orchestrator.__all__, ["RunLogger", "IssueTracker"])
+        self.assertEqual(agentmeter.compat.automation.__all__, ["AutomationMetrics"])
+
+
 if __name__ == "__main__":
     unittest.main()
