@@ -48,6 +48,13 @@ def _guarded(fallback: Any = None) -> Callable[[F], F]:
     return wrap
 
 
+def _internal(handle: Any, what: str, e: Exception) -> None:
+    try:
+        handle._rec.diagnostics.report("E_SDK_INTERNAL", f"{what} failed: {type(e).__name__}: {e}", e)
+    except Exception:
+        pass
+
+
 def _is_str(v: Any) -> bool:
     return isinstance(v, str) and v != ""
 
@@ -159,7 +166,6 @@ class Agent(_Span):
 
     __slots__ = ()
 
-    @_guarded()
     def end(
         self,
         status: str = "unknown",
@@ -172,50 +178,54 @@ class Agent(_Span):
         attrs: Optional[Dict[str, Any]] = None,
     ) -> None:
         """Finish the invocation: ``agent.end(status="success", tokens={"input": 1200, "output": 340}, cost_usd=0.004)``."""
-        # The hot path of recording (bench/python-record.py): checks are written out inline.
-        rec = self._rec
-        s = STATUS_WORDS.get(status) if type(status) is str else None
-        if s is None:
-            s = _status(rec, status, "agent.end")
-        a: Attrs = {}
-        if s != status and type(status) is str:
-            a["status.detail"] = status
-        if error is not None:
-            _set_error(rec, error, a)
-        if tokens is not None:
-            if type(tokens) is dict:
-                i = tokens.get("input")
-                o = tokens.get("output")
-                if i is not None:
-                    if _num(i):
-                        a["gen_ai.usage.input_tokens"] = i
-                    else:
-                        rec.bad(f"tokens.input must be a finite number, got {i!r}")
-                if o is not None:
-                    if _num(o):
-                        a["gen_ai.usage.output_tokens"] = o
-                    else:
-                        rec.bad(f"tokens.output must be a finite number, got {o!r}")
-            elif _num(tokens):
-                a["gen_ai.usage.total_tokens"] = tokens
-            else:
-                rec.bad(f"tokens must be a finite number or a dict, got {tokens!r}")
-        if cost_usd is not None:
-            if _num(cost_usd):
-                a["cost_usd"] = cost_usd
-            else:
-                rec.bad(f"cost_usd must be a finite number, got {cost_usd!r}")
-        if files_modified is not None or files_created is not None:
-            redact = rec.redact
-            if type(files_modified) in (list, tuple):
-                a["files_modified"] = [redact(x) for x in files_modified if type(x) is str and x]  # type: ignore[union-attr]
-            if type(files_created) in (list, tuple):
-                a["files_created"] = [redact(x) for x in files_created if type(x) is str and x]  # type: ignore[union-attr]
-        if type(tools_used) in (list, tuple):
-            a["tools_used"] = [x for x in tools_used if type(x) is str and x]  # type: ignore[union-attr]
-        if attrs is not None:
-            rec.extra(attrs, a)
-        self._finish(s, a)
+        # The hot path of recording (bench/python-record.py): checks are written out inline,
+        # and the never-raise guard is a try block here rather than a wrapping call.
+        try:
+            rec = self._rec
+            s = STATUS_WORDS.get(status) if type(status) is str else None
+            if s is None:
+                s = _status(rec, status, "agent.end")
+            a: Attrs = {}
+            if s != status and type(status) is str:
+                a["status.detail"] = status
+            if error is not None:
+                _set_error(rec, error, a)
+            if tokens is not None:
+                if type(tokens) is dict:
+                    i = tokens.get("input")
+                    o = tokens.get("output")
+                    if i is not None:
+                        if _num(i):
+                            a["gen_ai.usage.input_tokens"] = i
+                        else:
+                            rec.bad(f"tokens.input must be a finite number, got {i!r}")
+                    if o is not None:
+                        if _num(o):
+                            a["gen_ai.usage.output_tokens"] = o
+                        else:
+                            rec.bad(f"tokens.output must be a finite number, got {o!r}")
+                elif _num(tokens):
+                    a["gen_ai.usage.total_tokens"] = tokens
+                else:
+                    rec.bad(f"tokens must be a finite number or a dict, got {tokens!r}")
+            if cost_usd is not None:
+                if _num(cost_usd):
+                    a["cost_usd"] = cost_usd
+                else:
+                    rec.bad(f"cost_usd must be a finite number, got {cost_usd!r}")
+            if files_modified is not None or files_created is not None:
+                redact = rec.redact
+                if type(files_modified) in (list, tuple):
+                    a["files_modified"] = [redact(x) for x in files_modified if type(x) is str and x]  # type: ignore[union-attr]
+                if type(files_created) in (list, tuple):
+                    a["files_created"] = [redact(x) for x in files_created if type(x) is str and x]  # type: ignore[union-attr]
+            if type(tools_used) in (list, tuple):
+                a["tools_used"] = [x for x in tools_used if type(x) is str and x]  # type: ignore[union-attr]
+            if attrs is not None:
+                rec.extra(attrs, a)
+            self._finish(s, a)
+        except Exception as e:  # noqa: BLE001
+            _internal(self, "end", e)
 
 
 def _num(v: Any) -> bool:
@@ -307,15 +317,19 @@ class Task(_Span):
         self._pipeline_attempts = 0
         super().__init__(rec, ctx, name, parent_id, attrs)
 
-    @_guarded(lambda self: _noop_agent())
     def start_agent(
         self, name: str, type: Optional[str] = None, model: Optional[str] = None, description: Optional[str] = None, attrs: Optional[Dict[str, Any]] = None
     ) -> Agent:
         """Start an agent invocation; repeated names count as retries (``agent.attempt`` > 1)."""
-        key = name if _is_str(name) else "unnamed-agent"
-        n = self._agent_attempts.get(key, 0) + 1
-        self._agent_attempts[key] = n
-        return _agent_under(self._rec, self._ctx, name, type, model, description, attrs, n)
+        try:  # the never-raise guard, inline on this hot path
+            # (`type` is the agent type here, not the builtin.)
+            key = name if name.__class__ is str and name else "unnamed-agent"
+            n = self._agent_attempts.get(key, 0) + 1
+            self._agent_attempts[key] = n
+            return _agent_under(self._rec, self._ctx, name, type, model, description, attrs, n)
+        except Exception as e:  # noqa: BLE001
+            _internal(self, "start_agent", e)
+            return _noop_agent()  # type: ignore[no-any-return]
 
     @_guarded(lambda self: _noop_ref())
     def record_pipeline(
@@ -452,15 +466,18 @@ class Run(_Span):
         ctx = self._ctx.child(uuid7(rec.now()), "task", {"task.type": type} if _is_str(type) else None)
         return Task(rec, ctx, "task " + k, self._ctx.span_id, a)
 
-    @_guarded(lambda self: _noop_agent())
     def start_agent(
         self, name: str, type: Optional[str] = None, model: Optional[str] = None, description: Optional[str] = None, attrs: Optional[Dict[str, Any]] = None
     ) -> Agent:
         """Start an agent invocation outside any task."""
-        key = name if _is_str(name) else "unnamed-agent"
-        n = self._agent_attempts.get(key, 0) + 1
-        self._agent_attempts[key] = n
-        return _agent_under(self._rec, self._ctx, name, type, model, description, attrs, n)
+        try:
+            key = name if _is_str(name) else "unnamed-agent"
+            n = self._agent_attempts.get(key, 0) + 1
+            self._agent_attempts[key] = n
+            return _agent_under(self._rec, self._ctx, name, type, model, description, attrs, n)
+        except Exception as e:  # noqa: BLE001
+            _internal(self, "start_agent", e)
+            return _noop_agent()  # type: ignore[no-any-return]
 
     @_guarded(lambda self: _noop_ref())
     def record_optimization(

@@ -37,6 +37,7 @@ class Tour(TempStore):
         tour(meter)
         self.assertEqual(meter.stats()["written"], 12)
         self.assertEqual(meter.stats()["dropped"], 0)
+        self.assertEqual(meter.stats()["diagnostics"], {})  # nothing failed inside, silently
         r = node_cli("report", "--dir", self.dir, "--env", "prod", "--json")
         self.assertEqual(r["skipped_lines"], 0)
         self.assertEqual((r["runs"]["total"], r["runs"]["success"]), (1, 1))

@@ -14,6 +14,7 @@ from .helpers import VECTORS, TempStore, normalize_ids, read_lines
 def run_case(case: Dict[str, Any], start_ms: int, root: str) -> List[str]:
     now = [start_ms]
     meter = Meter(dir=root, env=case["meter"]["env"], durability="flush", clock=lambda: now[0], on_diagnostic=lambda d: None)
+    internal = meter._rec.diagnostics.counts
     handles: Dict[str, Any] = {"meter": meter}
     for call in case["calls"]:
         if call["op"] == "tick":
@@ -29,6 +30,7 @@ def run_case(case: Dict[str, Any], start_ms: int, root: str) -> List[str]:
         if "as" in call:
             handles[call["as"]] = result
     meter.close()
+    assert "E_SDK_INTERNAL" not in internal, "a call failed inside the client"
     return normalize_ids(read_lines(root))
 
 
