@@ -70,6 +70,36 @@ class Oak(TempStore):
         self.assertFalse(any(e["type"] == "feedback" for e in events))
 
 
+    def test_an_outcome_is_written_a_window_after_its_last_update_and_late_updates_merge(self) -> None:
+        import time
+
+        from agentmeter.compat.oak import TelemetryLogger
+
+        meter = Meter(dir=self.dir, env="test", durability="flush")
+        logger = TelemetryLogger(meter=meter, update_window_seconds=3600)
+        inv = logger.log_invocation("a", "development", "t")
+        logger.update_invocation(inv, outcome_status="success")
+        logger.update_invocation(inv, duration_seconds=7)
+        ends = lambda: [json.loads(x) for x in read_lines(self.dir) if '"span.end"' in x]  # noqa: E731
+        logger._write_due(time.monotonic())
+        self.assertEqual(ends(), [])  # still inside the window
+        logger._write_due(time.monotonic() + 3601)
+        self.assertEqual([(e["status"], e["duration_ms"]) for e in ends()], [("success", 7000)])
+        logger.update_invocation(inv, tests_passed=True)  # late: written again, merged
+        logger.close()
+        self.assertEqual([(e["status"], e["duration_ms"], e["attrs"].get("tests_passed")) for e in ends()], [("success", 7000, None), ("success", 7000, True)])
+        # The window's own timer writes without flush() (bounded wait on the file, no sleep-and-hope).
+        logger2 = TelemetryLogger(meter=meter, update_window_seconds=0.05)
+        inv2 = logger2.log_invocation("b", "development", "t")
+        logger2.update_invocation(inv2, outcome_status="failure")
+        deadline = time.monotonic() + 60
+        while not any(e["span_id"] == inv2 for e in ends()):
+            self.assertLess(time.monotonic(), deadline, "the update timer never wrote the outcome")
+            logger2._stop.wait(0.01)
+        logger2.close()
+        meter.close()
+
+
 class Orchestrator(TempStore):
     def test_the_scripted_run_gives_upstream_reports_and_totals(self) -> None:
         from agentmeter.compat.orchestrator import IssueTracker, RunLogger

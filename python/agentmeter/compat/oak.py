@@ -14,8 +14,10 @@ As upstream:
 
 - repeated ``update_invocation`` calls merge field by field (a later call sets only the
   fields it passes). The merged outcome is written once the invocation's updates are
-  over: at ``flush()``, ``close()`` or process exit (a ``kill -9`` in between loses the
-  outcome, not the invocation);
+  over: ``update_window_seconds`` (default 5) after its last update, or at ``flush()``,
+  ``close()`` or process exit, whichever comes first (a ``kill -9`` in between loses the
+  outcome, not the invocation). An update arriving after that is written too, merged,
+  but reports keep the first outcome (a span's first end wins);
 - ``log_success_metric`` requires ``quality_rating`` from 1 to 5 and raises ``ValueError``
   otherwise, before recording anything;
 - ``get_session_id`` returns the session id; every ``log_invocation`` field is kept
@@ -29,7 +31,9 @@ reports on it.
 from __future__ import annotations
 
 import atexit
+import os
 import threading
+import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -60,6 +64,18 @@ def _write_pending() -> None:
             pass
 
 
+def _after_fork_in_child() -> None:
+    # The parent's timer thread does not exist in a child: start another on the next update.
+    for logger in list(_loggers):
+        logger._timer = None
+        logger._stop = threading.Event()
+        logger._lock = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def _workflow_span_id(workflow_id: str) -> str:
     # The span id `agentmeter import oak` gives a workflow (src/integrations/oak/import.ts).
     return "wf_" + workflow_id
@@ -68,7 +84,7 @@ def _workflow_span_id(workflow_id: str) -> str:
 class TelemetryLogger:
     """Logs agent invocations and success metrics (upstream's class, on agentmeter's store)."""
 
-    def __init__(self, telemetry_dir: Optional[Path] = None, *, meter: Optional[Meter] = None) -> None:
+    def __init__(self, telemetry_dir: Optional[Path] = None, *, meter: Optional[Meter] = None, update_window_seconds: float = 5.0) -> None:
         # Upstream kept its files here; events go to the store ($AGENTMETER_DIR), and
         # `agentmeter export oak --out <dir>` writes upstream's files from them.
         self.telemetry_dir = Path(telemetry_dir) if telemetry_dir is not None else None
@@ -77,6 +93,11 @@ class TelemetryLogger:
         self.session_id = uuid7()
         self._known: Dict[str, Dict[str, Any]] = {}
         self._pending: Dict[str, Dict[str, Any]] = {}
+        # Outcomes already written, so a late update still merges with what came before.
+        self._written: Dict[str, Dict[str, Any]] = {}
+        self._window = float(update_window_seconds)
+        self._timer: Optional[threading.Thread] = None
+        self._stop = threading.Event()
         self._workflows: Dict[str, float] = {}
         self._lock = threading.RLock()
         _loggers.add(self)
@@ -168,11 +189,17 @@ class TelemetryLogger:
             "tests_passed": tests_passed, "build_succeeded": build_succeeded, "reward": reward,
         }
         with self._lock:
-            merged = self._pending.setdefault(invocation_id, {})
+            merged = self._pending.get(invocation_id)
+            if merged is None:
+                merged = dict(self._written.get(invocation_id, {}))
+                self._pending[invocation_id] = merged
             for k, v in given.items():
                 if v is not None:
                     merged[k] = v
             merged["_updated_ms"] = rec.now()
+            merged["_updated_at"] = time.monotonic()
+            if self._timer is None:
+                self._start_timer()
 
     def log_success_metric(
         self,
@@ -279,22 +306,45 @@ class TelemetryLogger:
 
     def flush(self) -> None:
         """Write the merged outcome of every updated invocation, then what the meter buffers."""
-        rec = self._rec
-        if rec is None:
+        if self._rec is None:
             return
-        with self._lock:
-            pending, self._pending = self._pending, {}
-            for invocation_id, u in pending.items():
-                try:
-                    self._write_end(invocation_id, u)
-                except Exception as e:
-                    rec.diagnostics.report("E_COMPAT_FAILED", f"update_invocation failed: {e}", e)
+        self._write_due(None)
         self._meter.flush()
 
     def close(self) -> None:
         """Flush. The shared meter stays open for other loggers (it is flushed at exit)."""
         self.flush()
+        self._stop.set()
         _loggers.discard(self)
+
+    def _write_due(self, now: Optional[float]) -> None:
+        """Write the outcomes last updated before ``now - window`` (all of them for ``None``)."""
+        rec = self._rec
+        with self._lock:
+            due = [i for i, u in self._pending.items() if now is None or u["_updated_at"] <= now - self._window]
+            for invocation_id in due:
+                u = self._pending.pop(invocation_id)
+                try:
+                    self._write_end(invocation_id, u)
+                except Exception as e:
+                    rec.diagnostics.report("E_COMPAT_FAILED", f"update_invocation failed: {e}", e)
+                if len(self._written) >= MAX_KNOWN:
+                    self._written.pop(next(iter(self._written)))
+                self._written[invocation_id] = u
+
+    def _start_timer(self) -> None:
+        stop = self._stop
+        tick = max(0.01, min(1.0, self._window / 2))
+
+        def run() -> None:
+            while not stop.wait(tick):
+                try:
+                    self._write_due(time.monotonic())
+                except Exception:
+                    pass
+
+        self._timer = threading.Thread(target=run, name="agentmeter-oak-updates", daemon=True)
+        self._timer.start()
 
     def _write_end(self, invocation_id: str, u: Dict[str, Any]) -> None:
         rec = self._rec
