@@ -37,7 +37,7 @@ interface EventCase {
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 
 /** Ids replaced by `<id:n>` in order of first appearance. */
-export function normalizeIds(lines: string[]): string[] {
+function normalizeIds(lines: string[]): string[] {
   const seen = new Map<string, string>();
   return lines.map((l) =>
     l.replace(UUID, (id) => {
