@@ -70,6 +70,19 @@ class Oak(TempStore):
         self.assertFalse(any(e["type"] == "feedback" for e in events))
 
 
+    def test_an_invocation_logged_in_one_process_is_updated_in_another(self) -> None:
+        # Claude Code runs each hook in a process of its own: start in one, outcome in the next.
+        env = dict(os.environ, PYTHONPATH=PYTHON_DIR, AGENTMETER_DIR=self.dir, AGENTMETER_ENV="prod")
+        start = "from agentmeter.compat.oak import TelemetryLogger\nprint(TelemetryLogger().log_invocation('security-auditor', 'security', 'audit'))\n"
+        p = subprocess.run([sys.executable, "-c", start], cwd=PYTHON_DIR, env=env, capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        inv = p.stdout.strip()
+        end = f"from agentmeter.compat.oak import TelemetryLogger\nl = TelemetryLogger()\nl.update_invocation({inv!r}, duration_seconds=12.0, outcome_status='success')\nl.log_success_metric({inv!r}, True, 5)\n"
+        p = subprocess.run([sys.executable, "-c", end], cwd=PYTHON_DIR, env=env, capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        (a,) = node_cli("agents", "--dir", self.dir, "--json")["agents"]
+        self.assertEqual((a["agent_name"], a["invocation_count"], a["success_rate"], a["average_quality"], a["average_duration_seconds"]), ("security-auditor", 1, 1, 5, 12))
+
     def test_an_outcome_is_written_a_window_after_its_last_update_and_late_updates_merge(self) -> None:
         import time
 
