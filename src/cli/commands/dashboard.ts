@@ -42,6 +42,16 @@ function openBrowser(url: string): void {
   }
 }
 
+/** Why listening failed, in words: a busy port names the port and the way out. */
+export function listenFailure(e: unknown, host: string, port: number): string {
+  const cause = (e as { cause?: { code?: string } }).cause;
+  const code = cause?.code ?? (e as { code?: string }).code;
+  if (code === 'EADDRINUSE') return `cannot listen on ${host}:${port}: the port is in use (EADDRINUSE); choose another with --port, or --port 0 for a free one`;
+  if (code === 'EACCES') return `cannot listen on ${host}:${port}: permission denied (EACCES); ports below 1024 need privileges, choose another with --port`;
+  if (code === 'EADDRNOTAVAIL') return `cannot listen on ${host}:${port}: this machine has no such address (EADDRNOTAVAIL); check --host`;
+  return `cannot listen on ${host}:${port}: ${code ?? (e as { message?: string }).message ?? String(e)}`;
+}
+
 export const dashboardCommand: CommandSpec = {
   name: 'dashboard',
   summary: 'serve the web dashboard for a local store (read-only, 127.0.0.1 by default)',
@@ -70,9 +80,17 @@ JSON API: docs/dashboard.md.`,
       return EXIT.noStore;
     }
     const app = dashboardRoutes({ dir });
+    // Bind first: a busy port fails at once, before seconds of reading a large store. Requests
+    // that arrive while the store loads wait for it; the URL is printed once it is loaded.
+    let server;
+    try {
+      server = await listen(app, { host, port });
+    } catch (e: unknown) {
+      io.stderr.write(`agentmeter: ${listenFailure(e, host, port)}\n`);
+      return EXIT.failure;
+    }
     io.stderr.write(`reading ${dir} …\n`);
     const t0 = Date.now();
-    // Load before listening, so the first page is answered from memory.
     const meta = (await (await app.request('/api/meta')).json()) as { spans: number; runs: number; default_env: string; values: { model: Record<string, number> } };
     // Answer each page's default view once: the first visitor gets it from the cache, and the
     // aggregation code is compiled before anyone waits on it (the first pass is 2-3× slower).
@@ -82,14 +100,6 @@ JSON API: docs/dashboard.md.`,
     const model = Object.keys(meta.values.model)[0];
     if (model !== undefined) await app.request(`/api/overview?since=7d${env}&model=${encodeURIComponent(model)}`);
     io.stderr.write(`${meta.spans} spans, ${meta.runs} runs in memory (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
-    let server;
-    try {
-      server = await listen(app, { host, port });
-    } catch (e: unknown) {
-      const err = e as { code?: string; message?: string };
-      io.stderr.write(`agentmeter: cannot listen on ${host}:${port}: ${err.code ?? err.message ?? String(e)}\n`);
-      return EXIT.failure;
-    }
     io.stdout.write(`${server.url}/\n`);
     if (!['127.0.0.1', '::1', 'localhost'].includes(host)) {
       io.stderr.write(`agentmeter: listening on ${host}: anyone who can reach this address can read the store's data (there is no login)\n`);

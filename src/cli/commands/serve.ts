@@ -5,6 +5,7 @@ import { DIR_OPTION } from '../command.js';
 import { EXIT, UsageError } from '../io.js';
 import { STORE_OPTION, loadPostgres, requireMigrated } from '../stores.js';
 import { DATABASE_OPTION, envTagOption, read } from '../options.js';
+import { listenFailure } from './dashboard.js';
 import type { EventSink } from '../../model/index.js';
 
 function parsePort(v: unknown): number {
@@ -97,7 +98,15 @@ Examples:
       defaultEnv: String(opts['envTag'] ?? 'dev'),
       ...(withDashboard ? { mount: (a) => void a.route('/', dashboardRoutes({ dir })) } : {}),
     });
-    const server = await listen(app, { host, port, hasToken: token !== undefined });
+    let server;
+    try {
+      server = await listen(app, { host, port, hasToken: token !== undefined });
+    } catch (e: unknown) {
+      if ((e as { code?: string }).code !== 'E_SERVER_LISTEN') throw e;
+      io.stderr.write(`agentmeter: ${listenFailure(e, host, port)}\n`);
+      await sink.shutdown();
+      return EXIT.failure;
+    }
     io.stderr.write(`agentmeter serve: listening on ${server.url} (${where}${token ? ', token required' : ''}); Ctrl-C stops\n`);
     if (withDashboard) io.stderr.write(`agentmeter serve: dashboard at ${server.url}/\n`);
     await new Promise<void>((resolve) => {
