@@ -22,7 +22,9 @@ if (argv[0] === 'hook' && !argv.includes('--help') && !argv.includes('-h')) {
     throw e;
   });
   const { main } = await import('./main.js');
+  const { selfCommand } = await import('./io.js');
   process.exitCode = await main(argv, {
+    self: selfCommand(process.argv[1], process.cwd()),
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,

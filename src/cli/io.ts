@@ -6,6 +6,26 @@ export interface Io {
   cwd: string;
   /** Standard input, for commands that read records from it (`record … --stdin`). */
   stdin?: AsyncIterable<string | Uint8Array>;
+  /** How to run agentmeter where the user is, for printed next steps (default `agentmeter`). */
+  self?: string;
+}
+
+/**
+ * The command that runs agentmeter the way this process was started: `agentmeter` from
+ * PATH, `npx agentmeter` from a project's `node_modules/.bin`, `node dist/cli/bin.js` in a
+ * checkout (where `agentmeter` is on no PATH).
+ *
+ * @example
+ * selfCommand('/work/app/node_modules/.bin/agentmeter', '/work/app') // 'npx agentmeter'
+ */
+export function selfCommand(script: string | undefined, cwd: string): string {
+  if (script === undefined) return 'agentmeter';
+  const s = script.replaceAll('\\', '/');
+  if (s.includes('/node_modules/')) return 'npx agentmeter';
+  if (/(^|\/)agentmeter$/.test(s)) return 'agentmeter';
+  const c = cwd.replaceAll('\\', '/').replace(/\/$/, '');
+  const rel = s.startsWith(`${c}/`) ? s.slice(c.length + 1) : s;
+  return `node ${/\s/.test(rel) ? JSON.stringify(rel) : rel}`;
 }
 
 /**

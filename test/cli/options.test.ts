@@ -62,3 +62,27 @@ describe('shared options', () => {
     expect(report.optimizations).toMatchObject({ sessions: 1, variants_generated: 3 });
   });
 });
+
+describe('demo', () => {
+  it('prints next steps that run where the user is, and a second run leaves the store as it is', async () => {
+    const demoDir = join(dir, 'demo');
+    let err = '';
+    const io: Io = { stdout: { write: () => true }, stderr: { write: (t: string) => (err += t) }, env: { NO_COLOR: '1' }, cwd: dir, self: 'node dist/cli/bin.js' };
+    expect(await main(['demo', '--dir', demoDir, '--days', '2', '--runs-per-day', '2'], io)).toBe(0);
+    expect(err).toMatch(/^ {2}node dist\/cli\/bin\.js report --dir \S+ --env demo --since 2d/m);
+    expect(err).toContain('dashboard --dir');
+    const lines = (): number => readdirSync(join(demoDir, 'events')).flatMap((d) => readdirSync(join(demoDir, 'events', d)).map((f) => readFileSync(join(demoDir, 'events', d, f), 'utf8').split('\n').length)).reduce((a, b) => a + b, 0);
+    const before = lines();
+    err = '';
+    expect(await main(['demo', '--dir', demoDir, '--days', '2', '--runs-per-day', '2'], io)).toBe(0);
+    expect(err).toContain('already holds demo data');
+    expect(lines()).toBe(before);
+  });
+
+  it('knows how it was started', async () => {
+    const { selfCommand } = await import('../../src/cli/io.js');
+    expect(selfCommand('/work/app/node_modules/.bin/agentmeter', '/work/app')).toBe('npx agentmeter');
+    expect(selfCommand('/usr/local/bin/agentmeter', '/home/me')).toBe('agentmeter');
+    expect(selfCommand('/src/agentmeter/dist/cli/bin.js', '/src/agentmeter')).toBe('node dist/cli/bin.js');
+  });
+});
