@@ -63,6 +63,8 @@ export interface ScanInfo {
   firstSkip: { file: string; line: number; reason: string } | undefined;
   /** Spans left out by env, per env. */
   excluded: Record<string, number>;
+  /** Spans of the included envs in the window, per kind. */
+  kinds?: Record<string, number>;
 }
 
 /** Whether an env is included. */
@@ -81,6 +83,7 @@ export async function scanIncluded(
 ): Promise<ScanInfo> {
   const included = envFilter(c.envs);
   const excluded: Record<string, number> = {};
+  const kinds: Record<string, number> = {};
   const skipped = await c.source.scan(w, {
     withIds,
     onSpan: (s) => {
@@ -88,6 +91,7 @@ export async function scanIncluded(
         excluded[s.env] = (excluded[s.env] ?? 0) + 1;
         return;
       }
+      kinds[s.kind] = (kinds[s.kind] ?? 0) + 1;
       onSpan(s);
     },
     onFeedback: onFeedback
@@ -97,7 +101,7 @@ export async function scanIncluded(
       : undefined,
   });
   const first = skipped.skipped_samples[0];
-  return { skipped: skipped.skipped_lines, firstSkip: first, excluded };
+  return { skipped: skipped.skipped_lines, firstSkip: first, excluded, kinds };
 }
 
 /**
@@ -157,15 +161,25 @@ export function keyFunction(by: Dimension | undefined, missing: { count: number 
   };
 }
 
-/** Warn on stderr about skipped lines and excluded envs. */
-export function warnScan(info: ScanInfo, io: Io, empty: boolean): void {
+/**
+ * Warn on stderr about skipped lines and, when nothing was observed, say what the window
+ * does hold: envs left out (and the flag that shows them), or spans of other kinds than the
+ * one read (and `--kind`).
+ */
+export function warnScan(info: ScanInfo, io: Io, empty: boolean, kind?: SpanKind): void {
   if (info.skipped > 0) {
     const f = info.firstSkip;
     io.stderr.write(`agentmeter: skipped ${info.skipped} corrupt or torn line${info.skipped === 1 ? '' : 's'}${f ? ` (first: ${f.file}:${f.line}: ${f.reason})` : ''}; run \`agentmeter validate\` to list them\n`);
   }
+  if (!empty) return;
   const excluded = Object.entries(info.excluded);
-  if (empty && excluded.length > 0) {
+  if (excluded.length > 0) {
     io.stderr.write(`agentmeter: no data in the included envs; left out: ${excluded.map(([e, n]) => `${e} ${n} spans`).join(', ')} (use --env ${excluded[0]?.[0] ?? 'all'})\n`);
+    return;
+  }
+  const others = Object.entries(info.kinds ?? {}).filter(([k]) => k !== kind && ['run', 'task', 'agent', 'pipeline', 'debug', 'optimization'].includes(k)).sort(([, a], [, b]) => b - a);
+  if (kind !== undefined && (info.kinds?.[kind] ?? 0) === 0 && others.length > 0) {
+    io.stderr.write(`agentmeter: no ${kind} spans in this window; it holds ${others.map(([k, n]) => `${k} ${n}`).join(', ')} (use --kind ${others[0]?.[0] ?? 'run'})\n`);
   }
 }
 

@@ -86,3 +86,21 @@ describe('demo', () => {
     expect(selfCommand('/src/agentmeter/dist/cli/bin.js', '/src/agentmeter')).toBe('node dist/cli/bin.js');
   });
 });
+
+describe('when a filter leaves nothing, the store says what it holds', () => {
+  it('report names the envs the window holds and the flag that shows them', async () => {
+    const r = await run(['report', '--dir', dir, '--env', 'nope']);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/nothing in env nope in this window; it holds \w+ \d+ spans?/);
+    expect(r.err).toContain('--env all');
+    const past = await run(['report', '--dir', dir, '--env', 'all', '--since', '2001-01-01', '--until', '2001-02-01']);
+    expect(past.err).toMatch(/the store's events span \d{4}-\d\d-\d\d → \d{4}-\d\d-\d\d/);
+  });
+
+  it('compare on a store without agent spans points at --kind', async () => {
+    const runsOnly = join(dir, 'runs-only');
+    expect((await run(['record', 'run-start', '--dir', runsOnly, '--project', 'p', '--env-tag', 'prod'])).code).toBe(0);
+    const r = await run(['compare', '--dir', runsOnly, '--by', 'model']);
+    expect(r.err).toContain('no agent spans in this window; it holds run 1 (use --kind run)');
+  });
+});

@@ -194,7 +194,7 @@ ${WINDOW_RULE}`,
     // In the before/after form A is "after", so the effect reads as the change's effect.
     const report = compareGroups(samples, metric, { alpha, ...(windows ? { order: ['after', 'before'] } : {}) });
     const total = [...samples.values()].reduce((n, v) => n + v.length, 0);
-    warnScan(info, io, total === 0);
+    warnScan(info, io, total === 0, metric === 'quality' ? 'agent' : (kind ?? METRIC_SPECS[metric].kind));
     const what = `${metric} of ${kind ?? METRIC_SPECS[metric].kind} spans`;
     const head = windows
       ? `agentmeter compare  ${what}: before ${short(windows.before.sinceMs)} → ${short(windows.before.untilMs)} vs after ${short(windows.after.sinceMs)} → ${short(windows.after.untilMs)}`

@@ -2,6 +2,9 @@ import { setFlagsFromString } from 'node:v8';
 import { GROUP_BY_VALUES } from '../../analytics/index.js';
 import type { GroupBy, Report } from '../../analytics/index.js';
 import { DirectorySource } from '../../query/index.js';
+import type { ReportSource } from '../../query/index.js';
+import type { EnvSelection } from '../../model/index.js';
+import { listPartitions } from '../../store/index.js';
 import { renderReport } from '../render/report.js';
 import type { CommandSpec } from '../command.js';
 import { DIR_OPTION } from '../command.js';
@@ -90,11 +93,38 @@ ${WINDOW_RULE}`,
     const source = await sourceOf(opts, io);
     if (!source) return EXIT.noStore;
     const report = await source.report({ sinceMs, untilMs, nowMs: now, by, envs });
+    if (isEmpty(report)) io.stderr.write(await emptyHint(report, source, envs));
     const text = format === 'json' ? JSON.stringify(report, null, 2) : renderReport(report, format, { color: useColor(io) });
     io.stdout.write(text.endsWith('\n') ? text : text + '\n');
     return warnSkipped(report, io, read(STRICT, opts));
   },
 };
+
+/** Whether a report has nothing in it: no span of any section, no feedback. */
+export function isEmpty(r: Report): boolean {
+  return r.runs.total + r.tasks.total + r.agents.total + r.pipelines.total + r.debugging.cycles + r.optimizations.sessions + r.feedback.count === 0;
+}
+
+/**
+ * When a filter leaves nothing, say what the store does hold and which flag shows it: the
+ * envs the window has (left out by --env), else the days the store's events span.
+ */
+export async function emptyHint(r: Pick<Report, 'envs' | 'window'>, source: ReportSource, envs: EnvSelection): Promise<string> {
+  const excluded = Object.entries(r.envs.excluded).sort(([, a], [, b]) => b - a);
+  const asked = envs === undefined ? 'the default envs (all but test and demo)' : envs === 'all' ? 'any env' : `env ${envs.join(', ')}`;
+  if (excluded.length > 0) {
+    const top = excluded[0]?.[0] ?? 'all';
+    return `agentmeter: nothing in ${asked} in this window; it holds ${excluded.map(([e, n]) => `${e} ${n} span${n === 1 ? '' : 's'}`).join(', ')} (use --env ${top}, or --env all)\n`;
+  }
+  if (source instanceof DirectorySource) {
+    const days = await listPartitions(source.dir);
+    if (days.length === 0) return `agentmeter: the store at ${source.dir} holds no events yet\n`;
+    const first = days[0]?.day ?? '';
+    const last = days[days.length - 1]?.day ?? '';
+    return `agentmeter: nothing between ${r.window.since.slice(0, 16).replace('T', ' ')} and ${r.window.until.slice(0, 16).replace('T', ' ')} UTC; the store's events span ${first} → ${last} (widen --since/--until, e.g. --since ${first})\n`;
+  }
+  return `agentmeter: nothing in ${asked} between ${r.window.since} and ${r.window.until} (widen --since/--until, or try --env all)\n`;
+}
 
 /** Tell stderr about skipped lines; with `--strict` that is exit 4. */
 export function warnSkipped(report: Pick<Report, 'skipped_lines' | 'skipped_samples'>, io: Io, strict: boolean): number {

@@ -94,7 +94,7 @@ ${WINDOW_RULE}`,
     const c = await commonOptions(opts, io);
     if (!c) return EXIT.noStore;
     const { observations, info } = await collectObservations(c, { ...window, nowMs: now }, metric, kind, keyFunction(by));
-    warnScan(info, io, observations.length === 0);
+    warnScan(info, io, observations.length === 0, metric === 'quality' ? 'agent' : (kind ?? METRIC_SPECS[metric].kind));
     const groups = new Map<string, [number, number][]>();
     for (const o of observations) {
       let g = groups.get(o.key);
