@@ -49,6 +49,9 @@ function report(io: Io, label: string, r: SyncResult, json: boolean): number {
   return EXIT.failure;
 }
 
+/** Attempts per batch before sync gives up (the sync loop's default, stated in --help). */
+const RETRY_ATTEMPTS = 8;
+
 export const syncCommand: CommandSpec = {
   name: 'sync',
   summary: 'forward the store to PostgreSQL or an OpenTelemetry collector, resuming where it stopped',
@@ -77,7 +80,12 @@ Examples:
   $ agentmeter sync --to 'postgres://am@db.internal/metrics?schema=agentmeter' --watch
   $ agentmeter sync --to otlp+http://localhost:4318
 
-With --watch an unreachable destination is retried until it answers (or a signal stops it).
+Retries, one policy for every destination: a batch the destination could not take for a
+passing reason (unreachable, restarting, overloaded) is tried ${RETRY_ATTEMPTS} times, waiting 0.5 s,
+then twice as long each time up to 30 s (about a minute in all; an OTLP collector's
+Retry-After is honoured); then sync exits 1. A refused batch (bad data, no schema) is not
+retried. With --watch an unreachable destination is retried until it answers (or a signal
+stops it).
 
 Exit codes: 0 done (or stopped by a signal with --watch), 1 the destination refused a batch
 or stayed unreachable, 2 usage, 3 no store or an unmigrated database (docs/postgres.md).`,
@@ -108,6 +116,7 @@ or stayed unreachable, 2 usage, 3 no store or an unmigrated database (docs/postg
       process.once('SIGTERM', stop);
     }
     let lastPrint = Date.now();
+    let lastRetry = '';
     const totals: SyncProgress = { segments: 0, batches: 0, events: 0, bytes: 0, skipped: 0, tornTails: 0 };
     try {
       for (;;) {
@@ -117,6 +126,7 @@ or stayed unreachable, 2 usage, 3 no store or an unmigrated database (docs/postg
           sinkId: dest.id,
           destination: dest.label,
           batchSize,
+          maxAttempts: RETRY_ATTEMPTS,
           fromStart: opts['fromStart'] === true && totals.batches === 0,
           signal: controller.signal,
           onProgress: (p) => {
@@ -125,7 +135,10 @@ or stayed unreachable, 2 usage, 3 no store or an unmigrated database (docs/postg
             io.stderr.write(line(dest.label, { ...p, events: totals.events + p.events, batches: totals.batches + p.batches, bytes: totals.bytes + p.bytes }) + '\n');
           },
           onRetry: (attempt, waitMs, error) => {
-            io.stderr.write(`agentmeter: ${error.message}; retry ${attempt} in ${Math.round(waitMs / 100) / 10} s\n`);
+            // Two batches are in flight: both retry, but the user hears of each attempt once.
+            const text = `agentmeter: ${error.message}; retry ${attempt} of ${RETRY_ATTEMPTS - 1} in ${Math.round(waitMs / 100) / 10} s\n`;
+            if (text !== lastRetry) io.stderr.write(text);
+            lastRetry = text;
           },
         });
         for (const k of ['segments', 'batches', 'events', 'bytes', 'skipped'] as const) totals[k] += r[k];

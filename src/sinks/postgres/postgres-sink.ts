@@ -110,7 +110,8 @@ export class PostgresSink implements EventSink, EncodingSink {
       if (sqlState(e) === '23514') this.#days.clear();
       const error = e instanceof Error ? e : new Error(String(e));
       const retryable = sqlState(e) === '23514' || isTransientPgError(e);
-      return { ok: false, error, retryable, ...(retryable ? { retryAfterMs: 1000 } : {}) };
+      // No wait of its own: the caller's one retry policy (sync's backoff) applies.
+      return { ok: false, error, retryable };
     }
   }
 
