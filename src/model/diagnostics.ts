@@ -18,6 +18,7 @@ export type DiagnosticListener = (d: Diagnostic) => void;
 /** Counts by code, plus the first-report de-duplication. */
 export class DiagnosticChannel {
   readonly counts = new Map<string, number>();
+  readonly #summarized = new Map<string, number>();
   #listener: DiagnosticListener;
 
   constructor(listener: DiagnosticListener) {
@@ -36,6 +37,23 @@ export class DiagnosticChannel {
     }
   }
 
+  /**
+   * Tell the listener, once per code, how many of a code were counted beyond the one it was
+   * shown (a meter's close calls this), so a hidden repeat is never unknown.
+   */
+  summarize(): void {
+    for (const [code, n] of this.counts) {
+      const told = this.#summarized.get(code) ?? 1;
+      if (n <= told) continue;
+      this.#summarized.set(code, n);
+      try {
+        this.#listener({ code, message: `${n} in all; ${n - 1} after the first were counted, not shown` });
+      } catch {
+        // As in report: a broken listener must not break the host.
+      }
+    }
+  }
+
   /** Total number of diagnostics reported. */
   get total(): number {
     let t = 0;
@@ -44,9 +62,17 @@ export class DiagnosticChannel {
   }
 }
 
-/** A listener that prints `agentmeter: CODE message` on stderr. */
+/**
+ * A listener that prints `agentmeter: CODE message` on stderr; the first line of a code says
+ * that repeats are counted, and the meter's close prints how many there were.
+ */
 export function stderrListener(write: (s: string) => void): DiagnosticListener {
-  return (d) => write(`agentmeter: ${d.code} ${d.message}\n`);
+  const seen = new Set<string>();
+  return (d) => {
+    const first = !seen.has(d.code);
+    seen.add(d.code);
+    write(`agentmeter: ${d.code} ${d.message}${first ? ' (repeats of this are counted, not printed: meter.stats().diagnostics)' : ''}\n`);
+  };
 }
 
 /** The one error class for unexpected failures, with a stable `code` and `cause`. */

@@ -171,6 +171,7 @@ class FileMeter implements Meter {
 
   async close(): Promise<void> {
     this.#rec.close();
+    this.#rec.diagnostics.summarize();
   }
 
   stats(): MeterStats {

@@ -99,8 +99,10 @@ describe('createMeter', () => {
     );
     await meter.close();
     expect(meter.stats().badArguments).toBeGreaterThan(0);
-    // Reported once per code, not once per call.
-    expect(seen.filter((d) => d.code === 'E_SDK_BAD_ARGUMENT')).toHaveLength(1);
+    // Reported once per code, not once per call; the close adds how many there were in all.
+    const bad = seen.filter((d) => d.code === 'E_SDK_BAD_ARGUMENT');
+    expect(bad).toHaveLength(2);
+    expect(bad[1]?.message).toBe(`${meter.stats().badArguments} in all; ${meter.stats().badArguments - 1} after the first were counted, not shown`);
     for (const l of readLines(dir)) expect(validateEvent(l)).toMatchObject({ ok: true });
   });
 
@@ -114,6 +116,21 @@ describe('createMeter', () => {
     await meter.close();
     expect(readLines(dir).filter((l) => l['type'] === 'span.end')).toHaveLength(1);
     expect(seen).toContain('E_SDK_ALREADY_ENDED');
+  });
+
+  it('a repeated problem is printed once, and the close says how many were hidden', async () => {
+    const dir = tempDir();
+    let err = '';
+    const { stderrListener } = await import('../../src/model/diagnostics.js');
+    const meter = createMeter({ dir, onDiagnostic: stderrListener((s) => (err += s)) });
+    const run = meter.startRun({ project: 'p' });
+    for (let i = 0; i < 6; i++) run.startTask({ key: undefined as unknown as string });
+    await meter.close();
+    const lines = err.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^agentmeter: E_SDK_BAD_ARGUMENT .*repeats of this are counted, not printed/);
+    expect(lines[1]).toBe('agentmeter: E_SDK_BAD_ARGUMENT 6 in all; 5 after the first were counted, not shown');
+    expect(meter.stats().badArguments).toBe(6);
   });
 
   it('redacts secrets and home paths on the write path', async () => {
