@@ -40,11 +40,12 @@ export interface Exporter {
 /** Every `agentmeter export <format>`. */
 export const EXPORTERS: Record<string, Exporter> = {
   oak: {
-    summary: 'agent_invocations.jsonl, success_metrics.jsonl, workflow_events.jsonl, performance_stats.json',
+    summary: 'agent_invocations.jsonl, success_metrics.jsonl, workflow_events.jsonl, agent_reviews.jsonl, performance_stats.json (the seed analyser\'s own figures)',
     defaultOut: 'telemetry',
     async run(c) {
       const r = await exportOak({ dir: c.dir, out: c.out, envs: c.envs, sinceMs: c.sinceMs, untilMs: c.untilMs, nowMs: c.nowMs });
-      return { files: r.files, summary: `${r.invocations} invocations, ${r.metrics} success metrics, ${r.workflowEvents} workflow events`, skipped: r.skipped };
+      const unrated = r.unratedMetrics > 0 ? ` (${r.unratedMetrics} without a 1–5 rating left out: the seed's analyser cannot read them)` : '';
+      return { files: r.files, summary: `${r.invocations} invocations, ${r.metrics} success metrics${unrated}, ${r.workflowEvents} workflow events, ${r.reviews} reviews`, skipped: r.skipped };
     },
   },
   'orchestrator-runs': {
