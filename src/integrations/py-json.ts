@@ -15,6 +15,11 @@ export class PyFloat {
   constructor(value: number) {
     this.value = value;
   }
+
+  /** Plain `JSON.stringify` sees the number. */
+  toJSON(): number {
+    return this.value;
+  }
 }
 
 /** Mark a number as a Python float; `null` stays `null`. */

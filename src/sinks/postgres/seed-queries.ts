@@ -407,7 +407,7 @@ dbg AS (
   FROM c WHERE kind = 'debug'
 ),
 counted AS (
-  SELECT parent_id AS issue, coalesce(${key(`attrs -> 'gen_ai.agent.name'`)}, name) AS agent, count(*)::float8 AS attempts, count(*)::float8 - 1 AS retries
+  SELECT parent_id AS issue, coalesce(${key(`attrs -> 'gen_ai.agent.name'`)}, name) AS agent, count(*)::float8 AS attempts, 0::float8 AS retries
   FROM c WHERE kind = 'agent' GROUP BY 1, 2
   UNION ALL
   SELECT issue, agent, 0, sum(attempts) FROM dbg WHERE agent IS NOT NULL GROUP BY 1, 2
