@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { buildRunRecords, answerOrchestratorQueries } from '../../src/analytics/index.js';
 import { IssueTracker, RunLogger } from '../../src/integrations/compat.js';
 import type { RunConfig } from '../../src/integrations/compat.js';
+import { exportOrchestratorCsv } from '../../src/integrations/orchestrator/csv.js';
 import { exportOrchestratorRuns } from '../../src/integrations/orchestrator/export.js';
 import { importOrchestratorRuns } from '../../src/integrations/orchestrator/import.js';
 import { createMeter } from '../../src/sdk/index.js';
@@ -36,6 +37,17 @@ describe('orchestrator-runs against the seed\'s own files', () => {
     await exportOrchestratorRuns({ dir, out });
     expect(files(out)).toEqual(files(RUNS));
     for (const f of files(RUNS)) expect(readFileSync(join(out, f), 'utf8'), f).toBe(readFileSync(join(RUNS, f), 'utf8'));
+  });
+
+  it('export orchestrator-csv writes the CSVExporter files byte for byte (what the seed\'s MetricsAnalyzer reads)', async () => {
+    const dir = tempDir();
+    await importOrchestratorRuns({ from: RUNS, dir, env: 'prod', ...quiet });
+    const out = tempDir();
+    const r = await exportOrchestratorCsv({ dir, out });
+    expect(r).toMatchObject({ runs: 3, issues: 5 });
+    const csvDir = join(UPSTREAM, 'logs/csv');
+    expect(files(out)).toEqual(files(csvDir));
+    for (const f of files(csvDir)) expect(readFileSync(join(out, f), 'utf8'), f).toBe(readFileSync(join(csvDir, f), 'utf8'));
   });
 
   it('unfinished issues keep their counts; every span of a run carries its model; success rate is successes / issues processed', async () => {
