@@ -283,6 +283,9 @@ WITH ${SPANS_OF(`'optimization'`, env)},
 o AS (
   SELECT s.*, am_num(attrs -> 'baseline_latency_ms') AS base, am_num(attrs -> 'optimized_latency_ms') AS opt,
     am_num(attrs -> 'wallclock_seconds') AS wall,
+    -- Reported, else derived: (baseline − optimized) ms × calls (automationSummary's rule).
+    coalesce(am_num(attrs -> 'wallclock_saved_seconds'), CASE WHEN am_num(attrs -> 'baseline_latency_ms') > 0 AND am_num(attrs -> 'optimized_latency_ms') > 0
+      AND am_num(attrs -> 'calls') >= 0 THEN (am_num(attrs -> 'baseline_latency_ms') - am_num(attrs -> 'optimized_latency_ms')) * am_num(attrs -> 'calls') / 1000 END) AS saved,
     CASE WHEN start_ms >= $4 THEN 'current' ELSE 'previous' END AS win,
     CASE WHEN start_ms >= $4 THEN coalesce(${key(`attrs -> 'operation'`)}, '(none)') END AS op
   FROM s
@@ -301,8 +304,8 @@ SELECT coalesce(json_agg(g), '[]'::json) AS rows FROM (
     count(wall) FILTER (WHERE wall >= 0)::float8 AS wall_n, coalesce(sum(wall) FILTER (WHERE wall >= 0), 0) AS wall_sum,
     min(wall) FILTER (WHERE wall >= 0) AS wall_min, max(wall) FILTER (WHERE wall >= 0) AS wall_max,
     count(*) FILTER (WHERE state = 'ended' AND am_num(attrs -> 'promoted') > 0)::float8 AS successful,
-    coalesce(sum(am_num(attrs -> 'wallclock_saved_seconds')), 0) AS saved,
-    count(am_num(attrs -> 'wallclock_saved_seconds'))::float8 AS saved_n,
+    coalesce(sum(saved), 0) AS saved,
+    count(saved)::float8 AS saved_n,
     coalesce(sum(am_num(attrs -> 'search_depth')), 0) AS depth_sum,
     count(am_num(attrs -> 'search_depth'))::float8 AS depth_n
   FROM o GROUP BY win, op
