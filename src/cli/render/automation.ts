@@ -50,7 +50,7 @@ export function renderAutomation(s: AutomationSummary, paint: Paint): string {
   const saved = (f: typeof c): string =>
     f.wallclock_saved_seconds.sessions === 0 ? '—' : `${seconds(f.wallclock_saved_seconds.total)}${f.wallclock_saved_seconds.not_derivable > 0 ? ` (${f.wallclock_saved_seconds.sessions} of ${f.sessions})` : ''}`;
   rows.push(['wall-clock saved vs baseline', saved(c), saved(p), '']);
-  if (c.wallclock_saved_seconds.not_derivable > 0) rows.push(['  not derivable (no saved seconds, no calls count)', count(c.wallclock_saved_seconds.not_derivable), count(p.wallclock_saved_seconds.not_derivable), '']);
+  if (c.wallclock_saved_seconds.not_derivable > 0) rows.push(['  sessions it cannot be derived for', count(c.wallclock_saved_seconds.not_derivable), count(p.wallclock_saved_seconds.not_derivable), '']);
   if (c.mean_search_depth !== null || p.mean_search_depth !== null) rows.push(['mean search depth', formatNumber(c.mean_search_depth, 1), formatNumber(p.mean_search_depth, 1), '']);
   out.push(...renderTable([{ header: '', align: 'left' }, { header: 'this window' }, { header: 'previous' }, { header: 'trend', align: 'left' }], rows));
   if (s.by_operation.length > 0) {
