@@ -137,7 +137,7 @@ describePg('report contract: file store and PostgreSQL', () => {
     it(`same automation summary: ${c.name}`, async () => {
       const untilMs = c.untilMs ?? NOW;
       const previousSince = c.sinceMs - (untilMs - c.sinceMs);
-      const data = await collectStore({ dir, sinceMs: previousSince, untilMs, envs: c.envs, nowMs: NOW, kinds: ['optimization'] });
+      const data = await collectStore({ dir, sinceMs: previousSince, untilMs, envs: c.envs, nowMs: NOW, kinds: ['optimization'], windowOn: 'end' });
       const local = automationSummary(data.spans, { sinceMs: c.sinceMs, untilMs });
       const pg = await computeAutomationFromPostgres(schema.url, { sinceMs: c.sinceMs, untilMs, nowMs: NOW, envs: c.envs });
       expect(local.current.sessions + local.previous.sessions).toBeGreaterThan(0);

@@ -114,8 +114,16 @@ function delta(a: number | null, b: number | null): number | null {
 }
 
 /**
- * Summarise optimisation sessions started in [sinceMs, untilMs), with the previous window of
- * equal length for the trend.
+ * A session's place in time: its end, the record's `timestamp` (the seed's `--since` filters
+ * on it), or its start while it is still open.
+ */
+export function sessionTimeMs(s: SpanSummary): number {
+  return s.state === 'ended' && s.durationMs !== null && Number.isFinite(s.durationMs) ? Math.round(s.startMs + s.durationMs) : s.startMs;
+}
+
+/**
+ * Summarise optimisation sessions that ended in [sinceMs, untilMs), with the previous window
+ * of equal length for the trend.
  *
  * @example
  * const s = automationSummary(spans, { sinceMs: Date.now() - 7 * 86_400_000, untilMs: Date.now() });
@@ -128,13 +136,14 @@ export function automationSummary(spans: Iterable<SpanSummary>, o: { sinceMs: nu
   const ops = new Map<string, AutomationAccumulator>();
   for (const s of spans) {
     if (s.kind !== 'optimization') continue;
-    if (s.startMs >= o.sinceMs && s.startMs < o.untilMs) {
+    const at = sessionTimeMs(s);
+    if (at >= o.sinceMs && at < o.untilMs) {
       current.add(s);
       const op = keyAttr(s.attrs, 'operation') ?? '(none)';
       let a = ops.get(op);
       if (!a) ops.set(op, (a = new AutomationAccumulator()));
       a.add(s);
-    } else if (s.startMs >= previousSince && s.startMs < o.sinceMs) previous.add(s);
+    } else if (at >= previousSince && at < o.sinceMs) previous.add(s);
   }
   return automationSummaryFromParts(current, previous, ops, o);
 }

@@ -53,7 +53,7 @@ export const REPORT_SECTIONS: Record<string, ReportSection> = {
       }
       // The previous window of equal length feeds the trend.
       const previousSince = c.sinceMs - (c.untilMs - c.sinceMs);
-      const data = await collectStore({ dir: c.dir, sinceMs: previousSince, untilMs: c.untilMs, envs: c.envs, nowMs: c.nowMs, kinds: ['optimization'] });
+      const data = await collectStore({ dir: c.dir, sinceMs: previousSince, untilMs: c.untilMs, envs: c.envs, nowMs: c.nowMs, kinds: ['optimization'], windowOn: 'end' });
       const summary = automationSummary(data.spans, { sinceMs: c.sinceMs, untilMs: c.untilMs });
       c.io.stdout.write(c.json ? JSON.stringify(summary, null, 2) + '\n' : renderAutomation(summary, painter(useColor(c.io))));
       return warnSkipped({ skipped_lines: data.skipped, skipped_samples: data.samples }, c.io, c.strict);

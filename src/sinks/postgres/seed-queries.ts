@@ -280,15 +280,19 @@ const SPEEDUP = `base > 0 AND opt > 0 AND ln(base) - ln(opt) BETWEEN -700 AND 70
 
 const AUTOMATION = (env: string): string => `
 WITH ${SPANS_OF(`'optimization'`, env)},
+-- A session is placed by its end (the record's timestamp), as automationSummary does.
+t AS (
+  SELECT s.*, CASE WHEN state = 'ended' AND duration_ms IS NOT NULL THEN floor(start_ms + duration_ms + 0.5) ELSE start_ms END AS at_ms FROM s
+),
 o AS (
-  SELECT s.*, am_num(attrs -> 'baseline_latency_ms') AS base, am_num(attrs -> 'optimized_latency_ms') AS opt,
+  SELECT t.*, am_num(attrs -> 'baseline_latency_ms') AS base, am_num(attrs -> 'optimized_latency_ms') AS opt,
     am_num(attrs -> 'wallclock_seconds') AS wall,
     -- Reported, else derived: (baseline − optimized) ms × calls (automationSummary's rule).
     coalesce(am_num(attrs -> 'wallclock_saved_seconds'), CASE WHEN am_num(attrs -> 'baseline_latency_ms') > 0 AND am_num(attrs -> 'optimized_latency_ms') > 0
       AND am_num(attrs -> 'calls') >= 0 THEN (am_num(attrs -> 'baseline_latency_ms') - am_num(attrs -> 'optimized_latency_ms')) * am_num(attrs -> 'calls') / 1000 END) AS saved,
-    CASE WHEN start_ms >= $4 THEN 'current' ELSE 'previous' END AS win,
-    CASE WHEN start_ms >= $4 THEN coalesce(${key(`attrs -> 'operation'`)}, '(none)') END AS op
-  FROM s
+    CASE WHEN at_ms >= $4 THEN 'current' ELSE 'previous' END AS win,
+    CASE WHEN at_ms >= $4 THEN coalesce(${key(`attrs -> 'operation'`)}, '(none)') END AS op
+  FROM t WHERE at_ms >= $8 AND at_ms < $5
 )
 SELECT coalesce(json_agg(g), '[]'::json) AS rows FROM (
   SELECT win, op, count(*)::float8 AS n,
@@ -315,9 +319,11 @@ SELECT coalesce(json_agg(g), '[]'::json) AS rows FROM (
 export async function queryAutomationAggregates(pool: Pool, q: PostgresAutomationQuery): Promise<PostgresAutomationRow[]> {
   const previousSince = q.sinceMs - (q.untilMs - q.sinceMs);
   const lo = new Date(startOfUtcDay(previousSince)).toISOString();
-  const params: unknown[] = [lo, 'infinity', previousSince, q.sinceMs, q.untilMs, q.nowMs, q.openTimeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS];
+  // Spans are kept by their end ($8), so the fold keeps every start ($3); the events read
+  // still begin on the day of the previous window's start, where those ends are.
+  const params: unknown[] = [lo, 'infinity', -Number.MAX_SAFE_INTEGER, q.sinceMs, q.untilMs, q.nowMs, q.openTimeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS, previousSince];
   if (!('all' in q.envs)) params.push(envParam(q.envs));
-  const sql = AUTOMATION(envWhere(q.envs, '$8'));
+  const sql = AUTOMATION(envWhere(q.envs, '$9'));
   const rows = await readOnly(pool, async (c) => (await c.query<{ rows: Row[] }>(sql, params)).rows[0]?.rows ?? []);
   return rows.map((r) => ({
     window: r['win'] === 'current' ? 'current' : 'previous',
