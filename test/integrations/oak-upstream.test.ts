@@ -105,3 +105,27 @@ describe('TelemetryLogger replays the seed\'s calls', () => {
     expect(readFileSync(join(out, 'success_metrics.jsonl'), 'utf8')).toBe('');
   });
 });
+
+describe('agentmeter agents on the seed\'s own files', () => {
+  it('counts, success rates and quality equal the seed analyser\'s; durations differ only where docs/oak.md says (0 s runs count here)', async () => {
+    const { analyzeAgents } = await import('../../src/analytics/index.js');
+    const { readStore } = await import('./helpers.js');
+    const dir = tempDir();
+    await importOak({ from: UPSTREAM, dir, env: 'prod', ...quiet });
+    const { spans, feedback } = await readStore(dir);
+    const ours = new Map(analyzeAgents(spans, feedback, { nowMs: NOW }).agents.map((a) => [a.agent_name, a]));
+    const theirs = (JSON.parse(readFileSync(join(UPSTREAM, 'performance_stats.json'), 'utf8')) as { agents: Record<string, Record<string, number>> }).agents;
+    expect([...ours.keys()].sort()).toEqual(Object.keys(theirs).sort());
+    for (const [name, t] of Object.entries(theirs)) {
+      const o = ours.get(name)!;
+      expect(o.invocation_count, name).toBe(t['invocation_count']);
+      // The seed writes 0.0 for "no outcome" and "no rating"; agentmeter says null.
+      expect(Math.round((o.success_rate ?? 0) * 1000) / 1000, name).toBe(t['success_rate']);
+      expect(Math.round((o.average_quality ?? 0) * 100) / 100, name).toBe(t['average_quality']);
+    }
+    expect(ours.get('frontend-developer')!.average_duration_seconds).toBeCloseTo(theirs['frontend-developer']!['average_duration_seconds']!, 2);
+    // qa-specialist ran 0 s and 30 s: the seed skips the 0 s run (30 s), agentmeter counts it (15 s).
+    expect(theirs['qa-specialist']!['average_duration_seconds']).toBe(30);
+    expect(ours.get('qa-specialist')!.average_duration_seconds).toBe(15);
+  });
+});
