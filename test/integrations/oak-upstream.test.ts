@@ -129,3 +129,14 @@ describe('agentmeter agents on the seed\'s own files', () => {
     expect(ours.get('qa-specialist')!.average_duration_seconds).toBe(15);
   });
 });
+
+describe('record invocation (the seed\'s records from another language)', () => {
+  it('maps the spec and learning fields; an update without a status says why it needs one', async () => {
+    const { invocationFromRecord, updateFromRecord } = await import('../../src/integrations/oak/records.js');
+    const r = invocationFromRecord({ agent_name: 'a', spec_id: 'spec-42', spec_section: ['2.2.comp-1'], q_value: 0.7, exploration: true, learning_enabled: true, agent_variant: 'v2' });
+    expect(r).toMatchObject({ ok: true, value: { agentName: 'a', specId: 'spec-42', specSection: ['2.2.comp-1'], qValue: 0.7, exploration: true, learningEnabled: true, agentVariant: 'v2' } });
+    const u = updateFromRecord({ invocation_id: 'x', duration_seconds: 3 });
+    expect(u.ok).toBe(false);
+    expect(u.ok ? '' : u.error).toMatch(/outcome_status is required: .*one update/);
+  });
+});
