@@ -3,6 +3,6 @@
 export { TelemetryLogger } from './oak/telemetry-logger.js';
 export type { InvocationInput, InvocationUpdate, SuccessMetricInput, TelemetryLoggerOptions } from './oak/telemetry-logger.js';
 export { IssueTracker, RunLogger } from './orchestrator/run-logger.js';
-export type { IssueError, RunConfig, RunLoggerOptions } from './orchestrator/run-logger.js';
+export type { IssueError, RunConfig, RunLoggerOptions, RunSummary } from './orchestrator/run-logger.js';
 export { createAutomationMetrics } from './automation/automation-metrics.js';
 export type { AutomationMetricsOptions, AutomationRecord, AutomationRecorder } from './automation/automation-metrics.js';

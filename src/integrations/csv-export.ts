@@ -6,7 +6,7 @@
  * on `run_id` and (`run_id`, `issue_iid`). RFC 4180 quoting; timestamps UTC ISO-8601.
  */
 import { join } from 'node:path';
-import { buildRunRecords, percent } from '../analytics/index.js';
+import { buildRunRecords, percent, runTotals } from '../analytics/index.js';
 import type { RunRecord } from '../analytics/index.js';
 import { collectStore } from '../store/index.js';
 import type { CollectOptions } from '../store/index.js';
@@ -49,14 +49,15 @@ export function csvTables(runs: readonly RunRecord[]): Record<keyof typeof CSV_H
   for (const r of runs) {
     const completed = r.issues.filter((i) => i.status === 'completed').length;
     const failed = r.issues.filter((i) => i.status === 'failed').length;
-    t.runs.push([r.runId, r.projectId, r.provider, r.model, r.temperature, r.mode, r.status, iso(r.startMs), iso(r.endMs), r.durationSeconds, r.issues.length, completed, failed, percent(completed, completed + failed)]);
+    // The seed's run success rate: successes / issues processed (unfinished issues count against it).
+    t.runs.push([r.runId, r.projectId, r.provider, r.model, r.temperature, r.mode, r.status, iso(r.startMs), iso(r.endMs), r.durationSeconds, r.issues.length, completed, failed, percent(runTotals(r).total_successes, r.issues.length)]);
     for (const i of r.issues) {
       const metrics = Object.entries(i.agentMetrics);
       t.issues.push([
         r.runId, i.iid, r.model, r.temperature, i.status, iso(i.startMs), iso(i.endMs), i.durationSeconds,
         metrics.reduce((n, [, m]) => n + m.attempts, 0), i.totalAgentRetries, i.pipelines.length,
         i.pipelines.filter((p) => p.status === 'success').length, i.pipelines.filter((p) => p.status === 'failed').length,
-        i.firstPipelinePassed, i.debugging.length, i.debugging.filter((d) => d.resolved).length, i.errors.length, i.complexity,
+        i.firstPipelinePassed, i.debugging.length, i.debugging.filter((d) => d.resolved).length, i.totalErrors, i.complexity,
       ]);
       for (const [agent, m] of metrics) t.agents.push([r.runId, i.iid, agent, m.attempts, m.successes, m.failures, m.retries, m.duration]);
       i.pipelines.forEach((p, k) => t.pipelines.push([r.runId, i.iid, k + 1, p.pipeline_id, p.status, p.commit_sha, p.timestamp]));

@@ -79,7 +79,8 @@ export class DirectorySource implements ReportSource {
   async automation(q: SeedQuery): Promise<Awaited<ReturnType<ReportSource['automation']>>> {
     // The previous window of equal length feeds the trend.
     const previousSince = q.sinceMs - (q.untilMs - q.sinceMs);
-    const c = await collectStore({ dir: this.dir, sinceMs: previousSince, untilMs: q.untilMs, envs: q.envs, nowMs: q.nowMs, kinds: ['optimization'] });
+    // Sessions are placed by their end (the seed writes a record when a session finishes).
+    const c = await collectStore({ dir: this.dir, sinceMs: previousSince, untilMs: q.untilMs, envs: q.envs, nowMs: q.nowMs, kinds: ['optimization'], windowOn: 'end' });
     return { summary: automationSummary(c.spans, { sinceMs: q.sinceMs, untilMs: q.untilMs }), skipped_lines: c.skipped, skipped_samples: c.samples };
   }
 

@@ -18,6 +18,11 @@ export interface CollectOptions {
   /** Spans started before this are left out (default: all history). */
   sinceMs?: number | undefined;
   untilMs?: number | undefined;
+  /**
+   * Which time of a span `sinceMs`/`untilMs` select on: its start (default), or its end (an
+   * open span: its start), as the automation seed's `--since` filters on a session's `timestamp`.
+   */
+  windowOn?: 'start' | 'end';
   /** A list, `all`, or by default every env but test and demo. */
   envs?: EnvSelection;
   /** Only spans of these kinds (default: all); the rest are folded but not kept. */
@@ -55,7 +60,8 @@ export async function collectStore(o: CollectOptions): Promise<Collected> {
   const folder = new SpanFolder({
     nowMs: o.nowMs ?? Date.now(),
     onSpan: (s) => {
-      if (s.startMs >= since && s.startMs < until && (kinds === undefined || kinds.has(s.kind)) && envSelected(s.env, o.envs)) spans.push(s);
+      const at = o.windowOn === 'end' && s.state === 'ended' && s.durationMs !== null && Number.isFinite(s.durationMs) ? Math.round(s.startMs + s.durationMs) : s.startMs;
+      if (at >= since && at < until && (kinds === undefined || kinds.has(s.kind)) && envSelected(s.env, o.envs)) spans.push(s);
     },
     onFeedback: (f) => {
       if (envSelected(f.env, o.envs)) feedback.push(f);

@@ -88,7 +88,8 @@ describe('export oak', () => {
     const lines = readFileSync(join(out, 'agent_invocations.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(Object.keys(lines[0]!)).toEqual([
       'timestamp', 'session_id', 'invocation_id', 'agent_name', 'agent_type', 'task_description', 'state_features',
-      'parent_invocation_id', 'workflow_id', 'duration_seconds', 'tools_used', 'outcome', 'metadata', 'task_type',
+      'parent_invocation_id', 'workflow_id', 'spec_id', 'spec_section', 'agent_variant', 'task_type', 'q_value', 'exploration', 'reward',
+      'learning_enabled', 'tools_used', 'duration_seconds', 'outcome', 'metadata',
     ]);
     expect(Object.keys(lines[0]!['outcome'] as object)).toEqual(['status', 'error_message', 'files_modified', 'files_created', 'tests_passed', 'build_succeeded']);
     const metric = JSON.parse(readFileSync(join(out, 'success_metrics.jsonl'), 'utf8').split('\n')[0]!) as Record<string, unknown>;
@@ -183,7 +184,8 @@ describe('TelemetryLogger workflows', () => {
     const out = tempDir();
     await exportOak({ dir, out, envs: 'all', nowMs: Date.now() });
     const events = readFileSync(join(out, 'workflow_events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(events.map((e) => e['event_type'])).toEqual(['workflow_start', 'agent_handoff', 'workflow_complete']);
+    expect(events.map((e) => e['event'])).toEqual(['workflow_start', 'agent_handoff', 'workflow_complete']);
+    expect(events.map((e) => e['session_id'])).toEqual(['s', 's', 's']);
     expect(events[1]).toMatchObject({ from_agent: 'a', to_agent: 'b', artifacts: ['~/plan.md'] });
     expect(events[2]).toMatchObject({ workflow_id: 'wf-9', duration_seconds: 10, success: false, agents_executed: ['a', 'b'] });
     const { analyzeAgents } = await import('../../src/analytics/index.js');

@@ -54,12 +54,16 @@ describe('RunLogger / IssueTracker', () => {
     const report = json(join(out, run.runId, 'issues', 'issue_123_report.json'));
     expect(report).toMatchObject({
       issue_iid: 123, status: 'completed', pipeline_attempts: 2, succeeded_pipelines: 1, failed_pipelines: 1, pipeline_success_rate: 50,
-      debugging_cycles: 1, resolved_cycles: 1, debugging_success_rate: 100, total_errors: 2, total_agent_retries: 3,
+      debugging_cycles: 1, resolved_cycles: 1, debugging_success_rate: 100, total_errors: 1, total_agent_retries: 2,
     });
+    // The seed's four agents are always listed; others follow in order of first use.
+    expect(Object.keys(report['agent_metrics'] as object)).toEqual(['planning', 'coding', 'testing', 'review', 'migration-writer']);
     expect((report['agent_metrics'] as Record<string, unknown>)['testing']).toMatchObject({ attempts: 0, retries: 2 });
-    expect((report['agent_metrics'] as Record<string, unknown>)['migration-writer']).toMatchObject({ attempts: 2, successes: 1, failures: 1, retries: 1 });
+    // A repeated start is an attempt; retries are fix attempts of the agent's debugging cycles.
+    expect((report['agent_metrics'] as Record<string, unknown>)['migration-writer']).toMatchObject({ attempts: 2, successes: 1, failures: 1, retries: 0 });
     expect((report['debugging_details'] as Record<string, unknown>[])[0]).toMatchObject({ agent: 'testing', error_type: 'test_failure', attempts: 2, resolved: true });
-    expect((report['errors'] as Record<string, unknown>[]).map((e) => e['type'])).toEqual(['pipeline_failure', 'agent_failure']);
+    // One error per started debugging cycle, as the seed records them.
+    expect((report['errors'] as Record<string, unknown>[]).map((e) => e['type'])).toEqual(['test_failure']);
   });
 
   it('logsDir writes the seed files of the run when it is finalised', async () => {
@@ -115,8 +119,15 @@ describe('import orchestrator-runs', () => {
     expect(again.skipped).toBe(0);
     const first = await readStore(a);
     const second = await readStore(b);
-    expect(second.spans.map(comparable)).toEqual(first.spans.map(comparable));
+    // The seed's live metrics file keeps counts, not lists: issues without a report come back
+    // with the same counts; everything else comes back as it was.
+    const live = new Set(first.spans.filter((x) => x.kind === 'task' && x.state !== 'ended').map((x) => x.spanId));
+    const settled = (spans: typeof first.spans): unknown[] => spans.filter((x) => !live.has(x.spanId) && !live.has(x.parentId ?? '')).map(comparable);
+    expect(settled(second.spans)).toEqual(settled(first.spans));
     expect(first.spans.length).toBe(25);
+    const counts = (spans: typeof first.spans): unknown[] =>
+      buildRunRecords(spans).flatMap((r) => r.issues.filter((i) => !i.ended).map((i) => [i.iid, i.pipelines.length, i.debugging.filter((d) => d.end_time !== null).length, i.agentMetrics]));
+    expect(counts(second.spans)).toEqual(counts(first.spans));
   });
 });
 
@@ -125,7 +136,8 @@ describe('orchestrator queries and CSV', () => {
     const dir = tempDir();
     await importOrchestratorRuns({ from: RUNS, dir, env: 'prod', ...quiet });
     const a = answerOrchestratorQueries(buildRunRecords((await readStore(dir)).spans));
-    expect(a.success_by_model[0]).toMatchObject({ key: 'deepseek-chat', completed: 1, failed: 1, success_rate: 0.5 });
+    // Successes / issues processed: the unfinished issue 125 counts against the rate, as in the seed.
+    expect(a.success_by_model[0]).toMatchObject({ key: 'deepseek-chat', issues: 3, completed: 1, failed: 1, success_rate: 1 / 3 });
     expect(a.agent_retries[0]).toMatchObject({ agent: 'coding', retries: 3 });
     expect(a.first_pipeline).toMatchObject({ issues: 3, passed: 1, pipelines: 5 });
     expect(a.debugging).toMatchObject({ cycles: 3, resolved: 1 });

@@ -19,8 +19,13 @@ export interface AutomationFigures extends Omit<OptimizationReport, 'trend'> {
   session_success_rate_ci: Interval;
   /** Per session: variants generated, validated, promoted, autotune samples. */
   averages: { variants_generated: number | null; validated: number | null; promoted: number | null; autotune_samples: number | null; wallclock_seconds: number | null };
-  /** Σ `wallclock_saved_seconds` as the host reported it, over the sessions that did. */
-  wallclock_saved_seconds: { total: number; sessions: number };
+  /**
+   * Wall-clock time saved vs baseline: `wallclock_saved_seconds` where the host reported it,
+   * else derived as (baseline − optimized latency) × `calls` / 1000 where the record has all
+   * three; `not_derivable` counts the sessions that have neither (a latency alone says
+   * nothing about how often the kernel runs).
+   */
+  wallclock_saved_seconds: { total: number; sessions: number; not_derivable: number };
   /** Mean `search_depth` where reported. */
   mean_search_depth: number | null;
 }
@@ -51,7 +56,7 @@ export class AutomationAccumulator {
     this.core.add(s);
     const promoted = numberAttr(s.attrs, 'promoted');
     if (s.state === 'ended' && promoted !== undefined && promoted > 0) this.successful++;
-    const saved = numberAttr(s.attrs, 'wallclock_saved_seconds');
+    const saved = numberAttr(s.attrs, 'wallclock_saved_seconds') ?? derivedSavedSeconds(s);
     if (saved !== undefined) {
       this.saved += saved;
       this.savedSessions++;
@@ -89,10 +94,19 @@ export class AutomationAccumulator {
         autotune_samples: per(c.autotuneSamples),
         wallclock_seconds: c.wallclock.mean,
       },
-      wallclock_saved_seconds: { total: this.saved, sessions: this.savedSessions },
+      wallclock_saved_seconds: { total: this.saved, sessions: this.savedSessions, not_derivable: n - this.savedSessions },
       mean_search_depth: this.depths > 0 ? this.depthSum / this.depths : null,
     };
   }
+}
+
+/** (baseline − optimized) ms × calls, in seconds, when the session has both latencies (> 0) and a call count. */
+function derivedSavedSeconds(s: SpanSummary): number | undefined {
+  const base = numberAttr(s.attrs, 'baseline_latency_ms');
+  const opt = numberAttr(s.attrs, 'optimized_latency_ms');
+  const calls = numberAttr(s.attrs, 'calls');
+  if (base === undefined || opt === undefined || calls === undefined || !(base > 0) || !(opt > 0) || calls < 0) return undefined;
+  return ((base - opt) * calls) / 1000;
 }
 
 function delta(a: number | null, b: number | null): number | null {
@@ -100,8 +114,16 @@ function delta(a: number | null, b: number | null): number | null {
 }
 
 /**
- * Summarise optimisation sessions started in [sinceMs, untilMs), with the previous window of
- * equal length for the trend.
+ * A session's place in time: its end, the record's `timestamp` (the seed's `--since` filters
+ * on it), or its start while it is still open.
+ */
+export function sessionTimeMs(s: SpanSummary): number {
+  return s.state === 'ended' && s.durationMs !== null && Number.isFinite(s.durationMs) ? Math.round(s.startMs + s.durationMs) : s.startMs;
+}
+
+/**
+ * Summarise optimisation sessions that ended in [sinceMs, untilMs), with the previous window
+ * of equal length for the trend.
  *
  * @example
  * const s = automationSummary(spans, { sinceMs: Date.now() - 7 * 86_400_000, untilMs: Date.now() });
@@ -114,13 +136,14 @@ export function automationSummary(spans: Iterable<SpanSummary>, o: { sinceMs: nu
   const ops = new Map<string, AutomationAccumulator>();
   for (const s of spans) {
     if (s.kind !== 'optimization') continue;
-    if (s.startMs >= o.sinceMs && s.startMs < o.untilMs) {
+    const at = sessionTimeMs(s);
+    if (at >= o.sinceMs && at < o.untilMs) {
       current.add(s);
       const op = keyAttr(s.attrs, 'operation') ?? '(none)';
       let a = ops.get(op);
       if (!a) ops.set(op, (a = new AutomationAccumulator()));
       a.add(s);
-    } else if (s.startMs >= previousSince && s.startMs < o.sinceMs) previous.add(s);
+    } else if (at >= previousSince && at < o.sinceMs) previous.add(s);
   }
   return automationSummaryFromParts(current, previous, ops, o);
 }

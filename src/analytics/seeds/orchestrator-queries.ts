@@ -17,7 +17,7 @@ export interface ConfigSuccess {
   issues: number;
   completed: number;
   failed: number;
-  /** completed / (completed + failed). */
+  /** completed / issues processed (the seed's run success rate: unfinished issues count against it). */
   success_rate: number | null;
   success_rate_ci: Interval;
 }
@@ -155,8 +155,10 @@ function configRows(parts: Iterable<readonly [string, ConfigParts]>): ConfigSucc
     issues: p.issues,
     completed: p.completed,
     failed: p.failed,
-    success_rate: rate(p.completed, p.failed),
-    success_rate_ci: wilsonInterval(p.completed, p.completed + p.failed),
+    // The seed's run success rate (`RunLogger.finalize_run`): completed / issues processed, so
+    // an issue that never finished counts against its model.
+    success_rate: p.issues > 0 ? p.completed / p.issues : null,
+    success_rate_ci: wilsonInterval(p.completed, p.issues),
   }));
   // Best first by the lower bound, so one lucky issue does not top the list.
   return out.sort((a, b) => (b.success_rate_ci?.[0] ?? -1) - (a.success_rate_ci?.[0] ?? -1) || b.issues - a.issues || (a.key < b.key ? -1 : 1));

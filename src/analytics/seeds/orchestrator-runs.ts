@@ -13,7 +13,11 @@ export interface AgentMetrics {
   attempts: number;
   successes: number;
   failures: number;
-  /** Repeated starts of the agent in the issue plus fix attempts of its debugging cycles. */
+  /**
+   * Fix attempts of the agent's debugging cycles in the issue, as the seed counts them (its
+   * `record_debug_attempt` adds one retry to the cycle's agent). A repeated start of the agent
+   * is one more attempt, not a retry.
+   */
   retries: number;
   /** Seconds, summed over attempts. */
   duration: number;
@@ -64,6 +68,11 @@ export interface IssueRecord {
   firstPipelinePassed: boolean | null;
   debugging: DebugDetail[];
   errors: ErrorDetail[];
+  /**
+   * `total_errors`: the errors listed, or the count a live metrics file gave when larger (it
+   * keeps no list); for an issue still running, at least one per started debugging cycle.
+   */
+  totalErrors: number;
   /** The task's `complexity` attribute, when the host set one. */
   complexity: string | null;
 }
@@ -86,6 +95,9 @@ export interface RunRecord {
   endMs: number | null;
   durationSeconds: number | null;
   issues: IssueRecord[];
+  /** `total_successes` / `total_errors` as the host counted them (`record_success` / `record_error`), when it did. */
+  givenSuccesses: number | null;
+  givenErrors: number | null;
 }
 
 const ISSUE_WORDS: Record<string, string> = { success: 'completed', failure: 'failed', skipped: 'skipped', cancelled: 'skipped', partial: 'failed', unknown: 'failed' };
@@ -133,11 +145,16 @@ function issueRecord(task: Span, children: Span[]): IssueRecord {
   const metric = (name: string): AgentMetrics => (agentMetrics[name] ??= { attempts: 0, successes: 0, failures: 0, retries: 0, duration: 0 });
   const pipelines: { attempt: number; detail: PipelineDetail; passed: boolean; ended: boolean }[] = [];
   const debugging: DebugDetail[] = [];
+  // Every agent the seed's tracker starts with (`agent.names`) or its file had, in that order, unused ones included.
+  const given = task.attrs['agent.retries'];
+  const givenRetries = given !== null && typeof given === 'object' && !Array.isArray(given) ? given : undefined;
+  const names = task.attrs['agent.names'];
+  if (Array.isArray(names)) for (const name of names) if (typeof name === 'string') metric(name);
+  if (givenRetries) for (const name of Object.keys(givenRetries)) metric(name);
   for (const c of children) {
     if (c.kind === 'agent') {
       const m = metric(keyAttr(c.attrs, 'gen_ai.agent.name') ?? c.name);
       m.attempts++;
-      if (m.attempts > 1) m.retries++;
       if (c.state === 'ended' && c.status === 'success') m.successes++;
       else if (c.state === 'ended' && c.status === 'failure') m.failures++;
       m.duration = Math.round((m.duration + (seconds(c) ?? 0)) * 1000) / 1000;
@@ -170,13 +187,13 @@ function issueRecord(task: Span, children: Span[]): IssueRecord {
     }
   }
   // Imported history carries the file's own retry counts, which need not match this formula.
-  const given = task.attrs['agent.retries'];
-  if (given !== null && typeof given === 'object' && !Array.isArray(given)) {
-    for (const [name, n] of Object.entries(given)) if (typeof n === 'number' && Number.isFinite(n)) metric(name).retries = n;
+  if (givenRetries) {
+    for (const [name, n] of Object.entries(givenRetries)) if (typeof n === 'number' && Number.isFinite(n)) metric(name).retries = n;
   }
   pipelines.sort((a, b) => a.attempt - b.attempt);
   const first = pipelines.find((p) => p.ended);
   const iidAttr = numberAttr(task.attrs, 'issue_iid');
+  const errors = errorList(task.attrs['errors']);
   const key = keyAttr(task.attrs, 'task.key') ?? task.name;
   return {
     spanId: task.spanId,
@@ -191,7 +208,9 @@ function issueRecord(task: Span, children: Span[]): IssueRecord {
     pipelines: pipelines.map((p) => p.detail),
     firstPipelinePassed: first && first.attempt === 1 ? first.passed : null,
     debugging: debugging.sort((a, b) => (a.start_time < b.start_time ? -1 : 1)),
-    errors: errorList(task.attrs['errors']),
+    errors,
+    // An unfinished issue has no error list yet: each started cycle is one error, as the seed counts them.
+    totalErrors: Math.max(errors.length, numberAttr(task.attrs, 'errors.count') ?? 0, task.state === 'ended' ? 0 : debugging.filter((d) => d.error_type !== 'unknown' || d.agent !== null).length),
     complexity: keyAttr(task.attrs, 'complexity') ?? null,
   };
 }
@@ -239,6 +258,8 @@ export function buildRunRecords(spans: Iterable<Span>): RunRecord[] {
         endMs: r.endMs,
         durationSeconds: seconds(r),
         issues: (tasks.get(r.spanId) ?? []).sort((a, b) => a.startMs - b.startMs).map((t) => issueRecord(t, children.get(t.spanId) ?? [])),
+        givenSuccesses: numberAttr(r.attrs, 'run.total_successes') ?? null,
+        givenErrors: numberAttr(r.attrs, 'run.total_errors') ?? null,
       };
     });
 }
@@ -248,9 +269,15 @@ export function percent(part: number, whole: number): number {
   return whole > 0 ? Math.round((part / whole) * 10_000) / 100 : 0;
 }
 
-/** `total_successes`, `total_errors` and `success_rate` of a run: completed vs failed issues. */
+/**
+ * `total_successes`, `total_errors` and `success_rate` of a run, by the seed's definition
+ * (its `RunLogger.finalize_run`): successes / issues processed × 100, so an issue that never
+ * finished counts against the rate. The counts are the host's own (`record_success` /
+ * `record_error`) when it gave them, else the completed and failed issues. `success_rate` is
+ * unrounded, as the seed writes it.
+ */
 export function runTotals(r: RunRecord): { total_successes: number; total_errors: number; success_rate: number } {
-  const successes = r.issues.filter((i) => i.status === 'completed').length;
-  const errors = r.issues.filter((i) => i.status === 'failed').length;
-  return { total_successes: successes, total_errors: errors, success_rate: percent(successes, successes + errors) };
+  const successes = r.givenSuccesses ?? r.issues.filter((i) => i.status === 'completed').length;
+  const errors = r.givenErrors ?? r.issues.filter((i) => i.status === 'failed').length;
+  return { total_successes: successes, total_errors: errors, success_rate: r.issues.length > 0 ? (successes / r.issues.length) * 100 : 0 };
 }

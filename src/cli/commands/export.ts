@@ -1,5 +1,6 @@
 import { exportOak } from '../../integrations/oak/export.js';
 import { exportOrchestratorRuns } from '../../integrations/orchestrator/export.js';
+import { exportOrchestratorCsv } from '../../integrations/orchestrator/csv.js';
 import { exportCsv } from '../../integrations/csv-export.js';
 import { exportAutomationMetrics } from '../../integrations/automation/export.js';
 import { buildDataset, datasetToCsv, datasetToJsonl } from '../../integrations/dataset.js';
@@ -44,11 +45,12 @@ export interface Exporter {
 /** Every `agentmeter export <format>`. */
 export const EXPORTERS: Record<string, Exporter> = {
   oak: {
-    summary: 'agent_invocations.jsonl, success_metrics.jsonl, workflow_events.jsonl, performance_stats.json',
+    summary: 'agent_invocations.jsonl, success_metrics.jsonl, workflow_events.jsonl, agent_reviews.jsonl, performance_stats.json (the seed analyser\'s own figures)',
     defaultOut: 'telemetry',
     async run(c) {
       const r = await exportOak({ dir: c.dir, out: c.out, envs: c.envs, sinceMs: c.sinceMs, untilMs: c.untilMs, nowMs: c.nowMs });
-      return { files: r.files, summary: `${r.invocations} invocations, ${r.metrics} success metrics, ${r.workflowEvents} workflow events`, skipped: r.skipped };
+      const unrated = r.unratedMetrics > 0 ? ` (${r.unratedMetrics} without a 1–5 rating left out: the seed's analyser cannot read them)` : '';
+      return { files: r.files, summary: `${r.invocations} invocations, ${r.metrics} success metrics${unrated}, ${r.workflowEvents} workflow events, ${r.reviews} reviews`, skipped: r.skipped };
     },
   },
   'orchestrator-runs': {
@@ -57,6 +59,14 @@ export const EXPORTERS: Record<string, Exporter> = {
     async run(c) {
       const r = await exportOrchestratorRuns({ dir: c.dir, out: c.out, envs: c.envs, sinceMs: c.sinceMs, untilMs: c.untilMs, nowMs: c.nowMs });
       return { files: r.files, summary: `${r.runs} runs and ${r.issues} issues (${r.files.length} files)`, skipped: r.skipped };
+    },
+  },
+  'orchestrator-csv': {
+    summary: 'the seed\'s CSVExporter files (runs.csv, issues.csv …) that its MetricsAnalyzer reads',
+    defaultOut: 'logs/csv',
+    async run(c) {
+      const r = await exportOrchestratorCsv({ dir: c.dir, out: c.out, envs: c.envs, sinceMs: c.sinceMs, untilMs: c.untilMs, nowMs: c.nowMs });
+      return { files: r.files, summary: `${r.runs} finished runs and ${r.issues} finished issues`, skipped: r.skipped };
     },
   },
   'automation-metrics': {
@@ -125,6 +135,7 @@ ${formatsHelp()}
 Examples:
   $ agentmeter export oak --out telemetry
   $ agentmeter export orchestrator-runs --out logs/runs --since 30d
+  $ agentmeter export orchestrator-csv --out logs/csv
   $ agentmeter export automation-metrics --out logs/automation_metrics.jsonl
   $ agentmeter export csv --out analysis/
   $ agentmeter export dataset --since 30d --out invocations.csv

@@ -3,6 +3,7 @@
  * any language record through the CLI: flags for one record, or JSON on stdin (`--stdin`:
  * one object, an array, or JSON lines) in the seed's field names.
  */
+import { parseTimestamp } from '../../model/time.js';
 import { createAutomationMetrics } from '../../integrations/automation/automation-metrics.js';
 import type { AutomationRecord } from '../../integrations/automation/automation-metrics.js';
 import { optimizationFields } from '../../integrations/automation/record-fields.js';
@@ -80,6 +81,7 @@ const OPTIMIZATION: RecordKind = {
     records.forEach((r, i) => {
       const f = optimizationFields(r, (s) => s);
       const missing = REQUIRED.filter((k) => f.attrs[k] === undefined);
+      if (f.timestamp !== undefined && f.timestamp !== null && parseTimestamp(f.timestamp) === undefined) f.errors.push(`timestamp ${JSON.stringify(f.timestamp)} is not an ISO time or epoch number`);
       if (f.errors.length > 0 || missing.length > 0) {
         rejected.push(`record ${i + 1}: ${[...f.errors, ...missing.map((k) => `${k} is required`)].join('; ')}`);
         return;

@@ -28,6 +28,9 @@ const INVOCATION_FLAGS = [
   flag('--task-type <type>', 'invocation: task type, e.g. feature_development'),
   flag('--workflow-id <id>', 'invocation: workflow it belongs to'),
   flag('--parent-invocation-id <id>', 'invocation: invocation that started it'),
+  flag('--spec-id <id>', 'invocation: specification it works on'),
+  flag('--spec-section <list>', 'invocation: comma-separated spec sections, e.g. 2.2.comp-1'),
+  flag('--agent-variant <id>', 'invocation: agent variant used'),
   SESSION,
 ];
 const UPDATE_FLAGS = [

@@ -47,9 +47,10 @@ export function renderAutomation(s: AutomationSummary, paint: Paint): string {
     ['wall-clock total', seconds(c.wallclock_seconds.total), seconds(p.wallclock_seconds.total), ''],
     ['latency saved (Σ baseline − optimized)', formatDuration(c.latency_saved_ms), formatDuration(p.latency_saved_ms), ''],
   ];
-  if (c.wallclock_saved_seconds.sessions + p.wallclock_saved_seconds.sessions > 0) {
-    rows.push(['wall-clock saved vs baseline', seconds(c.wallclock_saved_seconds.total), seconds(p.wallclock_saved_seconds.total), '']);
-  }
+  const saved = (f: typeof c): string =>
+    f.wallclock_saved_seconds.sessions === 0 ? '—' : `${seconds(f.wallclock_saved_seconds.total)}${f.wallclock_saved_seconds.not_derivable > 0 ? ` (${f.wallclock_saved_seconds.sessions} of ${f.sessions})` : ''}`;
+  rows.push(['wall-clock saved vs baseline', saved(c), saved(p), '']);
+  if (c.wallclock_saved_seconds.not_derivable > 0) rows.push(['  sessions it cannot be derived for', count(c.wallclock_saved_seconds.not_derivable), count(p.wallclock_saved_seconds.not_derivable), '']);
   if (c.mean_search_depth !== null || p.mean_search_depth !== null) rows.push(['mean search depth', formatNumber(c.mean_search_depth, 1), formatNumber(p.mean_search_depth, 1), '']);
   out.push(...renderTable([{ header: '', align: 'left' }, { header: 'this window' }, { header: 'previous' }, { header: 'trend', align: 'left' }], rows));
   if (s.by_operation.length > 0) {

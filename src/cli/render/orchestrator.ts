@@ -18,7 +18,7 @@ export function renderOrchestrator(a: OrchestratorAnswers, window: string, paint
     out.push('or bring history: agentmeter import orchestrator-runs logs/runs');
     return out.join('\n') + '\n';
   }
-  out.push(paint('Which LLM model has the highest success rate? (issues completed / (completed + failed); best lower bound first)', 'bold'));
+  out.push(paint('Which LLM model has the highest success rate? (issues completed / issues processed; best lower bound first)', 'bold'));
   out.push(...configTable(a.success_by_model, 'model'), '');
   out.push(paint('… and which temperature?', 'bold'));
   out.push(...configTable(a.success_by_temperature, 'temperature'), '');

@@ -6,6 +6,7 @@
 import { createMeter } from '../../sdk/index.js';
 import type { Meter, MeterOptions, StatusInput } from '../../sdk/index.js';
 import { createRedactor } from '../../model/redact.js';
+import { parseTimestamp } from '../../model/time.js';
 import { optimizationFields } from './record-fields.js';
 
 /** One session in the seed's field names. */
@@ -21,9 +22,16 @@ export interface AutomationRecord {
   autotune_samples?: number;
   search_depth?: number;
   wallclock_saved_seconds?: number;
+  /** Calls of the operation the kernel serves (derives the wall-clock time saved). */
+  calls?: number;
   backend?: string;
   device?: string;
   status?: string;
+  /**
+   * When the session ended (ISO, epoch seconds or ms), as the seed's records carry it. Default:
+   * now. Honoured when the recorder made its own meter; a shared meter stamps its own clock.
+   */
+  timestamp?: string | number;
 }
 
 /** Options of `AutomationMetrics`. */
@@ -57,21 +65,27 @@ class MeterRecorder implements AutomationRecorder {
   readonly #meter: Meter;
   readonly #own: boolean;
   readonly #onDropped: ((names: string[]) => void) | undefined;
+  /** Set while recording a record that carries its own `timestamp` (read by the meter's clock). */
+  readonly #at: { ms: number | undefined };
 
-  constructor(meter: Meter, own: boolean, onDropped: ((names: string[]) => void) | undefined) {
+  constructor(meter: Meter, own: boolean, onDropped: ((names: string[]) => void) | undefined, at: { ms: number | undefined }) {
     this.#meter = meter;
     this.#own = own;
     this.#onDropped = onDropped;
+    this.#at = at;
   }
 
   record(r: AutomationRecord): boolean {
     try {
       const f = optimizationFields(r as unknown as Record<string, unknown>, redact);
+      this.#at.ms = f.timestamp !== undefined && f.timestamp !== null ? parseTimestamp(f.timestamp) : undefined;
+      // A session at an unknown time is not recorded at a made-up one.
+      if (f.timestamp !== undefined && f.timestamp !== null && this.#at.ms === undefined) return false;
       if (f.dropped.length > 0) this.#onDropped?.(f.dropped);
       const a = f.attrs;
       const n = (k: string): number | null => (typeof a[k] === 'number' ? a[k] : null);
       const extra: Record<string, unknown> = {};
-      for (const k of ['wallclock_saved_seconds', 'backend', 'device', 'model', 'kernel', 'session_id']) if (a[k] !== undefined) extra[k] = a[k];
+      for (const k of ['wallclock_saved_seconds', 'calls', 'backend', 'device', 'model', 'kernel', 'session_id']) if (a[k] !== undefined) extra[k] = a[k];
       this.#meter.recordOptimization({
         operation: f.operation || 'unknown',
         variantsGenerated: n('variants_generated') as number,
@@ -89,6 +103,8 @@ class MeterRecorder implements AutomationRecorder {
       return f.errors.length === 0;
     } catch {
       return false;
+    } finally {
+      this.#at.ms = undefined;
     }
   }
 
@@ -111,5 +127,10 @@ class MeterRecorder implements AutomationRecorder {
 export function createAutomationMetrics(o: AutomationMetricsOptions = {}): AutomationRecorder {
   const enabled = o.enabled ?? process.env['AGENTMETER_AUTOMATION_METRICS'] !== '0';
   if (!enabled) return new NoopRecorder();
-  return new MeterRecorder(o.meter ?? createMeter(o.meterOptions), o.meter === undefined, o.onDroppedFields);
+  // A record's own `timestamp` (batches sent later, history replayed) is the session's end:
+  // the meter's clock reads it while that record is recorded.
+  const at: { ms: number | undefined } = { ms: undefined };
+  const base = o.meterOptions?.clock ?? Date.now;
+  const meter = o.meter ?? createMeter({ ...o.meterOptions, clock: () => at.ms ?? base() });
+  return new MeterRecorder(meter, o.meter === undefined, o.onDroppedFields, at);
 }

@@ -20,6 +20,9 @@ export const NUMBER_FIELDS = [
   'autotune_samples',
   'search_depth',
   'wallclock_saved_seconds',
+  // Calls of the operation the optimised kernel serves: with both latencies, the wall-clock
+  // time saved is derivable when the host does not report it (docs/automation.md).
+  'calls',
 ] as const;
 
 /** Text fields kept: high-level names only (an operation, a backend, a device model). */
@@ -34,7 +37,32 @@ const ALIASES: Record<string, (typeof NUMBER_FIELDS)[number]> = {
   failed_validation: 'validation_failures',
   samples_evaluated: 'autotune_samples',
   autotune_samples_evaluated: 'autotune_samples',
+  invocations: 'calls',
+  call_count: 'calls',
 };
+
+// Hardware identifiers a device string may carry beside its model name (the seed keeps
+// "high-level model names" only): GPU and other UUIDs, PCI bus ids, MAC addresses, serials.
+const HARDWARE_IDS = [
+  /\bGPU-[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\b/gi,
+  /\bMIG-[0-9a-f-]{8,}\b/gi,
+  /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi,
+  /\b(?:[0-9a-f]{4,8}:)?[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]\b/gi,
+  /\b(?:[0-9a-f]{2}[:-]){5}[0-9a-f]{2}\b/gi,
+  /\b(?:uuid|serial(?:\s*number)?|s\/n|sn|bus(?:[ _-]?id)?|pci)\b\s*[:=#]?\s*[^\s)\]},;]*/gi,
+];
+
+/**
+ * A device string reduced to its model name: hardware identifiers removed (and what is left of
+ * their brackets), so `NVIDIA A100-SXM4-40GB (UUID: GPU-5fb7…)` keeps `NVIDIA A100-SXM4-40GB`.
+ * Returns whether anything was removed.
+ */
+export function deviceModelName(device: string): { name: string; removed: boolean } {
+  let out = device;
+  for (const re of HARDWARE_IDS) out = out.replace(re, ' ');
+  out = out.replace(/[([{]\s*[,;:]?\s*[)\]}]/g, ' ').replace(/\s*[,;]\s*(?=$|[)\]}])/g, '').replace(/\s+/g, ' ').trim();
+  return { name: out, removed: out !== device.replace(/\s+/g, ' ').trim() };
+}
 
 /** A record, checked: attributes to keep, what was wrong, what was dropped. */
 export interface OptimizationFields {
@@ -80,7 +108,12 @@ export function optimizationFields(rec: Record<string, unknown>, redact: (s: str
       else if (n !== null && n < 0) errors.push(`${rawKey} must not be negative, got ${n}`);
       else attrs[key] = n;
     } else if ((TEXT_FIELDS as readonly string[]).includes(key)) {
-      if (typeof v === 'string' && v !== '') attrs[key] = redact(v.slice(0, 200));
+      if (typeof v !== 'string' || v === '') continue;
+      if (key === 'device') {
+        const d = deviceModelName(v.slice(0, 200));
+        if (d.removed) dropped.push('device (hardware identifier)');
+        if (d.name !== '') attrs[key] = redact(d.name);
+      } else attrs[key] = redact(v.slice(0, 200));
     } else dropped.push(rawKey);
   }
   const operation = typeof attrs['operation'] === 'string' ? attrs['operation'] : '';

@@ -4,6 +4,7 @@ export const OAK_FILES = {
   metrics: 'success_metrics.jsonl',
   workflows: 'workflow_events.jsonl',
   stats: 'performance_stats.json',
+  reviews: 'agent_reviews.jsonl',
 } as const;
 
 /** `import.source` of spans imported from these files. */

@@ -8,6 +8,7 @@
  * give the same spans. Span ids are the invocation ids, so importing a file exported from
  * this store, or importing twice, adds nothing: the fold drops the second copy.
  */
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { BaseAttributes, FeedbackSource } from '../../model/events.js';
 import { FEEDBACK_SOURCES } from '../../model/events.js';
@@ -136,7 +137,21 @@ export async function importOak(o: ImportOakOptions): Promise<ImportResult> {
         result.records++;
         const why = writeWorkflowEvent(writer, rec);
         if (why !== undefined) skip({ file: wfFile, line, reason: why });
-        else if (rec['event_type'] === 'workflow_start' || rec['type'] === 'workflow_start') result.spans++;
+        else if ([rec['event'], rec['event_type'], rec['type']].includes('workflow_start')) result.spans++;
+      },
+      skip,
+    )
+  )
+    result.files++;
+  const reviewsFile = join(o.from, OAK_FILES.reviews);
+  if (
+    await readJsonl(
+      reviewsFile,
+      (rec, line) => {
+        result.records++;
+        const why = writeReview(writer, rec);
+        if (why !== undefined) skip({ file: reviewsFile, line, reason: why });
+        else result.feedback++;
       },
       skip,
     )
@@ -145,6 +160,35 @@ export async function importOak(o: ImportOakOptions): Promise<ImportResult> {
   writer.close();
   result.dropped = writer.stats.dropped;
   return result;
+}
+
+/**
+ * One `agent_reviews.jsonl` line (the seed's `feedback_utils.log_feedback`): a note on an
+ * agent as a whole, not on one invocation. Kept as feedback on the agent with neither a
+ * success flag nor a rating, so it counts in no rate; `export oak` writes it back.
+ */
+function writeReview(w: EventWriter, r: Record<string, unknown>): string | undefined {
+  const agent = str(r['agent_name']);
+  const ts = parseTimestamp(r['timestamp']);
+  if (agent === undefined) return 'no agent_name';
+  if (ts === undefined) return 'no usable timestamp';
+  const text = str(r['reasoning']) ?? '';
+  const attrs: BaseAttributes = { 'target.kind': 'agent', 'gen_ai.agent.name': agent, 'review.action': str(r['action']) ?? 'feedback', 'review.category': str(r['category']) ?? 'general' };
+  if (text !== '') attrs['feedback.notes'] = w.redact(text);
+  const reviewer = str(r['reviewer']);
+  const key = `${agent}\u0000${ts}\u0000${text}`;
+  w.feedback({
+    spanId: `review_${createHash('sha256').update(key).digest('hex').slice(0, 24)}`,
+    runId: null,
+    success: null,
+    rating: null,
+    source: reviewer === undefined || reviewer === 'human' ? 'human' : 'other',
+    attrs,
+    tsMs: ts,
+    env: sourceEnv(r['env']),
+    idKey: `oak:review:${key}`,
+  });
+  return undefined;
 }
 
 /** What feedback needs of its invocation. */
@@ -172,6 +216,9 @@ function invocationAttrs(r: Record<string, unknown>, w: EventWriter): Invocation
   const type = str(r['agent_type']);
   if (type) attrs['agent.type'] = type;
   if (taskType) attrs['task.type'] = taskType;
+  // The seed's own CRL field, apart from the state-features task type it may repeat.
+  const crlTaskType = str(r['task_type']);
+  if (crlTaskType) attrs['task_type'] = crlTaskType;
   const desc = str(r['task_description']);
   if (desc) attrs['task_description'] = w.redactShort(desc);
   if (features && Object.keys(features).length > 0) attrs['state_features'] = cleanJson(features, w.redact) ?? null;
@@ -181,6 +228,14 @@ function invocationAttrs(r: Record<string, unknown>, w: EventWriter): Invocation
   if (workflow) attrs['workflow.id'] = workflow;
   const variant = str(r['agent_variant']);
   if (variant) attrs['agent_variant'] = variant;
+  const spec = id(r['spec_id']);
+  if (spec) attrs['spec_id'] = spec;
+  const sections = strings(r['spec_section']);
+  if (sections) attrs['spec_section'] = sections;
+  const q = num(r['q_value']);
+  if (q !== undefined) attrs['q_value'] = q;
+  if (typeof r['exploration'] === 'boolean') attrs['exploration'] = r['exploration'];
+  if (r['learning_enabled'] === true) attrs['learning_enabled'] = true;
   const reward = num(r['reward']);
   if (reward !== undefined) attrs['reward'] = reward;
   const meta = asObject(r['metadata']);
@@ -283,6 +338,10 @@ function writeWorkflowEvent(w: EventWriter, r: Record<string, unknown>): string 
       if (project) attrs['project'] = project;
       const plan = strings(r['agent_plan']);
       if (plan) attrs['workflow.agent_plan'] = plan;
+      const session = id(r['session_id']);
+      if (session) attrs['session.id'] = session;
+      const estimate = num(r['estimated_duration']);
+      if (estimate !== undefined) attrs['workflow.estimated_duration_s'] = estimate;
       w.start({ ...base, name: `workflow ${wid}`, parentId: null, startMs: ts, attrs, idKey: `oak:wf:${wid}:start` });
       return undefined;
     }
@@ -292,6 +351,8 @@ function writeWorkflowEvent(w: EventWriter, r: Record<string, unknown>): string 
       const attrs: BaseAttributes = { 'workflow.id': wid };
       const executed = strings(r['agents_executed']);
       if (executed) attrs['workflow.agents_executed'] = executed;
+      const session = id(r['session_id']);
+      if (session) attrs['session.id'] = session;
       const success = r['success'];
       w.end({
         ...base, attrs, startMs: ts - (durationMs ?? 0), endMs: ts, durationMs,

@@ -58,6 +58,15 @@ export function invocationFromRecord(r: Record<string, unknown>): Mapped<Invocat
   if (variant) v.agentVariant = variant;
   const meta = obj(r['metadata']);
   if (meta) v.metadata = meta;
+  const spec = str(r['spec_id']);
+  if (spec) v.specId = spec;
+  const sections = list(r['spec_section']);
+  if (sections && sections.length > 0) v.specSection = sections;
+  const q = num(r['q_value']);
+  if (q !== undefined) v.qValue = q;
+  const exploration = bool(r['exploration']);
+  if (exploration !== undefined) v.exploration = exploration;
+  if (bool(r['learning_enabled']) === true) v.learningEnabled = true;
   return { ok: true, value: v };
 }
 
@@ -67,7 +76,9 @@ export function updateFromRecord(r: Record<string, unknown>): Mapped<InvocationU
   if (id === undefined) return { ok: false, error: 'invocation_id is required' };
   const outcome = obj(r['outcome']);
   const status = str(r['outcome_status']) ?? (outcome ? str(outcome['status']) : str(r['outcome']));
-  if (status === undefined) return { ok: false, error: 'outcome_status is required' };
+  // Across processes each update is the invocation's one end, so it needs its final status
+  // (in-process, `TelemetryLogger.updateInvocation` merges partial updates as the seed does).
+  if (status === undefined) return { ok: false, error: 'outcome_status is required: an update from another process ends the invocation, so give the status with the duration and files in one update' };
   const from = (k: string): unknown => r[k] ?? outcome?.[k];
   const v: InvocationUpdate = { outcomeStatus: status };
   const d = num(r['duration_seconds']);

@@ -47,13 +47,25 @@ export interface InvocationInput {
   taskType?: string;
   agentVariant?: string;
   metadata?: Record<string, unknown>;
+  /** Specification the invocation works on, and the sections it touches (`["2.2.comp-1"]`). */
+  specId?: string;
+  specSection?: string[];
+  /** Continual-learning fields: the Q-value of (task type, variant), ε-greedy exploration, whether learning was on. */
+  qValue?: number;
+  exploration?: boolean;
+  learningEnabled?: boolean;
 }
 
-/** `update_invocation`'s arguments. */
+/**
+ * `update_invocation`'s arguments. Every field is optional and repeated updates merge field by
+ * field, as in the seed: the invocation ends (one `span.end`) at the first update that has a
+ * final status (success, failure, partial), carrying what earlier updates gave; updates
+ * without one wait in memory and are written, as status `unknown`, on `close()`.
+ */
 export interface InvocationUpdate {
   durationSeconds?: number;
   /** success, failure, partial, unknown. */
-  outcomeStatus: string;
+  outcomeStatus?: string;
   filesModified?: string[];
   filesCreated?: string[];
   errorMessage?: string;
@@ -101,6 +113,11 @@ export class TelemetryLogger {
   readonly #w: EventWriter;
   readonly #known = new Map<string, Known>();
   readonly #workflows = new Map<string, number>();
+  /** Updates without a final status yet, merged, per invocation. */
+  readonly #pending = new Map<string, InvocationUpdate>();
+  /** Invocations whose end is written; a later update cannot change it. */
+  readonly #ended = new Set<string>();
+  #lateUpdates = 0;
 
   constructor(o: TelemetryLoggerOptions = {}) {
     const dir = resolveStoreDir({ dir: o.dir, env: process.env });
@@ -113,9 +130,14 @@ export class TelemetryLogger {
     });
   }
 
-  /** Counters: events written and dropped. */
-  get stats(): { written: number; dropped: number } {
-    return this.#w.stats;
+  /** Counters: events written and dropped, and updates that came after their invocation's end was written (reported, not applied). */
+  get stats(): { written: number; dropped: number; lateUpdates: number } {
+    return { ...this.#w.stats, lateUpdates: this.#lateUpdates };
+  }
+
+  /** The session id every invocation of this logger carries (`get_session_id`). */
+  getSessionId(): string {
+    return this.sessionId;
   }
 
   /** Start of an agent execution; returns the invocation id. */
@@ -136,6 +158,12 @@ export class TelemetryLogger {
       if (typeof i.parentInvocationId === 'string') attrs['parent_invocation_id'] = i.parentInvocationId;
       if (typeof i.workflowId === 'string') attrs['workflow.id'] = i.workflowId;
       if (typeof i.agentVariant === 'string') attrs['agent_variant'] = i.agentVariant;
+      if (typeof i.taskType === 'string') attrs['task_type'] = i.taskType;
+      if (typeof i.specId === 'string') attrs['spec_id'] = i.specId;
+      if (Array.isArray(i.specSection)) attrs['spec_section'] = i.specSection.filter((x) => typeof x === 'string');
+      if (typeof i.qValue === 'number' && Number.isFinite(i.qValue)) attrs['q_value'] = i.qValue;
+      if (typeof i.exploration === 'boolean') attrs['exploration'] = i.exploration;
+      if (i.learningEnabled === true) attrs['learning_enabled'] = true;
       if (i.metadata && typeof i.metadata === 'object') attrs['metadata'] = cleanJson(i.metadata, w.redact) ?? null;
       const now = Date.now();
       w.start({ spanId: invocationId, runId: this.sessionId, kind: 'agent', name, parentId: i.parentInvocationId ?? null, startMs: now, attrs });
@@ -147,34 +175,54 @@ export class TelemetryLogger {
     return invocationId;
   }
 
-  /** End of an agent execution (from this process or any other). */
+  /** Completion data of an agent execution (from this process or any other); repeated calls merge. */
   updateInvocation(invocationId: string, u: InvocationUpdate): void {
     try {
       if (typeof invocationId !== 'string' || invocationId === '' || !u || typeof u !== 'object') {
-        this.#bad('updateInvocation needs (invocationId, { outcomeStatus, durationSeconds?, … })');
+        this.#bad('updateInvocation needs (invocationId, { outcomeStatus?, durationSeconds?, … })');
         return;
       }
-      const w = this.#w;
-      const now = Date.now();
-      const known = this.#known.get(invocationId);
-      const seconds = typeof u.durationSeconds === 'number' && Number.isFinite(u.durationSeconds) && u.durationSeconds >= 0 ? u.durationSeconds : undefined;
-      const durationMs = seconds !== undefined ? seconds * 1000 : known ? now - known.startMs : null;
-      const startMs = known ? known.startMs : now - (durationMs ?? 0);
-      const status = normalizeStatus(u.outcomeStatus);
-      const attrs: BaseAttributes = {};
-      if (typeof u.outcomeStatus === 'string' && u.outcomeStatus !== status) attrs['status.detail'] = u.outcomeStatus;
-      if (Array.isArray(u.filesModified)) attrs['files_modified'] = u.filesModified.filter((f) => typeof f === 'string').map(w.redact);
-      if (Array.isArray(u.filesCreated)) attrs['files_created'] = u.filesCreated.filter((f) => typeof f === 'string').map(w.redact);
-      if (Array.isArray(u.toolsUsed)) attrs['tools_used'] = u.toolsUsed.filter((f) => typeof f === 'string');
-      if (typeof u.errorMessage === 'string') attrs['error.message'] = w.redact(u.errorMessage);
-      if (typeof u.testsPassed === 'boolean') attrs['tests_passed'] = u.testsPassed;
-      if (typeof u.buildSucceeded === 'boolean') attrs['build_succeeded'] = u.buildSucceeded;
-      if (typeof u.reward === 'number' && Number.isFinite(u.reward)) attrs['reward'] = u.reward;
-      if (durationMs === null) attrs['duration.unknown'] = true;
-      w.end({ spanId: invocationId, runId: this.sessionId, kind: 'agent', startMs, endMs: now, durationMs, status, attrs });
+      if (this.#ended.has(invocationId)) {
+        this.#lateUpdates++;
+        this.#bad(`updateInvocation(${invocationId}): its end was already written with a final status; this later update is not applied`);
+        return;
+      }
+      const merged: InvocationUpdate = { ...this.#pending.get(invocationId) };
+      for (const [k, v] of Object.entries(u)) if (v !== undefined && v !== null) (merged as Record<string, unknown>)[k] = v;
+      const status = typeof merged.outcomeStatus === 'string' ? normalizeStatus(merged.outcomeStatus) : 'unknown';
+      if (status === 'unknown') {
+        this.#pending.set(invocationId, merged);
+        return;
+      }
+      this.#pending.delete(invocationId);
+      this.#writeEnd(invocationId, merged);
     } catch (e: unknown) {
       this.#fail(e);
     }
+  }
+
+  #writeEnd(invocationId: string, u: InvocationUpdate): void {
+    const w = this.#w;
+    const now = Date.now();
+    const known = this.#known.get(invocationId);
+    const seconds = typeof u.durationSeconds === 'number' && Number.isFinite(u.durationSeconds) && u.durationSeconds >= 0 ? u.durationSeconds : undefined;
+    const durationMs = seconds !== undefined ? seconds * 1000 : known ? now - known.startMs : null;
+    const startMs = known ? known.startMs : now - (durationMs ?? 0);
+    const word = typeof u.outcomeStatus === 'string' ? u.outcomeStatus : 'unknown';
+    const status = normalizeStatus(word);
+    const attrs: BaseAttributes = {};
+    if (word !== status) attrs['status.detail'] = word;
+    if (Array.isArray(u.filesModified)) attrs['files_modified'] = u.filesModified.filter((f) => typeof f === 'string').map(w.redact);
+    if (Array.isArray(u.filesCreated)) attrs['files_created'] = u.filesCreated.filter((f) => typeof f === 'string').map(w.redact);
+    if (Array.isArray(u.toolsUsed)) attrs['tools_used'] = u.toolsUsed.filter((f) => typeof f === 'string');
+    if (typeof u.errorMessage === 'string') attrs['error.message'] = w.redact(u.errorMessage);
+    if (typeof u.testsPassed === 'boolean') attrs['tests_passed'] = u.testsPassed;
+    if (typeof u.buildSucceeded === 'boolean') attrs['build_succeeded'] = u.buildSucceeded;
+    if (typeof u.reward === 'number' && Number.isFinite(u.reward)) attrs['reward'] = u.reward;
+    if (durationMs === null) attrs['duration.unknown'] = true;
+    w.end({ spanId: invocationId, runId: this.sessionId, kind: 'agent', startMs, endMs: now, durationMs, status, attrs });
+    if (this.#ended.size >= MAX_KNOWN) this.#ended.delete(this.#ended.values().next().value as string);
+    this.#ended.add(invocationId);
   }
 
   /** Human or automated feedback on an invocation. */
@@ -215,9 +263,10 @@ export class TelemetryLogger {
   }
 
   /** A multi-agent workflow begins. */
-  logWorkflowStart(workflowId: string, o: { projectName?: string; agentPlan?: string[] } = {}): void {
+  logWorkflowStart(workflowId: string, o: { projectName?: string; agentPlan?: string[]; estimatedDuration?: number } = {}): void {
     try {
-      const attrs: BaseAttributes = { 'workflow.id': workflowId };
+      const attrs: BaseAttributes = { 'workflow.id': workflowId, 'session.id': this.sessionId };
+      if (typeof o.estimatedDuration === 'number' && Number.isFinite(o.estimatedDuration)) attrs['workflow.estimated_duration_s'] = o.estimatedDuration;
       if (typeof o.projectName === 'string') attrs['project'] = o.projectName;
       if (Array.isArray(o.agentPlan)) attrs['workflow.agent_plan'] = o.agentPlan.filter((a) => typeof a === 'string');
       const now = Date.now();
@@ -247,7 +296,7 @@ export class TelemetryLogger {
       const now = Date.now();
       const started = this.#workflows.get(workflowId);
       const durationMs = typeof o.durationSeconds === 'number' && Number.isFinite(o.durationSeconds) ? o.durationSeconds * 1000 : started !== undefined ? now - started : null;
-      const attrs: BaseAttributes = { 'workflow.id': workflowId };
+      const attrs: BaseAttributes = { 'workflow.id': workflowId, 'session.id': this.sessionId };
       if (Array.isArray(o.agentsExecuted)) attrs['workflow.agents_executed'] = o.agentsExecuted.filter((a) => typeof a === 'string');
       const spanId = workflowSpanId(workflowId);
       this.#w.end({ spanId, runId: spanId, kind: 'workflow', startMs: started ?? now - (durationMs ?? 0), endMs: now, durationMs, status: o.success ? 'success' : 'failure', attrs });
@@ -261,8 +310,14 @@ export class TelemetryLogger {
     this.#w.flush();
   }
 
-  /** Flush and release the store. */
+  /** Write updates still waiting for a final status (as `unknown`), flush, and release the store. */
   close(): void {
+    try {
+      for (const [id, u] of this.#pending) this.#writeEnd(id, u);
+      this.#pending.clear();
+    } catch (e: unknown) {
+      this.#fail(e);
+    }
     this.#w.close();
   }
 

@@ -146,25 +146,41 @@ export async function importOrchestratorRuns(o: ImportRunsOptions): Promise<Impo
     const env = sourceEnv(meta['env']);
     writeRun(w, runId, runSpan, startMs, meta, final !== undefined, env);
     result.spans++;
-    for (const i of issueDocs.sort((a, b) => (a.key < b.key ? -1 : 1))) result.spans += writeIssue(w, runId, runSpan, startMs, i.key, i.doc, i.final, env);
+    const llm = llmAttrs(meta);
+    for (const i of issueDocs.sort((a, b) => (a.key < b.key ? -1 : 1))) result.spans += writeIssue(w, runId, runSpan, startMs, i.key, i.doc, i.final, env, llm);
   }
   w.close();
   result.dropped = w.stats.dropped;
   return result;
 }
 
-function writeRun(w: EventWriter, runId: string, spanId: string, startMs: number, meta: Record<string, unknown>, ended: boolean, env: string | undefined): void {
+/** The run's LLM configuration as attributes; every span of the run carries them, as the SDK's spans inherit them. */
+function llmAttrs(meta: Record<string, unknown>): BaseAttributes {
   const llm = asObject(meta['llm_configuration']) ?? {};
-  const attrs: BaseAttributes = { project: str(meta['project_id']) ?? (typeof meta['project_id'] === 'number' ? String(meta['project_id']) : RUN_ID.exec(runId)?.[7] ?? '(none)'), 'run.key': runId };
+  const attrs: BaseAttributes = {};
   const provider = str(llm['provider']);
   const model = str(llm['model']);
   const temperature = num(llm['temperature']);
   if (provider) attrs['gen_ai.provider.name'] = provider;
   if (model) attrs['gen_ai.request.model'] = model;
   if (temperature !== undefined) attrs['gen_ai.request.temperature'] = temperature;
+  return attrs;
+}
+
+function writeRun(w: EventWriter, runId: string, spanId: string, startMs: number, meta: Record<string, unknown>, ended: boolean, env: string | undefined): void {
+  const attrs: BaseAttributes = {
+    project: str(meta['project_id']) ?? (typeof meta['project_id'] === 'number' ? String(meta['project_id']) : RUN_ID.exec(runId)?.[7] ?? '(none)'),
+    'run.key': runId,
+    ...llmAttrs(meta),
+  };
   const mode = str(meta['execution_mode']) ?? str(meta['mode']);
   if (mode) attrs['mode'] = mode;
   attrs['specific_issue'] = cleanJson(meta['specific_issue'] ?? null, w.redact) ?? null;
+  // The host's own counts (`record_success` / `record_error`), which need not equal the issues' outcomes.
+  const successes = num(meta['total_successes']);
+  if (successes !== undefined) attrs['run.total_successes'] = successes;
+  const errors = num(meta['total_errors']);
+  if (errors !== undefined) attrs['run.total_errors'] = errors;
   const base = { spanId, runId: spanId, kind: 'run' as const, name: `run ${runId}`, parentId: null, startMs, env };
   const word = str(meta['status']);
   if (!ended || word === 'running') {
@@ -186,17 +202,21 @@ function endOf(startMs: number, doc: Record<string, unknown>): { endMs: number; 
 
 function writeIssue(
   w: EventWriter, runId: string, runSpan: string, runStart: number, fileKey: string, doc: Record<string, unknown>, final: boolean, env: string | undefined,
+  llm: BaseAttributes,
 ): number {
   const rawIid = doc['issue_iid'] ?? doc['issue_id'] ?? fileKey;
   const key = typeof rawIid === 'number' && Number.isFinite(rawIid) ? String(rawIid) : (str(rawIid) ?? fileKey);
   const spanId = stableId(`issue:${runId}:${key}`);
   const startMs = parseTimestamp(doc['start_time']) ?? runStart;
-  const attrs: BaseAttributes = { 'task.key': key };
+  const attrs: BaseAttributes = { ...llm, 'task.key': key };
   if (/^\d+$/.test(key)) attrs['issue_iid'] = Number(key);
   const complexity = str(doc['complexity']);
   if (complexity) attrs['complexity'] = complexity;
   const errors = Array.isArray(doc['errors']) ? cleanJson(doc['errors'], w.redact) : undefined;
   if (errors !== undefined) attrs['errors'] = errors;
+  // The live metrics file keeps counts where the report keeps lists.
+  const errorCount = num(doc['errors']);
+  if (errorCount !== undefined) attrs['errors.count'] = errorCount;
   const agents = asObject(doc['agent_metrics']) ?? {};
   const retries: { [k: string]: JsonValue } = {};
   for (const [name, m] of Object.entries(agents)) {
@@ -216,7 +236,7 @@ function writeIssue(
   const child = { runId: runSpan, parentId: spanId, env };
   const prefix = `orch:${runId}:${key}`;
   let spans = 1;
-  // agent_metrics keeps counts only: one span per attempt, failures first, time split evenly.
+  // agent_metrics keeps counts only: one span per attempt, failures first, time split evenly over the ended ones.
   let at = startMs;
   for (const [name, raw] of Object.entries(agents)) {
     const m = asObject(raw);
@@ -224,10 +244,13 @@ function writeIssue(
     const successes = Math.max(0, Math.floor(num(m['successes']) ?? 0));
     const failures = Math.max(0, Math.floor(num(m['failures']) ?? 0));
     const attempts = Math.max(successes + failures, Math.floor(num(m['attempts']) ?? 0));
-    const each = attempts > 0 ? ((num(m['duration']) ?? 0) * 1000) / attempts : 0;
+    // The seed adds time only when an attempt ends: attempts never ended took none of it.
+    const endedAttempts = successes + failures;
+    const share = endedAttempts > 0 ? ((num(m['duration']) ?? 0) * 1000) / endedAttempts : 0;
     for (let k = 0; k < attempts; k++) {
       const s: SpanStatus | undefined = k < failures ? 'failure' : k < failures + successes ? 'success' : ended ? 'unknown' : undefined;
-      const a: BaseAttributes = { 'gen_ai.agent.name': name, 'agent.attempt': k + 1 };
+      const each = k < endedAttempts ? share : 0;
+      const a: BaseAttributes = { ...llm, 'gen_ai.agent.name': name, 'agent.attempt': k + 1 };
       const f = { ...child, spanId: stableId(`${prefix}:agent:${name}:${k}`), kind: 'agent' as const, name, startMs: at, attrs: a, idKey: `${prefix}:agent:${name}:${k}` };
       if (s === undefined) w.start(f);
       else w.complete({ ...f, endMs: at + each, durationMs: each, status: s });
@@ -243,7 +266,7 @@ function writeIssue(
     const pword = str(p['status']);
     const ps = normalizeStatus(pword);
     const ts = parseTimestamp(p['timestamp']) ?? startMs;
-    const a: BaseAttributes = { 'cicd.pipeline.run.id': id, 'cicd.pipeline.result': pipelineResult(ps), 'pipeline.attempt': k + 1 };
+    const a: BaseAttributes = { ...llm, 'cicd.pipeline.run.id': id, 'cicd.pipeline.result': pipelineResult(ps), 'pipeline.attempt': k + 1 };
     if (pword !== undefined && pword !== ps) a['status.detail'] = pword;
     const sha = str(p['commit_sha']);
     if (sha) a['vcs.ref.head.revision'] = sha;
@@ -255,7 +278,7 @@ function writeIssue(
     const d = asObject(raw);
     if (!d) return;
     const dStart = parseTimestamp(d['start_time']) ?? startMs;
-    const a: BaseAttributes = { 'error.type': str(d['error_type']) ?? 'unknown', 'debug.attempts': Math.max(0, Math.floor(num(d['attempts']) ?? 0)) };
+    const a: BaseAttributes = { ...llm, 'error.type': str(d['error_type']) ?? 'unknown', 'debug.attempts': Math.max(0, Math.floor(num(d['attempts']) ?? 0)) };
     const agent = str(d['agent']);
     if (agent) a['gen_ai.agent.name'] = agent;
     const msg = str(d['error_message']);
@@ -271,5 +294,26 @@ function writeIssue(
     }
     spans++;
   });
+  // A live metrics file (the issue never got its report) counts pipelines and ended cycles
+  // without listing them: one span per counted attempt keeps the counts.
+  const pipelineCount = Math.floor(num(doc['pipeline_attempts']) ?? 0);
+  if (details.length === 0 && pipelineCount > 0) {
+    const passed = Math.floor(num(doc['succeeded_pipelines']) ?? 0);
+    const failed = Math.floor(num(doc['failed_pipelines']) ?? 0);
+    for (let k = 0; k < pipelineCount; k++) {
+      const ps: SpanStatus = k < passed ? 'success' : k < passed + failed ? 'failure' : 'unknown';
+      const a: BaseAttributes = { ...llm, 'cicd.pipeline.run.id': `#${k + 1}`, 'cicd.pipeline.result': pipelineResult(ps), 'pipeline.attempt': k + 1, 'pipeline.counted_only': true };
+      w.complete({ ...child, spanId: stableId(`${prefix}:pipeline:${k}`), kind: 'pipeline', name: `pipeline #${k + 1}`, startMs, endMs: startMs, durationMs: null, status: ps, attrs: a, idKey: `${prefix}:pipeline:${k}` });
+      spans++;
+    }
+  }
+  const cycleCount = Math.floor(num(doc['debugging_cycles']) ?? 0);
+  if (cycles.length === 0 && cycleCount > 0) {
+    for (let k = 0; k < cycleCount; k++) {
+      const a: BaseAttributes = { ...llm, 'error.type': 'unknown', 'debug.attempts': 0, 'debug.counted_only': true };
+      w.complete({ ...child, spanId: stableId(`${prefix}:debug:${k}`), kind: 'debug', name: 'debug unknown', startMs, endMs: startMs, durationMs: null, status: 'unknown', attrs: a, idKey: `${prefix}:debug:${k}` });
+      spans++;
+    }
+  }
   return spans;
 }

@@ -280,12 +280,19 @@ const SPEEDUP = `base > 0 AND opt > 0 AND ln(base) - ln(opt) BETWEEN -700 AND 70
 
 const AUTOMATION = (env: string): string => `
 WITH ${SPANS_OF(`'optimization'`, env)},
+-- A session is placed by its end (the record's timestamp), as automationSummary does.
+t AS (
+  SELECT s.*, CASE WHEN state = 'ended' AND duration_ms IS NOT NULL THEN floor(start_ms + duration_ms + 0.5) ELSE start_ms END AS at_ms FROM s
+),
 o AS (
-  SELECT s.*, am_num(attrs -> 'baseline_latency_ms') AS base, am_num(attrs -> 'optimized_latency_ms') AS opt,
+  SELECT t.*, am_num(attrs -> 'baseline_latency_ms') AS base, am_num(attrs -> 'optimized_latency_ms') AS opt,
     am_num(attrs -> 'wallclock_seconds') AS wall,
-    CASE WHEN start_ms >= $4 THEN 'current' ELSE 'previous' END AS win,
-    CASE WHEN start_ms >= $4 THEN coalesce(${key(`attrs -> 'operation'`)}, '(none)') END AS op
-  FROM s
+    -- Reported, else derived: (baseline − optimized) ms × calls (automationSummary's rule).
+    coalesce(am_num(attrs -> 'wallclock_saved_seconds'), CASE WHEN am_num(attrs -> 'baseline_latency_ms') > 0 AND am_num(attrs -> 'optimized_latency_ms') > 0
+      AND am_num(attrs -> 'calls') >= 0 THEN (am_num(attrs -> 'baseline_latency_ms') - am_num(attrs -> 'optimized_latency_ms')) * am_num(attrs -> 'calls') / 1000 END) AS saved,
+    CASE WHEN at_ms >= $4 THEN 'current' ELSE 'previous' END AS win,
+    CASE WHEN at_ms >= $4 THEN coalesce(${key(`attrs -> 'operation'`)}, '(none)') END AS op
+  FROM t WHERE at_ms >= $8 AND at_ms < $5
 )
 SELECT coalesce(json_agg(g), '[]'::json) AS rows FROM (
   SELECT win, op, count(*)::float8 AS n,
@@ -296,8 +303,8 @@ SELECT coalesce(json_agg(g), '[]'::json) AS rows FROM (
     count(wall) FILTER (WHERE wall >= 0)::float8 AS wall_n, coalesce(sum(wall) FILTER (WHERE wall >= 0), 0) AS wall_sum,
     min(wall) FILTER (WHERE wall >= 0) AS wall_min, max(wall) FILTER (WHERE wall >= 0) AS wall_max,
     count(*) FILTER (WHERE state = 'ended' AND am_num(attrs -> 'promoted') > 0)::float8 AS successful,
-    coalesce(sum(am_num(attrs -> 'wallclock_saved_seconds')), 0) AS saved,
-    count(am_num(attrs -> 'wallclock_saved_seconds'))::float8 AS saved_n,
+    coalesce(sum(saved), 0) AS saved,
+    count(saved)::float8 AS saved_n,
     coalesce(sum(am_num(attrs -> 'search_depth')), 0) AS depth_sum,
     count(am_num(attrs -> 'search_depth'))::float8 AS depth_n
   FROM o GROUP BY win, op
@@ -307,9 +314,11 @@ SELECT coalesce(json_agg(g), '[]'::json) AS rows FROM (
 export async function queryAutomationAggregates(pool: Pool, q: PostgresAutomationQuery): Promise<PostgresAutomationRow[]> {
   const previousSince = q.sinceMs - (q.untilMs - q.sinceMs);
   const lo = new Date(startOfUtcDay(previousSince)).toISOString();
-  const params: unknown[] = [lo, 'infinity', previousSince, q.sinceMs, q.untilMs, q.nowMs, q.openTimeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS];
+  // Spans are kept by their end ($8), so the fold keeps every start ($3); the events read
+  // still begin on the day of the previous window's start, where those ends are.
+  const params: unknown[] = [lo, 'infinity', -Number.MAX_SAFE_INTEGER, q.sinceMs, q.untilMs, q.nowMs, q.openTimeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS, previousSince];
   if (!('all' in q.envs)) params.push(envParam(q.envs));
-  const sql = AUTOMATION(envWhere(q.envs, '$8')).replace('%SUMS%', sumColumnsSql(['optimizations']));
+  const sql = AUTOMATION(envWhere(q.envs, '$9')).replace('%SUMS%', sumColumnsSql(['optimizations']));
   const rows = await readOnly(pool, async (c) => (await c.query<{ rows: Row[] }>(sql, params)).rows[0]?.rows ?? []);
   return rows.map((r) => ({
     window: r['win'] === 'current' ? 'current' : 'previous',
@@ -402,7 +411,7 @@ dbg AS (
   FROM c WHERE kind = 'debug'
 ),
 counted AS (
-  SELECT parent_id AS issue, coalesce(${key(`attrs -> 'gen_ai.agent.name'`)}, name) AS agent, count(*)::float8 AS attempts, count(*)::float8 - 1 AS retries
+  SELECT parent_id AS issue, coalesce(${key(`attrs -> 'gen_ai.agent.name'`)}, name) AS agent, count(*)::float8 AS attempts, 0::float8 AS retries
   FROM c WHERE kind = 'agent' GROUP BY 1, 2
   UNION ALL
   SELECT issue, agent, 0, sum(attempts) FROM dbg WHERE agent IS NOT NULL GROUP BY 1, 2

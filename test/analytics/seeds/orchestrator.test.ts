@@ -30,12 +30,12 @@ describe('orchestrator run records and queries', () => {
     issue('r2', 'i3', 'failure', 400_000, 'high'),
   ];
 
-  it('rebuilds agent metrics: repeated starts and debug attempts are retries', () => {
+  it('rebuilds agent metrics: debug attempts are the retries of the cycle\'s agent, a repeated start is only an attempt (the seed\'s rule)', () => {
     const runs = buildRunRecords(spans);
     const i1 = runs[0]!.issues[0]!;
-    expect(i1.agentMetrics['coding']).toMatchObject({ attempts: 2, successes: 1, failures: 1, retries: 1, duration: 2 });
+    expect(i1.agentMetrics['coding']).toMatchObject({ attempts: 2, successes: 1, failures: 1, retries: 0, duration: 2 });
     expect(i1.agentMetrics['testing']).toMatchObject({ attempts: 0, retries: 3 });
-    expect(i1.totalAgentRetries).toBe(4);
+    expect(i1.totalAgentRetries).toBe(3);
     expect(i1.firstPipelinePassed).toBe(false);
     expect(i1.pipelines.map((p) => p.status)).toEqual(['failed', 'success']);
   });
@@ -45,11 +45,11 @@ describe('orchestrator run records and queries', () => {
     for (const name of ['__proto__', '__proto__', 'constructor']) odd.push(child('agent', 'r9', 'i9', { attrs: { 'gen_ai.agent.name': name } }));
     const i9 = buildRunRecords(odd)[0]!.issues[0]!;
     expect(Object.keys(i9.agentMetrics).sort()).toEqual(['__proto__', 'constructor']);
-    expect(i9.agentMetrics['__proto__']).toMatchObject({ attempts: 2, retries: 1 });
+    expect(i9.agentMetrics['__proto__']).toMatchObject({ attempts: 2, retries: 0 });
     expect(i9.agentMetrics['constructor']).toMatchObject({ attempts: 1, retries: 0 });
     expect(({} as Record<string, unknown>)['attempts']).toBeUndefined();
     const retries = answerOrchestratorQueries(buildRunRecords(odd)).agent_retries;
-    expect(retries.map((r) => [r.agent, r.attempts, r.retries])).toEqual([['__proto__', 2, 1], ['constructor', 1, 0]]);
+    expect(retries.map((r) => [r.agent, r.attempts, r.retries])).toEqual([['__proto__', 2, 0], ['constructor', 1, 0]]);
   });
 
   it('answers each example query', () => {
@@ -60,7 +60,7 @@ describe('orchestrator run records and queries', () => {
     expect(a.first_pipeline).toMatchObject({ issues: 2, passed: 1, rate: 0.5 });
     expect(a.debugging).toMatchObject({ cycles: 1, cycles_per_issue: 1 / 3, resolution_rate: 1, time_to_resolve_seconds: { median: 30, mean: 30 } });
     expect(a.complexity.grouped_by).toBe('complexity');
-    expect(a.complexity.rows.map((r) => [r.key, r.issues, r.mean_retries])).toEqual([['high', 1, 0], ['low', 2, 2]]);
+    expect(a.complexity.rows.map((r) => [r.key, r.issues, r.mean_retries])).toEqual([['high', 1, 0], ['low', 2, 1.5]]);
   });
 
   it('empty history answers with nulls, not errors', () => {
@@ -107,11 +107,11 @@ describe('orchestrator answers from parts', () => {
     const runs = buildRunRecords([
       ...[1, 2, 3, 4, 5].map((k) => run(`r${k}`, k % 2 ? 'a' : 'b', k / 10)),
       ...[1, 2, 3, 4, 5].map((k) => issue(`r${k}`, `i${k}`, k % 3 ? 'success' : 'failure', 1000 * k * k)),
-      ...[1, 2, 3, 4, 5].flatMap((k) => Array.from({ length: k % 3 }, () => child('agent', `r${k}`, `i${k}`, { attrs: { 'gen_ai.agent.name': 'coding' } }))),
+      ...[1, 2, 3, 4, 5].flatMap((k) => Array.from({ length: k % 3 }, () => child('debug', `r${k}`, `i${k}`, { attrs: { 'gen_ai.agent.name': 'coding', 'debug.attempts': 1 } }))),
     ]);
     const p = orchestratorParts(runs);
     expect(p.complexity.spearman.n).toBe(5);
     expect(orchestratorAnswersFromParts(p)).toEqual(answerOrchestratorQueries(runs));
-    expect(answerOrchestratorQueries(runs).complexity.spearman_retries_vs_duration).toBe(spearman([0, 1, 0, 0, 1], [1, 4, 9, 16, 25]));
+    expect(answerOrchestratorQueries(runs).complexity.spearman_retries_vs_duration).toBe(spearman([1, 2, 0, 1, 2], [1, 4, 9, 16, 25]));
   });
 });
