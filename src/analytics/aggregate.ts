@@ -77,6 +77,7 @@ export function sectionsOfAggregate(a: SpanAggregate): SectionAccumulators {
       d.unresolved = a.unresolved;
       d.attempts.merge(summaryOf(a.attempts));
       sketchOf(a.durations, d.timeToResolve);
+      acc.agents.retries = a.retries;
       break;
     }
     case 'optimization':
@@ -91,7 +92,6 @@ export function sectionsOfAggregate(a: SpanAggregate): SectionAccumulators {
 
 function fillAgent(g: AgentAccumulator, a: SpanAggregate): void {
   fillOutcome(g.outcome, a);
-  g.retries = a.retries;
   g.sums.addParts(a.sums);
 }
 

@@ -100,6 +100,16 @@ export class OutcomeAccumulator {
   }
 }
 
+/**
+ * The retries a debugging cycle stands for: its fix attempts (`debug.attempts`, else its
+ * attempt point events), when an agent led it (a string `gen_ai.agent.name`, empty included),
+ * whatever its state. One definition for `report` and `report orchestrator`.
+ */
+export function retriesOf(debug: SpanSummary): number {
+  if (debug.kind !== 'debug' || typeof debug.attrs['gen_ai.agent.name'] !== 'string') return 0;
+  return numberAttr(debug.attrs, 'debug.attempts') ?? debug.pointEvents;
+}
+
 /** Agent invocations: outcomes plus retries, the declared sums (tokens, cost) and feedback on agents. */
 export class AgentAccumulator {
   readonly outcome = new OutcomeAccumulator();
@@ -111,9 +121,15 @@ export class AgentAccumulator {
 
   add(span: SpanSummary): void {
     this.outcome.add(span);
-    const attempt = numberAttr(span.attrs, 'agent.attempt');
-    if (attempt !== undefined && attempt > 1) this.retries++;
     this.sums.add(span);
+  }
+
+  /**
+   * A debugging cycle's fix attempts are its agent's retries (the orchestrator seed's
+   * definition, docs/metrics.md): a repeated start of an agent is another attempt, not a retry.
+   */
+  addRetries(debug: SpanSummary): void {
+    this.retries += retriesOf(debug);
   }
 
   addFeedback(f: Feedback): void {

@@ -74,6 +74,7 @@ export class SectionAccumulators {
         return;
       case 'debug':
         this.debugging.add(span);
+        this.agents.addRetries(span);
         return;
       case 'optimization':
         this.optimizations.add(span);

@@ -89,8 +89,12 @@ describe('ReportBuilder: window and outcomes', () => {
 });
 
 describe('ReportBuilder: agents and feedback', () => {
-  it('counts retries, tokens, cost and agent feedback', () => {
+  it('counts retries (debugging cycles\' fix attempts, not repeated starts), tokens, cost and agent feedback', () => {
     const spans = [
+      // A cycle the coder led with two fix attempts, one with three attempt events, one without an agent.
+      span('debug', { attrs: { 'gen_ai.agent.name': 'coder', 'debug.attempts': 2 } }),
+      span('debug', { attrs: { 'gen_ai.agent.name': 'coder' }, pointEvents: 3 }),
+      span('debug', { attrs: { 'debug.attempts': 5 } }),
       span('agent', { attrs: { 'agent.attempt': 1, 'gen_ai.usage.input_tokens': 100, 'gen_ai.usage.output_tokens': 10, cost_usd: 0.5 } }),
       span('agent', { status: 'failure', attrs: { 'agent.attempt': 2, 'gen_ai.usage.input_tokens': 50, cost_usd: 0.25 } }),
       span('agent', { attrs: { 'agent.attempt': 3, 'gen_ai.usage.input_tokens': null } }),
@@ -110,7 +114,7 @@ describe('ReportBuilder: agents and feedback', () => {
       success: 3,
       failure: 1,
       success_rate: 0.75,
-      retries: 2,
+      retries: 5,
       tokens: { input: 150, output: 10 },
       cost_usd: 0.75,
       quality: { ratings: 2, mean: 4 },
@@ -317,7 +321,7 @@ describe('ReportBuilder: groups', () => {
         span('agent', { attrs: { 'gen_ai.agent.name': 'coder', 'agent.attempt': 2 } }),
         span('agent', { status: 'failure', attrs: { 'gen_ai.agent.name': 'coder' } }),
         span('agent', { attrs: { 'gen_ai.agent.name': 'tester' } }),
-        span('debug', { attrs: { 'gen_ai.agent.name': 'coder', 'debug.resolved': true } }),
+        span('debug', { attrs: { 'gen_ai.agent.name': 'coder', 'debug.resolved': true, 'debug.attempts': 1 } }),
       ],
       [
         feedback({ rating: 2, attrs: { 'target.kind': 'agent', 'gen_ai.agent.name': 'tester' } }),

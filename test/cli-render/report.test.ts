@@ -42,7 +42,7 @@ describe('renderReport: table', () => {
   const text = renderReport(report, 'table', { color: false });
 
   it('shows each section headline with rate, interval, trend, quantiles and counts', () => {
-    expect(text).toMatch(/Agents +10 invocations +success 70\.0 % \[39\.7–89\.2\] +▲ \+70\.0 pts vs previous +p50 5\.0 s +p95 9\.0 s +retries 2/);
+    expect(text).toMatch(/Agents +10 invocations +success 70\.0 % \[39\.7–89\.2\] +▲ \+70\.0 pts vs previous +p50 5\.0 s +p95 9\.0 s +retries 5/);
     expect(text).toMatch(/Runs +11 runs +success 80\.0 % \[49\.0–94\.3\].*p50 5\.0 min.*abandoned 1/);
     expect(text).toContain('pass 50.0 % [23.7–76.3]');
     expect(text).toContain('first attempt 100.0 % [56.6–100.0] (5/5)');

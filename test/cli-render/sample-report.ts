@@ -22,8 +22,8 @@ export function sampleReport(grouped = true): Report {
   spans.push(
     span('agent', { status: 'failure', startMs: SINCE - HOUR }),
     span('run', { state: 'abandoned' }),
-    span('debug', { status: 'success', durationMs: 240_000, attrs: { 'debug.attempts': 2 } }),
-    span('debug', { status: 'failure', attrs: { 'debug.attempts': 3 } }),
+    span('debug', { status: 'success', durationMs: 240_000, attrs: { 'gen_ai.agent.name': 'coder', 'debug.attempts': 2 } }),
+    span('debug', { status: 'failure', attrs: { 'gen_ai.agent.name': 'coder', 'debug.attempts': 3 } }),
     span('optimization', { attrs: { operation: 'matmul', baseline_latency_ms: 12, optimized_latency_ms: 4, variants_generated: 16, validated: 12, promoted: 3, wallclock_seconds: 600 } }),
     span('optimization', { attrs: { operation: 'conv', baseline_latency_ms: 5, optimized_latency_ms: 0 } }),
     span('run', { env: 'demo' }),

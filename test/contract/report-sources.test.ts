@@ -282,7 +282,7 @@ describePg('seed analyses contract: directory and PostgreSQL', () => {
   it('the edge cases show up as the fold defines them', async () => {
     const pg = await pgSource().report({ sinceMs: NOW - 7 * DAY, untilMs: NOW, nowMs: NOW, envs: ['prod'], by: 'project' });
     const edge = pg.groups?.find((g) => g.key === 'edge');
-    expect(edge?.agents).toMatchObject({ total: 3, success: 1, failure: 1, abandoned: 1, retries: 1, tokens: { input: 7, output: 12 } });
+    expect(edge?.agents).toMatchObject({ total: 3, success: 1, failure: 1, abandoned: 1, retries: 3, tokens: { input: 7, output: 12 } });
     expect(edge?.agents.cost_usd).toBeCloseTo(0.375, 12);
     expect(edge?.debugging).toMatchObject({ cycles: 1, resolved: 1, attempts_per_cycle: 3 });
     expect(edge?.optimizations).toMatchObject({ sessions: 2, variants_generated: 4, validated: 3, promoted: 1, speedup_sessions: 1, sessions_without_baseline: 1 });
@@ -355,6 +355,15 @@ describe('the readers that used to disagree', () => {
     expect(unknown?.agents.duration_ms?.median).toBeCloseTo(60_000, -3);
     const { analysis } = await reference.agents({ envs: [CONTRACT_ENV], nowMs: NOW });
     expect(analysis.agents.find((a) => a.agent_name === 'oak-agent')?.average_duration_seconds).toBe(60);
+  });
+
+  it('report and report orchestrator count the same retries (a cycle\'s fix attempts, not repeated starts)', async () => {
+    const q = { sinceMs: NOW - 21 * DAY, untilMs: NOW, nowMs: NOW, envs: ['demo'] as const };
+    const report = await reference.report({ ...q, envs: ['demo'] });
+    const { answers } = await reference.orchestrator({ ...q, envs: ['demo'] });
+    const orchestrator = answers.agent_retries.reduce((n, r) => n + r.retries, 0);
+    expect(orchestrator).toBeGreaterThan(0);
+    expect(report.agents.retries).toBe(orchestrator);
   });
 
   it('the dashboard ranks agents as `agents` does', async () => {

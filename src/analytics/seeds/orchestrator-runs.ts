@@ -7,6 +7,7 @@
 import type { JsonValue } from '../../model/events.js';
 import type { Span } from '../../model/span.js';
 import { keyAttr, numberAttr } from '../attrs.js';
+import { retriesOf } from '../outcome-accumulators.js';
 
 /** `agent_metrics[<agent>]`. */
 export interface AgentMetrics {
@@ -173,7 +174,7 @@ function issueRecord(task: Span, children: Span[]): IssueRecord {
     } else if (c.kind === 'debug') {
       const attempts = numberAttr(c.attrs, 'debug.attempts') ?? c.pointEvents;
       const agent = str(c.attrs['gen_ai.agent.name']);
-      if (agent !== null) metric(agent).retries += attempts;
+      if (agent !== null) metric(agent).retries += retriesOf(c);
       debugging.push({
         agent,
         error_type: str(c.attrs['error.type']),
