@@ -1,6 +1,6 @@
 /**
  * `agentmeter export oak --out <dir>`: the sub-agent seed's four files from the store, in
- * the Python logger's shape (REFERENCE.md §C), each written atomically.
+ * the Python logger's shape (docs/oak.md), each written atomically.
  */
 import { join } from 'node:path';
 import { analyzeAgents, performanceStats } from '../../analytics/index.js';

@@ -1,6 +1,6 @@
 /**
  * `agentmeter export orchestrator-runs --out logs/runs`: the orchestrator seed's layout
- * (REFERENCE.md §B), every file written atomically:
+ * (docs/orchestrator.md), every file written atomically:
  *
  * ```
  * <out>/<run_id>_metadata.json                      every run

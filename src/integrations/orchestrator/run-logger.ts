@@ -1,5 +1,5 @@
 /**
- * The orchestrator seed's `RunLogger` / `IssueTracker` (REFERENCE.md §B) over the recording
+ * The orchestrator seed's `RunLogger` / `IssueTracker` (docs/orchestrator.md) over the recording
  * SDK. Same concepts and call order, TypeScript names; any agent name works, and run ids
  * keep the seed's `run_%Y%m%d_%H%M%S_project_<id>` form (in UTC) with a random suffix, so two
  * runs started in the same second no longer share one. Nothing is written as JSON files
