@@ -15,3 +15,18 @@ export function tempDir(prefix = 'agentmeter-'): string {
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
+
+/** How long a test waits for something before it fails: generous for a loaded 2-core machine, finite. */
+export const WAIT_MS = 30_000;
+
+/**
+ * Wait until `cond()` holds, checking every few milliseconds, for at most `timeoutMs`; then fail
+ * naming `what` was awaited. The one way tests wait for something to happen: never a fixed sleep.
+ */
+export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = WAIT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

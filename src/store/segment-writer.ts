@@ -360,6 +360,7 @@ export class SegmentWriter {
     const slotBytes = Math.min(MAX_SLOT_BYTES, this.#maxBufferChars * OVERFLOW_BATCHES + SLOT_MARGIN_BYTES);
     this.#ring = WriteRing.start(slotBytes);
     if (this.#ring === undefined) this.#threadWrites = false;
+    else this.#fs.onRing?.(this.#ring);
     return this.#ring;
   }
 

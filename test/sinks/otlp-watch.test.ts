@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, it } from 'vitest';
-import { tempDir } from '../helpers.js';
+import { tempDir, waitFor } from '../helpers.js';
 
 const BIN = resolve(import.meta.dirname, '../../dist/cli/bin.js');
 
@@ -38,9 +38,11 @@ it('sync --watch outlasts a collector that stays unavailable through every retry
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const deadline = Date.now() + 30_000;
-  while (spans === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  child.kill('SIGTERM');
+  try {
+    await waitFor(() => spans > 0, 'sync --watch to deliver the span once the collector answers');
+  } finally {
+    child.kill('SIGTERM');
+  }
   expect(await exited).toBe(0);
   await new Promise((r) => server.close(r));
   expect(spans).toBe(1);

@@ -10,7 +10,7 @@ import { expect, it } from 'vitest';
 import { migrate, openPool, parsePostgresUrl } from '../../src/sinks/postgres/index.js';
 import { CURSORS_DIR } from '../../src/sinks/index.js';
 import { uuidv7 } from '../../src/model/index.js';
-import { tempDir } from '../helpers.js';
+import { tempDir, waitFor } from '../helpers.js';
 import { describePg, useSchema } from './pg-helpers.js';
 
 const BIN = resolve(import.meta.dirname, '../../dist/cli/bin.js');
@@ -31,13 +31,7 @@ function writeSegment(dir: string, day: string, name: string, n: number, startMs
   writeFileSync(join(folder, `${name}.jsonl`), text);
 }
 
-async function until(check: () => Promise<boolean> | boolean, what: string, limitMs = 30_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = waitFor;
 
 describePg('sync process', () => {
   const schema = useSchema();
@@ -108,10 +102,13 @@ describePg('sync process', () => {
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    await until(async () => (await count()) === 300, 'the first segment');
-    writeSegment(dir, '2025-02-22', 'w2', 200, T0 + 2 * 86_400_000 + 10_000);
-    await until(async () => (await count()) === 500, 'the segment written later');
-    child.kill('SIGTERM');
+    try {
+      await until(async () => (await count()) === 300, 'the first segment');
+      writeSegment(dir, '2025-02-22', 'w2', 200, T0 + 2 * 86_400_000 + 10_000);
+      await until(async () => (await count()) === 500, 'the segment written later');
+    } finally {
+      child.kill('SIGTERM');
+    }
     expect(await exited).toBe(0);
     expect(stderr).toMatch(/500 events/);
   });
