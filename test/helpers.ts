@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,16 @@ export function tempDir(prefix = 'agentmeter-'): string {
   return d;
 }
 
+const children: ChildProcess[] = [];
+
+/** A child process that must not outlive its test: killed after the test if still running. */
+export function killAfterTest<T extends ChildProcess>(child: T): T {
+  children.push(child);
+  return child;
+}
+
 afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 

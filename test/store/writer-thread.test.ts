@@ -6,8 +6,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { constants, mkdtempSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, mkdirSync, openSync, readFileSync, readSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -194,7 +193,7 @@ describe('SegmentWriter writer thread (buffered mode)', () => {
     expect(w.stats).toMatchObject({ appended: 4, written: 2, dropped: 2 });
     const { events } = await readAll(root);
     expect(events.map((e) => e.attrs['seq'])).toEqual([2, 3]);
-  }, 30_000);
+  });
 });
 
 describe('the writer thread run from the sources', () => {
@@ -202,16 +201,18 @@ describe('the writer thread run from the sources', () => {
     const here = pathToFileURL(join(import.meta.dirname, '../../src/store/write-ring.ts')).href;
     expect(threadScriptUrl(here)?.pathname).toMatch(/\/dist\/store\/writer-thread\.js$/);
     // A copy of the layout in a temp dir: sources, and a build of them or none.
-    const root = mkdtempSync(join(tmpdir(), 'am-ring-'));
-    execFileSync('mkdir', ['-p', join(root, 'src/store'), join(root, 'dist/store')]);
+    const root = tempDir();
+    mkdirSync(join(root, 'src/store'), { recursive: true });
+    mkdirSync(join(root, 'dist/store'), { recursive: true });
     const ring = pathToFileURL(join(root, 'src/store/write-ring.ts')).href;
     expect(() => threadScriptUrl(ring)).toThrow(/does not exist: run `npm run build` first/);
     writeFileSync(join(root, 'dist/store/writer-thread.js'), '');
     writeFileSync(join(root, 'src/store/write-ring.ts'), '');
-    execFileSync('touch', ['-d', '2000-01-01', join(root, 'dist/store/writer-thread.js')]);
+    const past = new Date('2000-01-01T00:00:00Z');
+    utimesSync(join(root, 'dist/store/writer-thread.js'), past, past);
     expect(() => threadScriptUrl(ring)).toThrow(/is older than .*write-ring\.ts: run `npm run build`/);
-    execFileSync('touch', ['-d', '2000-01-01', join(root, 'src/store/write-ring.ts')]);
-    execFileSync('touch', [join(root, 'dist/store/writer-thread.js')]);
+    utimesSync(join(root, 'src/store/write-ring.ts'), past, past);
+    utimesSync(join(root, 'dist/store/writer-thread.js'), new Date(), new Date());
     expect(threadScriptUrl(ring)?.pathname).toBe(join(root, 'dist/store/writer-thread.js'));
     // Compiled, the script beside the ring, or none (writes stay synchronous).
     expect(threadScriptUrl(pathToFileURL(join(root, 'dist/store/write-ring.js')).href)?.pathname).toBe(join(root, 'dist/store/writer-thread.js'));
