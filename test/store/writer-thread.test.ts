@@ -37,10 +37,25 @@ function observed(fs: WriterFs): { fs: WriterFs; ring: () => WriteRing } {
   };
 }
 
-// Processes draining a blocked pipe, so nothing in this file can stay stuck in a write.
+// Nothing in this file may stay stuck in a write to a full pipe. Each pipe gets a watchdog
+// process that drains it if a test has not finished with it within WATCHDOG_S (a last-resort
+// bound: tests wait for events, never for it). A writer whose test failed before closing it
+// is closed here while the watchdog still runs (else the exit hook could write into the full
+// pipe and wait forever). Drainers read the pipe through a descriptor they inherit, so they
+// work whatever happens to its path.
+const WATCHDOG_S = 120;
 const drainers: ChildProcess[] = [];
+const pipeWriters: SegmentWriter[] = [];
 afterEach(() => {
-  for (const d of drainers.splice(0)) d.kill('SIGKILL');
+  for (const w of pipeWriters.splice(0)) w.close();
+  // Each drainer leads its own process group (its shell and the `sleep` or `cat` in it).
+  for (const d of drainers.splice(0)) {
+    try {
+      if (d.pid !== undefined) process.kill(-d.pid, 'SIGKILL');
+    } catch {
+      // The group has already ended.
+    }
+  }
 });
 
 describe('SegmentWriter writer thread (buffered mode)', () => {
@@ -121,17 +136,19 @@ describe('SegmentWriter writer thread (buffered mode)', () => {
     const root = tempDir();
     const line = sampleLine(T0, 0);
     let opened = 0;
+    let pipe = -1;
     const fs: WriterFs = {
       ...nodeWriterFs,
       openNew: (path) => {
         const n = opened++;
         if (n === 0) return openSync('/dev/full', 'w'); // day 1: ENOSPC
-        if (n === 1) return blockedFifo(root); // day 2: the thread's write waits for a reader
+        if (n === 1) return (pipe = blockedFifo(root)); // day 2: the thread's write waits for a reader
         return nodeWriterFs.openNew(path);
       },
     };
     const seen = observed(fs);
     const { w, diags } = writer(root, 'buffered', { maxBufferBytes: line.length * 2, flushIntervalMs: 60_000, fs: seen.fs, backgroundWrites: true });
+    pipeWriters.push(w);
     w.append(sampleLine(T0, 0), T0);
     w.append(sampleLine(T0 + DAY, 1), T0 + DAY); // queued: day 1 [0], day 2 [1]
     w.append(sampleLine(T0, 2), T0);
@@ -140,7 +157,7 @@ describe('SegmentWriter writer thread (buffered mode)', () => {
     await waitFor(() => seen.ring().writing, 'the writer thread to be inside the write to the blocked pipe');
     // Another process drains the pipe: the host waits for that one write (at most 10 s),
     // whether it learns of the failure below before or after the write returns.
-    drain(root);
+    drain(pipe);
     w.append(sampleLine(T0, 4), T0);
     w.append(sampleLine(T0, 5), T0); // the host learns of the failure here
     w.close();
@@ -173,6 +190,7 @@ describe('SegmentWriter writer thread (buffered mode)', () => {
     const fs: WriterFs = { ...nodeWriterFs, openNew: (path) => (opened++ === 0 ? (fifo = blockedFifo(root)) : nodeWriterFs.openNew(path)) };
     const seen = observed(fs);
     const { w, diags } = writer(root, 'buffered', { maxBufferBytes: line.length * 2, flushIntervalMs: 60_000, fs: seen.fs, backgroundWrites: true });
+    pipeWriters.push(w);
     w.append(sampleLine(T0, 0), T0);
     w.append(sampleLine(T0, 1), T0);
     await waitFor(() => seen.ring().writing, 'the writer thread to be inside the write to the blocked pipe');
@@ -234,9 +252,10 @@ describe('the writer thread run from the sources', () => {
 
 const DAY = 86_400_000;
 
-/** Start a process that reads the test's pipe to its end: any write blocked on it returns. */
-function drain(dir: string): void {
-  const child = spawn('cat', [join(dir, 'fifo')], { stdio: ['ignore', 'ignore', 'ignore'] });
+/** Start a process that reads the pipe `fd` to its end: any write blocked on it returns. */
+function drain(fd: number, afterS = 0): void {
+  const script = afterS > 0 ? `sleep ${afterS}; exec cat > /dev/null` : 'exec cat > /dev/null';
+  const child = spawn('sh', ['-c', script], { stdio: [fd, 'ignore', 'ignore'], detached: true });
   child.unref();
   drainers.push(child);
 }
@@ -258,5 +277,6 @@ function blockedFifo(dir: string): number {
   execFileSync('mkfifo', [path]);
   const fd = openSync(path, 'r+');
   writeSync(fd, Buffer.alloc(65536, 120));
+  drain(fd, WATCHDOG_S);
   return fd;
 }
