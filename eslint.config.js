@@ -1,6 +1,7 @@
 // Lint: typescript-eslint's recommended type-aware rules, plus the layer boundaries of
-// docs/architecture (DESIGN.md §4) enforced with import-x, so the dependency direction is
-// checked by the machine rather than by goodwill.
+// docs/architecture.md enforced with import-x, so the dependency direction is checked by the
+// machine rather than by goodwill. The zones below must say what CONTRIBUTING.md's `layers`
+// list says (test/architecture.test.ts compares them): change both together.
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 

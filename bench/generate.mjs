@@ -4,7 +4,7 @@
 // with the line shapes of src/sdk/recorder.ts: span.start/span.end pairs for runs, tasks,
 // agents and debugging cycles, span.event for fix attempts, complete `span` events for
 // pipelines and optimisations, feedback. Lines average ~510 bytes, close to the seeds' events
-// (REFERENCE §H: 1M events ≈ 489 MB); attributes are the SDK's (inherited grouping keys,
+// (docs/durability.md, "Reading": 1M events ≈ 489 MB); attributes are the SDK's (inherited grouping keys,
 // tokens, cost, files, tools, CI and autotuning fields).
 //
 // Each day is generated from its own seed (seed × day), so the last N days of a long history

@@ -30,7 +30,7 @@ const ROUNDS = QUICK ? 3 : 9;
 const WARMUP = QUICK ? 1 : 2;
 const N = QUICK ? 5_000 : 20_000; // iterations (2 events each) per round
 const N_SLOW = QUICK ? 1_000 : 4_000; // per-event writes: appendFileSync, writeSync, pino sync
-const N_SYNC = QUICK ? 100 : 300; // fsync per event (≈140 µs each, REFERENCE §G)
+const N_SYNC = QUICK ? 100 : 300; // fsync per event (≈140 µs each, docs/durability.md)
 const TARGET_BUFFERED = 1.3;
 
 const root = dataDir('record');

@@ -1,6 +1,6 @@
 import type { JsonValue } from './events.js';
 
-/** Deeper values are dropped: recursive walkers and `JSON.stringify` crash at a few thousand levels (REFERENCE §G). */
+/** Deeper values are dropped: recursive walkers and `JSON.stringify` crash at a few thousand levels (docs/event-format.md, "Numbers"). */
 const MAX_CLEAN_DEPTH = 8;
 
 /**

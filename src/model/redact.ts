@@ -1,5 +1,5 @@
 /**
- * The one redaction function on the write path (DESIGN.md §6). Every free-text value that is
+ * The one redaction function on the write path (docs/privacy.md). Every free-text value that is
  * kept (error messages, notes, task descriptions, string attributes) passes through it before
  * it is written: secrets become typed placeholders (`[REDACTED:openai_key]`), e-mail addresses
  * `[REDACTED:email]`, home directories `~`. It fails closed: when anything goes wrong the

@@ -1,6 +1,6 @@
 /**
  * Checks every ingested value passes before it is kept: nesting depth (deep bodies crash
- * recursive walkers, REFERENCE §G), no `__proto__` keys (a parsed `__proto__` pollutes
+ * recursive walkers; docs/server.md), no `__proto__` keys (a parsed `__proto__` pollutes
  * prototypes through a naive merge), the event schema, and a UTC timestamp.
  */
 import type { AgentmeterEvent } from '../model/events.js';

@@ -1,10 +1,10 @@
 /**
  * OTLP/HTTP JSON spans (`ExportTraceServiceRequest`) mapped onto agentmeter events
- * (REFERENCE §E). Three attribute dialects are read: OpenTelemetry GenAI (`gen_ai.*`),
+ * (docs/server.md, "OTLP mapping"). Three attribute dialects are read: OpenTelemetry GenAI (`gen_ai.*`),
  * OpenInference (`openinference.span.kind`, `llm.model_name`, `llm.token_count.*`,
  * `agent.name`) and Traceloop/OpenLLMetry (`traceloop.span.kind`, `llm.usage.*`); each
  * lands on the GenAI names agentmeter's reports group by. Other attributes are kept as they
- * are, strings redacted; prompt and completion content is dropped (DESIGN.md §6).
+ * are, strings redacted; prompt and completion content is dropped (docs/privacy.md).
  *
  * Each OTLP span becomes one complete `span` event whose id is derived from trace and span
  * id, so a retried export (OTLP clients retry, and the spec allows duplicates) folds once.

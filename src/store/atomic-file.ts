@@ -1,6 +1,6 @@
 /**
  * Derived files (span digests, sync cursors, the seed systems' report files) are rebuildable
- * from events and written atomically (DESIGN.md §3): a reader sees the old file or the new
+ * from events and written atomically (docs/durability.md, "Derived files"): a reader sees the old file or the new
  * one, never half of either.
  */
 import { mkdir, open, rename, unlink } from 'node:fs/promises';

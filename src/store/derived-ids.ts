@@ -2,7 +2,7 @@
  * Ids derived from other ids. Claude Code runs each hook in a new process, so the process
  * that sees a sub-agent start and the one that sees it end share no memory and no file: both
  * compute the same span id from the session id and the `tool_use_id` instead of looking it
- * up in state rewritten in place (which loses updates under concurrency, REFERENCE §C).
+ * up in state rewritten in place (which loses updates under concurrency: docs/oak.md).
  */
 import { createHash } from 'node:crypto';
 

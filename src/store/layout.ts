@@ -1,5 +1,5 @@
 /**
- * On-disk layout of a file store (DESIGN.md §3):
+ * On-disk layout of a file store (docs/durability.md, "Layout"):
  *
  * ```
  * <root>/events/YYYY-MM-DD/<segment>.jsonl

@@ -1,6 +1,6 @@
 /**
  * Streaming reader of a file store. Memory is one 64 KiB chunk plus the longest line: segments
- * are read in chunks into one reused buffer (REFERENCE §H: 64 KiB chunks + `JSON.parse` beat
+ * are read in chunks into one reused buffer (docs/durability.md, "Reading": 64 KiB chunks + `JSON.parse` beat
  * readline by ~25 %, and chunks above 128 KiB ran about twice as slow), lines are cut on the
  * byte `\n` and decoded by byte range, so a multi-byte character split across two chunks is
  * decoded whole.

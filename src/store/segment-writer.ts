@@ -1,10 +1,10 @@
 /**
- * Append-only writer of one process's segments (DESIGN.md §3, docs/durability.md).
+ * Append-only writer of one process's segments (docs/durability.md).
  *
  * Every writer creates its own segment files and never appends to anyone else's: a process
  * killed in the middle of a `write` leaves a torn last line in its own file only, where the
  * reader skips it, instead of a fragment that glues onto a neighbour's next line and destroys
- * it (REFERENCE §G). Each flush is one `write` of whole lines.
+ * it (docs/durability.md, "One writer, its own segments"). Each flush is one `write` of whole lines.
  */
 import { dirname, join } from 'node:path';
 import { getSystemErrorName } from 'node:util';
@@ -213,8 +213,8 @@ export class SegmentWriter {
   /**
    * Append `count` encoded events of one UTC day (`lines`, each ending in `\n`) as one unit:
    * in `sync` mode one `write` and one `fsync` for all of them, which is what lets a server
-   * answer "durable" per request at batch speed (REFERENCE §G: fsync per 100 events ≈ 180k
-   * events/s, per event ≈ 7k). Returns whether all of them were accepted.
+   * answer "durable" per request at batch speed (docs/durability.md, "The three modes":
+   * fsync per 100 events ≈ 180k events/s, per event ≈ 7k). Returns whether all of them were accepted.
    */
   appendLines(lines: string, count: number, tsMs: number): boolean {
     if (!(count > 0)) return false;
@@ -360,6 +360,7 @@ export class SegmentWriter {
     const slotBytes = Math.min(MAX_SLOT_BYTES, this.#maxBufferChars * OVERFLOW_BATCHES + SLOT_MARGIN_BYTES);
     this.#ring = WriteRing.start(slotBytes);
     if (this.#ring === undefined) this.#threadWrites = false;
+    else this.#fs.onRing?.(this.#ring);
     return this.#ring;
   }
 
@@ -481,7 +482,7 @@ export class SegmentWriter {
       done = fs.writeString(p.fd, text);
       const total = Buffer.byteLength(text);
       if (done < total) {
-        // A disk filling up writes short before it fails (REFERENCE §G): finish the batch or
+        // A disk filling up writes short before it fails (docs/durability.md): finish the batch or
         // find out why not.
         short = true;
         bytes = Buffer.from(text);

@@ -17,7 +17,7 @@
  * short may have a torn last line: nothing more is appended to it, by either side (its later
  * slots come back SKIPPED, for the host to write into a fresh segment).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { writeAll } from './write-all.js';
@@ -161,8 +161,36 @@ export interface SlotOutcome {
   short: boolean;
 }
 
-const WORKER_URL = new URL('./writer-thread.js', import.meta.url);
-let threadScript: boolean | undefined;
+/**
+ * The writer thread's script for a ring module at `moduleUrl`: compiled, the script beside it.
+ * undefined where it is missing (a bundle without it: writes stay synchronous).
+ * Run from the TypeScript sources (the tests, under vitest), the thread runs the build's copy,
+ * `dist/store/writer-thread.js`, since Node 20 cannot start a worker from TypeScript; its
+ * protocol is this module's as long as it was built from the same sources, so a missing or
+ * older build is an error that says to run `npm run build` (`npm test` builds first), never a
+ * silent switch to synchronous writes that would leave the thread untested.
+ */
+export function threadScriptUrl(moduleUrl: string): URL | undefined {
+  if (!moduleUrl.endsWith('.ts')) {
+    const compiled = new URL('./writer-thread.js', moduleUrl);
+    return compiled.protocol === 'file:' && existsSync(fileURLToPath(compiled)) ? compiled : undefined;
+  }
+  const script = new URL('../../dist/store/writer-thread.js', moduleUrl);
+  const built = fileURLToPath(script);
+  if (!existsSync(built)) {
+    throw new Error(`writer thread: running from the TypeScript sources, the thread runs ${built}, which does not exist: run \`npm run build\` first`);
+  }
+  const builtMs = statSync(built).mtimeMs;
+  for (const name of ['writer-thread.ts', 'write-ring.ts', 'write-all.ts']) {
+    const source = fileURLToPath(new URL(`./${name}`, moduleUrl));
+    if (existsSync(source) && statSync(source).mtimeMs > builtMs) {
+      throw new Error(`writer thread: ${built} is older than ${source}: run \`npm run build\` so the thread speaks this ring's protocol`);
+    }
+  }
+  return script;
+}
+
+let workerUrl: URL | null | undefined;
 const EMPTY = new Uint8Array(0);
 const SLOTS = 4; // a power of two: slots are picked by `seq & (SLOTS - 1)`
 // A slot the thread has not picked up after this long is written by a draining host itself.
@@ -184,24 +212,24 @@ export class WriteRing {
 
   /** A ring with its writer thread, or undefined where a thread cannot start. */
   static start(slotBytes: number): WriteRing | undefined {
-    // Run from sources (the tests) there is no compiled thread script: write synchronously.
-    threadScript ??= WORKER_URL.pathname.endsWith('.js') && existsSync(fileURLToPath(WORKER_URL));
-    if (!threadScript) return undefined;
+    // Outside a source run this cannot throw; from the sources, a missing build must be seen.
+    workerUrl ??= threadScriptUrl(import.meta.url) ?? null;
+    if (workerUrl === null) return undefined;
     try {
-      return new WriteRing(slotBytes);
+      return new WriteRing(slotBytes, workerUrl);
     } catch {
       return undefined;
     }
   }
 
-  private constructor(slotBytes: number) {
+  private constructor(slotBytes: number, script: URL) {
     this.#slotBytes = slotBytes;
     const ctrlBytes = controlWords(SLOTS) * 4;
     const buffer = new SharedArrayBuffer(ctrlBytes + SLOTS * slotBytes);
     this.#ctrl = new Int32Array(buffer, 0, controlWords(SLOTS));
     this.#data = Buffer.from(buffer, ctrlBytes, SLOTS * slotBytes);
     const shape: RingShape = { buffer, slots: SLOTS, slotBytes };
-    this.#worker = new Worker(WORKER_URL, { workerData: shape, stdout: false, stderr: false });
+    this.#worker = new Worker(script, { workerData: shape, stdout: false, stderr: false });
     // The thread must never keep the host alive, and its death only turns writes synchronous.
     this.#worker.unref();
     this.#worker.on('error', () => (this.#dead = true));
@@ -236,6 +264,12 @@ export class WriteRing {
     // interrupt), so only a sleeping thread is woken, or any when this took the last slot.
     if (Atomics.load(ctrl, SLEEPING) === 1 || Atomics.load(ctrl, slotWord(this.#seq & (SLOTS - 1), STATE)) !== FREE) Atomics.notify(ctrl, PUBLISHED, 1);
     return n;
+  }
+
+  /** Whether the thread is inside a write of a slot now (the tests wait on this). */
+  get writing(): boolean {
+    for (let s = 0; s < SLOTS; s++) if (Atomics.load(this.#ctrl, slotWord(s, STATE)) === WRITING) return true;
+    return false;
   }
 
   /** Whether a write to `segment` failed or came back short: nothing more may go to it. */

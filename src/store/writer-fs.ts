@@ -4,6 +4,7 @@
  * real disk only does when it is full.
  */
 import { closeSync, constants, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import type { WriteRing } from './write-ring.js';
 
 export interface WriterFs {
   /** Create `dir` and its parents if missing. */
@@ -18,6 +19,8 @@ export interface WriterFs {
   /** Persist a directory's entries (a new file's name) where the platform allows it. */
   fsyncDir(dir: string): void;
   close(fd: number): void;
+  /** Tests: called with the writer thread's ring when a buffered writer starts one. */
+  onRing?(ring: WriteRing): void;
 }
 
 // O_EXCL: a segment is never shared, not even by accident of two equal random names.

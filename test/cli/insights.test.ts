@@ -1,60 +1,55 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.js';
+import type { CliResult } from './run-cli.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'dist/cli/bin.js');
 let dir = '';
 
-function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1', AGENTMETER_DIR: '' }, cwd: ROOT });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-const demo = (args: string[]): ReturnType<typeof cli> => cli([...args, '--dir', dir, '--env', 'demo']);
-const json = (args: string[]): Record<string, unknown> => JSON.parse(demo([...args, '--json']).stdout) as Record<string, unknown>;
+const cli = (args: string[]): Promise<CliResult> => runCli(args);
+const demo = (args: string[]): Promise<CliResult> => cli([...args, '--dir', dir, '--env', 'demo']);
+const json = async (args: string[]): Promise<Record<string, unknown>> => JSON.parse((await demo([...args, '--json'])).stdout) as Record<string, unknown>;
 
 // One month of demo data (seed 42), with its documented effects: agent variant coding-v2
 // truly better than coding-v1, models of different skill, and gpt-4.1 degraded for one day
 // three days before the end.
-beforeAll(() => {
-  if (!existsSync(BIN)) throw new Error('dist/cli/bin.js is missing: run `npm run build` (npm test does)');
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'agentmeter-insights-'));
-  expect(cli(['demo', '--dir', dir]).code).toBe(0);
+  expect((await cli(['demo', '--dir', dir])).code).toBe(0);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('insight commands on demo data', () => {
-  it('compare --by variant finds the truly better variant; by model, the better models', () => {
-    const v = json(['compare', '--by', 'variant', '--since', '31d']) as { comparisons: { summary: string; verdict: string }[]; groups: { key: string }[]; without_group: number };
+  it('compare --by variant finds the truly better variant; by model, the better models', async () => {
+    const v = await json(['compare', '--by', 'variant', '--since', '31d']) as { comparisons: { summary: string; verdict: string }[]; groups: { key: string }[]; without_group: number };
     expect(v.groups.map((g) => g.key).sort()).toEqual(['coding-v1', 'coding-v2']);
     expect(v.comparisons).toHaveLength(1);
     expect(v.comparisons[0]?.summary).toMatch(/^coding-v2 is better than coding-v1: \+\d+\.\d pts/);
     expect(v.without_group).toBeGreaterThan(0);
-    const m = json(['compare', '--by', 'model', '--since', '31d']) as { comparisons: { a: string; b: string; verdict: string; p_adjusted: number }[] };
+    const m = await json(['compare', '--by', 'model', '--since', '31d']) as { comparisons: { a: string; b: string; verdict: string; p_adjusted: number }[] };
     expect(m.comparisons).toHaveLength(6);
     const best = m.comparisons.filter((c) => c.verdict === 'a_better' || c.verdict === 'b_better').map((c) => (c.verdict === 'a_better' ? c.a : c.b));
     expect(best).toContain('claude-sonnet-4');
     expect(best).not.toContain('qwen2.5-coder');
-    const table = demo(['compare', '--by', 'model', '--since', '31d']);
+    const table = await demo(['compare', '--by', 'model', '--since', '31d']);
     expect(table.code).toBe(0);
     expect(table.stdout).toContain('Holm-corrected over 6 pairs');
     expect(table.stdout).toMatch(/claude-sonnet-4 is better than qwen2\.5-coder: \+\d+\.\d pts \[/);
   });
 
-  it('compare --metric duration and the --before/--after form', () => {
-    const d = json(['compare', '--by', 'agent', '--metric', 'duration', '--since', '31d']) as { comparisons: { summary: string; effect: { scale: string } }[] };
+  it('compare --metric duration and the --before/--after form', async () => {
+    const d = await json(['compare', '--by', 'agent', '--metric', 'duration', '--since', '31d']) as { comparisons: { summary: string; effect: { scale: string } }[] };
     expect(d.comparisons[0]?.effect.scale).toBe('ratio');
     expect(d.comparisons.some((c) => /^planning is faster than testing: 0\.\d\d× the median duration/.test(c.summary))).toBe(true);
-    const ba = json(['compare', '--after', '10d', '--metric', 'success_rate']) as { groups: { key: string; n: number }[]; comparisons: { a: string }[]; before: { since: string } };
+    const ba = await json(['compare', '--after', '10d', '--metric', 'success_rate']) as { groups: { key: string; n: number }[]; comparisons: { a: string }[]; before: { since: string } };
     expect(ba.groups.map((g) => g.key)).toEqual(['after', 'before']);
     expect(ba.comparisons[0]?.a).toBe('after');
     expect(Date.parse(ba.before.since)).toBeLessThan(Date.now() - 19 * 86_400_000);
   });
 
-  it('anomalies flags the incident day of gpt-4.1 and nothing else', () => {
-    const r = json(['anomalies', '--since', '30d']) as { anomalies: { series: string; day: string; metric: string; evidence: string }[]; points_examined: number };
+  it('anomalies flags the incident day of gpt-4.1 and nothing else', async () => {
+    const r = await json(['anomalies', '--since', '30d']) as { anomalies: { series: string; day: string; metric: string; evidence: string }[]; points_examined: number };
     expect(r.points_examined).toBeGreaterThan(100);
     expect(r.anomalies.length).toBeGreaterThan(0);
     expect(new Set(r.anomalies.map((a) => a.day)).size).toBe(1);
@@ -64,15 +59,15 @@ describe('insight commands on demo data', () => {
     expect(r.anomalies.map((a) => a.metric)).toContain('duration');
   });
 
-  it('check: exit 5 with a readable reason on a failed gate, 0 when all pass, --json for machines', () => {
-    const fail = demo(['check', '--max-failure-rate', '5%', '--since', '30d']);
+  it('check: exit 5 with a readable reason on a failed gate, 0 when all pass, --json for machines', async () => {
+    const fail = await demo(['check', '--max-failure-rate', '5%', '--since', '30d']);
     expect(fail.code).toBe(5);
     expect(fail.stdout).toMatch(/FAIL\s+max_failure_rate\s+agents failure rate \d+\.\d % \[/);
     expect(fail.stderr).toMatch(/^agentmeter: check failed: agents failure rate/);
-    const pass = demo(['check', '--max-failure-rate', '50%', '--min-first-attempt-pass', '0.5', '--since', '30d']);
+    const pass = await demo(['check', '--max-failure-rate', '50%', '--min-first-attempt-pass', '0.5', '--since', '30d']);
     expect(pass.code).toBe(0);
     expect(pass.stdout).toContain('all gates passed');
-    const anomalies = demo(['check', '--no-anomalies', '--since', '7d', '--json']);
+    const anomalies = await demo(['check', '--no-anomalies', '--since', '7d', '--json']);
     expect(anomalies.code).toBe(5);
     const j = JSON.parse(anomalies.stdout) as { ok: boolean; gates: { gate: string; ok: boolean; reason: string }[] };
     expect(j.ok).toBe(false);
@@ -80,34 +75,34 @@ describe('insight commands on demo data', () => {
     expect(j.gates[0]?.reason).toMatch(/gpt-4\.1/);
   });
 
-  it('trends: series with smoothing and a direction', () => {
-    const r = json(['trends', '--metric', 'speedup', '--since', '30d']) as { series: { key: string; direction: string; points: { n: number; smoothed: number | null }[] }[] };
+  it('trends: series with smoothing and a direction', async () => {
+    const r = await json(['trends', '--metric', 'speedup', '--since', '30d']) as { series: { key: string; direction: string; points: { n: number; smoothed: number | null }[] }[] };
     expect(r.series).toHaveLength(1);
     expect(r.series[0]?.points.length).toBeGreaterThanOrEqual(30);
     // The demo's speedups grow over the month.
     expect(r.series[0]?.direction).toBe('improving');
-    const t = demo(['trends', '--by', 'model', '--bucket', 'week', '--format', 'md']);
+    const t = await demo(['trends', '--by', 'model', '--bucket', 'week', '--format', 'md']);
     expect(t.code).toBe(0);
     expect(t.stdout).toMatch(/^### claude-sonnet-4: /m);
   });
 
-  it('export dataset: one CSV row per agent invocation, the same count as report', () => {
-    const csv = demo(['export', 'dataset', '--out', '-', '--since', '31d']);
+  it('export dataset: one CSV row per agent invocation, the same count as report', async () => {
+    const csv = await demo(['export', 'dataset', '--out', '-', '--since', '31d']);
     expect(csv.code).toBe(0);
     expect(csv.stdout.split('\n')[0]).toMatch(/^\{"ts":/);
     const csvFile = join(dir, 'ds.csv');
-    expect(demo(['export', 'dataset', '--since', '31d', '--out', csvFile]).code).toBe(0);
+    expect((await demo(['export', 'dataset', '--since', '31d', '--out', csvFile])).code).toBe(0);
     const lines = readFileSync(csvFile, 'utf8').trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ts,invocation_id,run_id,parent_id,env,project,task_type,agent,agent_type,variant,.*,state\.task\.type$/);
-    const report = JSON.parse(demo(['report', '--since', '31d', '--json']).stdout) as { agents: { total: number } };
+    const report = JSON.parse((await demo(['report', '--since', '31d', '--json'])).stdout) as { agents: { total: number } };
     expect(lines.length - 1).toBe(report.agents.total);
     const out = join(dir, 'ds.jsonl');
-    const file = demo(['export', 'dataset', '--since', '31d', '-o', out]);
+    const file = await demo(['export', 'dataset', '--since', '31d', '-o', out]);
     expect(file.stdout).toMatch(new RegExp(`^wrote ${report.agents.total} invocations to `));
     expect(readFileSync(out, 'utf8').trimEnd().split('\n')).toHaveLength(report.agents.total);
   });
 
-  it('bad input: usage errors (exit 2) without a stack trace; no store (exit 3)', () => {
+  it('bad input: usage errors (exit 2) without a stack trace; no store (exit 3)', async () => {
     for (const args of [
       ['compare'],
       ['compare', '--by', 'bogus'],
@@ -121,21 +116,21 @@ describe('insight commands on demo data', () => {
       ['anomalies', '--series', 'model,colour'],
       ['trends', '--bucket', 'month'],
     ]) {
-      const r = demo(args);
+      const r = await demo(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
-    const none = cli(['compare', '--by', 'model', '--dir', join(dir, 'nope')]);
+    const none = await cli(['compare', '--by', 'model', '--dir', join(dir, 'nope')]);
     expect(none.code).toBe(3);
     expect(none.stderr).toContain('no store');
   });
 
-  it('each insight command has --help with examples', () => {
+  it('each insight command has --help with examples', async () => {
     for (const c of ['compare', 'trends', 'anomalies', 'check', 'export']) {
-      const r = cli([c, '--help']);
+      const r = await cli([c, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('Examples:');
     }
-    expect(cli(['--help']).stdout).toContain('5 check gate failed');
+    expect((await cli(['--help'])).stdout).toContain('5 check gate failed');
   });
 });

@@ -1,35 +1,30 @@
-import { spawnSync } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers.js';
 import { closedPort, describePg, useSchema } from '../sinks/pg-helpers.js';
+import { runCli } from './run-cli.js';
+import type { CliResult } from './run-cli.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'dist/cli/bin.js');
-
-function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', AGENTMETER_DIR: '', AGENTMETER_PG_URL: '' }, cwd: ROOT });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (args: string[]): Promise<CliResult> => runCli(args, { env: { AGENTMETER_PG_URL: '' } });
 
 describe('sync and db: usage', () => {
-  it('--help has examples and exit codes', () => {
+  it('--help has examples and exit codes', async () => {
     for (const c of ['sync', 'db']) {
-      const r = cli([c, '--help']);
+      const r = await cli([c, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('Examples:');
       expect(r.stdout).toContain('Exit codes');
     }
-    expect(cli(['--help']).stdout).toMatch(/sync[\s\S]*db/);
+    expect((await cli(['--help'])).stdout).toMatch(/sync[\s\S]*db/);
     // One database flag everywhere; the older spellings are accepted but not advertised.
     for (const command of ['report', 'agents', 'compare', 'trends', 'anomalies', 'check', 'serve', 'db', 'sync']) {
-      const help = cli([command, '--help']).stdout;
+      const help = (await cli([command, '--help'])).stdout;
       expect(help, command).toContain('--database <url>');
       expect(help, command).not.toContain('--store <url>');
     }
   });
 
-  it('bad destinations and actions are usage errors (exit 2), never a stack trace', () => {
+  it('bad destinations and actions are usage errors (exit 2), never a stack trace', async () => {
     const dir = tempDir();
     for (const args of [
       ['sync', '--dir', dir],
@@ -44,20 +39,20 @@ describe('sync and db: usage', () => {
       ['report', '--database', 'postgres://x/y', '--dir', '/tmp'],
       ['sync', '--dir', dir, '--to', 'postgres://x/y', '--database', 'postgres://x/z'],
     ]) {
-      const r = cli(args);
+      const r = await cli(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/^agentmeter: /m);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
   });
 
-  it('sync from a missing store exits 3', () => {
-    const r = cli(['sync', '--dir', join(tempDir(), 'none'), '--to', 'postgres://postgres@127.0.0.1:5432/x']);
+  it('sync from a missing store exits 3', async () => {
+    const r = await cli(['sync', '--dir', join(tempDir(), 'none'), '--to', 'postgres://postgres@127.0.0.1:5432/x']);
     expect(r.code).toBe(3);
   });
 
   it('an unreachable database is a clear failure (exit 1)', async () => {
-    const r = cli(['report', '--store', `postgres://postgres@127.0.0.1:${await closedPort()}/x`]);
+    const r = await cli(['report', '--store', `postgres://postgres@127.0.0.1:${await closedPort()}/x`]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^agentmeter: .*ECONNREFUSED/m);
     expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -67,60 +62,60 @@ describe('sync and db: usage', () => {
 describePg('sync, db and report --store against PostgreSQL', () => {
   const schema = useSchema();
 
-  it('walks a new user through migrate, sync and report', () => {
+  it('walks a new user through migrate, sync and report', async () => {
     const dir = tempDir();
-    expect(cli(['demo', '--dir', dir, '--days', '3', '--seed', '3']).code).toBe(0);
-    const unmigrated = cli(['report', '--store', schema.url]);
+    expect((await cli(['demo', '--dir', dir, '--days', '3', '--seed', '3'])).code).toBe(0);
+    const unmigrated = await cli(['report', '--store', schema.url]);
     expect(unmigrated.code).toBe(3);
     expect(unmigrated.stderr).toContain('agentmeter db migrate');
-    expect(cli(['db', 'status', '--to', schema.url]).code).toBe(3);
-    const m = cli(['db', 'migrate', '--to', schema.url, '--json']);
+    expect((await cli(['db', 'status', '--to', schema.url])).code).toBe(3);
+    const m = await cli(['db', 'migrate', '--to', schema.url, '--json']);
     expect(m.code).toBe(0);
     expect(JSON.parse(m.stdout)).toEqual({ applied: [1], version: 1 });
-    expect(JSON.parse(cli(['db', 'migrate', '--to', schema.url, '--json']).stdout)).toEqual({ applied: [], version: 1 });
-    const s = cli(['sync', '--dir', dir, '--to', schema.url, '--json']);
+    expect(JSON.parse((await cli(['db', 'migrate', '--to', schema.url, '--json'])).stdout)).toEqual({ applied: [], version: 1 });
+    const s = await cli(['sync', '--dir', dir, '--to', schema.url, '--json']);
     expect(s.code).toBe(0);
     expect(s.stderr).toMatch(/sync → postgres:\/\/.*: \d+ events/);
     // One fixed window for both processes.
     const until = new Date(Date.now() + 3_600_000).toISOString();
     const window = ['--env', 'demo', '--since', '3d', '--until', until, '--json'];
-    const local = JSON.parse(cli(['report', '--dir', dir, ...window]).stdout) as { agents: { total: number; success: number } };
-    const remote = JSON.parse(cli(['report', '--store', schema.url, ...window]).stdout) as { agents: { total: number; success: number } };
+    const local = JSON.parse((await cli(['report', '--dir', dir, ...window])).stdout) as { agents: { total: number; success: number } };
+    const remote = JSON.parse((await cli(['report', '--store', schema.url, ...window])).stdout) as { agents: { total: number; success: number } };
     expect(remote.agents.success).toBe(local.agents.success);
     expect(remote.agents.total).toBeGreaterThan(0);
     expect(remote.agents.total).toBe(local.agents.total);
-    const table = cli(['report', '--store', schema.url, '--env', 'demo', '--since', '3d', '--by', 'model']);
+    const table = await cli(['report', '--store', schema.url, '--env', 'demo', '--since', '3d', '--by', 'model']);
     expect(table.code).toBe(0);
     expect(table.stdout).toContain('By model');
     // The seed views read the database too, with the same figures and the same table.
     const agents = ['agents', '--env', 'demo', '--since', '3d', '--until', until];
-    const agentsLocal = cli([...agents, '--dir', dir]);
-    const agentsRemote = cli([...agents, '--store', schema.url]);
+    const agentsLocal = await cli([...agents, '--dir', dir]);
+    const agentsRemote = await cli([...agents, '--store', schema.url]);
     expect(agentsRemote.code).toBe(0);
     expect(agentsRemote.stdout).toContain('invocations');
     expect(agentsRemote.stdout).toBe(agentsLocal.stdout);
     const auto = ['report', 'automation', '--env', 'demo', '--since', '3d', '--until', until];
-    const autoLocal = cli([...auto, '--dir', dir]);
-    const autoRemote = cli([...auto, '--store', schema.url]);
+    const autoLocal = await cli([...auto, '--dir', dir]);
+    const autoRemote = await cli([...auto, '--store', schema.url]);
     expect(autoRemote.code).toBe(0);
     expect(autoRemote.stdout).toContain('sessions');
     expect(autoRemote.stdout).toBe(autoLocal.stdout);
     const orch = ['report', 'orchestrator', '--env', 'demo', '--since', '3d', '--until', until];
-    const orchLocal = cli([...orch, '--dir', dir]);
-    const orchRemote = cli([...orch, '--store', schema.url]);
+    const orchLocal = await cli([...orch, '--dir', dir]);
+    const orchRemote = await cli([...orch, '--store', schema.url]);
     expect(orchRemote.code).toBe(0);
     expect(orchRemote.stdout).toContain('Which agent causes the most retries?');
     expect(orchRemote.stdout).toBe(orchLocal.stdout);
-    expect(cli([...orch, '--store', schema.url, '--json']).stdout).toBe(cli([...orch, '--dir', dir, '--json']).stdout);
+    expect((await cli([...orch, '--store', schema.url, '--json'])).stdout).toBe((await cli([...orch, '--dir', dir, '--json'])).stdout);
     // Flags that do not apply are refused the same way on both stores (exit 2).
     for (const bad of [['--by', 'model'], ['--format', 'csv'], ['--format', 'md'], ['--dir', dir]]) {
-      const r = cli([...orch, '--store', schema.url, ...bad]);
+      const r = await cli([...orch, '--store', schema.url, ...bad]);
       expect(r.code, bad.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/^agentmeter: .*(--by|--format|--dir)/m);
-      if (bad[0] !== '--dir') expect(cli([...orch, '--dir', dir, ...bad]).code, bad.join(' ')).toBe(2);
+      if (bad[0] !== '--dir') expect((await cli([...orch, '--dir', dir, ...bad])).code, bad.join(' ')).toBe(2);
     }
-    expect(cli([...orch, '--store', schema.url, '--strict', '--no-cache']).code).toBe(0);
-    const st = cli(['db', 'status', '--to', schema.url, '--json']);
+    expect((await cli([...orch, '--store', schema.url, '--strict', '--no-cache'])).code).toBe(0);
+    const st = await cli(['db', 'status', '--to', schema.url, '--json']);
     expect(JSON.parse(st.stdout)).toMatchObject({ version: 1, pending: [] });
     expect((JSON.parse(st.stdout) as { partitions: number }).partitions).toBeGreaterThanOrEqual(3);
   });

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Span } from '../../src/model/index.js';
 import { scanSpans } from '../../src/store/index.js';
-import { tempDir } from '../helpers.js';
+import { killAfterTest, tempDir } from '../helpers.js';
 
 const BIN = join(resolve(import.meta.dirname, '../..'), 'dist/cli/bin.js');
 
@@ -56,7 +56,7 @@ describe('agentmeter exec', () => {
 
   it('forwards SIGTERM to the command and exits 128+15 when it dies of it', async () => {
     const dir = tempDir();
-    const child = spawn(process.execPath, [BIN, 'exec', '--agent', 'sleeper', '--', process.execPath, '-e', 'console.log("ready"); setTimeout(() => {}, 60000)'], { env: { ...process.env, AGENTMETER_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = killAfterTest(spawn(process.execPath, [BIN, 'exec', '--agent', 'sleeper', '--', process.execPath, '-e', 'console.log("ready"); setTimeout(() => {}, 60000)'], { env: { ...process.env, AGENTMETER_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] }));
     await new Promise<void>((ok) => child.stdout.once('data', () => ok()));
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((ok) => child.on('close', (c) => ok(c)));
@@ -98,7 +98,7 @@ describe('agentmeter record (shell forms)', () => {
     expect(String(r.attrs['error.message'])).not.toContain(':pw@');
     expect(all.find((s) => s.kind === 'agent')).toMatchObject({ parentId: task, status: 'success', attrs: { 'agent.attempt': 2, 'gen_ai.usage.input_tokens': 100 } });
     expect(all.find((s) => s.kind === 'pipeline')).toMatchObject({ parentId: task, status: 'failure', attrs: { 'cicd.pipeline.result': 'failure', 'pipeline.attempt': 1 } });
-    const report = spawnSync(process.execPath, [BIN, 'report', '--since', '1d', '--env', 'all', '--json'], { encoding: 'utf8', env: { ...process.env, AGENTMETER_DIR: dir } });
+    const report = spawnSync(process.execPath, [BIN, 'report', '--since', '1d', '--env', 'all', '--json'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, AGENTMETER_DIR: dir } });
     const j = JSON.parse(report.stdout) as { runs: { total: number }; feedback: { count: number } };
     expect(j.runs.total).toBe(1);
     expect(j.feedback.count).toBe(1);

@@ -1,18 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { HOOK_REGISTRATIONS, addHooks, removeHooks } from '../../src/integrations/claude-code/settings.js';
+import { runCli } from '../cli/run-cli.js';
 import { tempDir } from '../helpers.js';
 
-const BIN = join(resolve(import.meta.dirname, '../..'), 'dist/cli/bin.js');
-
-beforeAll(() => {
-  if (!existsSync(BIN)) throw new Error('dist/cli/bin.js is missing: run `npm run build` (npm test does)');
-});
-
-function init(cwd: string, args: string[], home = cwd) {
-  return spawnSync(process.execPath, [BIN, 'init', 'claude-code', ...args], { cwd, encoding: 'utf8', env: { ...process.env, HOME: home } });
+async function init(cwd: string, args: string[], home = cwd): Promise<{ status: number; stdout: string; stderr: string }> {
+  const r = await runCli(['init', 'claude-code', ...args], { cwd, env: { HOME: home } });
+  return { status: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
 const USER_SETTINGS = {
@@ -25,12 +20,12 @@ const USER_SETTINGS = {
 };
 
 describe('agentmeter init claude-code', () => {
-  it('merges into an existing project settings file, idempotently, and --remove restores it', () => {
+  it('merges into an existing project settings file, idempotently, and --remove restores it', async () => {
     const cwd = tempDir();
     mkdirSync(join(cwd, '.claude'));
     const path = join(cwd, '.claude', 'settings.json');
     writeFileSync(path, JSON.stringify(USER_SETTINGS));
-    const first = init(cwd, []);
+    const first = await init(cwd, []);
     expect(first.status).toBe(0);
     expect(first.stdout).toBe('');
     expect(first.stderr).toMatch(/registered agentmeter hooks/);
@@ -43,35 +38,35 @@ describe('agentmeter init claude-code', () => {
     expect(after.hooks['PreToolUse']![1]!.hooks[0]!.command).toMatch(/bin\.js hook$/);
     for (const r of HOOK_REGISTRATIONS) expect(after.hooks[r.event], r.event).toBeDefined();
     const text = readFileSync(path, 'utf8');
-    const again = init(cwd, ['--json']);
+    const again = await init(cwd, ['--json']);
     expect(JSON.parse(again.stdout)).toMatchObject({ changed: [], action: 'install' });
     expect(readFileSync(path, 'utf8')).toBe(text);
     expect(readdirSync(join(cwd, '.claude'))).toEqual(['settings.json']);
-    const removed = init(cwd, ['--remove']);
+    const removed = await init(cwd, ['--remove']);
     expect(removed.status).toBe(0);
     expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual(USER_SETTINGS);
   });
 
-  it('--global writes ~/.claude/settings.json, creating it', () => {
+  it('--global writes ~/.claude/settings.json, creating it', async () => {
     const cwd = tempDir();
     const home = tempDir();
-    expect(init(cwd, ['--global'], home).status).toBe(0);
+    expect((await init(cwd, ['--global'], home)).status).toBe(0);
     expect(existsSync(join(home, '.claude', 'settings.json'))).toBe(true);
     expect(existsSync(join(cwd, '.claude'))).toBe(false);
   });
 
-  it('refuses a settings file that is not JSON, changing nothing', () => {
+  it('refuses a settings file that is not JSON, changing nothing', async () => {
     const cwd = tempDir();
     mkdirSync(join(cwd, '.claude'));
     writeFileSync(join(cwd, '.claude', 'settings.json'), '{ "model": ');
-    const r = init(cwd, []);
+    const r = await init(cwd, []);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/not valid JSON.*nothing was changed/);
     expect(readFileSync(join(cwd, '.claude', 'settings.json'), 'utf8')).toBe('{ "model": ');
-    expect(spawnSync(process.execPath, [BIN, 'init', 'cursor'], { cwd, encoding: 'utf8' }).status).toBe(2);
+    expect((await runCli(['init', 'cursor'], { cwd })).code).toBe(2);
   });
 
-  it('reinstalling from another path replaces the old entry instead of doubling it', () => {
+  it('reinstalling from another path replaces the old entry instead of doubling it', async () => {
     const a = addHooks({}, '/old/node_modules/agentmeter/dist/cli/bin.js hook').settings;
     const b = addHooks(a, 'node /new/agentmeter/dist/cli/bin.js hook');
     const pre = (b.settings['hooks'] as Record<string, { hooks: { command: string }[] }[]>)['PreToolUse']!;

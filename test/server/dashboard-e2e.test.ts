@@ -34,7 +34,7 @@ if (missing && process.env['CI']) {
 
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'agentmeter-e2e-'));
-      const demo = spawnSync(process.execPath, [BIN, 'demo', '--dir', dir, '--days', '14', '--runs-per-day', '8'], { encoding: 'utf8' });
+      const demo = spawnSync(process.execPath, [BIN, 'demo', '--dir', dir, '--days', '14', '--runs-per-day', '8'], { encoding: 'utf8', timeout: 60_000 });
       expect(demo.status, demo.stderr).toBe(0);
       server = spawn(process.execPath, [BIN, 'dashboard', '--dir', dir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
       url = await new Promise<string>((resolve, reject) => {

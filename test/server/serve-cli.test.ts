@@ -1,10 +1,11 @@
 // `agentmeter serve` as a user starts it: the built bin on an ephemeral port, stopped by SIGTERM.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scanEvents } from '../../src/store/index.js';
-import { tempDir } from '../helpers.js';
+import { runCli } from '../cli/run-cli.js';
+import { killAfterTest, tempDir } from '../helpers.js';
 
 const BIN = join(resolve(import.meta.dirname, '../..'), 'dist/cli/bin.js');
 
@@ -15,7 +16,7 @@ beforeAll(() => {
 describe('agentmeter serve', () => {
   it('listens on loopback, stores posted events, stops cleanly on SIGTERM', async () => {
     const dir = tempDir();
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = killAfterTest(spawn(process.execPath, [BIN, 'serve', '--port', '0', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] }));
     let stderr = '';
     const url = await new Promise<string>((ok, fail) => {
       child.stderr.on('data', (d: Buffer) => {
@@ -44,7 +45,7 @@ describe('agentmeter serve', () => {
   });
 
   it('--no-dashboard serves ingest only', async () => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--dir', tempDir(), '--no-dashboard'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = killAfterTest(spawn(process.execPath, [BIN, 'serve', '--port', '0', '--dir', tempDir(), '--no-dashboard'], { stdio: ['ignore', 'pipe', 'pipe'] }));
     let stderr = '';
     const url = await new Promise<string>((ok, fail) => {
       child.stderr.on('data', (d: Buffer) => {
@@ -60,9 +61,9 @@ describe('agentmeter serve', () => {
     expect(await new Promise<number | null>((ok) => child.on('close', (c) => ok(c)))).toBe(0);
   });
 
-  it('refuses a non-loopback host without a token (exit 2)', () => {
-    const r = spawnSync(process.execPath, [BIN, 'serve', '--host', '0.0.0.0', '--port', '0'], { encoding: 'utf8', env: { ...process.env, AGENTMETER_TOKEN: '' }, timeout: 20_000 });
-    expect(r.status).toBe(2);
+  it('refuses a non-loopback host without a token (exit 2)', async () => {
+    const r = await runCli(['serve', '--host', '0.0.0.0', '--port', '0'], { env: { AGENTMETER_TOKEN: '' } });
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--token/);
   });
 });

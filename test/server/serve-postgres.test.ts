@@ -1,32 +1,32 @@
 // `agentmeter serve --store postgres://…` as a user starts it: the built bin on an ephemeral
 // port writing to PostgreSQL (its own schema), then `report --store` and `agents --store`
 // reading what it stored.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { uuidv7 } from '../../src/model/index.js';
+import { runCli } from '../cli/run-cli.js';
+import type { CliResult } from '../cli/run-cli.js';
+import { killAfterTest } from '../helpers.js';
 import { describePg, useSchema } from '../sinks/pg-helpers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'dist/cli/bin.js');
 const ENV = { ...process.env, NO_COLOR: '1', AGENTMETER_DIR: '', AGENTMETER_PG_URL: '', AGENTMETER_TOKEN: '' };
 
-beforeAll(() => {
+beforeAll(async () => {
   if (!existsSync(BIN)) throw new Error('dist/cli/bin.js is missing: run `npm run build` (npm test does)');
 });
 
-function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: ENV, cwd: ROOT, timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (args: string[]): Promise<CliResult> => runCli(args, { env: { AGENTMETER_PG_URL: '', AGENTMETER_TOKEN: '' } });
 
 describePg('agentmeter serve --store postgres://', () => {
   const schema = useSchema();
 
   it('stores posted events in PostgreSQL, and report and agents --store see them', async () => {
-    expect(cli(['db', 'migrate', '--to', schema.url]).code).toBe(0);
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--store', schema.url], { stdio: ['ignore', 'pipe', 'pipe'], env: ENV, cwd: ROOT });
+    expect((await cli(['db', 'migrate', '--to', schema.url])).code).toBe(0);
+    const child = killAfterTest(spawn(process.execPath, [BIN, 'serve', '--port', '0', '--store', schema.url], { stdio: ['ignore', 'pipe', 'pipe'], env: ENV, cwd: ROOT }));
     let stderr = '';
     const url = await new Promise<string>((ok, fail) => {
       child.stderr.on('data', (d: Buffer) => {
@@ -61,12 +61,12 @@ describePg('agentmeter serve --store postgres://', () => {
     const rows = await schema.admin().query<{ n: string }>('SELECT count(*) AS n FROM am_events');
     expect(Number(rows.rows[0]?.n)).toBe(events.length);
 
-    const report = cli(['report', '--store', schema.url, '--since', '1d', '--json']);
+    const report = await cli(['report', '--store', schema.url, '--since', '1d', '--json']);
     expect(report.code, report.stderr).toBe(0);
     const r = JSON.parse(report.stdout) as { runs: { total: number; success: number }; agents: { total: number; failure: number } };
     expect(r.runs).toMatchObject({ total: 1, success: 1 });
     expect(r.agents).toMatchObject({ total: 1, failure: 1 });
-    const agents = cli(['agents', '--store', schema.url, '--json']);
+    const agents = await cli(['agents', '--store', schema.url, '--json']);
     expect(agents.code, agents.stderr).toBe(0);
     const a = JSON.parse(agents.stdout) as { agents: { agent_name: string; failures: number; common_failures: string[]; average_duration_seconds: number }[] };
     expect(a.agents).toEqual([expect.objectContaining({ agent_name: 'coder', failures: 1, common_failures: ['boom'], average_duration_seconds: 2 })]);

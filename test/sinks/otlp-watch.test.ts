@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, it } from 'vitest';
-import { tempDir } from '../helpers.js';
+import { killAfterTest, tempDir, waitFor } from '../helpers.js';
 
 const BIN = resolve(import.meta.dirname, '../../dist/cli/bin.js');
 
@@ -34,13 +34,15 @@ it('sync --watch outlasts a collector that stays unavailable through every retry
     join(dir, 'events', '2025-02-26', 'a.jsonl'),
     JSON.stringify({ v: 1, id: '01953f8d-9c02-73d0-b12e-d10ee3ea37ab', ts: new Date(ms).toISOString(), type: 'span', span_id: 's1', run_id: 'r1', env: 'prod', kind: 'tool', name: 'read', parent_id: null, start_ts: new Date(ms).toISOString(), duration_ms: 5, status: 'success', attrs: {} }) + '\n',
   );
-  const child = spawn(process.execPath, [BIN, 'sync', '--dir', dir, '--to', `otlp+http://127.0.0.1:${port}`, '--watch', '--interval', '0.1s'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = killAfterTest(spawn(process.execPath, [BIN, 'sync', '--dir', dir, '--to', `otlp+http://127.0.0.1:${port}`, '--watch', '--interval', '0.1s'], { stdio: ['ignore', 'ignore', 'pipe'] }));
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const deadline = Date.now() + 30_000;
-  while (spans === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  child.kill('SIGTERM');
+  try {
+    await waitFor(() => spans > 0, 'sync --watch to deliver the span once the collector answers');
+  } finally {
+    child.kill('SIGTERM');
+  }
   expect(await exited).toBe(0);
   await new Promise((r) => server.close(r));
   expect(spans).toBe(1);

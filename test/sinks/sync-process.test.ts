@@ -10,7 +10,7 @@ import { expect, it } from 'vitest';
 import { migrate, openPool, parsePostgresUrl } from '../../src/sinks/postgres/index.js';
 import { CURSORS_DIR } from '../../src/sinks/index.js';
 import { uuidv7 } from '../../src/model/index.js';
-import { tempDir } from '../helpers.js';
+import { killAfterTest, tempDir, waitFor } from '../helpers.js';
 import { describePg, useSchema } from './pg-helpers.js';
 
 const BIN = resolve(import.meta.dirname, '../../dist/cli/bin.js');
@@ -31,13 +31,7 @@ function writeSegment(dir: string, day: string, name: string, n: number, startMs
   writeFileSync(join(folder, `${name}.jsonl`), text);
 }
 
-async function until(check: () => Promise<boolean> | boolean, what: string, limitMs = 30_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = waitFor;
 
 describePg('sync process', () => {
   const schema = useSchema();
@@ -52,7 +46,7 @@ describePg('sync process', () => {
     writeSegment(dir, '2025-02-20', 'a', 20_000, T0);
     writeSegment(dir, '2025-02-20', 'b', 20_000, T0 + 50_000);
     writeSegment(dir, '2025-02-21', 'c', 20_000, T0 + 86_400_000);
-    const child = spawn(process.execPath, [BIN, 'sync', '--dir', dir, '--to', schema.url, '--batch-size', '500'], { stdio: 'ignore' });
+    const child = killAfterTest(spawn(process.execPath, [BIN, 'sync', '--dir', dir, '--to', schema.url, '--batch-size', '500'], { stdio: 'ignore' }));
     const exited = new Promise<void>((r) => child.on('exit', () => r()));
     // Kill it as soon as it has acknowledged something: mid-way, with a cursor on disk.
     const cursors = join(dir, CURSORS_DIR);
@@ -62,7 +56,7 @@ describePg('sync process', () => {
     const partial = await count();
     expect(partial).toBeGreaterThan(0);
     expect(partial).toBeLessThan(60_000);
-    const r = spawnSync(process.execPath, [BIN, 'sync', '--dir', dir, '--to', schema.url, '--json'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [BIN, 'sync', '--dir', dir, '--to', schema.url, '--json'], { encoding: 'utf8', timeout: 60_000 });
     expect(r.status).toBe(0);
     expect(await count()).toBe(60_000);
     const stats = JSON.parse(r.stdout) as { events: number };
@@ -71,7 +65,7 @@ describePg('sync process', () => {
     // 1 MiB chunk's lines (chunks join batches whole).
     const shortest = Math.min(...readFileSync(join(dir, 'events', '2025-02-20', 'a.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => l.length + 1));
     expect(stats.events).toBeLessThanOrEqual(60_000 - partial + 2 * (500 + Math.ceil(1_048_576 / shortest)));
-    const again = spawnSync(process.execPath, [BIN, 'sync', '--dir', dir, '--to', schema.url, '--json'], { encoding: 'utf8' });
+    const again = spawnSync(process.execPath, [BIN, 'sync', '--dir', dir, '--to', schema.url, '--json'], { encoding: 'utf8', timeout: 60_000 });
     expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, events: 0 });
   });
 
@@ -90,7 +84,7 @@ describePg('sync process', () => {
       `not json\n{"v":1,"type":"span"}\n${JSON.stringify(odd).slice(0, -1)},"attrs":{"a":1.50,"b":-0,"attrs":{"x":"\\"tab\\t"},"c":[1e2]}}\n` +
         `${JSON.stringify({ ...odd, id: uuidv7(T0 + 209_001), attrs: { q: 1 } }).slice(0, -1)},"attrs":{"q":2}}\n{"v":1,"id":"torn`,
     );
-    const r = spawnSync(process.execPath, [BIN, 'sync', '--dir', dir, '--to', schema.url, '--json'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [BIN, 'sync', '--dir', dir, '--to', schema.url, '--json'], { encoding: 'utf8', timeout: 60_000 });
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, events: 3002, skipped: 2, tornTails: 1 });
     expect((await count()) - before).toBe(3002);
@@ -104,14 +98,17 @@ describePg('sync process', () => {
     await schema.admin().query('TRUNCATE am_events');
     const dir = tempDir();
     writeSegment(dir, '2025-02-22', 'w1', 300, T0 + 2 * 86_400_000);
-    const child = spawn(process.execPath, [BIN, 'sync', '--dir', dir, '--to', schema.url, '--watch', '--interval', '0.1s'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = killAfterTest(spawn(process.execPath, [BIN, 'sync', '--dir', dir, '--to', schema.url, '--watch', '--interval', '0.1s'], { stdio: ['ignore', 'pipe', 'pipe'] }));
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    await until(async () => (await count()) === 300, 'the first segment');
-    writeSegment(dir, '2025-02-22', 'w2', 200, T0 + 2 * 86_400_000 + 10_000);
-    await until(async () => (await count()) === 500, 'the segment written later');
-    child.kill('SIGTERM');
+    try {
+      await until(async () => (await count()) === 300, 'the first segment');
+      writeSegment(dir, '2025-02-22', 'w2', 200, T0 + 2 * 86_400_000 + 10_000);
+      await until(async () => (await count()) === 500, 'the segment written later');
+    } finally {
+      child.kill('SIGTERM');
+    }
     expect(await exited).toBe(0);
     expect(stderr).toMatch(/500 events/);
   });

@@ -9,7 +9,7 @@ import { AgentmeterError, encodeLine, uuidv7 } from '../../src/model/index.js';
 import type { ExportResult } from '../../src/model/index.js';
 import { cursorPath, loadCursor, syncStore } from '../../src/sinks/index.js';
 import type { EncodedBatch, EncodingSink, SyncProgress } from '../../src/sinks/index.js';
-import { tempDir } from '../helpers.js';
+import { tempDir, waitFor } from '../helpers.js';
 
 const T0 = Date.parse('2025-02-20T00:00:00.000Z');
 
@@ -31,42 +31,47 @@ function store(): string {
 
 class HeldSink implements EncodingSink {
   readonly encoder = { module: new URL('../../src/sinks/postgres/copy-rows.ts', import.meta.url).href, exportName: 'encodeEvents', chunkExportName: 'encodeChunk' };
-  readonly held: { batch: EncodedBatch; resolve: (r: ExportResult) => void }[] = [];
+  readonly held: { batch: EncodedBatch; resolve: (r: ExportResult) => void; acked: boolean; ackedBefore: number }[] = [];
   export(): Promise<ExportResult> {
     return Promise.resolve({ ok: true });
   }
   exportEncoded(batch: EncodedBatch): Promise<ExportResult> {
-    return new Promise((resolve) => this.held.push({ batch, resolve }));
+    // How many earlier batches were acknowledged when this one was asked for.
+    const ackedBefore = this.held.filter((h) => h.acked).length;
+    return new Promise((resolve) => {
+      const entry = { batch, ackedBefore, acked: false, resolve: (r: ExportResult) => ((entry.acked = true), resolve(r)) };
+      this.held.push(entry);
+    });
   }
   async flush(): Promise<void> {}
   async shutdown(): Promise<void> {}
 }
 
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
-  expect(check()).toBe(true);
+const until = (check: () => boolean): Promise<void> => waitFor(check, 'the sync to ask for the next batch');
+
+/** Let every promise reaction and I/O callback already due run (a few event-loop turns, no timer). */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
 }
 
 describe('syncStore with an encoding sink', () => {
   it('exports two batches at once and moves the cursor in order', async () => {
     const root = store();
     const sink = new HeldSink();
-    const seen: SyncProgress[] = [];
-    const run = syncStore({ root, sink, sinkId: 't', destination: 't', batchSize: 1, onProgress: (p) => seen.push(p) });
+    const seen: (SyncProgress & { firstAcked: boolean })[] = [];
+    const run = syncStore({ root, sink, sinkId: 't', destination: 't', batchSize: 1, onProgress: (p) => seen.push({ ...p, firstAcked: sink.held[0]?.acked === true }) });
     await until(() => sink.held.length === 2);
-    // Never a third before the first is acknowledged.
-    await new Promise((r) => setTimeout(r, 50));
-    expect(sink.held).toHaveLength(2);
     // The second acknowledged first: nothing is recorded until the first is.
     sink.held[1]?.resolve({ ok: true });
-    await new Promise((r) => setTimeout(r, 50));
-    expect(seen).toHaveLength(0);
+    await settle();
     sink.held[0]?.resolve({ ok: true });
     await until(() => sink.held.length === 3);
+    // Never a third before the first is acknowledged (checked when the third was asked for).
+    expect(sink.held.map((h) => h.ackedBefore)).toEqual([0, 0, 2]);
     sink.held[2]?.resolve({ ok: true });
     const r = await run;
     expect(r).toMatchObject({ ok: true, batches: 3, events: 30 });
-    expect(seen.map((p) => p.events)).toEqual([10, 20, 30]);
+    expect(seen.map((p) => [p.events, p.firstAcked])).toEqual([[10, true], [20, true], [30, true]]);
     expect(Object.keys((await loadCursor(cursorPath(root, 't'), 't')).segments).sort()).toEqual(['2025-02-20/a.jsonl', '2025-02-20/b.jsonl', '2025-02-20/c.jsonl']);
   });
 

@@ -1,3 +1,4 @@
+export { waitFor } from '../helpers.js';
 import { encodeLine, toIso, uuidv7 } from '../../src/model/index.js';
 import type { AgentmeterEvent } from '../../src/model/index.js';
 import type { Diagnostic } from '../../src/model/index.js';
@@ -58,11 +59,3 @@ export async function readAll(root: string): Promise<{ events: AgentmeterEvent[]
   return { events, skips, stats };
 }
 
-/** Wait until `cond()` holds, polling every 5 ms, for at most `timeoutMs`. */
-export async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AgentmeterEvent } from '../../src/model/index.js';
 import type { SkippedLine } from '../../src/store/index.js';
-import { tempDir } from '../helpers.js';
+import { killAfterTest, tempDir } from '../helpers.js';
 import { readAll } from './helpers.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -41,9 +41,9 @@ function ensureBuilt(): void {
   const built = existsSync(out) ? Math.min(oldestMtime(join(REPO, 'dist', 'store')), oldestMtime(join(REPO, 'dist', 'model'))) : 0;
   if (built < sources) {
     // tsc emits even when other layers have type errors; only the output matters here.
-    spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: REPO, stdio: 'ignore' });
+    spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: REPO, stdio: 'ignore', timeout: 300_000 });
   }
-  if (!existsSync(validator)) spawnSync(process.execPath, ['scripts/copy-generated.mjs'], { cwd: REPO, stdio: 'ignore' });
+  if (!existsSync(validator)) spawnSync(process.execPath, ['scripts/copy-generated.mjs'], { cwd: REPO, stdio: 'ignore', timeout: 60_000 });
   expect(existsSync(out), 'dist/store/index.js was not built').toBe(true);
   expect(existsSync(validator), 'dist/model/generated/validate-event.js missing').toBe(true);
 }
@@ -76,7 +76,7 @@ interface ChildRun {
 }
 
 function startChild(cfg: ChildConfig): ChildRun {
-  const child = spawn(process.execPath, [CHILD, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = killAfterTest(spawn(process.execPath, [CHILD, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'] }));
   const listeners: ((line: string) => void)[] = [];
   const run: ChildRun = {
     pid: child.pid ?? -1,
@@ -156,7 +156,7 @@ function seqsOf(events: AgentmeterEvent[], writer: string): number[] {
 
 beforeAll(() => {
   ensureBuilt();
-}, 120_000);
+});
 
 describe('concurrent writer processes killed with SIGKILL', () => {
   it('6 writers x 3,000 events, 3 killed at seeded moments: every acknowledged event once, no damaged line', async () => {
@@ -208,7 +208,7 @@ describe('concurrent writer processes killed with SIGKILL', () => {
     });
     expect(killedPids.size).toBeGreaterThan(0);
     expect(stats.segments).toBe(modes.length);
-  }, 30_000);
+  });
 });
 
 describe('buffered writer and process exits', () => {

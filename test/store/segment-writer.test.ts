@@ -95,7 +95,7 @@ describe('SegmentWriter buffered flushing', () => {
     const { w } = writer(root, 'buffered', { flushIntervalMs: 10 });
     for (let i = 0; i < 3; i++) w.append(sampleLine(T0, i), T0);
     expect(w.stats.written).toBe(0);
-    await waitFor(() => w.stats.written === 3);
+    await waitFor(() => w.stats.written === 3, 'the interval timer to write the batch');
     const { events } = await readAll(root);
     expect(events).toHaveLength(3);
     w.close();

@@ -1,41 +1,76 @@
 /**
- * The writer thread of buffered `SegmentWriter`s. A thread runs a compiled script, so this
- * test drives `dist/` (built before the tests, as for the CLI tests).
+ * The writer thread of buffered `SegmentWriter`s, run from the sources as everywhere in the
+ * tests: the thread itself is the build's `dist/store/writer-thread.js` (`npm test` builds
+ * first), started by the ring exactly as in production. Tests that need the thread inside a
+ * write wait for the ring to say so, never for a time.
  */
-import { spawn, execFileSync } from 'node:child_process';
-import { openSync, readFileSync, readSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { constants, mkdirSync, openSync, readFileSync, readSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../../src/model/index.js';
-import type * as StoreApi from '../../src/store/index.js';
+import { SegmentWriter } from '../../src/store/index.js';
 import type { Durability } from '../../src/store/index.js';
-import type * as WriterFsApi from '../../src/store/writer-fs.js';
+import { threadScriptUrl } from '../../src/store/write-ring.js';
+import type { WriteRing } from '../../src/store/write-ring.js';
+import { nodeWriterFs } from '../../src/store/writer-fs.js';
 import type { WriterFs } from '../../src/store/writer-fs.js';
 import { tempDir } from '../helpers.js';
 import { readAll, sampleLine, segmentFiles, testWriter, waitFor } from './helpers.js';
-
-const DIST = resolve(import.meta.dirname, '../../dist/store');
-const { SegmentWriter } = (await import(pathToFileURL(join(DIST, 'index.js')).href)) as typeof StoreApi;
-const { nodeWriterFs } = (await import(pathToFileURL(join(DIST, 'writer-fs.js')).href)) as typeof WriterFsApi;
 
 const T0 = Date.parse('2025-03-04T10:00:00.000Z');
 
 const writer = (root: string, durability: Durability, extra: Parameters<typeof testWriter>[2] = {}): ReturnType<typeof testWriter> =>
   testWriter(root, durability, extra, SegmentWriter);
 
+/** A writer fs that hands over the writer thread's ring when it starts. */
+function observed(fs: WriterFs): { fs: WriterFs; ring: () => WriteRing } {
+  let ring: WriteRing | undefined;
+  return {
+    fs: { ...fs, onRing: (r) => (ring = r) },
+    ring: () => {
+      if (!ring) throw new Error('the writer started no writer thread');
+      return ring;
+    },
+  };
+}
+
+// Nothing in this file may stay stuck in a write to a full pipe. Each pipe gets a watchdog
+// process that drains it if a test has not finished with it within WATCHDOG_S (a last-resort
+// bound: tests wait for events, never for it). A writer whose test failed before closing it
+// is closed here while the watchdog still runs (else the exit hook could write into the full
+// pipe and wait forever). Drainers read the pipe through a descriptor they inherit, so they
+// work whatever happens to its path.
+const WATCHDOG_S = 120;
+const drainers: ChildProcess[] = [];
+const pipeWriters: SegmentWriter[] = [];
+afterEach(() => {
+  for (const w of pipeWriters.splice(0)) w.close();
+  // Each drainer leads its own process group (its shell and the `sleep` or `cat` in it).
+  for (const d of drainers.splice(0)) {
+    try {
+      if (d.pid !== undefined) process.kill(-d.pid, 'SIGKILL');
+    } catch {
+      // The group has already ended.
+    }
+  }
+});
+
 describe('SegmentWriter writer thread (buffered mode)', () => {
   it('hands full batches to the writer thread, which writes them while the host does nothing', async () => {
     const root = tempDir();
     const line = sampleLine(T0, 0);
     let hostWrites = 0;
-    const fs: WriterFs = { ...nodeWriterFs, writeString: (fd, text) => (hostWrites++, nodeWriterFs.writeString(fd, text)) };
+    const { fs, ring } = observed({ ...nodeWriterFs, writeString: (fd, text) => (hostWrites++, nodeWriterFs.writeString(fd, text)) });
     const { w, diags } = writer(root, 'buffered', { maxBufferBytes: line.length * 4, flushIntervalMs: 60_000, fs, backgroundWrites: true });
     for (let i = 0; i < 4; i++) w.append(sampleLine(T0, i), T0);
     // The batch is queued, not written by the host: the file fills while this test only waits.
     const [file] = await segmentFiles(root);
-    await waitFor(() => readFileSync(file!).length === line.length * 4);
+    await waitFor(() => readFileSync(file!).length === line.length * 4, 'the writer thread to write the queued batch');
     expect(hostWrites).toBe(0);
+    expect(ring().started).toBe(true);
     expect(w.stats.written).toBe(4);
     for (let i = 4; i < 400; i++) w.append(sampleLine(T0, i), T0);
     w.close();
@@ -101,23 +136,28 @@ describe('SegmentWriter writer thread (buffered mode)', () => {
     const root = tempDir();
     const line = sampleLine(T0, 0);
     let opened = 0;
+    let pipe = -1;
     const fs: WriterFs = {
       ...nodeWriterFs,
       openNew: (path) => {
         const n = opened++;
         if (n === 0) return openSync('/dev/full', 'w'); // day 1: ENOSPC
-        if (n === 1) return blockedFifo(root); // day 2: the thread's write waits for a reader
+        if (n === 1) return (pipe = blockedFifo(root)); // day 2: the thread's write waits for a reader
         return nodeWriterFs.openNew(path);
       },
     };
-    const { w, diags } = writer(root, 'buffered', { maxBufferBytes: line.length * 2, flushIntervalMs: 60_000, fs, backgroundWrites: true });
+    const seen = observed(fs);
+    const { w, diags } = writer(root, 'buffered', { maxBufferBytes: line.length * 2, flushIntervalMs: 60_000, fs: seen.fs, backgroundWrites: true });
+    pipeWriters.push(w);
     w.append(sampleLine(T0, 0), T0);
     w.append(sampleLine(T0 + DAY, 1), T0 + DAY); // queued: day 1 [0], day 2 [1]
     w.append(sampleLine(T0, 2), T0);
     w.append(sampleLine(T0, 3), T0); // queued: day 1 [2, 3]
-    await sleep(400); // the thread: [0] fails, then waits in day 2's write; [2, 3] still queued
-    // Another process drains the pipe in a while: the host may wait for that one write.
-    spawn('sh', ['-c', `sleep 0.3; cat ${join(root, 'fifo')} > /dev/null`], { stdio: 'ignore' }).unref();
+    // The thread: [0] fails, then waits in day 2's write; [2, 3] stay queued behind it.
+    await waitFor(() => seen.ring().writing, 'the writer thread to be inside the write to the blocked pipe');
+    // Another process drains the pipe: the host waits for that one write (at most 10 s),
+    // whether it learns of the failure below before or after the write returns.
+    drain(pipe);
     w.append(sampleLine(T0, 4), T0);
     w.append(sampleLine(T0, 5), T0); // the host learns of the failure here
     w.close();
@@ -132,7 +172,7 @@ describe('SegmentWriter writer thread (buffered mode)', () => {
     const line = sampleLine(T0, 0);
     let opened = 0;
     const fs: WriterFs = { ...nodeWriterFs, openNew: (path) => (opened++ === 0 ? openSync('/dev/full', 'w') : nodeWriterFs.openNew(path)) };
-    const holder: { w?: StoreApi.SegmentWriter } = {};
+    const holder: { w?: SegmentWriter } = {};
     const { w } = writer(root, 'buffered', { maxBufferBytes: line.length * 2, flushIntervalMs: 60_000, fs, backgroundWrites: true, onDiagnostic: () => holder.w?.flushSync() });
     holder.w = w;
     for (let i = 0; i < 4; i++) w.append(sampleLine(T0, i), T0);
@@ -148,29 +188,88 @@ describe('SegmentWriter writer thread (buffered mode)', () => {
     let opened = 0;
     let fifo = -1;
     const fs: WriterFs = { ...nodeWriterFs, openNew: (path) => (opened++ === 0 ? (fifo = blockedFifo(root)) : nodeWriterFs.openNew(path)) };
-    const { w, diags } = writer(root, 'buffered', { maxBufferBytes: line.length * 2, flushIntervalMs: 60_000, fs, backgroundWrites: true });
+    const seen = observed(fs);
+    const { w, diags } = writer(root, 'buffered', { maxBufferBytes: line.length * 2, flushIntervalMs: 60_000, fs: seen.fs, backgroundWrites: true });
+    pipeWriters.push(w);
     w.append(sampleLine(T0, 0), T0);
     w.append(sampleLine(T0, 1), T0);
-    await sleep(300);
+    await waitFor(() => seen.ring().writing, 'the writer thread to be inside the write to the blocked pipe');
     w.flushSync(); // waits 10 s for the write, then gives up on it
     expect(w.stats).toMatchObject({ appended: 2, written: 0, dropped: 2 });
     expect(diags[0]?.message).toContain('ETIMEDOUT');
     // The thread is still inside write() on the pipe: its descriptor must not be closed.
-    const reader = openSync(join(root, 'fifo'), 'r+');
-    expect(readSync(reader, Buffer.alloc(65536))).toBeGreaterThan(0); // the write can return now
+    const reader = openSync(join(root, 'fifo'), constants.O_RDWR | constants.O_NONBLOCK);
+    expect(readSync(reader, Buffer.alloc(65536))).toBe(65536); // the filler: the write can return now
     expect(() => writeSync(fifo, '')).not.toThrow();
-    await sleep(200);
+    // The given-up batch still reaches the pipe once its write returns.
+    let late = '';
+    await waitFor(() => (late += readAvailable(reader)).length >= line.length * 2, 'the given-up write to return');
+    expect(late.trimEnd().split('\n').map((l) => (JSON.parse(l) as { span_id: string }).span_id)).toEqual(['w0-0', 'w0-1']);
     w.append(sampleLine(T0, 2), T0);
     w.append(sampleLine(T0, 3), T0);
     w.close();
     expect(w.stats).toMatchObject({ appended: 4, written: 2, dropped: 2 });
     const { events } = await readAll(root);
     expect(events.map((e) => e.attrs['seq'])).toEqual([2, 3]);
-  }, 30_000);
+  });
+});
+
+describe('the writer thread run from the sources', () => {
+  it('runs the build\'s thread script, and says to build when it is missing or older than the sources', () => {
+    const here = pathToFileURL(join(import.meta.dirname, '../../src/store/write-ring.ts')).href;
+    expect(threadScriptUrl(here)?.pathname).toMatch(/\/dist\/store\/writer-thread\.js$/);
+    // A copy of the layout in a temp dir: sources, and a build of them or none.
+    const root = tempDir();
+    mkdirSync(join(root, 'src/store'), { recursive: true });
+    mkdirSync(join(root, 'dist/store'), { recursive: true });
+    const ring = pathToFileURL(join(root, 'src/store/write-ring.ts')).href;
+    expect(() => threadScriptUrl(ring)).toThrow(/does not exist: run `npm run build` first/);
+    writeFileSync(join(root, 'dist/store/writer-thread.js'), '');
+    writeFileSync(join(root, 'src/store/write-ring.ts'), '');
+    const past = new Date('2000-01-01T00:00:00Z');
+    utimesSync(join(root, 'dist/store/writer-thread.js'), past, past);
+    expect(() => threadScriptUrl(ring)).toThrow(/is older than .*write-ring\.ts: run `npm run build`/);
+    utimesSync(join(root, 'src/store/write-ring.ts'), past, past);
+    utimesSync(join(root, 'dist/store/writer-thread.js'), new Date(), new Date());
+    expect(threadScriptUrl(ring)?.pathname).toBe(join(root, 'dist/store/writer-thread.js'));
+    // Compiled, the script beside the ring, or none (writes stay synchronous).
+    expect(threadScriptUrl(pathToFileURL(join(root, 'dist/store/write-ring.js')).href)?.pathname).toBe(join(root, 'dist/store/writer-thread.js'));
+    expect(threadScriptUrl(pathToFileURL(join(root, 'src/elsewhere/write-ring.js')).href)).toBeUndefined();
+  });
+
+  it('a buffered writer run from the sources starts the thread, which runs its loop', async () => {
+    const root = tempDir();
+    const line = sampleLine(T0, 0);
+    const { fs, ring } = observed(nodeWriterFs);
+    const { w } = writer(root, 'buffered', { maxBufferBytes: line.length * 2, flushIntervalMs: 60_000, fs, backgroundWrites: true });
+    w.append(line, T0);
+    w.append(sampleLine(T0, 1), T0);
+    await waitFor(() => ring().started, 'the writer thread to start');
+    w.close();
+    expect(w.stats).toMatchObject({ appended: 2, written: 2, dropped: 0 });
+  });
 });
 
 const DAY = 86_400_000;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Start a process that reads the pipe `fd` to its end: any write blocked on it returns. */
+function drain(fd: number, afterS = 0): void {
+  const script = afterS > 0 ? `sleep ${afterS}; exec cat > /dev/null` : 'exec cat > /dev/null';
+  const child = spawn('sh', ['-c', script], { stdio: [fd, 'ignore', 'ignore'], detached: true });
+  child.unref();
+  drainers.push(child);
+}
+
+/** What a non-blocking pipe descriptor holds now, as text ('' when empty). */
+function readAvailable(fd: number): string {
+  const buf = Buffer.alloc(65536);
+  try {
+    return buf.toString('utf8', 0, readSync(fd, buf));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return '';
+    throw e;
+  }
+}
 
 /** A named pipe whose buffer is full, opened for writing: the next write to it waits for a reader. */
 function blockedFifo(dir: string): number {
@@ -178,5 +277,6 @@ function blockedFifo(dir: string): number {
   execFileSync('mkfifo', [path]);
   const fd = openSync(path, 'r+');
   writeSync(fd, Buffer.alloc(65536, 120));
+  drain(fd, WATCHDOG_S);
   return fd;
 }

@@ -1,5 +1,5 @@
 /**
- * The sub-agent seed's analyser (REFERENCE.md §C), as pure functions over folded spans:
+ * The sub-agent seed's analyser (docs/oak.md), as pure functions over folded spans:
  * per-agent statistics, a ranking, week-over-week trends, workflow statistics and
  * coordination overhead. Definitions: docs/oak.md.
  *

@@ -1,5 +1,5 @@
 /**
- * The automation-metrics seed's report (REFERENCE.md §A): totals, averages, validation and
+ * The automation-metrics seed's report (docs/automation.md): totals, averages, validation and
  * promotion rates, the geometric-mean speedup (sessions without a valid baseline counted
  * apart, never divided by), time saved, per operation, and the trend against the previous
  * window of equal length. Pure; formulas in docs/automation.md.

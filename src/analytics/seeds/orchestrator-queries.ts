@@ -1,5 +1,5 @@
 /**
- * Answers to the orchestrator seed's "example queries" (REFERENCE.md §B), from run records:
+ * Answers to the orchestrator seed's "example queries" (docs/orchestrator.md), from run records:
  * success rate per LLM model and per temperature, which agent needs the most retries, the
  * share of issues whose first pipeline passed, debugging cycles per issue and time to
  * resolve, and retries against issue complexity. Rates come with 95 % Wilson intervals.

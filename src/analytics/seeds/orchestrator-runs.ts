@@ -1,5 +1,5 @@
 /**
- * The orchestrator seed's run and issue records (REFERENCE.md §B), rebuilt from spans: one
+ * The orchestrator seed's run and issue records (docs/orchestrator.md), rebuilt from spans: one
  * `RunRecord` per run span with an `IssueRecord` per task, holding exactly what its
  * `issue_<iid>_report.json` says (agent metrics, pipeline and debugging details, errors).
  * Pure: the exporter serialises these and the seed's example queries are answered from them.

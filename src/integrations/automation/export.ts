@@ -1,6 +1,6 @@
 /**
  * `agentmeter export automation-metrics --out logs/automation_metrics.jsonl`: one line per
- * optimisation session with the seed's field names (REFERENCE.md §A), written atomically.
+ * optimisation session with the seed's field names (docs/automation.md), written atomically.
  * The eight acceptance-criteria fields are always present (`null` when unknown, never
  * `Infinity`); `timestamp` is the session's end as UTC ISO-8601. The other counts follow
  * when the session has them.

@@ -1,5 +1,5 @@
 /**
- * The automation-metrics seed's record (REFERENCE.md §A) mapped onto an optimisation span.
+ * The automation-metrics seed's record (docs/automation.md) mapped onto an optimisation span.
  * Shared by the CLI `record optimization`, the `AutomationMetrics` facade and the importer,
  * so one record means the same wherever it comes from.
  *

@@ -1,5 +1,5 @@
 /**
- * Claude Code hook payloads (REFERENCE §D) mapped onto agentmeter events.
+ * Claude Code hook payloads (docs/integrations.md) mapped onto agentmeter events.
  *
  * - A session is a run: `run_id` and the run's `span_id` are derived from `session_id`.
  * - A sub-agent launch is an agent span: `PreToolUse` on `Task`/`Agent` writes its start,

@@ -8,9 +8,9 @@
  * a session fires hooks for every sub-agent, and a file each would flood the day folder.
  * Parallel hooks of one session share the file, so each write starts with a newline: a
  * neighbour killed mid-write leaves a torn fragment that ends at that newline instead of
- * gluing onto this line (REFERENCE §G); the reader skips blank lines.
+ * gluing onto this line (docs/durability.md, "One writer, its own segments"); the reader skips blank lines.
  *
- * Contract with Claude Code (REFERENCE §D): exit 0 always, nothing on stdout, never wait
+ * Contract with Claude Code (docs/integrations.md, "The hook's contract"): exit 0 always, nothing on stdout, never wait
  * on a terminal. A malformed payload is recorded as a failed `tool` span named
  * `agentmeter.hook` (`error.type` `malformed_payload`) and reported on stderr.
  */

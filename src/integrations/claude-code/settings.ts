@@ -1,5 +1,5 @@
 /**
- * Registering `agentmeter hook` in Claude Code's `settings.json` (REFERENCE §D): merged
+ * Registering `agentmeter hook` in Claude Code's `settings.json` (docs/integrations.md): merged
  * into whatever the user has (other settings, other hooks, other matchers untouched),
  * idempotent (a second install changes nothing), removable, and written atomically
  * (temp file, fsync, rename) so a crash never leaves a half-written settings file.

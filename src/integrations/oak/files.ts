@@ -1,4 +1,4 @@
-/** The sub-agent telemetry seed's file names (REFERENCE.md §C). */
+/** The sub-agent telemetry seed's file names (docs/oak.md). */
 export const OAK_FILES = {
   invocations: 'agent_invocations.jsonl',
   metrics: 'success_metrics.jsonl',

@@ -1,7 +1,7 @@
 /**
  * `agentmeter import oak <dir>`: the sub-agent telemetry seed's files into events.
  *
- * Both shapes found in the wild are read (REFERENCE.md §C): the Python logger's (outcome an
+ * Both shapes found in the wild are read (docs/oak.md): the Python logger's (outcome an
  * object, uuid4 ids, one line per invocation rewritten on update) and the MCP server's
  * (outcome a plain string, `inv_<ms>_<base36>` ids). Lines for the same invocation are
  * merged, later non-null fields winning, so an append-style update log and a rewritten file

@@ -4,7 +4,7 @@
  *
  * Every call appends new events to this process's own segment; nothing is ever rewritten.
  * The original rewrote the whole log on each update, so under 50 parallel updates only 2–3
- * survived and a line was corrupted (REFERENCE.md §C); here an update from any process is one
+ * survived and a line was corrupted (docs/oak.md); here an update from any process is one
  * more `span.end` for the invocation's id, and the fold pairs it with its start. Invocation
  * ids are span ids: pass one to another process (a hook, a CI job) and update it there.
  */

@@ -1,7 +1,7 @@
 /**
  * `agentmeter import orchestrator-runs logs/runs`: the orchestrator seed's layout into events.
  *
- * Reads both places a run's files have been seen (REFERENCE.md §B and the seed's README):
+ * Reads both places a run's files have been seen (docs/orchestrator.md: the code's layout and its README's):
  * `<root>/<run_id>_metadata.json` / `_final.json` beside the run folder, or inside it; and
  * `<root>/<run_id>/issues/issue_<iid>_metrics.json` / `_report.json`, the report preferred.
  * The issue key may be `issue_iid` (the code) or `issue_id` (the README). A run without a
