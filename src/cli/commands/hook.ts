@@ -1,4 +1,4 @@
-import { readStdinPayload, runHook } from '../../integrations/claude-code/hook.js';
+import { runHookFromStdin } from '../../integrations/claude-code/hook.js';
 import type { CommandSpec } from '../command.js';
 import { DIR_OPTION } from '../command.js';
 import { EXIT } from '../io.js';
@@ -21,11 +21,11 @@ Store: --dir, else $AGENTMETER_DIR, else $CLAUDE_PROJECT_DIR/.agentmeter, else <
 Examples:
   $ agentmeter init claude-code          register it in .claude/settings.json
   $ echo '{"session_id":"s1","hook_event_name":"SessionStart","source":"startup"}' | agentmeter hook`,
-  run(_args, opts, io) {
+  async run(_args, opts, io) {
     const argv: string[] = [];
     if (typeof opts['dir'] === 'string') argv.push('--dir', opts['dir']);
     if (typeof opts['env'] === 'string') argv.push('--env', opts['env']);
-    runHook({ payload: readStdinPayload(process.stdin), argv, env: io.env, cwd: io.cwd, stderr: (s) => io.stderr.write(s) });
-    return Promise.resolve(EXIT.ok);
+    await runHookFromStdin({ argv, env: io.env, cwd: io.cwd, stderr: (s) => io.stderr.write(s) });
+    return EXIT.ok;
   },
 };

@@ -1,0 +1,167 @@
+/**
+ * The little a Claude Code hook process must leave for a later one, in small files under
+ * `<store>/claude-code/`: a session's current part and how its turns ended
+ * (`sessions/<key>.json`), and a background sub-agent's launch waiting for its stop, or a
+ * stop waiting for its launch (`agents/<session key>/<agent key>.json`).
+ *
+ * File names are hashes of the ids (never the ids, which come from the payload). A session
+ * file is replaced by rename (one writer at a time: Claude Code runs a session's
+ * lifecycle hooks one after another). The agent rendezvous is race-free across processes:
+ * each side creates its file with `O_EXCL`; the side that finds the other's file already
+ * there takes it (rename to a private name, so exactly one process takes it) and writes the
+ * end. Nothing here follows a symbolic link: files are created with `O_EXCL` and replaced
+ * or taken by rename, and reads use `O_NOFOLLOW`.
+ */
+import { closeSync, constants, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { derivedUuid } from '../../store/derived-ids.js';
+import type { AgentRendezvous, SessionState } from './hook-events.js';
+
+const NS = 'agentmeter.claude-code.state';
+const { O_CREAT, O_EXCL, O_WRONLY, O_RDONLY, O_NOFOLLOW } = constants;
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Small state files of the Claude Code hook under one store root. */
+export class HookState {
+  readonly #dir: string;
+
+  constructor(root: string) {
+    this.#dir = join(root, 'claude-code');
+  }
+
+  #sessionFile(sessionId: string): string {
+    return join(this.#dir, 'sessions', `${derivedUuid(NS, 'session', sessionId)}.json`);
+  }
+
+  #agentDir(sessionId: string): string {
+    return join(this.#dir, 'agents', derivedUuid(NS, 'session', sessionId));
+  }
+
+  #agentFile(sessionId: string, agentId: string): string {
+    return join(this.#agentDir(sessionId), `${derivedUuid(NS, 'agent', agentId)}.json`);
+  }
+
+  /** The session's state, or `undefined` when none was kept (or it is unreadable). */
+  readSession(sessionId: string): SessionState | undefined {
+    const v = readJson(this.#sessionFile(sessionId));
+    if (!isObj(v) || typeof v['runId'] !== 'string' || typeof v['part'] !== 'number') return undefined;
+    const s: SessionState = {
+      part: v['part'],
+      runId: v['runId'],
+      turns: typeof v['turns'] === 'number' ? v['turns'] : 0,
+      failedTurns: typeof v['failedTurns'] === 'number' ? v['failedTurns'] : 0,
+      ended: v['ended'] === true,
+    };
+    if (typeof v['lastError'] === 'string') s.lastError = v['lastError'];
+    return s;
+  }
+
+  writeSession(sessionId: string, state: SessionState): void {
+    const file = this.#sessionFile(sessionId);
+    const tmp = `${file}.${process.pid}.tmp`;
+    rmSync(tmp, { force: true });
+    createExclusive(tmp, JSON.stringify(state));
+    renameSync(tmp, file);
+  }
+
+  /**
+   * Leave `record` for the other side of a background sub-agent, or take the other side's
+   * record when it is already there (returned; then nothing is left behind). A second
+   * record of the same side (a `StopFailure` then a `SubagentStop`) keeps the first.
+   */
+  meetAgent(sessionId: string, agentId: string, record: AgentRendezvous): AgentRendezvous | undefined {
+    const file = this.#agentFile(sessionId, agentId);
+    const text = JSON.stringify(record);
+    if (createExclusive(file, text)) return undefined;
+    const other = take(file);
+    if (other === undefined) {
+      // Taken by a racing process between our create and our take: leave ours for the next.
+      createExclusive(file, text);
+      return undefined;
+    }
+    if (other.side === record.side) {
+      createExclusive(file, JSON.stringify(other));
+      return undefined;
+    }
+    return other;
+  }
+
+  /** Drop what was left for an agent (a foreground one, whose result came with its PostToolUse). */
+  forgetAgent(sessionId: string, agentId: string): void {
+    rmSync(this.#agentFile(sessionId, agentId), { force: true });
+  }
+
+  /** Take every record of a session that ended: the launches still waiting are returned. */
+  sweepAgents(sessionId: string): AgentRendezvous[] {
+    const dir = this.#agentDir(sessionId);
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return [];
+    }
+    const out: AgentRendezvous[] = [];
+    for (const name of names) {
+      if (!name.endsWith('.json')) continue;
+      const r = take(join(dir, name));
+      if (r?.side === 'launched') out.push(r);
+    }
+    try {
+      rmdirSync(dir);
+    } catch {
+      // A hook of the same session created a file meanwhile; it stays for its other side.
+    }
+    return out;
+  }
+}
+
+/** Create `file` with `text` unless it exists; false when it does. Creates the folder. */
+function createExclusive(file: string, text: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, O_CREAT | O_EXCL | O_WRONLY, 0o644);
+  } catch (e: unknown) {
+    if ((e as { code?: unknown }).code === 'EEXIST') return false;
+    if ((e as { code?: unknown }).code !== 'ENOENT') throw e;
+    mkdirSync(join(file, '..'), { recursive: true });
+    fd = openSync(file, O_CREAT | O_EXCL | O_WRONLY, 0o644);
+  }
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+/** Atomically take a rendezvous file: rename it away (one process wins), read, delete. */
+function take(file: string): AgentRendezvous | undefined {
+  const mine = `${file}.${process.pid}.taken`;
+  try {
+    renameSync(file, mine);
+  } catch {
+    return undefined;
+  }
+  const v = readJson(mine);
+  rmSync(mine, { force: true });
+  if (!isObj(v) || (v['side'] !== 'launched' && v['side'] !== 'stopped') || typeof v['ts'] !== 'string' || !isObj(v['attrs'])) return undefined;
+  return v as unknown as AgentRendezvous;
+}
+
+function readJson(file: string): unknown {
+  let fd: number;
+  try {
+    fd = openSync(file, O_RDONLY | O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    return JSON.parse(readFileSync(fd, 'utf8')) as unknown;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
