@@ -1,6 +1,6 @@
 // `agentmeter hook` as Claude Code runs it: one new process per hook call, payload on stdin.
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Span } from '../../src/model/index.js';
@@ -139,5 +139,23 @@ describe('agentmeter hook (process per call)', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/agentmeter hook:/);
+  });
+
+  it('refuses to follow a symbolic link planted at the session segment path', async () => {
+    const dir = tempDir();
+    await hook(dir, JSON.stringify({ ...base, hook_event_name: 'SessionStart', source: 'startup' }));
+    const [day] = readdirSync(join(dir, 'events'));
+    const [file] = readdirSync(join(dir, 'events', day!));
+    const segment = join(dir, 'events', day!, file!);
+    const victim = join(tempDir(), 'victim.txt');
+    writeFileSync(victim, 'precious\n');
+    // The segment name is predictable: replace the file by a link to someone else's file.
+    rmSync(segment);
+    symlinkSync(victim, segment);
+    const r = await hook(dir, pre('toolu_L', 'x'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/agentmeter hook: .*ELOOP/);
+    expect(readFileSync(victim, 'utf8')).toBe('precious\n');
   });
 });
