@@ -5,7 +5,6 @@
 const argv = process.argv.slice(2);
 
 if (argv[0] === 'hook' && !argv.includes('--help') && !argv.includes('-h')) {
-  // `process.stdin` is never touched here: creating it turns a piped fd 0 non-blocking.
   const { runHookFromStdin } = await import('../integrations/claude-code/hook.js');
   await runHookFromStdin({
     argv: argv.slice(1),

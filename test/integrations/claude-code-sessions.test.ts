@@ -2,9 +2,10 @@
 // does, payloads typed against the SDK's hook input types and written through a real pipe,
 // assertions on what the store then holds and on what `report` and `agents` print.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { HookState } from '../../src/integrations/claude-code/hook-state.js';
 import type { Span } from '../../src/model/index.js';
 import { scanEvents, scanSpans } from '../../src/store/index.js';
 import { tempDir } from '../helpers.js';
@@ -96,6 +97,44 @@ describe('Claude Code hook: payloads through a real pipe', () => {
     const all = await spans(dir);
     expect(all.map((x) => `${x.kind}:${x.state}`)).toEqual(['run:open', 'agent:open']);
     expect(all[0]!.attrs).toMatchObject({ project: 'shop', 'gen_ai.request.model': 'claude-opus-4-6' });
+  });
+});
+
+describe('Claude Code hook: payloads through an OS pipe (pipe(2), not a socket pair)', () => {
+  it('200 KiB from cat, and two chunks 300 ms apart, arrive whole', async () => {
+    const dir = tempDir();
+    const s = new ClaudeSession('c0ffee00-0000-4000-8000-0000000000f2');
+    const payloadFile = join(tempDir(), 'post.json');
+    writeFileSync(payloadFile, JSON.stringify(s.postAgent('toolu_p', explore, completed('a-p', { tokensIn: 9, tokensOut: 1, totalDurationMs: 50, resolvedModel: 'claude-haiku-4-5', text: 'Q'.repeat(200 * 1024) }), 42)));
+    const start = JSON.stringify(s.start('startup'));
+    const cut = start.length >> 1;
+    const env = { ...process.env, AGENTMETER_DIR: dir, AGENTMETER_ENV: 'test', CLAUDE_PROJECT_DIR: '', NODE: process.execPath, BIN, FIRST: start.slice(0, cut), SECOND: start.slice(cut), FILE: payloadFile };
+    // The shell joins the writer and the hook with a pipe; the pause shapes the input.
+    for (const script of ['(printf %s "$FIRST"; sleep 0.3; printf %s "$SECOND") | "$NODE" "$BIN" hook', 'cat "$FILE" | "$NODE" "$BIN" hook']) {
+      const r = spawnSync('/bin/sh', ['-c', script], { env, encoding: 'utf8', timeout: 30_000 });
+      expect(r.status).toBe(0);
+      expect(r.stderr).toBe('');
+    }
+    const all = await spans(dir);
+    expect(all.find((x) => x.kind === 'run')).toMatchObject({ attrs: { 'claude_code.source': 'startup' } });
+    expect(all.find((x) => x.kind === 'agent')).toMatchObject({ durationMs: 42, attrs: { 'gen_ai.request.model': 'claude-haiku-4-5' } });
+  });
+});
+
+describe('Claude Code hook: a writer that never closes the pipe', () => {
+  it('is waited for 5 s at most: the hook exits 0 and records what it got as a malformed payload', async () => {
+    const dir = tempDir();
+    const child = spawn(process.execPath, [BIN, 'hook'], { env: { ...process.env, AGENTMETER_DIR: dir, AGENTMETER_ENV: 'test', CLAUDE_PROJECT_DIR: '' } });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdin.write('{"session_id":"c0ffee00-0000-4000-8000-0000000000f1","hook_event_name":');
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    child.stdin.destroy();
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/malformed payload recorded as an error: stdin not closed within the wait \(\d+ bytes received\)/);
+    const errors = (await spans(dir)).filter((x) => x.name === 'agentmeter.hook');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.attrs['error.type']).toBe('malformed_payload');
   });
 });
 
@@ -250,5 +289,26 @@ describe('Claude Code hook: what the reports show', () => {
     const agents = cli(dir, ['agents']) as { agents: { agent_name: string; invocation_count: number; success_rate: number; average_duration_seconds: number }[] };
     expect(agents.agents.find((a) => a.agent_name === 'Explore')).toMatchObject({ invocation_count: 1, success_rate: 1, average_duration_seconds: 0.61 });
     expect(agents.agents.find((a) => a.agent_name === 'code-reviewer')).toMatchObject({ invocation_count: 1, success_rate: 0, average_duration_seconds: 0.25 });
+  });
+});
+
+describe('Claude Code hook: state files', () => {
+  it('a session start drops state files untouched for 30 days and keeps the others', async () => {
+    const dir = tempDir();
+    const old = new ClaudeSession('c0ffee00-0000-4000-8000-0000000000e1');
+    const recent = new ClaudeSession('c0ffee00-0000-4000-8000-0000000000e2');
+    await session(dir, [old.start('startup'), old.preAgent('toolu_o', agentInput('x', 'Explore', { run_in_background: true })), old.postAgent('toolu_o', agentInput('x', 'Explore'), asyncLaunched('a-o', 'x', 'claude-haiku-4-5'), 5), recent.start('startup')]);
+    const state = new HookState(dir);
+    expect(state.readSession(old.id)).toBeDefined();
+    const longAgo = new Date(Date.now() - 31 * 86_400_000);
+    for (const sub of ['sessions', 'agents']) {
+      for (const f of readdirSync(join(dir, 'claude-code', sub))) utimesSync(join(dir, 'claude-code', sub, f), longAgo, longAgo);
+    }
+    // The recent session goes on (its file is rewritten); the old one is gone for good.
+    await session(dir, [recent.stop()]);
+    await session(dir, [new ClaudeSession('c0ffee00-0000-4000-8000-0000000000e3').start('startup')]);
+    expect(state.readSession(old.id)).toBeUndefined();
+    expect(state.readSession(recent.id)).toMatchObject({ turns: 1 });
+    expect(readdirSync(join(dir, 'claude-code', 'agents'))).toEqual([]);
   });
 });

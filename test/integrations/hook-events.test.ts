@@ -44,7 +44,9 @@ describe('Claude Code payload mapping', () => {
     ]);
     for (const e of events) expect(validateEvent(e)).toMatchObject({ ok: true });
     expect(events[0]).toMatchObject({ span_id: sessionRunId('abc'), attrs: { project: 'shop', 'gen_ai.request.model': 'claude-opus' } });
-    expect(events[2]).toMatchObject({ span_id: sessionRunId('abc', 1), attrs: { 'claude_code.session_part': 1, 'claude_code.resumed_run_id': sessionRunId('abc') } });
+    expect(events[2]).toMatchObject({ attrs: { 'claude_code.session_part': 1, 'claude_code.resumed_run_id': sessionRunId('abc') } });
+    expect(events[2]).toMatchObject({ span_id: (events[2] as { run_id: string }).run_id });
+    expect((events[2] as { span_id: string }).span_id).not.toBe(sessionRunId('abc'));
     expect(events[3]).toMatchObject({ parent_id: sessionRunId('abc'), attrs: { 'claude_code.parent_agent_id': 'parent-agent', 'claude_code.requested_model': 'haiku' } });
     // Claude Code's own tool duration (7 ms), not the sub-agent's total (10 ms).
     expect(events[4]).toMatchObject({ status: 'unknown', duration_ms: 7, start_ts: '2025-06-01T11:59:59.993Z', attrs: { 'status.detail': 'weird', 'claude_code.agent_duration_ms': 10, tools_used: ['Read', 'Grep'], 'claude_code.tool_stats.read_count': 3 } });

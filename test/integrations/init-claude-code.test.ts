@@ -86,10 +86,16 @@ describe('agentmeter init claude-code', () => {
     expect(existsSync(join(cwd, '.claude'))).toBe(false);
   });
 
-  it('--shared writes the committed .claude/settings.json instead', () => {
+  it('--shared writes the committed .claude/settings.json instead; registering in both files is warned about', () => {
     const cwd = tempDir();
-    expect(init(cwd, ['--shared']).status).toBe(0);
+    const home = tempDir();
+    const shared = init(cwd, ['--shared'], home);
+    expect(shared.status).toBe(0);
+    expect(shared.stderr).not.toMatch(/recorded twice/);
     expect(readdirSync(join(cwd, '.claude'))).toEqual(['settings.json']);
+    const local = init(cwd, [], home);
+    expect(local.status).toBe(0);
+    expect(local.stderr).toContain(`warning: ${join(cwd, '.claude', 'settings.json')} registers agentmeter hooks too, so every event would be recorded twice; take them out there with \`agentmeter init claude-code --shared --remove\``);
     expect(init(cwd, ['--shared', '--global']).status).toBe(2);
   });
 

@@ -2,7 +2,7 @@ import { realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { addHooks, checkHooksShape, readSettings, removeHooks, writeSettingsAtomic } from '../../integrations/claude-code/settings.js';
+import { addHooks, checkHooksShape, isAgentmeterHookCommand, readSettings, removeHooks, writeSettingsAtomic } from '../../integrations/claude-code/settings.js';
 import type { CommandSpec } from '../command.js';
 import { EXIT, UsageError } from '../io.js';
 
@@ -59,6 +59,23 @@ export function chooseHookCommand(opts: { projectDir: string; global: boolean; e
       'agentmeter is neither a dependency of this project nor on PATH, so the hook cannot run yet: ' +
       '`npm install --save-dev agentmeter` (then run init again) or `npm install --global agentmeter`, or pass --command',
   };
+}
+
+/** Whether a settings file registers an agentmeter hook (false when missing or unreadable). */
+function registersAgentmeter(path: string): boolean {
+  let settings: Record<string, unknown>;
+  try {
+    settings = readSettings(path);
+  } catch {
+    return false;
+  }
+  const hooks = settings['hooks'];
+  if (hooks === null || typeof hooks !== 'object') return false;
+  return Object.values(hooks).some(
+    (groups) =>
+      Array.isArray(groups) &&
+      groups.some((g: unknown) => g !== null && typeof g === 'object' && Array.isArray((g as { hooks?: unknown }).hooks) && ((g as { hooks: unknown[] }).hooks).some((h) => h !== null && typeof h === 'object' && isAgentmeterHookCommand((h as { command?: unknown }).command, ''))),
+  );
 }
 
 export const initCommand: CommandSpec = {
@@ -128,6 +145,21 @@ Examples:
       );
     }
     if (!remove && choice.warning !== undefined) io.stderr.write(`warning: ${choice.warning}\n`);
+    if (!remove) {
+      // Claude Code runs the hooks of every settings file: two registrations record each event twice.
+      const others: [string, string][] = [
+        [join(io.cwd, '.claude', 'settings.json'), ' --shared'],
+        [join(io.cwd, '.claude', 'settings.local.json'), ''],
+        [join(home, '.claude', 'settings.json'), ' --global'],
+      ];
+      const seen = new Set([path]);
+      for (const [other, flag] of others) {
+        if (seen.has(other)) continue;
+        seen.add(other);
+        if (!registersAgentmeter(other)) continue;
+        io.stderr.write(`warning: ${other} registers agentmeter hooks too, so every event would be recorded twice; take them out there with \`agentmeter init claude-code${flag} --remove\`\n`);
+      }
+    }
     return Promise.resolve(EXIT.ok);
   },
 };

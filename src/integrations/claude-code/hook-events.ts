@@ -57,7 +57,9 @@ export type HookEffect =
   | { kind: 'session'; sessionId: string; state: SessionState }
   | { kind: 'agent'; sessionId: string; agentId: string; record: AgentRendezvous }
   | { kind: 'agent-done'; sessionId: string; agentId: string }
-  | { kind: 'session-ended'; sessionId: string };
+  | { kind: 'session-ended'; sessionId: string }
+  /** A session started: a moment to drop state files of sessions long gone. */
+  | { kind: 'session-started' };
 
 /** What a mapping needs from its surroundings. */
 export interface HookContext {
@@ -84,9 +86,14 @@ export const SUBAGENT_TOOLS: readonly string[] = ['Task', 'Agent'];
 /** Namespace of the derived ids. */
 const NS = 'agentmeter.claude-code';
 
-/** The run id of a Claude Code session's first part (and of part `n` after `n` resumes). */
-export function sessionRunId(sessionId: string, part = 0): string {
-  return part === 0 ? derivedUuid(NS, 'run', sessionId) : derivedUuid(NS, 'run', sessionId, String(part));
+/**
+ * The run id of a Claude Code session's first part, derived from the session id so every
+ * hook of the session finds it even without the state file. A resumed part's run id is a
+ * new UUIDv7, kept in the state file: never derived, so it cannot meet an older part's id
+ * when the state file is gone.
+ */
+export function sessionRunId(sessionId: string): string {
+  return derivedUuid(NS, 'run', sessionId);
 }
 
 /** The span id of the sub-agent launched by one `Task`/`Agent` tool call. */
@@ -216,12 +223,13 @@ class Mapper {
     }
     // startup, fork and clear begin a new session id: part 0. A resume begins the next part,
     // so a session resumed after it ended gets a second run instead of a dropped second end.
-    const part = source === 'resume' ? (prev === undefined ? 1 : prev.part + 1) : (prev?.part ?? 0);
-    const runId = sessionRunId(this.#sessionId, part);
+    const resume = source === 'resume';
+    const part = resume ? (prev === undefined ? 1 : prev.part + 1) : 0;
+    const runId = resume ? this.#ctx.newId(this.#ctx.nowMs) : sessionRunId(this.#sessionId);
     const attrs: Obj = { 'gen_ai.conversation.id': this.#sessionId, 'claude_code.source': source };
-    if (part > 0) {
+    if (resume) {
       attrs['claude_code.session_part'] = part;
-      attrs['claude_code.resumed_run_id'] = prev?.runId ?? sessionRunId(this.#sessionId, part - 1);
+      if (prev !== undefined) attrs['claude_code.resumed_run_id'] = prev.runId;
     }
     const project = this.#project();
     if (project !== undefined) attrs['project'] = this.#ctx.redact(project);
@@ -247,7 +255,7 @@ class Mapper {
       attrs,
     };
     const state: SessionState = { part, runId, turns: 0, failedTurns: 0, ended: false };
-    return this.#ok([e as AgentmeterEvent], [{ kind: 'session', sessionId: this.#sessionId, state }], runId);
+    return this.#ok([e as AgentmeterEvent], [{ kind: 'session', sessionId: this.#sessionId, state }, { kind: 'session-started' }], runId);
   }
 
   sessionEnd(): HookMapping {

@@ -12,7 +12,7 @@
  * end. Nothing here follows a symbolic link: files are created with `O_EXCL` and replaced
  * or taken by rename, and reads use `O_NOFOLLOW`.
  */
-import { closeSync, constants, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { derivedUuid } from '../../store/derived-ids.js';
 import type { AgentRendezvous, SessionState } from './hook-events.js';
@@ -114,6 +114,31 @@ export class HookState {
       // A hook of the same session created a file meanwhile; it stays for its other side.
     }
     return out;
+  }
+
+  /**
+   * Drop session files and agent folders not touched for `maxAgeMs` (sessions that ended
+   * long ago, or whose process was killed before `SessionEnd`). Run once per session start:
+   * one listing of two small folders.
+   */
+  prune(nowMs: number, maxAgeMs: number): void {
+    for (const sub of ['sessions', 'agents']) {
+      const dir = join(this.#dir, sub);
+      let names: string[];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        const p = join(dir, name);
+        try {
+          if (nowMs - statSync(p).mtimeMs > maxAgeMs) rmSync(p, { recursive: true, force: true });
+        } catch {
+          // Removed by a neighbour meanwhile.
+        }
+      }
+    }
   }
 }
 

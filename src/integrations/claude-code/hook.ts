@@ -32,6 +32,11 @@ import { readStdin } from './stdin.js';
 
 /** Longest payload read; a sub-agent's full output rides in `tool_response`. */
 const MAX_PAYLOAD_BYTES = 32 * 1024 * 1024;
+/**
+ * State files of a session untouched this long are dropped: resuming a session that old
+ * starts a part not linked to the earlier ones (docs/integrations.md).
+ */
+const STATE_MAX_AGE_MS = 30 * 86_400_000;
 /** Descriptions and error messages keep at most this many characters. */
 const MAX_TEXT = 500;
 
@@ -150,6 +155,9 @@ function applyEffects(state: HookState, effects: readonly HookEffect[], env: str
       }
       case 'agent-done':
         state.forgetAgent(f.sessionId, f.agentId);
+        break;
+      case 'session-started':
+        state.prune(nowMs, STATE_MAX_AGE_MS);
         break;
       case 'session-ended':
         // Background sub-agents still running when their session ends stop with it.

@@ -1,15 +1,19 @@
 /**
- * Reading a hook payload from file descriptor 0, whole, whatever the pipe looks like.
+ * Reading a hook payload from stdin, whole, whatever the pipe looks like.
  *
  * `readFileSync(0)` is not enough: once anything touches `process.stdin`, Node switches a
  * piped fd 0 to non-blocking mode, and a read that finds the pipe momentarily empty fails
  * with `EAGAIN` — so a payload over the pipe buffer (64 KiB on Linux, a sub-agent's output
  * rides in `tool_response`), or one written late or in two chunks, came back empty. The
- * writer (Claude Code) may also hand over a non-blocking pipe itself. This reader never
- * touches `process.stdin`; it reads fd 0 in the thread pool until end of file, retries
- * `EAGAIN` after a short pause, and gives up after a bounded wait, returning what it has.
+ * writer (Claude Code) may also hand over a non-blocking pipe itself.
+ *
+ * A regular file or a device (`< payload.json`, `/dev/null`) is read synchronously: it
+ * cannot block. A pipe or socket (what Claude Code passes; Node's `spawn` makes a socket
+ * pair) is read as a stream through the event loop until its end, with a deadline. Not
+ * with `fs.read` in the thread pool: a read still blocked there at the deadline keeps the
+ * process from exiting (libuv joins its threads at exit) until the writer closes the pipe.
  */
-import { read } from 'node:fs';
+import { fstatSync, readSync } from 'node:fs';
 import { isatty } from 'node:tty';
 
 /** What came in on stdin. */
@@ -22,10 +26,22 @@ export interface StdinPayload {
   bytes: number;
 }
 
+/** A readable stream as `process.stdin` is one. */
+export interface StdinStream {
+  on(event: 'data', f: (chunk: Buffer | string) => void): unknown;
+  on(event: 'end' | 'close', f: () => void): unknown;
+  on(event: 'error', f: (e: Error) => void): unknown;
+  removeAllListeners(): unknown;
+  pause(): unknown;
+  destroy?(): unknown;
+}
+
 /** Options of `readStdin`. */
 export interface ReadStdinOptions {
-  /** File descriptor to read. Default 0. */
+  /** File descriptor of stdin. Default 0. */
   fd?: number;
+  /** The stream to read fd 0 through when it is a pipe or socket. Default `process.stdin`, created only then. */
+  stream?: () => StdinStream;
   /** Stop after this many bytes. Default 32 MiB. */
   maxBytes?: number;
   /**
@@ -37,11 +53,9 @@ export interface ReadStdinOptions {
 }
 
 const CHUNK_BYTES = 64 * 1024;
-/** Pause before reading a non-blocking pipe again after `EAGAIN`. */
-const RETRY_MS = 2;
 
 /**
- * Read fd 0 until end of file, within a deadline. Never rejects.
+ * Read stdin until end of file, within a deadline. Never rejects.
  *
  * @example
  * const { text } = await readStdin();
@@ -49,8 +63,37 @@ const RETRY_MS = 2;
 export function readStdin(options: ReadStdinOptions = {}): Promise<StdinPayload> {
   const fd = options.fd ?? 0;
   const maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
-  const deadlineMs = options.deadlineMs ?? 5_000;
   if (isatty(fd)) return Promise.resolve({ text: undefined, bytes: 0 });
+  let pipe: boolean;
+  try {
+    const st = fstatSync(fd);
+    pipe = !(st.isFile() || st.isCharacterDevice() || st.isBlockDevice());
+  } catch {
+    return Promise.resolve({ text: undefined, bytes: 0, incomplete: 'error' });
+  }
+  if (!pipe) return Promise.resolve(readFileWhole(fd, maxBytes));
+  return readStream((options.stream ?? (() => process.stdin))(), maxBytes, options.deadlineMs ?? 5_000);
+}
+
+function readFileWhole(fd: number, maxBytes: number): StdinPayload {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  try {
+    for (;;) {
+      const buf = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, maxBytes - bytes + 1));
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      chunks.push(buf.subarray(0, n));
+      bytes += n;
+      if (bytes > maxBytes) return { text: Buffer.concat(chunks).toString('utf8', 0, maxBytes), bytes: maxBytes, incomplete: 'too_large' };
+    }
+  } catch {
+    return bytes === 0 ? { text: undefined, bytes, incomplete: 'error' } : { text: Buffer.concat(chunks, bytes).toString('utf8'), bytes, incomplete: 'error' };
+  }
+  return { text: Buffer.concat(chunks, bytes).toString('utf8'), bytes };
+}
+
+function readStream(stream: StdinStream, maxBytes: number, deadlineMs: number): Promise<StdinPayload> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let bytes = 0;
@@ -59,40 +102,22 @@ export function readStdin(options: ReadStdinOptions = {}): Promise<StdinPayload>
       if (settled) return;
       settled = true;
       clearTimeout(deadline);
-      const text = bytes === 0 && incomplete === 'error' ? undefined : Buffer.concat(chunks, bytes).toString('utf8');
-      resolve(incomplete === undefined ? { text, bytes } : { text, bytes, incomplete });
+      stream.removeAllListeners();
+      stream.pause();
+      // Let go of the pipe so the process can exit although the writer still holds it open.
+      if (incomplete !== undefined) stream.destroy?.();
+      const text = bytes === 0 && incomplete === 'error' ? undefined : Buffer.concat(chunks, bytes).toString('utf8', 0, Math.min(bytes, maxBytes));
+      resolve(incomplete === undefined ? { text, bytes } : { text, bytes: Math.min(bytes, maxBytes), incomplete });
     };
-    // A blocking read left in the thread pool at the deadline is abandoned; the hook exits.
     const deadline = setTimeout(() => finish('timeout'), deadlineMs);
-    deadline.unref();
-    const next = (): void => {
-      const buf = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, maxBytes - bytes + 1));
-      read(fd, buf, 0, buf.length, null, (err, n) => {
-        if (settled) return;
-        if (err) {
-          if (err.code === 'EAGAIN' || err.code === 'EWOULDBLOCK' || err.code === 'EINTR') {
-            setTimeout(next, RETRY_MS);
-            return;
-          }
-          // EOF on a closed or absent stdin reads as an error on some platforms.
-          finish(err.code === 'EOF' ? undefined : 'error');
-          return;
-        }
-        if (n === 0) {
-          finish();
-          return;
-        }
-        chunks.push(buf.subarray(0, n));
-        bytes += n;
-        if (bytes > maxBytes) {
-          bytes = maxBytes;
-          chunks.splice(0, chunks.length, Buffer.concat(chunks).subarray(0, maxBytes));
-          finish('too_large');
-          return;
-        }
-        next();
-      });
-    };
-    next();
+    stream.on('data', (chunk) => {
+      const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      chunks.push(b);
+      bytes += b.length;
+      if (bytes > maxBytes) finish('too_large');
+    });
+    stream.on('end', () => finish());
+    stream.on('close', () => finish());
+    stream.on('error', () => finish('error'));
   });
 }
