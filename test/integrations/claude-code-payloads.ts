@@ -84,14 +84,14 @@ export class ClaudeSession {
     return { ...this.base(), hook_event_name: 'SubagentStart', agent_id: agentId, agent_type: agentType };
   }
 
-  subagentStop(agentId: string, agentType: string): SubagentStopHookInput {
+  subagentStop(agentId: string, agentType: string, transcriptPath?: string): SubagentStopHookInput {
     return {
       ...this.base(),
       hook_event_name: 'SubagentStop',
       stop_hook_active: false,
       agent_id: agentId,
       agent_type: agentType,
-      agent_transcript_path: `/home/alice/.claude/projects/-home-alice-work-shop/${this.id}/subagents/agent-${agentId}.jsonl`,
+      agent_transcript_path: transcriptPath ?? `/home/alice/.claude/projects/-home-alice-work-shop/${this.id}/subagents/agent-${agentId}.jsonl`,
       last_assistant_message: 'SUBAGENT ANSWER',
     };
   }
@@ -133,4 +133,23 @@ export function completed(agentId: string, o: { tokensIn: number; tokensOut: num
 /** The immediate result of a sub-agent launched in the background. */
 export function asyncLaunched(agentId: string, description: string, resolvedModel: string): AsyncLaunchedAgentOutput {
   return { status: 'async_launched', isAsync: true, agentId, description, resolvedModel, modelsUsed: [resolvedModel], prompt: 'PROMPT', outputFile: `/tmp/claude/${agentId}.output`, canReadOutputFile: true };
+}
+
+/**
+ * A sub-agent transcript as Claude Code writes it (one JSON line per message content block;
+ * the blocks of one API response repeat its message id and usage).
+ */
+export function subagentTranscript(agentId: string, sessionId: string): string {
+  const line = (o: unknown): string => JSON.stringify(o);
+  const common = { parentUuid: null, isSidechain: true, agentId, sessionId, cwd: '/home/alice/work/shop', version: '2.1.0' };
+  const usage = (input: number, output: number) => ({ input_tokens: input, cache_creation_input_tokens: 200, cache_read_input_tokens: 1000, output_tokens: output, service_tier: 'standard' });
+  return [
+    line({ ...common, type: 'user', uuid: 'u1', timestamp: '2026-01-01T00:00:00.000Z', message: { role: 'user', content: 'PROMPT: audit dependencies' } }),
+    line({ ...common, type: 'assistant', uuid: 'a1', requestId: 'req_1', timestamp: '2026-01-01T00:00:01.000Z', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-haiku-4-5', content: [{ type: 'text', text: 'SECRET THOUGHTS' }], usage: usage(1500, 40) } }),
+    line({ ...common, type: 'assistant', uuid: 'a2', requestId: 'req_1', timestamp: '2026-01-01T00:00:01.100Z', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-haiku-4-5', content: [{ type: 'tool_use', id: 'toolu_x1', name: 'Read', input: { file_path: '/home/alice/work/shop/package.json' } }], usage: usage(1500, 120) } }),
+    line({ ...common, type: 'user', uuid: 'u2', timestamp: '2026-01-01T00:00:02.000Z', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_x1', content: 'FILE CONTENT "assistant"' }] } }),
+    line({ ...common, type: 'assistant', uuid: 'a3', requestId: 'req_2', timestamp: '2026-01-01T00:00:03.000Z', message: { id: 'msg_2', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [{ type: 'tool_use', id: 'toolu_x2', name: 'Grep', input: { pattern: 'lodash' } }, { type: 'tool_use', id: 'toolu_x3', name: 'Read', input: {} }], usage: usage(2500, 300) } }),
+    line({ ...common, type: 'assistant', uuid: 'a4', timestamp: '2026-01-01T00:00:04.000Z', message: { id: 'msg_3', type: 'message', role: 'assistant', model: '<synthetic>', content: [{ type: 'text', text: 'No response requested.' }], usage: usage(0, 0) } }),
+    '',
+  ].join('\n');
 }

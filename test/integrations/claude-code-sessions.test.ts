@@ -10,7 +10,7 @@ import type { Span } from '../../src/model/index.js';
 import { scanEvents, scanSpans } from '../../src/store/index.js';
 import { tempDir } from '../helpers.js';
 import type { HookPayload } from './claude-code-payloads.js';
-import { ClaudeSession, agentInput, asyncLaunched, completed } from './claude-code-payloads.js';
+import { ClaudeSession, agentInput, asyncLaunched, completed, subagentTranscript } from './claude-code-payloads.js';
 
 const BIN = join(resolve(import.meta.dirname, '../..'), 'dist/cli/bin.js');
 
@@ -218,10 +218,36 @@ describe('Claude Code hook: background sub-agents', () => {
     await session(dir, [s.start('startup'), s.preAgent('toolu_bg', bg), s.postAgent('toolu_bg', bg, asyncLaunched('a-bg', 'audit dependencies', 'claude-haiku-4-5'), 35), s.subagentStart('a-bg', 'security-reviewer')]);
     const launched = (await spans(dir)).find((x) => x.kind === 'agent');
     expect(launched).toMatchObject({ state: 'open', status: null });
-    await session(dir, [s.stop(), s.subagentStop('a-bg', 'security-reviewer'), s.end('prompt_input_exit')]);
+    // Its end carries no usage; its transcript, which Claude Code names in the payload, does.
+    const transcript = join(tempDir(), 'agent-a-bg.jsonl');
+    writeFileSync(transcript, subagentTranscript('a-bg', s.id));
+    await session(dir, [s.stop(), s.subagentStop('a-bg', 'security-reviewer', transcript), s.end('prompt_input_exit')]);
     const all = await spans(dir);
     const agent = all.find((x) => x.kind === 'agent')!;
-    expect(agent).toMatchObject({ state: 'ended', status: 'success', attrs: { 'gen_ai.request.model': 'claude-haiku-4-5', 'claude_code.requested_model': 'haiku', 'claude_code.background': true, 'gen_ai.agent.id': 'a-bg', 'agent.type': 'security-reviewer' } });
+    expect(agent).toMatchObject({
+      state: 'ended',
+      status: 'success',
+      attrs: {
+        'claude_code.requested_model': 'haiku',
+        'claude_code.background': true,
+        'gen_ai.agent.id': 'a-bg',
+        'agent.type': 'security-reviewer',
+        // Counted once per API response (msg_1 twice in the file), the synthetic one adds nothing.
+        'gen_ai.usage.input_tokens': 1500 + 2500,
+        'gen_ai.usage.output_tokens': 120 + 300,
+        'gen_ai.usage.cache_read.input_tokens': 3000,
+        'claude_code.tool_use_count': 3,
+        tools_used: ['Read', 'Grep'],
+        'claude_code.models_used': ['claude-haiku-4-5', 'claude-sonnet-4-5'],
+        'gen_ai.request.model': 'claude-sonnet-4-5',
+        'claude_code.usage_source': 'transcript',
+      },
+    });
+    let stored = '';
+    await scanEvents({ root: dir, onEvent: (e) => (stored += JSON.stringify(e)) });
+    expect(stored).not.toContain('SECRET THOUGHTS');
+    expect(stored).not.toContain('FILE CONTENT');
+    expect(stored).not.toContain(transcript);
     // From its launch to its stop, which came after the launch's PostToolUse (35 ms) and the turn's end.
     const events: { name?: string; ts: string; type: string }[] = [];
     await scanEvents({ root: dir, onEvent: (e) => events.push(e as never) });

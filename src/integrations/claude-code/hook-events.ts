@@ -50,6 +50,8 @@ export interface AgentRendezvous {
   attrs: Record<string, unknown>;
   status?: SpanStatus;
   ts: string;
+  /** stopped: the sub-agent's transcript (`agent_transcript_path`), read for its usage. */
+  transcriptPath?: string;
 }
 
 /** Facts a mapping asks hook.ts to keep, or to settle, outside this process. */
@@ -154,9 +156,41 @@ export function mapHookPayload(payload: unknown, ctx: HookContext): HookMapping 
   }
 }
 
+/** Usage of a background sub-agent, from its transcript (transcript-usage.ts). */
+export interface BackgroundUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheCreationTokens: number;
+  models: string[];
+  toolUses: number;
+  toolsUsed: string[];
+}
+
 /** The `span.end` of a background sub-agent once both its launch and its stop are known. */
-export function backgroundAgentEnd(launched: AgentRendezvous, stopped: AgentRendezvous, env: string, newId: (nowMs: number) => string): AgentmeterEvent | undefined {
+export function backgroundAgentEnd(
+  launched: AgentRendezvous,
+  stopped: AgentRendezvous,
+  env: string,
+  newId: (nowMs: number) => string,
+  usage?: BackgroundUsage,
+): AgentmeterEvent | undefined {
   if (launched.spanId === undefined || launched.runId === undefined) return undefined;
+  const attrs: Obj = { ...launched.attrs, ...stopped.attrs, 'claude_code.background': true };
+  if (usage !== undefined) {
+    attrs['gen_ai.usage.input_tokens'] = usage.inputTokens;
+    attrs['gen_ai.usage.output_tokens'] = usage.outputTokens;
+    attrs['gen_ai.usage.cache_read.input_tokens'] = usage.cacheReadTokens;
+    attrs['gen_ai.usage.cache_creation.input_tokens'] = usage.cacheCreationTokens;
+    attrs['claude_code.tool_use_count'] = usage.toolUses;
+    attrs['tools_used'] = usage.toolsUsed;
+    if (usage.models.length > 0) {
+      // The launch reported the model at the backgrounding; the transcript has every one used.
+      attrs['claude_code.models_used'] = usage.models;
+      attrs['gen_ai.request.model'] = usage.models[usage.models.length - 1];
+    }
+    attrs['claude_code.usage_source'] = 'transcript';
+  }
   const endMs = Date.parse(stopped.ts);
   const e = {
     v: SCHEMA_VERSION,
@@ -170,7 +204,7 @@ export function backgroundAgentEnd(launched: AgentRendezvous, stopped: AgentRend
     start_ts: launched.startTs ?? stopped.ts,
     duration_ms: null,
     status: stopped.status ?? 'unknown',
-    attrs: { ...launched.attrs, ...stopped.attrs, 'claude_code.background': true },
+    attrs,
   };
   return e as AgentmeterEvent;
 }
@@ -393,6 +427,8 @@ class Mapper {
     // Ends a background sub-agent (joined by agent id); for one in the foreground its
     // PostToolUse follows and carries the result.
     const record: AgentRendezvous = { side: 'stopped', attrs: { 'status.detail': 'completed' }, status: 'success', ts: this.#ts };
+    const transcript = str(this.#p['agent_transcript_path']);
+    if (transcript !== undefined) record.transcriptPath = transcript;
     return this.#ok(events, [{ kind: 'agent', sessionId: this.#sessionId, agentId, record }]);
   }
 

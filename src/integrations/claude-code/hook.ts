@@ -29,6 +29,7 @@ import { backgroundAgentEnd, mapHookPayload } from './hook-events.js';
 import { HookState } from './hook-state.js';
 import type { StdinPayload } from './stdin.js';
 import { readStdin } from './stdin.js';
+import { readTranscriptUsage } from './transcript-usage.js';
 
 /** Longest payload read; a sub-agent's full output rides in `tool_response`. */
 const MAX_PAYLOAD_BYTES = 32 * 1024 * 1024;
@@ -149,7 +150,8 @@ function applyEffects(state: HookState, effects: readonly HookEffect[], env: str
         const other = state.meetAgent(f.sessionId, f.agentId, f.record);
         if (other === undefined || other.side === f.record.side) break;
         const [launched, stopped] = f.record.side === 'launched' ? [f.record, other] : [other, f.record];
-        const end = backgroundAgentEnd(launched, stopped, env, uuidv7);
+        const usage = stopped.transcriptPath === undefined ? undefined : readTranscriptUsage(stopped.transcriptPath);
+        const end = backgroundAgentEnd(launched, stopped, env, uuidv7, usage);
         if (end) out.push(end);
         break;
       }
