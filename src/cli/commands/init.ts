@@ -1,7 +1,6 @@
-import { realpathSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { addHooks, checkHooksShape, isAgentmeterHookCommand, readSettings, removeHooks, writeSettingsAtomic } from '../../integrations/claude-code/settings.js';
 import type { CommandSpec } from '../command.js';
 import { EXIT, UsageError } from '../io.js';
@@ -20,14 +19,6 @@ export interface HookCommandChoice {
   warning?: string;
 }
 
-function realpath(p: string): string | undefined {
-  try {
-    return realpathSync(p);
-  } catch {
-    return undefined;
-  }
-}
-
 function isFile(p: string): boolean {
   try {
     return statSync(p).isFile();
@@ -39,15 +30,14 @@ function isFile(p: string): boolean {
 /**
  * The hook command to register. It names no path of this machine, so a settings file
  * keeps working after the checkout moves, Node is upgraded, or a teammate uses it: the
- * project's `node_modules/.bin/agentmeter` through `$CLAUDE_PROJECT_DIR` when this
- * agentmeter is installed in the project (and `global` is not asked), else `agentmeter` on
- * PATH. Both start Node once, as fast as the absolute path did; `npx` would add a package
+ * project's `node_modules/.bin/agentmeter` through `$CLAUDE_PROJECT_DIR` when agentmeter
+ * is installed in the project (and `global` is not asked), else `agentmeter` on PATH. Both start Node once, as fast as the absolute path did; `npx` would add a package
  * lookup to every tool call (docs/performance.md).
  */
 export function chooseHookCommand(opts: { projectDir: string; global: boolean; env: Record<string, string | undefined> }): HookCommandChoice {
-  const packageRoot = realpath(fileURLToPath(new URL('../../../', import.meta.url)));
-  const inProject = realpath(join(opts.projectDir, 'node_modules', 'agentmeter'));
-  if (!opts.global && packageRoot !== undefined && inProject === packageRoot && isFile(join(opts.projectDir, 'node_modules', '.bin', 'agentmeter'))) {
+  // The project's own install wins over the one running `init` (a global one, say): it is
+  // the one every checkout of the project has.
+  if (!opts.global && isFile(join(opts.projectDir, 'node_modules', '.bin', 'agentmeter'))) {
     return { command: PROJECT_HOOK_COMMAND, via: 'project' };
   }
   const dirs = (opts.env['PATH'] ?? '').split(delimiter).filter((d) => d !== '');
