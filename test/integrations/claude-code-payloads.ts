@@ -16,7 +16,7 @@ import type {
   SubagentStopHookInput,
   UserPromptSubmitHookInput,
 } from '@anthropic-ai/claude-agent-sdk';
-import type { AgentInput, AgentOutput } from '@anthropic-ai/claude-agent-sdk/sdk-tools';
+import type { AgentInput, AgentOutput, BashInput } from '@anthropic-ai/claude-agent-sdk/sdk-tools';
 
 export type CompletedAgentOutput = Extract<AgentOutput, { status: 'completed' }>;
 export type AsyncLaunchedAgentOutput = Extract<AgentOutput, { status: 'async_launched' }>;
@@ -31,6 +31,8 @@ export type HookPayload =
   | SubagentStartHookInput
   | SubagentStopHookInput
   | UserPromptSubmitHookInput;
+
+export type SubagentTool = 'Agent' | 'Task';
 
 /** One Claude Code session's hook payloads. */
 export class ClaudeSession {
@@ -68,16 +70,21 @@ export class ClaudeSession {
     return p;
   }
 
-  preAgent(toolUseId: string, input: AgentInput): PreToolUseHookInput {
-    return { ...this.base(), hook_event_name: 'PreToolUse', tool_name: 'Agent', tool_input: input, tool_use_id: toolUseId };
+  /** A sub-agent launch; `Task` is the tool's name in older Claude Code versions. */
+  preAgent(toolUseId: string, input: AgentInput, tool: SubagentTool = 'Agent'): PreToolUseHookInput {
+    return { ...this.base(), hook_event_name: 'PreToolUse', tool_name: tool, tool_input: input, tool_use_id: toolUseId };
   }
 
-  postAgent(toolUseId: string, input: AgentInput, output: AgentOutput, durationMs: number): PostToolUseHookInput {
-    return { ...this.base(), hook_event_name: 'PostToolUse', tool_name: 'Agent', tool_input: input, tool_response: output, tool_use_id: toolUseId, duration_ms: durationMs };
+  postAgent(toolUseId: string, input: AgentInput, output: AgentOutput, durationMs: number, tool: SubagentTool = 'Agent'): PostToolUseHookInput {
+    return { ...this.base(), hook_event_name: 'PostToolUse', tool_name: tool, tool_input: input, tool_response: output, tool_use_id: toolUseId, duration_ms: durationMs };
   }
 
-  postAgentFailure(toolUseId: string, input: AgentInput, error: string, durationMs: number, isInterrupt = false): PostToolUseFailureHookInput {
-    return { ...this.base(), hook_event_name: 'PostToolUseFailure', tool_name: 'Agent', tool_input: input, tool_use_id: toolUseId, error, is_interrupt: isInterrupt, duration_ms: durationMs };
+  postAgentFailure(toolUseId: string, input: AgentInput, error: string, durationMs: number, isInterrupt = false, tool: SubagentTool = 'Agent'): PostToolUseFailureHookInput {
+    return { ...this.base(), hook_event_name: 'PostToolUseFailure', tool_name: tool, tool_input: input, tool_use_id: toolUseId, error, is_interrupt: isInterrupt, duration_ms: durationMs };
+  }
+
+  preBash(toolUseId: string, input: BashInput): PreToolUseHookInput {
+    return { ...this.base(), hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: input, tool_use_id: toolUseId };
   }
 
   subagentStart(agentId: string, agentType: string): SubagentStartHookInput {
