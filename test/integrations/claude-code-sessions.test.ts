@@ -278,6 +278,23 @@ describe('Claude Code hook: background sub-agents', () => {
     expect(limited).toMatchObject({ state: 'ended', status: 'failure', attrs: { 'error.type': 'rate_limit', 'gen_ai.request.model': 'claude-haiku-4-5' } });
   });
 
+  it('launch results and stops racing each other in parallel processes: every sub-agent ends exactly once', async () => {
+    const dir = tempDir();
+    const s = new ClaudeSession('c0ffee00-0000-4000-8000-0000000000b1');
+    const ids = Array.from({ length: 8 }, (_, i) => `race${i}`);
+    await session(dir, [s.start('startup'), ...ids.map((id) => s.preAgent(`toolu_${id}`, bg))]);
+    const results = await Promise.all(
+      ids.flatMap((id) => [hook(dir, s.postAgent(`toolu_${id}`, bg, asyncLaunched(`a-${id}`, 'audit', 'claude-haiku-4-5'), 20)), hook(dir, s.subagentStop(`a-${id}`, 'security-reviewer'))]),
+    );
+    for (const r of results) expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
+    const agents = (await spans(dir)).filter((x) => x.kind === 'agent');
+    expect(agents).toHaveLength(ids.length);
+    for (const a of agents) expect(a).toMatchObject({ state: 'ended', status: 'success', attrs: { 'claude_code.background': true } });
+    const { fold } = await scanSpans({ root: dir, onSpan: () => {} });
+    expect(fold.duplicates).toBe(0);
+    expect(readdirSync(join(dir, 'claude-code', 'agents'), { recursive: true }).filter((f) => String(f).endsWith('.json'))).toEqual([]);
+  });
+
   it('one still running when its session ends is ended as cancelled', async () => {
     const dir = tempDir();
     const s = new ClaudeSession('c0ffee00-0000-4000-8000-00000000000c');

@@ -7,13 +7,14 @@
  * File names are hashes of the ids (never the ids, which come from the payload). A session
  * file is replaced by rename (one writer at a time: Claude Code runs a session's
  * lifecycle hooks one after another). The agent rendezvous is race-free across processes:
- * each side creates its file with `O_EXCL`; the side that finds the other's file already
- * there takes it (rename to a private name, so exactly one process takes it) and writes the
- * end. Nothing here follows a symbolic link: files are created with `O_EXCL` and replaced
- * or taken by rename, and reads use `O_NOFOLLOW`.
+ * each side creates its file whole or not at all (written privately, then linked into
+ * place); the side that finds the other's file already there takes it (rename to a private
+ * name, so exactly one process takes it) and writes the end. Nothing here follows a
+ * symbolic link: files are created with `O_EXCL` and placed by `link` or `rename`, and
+ * reads use `O_NOFOLLOW`.
  */
-import { closeSync, constants, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, constants, linkSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { derivedUuid } from '../../store/derived-ids.js';
 import type { AgentRendezvous, SessionState } from './hook-events.js';
 
@@ -74,18 +75,18 @@ export class HookState {
   meetAgent(sessionId: string, agentId: string, record: AgentRendezvous): AgentRendezvous | undefined {
     const file = this.#agentFile(sessionId, agentId);
     const text = JSON.stringify(record);
-    if (createExclusive(file, text)) return undefined;
-    const other = take(file);
-    if (other === undefined) {
-      // Taken by a racing process between our create and our take: leave ours for the next.
-      createExclusive(file, text);
-      return undefined;
-    }
-    if (other.side === record.side) {
+    // A few rounds at most: each failed round means another process took the file meanwhile.
+    for (let round = 0; round < 3; round++) {
+      if (createExclusive(file, text)) return undefined;
+      const there = asRecord(readJson(file));
+      if (there !== undefined && there.side === record.side) return undefined;
+      const other = take(file);
+      if (other === undefined) continue;
+      if (other.side !== record.side) return other;
       createExclusive(file, JSON.stringify(other));
       return undefined;
     }
-    return other;
+    return undefined;
   }
 
   /** Drop what was left for an agent (a foreground one, whose result came with its PostToolUse). */
@@ -142,23 +143,35 @@ export class HookState {
   }
 }
 
-/** Create `file` with `text` unless it exists; false when it does. Creates the folder. */
+/**
+ * Create `file` with `text` unless it exists; false when it does. The content is written
+ * to a private temp file first and then linked into place (`link` fails when the name
+ * exists), so a reader never sees a half-written file. Creates the folder.
+ */
 function createExclusive(file: string, text: string): boolean {
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.new`;
   let fd: number;
   try {
-    fd = openSync(file, O_CREAT | O_EXCL | O_WRONLY, 0o644);
+    fd = openSync(tmp, O_CREAT | O_EXCL | O_WRONLY, 0o644);
   } catch (e: unknown) {
-    if ((e as { code?: unknown }).code === 'EEXIST') return false;
     if ((e as { code?: unknown }).code !== 'ENOENT') throw e;
-    mkdirSync(join(file, '..'), { recursive: true });
-    fd = openSync(file, O_CREAT | O_EXCL | O_WRONLY, 0o644);
+    mkdirSync(dirname(file), { recursive: true });
+    fd = openSync(tmp, O_CREAT | O_EXCL | O_WRONLY, 0o644);
   }
   try {
-    writeSync(fd, text);
+    try {
+      writeSync(fd, text);
+    } finally {
+      closeSync(fd);
+    }
+    linkSync(tmp, file);
+    return true;
+  } catch (e: unknown) {
+    if ((e as { code?: unknown }).code === 'EEXIST') return false;
+    throw e;
   } finally {
-    closeSync(fd);
+    rmSync(tmp, { force: true });
   }
-  return true;
 }
 
 /** Atomically take a rendezvous file: rename it away (one process wins), read, delete. */
@@ -171,6 +184,10 @@ function take(file: string): AgentRendezvous | undefined {
   }
   const v = readJson(mine);
   rmSync(mine, { force: true });
+  return asRecord(v);
+}
+
+function asRecord(v: unknown): AgentRendezvous | undefined {
   if (!isObj(v) || (v['side'] !== 'launched' && v['side'] !== 'stopped') || typeof v['ts'] !== 'string' || !isObj(v['attrs'])) return undefined;
   return v as unknown as AgentRendezvous;
 }
