@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SessionState } from '../../src/integrations/claude-code/hook-events.js';
 import { mapHookPayload, sessionRunId, subagentSpanId } from '../../src/integrations/claude-code/hook-events.js';
 import { redactText, uuidv7, validateEvent } from '../../src/model/index.js';
+import type { AgentOutput } from '@anthropic-ai/claude-agent-sdk/sdk-tools';
 import type { HookPayload } from './claude-code-payloads.js';
 import { ClaudeSession, agentInput, completed } from './claude-code-payloads.js';
 
@@ -53,6 +54,15 @@ describe('Claude Code payload mapping', () => {
     expect(events[5]).toMatchObject({ status: 'cancelled', duration_ms: 3, attrs: { 'error.type': 'interrupted', 'error.message': 'boom' } });
     expect(events[8]).toMatchObject({ attrs: { 'error.type': 'overloaded' } });
     expect(events[9]).toMatchObject({ status: 'failure', attrs: { 'status.detail': 'clear', 'error.type': 'overloaded' } });
+  });
+
+  it('a sub-agent launched in a cloud session (remote_launched) ends here as unknown: its real end is reported nowhere locally', () => {
+    const s = new ClaudeSession('abc', '/repo/shop');
+    const input = agentInput('port the parser', 'general-purpose', { isolation: 'remote' });
+    const output: AgentOutput = { status: 'remote_launched', taskId: 'task_1', sessionUrl: 'https://claude.ai/code/session_1', description: 'port the parser', prompt: 'PROMPT', outputFile: '/tmp/o' };
+    const m = mapHookPayload(s.postAgent('tu_remote', input, output, 900), ctx);
+    expect(m).toMatchObject({ ok: true, events: [{ type: 'span.end', status: 'unknown', duration_ms: 900, attrs: { 'status.detail': 'remote_launched' } }] });
+    expect(JSON.stringify(m)).not.toContain('claude.ai');
   });
 
   it('names what is missing from a malformed payload, and ignores what it does not record', () => {
