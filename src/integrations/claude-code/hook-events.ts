@@ -297,8 +297,9 @@ class Mapper {
     const s = this.#ctx.session;
     const attrs: Obj = {};
     if (reason !== undefined) attrs['status.detail'] = reason;
-    // A part that ended on an API error failed; one whose turns all ended normally
-    // succeeded; one without a finished turn (or whose turns the hooks never saw) is unknown.
+    // A part whose last turn ended on an API error failed (a later good turn clears it: the
+    // user retried and went on); one whose last turn ended normally succeeded; one without a
+    // finished turn (or whose turns the hooks never saw) is unknown.
     let status: SpanStatus = 'unknown';
     if (s !== undefined) {
       attrs['claude_code.turns'] = s.turns + s.failedTurns;
