@@ -191,7 +191,8 @@ describe('agentmeter init claude-code', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ via: 'project', command: '"$CLAUDE_PROJECT_DIR"/node_modules/.bin/agentmeter hook' });
     expect(r.stderr).toBe('');
-    const moved = join(parent, 'shop-renamed');
+    const moved = join(parent, 'moved here', 'shop');
+    mkdirSync(dirname(moved));
     renameSync(project, moved);
     const commands = runRegisteredHooks(join(moved, '.claude', 'settings.local.json'), moved, dirname(process.execPath));
     expect(commands).toEqual(['"$CLAUDE_PROJECT_DIR"/node_modules/.bin/agentmeter hook']);
