@@ -156,7 +156,7 @@ export function subagentTranscript(agentId: string, sessionId: string): string {
     line({ ...common, type: 'assistant', uuid: 'a2', requestId: 'req_1', timestamp: '2026-01-01T00:00:01.100Z', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-haiku-4-5', content: [{ type: 'tool_use', id: 'toolu_x1', name: 'Read', input: { file_path: '/home/alice/work/shop/package.json' } }], usage: usage(1500, 120) } }),
     line({ ...common, type: 'user', uuid: 'u2', timestamp: '2026-01-01T00:00:02.000Z', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_x1', content: 'FILE CONTENT "assistant"' }] } }),
     line({ ...common, type: 'assistant', uuid: 'a3', requestId: 'req_2', timestamp: '2026-01-01T00:00:03.000Z', message: { id: 'msg_2', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [{ type: 'tool_use', id: 'toolu_x2', name: 'Grep', input: { pattern: 'lodash' } }, { type: 'tool_use', id: 'toolu_x3', name: 'Read', input: {} }], usage: usage(2500, 300) } }),
-    line({ ...common, type: 'assistant', uuid: 'a4', timestamp: '2026-01-01T00:00:04.000Z', message: { id: 'msg_3', type: 'message', role: 'assistant', model: '<synthetic>', content: [{ type: 'text', text: 'No response requested.' }], usage: usage(0, 0) } }),
+    line({ ...common, type: 'assistant', uuid: 'a4', timestamp: '2026-01-01T00:00:04.000Z', message: { id: 'msg_3', type: 'message', role: 'assistant', model: '<synthetic>', content: [{ type: 'text', text: 'No response requested.' }], usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } } }),
     '',
   ].join('\n');
 }

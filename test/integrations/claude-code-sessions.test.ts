@@ -235,7 +235,7 @@ describe('Claude Code hook: background sub-agents', () => {
         // Counted once per API response (msg_1 twice in the file), the synthetic one adds nothing.
         'gen_ai.usage.input_tokens': 1500 + 2500,
         'gen_ai.usage.output_tokens': 120 + 300,
-        'gen_ai.usage.cache_read.input_tokens': 3000,
+        'gen_ai.usage.cache_read.input_tokens': 2000,
         'claude_code.tool_use_count': 3,
         tools_used: ['Read', 'Grep'],
         'claude_code.models_used': ['claude-haiku-4-5', 'claude-sonnet-4-5'],

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionState } from '../../src/integrations/claude-code/hook-events.js';
 import { mapHookPayload, sessionRunId, subagentSpanId } from '../../src/integrations/claude-code/hook-events.js';
+import { transcriptUsage } from '../../src/integrations/claude-code/transcript-usage.js';
 import { redactText, uuidv7, validateEvent } from '../../src/model/index.js';
 import type { AgentOutput } from '@anthropic-ai/claude-agent-sdk/sdk-tools';
 import type { HookPayload } from './claude-code-payloads.js';
-import { ClaudeSession, agentInput, completed } from './claude-code-payloads.js';
+import { ClaudeSession, agentInput, completed, subagentTranscript } from './claude-code-payloads.js';
 
 const ctx = { nowMs: Date.parse('2025-06-01T12:00:00.000Z'), env: 'test', redact: (s: string) => redactText(s), newId: uuidv7 };
 
@@ -72,5 +73,16 @@ describe('Claude Code payload mapping', () => {
     expect(mapHookPayload({ session_id: 's', hook_event_name: 'PreToolUse', tool_name: 'Task' }, ctx)).toMatchObject({ ok: false, error: 'PreToolUse Task: missing string field "tool_use_id"' });
     expect(mapHookPayload({ session_id: 's', hook_event_name: 'UserPromptSubmit', prompt: 'x' }, ctx)).toMatchObject({ ok: true, events: [] });
     expect(mapHookPayload({ session_id: 's', hook_event_name: 'PreToolUse', tool_name: 'Read', tool_use_id: 'x' }, ctx)).toMatchObject({ ok: true, events: [] });
+  });
+});
+
+describe('sub-agent transcript usage', () => {
+  it('counts each API response once, skips broken and non-assistant lines, keeps no text', () => {
+    const text = subagentTranscript('a1', 'abc') + '{"type":"assistant","message":{"id":"msg_9",\n' + 'not json "assistant"\n';
+    const u = transcriptUsage(text);
+    expect(u).toEqual({ inputTokens: 4000, outputTokens: 420, cacheReadTokens: 2000, cacheCreationTokens: 400, models: ['claude-haiku-4-5', 'claude-sonnet-4-5'], toolUses: 3, toolsUsed: ['Read', 'Grep'], responses: 2 });
+    expect(JSON.stringify(u)).not.toContain('SECRET');
+    expect(transcriptUsage('')).toBeUndefined();
+    expect(transcriptUsage('{"type":"user","message":{"content":"assistant"}}\n')).toBeUndefined();
   });
 });

@@ -82,8 +82,9 @@ export function transcriptUsage(text: string): TranscriptUsage | undefined {
     const id = typeof m['id'] === 'string' ? m['id'] : typeof e['uuid'] === 'string' ? e['uuid'] : undefined;
     if (id === undefined) continue;
     const model = m['model'];
-    // `<synthetic>` marks messages Claude Code made up itself (no API call).
-    if (typeof model === 'string' && model !== '' && !model.startsWith('<') && !models.includes(model)) models.push(model);
+    // `<synthetic>` marks messages Claude Code made up itself: no API call, nothing to count.
+    if (typeof model === 'string' && model.startsWith('<')) continue;
+    if (typeof model === 'string' && model !== '' && !models.includes(model)) models.push(model);
     if (isObj(m['usage'])) usageById.set(id, m['usage']);
     if (Array.isArray(m['content'])) {
       for (const block of m['content']) {
