@@ -5,16 +5,16 @@
 const argv = process.argv.slice(2);
 
 if (argv[0] === 'hook' && !argv.includes('--help') && !argv.includes('-h')) {
-  const { readStdinPayload, runHook } = await import('../integrations/claude-code/hook.js');
-  runHook({
-    payload: readStdinPayload(process.stdin),
+  const { runHookFromStdin } = await import('../integrations/claude-code/hook.js');
+  await runHookFromStdin({
     argv: argv.slice(1),
     env: process.env,
     cwd: process.cwd(),
     stderr: (s) => process.stderr.write(s),
   });
-  // Claude Code reads exit 2 as "block the tool": a telemetry hook always exits 0.
-  process.exitCode = 0;
+  // Claude Code reads exit 2 as "block the tool": a telemetry hook always exits 0. Exit at
+  // once: a stdin read abandoned at its deadline must not keep the process alive.
+  process.exit(0);
 } else {
   // `agentmeter … | head` closes the pipe early: that is the reader's choice, not a failure.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {

@@ -1,11 +1,13 @@
 // `agentmeter hook` as Claude Code runs it: one new process per hook call, payload on stdin.
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Span } from '../../src/model/index.js';
 import { scanEvents, scanSpans } from '../../src/store/index.js';
 import { tempDir } from '../helpers.js';
+import type { SubagentTool } from './claude-code-payloads.js';
+import { ClaudeSession, agentInput, completed } from './claude-code-payloads.js';
 
 const BIN = join(resolve(import.meta.dirname, '../..'), 'dist/cli/bin.js');
 
@@ -32,17 +34,15 @@ function hook(dir: string, payload: string): Promise<HookResult> {
   });
 }
 
-const base = { session_id: 'sess-7f3a', transcript_path: '/home/alice/.claude/projects/x/sess.jsonl', cwd: '/home/alice/work/shop', permission_mode: 'default' };
+const claude = new ClaudeSession('sess-7f3a');
 
-function pre(id: string, description: string, type = 'Explore', tool = 'Task') {
-  return JSON.stringify({ ...base, hook_event_name: 'PreToolUse', tool_name: tool, tool_use_id: id, tool_input: { description, prompt: `PROMPT for ${description}`, subagent_type: type } });
+function pre(id: string, description: string, type = 'Explore', tool: SubagentTool = 'Task') {
+  return JSON.stringify(claude.preAgent(id, agentInput(description, type), tool));
 }
 
 function post(id: string, tokens: number, durationMs: number, type = 'Explore') {
-  return JSON.stringify({
-    ...base, hook_event_name: 'PostToolUse', tool_name: 'Task', tool_use_id: id, tool_input: { description: 'x', prompt: 'PROMPT', subagent_type: type },
-    tool_response: { status: 'completed', agentId: `agent-${id}`, content: [{ type: 'text', text: 'OUTPUT TEXT' }], totalDurationMs: durationMs, totalTokens: tokens + 10, totalToolUseCount: 3, usage: { input_tokens: tokens, output_tokens: 10, cache_read_input_tokens: 5 } },
-  });
+  const output = { ...completed(`agent-${id}`, { tokensIn: tokens, tokensOut: 10, totalDurationMs: durationMs }), totalToolUseCount: 3 };
+  return JSON.stringify(claude.postAgent(id, agentInput('x', type), output, durationMs, 'Task'));
 }
 
 async function spans(dir: string): Promise<Span[]> {
@@ -54,14 +54,14 @@ async function spans(dir: string): Promise<Span[]> {
 describe('agentmeter hook (process per call)', () => {
   it('a session with parallel sub-agents of one type: each Pre meets its own Post by tool_use_id', async () => {
     const dir = tempDir();
-    const start = await hook(dir, JSON.stringify({ ...base, hook_event_name: 'SessionStart', source: 'startup' }));
+    const start = await hook(dir, JSON.stringify(claude.start('startup')));
     expect(start).toEqual({ code: 0, stdout: '', stderr: '' });
     const ids = ['toolu_01A', 'toolu_01B', 'toolu_01C', 'toolu_01D'];
     // All four launched at once, finishing in the reverse order.
     const pres = await Promise.all(ids.map((id, i) => hook(dir, pre(id, `search area ${i} for alice@example.com`))));
     const posts = await Promise.all([...ids].reverse().map((id) => hook(dir, post(id, 1000 * (ids.indexOf(id) + 1), 500 * (ids.indexOf(id) + 1)))));
-    await hook(dir, JSON.stringify({ ...base, hook_event_name: 'SubagentStop', agent_id: 'agent-toolu_01A', agent_type: 'Explore' }));
-    await hook(dir, JSON.stringify({ ...base, hook_event_name: 'SessionEnd', reason: 'prompt_input_exit' }));
+    await hook(dir, JSON.stringify(claude.subagentStop('agent-toolu_01A', 'Explore')));
+    await hook(dir, JSON.stringify(claude.end('prompt_input_exit')));
     for (const r of [...pres, ...posts]) expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
     const all = await spans(dir);
     const agents = all.filter((s) => s.kind === 'agent');
@@ -91,9 +91,9 @@ describe('agentmeter hook (process per call)', () => {
   it('PostToolUseFailure ends the span as a failure with a redacted error; other tools are ignored', async () => {
     const dir = tempDir();
     await hook(dir, pre('toolu_F', 'refactor', 'general-purpose', 'Agent'));
-    const f = await hook(dir, JSON.stringify({ ...base, hook_event_name: 'PostToolUseFailure', tool_name: 'Agent', tool_use_id: 'toolu_F', tool_input: {}, error: 'token sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH leaked' }));
+    const f = await hook(dir, JSON.stringify(claude.postAgentFailure('toolu_F', agentInput('refactor', 'general-purpose'), 'token sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH leaked', 120)));
     expect(f.code).toBe(0);
-    const bash = await hook(dir, JSON.stringify({ ...base, hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_use_id: 'toolu_B', tool_input: { command: 'ls' } }));
+    const bash = await hook(dir, JSON.stringify(claude.preBash('toolu_B', { command: 'ls' })));
     expect(bash).toEqual({ code: 0, stdout: '', stderr: '' });
     const [s, ...rest] = await spans(dir);
     expect(rest).toHaveLength(0);
@@ -117,7 +117,7 @@ describe('agentmeter hook (process per call)', () => {
 
   it("a neighbour's torn write in the shared session segment never damages the next hook's line", async () => {
     const dir = tempDir();
-    await hook(dir, JSON.stringify({ ...base, hook_event_name: 'SessionStart', source: 'startup' }));
+    await hook(dir, JSON.stringify(claude.start('startup')));
     const [day] = readdirSync(join(dir, 'events'));
     const [file] = readdirSync(join(dir, 'events', day!));
     expect(file).toMatch(/^claude-code-[0-9a-f]{12}\.jsonl$/);
@@ -139,5 +139,23 @@ describe('agentmeter hook (process per call)', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/agentmeter hook:/);
+  });
+
+  it('refuses to follow a symbolic link planted at the session segment path', async () => {
+    const dir = tempDir();
+    await hook(dir, JSON.stringify(claude.start('startup')));
+    const [day] = readdirSync(join(dir, 'events'));
+    const [file] = readdirSync(join(dir, 'events', day!));
+    const segment = join(dir, 'events', day!, file!);
+    const victim = join(tempDir(), 'victim.txt');
+    writeFileSync(victim, 'precious\n');
+    // The segment name is predictable: replace the file by a link to someone else's file.
+    rmSync(segment);
+    symlinkSync(victim, segment);
+    const r = await hook(dir, pre('toolu_L', 'x'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/agentmeter hook: .*ELOOP/);
+    expect(readFileSync(victim, 'utf8')).toBe('precious\n');
   });
 });

@@ -8,13 +8,15 @@
  * a session fires hooks for every sub-agent, and a file each would flood the day folder.
  * Parallel hooks of one session share the file, so each write starts with a newline: a
  * neighbour killed mid-write leaves a torn fragment that ends at that newline instead of
- * gluing onto this line (docs/durability.md, "One writer, its own segments"); the reader skips blank lines.
+ * gluing onto this line (docs/durability.md); the reader skips blank lines. The segment is
+ * opened with `O_NOFOLLOW`: its name is predictable, so a symbolic link planted there is
+ * refused (the call is reported on stderr) instead of followed.
  *
- * Contract with Claude Code (docs/integrations.md, "The hook's contract"): exit 0 always, nothing on stdout, never wait
- * on a terminal. A malformed payload is recorded as a failed `tool` span named
+ * Contract with Claude Code (docs/integrations.md): exit 0 always, nothing on stdout, never
+ * wait on a terminal. A malformed payload is recorded as a failed `tool` span named
  * `agentmeter.hook` (`error.type` `malformed_payload`) and reported on stderr.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { AgentmeterEvent } from '../../model/events.js';
@@ -22,10 +24,20 @@ import { SCHEMA_VERSION } from '../../model/events.js';
 import { uuidv7 } from '../../model/ids.js';
 import { createRedactor } from '../../model/redact.js';
 import { derivedUuid } from '../../store/derived-ids.js';
-import { mapHookPayload } from './hook-events.js';
+import type { HookEffect } from './hook-events.js';
+import { backgroundAgentEnd, mapHookPayload } from './hook-events.js';
+import { HookState } from './hook-state.js';
+import type { StdinPayload } from './stdin.js';
+import { readStdin } from './stdin.js';
+import { readTranscriptUsage } from './transcript-usage.js';
 
 /** Longest payload read; a sub-agent's full output rides in `tool_response`. */
 const MAX_PAYLOAD_BYTES = 32 * 1024 * 1024;
+/**
+ * State files of a session untouched this long are dropped: resuming a session that old
+ * starts a part not linked to the earlier ones (docs/integrations.md).
+ */
+const STATE_MAX_AGE_MS = 30 * 86_400_000;
 /** Descriptions and error messages keep at most this many characters. */
 const MAX_TEXT = 500;
 
@@ -33,6 +45,8 @@ const MAX_TEXT = 500;
 export interface HookRun {
   /** The payload text, or `undefined` when stdin is a terminal or unreadable. */
   payload: string | undefined;
+  /** Why reading stdin stopped before its end, when it did (`readStdin`). */
+  incomplete?: StdinPayload['incomplete'] | undefined;
   /** Arguments after `hook`. */
   argv: readonly string[];
   env: Record<string, string | undefined>;
@@ -80,6 +94,8 @@ function handle(run: HookRun): HookOutcome {
   let parsed: unknown;
   let malformed: string | undefined;
   if (run.payload === undefined) malformed = 'no payload on stdin';
+  else if (run.incomplete === 'timeout') malformed = `stdin not closed within the wait (${Buffer.byteLength(run.payload)} bytes received)`;
+  else if (run.incomplete === 'too_large') malformed = `payload larger than ${MAX_PAYLOAD_BYTES} bytes`;
   else if (run.payload.trim() === '') malformed = 'empty payload on stdin';
   else {
     try {
@@ -88,24 +104,72 @@ function handle(run: HookRun): HookOutcome {
       malformed = `payload is not JSON (${e instanceof Error ? e.message : String(e)})`;
     }
   }
-  const payloadCwd = parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>)['cwd'] : undefined;
+  const payload = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+  const payloadCwd = payload?.['cwd'];
   const root = storeRoot(run, typeof payloadCwd === 'string' ? payloadCwd : undefined);
-  let events: AgentmeterEvent[];
+  const state = new HookState(root);
+  let events: AgentmeterEvent[] = [];
   let runId: string | undefined;
+  let effects: HookEffect[] = [];
   if (malformed === undefined) {
-    const m = mapHookPayload(parsed, { nowMs, env, redact, newId: uuidv7 });
+    const sessionId = payload?.['session_id'];
+    const session = typeof sessionId === 'string' && sessionId !== '' ? state.readSession(sessionId) : undefined;
+    const m = mapHookPayload(parsed, { nowMs, env, redact, newId: uuidv7, session });
     runId = m.runId;
-    if (m.ok) events = m.events;
-    else malformed = m.error;
+    if (m.ok) {
+      events = m.events;
+      effects = m.effects;
+    } else malformed = m.error;
   }
   if (malformed !== undefined) {
     run.stderr(`agentmeter hook: malformed payload recorded as an error: ${malformed}\n`);
     events = [malformedEvent(malformed, runId, env, nowMs, redact)];
   }
-  if (events!.length === 0) return { written: 0 };
-  const file = append(root, events!, runId ?? events![0]!.run_id ?? 'unknown');
-  const out: HookOutcome = { written: events!.length, file };
+  // The events first: a state file without its events would end a span never started.
+  let file: string | undefined;
+  if (events.length > 0) file = append(root, events, runId ?? events[0]!.run_id ?? 'unknown');
+  const later = applyEffects(state, effects, env, nowMs);
+  if (later.length > 0) file = append(root, later, later[0]!.run_id ?? runId ?? 'unknown');
+  const written = events.length + later.length;
+  if (written === 0) return { written: 0 };
+  const out: HookOutcome = { written, file: file! };
   if (malformed !== undefined) out.malformed = malformed;
+  return out;
+}
+
+/** Keep what the mapping asked to keep; returns events that settling it produced. */
+function applyEffects(state: HookState, effects: readonly HookEffect[], env: string, nowMs: number): AgentmeterEvent[] {
+  const out: AgentmeterEvent[] = [];
+  for (const f of effects) {
+    switch (f.kind) {
+      case 'session':
+        state.writeSession(f.sessionId, f.state);
+        break;
+      case 'agent': {
+        // Whichever of launch and stop comes second finds the other and writes the end.
+        const other = state.meetAgent(f.sessionId, f.agentId, f.record);
+        if (other === undefined || other.side === f.record.side) break;
+        const [launched, stopped] = f.record.side === 'launched' ? [f.record, other] : [other, f.record];
+        const usage = stopped.transcriptPath === undefined ? undefined : readTranscriptUsage(stopped.transcriptPath);
+        const end = backgroundAgentEnd(launched, stopped, env, uuidv7, usage);
+        if (end) out.push(end);
+        break;
+      }
+      case 'agent-done':
+        state.forgetAgent(f.sessionId, f.agentId);
+        break;
+      case 'session-started':
+        state.prune(nowMs, STATE_MAX_AGE_MS);
+        break;
+      case 'session-ended':
+        // Background sub-agents still running when their session ends stop with it.
+        for (const launched of state.sweepAgents(f.sessionId)) {
+          const end = backgroundAgentEnd(launched, { side: 'stopped', status: 'cancelled', attrs: { 'error.type': 'session_ended' }, ts: new Date(nowMs).toISOString() }, env, uuidv7);
+          if (end) out.push(end);
+        }
+        break;
+    }
+  }
   return out;
 }
 
@@ -137,7 +201,7 @@ function append(root: string, events: readonly AgentmeterEvent[], runId: string)
   let text = '\n';
   for (const e of events) text += JSON.stringify(e) + '\n';
   mkdirSync(dir, { recursive: true });
-  const fd = openSync(file, 'a', 0o644);
+  const fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
   try {
     const bytes = Buffer.from(text);
     let done = 0;
@@ -148,13 +212,11 @@ function append(root: string, events: readonly AgentmeterEvent[], runId: string)
   return file;
 }
 
-/** Read the whole of stdin, or `undefined` when it is a terminal (nothing will come). */
-export function readStdinPayload(stdin: { isTTY?: boolean; fd: number }): string | undefined {
-  if (stdin.isTTY === true) return undefined;
-  try {
-    const buf = readFileSync(stdin.fd);
-    return buf.length > MAX_PAYLOAD_BYTES ? buf.toString('utf8', 0, MAX_PAYLOAD_BYTES) : buf.toString('utf8');
-  } catch {
-    return undefined;
-  }
+/**
+ * One hook call as Claude Code makes it: the payload from fd 0 (read to its end, see
+ * stdin.ts), then `runHook`. Never rejects.
+ */
+export async function runHookFromStdin(run: Omit<HookRun, 'payload' | 'incomplete'>): Promise<HookOutcome> {
+  const input = await readStdin({ maxBytes: MAX_PAYLOAD_BYTES });
+  return runHook({ ...run, payload: input.text, incomplete: input.incomplete });
 }

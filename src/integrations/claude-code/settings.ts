@@ -1,17 +1,22 @@
 /**
- * Registering `agentmeter hook` in Claude Code's `settings.json` (docs/integrations.md): merged
- * into whatever the user has (other settings, other hooks, other matchers untouched),
- * idempotent (a second install changes nothing), removable, and written atomically
- * (temp file, fsync, rename) so a crash never leaves a half-written settings file.
+ * Registering `agentmeter hook` in a Claude Code settings file (docs/integrations.md):
+ * merged into whatever the user has (other settings, other hooks, other matchers
+ * untouched), idempotent (a second install changes nothing), removable, and written
+ * atomically (temp file, fsync, rename) so a crash never leaves a half-written file. A
+ * `hooks` section of a shape Claude Code's settings do not have is refused, never dropped;
+ * a symlinked settings file stays a symlink (its target is replaced); a read-only one is
+ * refused; a failed write leaves no temp file.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { AgentmeterError } from '../../model/diagnostics.js';
 
 /** The hook events agentmeter registers, with their matcher (tool events only). */
 export const HOOK_REGISTRATIONS: readonly { event: string; matcher?: string }[] = [
   { event: 'SessionStart' },
   { event: 'SessionEnd' },
+  { event: 'Stop' },
+  { event: 'StopFailure' },
   { event: 'PreToolUse', matcher: 'Task|Agent' },
   { event: 'PostToolUse', matcher: 'Task|Agent' },
   { event: 'PostToolUseFailure', matcher: 'Task|Agent' },
@@ -42,7 +47,36 @@ export interface SettingsChange {
   settings: Obj;
 }
 
-/** Add agentmeter's hooks to `settings` (a parsed settings.json), returning a new object. */
+/**
+ * Throw `E_INIT_BAD_SETTINGS` when `hooks` has a shape other than Claude Code's
+ * (`{ "<Event>": [ { "matcher"?: string, "hooks": [ … ] } ] }`), naming where: merging
+ * into a shape not understood could only drop or garble the user's entries.
+ */
+export function checkHooksShape(settings: Obj, path: string): void {
+  const hooks = settings['hooks'];
+  if (hooks === undefined) return;
+  const bad = (where: string, what: string): never => {
+    throw new AgentmeterError('E_INIT_BAD_SETTINGS', `${path}: ${where} ${what}, which Claude Code's settings do not allow; fix it by hand first, nothing was changed`);
+  };
+  if (!isObj(hooks)) bad('"hooks"', `is ${kindOf(hooks)}, not an object of hook events`);
+  for (const [event, groups] of Object.entries(hooks as Obj)) {
+    if (!Array.isArray(groups)) bad(`"hooks.${event}"`, `is ${kindOf(groups)}, not an array of matcher groups`);
+    for (const [i, g] of (groups as unknown[]).entries()) {
+      if (!isObj(g)) bad(`"hooks.${event}[${i}]"`, `is ${kindOf(g)}, not an object`);
+      const inner = (g as Obj)['hooks'];
+      if (!Array.isArray(inner)) bad(`"hooks.${event}[${i}].hooks"`, `is ${kindOf(inner)}, not an array of hooks`);
+    }
+  }
+}
+
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (v === undefined) return 'missing';
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
+/** Add agentmeter's hooks to `settings` (a parsed settings file), returning a new object. */
 export function addHooks(settings: Obj, command: string): SettingsChange {
   const out: Obj = structuredClone(settings);
   const hooks: Obj = isObj(out['hooks']) ? out['hooks'] : {};
@@ -125,20 +159,58 @@ export function readSettings(path: string): Obj {
   return v;
 }
 
-/** Write `settings` to `path` atomically: temp file in the same folder, fsync, rename. */
+/**
+ * Write `settings` to `path` atomically: temp file beside the real file, fsync, rename.
+ * A symlinked `path` keeps its link (the file it points to is replaced) and a file's mode
+ * is kept. A read-only file is refused (`E_INIT_READ_ONLY`), also for root, who could
+ * replace it; any failure removes the temp file and throws `E_INIT_WRITE_FAILED`.
+ */
 export function writeSettingsAtomic(path: string, settings: Obj): void {
-  const dir = dirname(path);
-  mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.settings.json.agentmeter-${process.pid}-${Date.now()}.tmp`);
-  const fd = openSync(tmp, 'w', 0o644);
+  const target = resolveLink(path);
+  let mode = 0o644;
   try {
+    const st = statSync(target);
+    if ((st.mode & 0o222) === 0) throw new AgentmeterError('E_INIT_READ_ONLY', `${path} is read-only; nothing was changed (make it writable, or choose another file with --settings)`);
+    mode = st.mode & 0o777;
+  } catch (e: unknown) {
+    if (e instanceof AgentmeterError) throw e;
+    if ((e as { code?: unknown }).code !== 'ENOENT') throw writeFailed(path, e);
+  }
+  const dir = dirname(target);
+  const tmp = join(dir, `.${basename(target)}.agentmeter-${process.pid}-${Date.now()}.tmp`);
+  let fd: number | undefined;
+  try {
+    mkdirSync(dir, { recursive: true });
+    fd = openSync(tmp, 'wx', mode);
     writeSync(fd, JSON.stringify(settings, null, 2) + '\n');
     fsyncSync(fd);
-  } catch (e: unknown) {
     closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, target);
+  } catch (e: unknown) {
+    if (fd !== undefined) closeSync(fd);
     rmSync(tmp, { force: true });
-    throw e;
+    throw writeFailed(path, e);
   }
-  closeSync(fd);
-  renameSync(tmp, path);
+}
+
+/** The file a settings path names: a symlink's final target, or the path itself. */
+function resolveLink(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch (e: unknown) {
+    if ((e as { code?: unknown }).code !== 'ENOENT') throw writeFailed(path, e);
+  }
+  let isLink = false;
+  try {
+    isLink = lstatSync(path).isSymbolicLink();
+  } catch {
+    // Missing: a new file.
+  }
+  if (isLink) throw new AgentmeterError('E_INIT_WRITE_FAILED', `${path} is a symbolic link to a file that does not exist; nothing was changed (create the target or remove the link)`);
+  return path;
+}
+
+function writeFailed(path: string, e: unknown): AgentmeterError {
+  return new AgentmeterError('E_INIT_WRITE_FAILED', `cannot write ${path}: ${e instanceof Error ? e.message : String(e)}; nothing was changed`, { cause: e });
 }
