@@ -1,6 +1,6 @@
 /** Streams and environment a command runs with; injected so tests need no subprocess. */
 export interface Io {
-  stdout: { write(s: string): unknown; isTTY?: boolean };
+  stdout: { write(s: string): unknown; isTTY?: boolean; columns?: number };
   stderr: { write(s: string): unknown; isTTY?: boolean };
   env: Record<string, string | undefined>;
   cwd: string;
@@ -48,6 +48,17 @@ export const EXIT = {
 /** A usage error: printed as `agentmeter: <message>` with exit code 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+}
+
+/**
+ * Columns a text table should fit: the terminal's width when stdout is one (or $COLUMNS),
+ * none when piped or with `--wide` (then lines are as long as their content).
+ */
+export function terminalWidth(io: Io, wide = false): number | undefined {
+  if (wide) return undefined;
+  const env = Number(io.env['COLUMNS']);
+  if (io.stdout.isTTY === true) return io.stdout.columns !== undefined && io.stdout.columns > 0 ? io.stdout.columns : Number.isInteger(env) && env > 0 ? env : 80;
+  return undefined;
 }
 
 /** Whether to colour output: never for NO_COLOR or a non-TTY. */

@@ -80,6 +80,13 @@ export const DATABASE_OPTION: TypedOption<string | undefined> = {
   },
 };
 
+/** `--wide`: lines as long as their content, however wide the terminal. */
+export const WIDE_OPTION: TypedOption<boolean> = {
+  flags: '--wide',
+  description: 'do not fit the terminal: one line per section and per row, however long (piped output is never fitted)',
+  parse: (v) => v === true,
+};
+
 /** `--no-cache`: fold every event afresh. */
 export const CACHE_OPTION: TypedOption<boolean> = {
   flags: '--no-cache',

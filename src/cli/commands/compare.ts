@@ -8,6 +8,9 @@ import { EXIT, UsageError } from '../io.js';
 import { formatDuration, formatRate, formatSpeedup, formatUsd } from '../render/format.js';
 import { renderRows } from '../render/table.js';
 import { WINDOW_RULE, readWindow, windowOptions } from '../options.js';
+import { WIDE_OPTION, read } from '../options.js';
+import { terminalWidth } from '../io.js';
+import { wrapWords } from '../render/fit.js';
 
 type Range = { sinceMs: number; untilMs: number };
 
@@ -67,13 +70,14 @@ function pText(p: number): string {
 }
 
 /** The comparison as text, Markdown or CSV. */
-export function renderComparison(r: ComparisonReport, format: 'table' | 'md' | 'csv', title: string): string {
+export function renderComparison(r: ComparisonReport, format: 'table' | 'md' | 'csv', title: string, width?: number): string {
   if (format === 'csv') return comparisonCsv(r);
   if (r.groups.length === 0) return `${title}\n\nNo observations of ${r.metric} in the window.`;
   const groups = renderRows(
     [{ header: 'group' }, { header: 'n', align: 'right' }, { header: ESTIMATE_NAME[r.metric] }],
     r.groups.map((g) => [g.key, String(g.n), formatEstimate(g, r.metric)]),
     format,
+    width,
   );
   const word = METRIC_SPECS[r.metric].betterWord;
   const effectHeader = r.comparisons[0]?.effect.scale === 'ratio' ? 'A/B' : 'A−B';
@@ -97,12 +101,13 @@ export function renderComparison(r: ComparisonReport, format: 'table' | 'md' | '
       c.verdict === 'a_better' ? `${c.a} ${word}` : c.verdict === 'b_better' ? `${c.b} ${word}` : c.verdict === 'no_difference' ? 'no detectable difference' : `not enough data (+${c.more_per_group ?? '?'}/group)`,
     ]),
     format,
+    width,
   );
-  const lines = [title, '', groups, ''];
+  const lines = [...wrapWords(title, width, 2), '', groups, ''];
   if (r.comparisons.length === 0) lines.push('Nothing to compare: fewer than two groups with data.');
   else {
     lines.push(`Pairs (${r.comparisons[0]?.test ?? ''}; Holm-corrected over ${r.comparisons.length} pair${r.comparisons.length === 1 ? '' : 's'}, α = ${r.alpha}):`, '', pairs, '');
-    for (const c of r.comparisons) lines.push(`${format === 'md' ? '- ' : '  '}${c.summary}`);
+    for (const c of r.comparisons) lines.push(...(format === 'md' ? [`- ${c.summary}`] : wrapWords(`  ${c.summary}`, width, 4)));
   }
   if (r.untested.length > 0) lines.push('', `Not compared (too few values or beyond the ${8} largest groups): ${r.untested.join(', ')}`);
   return lines.join('\n');
@@ -135,6 +140,7 @@ export const compareCommand: CommandSpec = {
     { flags: '--after <when|range>', description: 'before/after form: when the change happened (or START..END after it)' },
     { flags: '--before <range>', description: 'before/after form: START..END before the change (default: as long as --after, just before it)' },
     { flags: '--alpha <level>', description: 'family-wise significance level', default: '0.05' },
+    WIDE_OPTION,
     ...COMMON_OPTIONS,
   ],
   help: `
@@ -211,7 +217,7 @@ ${WINDOW_RULE}`,
       };
       print(io, JSON.stringify(json, null, 2));
     } else {
-      print(io, renderComparison(report, c.format, head));
+      print(io, renderComparison(report, c.format, head, terminalWidth(io, read(WIDE_OPTION, opts))));
       if (missing.count > 0 && c.format !== 'csv') print(io, `\n${missing.count} observation${missing.count === 1 ? '' : 's'} without a ${by ?? ''} value left out.`);
     }
     return EXIT.ok;

@@ -8,10 +8,10 @@ import { listPartitions } from '../../store/index.js';
 import { renderReport } from '../render/report.js';
 import type { CommandSpec } from '../command.js';
 import { DIR_OPTION } from '../command.js';
-import { EXIT, UsageError, useColor } from '../io.js';
+import { EXIT, UsageError, terminalWidth, useColor } from '../io.js';
 import type { Io } from '../io.js';
 import { STORE_OPTION, noStoreMessage, sourceOf } from '../stores.js';
-import { CACHE_OPTION, ENV_FILTER, JSON_OPTION, WINDOW_RULE, formatOption, read, readWindow, windowOptions } from '../options.js';
+import { CACHE_OPTION, ENV_FILTER, JSON_OPTION, WIDE_OPTION, WINDOW_RULE, formatOption, read, readWindow, windowOptions } from '../options.js';
 import type { TypedOption } from '../options.js';
 
 /** Shown when the store has no events folder. */
@@ -51,6 +51,7 @@ export const reportCommand: CommandSpec = {
     ENV_FILTER,
     FORMAT,
     JSON_OPTION,
+    WIDE_OPTION,
     STRICT,
     CACHE_OPTION,
     DIR_OPTION,
@@ -94,7 +95,7 @@ ${WINDOW_RULE}`,
     if (!source) return EXIT.noStore;
     const report = await source.report({ sinceMs, untilMs, nowMs: now, by, envs });
     if (isEmpty(report)) io.stderr.write(await emptyHint(report, source, envs));
-    const text = format === 'json' ? JSON.stringify(report, null, 2) : renderReport(report, format, { color: useColor(io) });
+    const text = format === 'json' ? JSON.stringify(report, null, 2) : renderReport(report, format, { color: useColor(io), width: terminalWidth(io, read(WIDE_OPTION, opts)) });
     io.stdout.write(text.endsWith('\n') ? text : text + '\n');
     return warnSkipped(report, io, read(STRICT, opts));
   },

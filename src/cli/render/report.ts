@@ -7,6 +7,7 @@ import type { GroupReport, Report } from '../../analytics/index.js';
 import { joinParts, painter, type Paint } from './format.js';
 import { groupColumns, sectionHeadlines, type GroupColumn, type SectionHeadline } from './report-parts.js';
 import { renderReportCsv } from './report-csv.js';
+import { stackRows, tooWide, wrapParts, wrapWords } from './fit.js';
 
 /** Output formats of `renderReport`. */
 export type ReportFormat = 'table' | 'md' | 'csv';
@@ -15,6 +16,8 @@ export type ReportFormat = 'table' | 'md' | 'csv';
 export interface RenderOptions {
   /** ANSI colour; the CLI turns it off for NO_COLOR and non-TTY output. */
   color: boolean;
+  /** Terminal columns to fit (wrap headlines, stack a wide groups table); undefined: no limit. */
+  width?: number | undefined;
 }
 
 const LABEL_WIDTH = 14;
@@ -39,15 +42,15 @@ function skippedLine(r: Report): string {
   return `⚠ ${r.skipped_lines} unreadable line${r.skipped_lines === 1 ? '' : 's'} skipped${example}`;
 }
 
-function headlineText(h: SectionHeadline): string {
+function headlineParts(h: SectionHeadline): string[] {
   const label = h.quantileOf === 'duration' || h.quantileOf === '' ? '' : `${h.quantileOf} `;
-  return joinParts([
+  return [
     h.figure,
     h.trend === '' ? '' : `${h.trend} vs previous`,
     h.p50 === '' ? '' : `${label}p50 ${h.p50}`,
     h.p95 === '' ? '' : `p95 ${h.p95}`,
     ...h.extras,
-  ]);
+  ];
 }
 
 function alignedTable(columns: readonly GroupColumn[], groups: readonly GroupReport[], paint: Paint): string[] {
@@ -61,14 +64,13 @@ function alignedTable(columns: readonly GroupColumn[], groups: readonly GroupRep
   return [paint(header.trimEnd(), 'bold'), ...cells.map((row) => row.map(pad).join('  ').trimEnd())];
 }
 
-function renderTable(r: Report, paint: Paint): string {
+function renderTable(r: Report, paint: Paint, width: number | undefined): string {
   const lines: string[] = [
-    paint(`agentmeter report  ${shortIso(r.window.since)} → ${shortIso(r.window.until)}`, 'bold') +
-      paint(`  (trend vs ${shortIso(r.window.previous_since)} → ${shortIso(r.window.since)})`, 'dim'),
-    envLine(r),
+    ...wrapParts(paint('agentmeter report', 'bold'), [paint(`${shortIso(r.window.since)} → ${shortIso(r.window.until)}`, 'bold'), paint(`(trend vs ${shortIso(r.window.previous_since)} → ${shortIso(r.window.since)})`, 'dim')], width, 2),
+    ...wrapParts('', [envLine(r)], width, 2),
   ];
   const skipped = skippedLine(r);
-  if (skipped !== '') lines.push(paint(skipped, 'yellow'));
+  if (skipped !== '') lines.push(...wrapWords(skipped, width, 2).map((l) => paint(l, 'yellow')));
   lines.push('');
   const headlines = sectionHeadlines(r, paint);
   if (headlines.length === 0) lines.push('No spans or feedback in this window.');
@@ -76,11 +78,20 @@ function renderTable(r: Report, paint: Paint): string {
   const nounWidth = Math.max(0, ...headlines.map((h) => h.noun.length));
   for (const h of headlines) {
     const volume = `${h.count.padStart(countWidth)} ${h.noun.padEnd(nounWidth)}`;
-    lines.push(`${paint(h.label.padEnd(LABEL_WIDTH), 'bold')}${volume}  ${headlineText(h)}`.trimEnd());
+    // Wrapped parts line up under the first figure.
+    lines.push(...wrapParts(`${paint(h.label.padEnd(LABEL_WIDTH), 'bold')}${volume}`, headlineParts(h), width, LABEL_WIDTH + volume.length + 2));
   }
   if (r.groups && r.by) {
     lines.push('', paint(`By ${r.by} (${r.groups.length} group${r.groups.length === 1 ? '' : 's'})`, 'bold'));
-    if (r.groups.length > 0) lines.push(...alignedTable(groupColumns(r.by, r.groups), r.groups, paint));
+    if (r.groups.length > 0) {
+      const columns = groupColumns(r.by, r.groups);
+      const table = alignedTable(columns, r.groups, paint);
+      if (!tooWide(table, width) || width === undefined) lines.push(...table);
+      else {
+        lines.push(...wrapWords(`(one block per ${r.by}: the table is wider than the terminal; --wide, --format csv or --json give rows)`, width, 1).map((l) => paint(l, 'dim')));
+        lines.push(...stackRows(columns.map((c) => c.header), r.groups.map((g) => columns.map((c) => c.cell(g))), width));
+      }
+    }
   }
   return `${lines.join('\n')}\n`;
 }
@@ -141,7 +152,7 @@ function renderMarkdown(r: Report, paint: Paint): string {
 export function renderReport(report: Report, format: ReportFormat, opts: RenderOptions): string {
   switch (format) {
     case 'table':
-      return renderTable(report, painter(opts.color));
+      return renderTable(report, painter(opts.color), opts.width);
     case 'md':
       // Markdown is read as text or rendered as HTML: ANSI codes would show as garbage.
       return renderMarkdown(report, painter(false));

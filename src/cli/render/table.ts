@@ -5,6 +5,7 @@
  * lines of padStart/padEnd.
  */
 import { csvField } from './report-csv.js';
+import { stackRows, tooWide } from './fit.js';
 
 // A field a spreadsheet would run as a formula is defused with a quote (as in report CSVs);
 // plain numbers, negative ones included, are left alone.
@@ -40,8 +41,11 @@ export function renderTable(columns: readonly Column[], rows: readonly (readonly
   return alignedLines(columns, rows, 'right', true);
 }
 
-/** Render rows in `format` (text cells left-aligned unless the column says otherwise). */
-export function renderRows(columns: readonly Column[], rows: readonly (readonly string[])[], format: 'table' | 'md' | 'csv'): string {
+/**
+ * Render rows in `format` (text cells left-aligned unless the column says otherwise). A text
+ * table wider than `width` is stacked, one block per row.
+ */
+export function renderRows(columns: readonly Column[], rows: readonly (readonly string[])[], format: 'table' | 'md' | 'csv', width?: number): string {
   if (format === 'csv') {
     return [columns.map((c) => safeField(c.header)), ...rows.map((r) => r.map(safeField))].map((r) => r.join(',')).join('\n');
   }
@@ -53,5 +57,7 @@ export function renderRows(columns: readonly Column[], rows: readonly (readonly 
       ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
     ].join('\n');
   }
-  return alignedLines(columns, rows, 'left', false).join('\n');
+  const lines = alignedLines(columns, rows, 'left', false);
+  if (width === undefined || !tooWide(lines, width)) return lines.join('\n');
+  return stackRows(columns.map((c) => c.header), rows, width).join('\n');
 }
