@@ -18,7 +18,7 @@ export function visibleLength(text: string): number {
  */
 export function wrapParts(prefix: string, parts: readonly string[], width: number | undefined, indent: number): string[] {
   const shown = parts.filter((p) => p !== '');
-  if (width === undefined) return [[prefix, ...shown].join('  ').trimEnd()];
+  if (width === undefined) return [(prefix === '' ? shown : [prefix, ...shown]).join('  ').trimEnd()];
   const lines: string[] = [];
   let line = prefix;
   let used = visibleLength(prefix);
