@@ -90,7 +90,7 @@ export const WIDE_OPTION: TypedOption<boolean> = {
 /** `--no-cache`: fold every event afresh. */
 export const CACHE_OPTION: TypedOption<boolean> = {
   flags: '--no-cache',
-  description: 'fold every event afresh and write no span cache (the cache is derived data under <dir>/cache/)',
+  description: 'read every event again instead of the span cache, and write none (the cache is derived data under <dir>/cache/)',
   parse: (v) => v !== false,
 };
 

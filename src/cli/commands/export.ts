@@ -45,11 +45,11 @@ export interface Exporter {
 /** Every `agentmeter export <format>`. */
 export const EXPORTERS: Record<string, Exporter> = {
   oak: {
-    summary: 'agent_invocations.jsonl, success_metrics.jsonl, workflow_events.jsonl, agent_reviews.jsonl, performance_stats.json (the seed analyser\'s own figures)',
+    summary: 'agent_invocations.jsonl, success_metrics.jsonl, workflow_events.jsonl, agent_reviews.jsonl, performance_stats.json (claude-oak-agents\' analyser\'s own figures)',
     defaultOut: 'telemetry',
     async run(c) {
       const r = await exportOak({ dir: c.dir, out: c.out, envs: c.envs, sinceMs: c.sinceMs, untilMs: c.untilMs, nowMs: c.nowMs });
-      const unrated = r.unratedMetrics > 0 ? ` (${r.unratedMetrics} without a 1–5 rating left out: the seed's analyser cannot read them)` : '';
+      const unrated = r.unratedMetrics > 0 ? ` (${r.unratedMetrics} without a 1–5 rating left out: claude-oak-agents' analyser cannot read them)` : '';
       return { files: r.files, summary: `${r.invocations} invocations, ${r.metrics} success metrics${unrated}, ${r.workflowEvents} workflow events, ${r.reviews} reviews`, skipped: r.skipped };
     },
   },
@@ -62,7 +62,7 @@ export const EXPORTERS: Record<string, Exporter> = {
     },
   },
   'orchestrator-csv': {
-    summary: 'the seed\'s CSVExporter files (runs.csv, issues.csv …) that its MetricsAnalyzer reads',
+    summary: 'the orchestrator\'s CSVExporter files (runs.csv, issues.csv …) that its MetricsAnalyzer reads',
     defaultOut: 'logs/csv',
     async run(c) {
       const r = await exportOrchestratorCsv({ dir: c.dir, out: c.out, envs: c.envs, sinceMs: c.sinceMs, untilMs: c.untilMs, nowMs: c.nowMs });
@@ -70,7 +70,7 @@ export const EXPORTERS: Record<string, Exporter> = {
     },
   },
   'automation-metrics': {
-    summary: 'one line per optimisation session with the seed\'s field names (JSONL)',
+    summary: 'one line per optimisation session with the automation-metrics field names (JSONL)',
     defaultOut: 'logs/automation_metrics.jsonl',
     async run(c) {
       const r = await exportAutomationMetrics({ dir: c.dir, out: c.out, envs: c.envs, sinceMs: c.sinceMs, untilMs: c.untilMs, nowMs: c.nowMs });
@@ -117,7 +117,7 @@ function formatsHelp(): string {
 
 export const exportCommand: CommandSpec = {
   name: 'export',
-  summary: 'write the seed systems\' file layouts (or CSV) from the store, atomically',
+  summary: 'write other tools\' file layouts (claude-oak-agents, orchestrator, automation metrics) or CSV from the store, atomically',
   args: [{ name: 'format', description: `output format: ${Object.keys(EXPORTERS).join(', ')}`, required: true }],
   options: [
     { flags: '-o, --out <path>', description: 'output file or directory (default: the format\'s own path)' },
@@ -125,7 +125,7 @@ export const exportCommand: CommandSpec = {
     ENV_FILTER,
     { flags: '--json', description: 'machine-readable result' },
     DIR_OPTION,
-    { ...STORE_OPTION, description: 'dataset: read PostgreSQL instead of the directory (postgres://…; the seed layouts read a directory)' },
+    { ...STORE_OPTION, description: 'dataset: read PostgreSQL instead of the directory (postgres://…; the other formats read a directory)' },
   ],
   get help(): string {
     return `

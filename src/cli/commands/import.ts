@@ -62,7 +62,7 @@ function formatsHelp(): string {
 
 export const importCommand: CommandSpec = {
   name: 'import',
-  summary: 'bring history from the seed systems\' files into the store (idempotent)',
+  summary: 'bring history from other tools\' files into the store: claude-oak-agents telemetry (oak), orchestrator run logs, automation metrics (idempotent)',
   args: [
     { name: 'format', description: `source format: ${Object.keys(IMPORTERS).join(', ')}`, required: true },
     { name: 'path', description: 'source file or directory', required: true },

@@ -61,7 +61,7 @@ const SEED_NAME: Record<string, string> = {
 const REQUIRED = ['operation', 'variants_generated', 'validated', 'promoted', 'wallclock_seconds'];
 
 const OPTIMIZATION: RecordKind = {
-  summary: 'one optimisation session (the automation-metrics seed\'s fields)',
+  summary: 'one optimisation session (the automation-metrics fields: operation, variants_generated …)',
   options: OPTIMIZATION_FLAGS.map(([, flags, description]) => ({ flags, description: `optimization: ${description}` })),
   async run(c) {
     let records = c.input;

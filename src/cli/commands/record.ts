@@ -49,7 +49,7 @@ export const recordCommand: CommandSpec = {
   summary: 'record from any language: flags for one record, or JSON on stdin',
   args: [{ name: 'kind', description: `what to record: ${Object.keys(RECORD_KINDS).join(', ')}`, required: true }],
   options: [
-    { flags: '--stdin', description: 'read records from stdin: a JSON object, an array, or JSON lines (seed field names)' },
+    { flags: '--stdin', description: 'read records from stdin: a JSON object, an array, or JSON lines (the field names of the tool the kind comes from)' },
     envTagOption(),
     { flags: '--json', description: 'print {recorded, rejected} on stdout' },
     DIR_OPTION,

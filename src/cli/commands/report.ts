@@ -43,7 +43,7 @@ const FORMAT = formatOption();
 export const reportCommand: CommandSpec = {
   name: 'report',
   summary: 'totals, rates with 95 % intervals, percentiles and trends over a time window',
-  args: [{ name: 'section', description: 'a seed view instead of the general report: automation, orchestrator' }],
+  args: [{ name: 'section', description: 'a view for one kind of system instead of the general report: automation (kernel autotuning sessions), orchestrator (multi-agent coding runs)' }],
   options: [
     SINCE,
     UNTIL,
