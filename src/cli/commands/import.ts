@@ -8,6 +8,10 @@ import type { CommandSpec } from '../command.js';
 import { DIR_OPTION } from '../command.js';
 import { EXIT, UsageError } from '../io.js';
 import { envTagOption } from '../options.js';
+import { createHash } from 'node:crypto';
+import { readFile, readdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { writeFileAtomic } from '../../store/index.js';
 
 /** What an importer gets: the source path, the store, the env tag for imported events. */
 export interface ImportContext {
@@ -60,6 +64,38 @@ function formatsHelp(): string {
     .join('\n');
 }
 
+/** Where `import` remembers what it imported: `<dir>/imports.json`. */
+const IMPORT_MANIFEST = 'imports.json';
+
+type Manifest = Record<string, { at: string; from: string; records: number }>;
+
+async function readManifest(path: string): Promise<Manifest> {
+  try {
+    const m = JSON.parse(await readFile(path, 'utf8')) as unknown;
+    return m !== null && typeof m === 'object' && !Array.isArray(m) ? (Object.assign(Object.create(null), m) as Manifest) : (Object.create(null) as Manifest);
+  } catch {
+    return Object.create(null) as Manifest;
+  }
+}
+
+/** A hash of a source's content (a directory: its files' relative paths and contents, sorted). */
+async function sourceFingerprint(from: string, isDir: boolean): Promise<string> {
+  const hash = createHash('sha256');
+  if (!isDir) {
+    hash.update(await readFile(from));
+    return hash.digest('hex');
+  }
+  const files = (await readdir(from, { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+  for (const f of files) {
+    hash.update(relative(from, f)).update('\0');
+    hash.update(await readFile(f)).update('\0');
+  }
+  return hash.digest('hex');
+}
+
 export const importCommand: CommandSpec = {
   name: 'import',
   summary: 'bring history from other tools\' files into the store: claude-oak-agents telemetry (oak), orchestrator run logs, automation metrics (idempotent)',
@@ -70,6 +106,7 @@ export const importCommand: CommandSpec = {
   options: [
     envTagOption(`env tag of imported records that carry none of their own (default: ${DEFAULT_IMPORT_ENV})`),
     { flags: '--strict', description: 'exit 4 when bad source lines were skipped' },
+    { flags: '--again', description: 'import a source even if the same content was imported before (it would be stored twice)' },
     { flags: '--json', description: 'machine-readable result' },
     DIR_OPTION,
   ],
@@ -100,8 +137,25 @@ skipped, counted and listed (first 20). Exit codes: 0 ok, 2 bad format or missin
     const env = typeof opts['envTag'] === 'string' ? opts['envTag'] : DEFAULT_IMPORT_ENV;
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(env)) throw new UsageError(`--env-tag must be 1-64 letters, digits, '.', '_' or '-', got ${JSON.stringify(env)}`);
     const dir = resolveStoreDir({ dir: opts['dir'] as string | undefined, env: io.env, cwd: io.cwd });
+    // The same files imported twice would double the store on disk (reports drop the
+    // duplicates by id, the disk does not): an unchanged source is skipped, and said so.
+    const fingerprint = await sourceFingerprint(from, st.isDirectory());
+    const manifestPath = join(dir, IMPORT_MANIFEST);
+    const manifest = await readManifest(manifestPath);
+    const key = `${format}:${fingerprint}`;
+    const earlier = manifest[key];
+    if (earlier && opts['again'] !== true) {
+      const text = `${from} was already imported as ${format} on ${earlier.at.slice(0, 10)} (${earlier.records} records, unchanged since): nothing imported. --again imports it anyway.`;
+      if (opts['json'] === true) io.stdout.write(JSON.stringify({ format, from, dir, env, skipped_as_already_imported: true, earlier }, null, 2) + '\n');
+      else io.stdout.write(`${text}\n`);
+      return EXIT.ok;
+    }
     io.stderr.write(`importing ${format} from ${from} …\n`);
     const r = await importer.run({ from, dir, env, note: (t) => io.stderr.write(`agentmeter: ${t}\n`) });
+    if (r.dropped === 0 && r.records > 0) {
+      manifest[key] = { at: new Date().toISOString(), from, records: r.records };
+      await writeFileAtomic(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
+    }
     if (opts['json'] === true) io.stdout.write(JSON.stringify({ format, from, dir, env, ...r }, null, 2) + '\n');
     else {
       io.stdout.write(
