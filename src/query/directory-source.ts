@@ -4,10 +4,11 @@
  * Reports stream, so memory is bounded by the number of groups; the seed reports and
  * `agents` hold their window's spans, as their answers need ids and names.
  */
-import { ReportBuilder, analyzeAgents, answerOrchestratorQueries, automationSummary, buildRunRecords, MAX_SKIPPED_SAMPLES } from '../analytics/index.js';
+import { analyzeAgents, answerOrchestratorQueries, automationSummary, buildRunRecords, MAX_SKIPPED_SAMPLES } from '../analytics/index.js';
 import type { Report } from '../analytics/index.js';
 import { collectStore, scanSpans, scanSummaries } from '../store/index.js';
 import type { SkippedLine } from '../store/index.js';
+import { reportBuilderFor } from './report-builder.js';
 import type { AgentsQuery, ReportQuery, ReportSource, ScanHandlers, ScanWindow, SeedQuery, Skipped } from './source.js';
 
 const DAY_MS = 86_400_000;
@@ -45,13 +46,7 @@ export class DirectorySource implements ReportSource {
   }
 
   async report(q: ReportQuery): Promise<Report> {
-    const builder = new ReportBuilder({
-      sinceMs: q.sinceMs,
-      untilMs: q.untilMs,
-      nowMs: q.nowMs,
-      ...(q.by ? { by: q.by } : {}),
-      ...(q.envs ? { envs: q.envs } : {}),
-    });
+    const builder = reportBuilderFor(q);
     const { samples, onSkip } = sampler();
     // The previous window (for trends) is as long as the current one and ends where it starts.
     const previousSince = q.sinceMs - (q.untilMs - q.sinceMs);

@@ -6,7 +6,6 @@
  */
 import {
   AutomationAccumulator,
-  ReportBuilder,
   SKETCH_MIN_INDEXABLE,
   SKETCH_RELATIVE_ACCURACY,
   agentAnalysisFromParts,
@@ -18,6 +17,7 @@ import {
 import type { AgentParts, Report } from '../analytics/index.js';
 import { DEFAULT_EXCLUDED_ENVS } from '../model/index.js';
 import type { EnvSelection } from '../model/index.js';
+import { reportBuilderFor } from './report-builder.js';
 import type { AgentsQuery, ReportQuery, ReportSource, ScanHandlers, ScanWindow, SeedQuery, Skipped } from './source.js';
 
 type PostgresModule = typeof import('../sinks/postgres/index.js');
@@ -80,13 +80,7 @@ export class PostgresSource implements ReportSource {
 
   report(q: ReportQuery): Promise<Report> {
     return this.#with(async ({ pgm, pool }) => {
-      const builder = new ReportBuilder({
-        sinceMs: q.sinceMs,
-        untilMs: q.untilMs,
-        nowMs: q.nowMs,
-        ...(q.by ? { by: q.by } : {}),
-        ...(q.envs ? { envs: q.envs } : {}),
-      });
+      const builder = reportBuilderFor(q);
       const gamma = (1 + SKETCH_RELATIVE_ACCURACY) / (1 - SKETCH_RELATIVE_ACCURACY);
       const result = await pgm.queryReportAggregates(pool, {
         previousSinceMs: q.sinceMs - (q.untilMs - q.sinceMs),

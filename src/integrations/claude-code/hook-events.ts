@@ -24,6 +24,7 @@ import type { AgentmeterEvent, SpanStatus } from '../../model/events.js';
 import { SCHEMA_VERSION } from '../../model/events.js';
 import { normalizeStatus } from '../../model/status.js';
 import { derivedUuid } from '../../store/derived-ids.js';
+import type { TranscriptUsage } from './transcript-usage.js';
 
 /** What outlives one hook process about a session (hook.ts keeps it in a small file). */
 export interface SessionState {
@@ -156,16 +157,8 @@ export function mapHookPayload(payload: unknown, ctx: HookContext): HookMapping 
   }
 }
 
-/** Usage of a background sub-agent, from its transcript (transcript-usage.ts). */
-export interface BackgroundUsage {
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheCreationTokens: number;
-  models: string[];
-  toolUses: number;
-  toolsUsed: string[];
-}
+/** Usage of a background sub-agent, from its transcript. */
+export type BackgroundUsage = Omit<TranscriptUsage, 'responses'>;
 
 /** The `span.end` of a background sub-agent once both its launch and its stop are known. */
 export function backgroundAgentEnd(
