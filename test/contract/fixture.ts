@@ -151,6 +151,9 @@ function contractEvents(id: () => string): object[] {
   ev.push({ v: 1, id: id(), ts: iso(t + 60_000), type: 'span.end', span_id: 'M1', run_id: 'CR-M', env, kind: 'debug', start_ts: iso(t), duration_ms: null, status: 'success', attrs: { 'debug.resolved': true } });
   ev.push({ v: 1, id: id(), ts: iso(t + 1000), type: 'span.start', span_id: 'M2', run_id: 'CR-M', env, kind: 'agent', name: 'agent M2', parent_id: null, attrs: cross });
   ev.push({ v: 1, id: id(), ts: iso(t + 50_000), type: 'span.end', span_id: 'M2', run_id: 'CR-M', env, kind: 'agent', start_ts: iso(t + 1000), duration_ms: null, status: 'success', attrs: { cost_usd: 0.5 } });
+  // Numbers as strings where the schema does not type the attribute: every reader counts them.
+  ev.push(complete('Q1', 'optimization', t - 600, t - 300, 'success', { project: 'strings', operation: 'strings', wallclock_saved_seconds: '42.5', variants_generated: 2, validated: 1, promoted: 1, baseline_latency_ms: 2, optimized_latency_ms: 1 }));
+  ev.push(complete('Q2', 'optimization', t - 200, t - 100, 'success', { project: 'strings', operation: 'strings', wallclock_saved_seconds: ' 7 ', variants_generated: 1, validated: 1, promoted: 0 }));
   // A numeric string where the schema wants a number: the line is invalid and skipped by every reader.
   ev.push(complete('B1', 'agent', t - 500, t - 400, 'success', { project: 'bad', 'gen_ai.usage.input_tokens': '12' }));
   return ev;

@@ -366,6 +366,14 @@ describe('the readers that used to disagree', () => {
     expect(report.agents.retries).toBe(orchestrator);
   });
 
+  it('numbers written as strings (where the schema leaves an attribute untyped) count in every source', async () => {
+    const q = { sinceMs: NOW - 4 * DAY, untilMs: NOW, nowMs: NOW, envs: [CONTRACT_ENV] };
+    const { summary } = await reference.automation(q);
+    const op = summary.by_operation.find((o) => o.operation === 'strings');
+    expect(op?.wallclock_saved_seconds).toMatchObject({ total: 49.5, sessions: 2 });
+    if (pgAvailable) expect((await new PostgresSource(schema.url).automation(q)).summary.by_operation.find((o) => o.operation === 'strings')?.wallclock_saved_seconds).toEqual(op?.wallclock_saved_seconds);
+  });
+
   it('the dashboard ranks agents as `agents` does', async () => {
     const app = dashboardRoutes({ dir, now: () => NOW, assetsDir: join(dir, 'no-assets') });
     for (const env of [CONTRACT_ENV, 'demo']) {
