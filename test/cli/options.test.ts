@@ -104,3 +104,15 @@ describe('when a filter leaves nothing, the store says what it holds', () => {
     expect(r.err).toContain('no agent spans in this window; it holds run 1 (use --kind run)');
   });
 });
+
+describe('export on a store whose data the env filter leaves out', () => {
+  it('says which envs were left out and the flag that shows them', async () => {
+    const demoDir = join(dir, 'demo-export');
+    let err = '';
+    const io: Io = { stdout: { write: () => true }, stderr: { write: (t: string) => (err += t) }, env: { NO_COLOR: '1' }, cwd: dir };
+    expect(await main(['demo', '--dir', demoDir, '--days', '2', '--runs-per-day', '2'], io)).toBe(0);
+    err = '';
+    expect(await main(['export', 'csv', '--dir', demoDir, '--out', join(dir, 'csv-out')], io)).toBe(0);
+    expect(err).toMatch(/nothing exported from the included envs; left out: demo \d+ spans \(use --env demo, or --env all\)/);
+  });
+});

@@ -12,6 +12,7 @@ import { DirectorySource } from '../../query/index.js';
 import type { ReportSource } from '../../query/index.js';
 import { DATABASE_OPTION, ENV_FILTER, WINDOW_RULE, read, readOptionalWindow, windowOptions } from '../options.js';
 import { STORE_OPTION, sourceOf } from '../stores.js';
+import { envPredicate } from '../../model/index.js';
 
 /** What an exporter gets. */
 export interface ExportContext {
@@ -164,6 +165,18 @@ ${WINDOW_RULE}`;
     if (opts['json'] === true && out !== '-') io.stdout.write(JSON.stringify({ format, dir, out, files: r.files, summary: r.summary, skipped_lines: r.skipped }, null, 2) + '\n');
     else (out === '-' ? io.stderr : io.stdout).write(`wrote ${r.summary} to ${out === '-' ? 'stdout' : out}\n`);
     if (r.skipped > 0) io.stderr.write(`agentmeter: skipped ${r.skipped} corrupt or torn store lines; run \`agentmeter validate\` to list them\n`);
+    // Nothing written while the store holds data: say which envs the filter left out.
+    if (/^0 /.test(r.summary) && envs !== 'all') {
+      const left = new Map<string, number>();
+      const included = envPredicate(envs);
+      await source.scan({ sinceMs: window?.sinceMs, untilMs: window?.untilMs, nowMs: now }, {
+        onSpan: (sp) => {
+          if (!included(sp.env)) left.set(sp.env, (left.get(sp.env) ?? 0) + 1);
+        },
+      });
+      const top = [...left].sort(([, a], [, b]) => b - a);
+      if (top.length > 0) io.stderr.write(`agentmeter: nothing exported from the included envs; left out: ${top.map(([e, n]) => `${e} ${n} spans`).join(', ')} (use --env ${top[0]?.[0] ?? 'all'}, or --env all)\n`);
+    }
     return EXIT.ok;
   },
 };
