@@ -6,6 +6,7 @@
  */
 import type { Context } from 'hono';
 import { decodeLine } from '../model/codec.js';
+import { MAX_LINE_BYTES } from '../store/reader.js';
 import type { AgentmeterEvent } from '../model/events.js';
 import type { EventSink } from '../model/sink.js';
 import { readBody } from './body.js';
@@ -184,6 +185,15 @@ function decodeWhole(text: string): { ok: true; value: unknown; lenient: boolean
   }
 }
 
+/**
+ * UTF-8 bytes of an event as a stored line (without `\n`). Counted only for texts that may
+ * be over the limit: a UTF-8 character takes at most 3 bytes per UTF-16 unit.
+ */
+export function lineBytes(eventOrText: unknown): number {
+  const text = typeof eventOrText === 'string' ? eventOrText : JSON.stringify(eventOrText);
+  return text.length * 3 <= MAX_LINE_BYTES ? text.length : Buffer.byteLength(text, 'utf8');
+}
+
 /** Options of the events route. */
 export interface IngestEventsOptions {
   sink: EventSink;
@@ -205,12 +215,18 @@ export function ingestEvents(opts: IngestEventsOptions): (c: Context) => Promise
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       const r = checkEvent(v);
+      let error: string;
       if (r.ok) {
-        events.push(r.event);
-        kept?.push(texts?.[i] ?? JSON.stringify(r.event));
-        continue;
-      }
-      const rej: Rejection = { index: i, error: r.error };
+        const text = kept === undefined ? undefined : (texts?.[i] ?? JSON.stringify(r.event));
+        const bytes = lineBytes(text ?? r.event);
+        if (bytes <= MAX_LINE_BYTES) {
+          events.push(r.event);
+          if (text !== undefined) kept?.push(text);
+          continue;
+        }
+        error = `event is ${bytes} bytes as a line, over the ${MAX_LINE_BYTES}-byte line limit of the store`;
+      } else error = r.error;
+      const rej: Rejection = { index: i, error };
       const line = lines?.[i];
       if (line !== undefined) rej.line = line;
       const id = idOf(v);

@@ -7,7 +7,9 @@
  */
 import type { Context } from 'hono';
 import type { EventSink } from '../model/sink.js';
+import { MAX_LINE_BYTES } from '../store/reader.js';
 import { readBody } from './body.js';
+import { lineBytes } from './ingest-events.js';
 import { checkEvent, structureProblem } from './event-checks.js';
 import { mapOtlpLogs } from './otlp-logs-map.js';
 import { mapOtlpTraces } from './otlp-map.js';
@@ -70,10 +72,14 @@ function ingestSignal(opts: IngestOtlpOptions, signal: Signal): (c: Context) => 
     const mapped = signal.map(parsed, { defaultEnv: opts.defaultEnv, redact: opts.redact });
     const events = [];
     const reasons = mapped.rejected.map((r) => `span ${r.span}: ${r.error}`);
+    // An event is never longer than its share of the body, bar escapes: only a large body can
+    // hold one over the store's line limit.
+    const mayBeLong = body.bytes.length * 2 > MAX_LINE_BYTES;
     for (const e of mapped.events) {
       const r = checkEvent(e);
-      if (r.ok) events.push(r.event);
-      else reasons.push(`span ${e.span_id}: ${r.error}`);
+      if (!r.ok) reasons.push(`span ${e.span_id}: ${r.error}`);
+      else if (mayBeLong && lineBytes(r.event) > MAX_LINE_BYTES) reasons.push(`span ${e.span_id}: over the ${MAX_LINE_BYTES}-byte line limit of the store`);
+      else events.push(r.event);
     }
     const failed = await exportOrFail(c, opts.sink, events);
     if (failed) return failed;

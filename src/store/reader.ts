@@ -55,7 +55,13 @@ export interface ScanEventsOptions {
 }
 
 const CHUNK_BYTES = 64 * 1024;
-const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
+/**
+ * The longest event line, in bytes without its `\n`: the reader skips longer lines, so every
+ * entry point (the segment writer, the ingest server) refuses them instead of storing an
+ * event no one can read.
+ */
+export const MAX_LINE_BYTES = 16 * 1024 * 1024;
+const DEFAULT_MAX_LINE_BYTES = MAX_LINE_BYTES;
 const MAX_SAMPLES = 20;
 const NEWLINE = 10;
 

@@ -13,6 +13,7 @@ import type { Diagnostic } from '../model/index.js';
 import { errnoText } from './errno.js';
 import { flushOnExit, flushOnSignals, unhook } from './exit-hooks.js';
 import { EVENTS_DIR, segmentFileName } from './layout.js';
+import { MAX_LINE_BYTES } from './reader.js';
 import { ERRNO_NO_PROGRESS } from './write-all.js';
 import { ERRNO_SKIPPED, WriteRing } from './write-ring.js';
 import type { SlotOutcome } from './write-ring.js';
@@ -199,6 +200,10 @@ export class SegmentWriter {
   appendLine(line: string, tsMs: number): boolean {
     this.#stats.appended++;
     if (this.#closed) return this.#reject('E_STORE_CLOSED', 'append after close(): event dropped');
+    // A UTF-8 character takes at most 3 bytes per UTF-16 unit: only long lines are measured.
+    if (line.length * 3 > MAX_LINE_BYTES && Buffer.byteLength(line, 'utf8') - 1 > MAX_LINE_BYTES) {
+      return this.#reject('E_STORE_LINE_TOO_LONG', `event line of ${Buffer.byteLength(line, 'utf8') - 1} bytes is over the ${MAX_LINE_BYTES}-byte limit readers accept: event dropped`);
+    }
     let p = this.#current;
     if (p === undefined || !(tsMs >= p.startMs && tsMs < p.endMs)) p = this.#partitionFor(tsMs);
     if (this.#mode === 'buffered') {

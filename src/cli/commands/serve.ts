@@ -65,7 +65,7 @@ Examples:
     const durability = opts['durability'] === 'flush' ? 'flush' : 'sync';
     const store = storeChoice(opts['store']);
     let sink: EventSink;
-    let counts: () => { stored: number; dropped: number };
+    let counts: () => { stored: number; dropped: number; setAside?: number };
     let where = `store ${dir}, ${durability}`;
     if (store.kind === 'postgres') {
       const pgm = await loadPostgres();
@@ -75,10 +75,13 @@ Examples:
       } finally {
         await pool.end().catch(() => undefined);
       }
-      const pg = new pgm.PostgresSink(pgm.parsePostgresUrl(store.url));
+      const pg = new pgm.PostgresSink(pgm.parsePostgresUrl(store.url), {
+        onSetAside: (i) => io.stderr.write(`agentmeter serve: ${i.count} event(s) refused by PostgreSQL, set aside (${i.reason}); agentmeter db set-aside lists them\n`),
+      });
       sink = pg;
       // A batch is answered 200 only once its transaction committed; failures are answered 503.
-      counts = () => ({ stored: pg.stats.events, dropped: 0 });
+      // Events PostgreSQL refused are set aside in the database (agentmeter db set-aside).
+      counts = () => ({ stored: pg.stats.events - pg.stats.setAside, dropped: 0, setAside: pg.stats.setAside });
       where = `store ${pgm.redactUrl(store.url)}`;
     } else {
       const local = createLocalSink({ root: dir, durability, onDiagnostic: (d) => io.stderr.write(`agentmeter serve: ${d.code} ${d.message}\n`) });
@@ -109,8 +112,8 @@ Examples:
     });
     await server.close();
     await sink.shutdown();
-    const { stored, dropped } = counts();
-    io.stderr.write(`agentmeter serve: stopped; ${stored} events stored, ${dropped} dropped\n`);
+    const { stored, dropped, setAside } = counts();
+    io.stderr.write(`agentmeter serve: stopped; ${stored} events stored, ${setAside ? `${setAside} set aside, ` : ''}${dropped} dropped\n`);
     return dropped > 0 ? EXIT.failure : EXIT.ok;
   },
 };
