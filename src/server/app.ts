@@ -12,6 +12,7 @@ import type { EventSink } from '../model/sink.js';
 import { AgentmeterError } from '../model/diagnostics.js';
 import { createRedactor } from '../model/redact.js';
 import { hostProblem } from './host-check.js';
+import { tokenProblem } from './token.js';
 import { ingestEvents } from './ingest-events.js';
 import { ingestOtlp, ingestOtlpLogs } from './ingest-otlp.js';
 
@@ -52,6 +53,10 @@ export function createApp(options: AppOptions): Hono {
   const allowedHosts = (options.allowedHosts ?? []).map((h) => h.toLowerCase());
   if (allowedHosts.includes('*') && !options.token) {
     throw new AgentmeterError('E_SERVER_BAD_OPTION', 'createApp: accepting any Host needs a token');
+  }
+  if (options.token !== undefined) {
+    const problem = tokenProblem(options.token);
+    if (problem !== undefined) throw new AgentmeterError('E_SERVER_BAD_OPTION', `createApp: ${problem}`);
   }
   const app = new Hono();
   app.use('*', async (c, next) => {

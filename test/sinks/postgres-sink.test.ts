@@ -103,7 +103,7 @@ describePg('PostgresSink', () => {
     f!.attrs = { ...f!.attrs, lone: 'x' } as never;
     const line = JSON.stringify(f).replace('"lone":"x"', '"lone":"\\uD800x"');
     expect(JSON.parse(line).attrs.lone).toBe('\ud800x');
-    expect(await sink.exportEncoded({ chunks: [copyLine(JSON.parse(line) as AgentmeterEvent, line) as string], count: 1, keys: ['2025-02-26'] })).toEqual({ ok: true });
+    expect(await sink.exportEncoded({ chunks: [Buffer.from(copyLine(JSON.parse(line) as AgentmeterEvent, line) as string)], count: 1, keys: ['2025-02-26'] })).toEqual({ ok: true });
     const rows = (await schema.admin().query(`SELECT id, name, attrs FROM am_events WHERE id = ANY($1)`, [[e!.id, f!.id]])).rows as { id: string; name: string; attrs: Record<string, unknown> }[];
     const byId = new Map(rows.map((r) => [r.id, r]));
     expect(byId.get(e!.id)?.name).toBe('n\uFFFD');

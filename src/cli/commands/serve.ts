@@ -1,4 +1,4 @@
-import { createApp, dashboardRoutes, DEFAULT_PORT, isLoopbackHost, listen } from '../../server/index.js';
+import { acceptedHosts, createApp, dashboardRoutes, DEFAULT_PORT, isLoopbackHost, listen, tokenProblem } from '../../server/index.js';
 import { createLocalSink, resolveStoreDir } from '../../store/index.js';
 import type { CommandSpec } from '../command.js';
 import { DIR_OPTION } from '../command.js';
@@ -57,10 +57,12 @@ Examples:
     if (!isLoopbackHost(host) && token === undefined) {
       throw new UsageError(`--host ${host} listens beyond loopback: give --token (or set AGENTMETER_TOKEN)`);
     }
-    const allowed = typeof opts['allowHost'] === 'string' ? opts['allowHost'].split(',').map((s) => s.trim()).filter((s) => s !== '') : [];
-    if (!isLoopbackHost(host) && host !== '0.0.0.0' && host !== '::') allowed.push(host);
-    // Bound to every address with a token: callers come by names we cannot list; the token guards.
-    if ((host === '0.0.0.0' || host === '::') && allowed.length === 0) allowed.push('*');
+    if (token !== undefined) {
+      const problem = tokenProblem(token);
+      if (problem !== undefined) throw new UsageError(`${typeof opts['token'] === 'string' && opts['token'] !== '' ? '--token' : 'AGENTMETER_TOKEN'}: ${problem}`);
+    }
+    const names = typeof opts['allowHost'] === 'string' ? opts['allowHost'].split(',').map((s) => s.trim()).filter((s) => s !== '') : [];
+    const allowed = acceptedHosts(host, names, token !== undefined);
     const dir = resolveStoreDir({ dir: opts['dir'] as string | undefined, env: io.env, cwd: io.cwd });
     const durability = opts['durability'] === 'flush' ? 'flush' : 'sync';
     const store = storeChoice(opts['store']);
@@ -98,7 +100,7 @@ Examples:
       defaultEnv: String(opts['env'] ?? 'dev'),
       ...(withDashboard ? { mount: (a) => void a.route('/', dashboardRoutes({ dir })) } : {}),
     });
-    const server = await listen(app, { host, port, hasToken: token !== undefined });
+    const server = await listen(app, { host, port, hasToken: token !== undefined, allowedHosts: names });
     io.stderr.write(`agentmeter serve: listening on ${server.url} (${where}${token ? ', token required' : ''}); Ctrl-C stops\n`);
     if (withDashboard) io.stderr.write(`agentmeter serve: dashboard at ${server.url}/\n`);
     await new Promise<void>((resolve) => {
