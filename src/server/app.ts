@@ -77,7 +77,7 @@ export function createApp(options: AppOptions): Hono {
   }
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   const redact = createRedactor();
-  app.post('/v1/events', ingestEvents({ sink: options.sink, maxBodyBytes }));
+  app.post('/v1/events', ingestEvents({ sink: options.sink, maxBodyBytes, redact }));
   app.post('/v1/traces', ingestOtlp({ sink: options.sink, maxBodyBytes, defaultEnv: options.defaultEnv ?? 'dev', redact }));
   app.post('/v1/logs', ingestOtlpLogs({ sink: options.sink, maxBodyBytes, defaultEnv: options.defaultEnv ?? 'dev', redact }));
   options.mount?.(app);

@@ -198,6 +198,47 @@ export function lineBytes(eventOrText: unknown): number {
 export interface IngestEventsOptions {
   sink: EventSink;
   maxBodyBytes: number;
+  /** The write path's redaction (`createRedactor`), applied to every string in `attrs`. */
+  redact: (text: string) => string;
+}
+
+/**
+ * Redact every string in `attrs` in place (`error.message`, `feedback.notes`, custom keys,
+ * strings inside arrays and objects), as the SDK does on its write path. Returns whether
+ * anything changed. The redactor remembers short values, so repeated model and agent names
+ * cost a lookup.
+ */
+export function redactAttrs(attrs: Record<string, unknown>, redact: (text: string) => string): boolean {
+  let changed = false;
+  for (const k in attrs) {
+    const v = attrs[k];
+    if (typeof v === 'string') {
+      const r = redact(v);
+      if (r !== v) {
+        attrs[k] = r;
+        changed = true;
+      }
+    } else if (v !== null && typeof v === 'object') {
+      if (redactNested(v as Record<string, unknown> | unknown[], redact)) changed = true;
+    }
+  }
+  return changed;
+}
+
+function redactNested(v: Record<string, unknown> | unknown[], redact: (text: string) => string): boolean {
+  if (!Array.isArray(v)) return redactAttrs(v, redact);
+  let changed = false;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (typeof x === 'string') {
+      const r = redact(x);
+      if (r !== x) {
+        v[i] = r;
+        changed = true;
+      }
+    } else if (x !== null && typeof x === 'object' && redactNested(x as Record<string, unknown> | unknown[], redact)) changed = true;
+  }
+  return changed;
 }
 
 /** The handler of `POST /v1/events`. */
@@ -217,7 +258,9 @@ export function ingestEvents(opts: IngestEventsOptions): (c: Context) => Promise
       const r = checkEvent(v);
       let error: string;
       if (r.ok) {
-        const text = kept === undefined ? undefined : (texts?.[i] ?? JSON.stringify(r.event));
+        // Free text is redacted as the SDK redacts it; a changed event is stored re-encoded.
+        const redacted = redactAttrs(r.event.attrs as Record<string, unknown>, opts.redact);
+        const text = kept === undefined ? undefined : ((redacted ? undefined : texts?.[i]) ?? JSON.stringify(r.event));
         const bytes = lineBytes(text ?? r.event);
         if (bytes <= MAX_LINE_BYTES) {
           events.push(r.event);

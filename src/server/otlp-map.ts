@@ -192,6 +192,33 @@ function spanStatus(kind: SpanKind, span: Obj, a: Attrs): { status: SpanStatus; 
   return { status: 'success' };
 }
 
+/** Strings inside an array or kvlist attribute, redacted and cut like top-level ones. */
+function redactValue(v: unknown, redact: (s: string) => string): unknown {
+  if (typeof v === 'string') return redact(v.length > MAX_STRING ? v.slice(0, MAX_STRING) : v);
+  if (Array.isArray(v)) return v.map((x) => redactValue(x, redact));
+  if (v !== null && typeof v === 'object') {
+    const o: Attrs = {};
+    for (const k of Object.keys(v)) o[k] = redactValue((v as Attrs)[k], redact);
+    return o;
+  }
+  return v;
+}
+
+/**
+ * The message of the span's first `exception` event (what `span.recordException` writes), for
+ * a failed span whose status carries none.
+ */
+function exceptionEventMessage(span: Obj): string | undefined {
+  const events = span['events'];
+  if (!Array.isArray(events)) return undefined;
+  for (const ev of events) {
+    if (!isObj(ev) || ev['name'] !== 'exception') continue;
+    const m = firstString(attributeMap(ev['attributes']), 'exception.message');
+    if (m !== undefined) return m;
+  }
+  return undefined;
+}
+
 function keepAttrs(a: Attrs, out: Attrs, redact: (s: string) => string): void {
   let n = 0;
   for (const k of Object.keys(a)) {
@@ -199,7 +226,7 @@ function keepAttrs(a: Attrs, out: Attrs, redact: (s: string) => string): void {
     if (out[k] !== undefined || CONTENT_KEY.test(k)) continue;
     const v = a[k];
     if (v === null || v === undefined) continue;
-    out[k] = typeof v === 'string' ? redact(v.length > MAX_STRING ? v.slice(0, MAX_STRING) : v) : v;
+    out[k] = typeof v === 'string' ? redact(v.length > MAX_STRING ? v.slice(0, MAX_STRING) : v) : typeof v === 'object' ? redactValue(v, redact) : v;
     n++;
   }
 }
@@ -264,7 +291,7 @@ function mapSpan(span: unknown, env: string, project: string | undefined, opts: 
   const message = mapped.message;
   if (status === 'failure') {
     attrs['error.type'] = firstString(a, 'error.type', 'exception.type') ?? 'error';
-    const m = message ?? firstString(a, 'exception.message');
+    const m = message ?? firstString(a, 'exception.message') ?? exceptionEventMessage(span);
     if (m !== undefined) attrs['error.message'] = opts.redact(m);
   }
   keepAttrs(a, attrs, opts.redact);
