@@ -519,13 +519,17 @@ export class SegmentWriter {
     const whole = !synced || done === 0 ? 0 : countNewlines(bytes ?? Buffer.from(text), done);
     this.#stats.written += whole;
     this.#stats.dropped += events - whole;
+    // Nothing reached the file (a full disk refuses the first byte): its tail is the last
+    // whole line, so later events go on in it. A new segment per failed write left one empty
+    // file per dropped event on a full disk, and every later read listed them all.
+    const untouched = done === 0 && synced;
     this.#diagnostics.report({
       code: 'E_STORE_WRITE_FAILED',
-      message: `write to ${p.path} failed (${errnoText(failure)}): ${events - whole} event(s) dropped; later events go to a new segment`,
+      message: `write to ${p.path} failed (${errnoText(failure)}): ${events - whole} event(s) dropped; later events go to ${untouched ? 'the same segment' : 'a new segment'}`,
       cause: failure,
     });
     // Never append after a possibly torn tail: the next write opens a new segment.
-    this.#closeSegment(p);
+    if (!untouched) this.#closeSegment(p);
     return false;
   }
 
@@ -583,6 +587,7 @@ export class SegmentWriter {
     p.size = 0;
     // A thread stuck in a write on it may still use the number: it is left open.
     if (ring?.holds(fd) === true) return;
+    this.#fs.removeIfEmpty(fd, p.path);
     try {
       this.#fs.close(fd);
     } catch (e: unknown) {
