@@ -43,6 +43,8 @@ export function decodeLine(line: string): DecodeResult {
   try {
     value = JSON.parse(line);
   } catch (e: unknown) {
+    // A UTF-8 byte order mark (an editor's, a Windows tool's) at the start of a file is not data.
+    if (line.charCodeAt(0) === 0xfeff) return decodeLine(line.slice(1));
     if (!/NaN|Infinity/.test(line)) return { ok: false, error: describeParseError(e) };
     try {
       value = JSON.parse(line.replace(NON_FINITE_TOKEN, (m, str: string | undefined) => str ?? 'null'));

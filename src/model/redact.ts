@@ -59,8 +59,10 @@ const INERT_VALUE = /^(?:\[REDACTED(?::\w+)?\][)\]}>.]*|null|none|nil|true|false
  * alternates escaped-quoted (JSON inside a string), quoted (unterminated too: the closing
  * quote may have been cut off) and bare forms.
  */
-function keepKeyReplaceValue(type: string): Replacer {
-  return (match, key, sep, value) => {
+function keepKeyReplaceValue(type: string, secretLikeOnly = false): Replacer {
+  return (match, key, sep, value, offset, whole) => {
+    if (isProse(sep, value, whole as unknown as string, (offset as unknown as number) + match.length)) return match;
+    if (secretLikeOnly && !isSecretLike(value)) return match;
     let open = '';
     let inner = value;
     for (const q of ['\\"', '"', "'"]) {
@@ -77,6 +79,43 @@ function keepKeyReplaceValue(type: string): Replacer {
 }
 
 const SEP = String.raw`\\?["']?[ \t]*(?:=>|[:=])[ \t]*`;
+
+// Words that say something about a secret rather than being one: `password: too short`,
+// `token: expired`, `the --token flag is deprecated`.
+const STATUS_WORDS = new Set([
+  'all', 'any', 'none', 'not', 'no', 'is', 'was', 'are', 'too', 'set', 'unset', 'empty', 'missing', 'required', 'invalid',
+  'expired', 'revoked', 'changed', 'updated', 'accepted', 'rejected', 'denied', 'ok', 'valid', 'provided', 'found',
+  'present', 'absent', 'incorrect', 'wrong', 'mismatch', 'flag', 'option', 'field', 'must', 'should', 'will', 'has',
+  'have', 'cannot', 'can', 'could', 'for', 'of', 'the', 'a', 'an', 'to', 'in', 'on', 'and', 'or', 'if', 'when', 'see',
+  'reset', 'hidden', 'redacted', 'masked', 'omitted', 'unchanged', 'same', 'different', 'length', 'format', 'file',
+]);
+const WORD_RE = /^[a-z][a-z'-]*$/;
+const NEXT_WORD_RE = /^[ \t]+[A-Za-z(]/;
+
+/**
+ * Whether a keyword's "value" reads as prose: a lower-case word that says something about
+ * the secret (`too`, `expired`, `flag`), or, after `:` or a flag, a lower-case word followed
+ * by more words (`passwd: all authentication tokens updated`). Secrets are rarely
+ * lower-case dictionary words followed by a sentence; ordinary logs often are.
+ */
+function isProse(sep: string, value: string, whole: string, end: number): boolean {
+  if (!WORD_RE.test(value)) return false;
+  if (STATUS_WORDS.has(value)) return true;
+  return !sep.includes('=') && NEXT_WORD_RE.test(whole.slice(end, end + 3));
+}
+
+/**
+ * Whether a value under a generic name (`ENCRYPTION_KEY=`, `-p …`) looks like a secret: no
+ * spaces, and at least 16 characters of two kinds (lower case, upper case, digits, other
+ * symbols; `-` and `.` do not count) or 8 of three, so `partition_key=2025-01-08`,
+ * `cache-key: npm-deps-v2` and `-p 8080:80` stay.
+ */
+function isSecretLike(value: string): boolean {
+  const v = value.replace(/^\\?["']|\\?["']$/g, '');
+  if (v.length < 8 || /\s/.test(v)) return false;
+  const kinds = Number(/[a-z]/.test(v)) + Number(/[A-Z]/.test(v)) + Number(/\d/.test(v)) + Number(/[^\w.-]|_/.test(v));
+  return kinds >= 3 || (kinds >= 2 && v.length >= 16);
+}
 const VALUE_ITEM = String.raw`\\"[^"\n]*?\\"|\\"[^"\s]*|"[^"\n]*"?|'[^'\n]*'?|[^\s"',;&{]+`;
 // A value followed by another separator was itself a key (`token = "api_key": "…"`): the
 // chain is redacted whole, or the inner key would vanish into the placeholder and its value
@@ -84,6 +123,48 @@ const VALUE_ITEM = String.raw`\\"[^"\n]*?\\"|\\"[^"\s]*|"[^"\n]*"?|'[^'\n]*'?|[^
 const VALUE = String.raw`(?:${VALUE_ITEM})(?:[ \t]*(?:=>|[:=])[ \t]*(?:${VALUE_ITEM}))*`;
 
 const KEYWORD_HINT = /pass|secret|token|key|credential/i;
+
+/**
+ * Tokens with a known prefix: [type, pattern source, hint]. Formats from the providers'
+ * documentation and the public secret-scanning rule sets (gitleaks, GitHub secret scanning).
+ */
+const PREFIX_TOKENS: readonly (readonly [string, string, string | RegExp])[] = [
+  ['pypi_token', String.raw`(?<![\w-])pypi-AgE[\w-]{50,}`, 'pypi-'],
+  ['sendgrid_key', String.raw`(?<![\w-])SG\.[\w-]{20,24}\.[\w-]{40,46}`, 'SG.'],
+  ['twilio_key', String.raw`(?<![A-Za-z0-9])SK[0-9a-fA-F]{32}(?![A-Za-z0-9])`, 'SK'],
+  ['mailgun_key', String.raw`(?<![\w-])key-[0-9a-f]{32}(?![A-Za-z0-9])`, 'key-'],
+  ['mailchimp_key', String.raw`(?<![A-Za-z0-9])[0-9a-f]{32}-us\d{1,2}(?![A-Za-z0-9])`, '-us'],
+  ['discord_token', String.raw`(?<![\w.-])[MNO][A-Za-z\d]{23,25}\.[\w-]{6}\.[\w-]{27,38}(?![\w-])`, '.'],
+  ['telegram_token', String.raw`(?<!\d)\d{8,10}:AA[\w-]{33}(?![\w-])`, ':AA'],
+  ['shopify_token', String.raw`(?<![\w-])shp(?:at|ss|ca|pa)_[0-9a-fA-F]{32}`, 'shp'],
+  ['stripe_webhook_secret', String.raw`(?<![\w-])whsec_[A-Za-z0-9+/=]{24,}`, 'whsec_'],
+  ['square_token', String.raw`(?<![\w-])sq0(?:atp|csp|idp)-[\w-]{22,}`, 'sq0'],
+  ['digitalocean_token', String.raw`(?<![\w-])do[opr]_v1_[0-9a-f]{64}`, '_v1_'],
+  ['databricks_token', String.raw`(?<![\w-])dapi[0-9a-f]{32}(?:-\d)?(?![A-Za-z0-9])`, 'dapi'],
+  ['heroku_key', String.raw`(?<![\w-])HRKU-[\w-]{30,}`, 'HRKU-'],
+  ['fly_token', String.raw`(?<![\w-])(?:fo1_[\w-]{40,}|FlyV1 fm\d_[\w+/=,-]{40,})`, /fo1_|FlyV1/],
+  ['vault_token', String.raw`(?<![\w-])hv[sbr]\.[\w-]{24,}`, /hv[sbr]\./],
+  ['doppler_token', String.raw`(?<![\w-])dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,}`, 'dp.'],
+  ['bitbucket_token', String.raw`(?<![\w-])ATBB[A-Za-z0-9]{28,}`, 'ATBB'],
+  ['atlassian_token', String.raw`(?<![\w-])ATATT3[\w=-]{100,}`, 'ATATT3'],
+  ['google_oauth_secret', String.raw`(?<![\w-])GOCSPX-[\w-]{24,}`, 'GOCSPX-'],
+  ['groq_key', String.raw`(?<![\w-])gsk_[A-Za-z0-9]{48,}`, 'gsk_'],
+  ['replicate_token', String.raw`(?<![\w-])r8_[A-Za-z0-9]{37,}`, 'r8_'],
+  ['perplexity_key', String.raw`(?<![\w-])pplx-[A-Za-z0-9]{40,}`, 'pplx-'],
+  ['xai_key', String.raw`(?<![\w-])xai-[A-Za-z0-9]{70,}`, 'xai-'],
+  ['rubygems_key', String.raw`(?<![\w-])rubygems_[0-9a-f]{48}`, 'rubygems_'],
+  ['nuget_key', String.raw`(?<![\w-])oy2[a-z0-9]{43}(?![a-z0-9])`, 'oy2'],
+  ['docker_token', String.raw`(?<![\w-])dckr_pat_[\w-]{24,}`, 'dckr_pat_'],
+  ['linear_key', String.raw`(?<![\w-])lin_(?:api|oauth)_[A-Za-z0-9]{40,}`, 'lin_'],
+  ['notion_token', String.raw`(?<![\w-])(?:ntn_[A-Za-z0-9]{40,}|secret_[A-Za-z0-9]{43}(?![A-Za-z0-9]))`, /ntn_|secret_/],
+  ['postman_key', String.raw`(?<![\w-])PMAK-[0-9a-f]{24}-[0-9a-f]{34}`, 'PMAK-'],
+  ['sentry_token', String.raw`(?<![\w-])sntr[ysu]s?_[\w+/=]{40,}`, 'sntr'],
+  ['grafana_token', String.raw`(?<![\w-])(?:glsa_[A-Za-z0-9]{32}_[0-9a-f]{8}|glc_[A-Za-z0-9+/]{32,}={0,2})`, /gl(?:sa|c)_/],
+  ['newrelic_key', String.raw`(?<![\w-])NR(?:AK|II|JS)-[A-Z0-9]{19,}`, 'NR'],
+  ['planetscale_token', String.raw`(?<![\w-])pscale_(?:tkn|pw|oauth)_[\w.-]{32,}`, 'pscale_'],
+  ['supabase_token', String.raw`(?<![\w-])sbp_[0-9a-f]{40}`, 'sbp_'],
+  ['age_secret_key', String.raw`AGE-SECRET-KEY-1[0-9A-Z]{58}`, 'AGE-SECRET-KEY-'],
+];
 
 // A scheme word alone is not a credential: `Authorization: Bearer` cut short stays as it is.
 const AUTH_SCHEMES = 'bearer|basic|digest|token|bot|apikey|negotiate|ntlm|aws4-hmac-sha256';
@@ -118,6 +199,10 @@ const SECRET_RULES: readonly Rule[] = [
   { re: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[\w/-]+/g, replace: ph('slack_webhook'), hint: 'hooks.slack.com' },
   { re: /(?<![\w-])hf_[A-Za-z0-9]{30,}/g, replace: ph('huggingface_token'), hint: 'hf_' },
   { re: /(?<![\w-])npm_[A-Za-z0-9]{30,}/g, replace: ph('npm_token'), hint: 'npm_' },
+  ...PREFIX_TOKENS.map(([type, source, hint]): Rule => ({ re: new RegExp(source, 'g'), replace: ph(type), hint })),
+  // Azure SAS: the signature of a shared-access URL.
+  { re: /([?&]sig=)[^&\s"'<>]{16,}/g, replace: (m, head) => `${head}${ph('azure_sas')}`, hint: 'sig=' },
+  { re: /https:\/\/(?:discord(?:app)?\.com|ptb\.discord\.com)\/api\/webhooks\/\d+\/[\w-]+/g, replace: ph('discord_webhook'), hint: 'discord' },
   {
     re: new RegExp(String.raw`(aws_?secret_?access_?key|secret_?access_?key)(${SEP}\\?["']?)([A-Za-z0-9/+=]{40})`, 'gi'),
     replace: (m, key, sep, value) => (isInert(value) ? m : `${key}${sep}${ph('aws_secret_key')}`),
@@ -147,7 +232,7 @@ const SECRET_RULES: readonly Rule[] = [
   // `/etc/passwd: No such file` is a path, not an assignment.
   {
     re: new RegExp(
-      String.raw`(?<![/\\])(password|passwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|credentials?)(${SEP})(${VALUE})`,
+      String.raw`(?<![/\\])(password|passwd|passphrase|(?<![A-Za-z])pass(?![A-Za-z])|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|account[_-]?key|shared[_-]?access[_-]?key|credentials?)(${SEP})(${VALUE})`,
       'gi',
     ),
     replace: keepKeyReplaceValue('secret'),
@@ -160,6 +245,19 @@ const SECRET_RULES: readonly Rule[] = [
     ),
     replace: keepKeyReplaceValue('secret'),
     hint: KEYWORD_HINT,
+  },
+  // Generic names (`ENCRYPTION_KEY=`, `"signing-key": …`) and `-p <password>` (sshpass,
+  // mysql): only a value that looks like a secret, so `partition_key=2025-01-08` and
+  // `docker run -p 8080:80` stay.
+  {
+    re: new RegExp(String.raw`(\w[_-]key)(${SEP})(${VALUE})`, 'gi'),
+    replace: keepKeyReplaceValue('secret', true),
+    hint: /[_-]key/i,
+  },
+  {
+    re: new RegExp(String.raw`(?<![\w-])(-p)([ \t]+)(${VALUE})`, 'g'),
+    replace: keepKeyReplaceValue('secret', true),
+    hint: '-p',
   },
 ];
 
@@ -181,7 +279,7 @@ const EMAIL_RE =
  * file names): each rule's matches contain one of these.
  */
 const MAY_CONTAIN_SECRET =
-  /sk-|[sr]k_|AIza|ya29\.|A[KS]IA|ABIA|ACCA|gh[pousr]_|github_pat_|gl[a-z]{1,6}-|xox|xapp-|hf_|npm_|eyJ|-----BEGIN|bearer|authorization|:\/\/|pass|secret|token|key|credential/i;
+  /sk-|[sr]k_|AIza|ya29\.|A[KS]IA|ABIA|ACCA|gh[pousr]_|github_pat_|gl[a-z]{1,6}-|gl(?:sa|c)_|xox|xapp-|hf_|npm_|eyJ|-----BEGIN|bearer|authorization|:\/\/|pass|secret|token|key|credential|pypi-|SG\.|SK[0-9a-f]|-us\d|\.[\w-]{6}\.|:AA|shp|whsec_|sq0|_v1_|dapi|HRKU-|fo1_|FlyV1|hv[sbr]\.|dp\.|ATBB|ATATT3|GOCSPX-|gsk_|r8_|pplx-|xai-|rubygems_|oy2|dckr_pat_|lin_|ntn_|PMAK-|sntr|NR(?:AK|II|JS)-|pscale_|sbp_|sig=|discord|-p[ \t]/i;
 
 interface Compiled {
   maxLength: number;
@@ -282,12 +380,56 @@ function applyRules(text: string, rules: readonly Rule[]): string {
   return out;
 }
 
-function redactOnce(c: Compiled, text: string): string {
+function redactPlain(c: Compiled, text: string): string {
   let out = MAY_CONTAIN_SECRET.test(text) ? applyRules(text, SECRET_RULES) : text;
   out = applyRules(out, c.homeDirRules);
   if (out.includes('/') || out.includes('\\')) out = applyRules(out, HOME_RULES);
   if (out.includes('@')) out = out.replace(EMAIL_RE, ph('email'));
   return applyRules(out, c.extraRules);
+}
+
+// JSON escapes, and URL or form encoding: `%3D`, `%20`, `\n` before a token hide it from
+// every rule's word boundaries and separators.
+const JSON_ESCAPE_RE = /\\(?:u([0-9a-fA-F]{4})|(["\\/bfnrt]))/g;
+const PERCENT_RUN_RE = /(?:%[0-9A-Fa-f]{2})+/g;
+const HAS_PERCENT_RE = /%[0-9A-Fa-f]{2}/;
+const JSON_CHARS: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+
+/** `text` with JSON escapes undone and, when it holds `%XX`, URL/form encoding undone. */
+function decodedView(text: string): string {
+  let t = text;
+  if (t.includes('\\')) {
+    t = t.replace(JSON_ESCAPE_RE, (_m, u: string | undefined, ch: string | undefined) =>
+      u !== undefined ? String.fromCharCode(parseInt(u, 16)) : (JSON_CHARS[ch as string] ?? (ch as string)),
+    );
+  }
+  const percent = HAS_PERCENT_RE.test(t);
+  // A form body writes spaces as `+`: `detail=psql+--password+…`.
+  if (percent || t.includes('=')) t = t.replace(/\+/g, ' ');
+  if (percent) {
+    t = t.replace(PERCENT_RUN_RE, (run) => {
+      try {
+        return decodeURIComponent(run);
+      } catch {
+        return run;
+      }
+    });
+  }
+  return t;
+}
+
+/**
+ * One pass over `text`; when the text is encoded (JSON escapes, URL or form encoding) it is
+ * also read decoded, and when that shows something the plain reading missed, the result is
+ * the decoded text, redacted: a secret is never kept for the sake of its encoding.
+ */
+function redactOnce(c: Compiled, text: string): string {
+  const out = redactPlain(c, text);
+  if (!out.includes('\\') && !HAS_PERCENT_RE.test(out) && !(out.includes('+') && out.includes('='))) return out;
+  const decoded = decodedView(out);
+  if (decoded === out) return out;
+  const red = redactPlain(c, decoded);
+  return red === decoded ? out : red;
 }
 
 /**

@@ -11,6 +11,33 @@ const UNIT_MS: Record<string, number> = {
 const RELATIVE_RE = /^(\d+(?:\.\d+)?)\s*(s|m|h|d|w)$/;
 const ISO_DATE_RE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
+/**
+ * The accepted time range of events: from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z.
+ * Day partitions are named `YYYY-MM-DD`, and `Date.UTC` reads years 0–99 as 1900–1999, so an
+ * event dated before 1970 (or with a year of more than four digits) would land in a folder
+ * no reader lists; every entry point rejects it instead. docs/event-format.md.
+ */
+export const MIN_EVENT_MS = 0;
+/** Last instant of the accepted time range (see `MIN_EVENT_MS`). */
+export const MAX_EVENT_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * Why an event timestamp (`ts`, `start_ts`) is outside the accepted range, or `undefined`
+ * when it is inside it (or is not a `YYYY-…` text at all: the format is checked elsewhere).
+ * Reads the year from the first four characters: it runs on every event read.
+ */
+export function timestampRangeProblem(ts: string): string | undefined {
+  const c0 = ts.charCodeAt(0) - 48;
+  const c1 = ts.charCodeAt(1) - 48;
+  const c2 = ts.charCodeAt(2) - 48;
+  const c3 = ts.charCodeAt(3) - 48;
+  if (c0 >= 0 && c0 <= 9 && c1 >= 0 && c1 <= 9 && c2 >= 0 && c2 <= 9 && c3 >= 0 && c3 <= 9 && ts.charCodeAt(4) === 45) {
+    return c0 * 1000 + c1 * 100 + c2 * 10 + c3 >= 1970 ? undefined : 'is before 1970-01-01T00:00:00Z (the accepted range is 1970–9999)';
+  }
+  // Expanded years (`+010000-…`, `-000001-…`) are outside the range whatever follows.
+  return ts.charCodeAt(0) === 43 || ts.charCodeAt(0) === 45 ? 'is outside the accepted range 1970–9999' : undefined;
+}
+
 /** UTC ISO-8601 with `Z` and millisecond precision. */
 export function toIso(ms: number): string {
   return new Date(ms).toISOString();

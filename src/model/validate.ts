@@ -2,6 +2,7 @@ import type { AgentmeterEvent } from './events.js';
 import { SCHEMA_VERSION } from './events.js';
 import * as generated from './generated/validate-event.js';
 import type { GeneratedValidator } from './generated/validate-event.js';
+import { timestampRangeProblem } from './time.js';
 
 /** Result of validating one event. */
 export type ValidationResult =
@@ -44,14 +45,31 @@ export function validateEvent(value: unknown): ValidationResult {
       error: key.includes(':') ? `unknown span kind ${JSON.stringify(kind)}` : `unknown event type ${JSON.stringify(type)}`,
     };
   }
-  if (typeof v['v'] === 'number' && v['v'] > SCHEMA_VERSION) {
-    return { ok: false, error: `schema version ${v['v']} is newer than this reader (${SCHEMA_VERSION}); upgrade agentmeter` };
+  const version = v['v'];
+  if (typeof version === 'number' && version > SCHEMA_VERSION) {
+    return { ok: false, error: `schema version ${version} is newer than this reader (${SCHEMA_VERSION}); upgrade agentmeter` };
   }
   if (!validate(value)) {
     const err = validate.errors?.[0];
     const where = err?.instancePath ? `${err.instancePath} ` : '';
     const extra = err?.params && typeof err.params === 'object' ? paramsText(err.params as Record<string, unknown>) : '';
     return { ok: false, error: `${key} ${where}${err?.message ?? 'is invalid'}${extra}`.trim() };
+  }
+  // Beyond the types: what every store and sink can hold (PostgreSQL keeps `v` in a smallint,
+  // day partitions cover 1970–9999) and what reports can use (a duration is not negative).
+  if (!Number.isInteger(version) || (version as number) < 0) {
+    return { ok: false, error: `${key} /v must be a schema version from 0 to ${SCHEMA_VERSION}, got ${String(version)}` };
+  }
+  const tsProblem = timestampRangeProblem(v['ts'] as string);
+  if (tsProblem !== undefined) return { ok: false, error: `${key} /ts ${tsProblem}, got ${JSON.stringify(v['ts'])}` };
+  const start = v['start_ts'];
+  if (typeof start === 'string') {
+    const p = timestampRangeProblem(start);
+    if (p !== undefined) return { ok: false, error: `${key} /start_ts ${p}, got ${JSON.stringify(start)}` };
+  }
+  const duration = v['duration_ms'];
+  if (typeof duration === 'number' && duration < 0) {
+    return { ok: false, error: `${key} /duration_ms must not be negative, got ${duration}` };
   }
   return { ok: true, event: value as AgentmeterEvent };
 }

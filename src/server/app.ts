@@ -11,12 +11,18 @@ import { HTTPException } from 'hono/http-exception';
 import type { EventSink } from '../model/sink.js';
 import { AgentmeterError } from '../model/diagnostics.js';
 import { createRedactor } from '../model/redact.js';
+import { BodyBudget } from './body.js';
+import { BodyWork } from './body-work.js';
 import { hostProblem } from './host-check.js';
+import { tokenProblem } from './token.js';
 import { ingestEvents } from './ingest-events.js';
 import { ingestOtlp, ingestOtlpLogs } from './ingest-otlp.js';
 
 /** Default largest accepted body, before and after decompression. */
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/** Default bytes of request bodies held at once across requests (`maxInFlightBodyBytes`). */
+const DEFAULT_IN_FLIGHT_BODY_BYTES = 64 * 1024 * 1024;
 
 /** Options of `createApp`. */
 export interface AppOptions {
@@ -30,6 +36,12 @@ export interface AppOptions {
   allowedHosts?: readonly string[] | undefined;
   /** `env` of OTLP spans whose resource names none. Default `dev`. */
   defaultEnv?: string | undefined;
+  /**
+   * Bytes of request bodies all requests together may hold at once; a request that would pass
+   * it gets 503 with `Retry-After` before its body is read. Default 64 MiB (or `maxBodyBytes`,
+   * when larger: one request of the largest size is always taken).
+   */
+  maxInFlightBodyBytes?: number | undefined;
   /** Mount further routes on the same app (e.g. the dashboard's `/api/…` and static files). */
   mount?: ((app: Hono) => void) | undefined;
 }
@@ -53,6 +65,10 @@ export function createApp(options: AppOptions): Hono {
   if (allowedHosts.includes('*') && !options.token) {
     throw new AgentmeterError('E_SERVER_BAD_OPTION', 'createApp: accepting any Host needs a token');
   }
+  if (options.token !== undefined) {
+    const problem = tokenProblem(options.token);
+    if (problem !== undefined) throw new AgentmeterError('E_SERVER_BAD_OPTION', `createApp: ${problem}`);
+  }
   const app = new Hono();
   app.use('*', async (c, next) => {
     const problem = hostProblem(c.req.raw, allowedHosts);
@@ -71,10 +87,12 @@ export function createApp(options: AppOptions): Hono {
     app.use('/api/*', auth);
   }
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  const redact = createRedactor();
-  app.post('/v1/events', ingestEvents({ sink: options.sink, maxBodyBytes }));
-  app.post('/v1/traces', ingestOtlp({ sink: options.sink, maxBodyBytes, defaultEnv: options.defaultEnv ?? 'dev', redact }));
-  app.post('/v1/logs', ingestOtlpLogs({ sink: options.sink, maxBodyBytes, defaultEnv: options.defaultEnv ?? 'dev', redact }));
+  const work = new BodyWork(createRedactor());
+  const budget = new BodyBudget(options.maxInFlightBodyBytes ?? Math.max(DEFAULT_IN_FLIGHT_BODY_BYTES, maxBodyBytes));
+  const defaultEnv = options.defaultEnv ?? 'dev';
+  app.post('/v1/events', ingestEvents({ sink: options.sink, maxBodyBytes, budget, work }));
+  app.post('/v1/traces', ingestOtlp({ sink: options.sink, maxBodyBytes, defaultEnv, budget, work }));
+  app.post('/v1/logs', ingestOtlpLogs({ sink: options.sink, maxBodyBytes, defaultEnv, budget, work }));
   options.mount?.(app);
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
   app.onError((e, c) => (e instanceof HTTPException ? e.getResponse() : c.json({ error: `internal error: ${e.message}` }, 500)));

@@ -39,3 +39,35 @@ export function hostProblem(req: Request, allowed: readonly string[]): string | 
   }
   return undefined;
 }
+
+/** Whether `host` binds every address (`0.0.0.0`, `::`). */
+export function isWildcardHost(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '[::]';
+}
+
+/**
+ * The Host names a listener bound to `bindHost` accepts besides loopback: the `--allow-host`
+ * names, the bind address itself when it is one address beyond loopback, and, bound to every
+ * address with a token and no names given, any (`'*'`: callers come by names no one can
+ * list; the token guards). Without a token a wildcard bind accepts loopback and the names
+ * given only: a read-only listener has no other guard against DNS rebinding.
+ */
+export function acceptedHosts(bindHost: string, allowHosts: readonly string[], hasToken: boolean): string[] {
+  const out = allowHosts.map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
+  if (!isLoopbackHost(bindHost) && !isWildcardHost(bindHost)) out.push(bindHost.toLowerCase());
+  if (isWildcardHost(bindHost) && hasToken && out.length === 0) out.push('*');
+  return out;
+}
+
+/**
+ * `app` behind the Host/Origin check: every listener applies it (`listen`), so a read-only
+ * app (the dashboard) is guarded as the ingest app is.
+ */
+export function withHostCheck<A extends { fetch(req: Request): Response | Promise<Response> }>(app: A, allowed: readonly string[]): (req: Request) => Response | Promise<Response> {
+  const names = allowed.map((h) => h.toLowerCase());
+  return (req) => {
+    const problem = hostProblem(req, names);
+    if (problem === undefined) return app.fetch(req);
+    return new Response(JSON.stringify({ error: problem }), { status: 403, headers: { 'content-type': 'application/json' } });
+  };
+}

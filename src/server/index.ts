@@ -6,7 +6,8 @@ export { BREAKDOWN_DIMENSIONS, dashboardRoutes, defaultAssetsDir } from './dashb
 export type { DashboardRoutesOptions } from './dashboard/routes.js';
 export { DEFAULT_HOST, DEFAULT_PORT, listen } from './listen.js';
 export type { FetchApp, ListenOptions, RunningServer } from './listen.js';
-export { LOOPBACK_HOSTS, isLoopbackHost } from './host-check.js';
+export { LOOPBACK_HOSTS, acceptedHosts, isLoopbackHost } from './host-check.js';
+export { tokenProblem } from './token.js';
 export { mapOtlpTraces } from './otlp-map.js';
 export { mapOtlpLogs } from './otlp-logs-map.js';
 export type { OtlpMapOptions, OtlpMapResult } from './otlp-map.js';

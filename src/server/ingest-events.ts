@@ -6,9 +6,12 @@
  */
 import type { Context } from 'hono';
 import { decodeLine } from '../model/codec.js';
+import { MAX_LINE_BYTES } from '../store/reader.js';
 import type { AgentmeterEvent } from '../model/events.js';
 import type { EventSink } from '../model/sink.js';
-import { readBody } from './body.js';
+import { bodyError, readBody } from './body.js';
+import type { BodyBudget } from './body.js';
+import type { BodyWork } from './body-work.js';
 import { checkEvent, idOf } from './event-checks.js';
 import type { Rejection } from './event-checks.js';
 import { exportOrFail, jsonError } from './responses.js';
@@ -184,47 +187,134 @@ function decodeWhole(text: string): { ok: true; value: unknown; lenient: boolean
   }
 }
 
+/**
+ * UTF-8 bytes of an event as a stored line (without `\n`). Counted only for texts that may
+ * be over the limit: a UTF-8 character takes at most 3 bytes per UTF-16 unit.
+ */
+export function lineBytes(eventOrText: unknown): number {
+  const text = typeof eventOrText === 'string' ? eventOrText : JSON.stringify(eventOrText);
+  return text.length * 3 <= MAX_LINE_BYTES ? text.length : Buffer.byteLength(text, 'utf8');
+}
+
 /** Options of the events route. */
 export interface IngestEventsOptions {
   sink: EventSink;
   maxBodyBytes: number;
+  /** Bytes of bodies all requests together may hold at once. */
+  budget: BodyBudget;
+  /** Where bodies are parsed, checked and redacted (`checkEventsBody`). */
+  work: BodyWork;
+}
+
+/**
+ * Redact every string in `attrs` in place (`error.message`, `feedback.notes`, custom keys,
+ * strings inside arrays and objects), as the SDK does on its write path. Returns whether
+ * anything changed. The redactor remembers short values, so repeated model and agent names
+ * cost a lookup.
+ */
+export function redactAttrs(attrs: Record<string, unknown>, redact: (text: string) => string): boolean {
+  let changed = false;
+  for (const k in attrs) {
+    const v = attrs[k];
+    if (typeof v === 'string') {
+      const r = redact(v);
+      if (r !== v) {
+        attrs[k] = r;
+        changed = true;
+      }
+    } else if (v !== null && typeof v === 'object') {
+      if (redactNested(v as Record<string, unknown> | unknown[], redact)) changed = true;
+    }
+  }
+  return changed;
+}
+
+function redactNested(v: Record<string, unknown> | unknown[], redact: (text: string) => string): boolean {
+  if (!Array.isArray(v)) return redactAttrs(v, redact);
+  let changed = false;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (typeof x === 'string') {
+      const r = redact(x);
+      if (r !== x) {
+        v[i] = r;
+        changed = true;
+      }
+    } else if (x !== null && typeof x === 'object' && redactNested(x as Record<string, unknown> | unknown[], redact)) changed = true;
+  }
+  return changed;
+}
+
+/** What a body of events came to: the events kept, their stored text, the rejections. */
+export type CheckedBody =
+  | { ok: false; error: string }
+  | {
+      ok: true;
+      events: AgentmeterEvent[];
+      /** The text to store for each kept event (as received, or re-encoded), when known. */
+      kept: string[] | undefined;
+      rejected: Rejection[];
+    };
+
+/**
+ * Parse, check and redact a body of events: everything `POST /v1/events` does before it
+ * stores. Pure: runs on the event loop for small bodies and in a worker thread for large
+ * ones (body-work.ts).
+ */
+export function checkEventsBody(text: string, redact: (text: string) => string): CheckedBody {
+  const parsed = parseEventsBody(text);
+  if (!parsed.ok) return parsed;
+  const events: AgentmeterEvent[] = [];
+  const rejected: Rejection[] = [...parsed.rejections];
+  const { values, lines, texts } = parsed;
+  // The text of each kept event, as received or re-encoded, for sinks that store lines.
+  const kept: string[] | undefined = texts === undefined ? undefined : [];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    const r = checkEvent(v);
+    let error: string;
+    if (r.ok) {
+      // Free text is redacted as the SDK redacts it; a changed event is stored re-encoded.
+      const redacted = redactAttrs(r.event.attrs as Record<string, unknown>, redact);
+      const stored = kept === undefined ? undefined : ((redacted ? undefined : texts?.[i]) ?? JSON.stringify(r.event));
+      const bytes = lineBytes(stored ?? r.event);
+      if (bytes <= MAX_LINE_BYTES) {
+        events.push(r.event);
+        if (stored !== undefined) kept?.push(stored);
+        continue;
+      }
+      error = `event is ${bytes} bytes as a line, over the ${MAX_LINE_BYTES}-byte line limit of the store`;
+    } else error = r.error;
+    const rej: Rejection = { index: i, error };
+    const line = lines?.[i];
+    if (line !== undefined) rej.line = line;
+    const id = idOf(v);
+    if (id !== undefined) rej.id = id;
+    rejected.push(rej);
+  }
+  if (lines !== undefined) rejected.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  return { ok: true, events, kept, rejected };
 }
 
 /** The handler of `POST /v1/events`. */
 export function ingestEvents(opts: IngestEventsOptions): (c: Context) => Promise<Response> {
   return async (c) => {
-    const body = await readBody(c.req.raw, opts.maxBodyBytes);
-    if (!body.ok) return jsonError(c, body.status, body.message);
-    const parsed = parseEventsBody(body.bytes.toString('utf8'));
-    if (!parsed.ok) return jsonError(c, 400, parsed.error);
-    const events: AgentmeterEvent[] = [];
-    const rejected: Rejection[] = [...parsed.rejections];
-    const { values, lines, texts } = parsed;
-    // The text of each kept event, as received or re-encoded, for sinks that store lines.
-    const kept: string[] | undefined = texts === undefined ? undefined : [];
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      const r = checkEvent(v);
-      if (r.ok) {
-        events.push(r.event);
-        kept?.push(texts?.[i] ?? JSON.stringify(r.event));
-        continue;
-      }
-      const rej: Rejection = { index: i, error: r.error };
-      const line = lines?.[i];
-      if (line !== undefined) rej.line = line;
-      const id = idOf(v);
-      if (id !== undefined) rej.id = id;
-      rejected.push(rej);
+    const body = await readBody(c.req.raw, opts.maxBodyBytes, opts.budget);
+    if (!body.ok) return bodyError(c, body);
+    try {
+      const checked = await opts.work.events(body.bytes, opts.sink.exportLines !== undefined);
+      if (!checked.ok) return jsonError(c, 400, checked.error);
+      const failed = await exportOrFail(c, opts.sink, checked.events, checked.kept);
+      if (failed) return failed;
+      const { rejected } = checked;
+      const answer = {
+        accepted: checked.events.length,
+        rejected_count: rejected.length,
+        rejected: rejected.slice(0, MAX_LISTED_REJECTIONS),
+      };
+      return c.json(answer, rejected.length > 0 ? 400 : 200);
+    } finally {
+      body.release();
     }
-    const failed = await exportOrFail(c, opts.sink, events, kept);
-    if (failed) return failed;
-    if (lines !== undefined) rejected.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
-    const answer = {
-      accepted: events.length,
-      rejected_count: rejected.length,
-      rejected: rejected.slice(0, MAX_LISTED_REJECTIONS),
-    };
-    return c.json(answer, rejected.length > 0 ? 400 : 200);
   };
 }

@@ -7,7 +7,7 @@
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { AgentmeterError } from '../model/diagnostics.js';
-import { isLoopbackHost } from './host-check.js';
+import { acceptedHosts, isLoopbackHost, withHostCheck } from './host-check.js';
 
 /** Anything with a fetch handler: a Hono app, or `{ fetch }`. */
 export interface FetchApp {
@@ -25,6 +25,12 @@ export interface ListenOptions {
    * and false, a non-loopback host is refused. Read-only servers (the dashboard) omit it.
    */
   hasToken?: boolean | undefined;
+  /**
+   * Host names accepted besides loopback (DNS rebinding protection, applied to every request
+   * of every listener: host-check.ts). The bind address itself is added when it is one
+   * address beyond loopback; `'*'` accepts any.
+   */
+  allowedHosts?: readonly string[] | undefined;
 }
 
 /** A listening server. */
@@ -61,7 +67,8 @@ export async function listen(app: FetchApp, opts: ListenOptions = {}): Promise<R
   if (opts.hasToken === false && !isLoopbackHost(host)) {
     throw new AgentmeterError('E_SERVER_TOKEN_REQUIRED', `listening on ${host} (beyond loopback) needs a token (--token or AGENTMETER_TOKEN)`);
   }
-  const server = createAdaptorServer({ fetch: (req: Request) => app.fetch(req), hostname: host });
+  const fetch = withHostCheck(app, acceptedHosts(host, opts.allowedHosts ?? [], opts.hasToken === true));
+  const server = createAdaptorServer({ fetch, hostname: host });
   await new Promise<void>((resolve, reject) => {
     const onError = (e: Error & { code?: string }): void =>
       reject(new AgentmeterError('E_SERVER_LISTEN', `cannot listen on ${host}:${port}: ${e.code ?? e.message}`, { cause: e }));

@@ -11,7 +11,7 @@ import type { AgentmeterEvent, FeedbackSource } from '../model/events.js';
 import { FEEDBACK_SOURCES, SCHEMA_VERSION } from '../model/events.js';
 import { derivedUuid } from '../store/derived-ids.js';
 import type { OtlpMapOptions, OtlpMapResult } from './otlp-map.js';
-import { attributeMap, firstNumber, firstString, isObj, labelSuccess, nanosToMs, traceToRunId } from './otlp-map.js';
+import { RANGE_TEXT, attributeMap, firstNumber, firstString, inEventRange, isObj, labelSuccess, nanosToMs, traceToRunId } from './otlp-map.js';
 
 const EVALUATION = 'gen_ai.evaluation.result';
 const HEX_RE = /^[0-9a-fA-F]+$/;
@@ -64,6 +64,7 @@ function mapRecord(r: unknown, index: number, env: string, opts: OtlpMapOptions,
   const runId = firstString(a, 'agentmeter.run_id') ?? (traceId !== undefined ? traceToRunId(traceId) : null);
   const tsMs = nanosToMs(r['timeUnixNano']) || nanosToMs(r['observedTimeUnixNano']);
   if (tsMs === undefined || !(tsMs > 0)) return void out.rejected.push({ span: label, error: 'timeUnixNano is missing or not a time' });
+  if (!inEventRange(tsMs)) return void out.rejected.push({ span: label, error: `timeUnixNano ${String(r['timeUnixNano'] ?? r['observedTimeUnixNano'])} ${RANGE_TEXT}` });
   const ownId = firstString(a, 'agentmeter.feedback_id');
   const success = typeof a['agentmeter.feedback.success'] === 'boolean' ? a['agentmeter.feedback.success'] : labelSuccess(firstString(a, 'gen_ai.evaluation.score.label'));
   const rating = firstNumber(a, 'agentmeter.feedback.rating') ?? null;

@@ -14,6 +14,7 @@
 import type { AgentmeterEvent, SpanKind, SpanStatus } from '../model/events.js';
 import { SCHEMA_VERSION, SPAN_KINDS, SPAN_STATUSES } from '../model/events.js';
 import { normalizeStatus } from '../model/status.js';
+import { MAX_EVENT_MS, MIN_EVENT_MS } from '../model/time.js';
 import { derivedUuid } from '../store/derived-ids.js';
 
 type Obj = Record<string, unknown>;
@@ -77,6 +78,14 @@ export function attributeMap(list: unknown): Attrs {
   }
   return out;
 }
+
+/** Whether Unix ms `ms` lies in the accepted time range of events (docs/event-format.md). */
+export function inEventRange(ms: number): boolean {
+  return ms >= MIN_EVENT_MS && ms <= MAX_EVENT_MS;
+}
+
+/** The reason given for a time outside the accepted range. */
+export const RANGE_TEXT = 'is outside the accepted range (1970-01-01 to 9999-12-31 UTC)';
 
 /** OTLP nanoseconds (string or number) to Unix ms. */
 export function nanosToMs(v: unknown): number | undefined {
@@ -183,6 +192,33 @@ function spanStatus(kind: SpanKind, span: Obj, a: Attrs): { status: SpanStatus; 
   return { status: 'success' };
 }
 
+/** Strings inside an array or kvlist attribute, redacted and cut like top-level ones. */
+function redactValue(v: unknown, redact: (s: string) => string): unknown {
+  if (typeof v === 'string') return redact(v.length > MAX_STRING ? v.slice(0, MAX_STRING) : v);
+  if (Array.isArray(v)) return v.map((x) => redactValue(x, redact));
+  if (v !== null && typeof v === 'object') {
+    const o: Attrs = {};
+    for (const k of Object.keys(v)) o[k] = redactValue((v as Attrs)[k], redact);
+    return o;
+  }
+  return v;
+}
+
+/**
+ * The message of the span's first `exception` event (what `span.recordException` writes), for
+ * a failed span whose status carries none.
+ */
+function exceptionEventMessage(span: Obj): string | undefined {
+  const events = span['events'];
+  if (!Array.isArray(events)) return undefined;
+  for (const ev of events) {
+    if (!isObj(ev) || ev['name'] !== 'exception') continue;
+    const m = firstString(attributeMap(ev['attributes']), 'exception.message');
+    if (m !== undefined) return m;
+  }
+  return undefined;
+}
+
 function keepAttrs(a: Attrs, out: Attrs, redact: (s: string) => string): void {
   let n = 0;
   for (const k of Object.keys(a)) {
@@ -190,7 +226,7 @@ function keepAttrs(a: Attrs, out: Attrs, redact: (s: string) => string): void {
     if (out[k] !== undefined || CONTENT_KEY.test(k)) continue;
     const v = a[k];
     if (v === null || v === undefined) continue;
-    out[k] = typeof v === 'string' ? redact(v.length > MAX_STRING ? v.slice(0, MAX_STRING) : v) : v;
+    out[k] = typeof v === 'string' ? redact(v.length > MAX_STRING ? v.slice(0, MAX_STRING) : v) : typeof v === 'object' ? redactValue(v, redact) : v;
     n++;
   }
 }
@@ -213,7 +249,15 @@ export function mapOtlpTraces(body: unknown, opts: OtlpMapOptions): OtlpMapResul
     for (const ss of scopeSpans) {
       const spans = isObj(ss) ? ss['spans'] : undefined;
       if (!Array.isArray(spans)) continue;
-      for (const span of spans) mapSpan(span, env, project, opts, out);
+      for (const span of spans) {
+        // One span that trips the mapping loses that span alone, with the reason.
+        try {
+          mapSpan(span, env, project, opts, out);
+        } catch (e: unknown) {
+          const id = isObj(span) && typeof span['spanId'] === 'string' ? span['spanId'] : '?';
+          out.rejected.push({ span: id, error: e instanceof Error ? e.message : String(e) });
+        }
+      }
     }
   }
   return out;
@@ -232,6 +276,8 @@ function mapSpan(span: unknown, env: string, project: string | undefined, opts: 
   const startMs = nanosToMs(span['startTimeUnixNano']);
   const endMs = nanosToMs(span['endTimeUnixNano']) ?? startMs;
   if (startMs === undefined || endMs === undefined || !(startMs > 0)) return void out.rejected.push({ span: label, error: 'startTimeUnixNano is missing or not a time' });
+  if (!inEventRange(startMs)) return void out.rejected.push({ span: label, error: `startTimeUnixNano ${String(span['startTimeUnixNano'])} ${RANGE_TEXT}` });
+  if (!inEventRange(endMs)) return void out.rejected.push({ span: label, error: `endTimeUnixNano ${String(span['endTimeUnixNano'])} ${RANGE_TEXT}` });
   const a = attributeMap(span['attributes']);
   const own = takeOwnFields(a);
   const name = own.name ?? (typeof span['name'] === 'string' && span['name'] !== '' ? span['name'] : 'span');
@@ -245,7 +291,7 @@ function mapSpan(span: unknown, env: string, project: string | undefined, opts: 
   const message = mapped.message;
   if (status === 'failure') {
     attrs['error.type'] = firstString(a, 'error.type', 'exception.type') ?? 'error';
-    const m = message ?? firstString(a, 'exception.message');
+    const m = message ?? firstString(a, 'exception.message') ?? exceptionEventMessage(span);
     if (m !== undefined) attrs['error.message'] = opts.redact(m);
   }
   keepAttrs(a, attrs, opts.redact);
@@ -313,6 +359,10 @@ function mapEvaluations(span: Obj, spanId: string, runId: string, env: string, o
     if (!isObj(ev) || ev['name'] !== 'gen_ai.evaluation.result') continue;
     const a = attributeMap(ev['attributes']);
     const tsMs = nanosToMs(ev['timeUnixNano']) ?? Date.now();
+    if (!inEventRange(tsMs)) {
+      out.rejected.push({ span: spanId, error: `evaluation event ${i}: timeUnixNano ${String(ev['timeUnixNano'])} ${RANGE_TEXT}` });
+      continue;
+    }
     const label = firstString(a, 'gen_ai.evaluation.score.label');
     const score = firstNumber(a, 'gen_ai.evaluation.score.value');
     const success = labelSuccess(label);

@@ -9,6 +9,7 @@ import { basename } from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
 import type { AgentmeterEvent, EventSink, ExportResult } from '../model/index.js';
 import { listPartitions, listSegments, storeExists } from '../store/index.js';
+import { SEGMENT_READ_FLAGS } from '../store/layout.js';
 import { cursorPath, emptyCursor, loadCursor, saveCursor } from './cursor.js';
 import { EncodePool } from './encode-pool.js';
 import type { EncoderRef } from './encode-pool.js';
@@ -228,7 +229,7 @@ export async function syncStore(o: SyncOptions): Promise<SyncResult> {
         if (o.signal?.aborted) return await finish();
         if (seg.size <= seg.from) continue;
         progress.segments++;
-        const fh = await open(seg.file, 'r').catch(() => undefined);
+        const fh = await open(seg.file, SEGMENT_READ_FLAGS).catch(() => undefined);
         if (!fh) continue;
         try {
           for await (const chunk of wholeLines(fh, seg.from, seg.size)) {
@@ -313,7 +314,7 @@ async function prime(sink: RememberingSink, segments: readonly { day: string; fi
   }
   for (const s of segments) {
     if (s.from === 0 || !days.has(s.day)) continue;
-    const fh = await open(s.file, 'r').catch(() => undefined);
+    const fh = await open(s.file, SEGMENT_READ_FLAGS).catch(() => undefined);
     if (!fh) continue;
     try {
       for await (const chunk of wholeLines(fh, 0, s.from)) {

@@ -2,7 +2,7 @@
 export { listPartitions, listSegments, pruneBefore, resolveStoreDir, storeExists } from './layout.js';
 export { SegmentWriter } from './segment-writer.js';
 export type { Durability } from './segment-writer.js';
-export { scanEvents, scanSegmentFile } from './reader.js';
+export { MAX_LINE_BYTES, scanEvents, scanSegmentFile } from './reader.js';
 export type { ReadStats, SkippedLine } from './reader.js';
 export { scanSpans } from './scan-spans.js';
 export type { ScanSpansOptions, ScanSpansStats } from './scan-spans.js';

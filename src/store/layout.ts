@@ -11,10 +11,18 @@
  * no two writers ever share a file.
  */
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { AgentmeterError } from '../model/index.js';
 import { isErrno } from './errno.js';
+
+/**
+ * Flags for opening a segment (or a file derived from one) to read: a symlink planted at a
+ * segment's path is refused (ELOOP), not followed to a file elsewhere. Listing keeps regular
+ * files only; this also covers one swapped in between the listing and the open.
+ */
+export const SEGMENT_READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW;
 
 /** Folder under the store root that holds the day partitions. */
 export const EVENTS_DIR = 'events';

@@ -13,7 +13,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { AgentmeterError, decodeLine, validateEvent } from '../model/index.js';
 import type { AgentmeterEvent } from '../model/index.js';
 import { errnoText, isErrno, isSystemError } from './errno.js';
-import { listPartitions, listSegments, storeExists } from './layout.js';
+import { SEGMENT_READ_FLAGS, listPartitions, listSegments, storeExists } from './layout.js';
 
 /** A line the reader skipped. `line` is 1-based; 0 means the whole file could not be read. */
 export interface SkippedLine {
@@ -55,7 +55,13 @@ export interface ScanEventsOptions {
 }
 
 const CHUNK_BYTES = 64 * 1024;
-const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
+/**
+ * The longest event line, in bytes without its `\n`: the reader skips longer lines, so every
+ * entry point (the segment writer, the ingest server) refuses them instead of storing an
+ * event no one can read.
+ */
+export const MAX_LINE_BYTES = 16 * 1024 * 1024;
+const DEFAULT_MAX_LINE_BYTES = MAX_LINE_BYTES;
 const MAX_SAMPLES = 20;
 const NEWLINE = 10;
 
@@ -143,7 +149,7 @@ class SegmentScan {
   async file(path: string): Promise<void> {
     let fh: FileHandle;
     try {
-      fh = await open(path, 'r');
+      fh = await open(path, SEGMENT_READ_FLAGS);
     } catch (e: unknown) {
       // Retention may delete a day between listing and opening; that file is simply gone.
       if (!isErrno(e, 'ENOENT')) this.skip(path, 0, `unreadable segment (${errnoText(e)})`);

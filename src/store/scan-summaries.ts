@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import type { Feedback, Span, SpanSummary } from '../model/span.js';
 import { SpanFolder } from '../model/fold.js';
 import type { FoldStats } from '../model/fold.js';
-import { listPartitions, listSegments, storeExists } from './layout.js';
+import { SEGMENT_READ_FLAGS, listPartitions, listSegments, storeExists } from './layout.js';
 import { scanSegmentFile } from './reader.js';
 import type { ReadStats, SkippedLine } from './reader.js';
 import { writeFileAtomic } from './atomic-file.js';
@@ -128,7 +128,7 @@ async function probe(root: string, day: string, file: string, useCache: boolean,
  * heap itself rarely needs: with them, the peak memory of a report grew by tens of MB.
  */
 async function readPooled(path: string, pool: Buffer[]): Promise<{ bytes: Buffer; backing: Buffer }> {
-  const fh = await open(path, 'r');
+  const fh = await open(path, SEGMENT_READ_FLAGS);
   let backing: Buffer | undefined;
   try {
     const { size } = await fh.stat();

@@ -13,6 +13,7 @@ import type { Diagnostic } from '../model/index.js';
 import { errnoText } from './errno.js';
 import { flushOnExit, flushOnSignals, unhook } from './exit-hooks.js';
 import { EVENTS_DIR, segmentFileName } from './layout.js';
+import { MAX_LINE_BYTES } from './reader.js';
 import { ERRNO_NO_PROGRESS } from './write-all.js';
 import { ERRNO_SKIPPED, WriteRing } from './write-ring.js';
 import type { SlotOutcome } from './write-ring.js';
@@ -199,6 +200,10 @@ export class SegmentWriter {
   appendLine(line: string, tsMs: number): boolean {
     this.#stats.appended++;
     if (this.#closed) return this.#reject('E_STORE_CLOSED', 'append after close(): event dropped');
+    // A UTF-8 character takes at most 3 bytes per UTF-16 unit: only long lines are measured.
+    if (line.length * 3 > MAX_LINE_BYTES && Buffer.byteLength(line, 'utf8') - 1 > MAX_LINE_BYTES) {
+      return this.#reject('E_STORE_LINE_TOO_LONG', `event line of ${Buffer.byteLength(line, 'utf8') - 1} bytes is over the ${MAX_LINE_BYTES}-byte limit readers accept: event dropped`);
+    }
     let p = this.#current;
     if (p === undefined || !(tsMs >= p.startMs && tsMs < p.endMs)) p = this.#partitionFor(tsMs);
     if (this.#mode === 'buffered') {
@@ -515,13 +520,17 @@ export class SegmentWriter {
     const whole = !synced || done === 0 ? 0 : countNewlines(bytes ?? Buffer.from(text), done);
     this.#stats.written += whole;
     this.#stats.dropped += events - whole;
+    // Nothing reached the file (a full disk refuses the first byte): its tail is the last
+    // whole line, so later events go on in it. A new segment per failed write left one empty
+    // file per dropped event on a full disk, and every later read listed them all.
+    const untouched = done === 0 && synced;
     this.#diagnostics.report({
       code: 'E_STORE_WRITE_FAILED',
-      message: `write to ${p.path} failed (${errnoText(failure)}): ${events - whole} event(s) dropped; later events go to a new segment`,
+      message: `write to ${p.path} failed (${errnoText(failure)}): ${events - whole} event(s) dropped; later events go to ${untouched ? 'the same segment' : 'a new segment'}`,
       cause: failure,
     });
     // Never append after a possibly torn tail: the next write opens a new segment.
-    this.#closeSegment(p);
+    if (!untouched) this.#closeSegment(p);
     return false;
   }
 
@@ -579,6 +588,7 @@ export class SegmentWriter {
     p.size = 0;
     // A thread stuck in a write on it may still use the number: it is left open.
     if (ring?.holds(fd) === true) return;
+    this.#fs.removeIfEmpty(fd, p.path);
     try {
       this.#fs.close(fd);
     } catch (e: unknown) {

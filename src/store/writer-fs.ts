@@ -3,7 +3,7 @@
  * maps onto `node:fs`; tests substitute one that fails with ENOSPC or writes short, which a
  * real disk only does when it is full.
  */
-import { closeSync, constants, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import type { WriteRing } from './write-ring.js';
 
 export interface WriterFs {
@@ -21,10 +21,16 @@ export interface WriterFs {
   close(fd: number): void;
   /** Tests: called with the writer thread's ring when a buffered writer starts one. */
   onRing?(ring: WriteRing): void;
+  /**
+   * Delete the segment at `path` (open as `fd`) if it holds nothing, so a writer that could
+   * create a file but not write to it (a full disk) leaves no empty files behind. Never throws.
+   */
+  removeIfEmpty(fd: number, path: string): void;
 }
 
-// O_EXCL: a segment is never shared, not even by accident of two equal random names.
-const NEW_SEGMENT_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_APPEND;
+// O_EXCL: a segment is never shared, not even by accident of two equal random names; with
+// O_CREAT it also refuses a symlink planted at the path, and O_NOFOLLOW says so outright.
+const NEW_SEGMENT_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_APPEND | constants.O_NOFOLLOW;
 
 export const nodeWriterFs: WriterFs = {
   mkdirp(dir) {
@@ -60,5 +66,12 @@ export const nodeWriterFs: WriterFs = {
   },
   close(fd) {
     closeSync(fd);
+  },
+  removeIfEmpty(fd, path) {
+    try {
+      if (fstatSync(fd).size === 0) unlinkSync(path);
+    } catch {
+      // An empty file left behind costs a directory entry, nothing more.
+    }
   },
 };

@@ -55,7 +55,7 @@ describe('seed commands', () => {
     const imp = await cli(['import', 'oak', join(SEEDS, 'oak/mixed'), '--dir', dir, '--json']);
     expect(imp.code).toBe(0);
     expect(JSON.parse(imp.stdout)).toMatchObject({ spans: 7, skipped: 5 });
-    expect((await cli(['import', 'oak', join(SEEDS, 'oak/mixed'), '--dir', dir, '--strict'])).code).toBe(4);
+    expect((await cli(['import', 'oak', join(SEEDS, 'oak/mixed'), '--dir', dir, '--strict', '--again'])).code).toBe(4);
     const a = JSON.parse((await cli(['agents', '--dir', dir, '--json'])).stdout) as { agents: { agent_name: string }[]; total_invocations: number };
     expect(a.total_invocations).toBe(6);
     expect(a.agents[0]!.agent_name).toBe('frontend-developer');

@@ -189,3 +189,31 @@ describe('prototype pollution', () => {
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
   });
 });
+
+describe('what every store and sink can hold', () => {
+  it('refuses timestamps before 1970 or past 9999 (their day folders would be invisible to readers)', () => {
+    for (const ts of ['0050-03-01T00:00:00.000Z', '0000-01-01T00:00:00.000Z', '1969-12-31T23:59:59.999Z', '+010000-01-01T00:00:00.000Z']) {
+      expect(errorOf({ ...start('run'), ts })).toMatch(/^span.start:run \/ts is (before 1970|outside the accepted range)/);
+    }
+    expect(errorOf({ ...end('run'), start_ts: '0099-12-31T00:00:00.000Z' })).toMatch(/\/start_ts is before 1970/);
+    expect(validateEvent({ ...start('run'), ts: '1970-01-01T00:00:00.000Z' }).ok).toBe(true);
+    expect(validateEvent({ ...start('run'), ts: '9999-12-31T23:59:59.999Z' }).ok).toBe(true);
+  });
+
+  it('refuses a negative duration', () => {
+    expect(errorOf({ ...complete('tool'), duration_ms: -5 })).toBe('span:tool /duration_ms must not be negative, got -5');
+    expect(validateEvent({ ...complete('tool'), duration_ms: 0 }).ok).toBe(true);
+  });
+
+  it('refuses a version that is not a whole number from 0 up (PostgreSQL keeps it in a smallint)', () => {
+    expect(errorOf({ ...start('run'), v: -70_000 })).toBe('span.start:run /v must be a schema version from 0 to 1, got -70000');
+    expect(errorOf({ ...start('run'), v: 0.5 })).toMatch(/\/v must be a schema version/);
+  });
+});
+
+describe('decodeLine', () => {
+  it('reads a line behind a UTF-8 byte order mark', () => {
+    const d = decodeLine(`\ufeff${JSON.stringify(start('run'))}`);
+    expect(d.ok && validateEvent(d.value).ok).toBe(true);
+  });
+});

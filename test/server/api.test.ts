@@ -10,6 +10,7 @@ describe('server public API', () => {
       'DEFAULT_MAX_BODY_BYTES',
       'DEFAULT_PORT',
       'LOOPBACK_HOSTS',
+      'acceptedHosts',
       'createApp',
       'dashboardRoutes',
       'defaultAssetsDir',
@@ -17,6 +18,7 @@ describe('server public API', () => {
       'listen',
       'mapOtlpLogs',
       'mapOtlpTraces',
+      'tokenProblem',
     ]);
   });
 

@@ -16,6 +16,7 @@ it('agentmeter/postgres exports exactly these names', () => {
     'dropPartitionsBefore',
     'isPostgresUrl',
     'listDayPartitions',
+    'listSetAside',
     'migrate',
     'migrationStatus',
     'openPool',

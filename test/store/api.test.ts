@@ -5,6 +5,7 @@ describe('store public API', () => {
   it('exports exactly these runtime names (a change here is an API change)', () => {
     expect(Object.keys(store).sort()).toEqual([
       'CACHE_DIR',
+      'MAX_LINE_BYTES',
       'SegmentWriter',
       'collectStore',
       'createLocalSink',

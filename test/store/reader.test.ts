@@ -1,9 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { AgentmeterEvent } from '../../src/model/index.js';
-import { SegmentWriter, scanEvents, scanSpans } from '../../src/store/index.js';
+import { SegmentWriter, scanEvents, scanSegmentFile, scanSpans } from '../../src/store/index.js';
+import { nodeWriterFs } from '../../src/store/writer-fs.js';
 import type { SkippedLine } from '../../src/store/index.js';
 import { tempDir } from '../helpers.js';
 import { readAll, sampleEvent, sampleLine } from './helpers.js';
@@ -172,5 +173,40 @@ describe('scanSpans', () => {
     expect(spans).toEqual([expect.objectContaining({ spanId: 'a1', state: 'ended', durationMs: 2000 })]);
     expect(read.events).toBe(3);
     expect(fold.duplicates).toBe(1);
+  });
+});
+
+describe('symlinks and byte order marks', () => {
+  it('a symlink planted at a segment path is not followed: the events it points to are not read', async () => {
+    const outside = join(tempDir(), 'elsewhere.jsonl');
+    writeFileSync(outside, sampleLine(T0, 99));
+    const { root, file } = storeWith(sampleLine(T0, 1));
+    const planted = join(dirname(file), 'planted.jsonl');
+    symlinkSync(outside, planted);
+    const seen: unknown[] = [];
+    const skipped: SkippedLine[] = [];
+    const stats = await scanSegmentFile(planted, { onEvent: (e) => seen.push(e), onSkip: (s) => skipped.push(s) });
+    expect(seen).toEqual([]);
+    expect(stats.events).toBe(0);
+    expect(skipped[0]?.reason).toMatch(/ELOOP/);
+    // The store's own scan reads its segment and leaves the link alone.
+    const { events } = await readAll(root);
+    expect(events.map((e) => e.attrs['seq'])).toEqual([1]);
+  });
+
+  it('the writer never writes through a symlink at a new segment path', () => {
+    const target = join(tempDir(), 'target');
+    writeFileSync(target, 'keep');
+    const link = join(tempDir(), 'seg.jsonl');
+    symlinkSync(target, link);
+    expect(() => nodeWriterFs.openNew(link)).toThrow(/EEXIST|ELOOP/);
+    expect(readFileSync(target, 'utf8')).toBe('keep');
+  });
+
+  it('a UTF-8 byte order mark at the start of a segment costs no event', async () => {
+    const { root } = storeWith(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(sampleLine(T0, 1) + sampleLine(T0, 2))]));
+    const { events, skips } = await readAll(root);
+    expect(skips).toEqual([]);
+    expect(events.map((e) => e.attrs['seq'])).toEqual([1, 2]);
   });
 });

@@ -80,7 +80,7 @@ describe('SegmentWriter when the partition cannot be created', () => {
 });
 
 describe('SegmentWriter when writes fail', () => {
-  it('ENOSPC: drops the failed batch, reports once, and continues in a new segment', async () => {
+  it('ENOSPC: drops the failed batch, reports once, and continues in the same segment (nothing of the batch reached it)', async () => {
     const root = tempDir();
     let failNext = false;
     let opens = 0;
@@ -107,8 +107,9 @@ describe('SegmentWriter when writes fail', () => {
     expect(diags.map((d) => d.code)).toEqual(['E_STORE_WRITE_FAILED']);
     expect(diags[0]!.message).toContain('ENOSPC');
     expect(diags[0]!.message).toContain(join(root, 'events', DAY));
-    // first segment, then one new segment per failed attempt and one for the recovery
-    expect(opens).toBe(3);
+    // A write that put no byte in the file leaves its tail whole: no new segment is needed.
+    expect(opens).toBe(1);
+    expect(await listSegments((await listPartitions(root))[0]!.path)).toHaveLength(1);
     const { events, skips } = await readAll(root);
     expect(skips).toEqual([]);
     expect(events.map((e) => e.attrs['seq'])).toEqual([0, 1, 2, 8]);
@@ -188,5 +189,53 @@ describe('SegmentWriter when writes fail', () => {
     w.close();
     expect(w.stats).toMatchObject({ written: 0, dropped: 1 });
     expect(diags[0]!.message).toContain('EIO');
+  });
+});
+
+describe('SegmentWriter on a full disk', () => {
+  // A full disk lets a file be created (inodes remain) and refuses every byte written to it.
+  for (const mode of ['sync', 'flush', 'buffered'] as const) {
+    it(`${mode}: thousands of dropped events leave no empty segment files, and every drop is counted`, async () => {
+      const root = tempDir();
+      let full = true;
+      const fs: WriterFs = {
+        ...nodeWriterFs,
+        writeString: (fd, text) => {
+          if (full) throw enospc();
+          return nodeWriterFs.writeString(fd, text);
+        },
+        writeBytes: (fd, b, o, l) => {
+          if (full) throw enospc();
+          return nodeWriterFs.writeBytes(fd, b, o, l);
+        },
+      };
+      const { w, diags } = open(root, mode, fs);
+      for (let i = 0; i < 2000; i++) {
+        w.append(sampleLine(T0, i), T0);
+        if (mode === 'buffered' && i % 10 === 9) w.flushSync();
+      }
+      w.flushSync();
+      expect(w.stats).toMatchObject({ appended: 2000, written: 0, dropped: 2000 });
+      expect(diags.map((d) => d.code)).toEqual(['E_STORE_WRITE_FAILED']);
+      const day = (await listPartitions(root))[0]!.path;
+      expect((await listSegments(day)).length).toBeLessThanOrEqual(1);
+      full = false;
+      w.append(sampleLine(T0, 2000), T0);
+      w.close();
+      const segs = await listSegments(day);
+      expect(segs).toHaveLength(1);
+      const { events, skips } = await readAll(root);
+      expect(skips).toEqual([]);
+      expect(events.map((e) => e.attrs['seq'])).toEqual([2000]);
+    });
+  }
+
+  it('a writer that never wrote a byte leaves no empty file when closed', async () => {
+    const root = tempDir();
+    const fs: WriterFs = { ...nodeWriterFs, writeString: () => { throw enospc(); } };
+    const { w } = open(root, 'flush', fs);
+    expect(w.append(sampleLine(T0, 0), T0)).toBe(false);
+    w.close();
+    expect(await listSegments(join(root, 'events', DAY))).toEqual([]);
   });
 });

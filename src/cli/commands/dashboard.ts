@@ -58,6 +58,7 @@ export const dashboardCommand: CommandSpec = {
   options: [
     { flags: '-p, --port <n>', description: `port to listen on; 0 picks a free one (default: ${DEFAULT_DASHBOARD_PORT})` },
     { flags: '--host <address>', description: `address to bind; anything but loopback exposes your data (default: ${DEFAULT_HOST})` },
+    { flags: '--allow-host <names>', description: 'comma-separated Host names accepted besides loopback and --host (DNS rebinding protection)' },
     { flags: '--open', description: 'open the dashboard in the default browser' },
     DIR_OPTION,
   ],
@@ -67,6 +68,10 @@ Examples:
   $ agentmeter demo --dir /tmp/demo && agentmeter dashboard --dir /tmp/demo --open
   $ agentmeter dashboard --port 0              any free port (the URL is printed)
   $ curl -s 'http://127.0.0.1:${DEFAULT_DASHBOARD_PORT}/api/overview?since=30d&env=all' | jq .report.runs
+
+Requests naming another Host (or a cross-site Origin) get 403, as with serve: a web page
+cannot rebind its domain to 127.0.0.1 and read the store. Bound to 0.0.0.0, name the hosts
+it is reached by with --allow-host.
 
 The first line on stdout is the URL. The store is read into memory once and re-read (only
 what changed) when new events arrive; pages update without a reload. Stop with Ctrl-C.
@@ -79,12 +84,13 @@ JSON API: docs/dashboard.md.`,
       io.stderr.write(noStoreMessage(dir));
       return EXIT.noStore;
     }
+    const names = typeof opts['allowHost'] === 'string' ? opts['allowHost'].split(',').map((s) => s.trim()).filter((s) => s !== '') : [];
     const app = dashboardRoutes({ dir });
     // Bind first: a busy port fails at once, before seconds of reading a large store. Requests
     // that arrive while the store loads wait for it; the URL is printed once it is loaded.
     let server;
     try {
-      server = await listen(app, { host, port });
+      server = await listen(app, { host, port, allowedHosts: names });
     } catch (e: unknown) {
       io.stderr.write(`agentmeter: ${listenFailure(e, host, port)}\n`);
       return EXIT.failure;
@@ -103,6 +109,9 @@ JSON API: docs/dashboard.md.`,
     io.stdout.write(`${server.url}/\n`);
     if (!['127.0.0.1', '::1', 'localhost'].includes(host)) {
       io.stderr.write(`agentmeter: listening on ${host}: anyone who can reach this address can read the store's data (there is no login)\n`);
+      if (names.length === 0 && (host === '0.0.0.0' || host === '::')) {
+        io.stderr.write(`agentmeter: only loopback Host names are accepted; add the names this machine is reached by with --allow-host\n`);
+      }
     }
     io.stderr.write(`dashboard for ${dir} at ${server.url}/ (Ctrl-C to stop)\n`);
     if (opts['open'] === true) openBrowser(`${server.url}/`);

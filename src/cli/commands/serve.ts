@@ -1,4 +1,4 @@
-import { createApp, dashboardRoutes, DEFAULT_PORT, isLoopbackHost, listen } from '../../server/index.js';
+import { acceptedHosts, createApp, dashboardRoutes, DEFAULT_PORT, isLoopbackHost, listen, tokenProblem } from '../../server/index.js';
 import { createLocalSink, resolveStoreDir } from '../../store/index.js';
 import type { CommandSpec } from '../command.js';
 import { DIR_OPTION } from '../command.js';
@@ -59,16 +59,18 @@ Examples:
     if (!isLoopbackHost(host) && token === undefined) {
       throw new UsageError(`--host ${host} listens beyond loopback: give --token (or set AGENTMETER_TOKEN)`);
     }
-    const allowed = typeof opts['allowHost'] === 'string' ? opts['allowHost'].split(',').map((s) => s.trim()).filter((s) => s !== '') : [];
-    if (!isLoopbackHost(host) && host !== '0.0.0.0' && host !== '::') allowed.push(host);
-    // Bound to every address with a token: callers come by names we cannot list; the token guards.
-    if ((host === '0.0.0.0' || host === '::') && allowed.length === 0) allowed.push('*');
+    if (token !== undefined) {
+      const problem = tokenProblem(token);
+      if (problem !== undefined) throw new UsageError(`${typeof opts['token'] === 'string' && opts['token'] !== '' ? '--token' : 'AGENTMETER_TOKEN'}: ${problem}`);
+    }
+    const names = typeof opts['allowHost'] === 'string' ? opts['allowHost'].split(',').map((s) => s.trim()).filter((s) => s !== '') : [];
+    const allowed = acceptedHosts(host, names, token !== undefined);
     const dir = resolveStoreDir({ dir: opts['dir'] as string | undefined, env: io.env, cwd: io.cwd });
     const durability = opts['durability'] === 'flush' ? 'flush' : 'sync';
     const url = read(DATABASE_OPTION, opts);
     const store = url !== undefined ? { kind: 'postgres' as const, url } : { kind: 'dir' as const };
     let sink: EventSink;
-    let counts: () => { stored: number; dropped: number };
+    let counts: () => { stored: number; dropped: number; setAside?: number };
     let where = `store ${dir}, ${durability}`;
     if (store.kind === 'postgres') {
       const pgm = await loadPostgres();
@@ -78,10 +80,13 @@ Examples:
       } finally {
         await pool.end().catch(() => undefined);
       }
-      const pg = new pgm.PostgresSink(pgm.parsePostgresUrl(store.url));
+      const pg = new pgm.PostgresSink(pgm.parsePostgresUrl(store.url), {
+        onSetAside: (i) => io.stderr.write(`agentmeter serve: ${i.count} event(s) refused by PostgreSQL, set aside (${i.reason}); agentmeter db set-aside lists them\n`),
+      });
       sink = pg;
       // A batch is answered 200 only once its transaction committed; failures are answered 503.
-      counts = () => ({ stored: pg.stats.events, dropped: 0 });
+      // Events PostgreSQL refused are set aside in the database (agentmeter db set-aside).
+      counts = () => ({ stored: pg.stats.events - pg.stats.setAside, dropped: 0, setAside: pg.stats.setAside });
       where = `store ${pgm.redactUrl(store.url)}`;
     } else {
       const local = createLocalSink({ root: dir, durability, onDiagnostic: (d) => io.stderr.write(`agentmeter serve: ${d.code} ${d.message}\n`) });
@@ -100,7 +105,7 @@ Examples:
     });
     let server;
     try {
-      server = await listen(app, { host, port, hasToken: token !== undefined });
+      server = await listen(app, { host, port, hasToken: token !== undefined, allowedHosts: names });
     } catch (e: unknown) {
       if ((e as { code?: string }).code !== 'E_SERVER_LISTEN') throw e;
       io.stderr.write(`agentmeter: ${listenFailure(e, host, port)}\n`);
@@ -120,8 +125,8 @@ Examples:
     });
     await server.close();
     await sink.shutdown();
-    const { stored, dropped } = counts();
-    io.stderr.write(`agentmeter serve: stopped; ${stored} events stored, ${dropped} dropped\n`);
+    const { stored, dropped, setAside } = counts();
+    io.stderr.write(`agentmeter serve: stopped; ${stored} events stored, ${setAside ? `${setAside} set aside, ` : ''}${dropped} dropped\n`);
     return dropped > 0 ? EXIT.failure : EXIT.ok;
   },
 };

@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import { decodeLine, validateEvent } from '../../model/index.js';
 import type { AgentmeterEvent } from '../../model/index.js';
+import { SEGMENT_READ_FLAGS } from '../../store/layout.js';
 
 /**
  * Read the complete lines of `path` from byte `from` that contain `needle`, decoded and
@@ -13,7 +14,7 @@ export async function readMatchingLines(path: string, from: number, needle: stri
   const events: AgentmeterEvent[] = [];
   let fh;
   try {
-    fh = await open(path, 'r');
+    fh = await open(path, SEGMENT_READ_FLAGS);
   } catch {
     return { events, end: from };
   }

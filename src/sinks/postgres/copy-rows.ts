@@ -1,7 +1,8 @@
 /**
  * Events as rows of `am_events` in COPY text format. Pure string building: one line per
- * event, tab-separated, `\N` for NULL. PostgreSQL text and jsonb cannot hold U+0000, so a
- * NUL character (which JSON allows) is stored as U+FFFD.
+ * event, tab-separated, `\N` for NULL. PostgreSQL text and jsonb cannot hold U+0000, nor
+ * jsonb a lone UTF-16 surrogate (`"\ud800"`, which JSON and the file store allow), so each
+ * is stored as U+FFFD: what the store accepts, this sink accepts (docs/postgres.md).
  */
 import { isUtf8 } from 'node:buffer';
 import type { AgentmeterEvent, JsonValue } from '../../model/index.js';
@@ -54,24 +55,33 @@ export function isoTs(ts: string): string | null {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
 }
 
-function withoutNul(v: JsonValue): JsonValue {
-  if (typeof v === 'string') return v.replaceAll('\0', '\uFFFD');
-  if (Array.isArray(v)) return v.map(withoutNul);
+// U+0000, and a surrogate half without its other half.
+const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const storable = (s: string): string => s.replace(UNSTORABLE, '\uFFFD');
+
+function withoutUnstorable(v: JsonValue): JsonValue {
+  if (typeof v === 'string') return storable(v);
+  if (Array.isArray(v)) return v.map(withoutUnstorable);
   if (v !== null && typeof v === 'object') {
     const out: { [k: string]: JsonValue } = {};
     for (const k of Object.keys(v)) {
       const x = v[k];
-      if (x !== undefined) out[k.replaceAll('\0', '\uFFFD')] = withoutNul(x);
+      if (x !== undefined) out[storable(k)] = withoutUnstorable(x);
     }
     return out;
   }
   return v;
 }
 
+/** Whether JSON text may hold `\u0000` or an escaped surrogate (`JSON.stringify` escapes lone ones). */
+export function mayHoldUnstorable(json: string): boolean {
+  return json.includes('\\u0000') || json.includes('\\ud') || json.includes('\\uD');
+}
+
 /** `attrs` as jsonb text: finite numbers only (JSON.stringify writes NaN/Infinity as null). */
 export function attrsJson(attrs: object): string {
   const json = JSON.stringify(attrs);
-  return json.includes('\\u0000') ? JSON.stringify(withoutNul(attrs as JsonValue)) : json;
+  return mayHoldUnstorable(json) ? JSON.stringify(withoutUnstorable(attrs as JsonValue)) : json;
 }
 
 /**
@@ -87,7 +97,7 @@ export function rawAttrsJson(line: string): string | undefined {
   const k = line.startsWith('{"attrs":') ? 0 : line.indexOf(',"attrs":');
   if (k === -1) return undefined;
   const start = k + 9;
-  if (line.charCodeAt(start) !== 0x7b /* { */ || line.includes('\\u0000')) return undefined;
+  if (line.charCodeAt(start) !== 0x7b /* { */ || mayHoldUnstorable(line)) return undefined;
   let depth = 0;
   for (let i = start; i < line.length; i++) {
     const c = line.charCodeAt(i);

@@ -140,6 +140,8 @@ let sawBackslash = false;
 /** Attributes nest at most this deep inside `attrs` (the line's object and `attrs` are two more). */
 const MAX_ATTRS_DEPTH = Math.min(32, MAX_DEPTH - 2);
 const NUL_ESCAPE = Buffer.from('\\u0000', 'latin1');
+const SURROGATE_ESCAPE = Buffer.from('\\ud', 'latin1');
+const SURROGATE_ESCAPE_UPPER = Buffer.from('\\uD', 'latin1');
 
 function at(i: number): number {
   return B[i] as number;
@@ -395,6 +397,8 @@ function timestamp(s: number, e: number): boolean {
     if (want === -1 ? c < 0x30 || c > 0x39 : c !== want) return false;
   }
   const d = (k: number): number => (b[s + k] as number) - 0x30;
+  // Before 1970 is outside the accepted range (validateEvent): declined, the slow path says so.
+  if (d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3) < 1970) return false;
   const month = d(5) * 10 + d(6);
   const day = d(8) * 10 + d(9);
   if (month < 1 || month > 12 || day < 1 || d(11) * 10 + d(12) > 23 || d(14) > 5 || d(17) > 5) return false;
@@ -503,7 +507,8 @@ export function scanLine(b: Buffer, s: number, e: number, out: RowBuffer): numbe
       ve = c === 0x74 ? literal(vs, 'true') : c === 0x66 ? literal(vs, 'false') : -1;
       FS[f] = vs;
     } else if (f === V || f === DURATION_MS || f === RATING) {
-      ve = c === 0x2d || isDigit(c) ? number(vs) : -1;
+      // A negative duration is invalid (validateEvent): declined, the slow path says so.
+      ve = (c === 0x2d && f !== DURATION_MS) || isDigit(c) ? number(vs) : -1;
       FS[f] = vs;
       FE[f] = ve;
       // Version 1, as this release writes and reads it (`Math.trunc(v)` is then `1`).
@@ -521,8 +526,12 @@ export function scanLine(b: Buffer, s: number, e: number, out: RowBuffer): numbe
   if (seen !== TYPE_FIELDS[type]) return -1;
   // A span's run is a string; only feedback may have none.
   if (type !== T_FEEDBACK && FS[RUN_ID] === -1) return -1;
-  // `rawAttrsJson` leaves a line holding the text `\u0000` anywhere to JSON.stringify.
-  if (sawBackslash && b.subarray(s, e).includes(NUL_ESCAPE)) return -1;
+  // `rawAttrsJson` leaves a line holding the text `\u0000` or an escaped surrogate anywhere
+  // to JSON.stringify.
+  if (sawBackslash) {
+    const line = b.subarray(s, e);
+    if (line.includes(NUL_ESCAPE) || line.includes(SURROGATE_ESCAPE) || line.includes(SURROGATE_ESCAPE_UPPER)) return -1;
+  }
   writeRow(out, type);
   return FS[TS] as number;
 }

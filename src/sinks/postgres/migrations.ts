@@ -85,8 +85,25 @@ END
 $fn$;
 ` + NUMBER_FUNCTIONS;
 
+// Rows PostgreSQL refused (a value out of a column's range, text or JSON it cannot hold), kept
+// as their COPY text with the reason, so one bad event never holds back the ones after it.
+const V2_SET_ASIDE = `
+CREATE TABLE am_set_aside (
+  id           text        PRIMARY KEY,
+  set_aside_at timestamptz NOT NULL DEFAULT now(),
+  sqlstate     text        NOT NULL,
+  error        text        NOT NULL,
+  row_text     text        NOT NULL
+);
+
+COMMENT ON TABLE am_set_aside IS 'events PostgreSQL refused, with its reason; the rest of their batch was stored (docs/postgres.md)';
+`;
+
 /** Every migration, oldest first. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'events table partitioned by day', sql: V1_EVENTS }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'events table partitioned by day', sql: V1_EVENTS },
+  { version: 2, name: 'set-aside table for refused events', sql: V2_SET_ASIDE },
+];
 
 /** The version a fully migrated database has. */
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
@@ -157,4 +174,25 @@ export async function dropPartitionsBefore(pool: Pool, day: string): Promise<str
     dropped.push(d);
   }
   return dropped;
+}
+
+/** One event set aside by `PostgresSink`: PostgreSQL refused it. */
+export interface SetAsideRow {
+  id: string;
+  set_aside_at: string;
+  sqlstate: string;
+  error: string;
+  /** The row as COPY text (tab-separated columns of `am_events`). */
+  row_text: string;
+}
+
+/** How many events are set aside, and the newest `limit` of them. */
+export async function listSetAside(pool: Pool, limit = 100): Promise<{ count: number; rows: SetAsideRow[] }> {
+  const n = await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM am_set_aside');
+  const r = await pool.query<{ id: string; at: string; sqlstate: string; error: string; row_text: string }>(
+    `SELECT id, to_char(set_aside_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, sqlstate, error, row_text
+       FROM am_set_aside ORDER BY set_aside_at DESC, id LIMIT $1`,
+    [limit],
+  );
+  return { count: Number(n.rows[0]?.n ?? 0), rows: r.rows.map((x) => ({ id: x.id, set_aside_at: x.at, sqlstate: x.sqlstate, error: x.error, row_text: x.row_text })) };
 }

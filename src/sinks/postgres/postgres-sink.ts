@@ -8,6 +8,12 @@
  * key fails it, the savepoint is rolled back, and the batch goes through a per-connection
  * temporary staging table with `INSERT … SELECT … ON CONFLICT DO NOTHING`. Either way the
  * batch commits whole or not at all.
+ *
+ * An event PostgreSQL refuses (a data error: a value out of a column's range, text it cannot
+ * hold) must not hold back the events after it: the failed batch is split in halves until
+ * the refused rows stand alone, the rest is committed, and each refused row is set aside in
+ * `am_set_aside` with PostgreSQL's reason (counted in `stats.setAside`, reported through
+ * `onSetAside`, listed by `agentmeter db set-aside`). docs/postgres.md.
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -25,6 +31,20 @@ import { LATEST_VERSION, migrationStatus } from './migrations.js';
 export interface PostgresSinkOptions {
   /** Use this pool (not closed by `shutdown`) instead of opening one from `target`. */
   pool?: Pool;
+  /**
+   * Told about each batch that had rows set aside. Default: one line on stderr naming the
+   * count, the first reason and `agentmeter db set-aside`.
+   */
+  onSetAside?: (info: SetAsideInfo) => void;
+}
+
+/** Rows of one export that PostgreSQL refused and that were set aside in `am_set_aside`. */
+export interface SetAsideInfo {
+  count: number;
+  /** Event ids of the rows set aside. */
+  ids: string[];
+  /** PostgreSQL's message for the first of them, with its SQLSTATE. */
+  reason: string;
 }
 
 /** What a `PostgresSink` has written. */
@@ -38,6 +58,8 @@ export interface PostgresSinkStats {
   duplicates: number;
   /** Batches that needed the staging path because they held stored ids. */
   stagedBatches: number;
+  /** Events PostgreSQL refused, set aside in `am_set_aside` (counted in `events` too: they are done with). */
+  setAside: number;
 }
 
 const COLS = EVENT_COLUMNS.join(', ');
@@ -66,7 +88,8 @@ function loadCopyFrom(): Promise<CopyFrom> {
 export class PostgresSink implements EventSink, EncodingSink {
   /** Encodes rows in `syncStore`'s worker threads (`exportEncoded`). */
   readonly encoder: EncoderRef = { module: new URL('./copy-rows.js', import.meta.url).href, exportName: 'encodeEvents', chunkExportName: 'encodeChunk' };
-  readonly stats: PostgresSinkStats = { batches: 0, events: 0, inserted: 0, duplicates: 0, stagedBatches: 0 };
+  readonly stats: PostgresSinkStats = { batches: 0, events: 0, inserted: 0, duplicates: 0, stagedBatches: 0, setAside: 0 };
+  readonly #onSetAside: (info: SetAsideInfo) => void;
   readonly #target: PostgresTarget | undefined;
   readonly #ownsPool: boolean;
   #pool: Pool | undefined;
@@ -79,6 +102,9 @@ export class PostgresSink implements EventSink, EncodingSink {
     this.#target = target;
     this.#pool = options.pool;
     this.#ownsPool = options.pool === undefined;
+    this.#onSetAside =
+      options.onSetAside ??
+      ((i) => process.stderr.write(`agentmeter: ${i.count} event(s) refused by PostgreSQL and set aside (${i.reason}); list them with agentmeter db set-aside\n`));
   }
 
   async export(batch: readonly AgentmeterEvent[]): Promise<ExportResult> {
@@ -99,11 +125,30 @@ export class PostgresSink implements EventSink, EncodingSink {
     try {
       const pool = await this.#open();
       await this.#ensurePartitions(pool, days);
-      const inserted = await this.#write(pool, chunks, n);
+      let inserted: number;
+      let setAside = 0;
+      try {
+        inserted = await this.#write(pool, chunks, n);
+      } catch (e: unknown) {
+        if (!isRowRefusal(e)) throw e;
+        const aside: { id: string; reason: string }[] = [];
+        const rows = splitRows(chunks);
+        const mid = rows.length >>> 1;
+        inserted = (await this.#writeOrSetAside(pool, rows.slice(0, mid), e, aside)) + (await this.#writeOrSetAside(pool, rows.slice(mid), e, aside));
+        setAside = aside.length;
+        this.stats.setAside += setAside;
+        if (setAside > 0) {
+          try {
+            this.#onSetAside({ count: setAside, ids: aside.map((a) => a.id), reason: aside[0]?.reason ?? '' });
+          } catch {
+            // A broken listener must not fail a committed batch.
+          }
+        }
+      }
       this.stats.batches++;
       this.stats.events += n;
       this.stats.inserted += inserted;
-      this.stats.duplicates += n - inserted;
+      this.stats.duplicates += n - inserted - setAside;
       return { ok: true };
     } catch (e: unknown) {
       // A partition dropped by retention meanwhile: forget what we know and let a retry create it.
@@ -149,6 +194,44 @@ export class PostgresSink implements EventSink, EncodingSink {
     }
   }
 
+  /**
+   * Write `rows` (COPY lines without `\n`); when PostgreSQL refuses one of them, halve until
+   * each refused row stands alone and set it aside. Returns the rows inserted. A retry after
+   * a later failure finds the committed halves as duplicates and the set-aside rows again.
+   */
+  async #writeOrSetAside(pool: Pool, rows: readonly string[], refusal: unknown, aside: { id: string; reason: string }[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    if (rows.length === 1) {
+      // The single row is known to fail only when it is the whole of a failed write.
+      try {
+        return await this.#write(pool, [`${rows[0] as string}\n`], 1);
+      } catch (e: unknown) {
+        if (!isRowRefusal(e)) throw e;
+        await this.#setAside(pool, rows[0] as string, e, aside);
+        return 0;
+      }
+    }
+    try {
+      return await this.#write(pool, [`${rows.join('\n')}\n`], rows.length);
+    } catch (e: unknown) {
+      if (!isRowRefusal(e)) throw e;
+      const mid = rows.length >>> 1;
+      return (await this.#writeOrSetAside(pool, rows.slice(0, mid), refusal, aside)) + (await this.#writeOrSetAside(pool, rows.slice(mid), refusal, aside));
+    }
+  }
+
+  async #setAside(pool: Pool, row: string, e: unknown, aside: { id: string; reason: string }[]): Promise<void> {
+    const tab = row.indexOf('\t');
+    const id = tab > 0 ? row.slice(0, tab) : row.slice(0, 64);
+    const state = sqlState(e) ?? '';
+    const message = e instanceof Error ? e.message : String(e);
+    await pool.query(
+      'INSERT INTO am_set_aside (id, sqlstate, error, row_text) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET sqlstate = EXCLUDED.sqlstate, error = EXCLUDED.error',
+      [id, state, message, row],
+    );
+    aside.push({ id, reason: `${message} (${state})` });
+  }
+
   async #write(pool: Pool, data: readonly (string | Uint8Array)[], n: number): Promise<number> {
     const copyFrom = await loadCopyFrom();
     const c = await pool.connect();
@@ -180,6 +263,28 @@ export class PostgresSink implements EventSink, EncodingSink {
       c.release(broken);
     }
   }
+}
+
+/**
+ * Whether PostgreSQL refused the data of some row rather than the write as a whole: a data
+ * exception (class 22: out of range, bad text or JSON), an integrity violation other than a
+ * duplicate id (23505, handled) or a missing partition (23514, retried), or a value over a
+ * limit (54000: e.g. a jsonb too large).
+ */
+export function isRowRefusal(e: unknown): boolean {
+  const state = sqlState(e);
+  if (state === undefined) return false;
+  return state.startsWith('22') || (state.startsWith('23') && state !== '23505' && state !== '23514') || state === '54000';
+}
+
+/** COPY chunks (strings or UTF-8 bytes of whole lines) as rows without their `\n`. */
+function splitRows(chunks: readonly (string | Uint8Array)[]): string[] {
+  const rows: string[] = [];
+  for (const c of chunks) {
+    const text = typeof c === 'string' ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString('utf8');
+    for (const r of text.split('\n')) if (r !== '') rows.push(r);
+  }
+  return rows;
 }
 
 async function copy(c: PoolClient, stream: NodeJS.WritableStream, data: readonly (string | Uint8Array)[]): Promise<void> {
