@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { AgentmeterError } from '../model/diagnostics.js';
+import { AgentmeterError, missingDependency } from '../model/diagnostics.js';
 import type { CommandSpec } from './command.js';
 import { EXIT, UsageError } from './io.js';
 import type { Io } from './io.js';
@@ -129,6 +129,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (e instanceof NotMigratedError) {
       io.stderr.write(`agentmeter: ${e.message}\n`);
       return EXIT.noStore;
+    }
+    const missing = missingDependency(e);
+    if (missing) {
+      io.stderr.write(`agentmeter: ${missing.code}: ${missing.message}\n`);
+      return EXIT.failure;
     }
     if (e instanceof AgentmeterError) {
       io.stderr.write(`agentmeter: ${e.code}: ${e.message}\n`);

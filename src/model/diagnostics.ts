@@ -85,3 +85,40 @@ export class AgentmeterError extends Error {
     this.code = code;
   }
 }
+
+/**
+ * Load a part that needs optional packages (the server: `hono`, `@hono/node-server`;
+ * PostgreSQL: `pg`, `pg-copy-streams`), turning "module not found" into a clear
+ * `E_MISSING_DEPENDENCY` that says what to install. A recording-only install
+ * (`npm install agentmeter --omit=optional`) leaves them out.
+ *
+ * @example
+ * const server = await loadOptional('agentmeter serve', ['hono', '@hono/node-server'], () => import('./server/index.js'));
+ */
+export async function loadOptional<T>(what: string, packages: readonly string[], load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (e: unknown) {
+    throw missingDependency(e, what, packages) ?? e;
+  }
+}
+
+/** The optional packages, by the part that needs them. */
+export const OPTIONAL_PACKAGES: Readonly<Record<string, readonly string[]>> = {
+  'the server (serve, dashboard)': ['hono', '@hono/node-server'],
+  'PostgreSQL support': ['pg', 'pg-copy-streams'],
+};
+
+/**
+ * `E_MISSING_DEPENDENCY` for a "module not found" of one of `packages` (of any optional
+ * package when none are given), else undefined.
+ */
+export function missingDependency(e: unknown, what?: string, packages?: readonly string[]): AgentmeterError | undefined {
+  const err = e as { code?: unknown; message?: unknown };
+  if (err?.code !== 'ERR_MODULE_NOT_FOUND' && err?.code !== 'MODULE_NOT_FOUND') return undefined;
+  const message = typeof err.message === 'string' ? err.message : '';
+  const named = (p: string): boolean => message.includes(`'${p}'`) || message.includes(`"${p}"`);
+  const [part, needed] = packages ? [what ?? 'this command', packages] : (Object.entries(OPTIONAL_PACKAGES).find(([, ps]) => ps.some(named)) ?? []);
+  if (part === undefined || needed === undefined || !needed.some(named)) return undefined;
+  return new AgentmeterError('E_MISSING_DEPENDENCY', `${part} needs the optional packages ${needed.join(' and ')}, which are not installed (an install with --omit=optional leaves them out): npm install ${needed.join(' ')}`, { cause: e });
+}

@@ -40,7 +40,7 @@ export type { DecodeResult } from './codec.js';
 export { isUuid, uuidv7, uuidv7Time } from './ids.js';
 export { parseDurationMs, parseSince, parseTimestamp, startOfUtcDay, toIso, utcDay } from './time.js';
 export { normalizeStatus, pipelineResult } from './status.js';
-export { AgentmeterError, DiagnosticChannel, stderrListener } from './diagnostics.js';
+export { AgentmeterError, DiagnosticChannel, OPTIONAL_PACKAGES, loadOptional, missingDependency, stderrListener } from './diagnostics.js';
 export { createRedactor, redactText } from './redact.js';
 export type { RedactOptions } from './redact.js';
 export type { Diagnostic, DiagnosticListener } from './diagnostics.js';

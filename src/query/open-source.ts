@@ -4,7 +4,7 @@
  */
 import { resolveStoreDir, storeExists } from '../store/index.js';
 import { DirectorySource } from './directory-source.js';
-import { PostgresSource } from './postgres-source.js';
+import { PostgresSource, loadPostgres } from './postgres-source.js';
 import type { ReportSource } from './source.js';
 
 /** A store a command reads. */
@@ -27,7 +27,7 @@ export interface OpenSourceOptions {
 /** The source, or `{ missing: dir }` when a directory store does not exist. */
 export async function openSource(choice: StoreChoice, o: OpenSourceOptions): Promise<ReportSource | { missing: string }> {
   if (choice.kind === 'postgres') {
-    const { redactUrl } = await import('../sinks/postgres/connection.js');
+    const { redactUrl } = await loadPostgres();
     return new PostgresSource(choice.url, redactUrl(choice.url));
   }
   const dir = resolveStoreDir({ dir: choice.dir, env: o.env, cwd: o.cwd });

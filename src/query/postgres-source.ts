@@ -15,7 +15,7 @@ import {
   workflowStatsFromParts,
 } from '../analytics/index.js';
 import type { AgentParts, Report } from '../analytics/index.js';
-import { DEFAULT_EXCLUDED_ENVS } from '../model/index.js';
+import { DEFAULT_EXCLUDED_ENVS, loadOptional } from '../model/index.js';
 import type { EnvSelection } from '../model/index.js';
 import { reportBuilderFor } from './report-builder.js';
 import type { AgentsQuery, ReportQuery, ReportSource, ScanHandlers, ScanWindow, SeedQuery, Skipped } from './source.js';
@@ -28,7 +28,7 @@ const NOTHING_SKIPPED: Skipped = { skipped_lines: 0, skipped_samples: [] };
 
 /** The PostgreSQL module, loaded on first use. */
 export function loadPostgres(): Promise<PostgresModule> {
-  return import('../sinks/postgres/index.js');
+  return loadOptional('PostgreSQL support', ['pg', 'pg-copy-streams'], () => import('../sinks/postgres/index.js'));
 }
 
 /** The database has no (or an older) agentmeter schema. */

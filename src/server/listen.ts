@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { AgentmeterError } from '../model/diagnostics.js';
 import { acceptedHosts, isLoopbackHost, withHostCheck } from './host-check.js';
+import { DEFAULT_HOST, DEFAULT_PORT } from './defaults.js';
 
 /** Anything with a fetch handler: a Hono app, or `{ fetch }`. */
 export interface FetchApp {
@@ -43,11 +44,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Default bind address: loopback only. */
-export const DEFAULT_HOST = '127.0.0.1';
-
-/** Default port: the OTLP/HTTP port, so OpenTelemetry exporters work unconfigured. */
-export const DEFAULT_PORT = 4318;
+export { DEFAULT_HOST, DEFAULT_PORT };
 
 // How long close() lets requests in flight finish before cutting their connections.
 const CLOSE_GRACE_MS = 2000;

@@ -1,10 +1,16 @@
 import { spawn } from 'node:child_process';
-import { dashboardRoutes, listen, DEFAULT_HOST } from '../../server/index.js';
+import { DEFAULT_HOST } from '../../server/defaults.js';
+import { loadOptional } from '../../model/index.js';
 import { resolveStoreDir, storeExists } from '../../store/index.js';
 import type { CommandSpec } from '../command.js';
 import { DIR_OPTION } from '../command.js';
 import { EXIT, UsageError } from '../io.js';
 import { noStoreMessage } from './report.js';
+
+/** The server layer, loaded when a command serves (its HTTP packages are optional). */
+export function loadServer(): Promise<typeof import('../../server/index.js')> {
+  return loadOptional('the server (serve, dashboard)', ['hono', '@hono/node-server'], () => import('../../server/index.js'));
+}
 
 /** Default port: unassigned by IANA, next to OTLP's 4317/4318. */
 export const DEFAULT_DASHBOARD_PORT = 4319;
@@ -77,6 +83,7 @@ The first line on stdout is the URL. The store is read into memory once and re-r
 what changed) when new events arrive; pages update without a reload. Stop with Ctrl-C.
 JSON API: docs/dashboard.md.`,
   async run(_args, opts, io) {
+    const { dashboardRoutes, listen } = await loadServer();
     const port = parsePort(opts['port']);
     const host = opts['host'] === undefined ? DEFAULT_HOST : String(opts['host']);
     const dir = resolveStoreDir({ dir: opts['dir'] as string | undefined, env: io.env, cwd: io.cwd });

@@ -1,4 +1,5 @@
-import { acceptedHosts, createApp, dashboardRoutes, DEFAULT_PORT, isLoopbackHost, listen, tokenProblem } from '../../server/index.js';
+import { DEFAULT_PORT } from '../../server/defaults.js';
+import { loadServer } from './dashboard.js';
 import { createLocalSink, resolveStoreDir } from '../../store/index.js';
 import type { CommandSpec } from '../command.js';
 import { DIR_OPTION } from '../command.js';
@@ -53,6 +54,7 @@ Examples:
   $ agentmeter db migrate --database postgres://agentmeter@db:5432/telemetry
   $ agentmeter serve --database postgres://agentmeter@db:5432/telemetry --token "$TOKEN" --host 0.0.0.0`,
   async run(_args, opts, io) {
+    const { acceptedHosts, createApp, dashboardRoutes, isLoopbackHost, listen, tokenProblem } = await loadServer();
     const port = parsePort(opts['port']);
     const host = String(opts['host'] ?? '127.0.0.1');
     const token = typeof opts['token'] === 'string' && opts['token'] !== '' ? opts['token'] : io.env['AGENTMETER_TOKEN'] || undefined;
