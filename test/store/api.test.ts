@@ -18,6 +18,7 @@ describe('store public API', () => {
       'scanSpans',
       'scanSummaries',
       'storeExists',
+      'storeWriteProblem',
       'writeFileAtomic',
     ]);
   });
