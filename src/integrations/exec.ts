@@ -32,7 +32,9 @@ export interface ExecOptions extends SpanLogOptions {
   childEnv?: NodeJS.ProcessEnv | undefined;
 }
 
-const FORWARDED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+// SIGUSR1 and SIGUSR2 too: commands use them (log reopening, status dumps); a listener here also
+// keeps Node from taking SIGUSR1 for its inspector.
+const FORWARDED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
 /** Exit code a shell reports for a command killed by `signal`. */
 export function signalExitCode(signal: NodeJS.Signals): number {

@@ -8,7 +8,7 @@ export { scanSpans } from './scan-spans.js';
 export type { ScanSpansOptions, ScanSpansStats } from './scan-spans.js';
 export { CACHE_DIR, scanSummaries } from './scan-summaries.js';
 export type { ScanSummariesOptions, ScanSummariesStats } from './scan-summaries.js';
-export { createLocalSink } from './local-sink.js';
+export { createLocalSink, storeWriteProblem } from './local-sink.js';
 export type { LocalSink, LocalSinkOptions } from './local-sink.js';
 export { derivedUuid } from './derived-ids.js';
 export { writeFileAtomic } from './atomic-file.js';

@@ -7,7 +7,9 @@
  * each request holding the event loop for its own fsync. `exportLines` writes the JSON text
  * the events arrived as (the ingest server's NDJSON lines) instead of encoding them again.
  */
+import { unlinkSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { join } from 'node:path';
 import { encodeLine } from '../model/codec.js';
 import type { AgentmeterEvent } from '../model/events.js';
 import { AgentmeterError } from '../model/diagnostics.js';
@@ -16,6 +18,9 @@ import type { EventSink, ExportResult } from '../model/sink.js';
 import { SegmentWriter } from './segment-writer.js';
 import type { Durability, WriterStats } from './segment-writer.js';
 import type { WriterFs } from './writer-fs.js';
+import { nodeWriterFs } from './writer-fs.js';
+import { errnoText } from './errno.js';
+import { EVENTS_DIR } from './layout.js';
 
 /** Options of `createLocalSink`. */
 export interface LocalSinkOptions {
@@ -145,5 +150,28 @@ async function fsyncPath(path: string, isDir: boolean): Promise<void> {
     if (!isDir) throw e;
   } finally {
     await fh.close();
+  }
+}
+
+/**
+ * Why events cannot be written under `root`, or `undefined` when they can: the events folder
+ * is created if missing and a file made and removed in it. A server refuses to start on a
+ * store it cannot write (a read-only file system), instead of answering 503 to every request.
+ *
+ * @example
+ * const problem = storeWriteProblem('/srv/agentmeter'); // 'cannot write under /srv/agentmeter (EROFS: …)'
+ */
+export function storeWriteProblem(root: string): string | undefined {
+  const dir = join(root, EVENTS_DIR);
+  const probe = join(dir, `.write-probe-${process.pid}-${Date.now()}`);
+  try {
+    nodeWriterFs.mkdirp(dir);
+    const fd = nodeWriterFs.openNew(probe);
+    nodeWriterFs.close(fd);
+    unlinkSync(probe);
+    return undefined;
+  } catch (e: unknown) {
+    const message = e instanceof Error ? e.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '') : String(e);
+    return `cannot write under ${root} (${errnoText(e)}: ${message})`;
   }
 }

@@ -3,7 +3,8 @@
  * maps onto `node:fs`; tests substitute one that fails with ENOSPC or writes short, which a
  * real disk only does when it is full.
  */
-import { closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { WriteRing } from './write-ring.js';
 
 export interface WriterFs {
@@ -34,7 +35,11 @@ const NEW_SEGMENT_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_E
 
 export const nodeWriterFs: WriterFs = {
   mkdirp(dir) {
-    mkdirSync(dir, { recursive: true });
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e: unknown) {
+      throw whyNotWritable(dir) ?? e;
+    }
   },
   openNew(path) {
     return openSync(path, NEW_SEGMENT_FLAGS, 0o644);
@@ -75,3 +80,23 @@ export const nodeWriterFs: WriterFs = {
     }
   },
 };
+
+/**
+ * Why folders cannot be made under `dir`, from its nearest existing ancestor: a recursive
+ * `mkdir` on a read-only file system reports ENOENT, which sent users looking for a missing
+ * folder; `access` names EROFS (or EACCES) plainly. `undefined` when the ancestor is writable.
+ */
+export function whyNotWritable(dir: string): Error | undefined {
+  let d = dir;
+  while (!existsSync(d)) {
+    const parent = dirname(d);
+    if (parent === d) return undefined;
+    d = parent;
+  }
+  try {
+    accessSync(d, constants.W_OK);
+    return undefined;
+  } catch (e: unknown) {
+    return e instanceof Error ? e : new Error(String(e));
+  }
+}

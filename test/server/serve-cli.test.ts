@@ -1,6 +1,6 @@
 // `agentmeter serve` as a user starts it: the built bin on an ephemeral port, stopped by SIGTERM.
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scanEvents } from '../../src/store/index.js';
@@ -65,5 +65,13 @@ describe('agentmeter serve', () => {
     const r = await runCli(['serve', '--host', '0.0.0.0', '--port', '0'], { env: { AGENTMETER_TOKEN: '' } });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--token/);
+  });
+
+  it('refuses to start on a store it cannot write, naming why (exit 1), instead of answering 503 forever', () => {
+    const file = join(tempDir(), 'a-file');
+    writeFileSync(file, '');
+    const r = spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--dir', join(file, 'store')], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/cannot write under .*a-file\/store \(ENOTDIR: not a directory\).*choose a writable --dir/);
   });
 });

@@ -19,6 +19,7 @@ describe('store public API', () => {
       'scanSpans',
       'scanSummaries',
       'storeExists',
+      'storeWriteProblem',
       'writeFileAtomic',
     ]);
   });

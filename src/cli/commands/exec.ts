@@ -19,7 +19,7 @@ export const execCommand: CommandSpec = {
     DIR_OPTION,
   ],
   help: `
-The command's stdin, stdout and stderr are untouched; SIGINT/SIGTERM/SIGHUP/SIGQUIT are
+The command's stdin, stdout and stderr are untouched; SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 are
 passed on. agentmeter exits with the command's exit code: 128+n when signal n ended it,
 127 when it was not found (still recorded as a failed span). Arguments are redacted.
 

@@ -1,6 +1,6 @@
 import { DEFAULT_PORT } from '../../server/defaults.js';
 import { loadServer } from './dashboard.js';
-import { createLocalSink, resolveStoreDir } from '../../store/index.js';
+import { createLocalSink, resolveStoreDir, storeWriteProblem } from '../../store/index.js';
 import type { CommandSpec } from '../command.js';
 import { DIR_OPTION } from '../command.js';
 import { EXIT, UsageError } from '../io.js';
@@ -91,6 +91,11 @@ Examples:
       counts = () => ({ stored: pg.stats.events - pg.stats.setAside, dropped: 0, setAside: pg.stats.setAside });
       where = `store ${pgm.redactUrl(store.url)}`;
     } else {
+      const problem = storeWriteProblem(dir);
+      if (problem !== undefined) {
+        io.stderr.write(`agentmeter serve: ${problem}: the server would answer 503 to every request; choose a writable --dir (or AGENTMETER_DIR)\n`);
+        return EXIT.failure;
+      }
       const local = createLocalSink({ root: dir, durability, onDiagnostic: (d) => io.stderr.write(`agentmeter serve: ${d.code} ${d.message}\n`) });
       sink = local;
       counts = () => ({ stored: local.stats.written, dropped: local.stats.dropped });

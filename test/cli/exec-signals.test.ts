@@ -1,0 +1,41 @@
+// `agentmeter exec` passes SIGUSR1 and SIGUSR2 on to the command (Node would otherwise take
+// SIGUSR1 for its inspector and the command would never see it).
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers.js';
+
+const BIN = join(resolve(import.meta.dirname, '../..'), 'dist/cli/bin.js');
+
+beforeAll(() => {
+  if (!existsSync(BIN)) throw new Error('dist/cli/bin.js is missing: run `npm run build` (npm test does)');
+});
+
+describe('agentmeter exec signals', () => {
+  for (const sig of ['SIGUSR1', 'SIGUSR2'] as const) {
+    it(`forwards ${sig} to the command`, { timeout: 30_000 }, async () => {
+      const dir = tempDir();
+      // A Node child: a shell cannot trap a signal that was ignored when it started, as the
+      // test runner's processes may have it.
+      const script = join(dir, 'child.mjs');
+      writeFileSync(script, `process.on('${sig}', () => { console.log('got-${sig}'); process.exit(0); });\nconsole.log('ready');\nsetInterval(() => undefined, 1000);\n`);
+      const child = spawn(process.execPath, [BIN, 'exec', '--agent', 'sig', '--dir', join(dir, 'store'), '--', process.execPath, script], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      await new Promise<void>((ok, fail) => {
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('ready')) ok();
+        });
+        child.on('close', () => fail(new Error(`exited early: ${err}`)));
+      });
+      child.kill(sig);
+      const code = await new Promise<number | null>((ok) => child.on('close', (c) => ok(c)));
+      expect(out).toContain(`got-${sig}`);
+      expect(code).toBe(0);
+      expect(err).not.toMatch(/Debugger listening/);
+    });
+  }
+});
