@@ -95,8 +95,10 @@ export class QualityObservations {
 }
 
 /**
- * Observations as the samples `compareGroups` takes, in first-seen order of their keys
- * (after any keys `samples` already holds).
+ * Observations as the samples `compareGroups` takes, each sorted ascending: the bootstrap
+ * resamples by position and sums are rounded in order, so sorting makes the answer the
+ * same whatever order a source hands the spans over in (segments, PostgreSQL rows, the
+ * dashboard's snapshot sorted by start).
  *
  * @example
  * compareGroups(samplesOf(observations), 'success_rate')
@@ -107,11 +109,14 @@ export function samplesOf(observations: readonly Observation[], samples: Map<str
     if (!list) samples.set(o.key, (list = []));
     list.push(o.value);
   }
+  for (const list of samples.values()) list.sort((a, b) => a - b);
   return samples;
 }
 
 /**
  * One trend series per group, the group with the most observations first (ties by key).
+ * Each group's observations are ordered by time, then value, before bucketing, so a
+ * bucket's mean does not depend on the order a source hands the spans over in.
  *
  * @example
  * trendsOf(observations, 'duration', { sinceMs, untilMs, bucket: 'day' })
@@ -123,6 +128,7 @@ export function trendsOf(observations: readonly Observation[], metric: Metric, o
     if (!g) groups.set(x.key, (g = []));
     g.push([x.ms, x.value]);
   }
+  for (const g of groups.values()) g.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   return [...groups].sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1)).map(([key, obs]) => trendSeries(key, obs, metric, o));
 }
 
