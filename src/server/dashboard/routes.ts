@@ -15,7 +15,7 @@ import { agentRanking, automation, breakdown, overview } from './answers.js';
 import { DashboardData } from './dashboard-data.js';
 import { attention, comparison } from './insights.js';
 import type { DashboardState } from './dashboard-data.js';
-import { QueryError, includesEnv, parseQuery } from './query.js';
+import { QueryError, defaultWindow, includesEnv, parseQuery } from './query.js';
 import type { DashboardQuery } from './query.js';
 import { loadRunDetail } from './run-detail.js';
 import { listRuns } from './run-list.js';
@@ -95,6 +95,8 @@ export function dashboardRoutes(o: DashboardRoutesOptions): Hono {
       values: snap.values,
       // A store holding only demo or test data shows nothing under the report's default.
       default_env: envs.some((e) => includesEnv({ sinceMs: 0, untilMs: 1, envs: undefined, where: [] }, e)) ? '' : 'all',
+      // Open on a window that shows the data (a month of data: 30 days, not the last 7).
+      default_window: defaultWindow(snap.firstMs, snap.lastMs, data.now()),
       dimensions: BREAKDOWN_DIMENSIONS,
     });
   });
