@@ -96,7 +96,7 @@ JSON API: docs/dashboard.md.`,
     // aggregation code is compiled before anyone waits on it (the first pass is 2-3× slower).
     const w = meta.default_window;
     const view = `since=${w.since}${w.until === '' ? '' : `&until=${w.until}`}${meta.default_env === '' ? '' : `&env=${meta.default_env}`}`;
-    for (const path of ['overview', 'attention', 'agents', 'automation', 'breakdown']) await app.request(`/api/${path}?${view}`);
+    for (const path of ['overview', 'agents', 'automation', 'breakdown']) await app.request(`/api/${path}?${view}`);
     // …and one filtered view, so the filter path is compiled too.
     const model = Object.keys(meta.values.model)[0];
     if (model !== undefined) await app.request(`/api/overview?${view}&model=${encodeURIComponent(model)}`);

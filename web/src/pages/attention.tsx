@@ -39,9 +39,10 @@ function latest(t: Trend): string {
   return pct(v);
 }
 
-export function AttentionPanel(props: PageProps) {
+/** `after`: wait while the page's own numbers load (the panel keeps its previous answer meanwhile). */
+export function AttentionPanel(props: PageProps & { after?: boolean }) {
   const q = apiQuery(props.route.params, props.defaults);
-  const { data, error } = useApi<AttentionAnswer>(`api/attention?${q}`, props.version);
+  const { data, error } = useApi<AttentionAnswer>(props.after ? undefined : `api/attention?${q}`, props.version);
   const worse = data?.trends.filter((t) => t.trend?.direction === 'worsening') ?? [];
   const found = data?.anomalies.anomalies ?? [];
   return (
