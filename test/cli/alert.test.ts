@@ -154,6 +154,9 @@ describe('agentmeter alert', () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/--webhook <url> \(or \$AGENTMETER_ALERT_WEBHOOK\), or --dry-run/);
     expect((await alert(['--webhook', 'ftp://x'])).stderr).toMatch(/must be an http\(s\) URL/);
+    const pg = await runCli(['alert', '--database', 'postgres://127.0.0.1:5432/test', '--webhook', `${base}/pg`]);
+    expect(pg.code).toBe(2);
+    expect(pg.stderr).toMatch(/with --database, say where to keep the findings already sent: --state <file>/);
     expect((await alert(['--dry-run', '--interval', '10ms'])).stderr).toMatch(/--interval must be a duration of at least 1s/);
   });
 
