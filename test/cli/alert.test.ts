@@ -2,7 +2,7 @@
 // and generic JSON), each finding once, retries, failures left for the next run, --dry-run,
 // and --watch in the built binary.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -181,5 +181,27 @@ describe('agentmeter alert', () => {
     expect(await exited).toBe(0);
     expect(out).toMatch(/alert: stopped\n$/);
     expect(at('/watch')).toHaveLength(sent);
+  });
+
+  it('--watch survives a round that fails (here an unreadable state file) and posts once it can', async () => {
+    const bin = join(ROOT, 'dist/cli/bin.js');
+    if (!existsSync(bin)) throw new Error('dist/cli/bin.js is missing: run `npm run build` (npm test does)');
+    const state = join(tempDir(), 'sent.json');
+    writeFileSync(state, 'not json at all');
+    const child = killAfterTest(
+      spawn(process.execPath, [bin, 'alert', '--watch', '--interval', '1s', '--webhook', `${base}/recover`, '--state', state, '--dir', dir, '--env', 'demo', '--since', '7d'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, NO_COLOR: '1' },
+      }),
+    );
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    await waitFor(() => err.includes('agentmeter: alert: this round failed ('), 'a failed round reported on stderr');
+    expect(at('/recover')).toHaveLength(0);
+    rmSync(state);
+    await waitFor(() => at('/recover').length > 0, 'posts after the state file is readable again');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
   });
 });

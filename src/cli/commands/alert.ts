@@ -165,7 +165,12 @@ ${WINDOW_RULE}`,
     process.once('SIGTERM', onSignal);
     try {
       while (!stop.signal.aborted) {
-        await round(c, s, opts, io, stop.signal);
+        try {
+          await round(c, s, opts, io, stop.signal);
+        } catch (e: unknown) {
+          // A watcher outlives a store or database that is briefly unreadable: say so, look again next round.
+          io.stderr.write(`agentmeter: alert: this round failed (${e instanceof Error ? e.message : String(e)}); trying again in ${intervalText}\n`);
+        }
         try {
           await sleep(intervalMs, undefined, { signal: stop.signal });
         } catch {
