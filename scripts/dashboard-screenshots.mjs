@@ -48,13 +48,19 @@ try {
     ['run', `#/runs/${best.id}?since=30d`, '[data-testid="run-timeline"] canvas'],
     ['agents', '#/agents?since=30d', '[data-testid="agents-table"]'],
     ['automation', '#/automation?since=30d', '[data-testid="chart-funnel"] canvas'],
+    // The Attention panel alone (the demo's incident: gpt-4.1's bad day), and the Compare page.
+    ['attention', '#/overview?since=30d', '[data-testid="attention-anomaly"]', '[data-testid="attention-panel"]'],
+    ['compare', '#/compare?since=30d&by=model', '[data-testid="compare-verdict"]'],
   ];
-  for (const [name, hash, selector] of shots) {
+  for (const [name, hash, selector, element] of shots) {
     await page.goto(`${url}${hash}`);
     await page.waitForSelector(selector);
-    await page.waitForTimeout(300);
-    await page.screenshot({ path: join(out, `dashboard-${name}.png`) });
-    console.log(`wrote ${join(out, `dashboard-${name}.png`)}`);
+    // Every chart on the page drawn (they draw after the numbers).
+    await page.waitForFunction(() => [...document.querySelectorAll('.chart')].every((c) => c.getAttribute('data-state') === 'drawn'));
+    const path = join(out, `dashboard-${name}.png`);
+    if (element) await page.locator(element).screenshot({ path });
+    else await page.screenshot({ path });
+    console.log(`wrote ${path}`);
   }
 } finally {
   await context.close();

@@ -78,6 +78,8 @@ export { compareGroups, estimateGroup, formatEffect } from './compare.js';
 export type { CompareOptions, ComparisonReport, GroupEstimate, PairComparison, Verdict } from './compare.js';
 export { TREND_MIN_BUCKETS, TREND_MIN_PER_BUCKET, bucketStart, mannKendall, theilSen, trendSeries } from './trends.js';
 export type { MannKendallResult, SlopeEstimate, TrendDirection, TrendPoint, TrendSeries } from './trends.js';
+export { AnomalyCollector, DEFAULT_ANOMALY_SETTINGS, QUALITY_JOIN_LOOKBACK_MS, QualityObservations, groupKeyOf, observationOf, samplesOf, trendsOf } from './insight-inputs.js';
+export type { AnomalySettings, GroupKeyOf, Observation } from './insight-inputs.js';
 export { detectAnomalies, rollUpSeries } from './anomalies.js';
 export type { Anomaly, AnomalyMetric, AnomalyObservation, AnomalyOptions, AnomalyReport } from './anomalies.js';
 export { evaluateGates } from './gates.js';

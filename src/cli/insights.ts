@@ -3,12 +3,12 @@
  * scan of the source (a directory or PostgreSQL, through the query layer) that hands over
  * included spans, and the observations of a metric.
  */
-import { DIMENSIONS, METRICS, METRIC_SPECS, dimensionValue, observe, observeFeedback } from '../analytics/index.js';
-import type { Dimension, Metric } from '../analytics/index.js';
+import { DIMENSIONS, METRICS, QUALITY_JOIN_LOOKBACK_MS, QualityObservations, groupKeyOf, observationOf } from '../analytics/index.js';
+import type { GroupKeyOf, Metric, Observation } from '../analytics/index.js';
 import { envPredicate } from '../model/index.js';
 import type { EnvSelection } from '../model/index.js';
 import type { SpanKind } from '../model/events.js';
-import type { Feedback, SpanSummary } from '../model/span.js';
+import type { Feedback } from '../model/span.js';
 import type { ReportSource, ScannedSpan } from '../query/index.js';
 import type { OptionSpec } from './command.js';
 import { DIR_OPTION } from './command.js';
@@ -19,7 +19,7 @@ import type { Format } from './options.js';
 import { STORE_OPTION, sourceOf } from './stores.js';
 
 export { FORMATS };
-export type { Format };
+export type { Format, Observation };
 
 const FORMAT = formatOption();
 
@@ -48,13 +48,6 @@ export async function commonOptions(opts: Record<string, unknown>, io: Io): Prom
   const source = await sourceOf(opts, io);
   if (!source) return null;
   return { source, format, envs };
-}
-
-/** An observation: when, in which group, what value. */
-export interface Observation {
-  ms: number;
-  key: string;
-  value: number;
 }
 
 /** What a scan saw besides the observations. */
@@ -105,61 +98,38 @@ export async function scanIncluded(
 }
 
 /**
- * Observations of `metric` grouped by `keyOf` (undefined drops the span). Quality joins each
- * rating to its agent span by id, so it groups by the span's own attributes (a variant too).
+ * Observations of `metric` grouped by `keyOf` (undefined drops the span), from the source's
+ * spans (`observationOf`) or, for quality, its feedback joined to agent spans by id
+ * (`QualityObservations`): the definitions the dashboard uses too.
  */
 export async function collectObservations(
   c: Common,
   w: { sinceMs: number; untilMs: number; nowMs: number },
   metric: Metric,
   kind: SpanKind | undefined,
-  keyOf: (attrs: SpanSummary['attrs'], ms: number, env: string) => string | undefined,
+  keyOf: GroupKeyOf,
 ): Promise<{ observations: Observation[]; info: ScanInfo }> {
-  const observations: Observation[] = [];
   if (metric !== 'quality') {
-    const k = kind ?? METRIC_SPECS[metric].kind;
+    const observations: Observation[] = [];
     const info = await scanIncluded(c, w, (s) => {
-      const v = observe(metric, s, k);
-      if (v === undefined) return;
-      const key = keyOf(s.attrs, s.startMs, s.env);
-      if (key !== undefined) observations.push({ ms: s.startMs, key, value: v });
+      const o = observationOf(metric, kind, keyOf, s);
+      if (o) observations.push(o);
     });
     return { observations, info };
   }
-  const agents = new Map<string, string>();
+  const quality = new QualityObservations(keyOf, w.sinceMs);
   const info = await scanIncluded(
     c,
-    // Feedback may come a while after its span; spans from a day earlier still join.
-    { ...w, sinceMs: w.sinceMs - 86_400_000 },
-    (s) => {
-      if (s.kind !== 'agent' || s.spanId === undefined) return;
-      const key = keyOf(s.attrs, s.startMs, s.env);
-      if (key !== undefined) agents.set(s.spanId, key);
-    },
-    (f) => {
-      const v = observeFeedback(f);
-      if (v === undefined || f.tsMs < w.sinceMs) return;
-      const key = agents.get(f.spanId);
-      if (key !== undefined) observations.push({ ms: f.tsMs, key, value: v });
-    },
+    { ...w, sinceMs: w.sinceMs - QUALITY_JOIN_LOOKBACK_MS },
+    (s) => quality.addSpan(s),
+    (f) => quality.addFeedback(f),
     true,
   );
-  return { observations, info };
+  return { observations: quality.observations, info };
 }
 
-/**
- * Group key function for `--by`, or one group named `all`. Observations without a value
- * are left out (an A/B comparison by variant is about the spans that have one); `missing`
- * counts them.
- */
-export function keyFunction(by: Dimension | undefined, missing: { count: number } = { count: 0 }): (attrs: SpanSummary['attrs'], ms: number, env: string) => string | undefined {
-  if (by === undefined) return () => 'all';
-  return (attrs, ms, env) => {
-    const v = dimensionValue(by, attrs, ms, env);
-    if (v === undefined) missing.count++;
-    return v;
-  };
-}
+/** Group key function for `--by`, or one group named `all` (`groupKeyOf`). */
+export const keyFunction = groupKeyOf;
 
 /**
  * Warn on stderr about skipped lines and, when nothing was observed, say what the window

@@ -15,6 +15,7 @@ import { compareCommand } from './commands/compare.js';
 import { trendsCommand } from './commands/trends.js';
 import { anomaliesCommand } from './commands/anomalies.js';
 import { checkCommand } from './commands/check.js';
+import { alertCommand } from './commands/alert.js';
 import { execCommand } from './commands/exec.js';
 import { hookCommand } from './commands/hook.js';
 import { initCommand } from './commands/init.js';
@@ -32,6 +33,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   trendsCommand,
   anomaliesCommand,
   checkCommand,
+  alertCommand,
   recordCommand,
   execCommand,
   hookCommand,

@@ -267,6 +267,9 @@ describePg('seed analyses contract: directory and PostgreSQL', () => {
     for (const args of [
       ['compare', '--by', 'model', '--since', '21d', ...until],
       ['compare', '--by', 'agent', '--metric', 'duration', '--since', '21d', ...until],
+      // Costs are bootstrapped: equal only because each group's values are sorted first.
+      ['compare', '--by', 'model', '--metric', 'cost', '--since', '21d', ...until],
+      ['trends', '--metric', 'cost', '--since', '21d', ...until],
       ['compare', '--by', 'variant', '--metric', 'quality', '--since', '21d', ...until],
       ['trends', '--metric', 'success_rate', '--since', '21d', ...until],
       ['anomalies', '--since', '7d', ...until],
@@ -290,6 +293,41 @@ describePg('seed analyses contract: directory and PostgreSQL', () => {
     expect(pg.groups?.find((g) => g.key === 'stale')?.runs.abandoned).toBe(1);
     expect(pg.envs.excluded['test']).toBe(2);
     expect(pg.feedback.count).toBe(3);
+  });
+});
+
+describe("the dashboard's Attention and Compare: what anomalies, trends and compare print", () => {
+  const app = dashboardRoutes({ dir, now: () => NOW, assetsDir: join(dir, 'no-assets') });
+  const window = { since: new Date(NOW - 21 * DAY).toISOString(), until: new Date(NOW).toISOString() };
+  const cliJson = async (args: string[]): Promise<Record<string, unknown>> => {
+    let out = '';
+    const io: Io = { stdout: { write: (t: string) => (out += t) }, stderr: { write: () => true }, env: { NO_COLOR: '1' }, cwd: dir };
+    expect(await main([...args, '--dir', dir, '--env', 'all', '--since', window.since, '--until', window.until, '--json'], io)).toBe(0);
+    return JSON.parse(out) as Record<string, unknown>;
+  };
+  const api = async <T,>(path: string): Promise<T> => {
+    const res = await app.request(`${path}${path.includes('?') ? '&' : '?'}${new URLSearchParams({ ...window, env: 'all' })}`);
+    expect(res.status, path).toBe(200);
+    const body = (await res.json()) as Record<string, unknown>;
+    delete body['version'];
+    return body as T;
+  };
+
+  it('compare, every metric the dashboard offers', async () => {
+    for (const [by, metric] of [['model', 'success_rate'], ['agent', 'duration'], ['model', 'cost'], ['project', 'first_attempt_pass_rate'], ['operation', 'speedup']] as const) {
+      expect(await api(`/api/compare?by=${by}&metric=${metric}`), `${by} ${metric}`).toEqual(await cliJson(['compare', '--by', by, '--metric', metric]));
+    }
+  });
+
+  it('attention: the anomalies and each watched trend', async () => {
+    const body = await api<{ window: unknown; anomalies: unknown; trends: { metric: string; kind: string; bucket: string; trend: unknown }[] }>('/api/attention');
+    const { window: w, ...anomalies } = await cliJson(['anomalies']);
+    expect(body.window).toEqual(w);
+    expect(body.anomalies).toEqual(anomalies);
+    for (const t of body.trends) {
+      const kind = ['success_rate', 'duration', 'cost'].includes(t.metric) ? ['--kind', t.kind] : [];
+      expect(t.trend, `${t.metric} of ${t.kind}`).toEqual(((await cliJson(['trends', '--metric', t.metric, ...kind, '--bucket', t.bucket])) as { series: unknown[] }).series[0] ?? null);
+    }
   });
 });
 

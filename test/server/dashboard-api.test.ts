@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { generateDemo } from '../../src/integrations/demo.js';
 import { createMeter } from '../../src/sdk/index.js';
 import { dashboardRoutes } from '../../src/server/index.js';
+import { defaultWindow } from '../../src/server/dashboard/query.js';
 import { computeReport } from '../../src/cli/commands/report.js';
 import type { Report } from '../../src/analytics/index.js';
 
@@ -47,6 +48,18 @@ describe('dashboard API', () => {
     // One point per UTC day the window touches, and the runs add up to the headline.
     expect(body.series.length).toBe(8);
     expect(body.series.reduce((n, p) => n + p.runs, 0)).toBe(body.report.runs.total);
+  });
+
+  it('meta names a default window that shows the data: the shortest that holds the store, else the latest month', async () => {
+    const { body } = await get<{ default_window: { since: string; until: string } }>(app(), '/api/meta');
+    // Ten days of data: 7 days would hide three of them.
+    expect(body.default_window).toEqual({ since: '30d', until: '' });
+    expect(defaultWindow(null, null, NOW)).toEqual({ since: '7d', until: '' });
+    expect(defaultWindow(NOW - 3 * DAY, NOW - DAY, NOW)).toEqual({ since: '7d', until: '' });
+    expect(defaultWindow(NOW - 200 * DAY, NOW - DAY, NOW)).toEqual({ since: '30d', until: '' });
+    expect(defaultWindow(NOW - 200 * DAY, NOW - 60 * DAY, NOW)).toEqual({ since: '90d', until: '' });
+    expect(defaultWindow(NOW - 900 * DAY, NOW - 200 * DAY, NOW)).toEqual({ since: '365d', until: '' });
+    expect(defaultWindow(Date.parse('2024-01-01T00:00:00Z'), Date.parse('2024-02-10T13:00:00Z'), NOW)).toEqual({ since: '2024-01-12', until: '2024-02-11' });
   });
 
   it('the default envs leave demo data out; meta says so', async () => {

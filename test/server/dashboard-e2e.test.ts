@@ -14,6 +14,33 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'dist', 'cli', 'bin.js');
 const missing = browserMissing() ?? (existsSync(join(ROOT, 'dist', 'web', 'index.html')) ? undefined : 'the front end is not built (npm run build)');
 
+const DAY = 86_400_000;
+
+/**
+ * A series of its own beside the demo's: `seeded-model` runs `seeded-agent` six times a day
+ * for eleven days, every invocation a success, then fails eight times out of eight
+ * yesterday: the anomaly the Attention panel must show.
+ */
+async function seedIncident(dir: string): Promise<void> {
+  let clock = 0;
+  const meter = createMeter({ dir, env: 'demo', durability: 'flush', clock: () => clock });
+  const first = Math.floor(Date.now() / DAY) * DAY - 12 * DAY;
+  for (let d = 0; d < 12; d++) {
+    const failing = d === 11;
+    for (let i = 0; i < (failing ? 8 : 6); i++) {
+      clock = first + d * DAY + 9 * 3_600_000 + i * 600_000;
+      const run = meter.startRun({ project: 'seeded', llm: { provider: 'seeded', model: 'seeded-model' } });
+      const task = run.startTask({ key: `seeded-${d}-${i}`, type: 'seeded' });
+      const agent = task.startAgent({ name: 'seeded-agent', type: 'development' });
+      clock += 60_000;
+      agent.end({ status: failing ? 'failure' : 'success' });
+      task.end({ status: failing ? 'failed' : 'completed' });
+      run.end({ status: failing ? 'failed' : 'completed' });
+    }
+  }
+  await meter.close();
+}
+
 if (missing && process.env['CI']) {
   describe('dashboard in Chromium', () => {
     it('needs Chromium and the built front end in CI', () => {
@@ -36,6 +63,7 @@ if (missing && process.env['CI']) {
       dir = mkdtempSync(join(tmpdir(), 'agentmeter-e2e-'));
       const demo = spawnSync(process.execPath, [BIN, 'demo', '--dir', dir, '--days', '14', '--runs-per-day', '8'], { encoding: 'utf8', timeout: 60_000 });
       expect(demo.status, demo.stderr).toBe(0);
+      await seedIncident(dir);
       server = spawn(process.execPath, [BIN, 'dashboard', '--dir', dir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
       url = await new Promise<string>((resolve, reject) => {
         let out = '';
@@ -77,6 +105,7 @@ if (missing && process.env['CI']) {
       ['runs', '[data-testid="runs-table"] tbody tr'],
       ['agents', '[data-testid="agents-table"] tbody tr'],
       ['automation', '[data-testid="chart-funnel"] canvas'],
+      ['compare', '[data-testid="compare-groups"] tbody tr'],
     ])('the %s page loads without console errors', async (name, selector) => {
       const { page, errors } = await open(`#/${name}?since=30d`);
       await page.locator(selector).first().waitFor();
@@ -134,6 +163,83 @@ if (missing && process.env['CI']) {
       expect(await page.locator('[data-testid="run-spans"] tbody tr').count()).toBeGreaterThan(1);
       expect(page.url()).toMatch(/#\/runs\/[0-9a-f-]{36}/);
       expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it('opens on a window that shows the data, and the Attention panel shows the seeded anomaly with its evidence', async () => {
+      // No window in the URL: 14 days of data open on the last 30 days, not the last 7.
+      const { page, errors } = await open('#/overview');
+      await page.locator('[data-testid="card-runs-value"]').waitFor();
+      expect(await page.locator('[data-testid="filter-window"]').inputValue()).toBe('30d');
+      const seeded = page.locator('[data-testid="attention-anomaly"]', { hasText: 'seeded-model' });
+      await seeded.first().waitFor();
+      const text = await seeded.first().innerText();
+      expect(text).toContain('seeded-model · seeded-agent');
+      expect(text).toMatch(/failure rate 100\.0 %, expected [0-4]\.\d % \(8 invocations\)/);
+      expect(text).toMatch(/8\/8 failed \(100 %\) against [0-4]\.\d % over 11 baseline days; binomial tail p = /);
+      expect(await page.locator('[data-testid="attention-trend"]').count()).toBe(6);
+      expect(await page.locator('[data-testid="attention-summary"]').innerText()).toMatch(/^\d+ anomalous points?, \d+ metrics? worsening: \d+ points/);
+      // The filter bar narrows the panel: another model has no such day.
+      const models = await page.locator('[data-testid="filter-model"] option').evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value));
+      await page.selectOption('[data-testid="filter-model"]', models.find((m) => m !== '' && m !== 'seeded-model' && m !== 'gpt-4.1')!);
+      await expect.poll(() => seeded.count()).toBe(0);
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it('the Compare page shows each pair with its interval and a plain verdict, per dimension and metric', async () => {
+      const { page, errors } = await open('#/compare?since=30d&by=model');
+      const verdicts = page.locator('[data-testid="compare-verdict"]');
+      await verdicts.first().waitFor();
+      const models = await page.locator('[data-testid="compare-groups"] tbody th').allInnerTexts();
+      expect(models.length).toBeGreaterThanOrEqual(4);
+      expect(await verdicts.count()).toBe(Math.min(models.length, 8) * (Math.min(models.length, 8) - 1) / 2);
+      for (const v of await verdicts.all()) {
+        expect(['a_better', 'b_better', 'no_difference', 'not_enough_data']).toContain(await v.getAttribute('data-verdict'));
+        expect(await v.innerText()).toMatch(/(is better than|no detectable difference between|not enough data: about \d+ more) .*\[[−+]?\d+\.\d pts, [−+]?\d+\.\d pts\], p [=<] /);
+      }
+      expect(await page.locator('[data-testid="compare-groups"] tbody td').nth(2).innerText()).toMatch(/^\d+\.\d % – \d+\.\d %$/);
+      // Another metric: durations compare as a ratio of medians.
+      await page.selectOption('[data-testid="compare-metric"]', 'duration');
+      await expect.poll(() => page.locator('[data-testid="compare-pairs"] thead th').nth(2).innerText()).toBe('A / B');
+      await expect.poll(() => verdicts.first().innerText()).toMatch(/× the median duration/);
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it('the by-agent breakdown shows agent columns, most invocations first', async () => {
+      const { page, errors } = await open('#/breakdowns?since=30d&by=agent');
+      const table = page.locator('[data-testid="breakdown-table"]');
+      await table.locator('tbody tr').first().waitFor();
+      const headers = (await table.locator('thead th').allInnerTexts()).map((h) => h.replace(/[ ▼▲]+$/, ''));
+      expect(headers.slice(0, 3)).toEqual(['Agent', 'Invocations', 'Success']);
+      expect(headers).not.toContain('Runs');
+      expect(await table.locator('thead th').nth(1).getAttribute('aria-sort')).toBe('descending');
+      const counts = (await table.locator('tbody tr td:nth-child(2)').allInnerTexts()).map(Number);
+      expect(counts.length).toBeGreaterThan(1);
+      expect(counts).toEqual([...counts].sort((a, b) => b - a));
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it('a chart says it is loading until Chart.js has drawn it', async () => {
+      const page = await context.newPage();
+      // Hold the chart chunk back: the numbers come first, the chart frame says it is coming.
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((r) => (release = r));
+      await page.route(/chart-setup-[^/]*\.js$/, async (route) => {
+        await held;
+        await route.continue();
+      });
+      await page.goto(`${url}#/automation?since=30d`);
+      await page.locator('[data-testid="card-sessions"]').waitFor();
+      const funnel = page.locator('[data-testid="chart-funnel"]');
+      expect(await funnel.getAttribute('data-state')).toBe('loading');
+      expect(await funnel.getAttribute('aria-busy')).toBe('true');
+      expect(await funnel.locator('[role="status"]').innerText()).toBe('Drawing chart…');
+      release();
+      await page.locator('[data-testid="chart-funnel"][data-state="drawn"]').waitFor();
+      expect(await funnel.locator('[role="status"]').count()).toBe(0);
       await page.close();
     });
 

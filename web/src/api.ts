@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 export type { Report, GroupReport, GroupBy } from '../../src/analytics/index.js';
 export type { SeriesPoint, AgentRank, SpeedupBin } from '../../src/server/dashboard/answers.js';
 export type { RunRow } from '../../src/server/dashboard/run-list.js';
+export type { AttentionAnswer, CompareAnswer } from '../../src/server/dashboard/insights.js';
 import type { BaseAttributes, Feedback, Span } from '../../src/model/index.js';
 export type { Span, Feedback };
 

@@ -1,7 +1,7 @@
 // Chart.js behind one small component. Chart.js lives in its own chunk, fetched while the
 // page's data loads, so the numbers never wait for it; animation is off.
 import type { Chart, ChartConfiguration } from 'chart.js';
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 
 const chartModule = import('./chart-setup.js');
 
@@ -15,6 +15,8 @@ export const COLORS = ['#1d4ed8', '#b45309', '#047857', '#b91c1c', '#6d28d9', '#
 export function ChartView(props: { config: ChartConfiguration; label: string; height?: number; testId?: string }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const chart = useRef<Chart | null>(null);
+  // Until Chart.js has loaded and drawn, the frame says so instead of standing blank.
+  const [drawn, setDrawn] = useState(false);
   useEffect(() => {
     // Drawn after the next frame, the one that shows the page's numbers: charts never delay them.
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -25,6 +27,7 @@ export function ChartView(props: { config: ChartConfiguration; label: string; he
           if (!canvas.current || cancelled) return;
           chart.current?.destroy();
           chart.current = new ChartJs(canvas.current, props.config);
+          setDrawn(true);
         });
       }, 0);
     });
@@ -36,8 +39,9 @@ export function ChartView(props: { config: ChartConfiguration; label: string; he
   }, [props.config]);
   useEffect(() => () => chart.current?.destroy(), []);
   return (
-    <div class="chart" style={{ height: `${props.height ?? 220}px` }} data-testid={props.testId}>
+    <div class="chart" style={{ height: `${props.height ?? 220}px` }} data-testid={props.testId} data-state={drawn ? 'drawn' : 'loading'} aria-busy={!drawn}>
       <canvas ref={canvas} role="img" aria-label={props.label} />
+      {drawn ? null : <p class="chart-loading" role="status">Drawing chart…</p>}
     </div>
   );
 }

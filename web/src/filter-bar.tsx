@@ -11,6 +11,8 @@ export interface Meta {
   skipped_lines: number;
   values: Record<'model' | 'agent' | 'task_type' | 'project' | 'env', Record<string, number>>;
   default_env: string;
+  /** The window to open on: one that shows the data (`since` a preset or a date, `until` empty or a date). */
+  default_window: { since: string; until: string };
   dimensions: string[];
 }
 
@@ -54,8 +56,10 @@ export function FilterBar(props: { route: Route; meta: Meta; defaults: Record<st
         Window
         <select value={custom ? 'custom' : since} onChange={(e) => {
           const v = e.currentTarget.value;
-          if (v === 'custom') navigate(route, { since: new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10), until: '' });
-          else navigate(route, { since: v, until: '' });
+          // A default window ending in the past (a store whose data is old) needs `until` said explicitly.
+          const until = defaults['until'] ? 'now' : '';
+          if (v === 'custom') navigate(route, { since: new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10), until });
+          else navigate(route, { since: v, until });
         }} data-testid="filter-window">
           {WINDOWS.map((w) => <option key={w.value} value={w.value}>{w.label}</option>)}
           <option value="custom">custom dates</option>

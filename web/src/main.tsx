@@ -10,6 +10,7 @@ import { Runs } from './pages/runs.js';
 import { RunPage } from './pages/run.js';
 import { Agents } from './pages/agents.js';
 import { Automation } from './pages/automation.js';
+import { Compare } from './pages/compare.js';
 import './style.css';
 
 /** How often to ask whether the store changed; the server looks at most once a second. */
@@ -54,9 +55,10 @@ function App() {
   useEffect(() => {
     if (version > 0) setMetaVersion(version);
   }, [version]);
-  const defaults: Record<string, string> = { since: '7d', env: meta.data?.default_env ?? '' };
-  // With the env in the URL the page needs nothing from meta: it fetches in parallel with it.
-  const ready = meta.data !== undefined || route.params.has('env');
+  // The window opens on the data (a store of a month: 30 days), as the server chose it.
+  const defaults: Record<string, string> = { since: meta.data?.default_window.since ?? '7d', until: meta.data?.default_window.until ?? '', env: meta.data?.default_env ?? '' };
+  // With the window and env in the URL the page needs nothing from meta: it fetches in parallel with it.
+  const ready = meta.data !== undefined || (route.params.has('env') && route.params.has('since'));
   const props = { route, version, defaults };
   const title = PAGES.find((p) => p.page === route.page)?.label ?? 'Overview';
   useEffect(() => {
@@ -89,6 +91,8 @@ function App() {
           <Overview {...props} />
         ) : route.page === 'breakdowns' ? (
           <Breakdowns {...props} />
+        ) : route.page === 'compare' ? (
+          <Compare {...props} />
         ) : route.page === 'runs' && route.id ? (
           <RunPage {...props} id={route.id} />
         ) : route.page === 'runs' ? (

@@ -2,10 +2,11 @@
 // one filter bar, a view can be bookmarked, and the back button undoes a filter change.
 import { useEffect, useState } from 'preact/hooks';
 
-export type Page = 'overview' | 'breakdowns' | 'runs' | 'agents' | 'automation';
+export type Page = 'overview' | 'breakdowns' | 'compare' | 'runs' | 'agents' | 'automation';
 export const PAGES: readonly { page: Page; label: string }[] = [
   { page: 'overview', label: 'Overview' },
   { page: 'breakdowns', label: 'Breakdowns' },
+  { page: 'compare', label: 'Compare' },
   { page: 'runs', label: 'Runs' },
   { page: 'agents', label: 'Agents' },
   { page: 'automation', label: 'Automation' },

@@ -1,5 +1,5 @@
-import { detectAnomalies, dimensionValue, isDimension, rollUpSeries } from '../../analytics/index.js';
-import type { AnomalyObservation, AnomalyReport, Dimension } from '../../analytics/index.js';
+import { AnomalyCollector, DEFAULT_ANOMALY_SETTINGS, isDimension } from '../../analytics/index.js';
+import type { AnomalyReport, Dimension } from '../../analytics/index.js';
 import { toIso } from '../../model/time.js';
 import type { CommandSpec, OptionSpec } from '../command.js';
 import { COMMON_OPTIONS, commonOptions, print, scanIncluded, warnScan } from '../insights.js';
@@ -11,13 +11,13 @@ import { renderRows } from '../render/table.js';
 import { WINDOW_RULE, readWindow, windowOptions } from '../options.js';
 
 /** Series dimensions by default; thin series roll up from the right (task type first). */
-export const DEFAULT_SERIES = 'model,agent,task_type';
+export const DEFAULT_SERIES = DEFAULT_ANOMALY_SETTINGS.series.join(',');
 
 /** Options `anomalies` and `check --no-anomalies` share. */
 export const ANOMALY_OPTIONS: readonly OptionSpec[] = [
   { flags: '--series <dimensions>', description: 'comma-separated dimensions of a series; thin series roll up from the right', default: DEFAULT_SERIES },
-  { flags: '--baseline-days <n>', description: 'days before each point that form its baseline', default: '28' },
-  { flags: '--min-count <n>', description: 'agent invocations a day needs to be examined', default: '5' },
+  { flags: '--baseline-days <n>', description: 'days before each point that form its baseline', default: String(DEFAULT_ANOMALY_SETTINGS.baselineDays) },
+  { flags: '--min-count <n>', description: 'agent invocations a day needs to be examined', default: String(DEFAULT_ANOMALY_SETTINGS.minCount) },
 ];
 
 function positiveInt(v: unknown, flag: string, fallback: number, max: number): number {
@@ -45,20 +45,11 @@ export async function findAnomalies(
   opts: Record<string, unknown>,
 ): Promise<{ report: AnomalyReport; info: Awaited<ReturnType<typeof scanIncluded>>; dims: Dimension[]; baselineDays: number; minCount: number }> {
   const dims = parseSeries(opts['series']);
-  const baselineDays = positiveInt(opts['baselineDays'], '--baseline-days', 28, 365);
-  const minCount = positiveInt(opts['minCount'], '--min-count', 5, 1_000_000);
-  const scanSince = w.sinceMs - baselineDays * 86_400_000;
-  const items: { dims: string[]; ms: number; item: AnomalyObservation }[] = [];
-  const info = await scanIncluded(c, { sinceMs: scanSince, untilMs: w.untilMs, nowMs: w.nowMs }, (s) => {
-    if (s.kind !== 'agent' || s.state !== 'ended') return;
-    const o: AnomalyObservation = { ms: s.startMs };
-    if (s.status === 'success') o.failed = 0;
-    else if (s.status === 'failure') o.failed = 1;
-    if (s.durationMs !== null && Number.isFinite(s.durationMs)) o.durationMs = s.durationMs;
-    items.push({ dims: dims.map((d) => dimensionValue(d, s.attrs, s.startMs, s.env) ?? '(none)'), ms: s.startMs, item: o });
-  });
-  const series = rollUpSeries(items, minCount);
-  const report = detectAnomalies(series, { sinceMs: w.sinceMs, untilMs: w.untilMs, baselineDays, minCount });
+  const baselineDays = positiveInt(opts['baselineDays'], '--baseline-days', DEFAULT_ANOMALY_SETTINGS.baselineDays, 365);
+  const minCount = positiveInt(opts['minCount'], '--min-count', DEFAULT_ANOMALY_SETTINGS.minCount, 1_000_000);
+  const collector = new AnomalyCollector({ series: dims, baselineDays, minCount });
+  const info = await scanIncluded(c, { sinceMs: collector.scanSince(w.sinceMs), untilMs: w.untilMs, nowMs: w.nowMs }, (s) => collector.add(s));
+  const report = collector.detect(w);
   return { report, info, dims, baselineDays, minCount };
 }
 

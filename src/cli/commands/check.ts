@@ -1,7 +1,7 @@
 import { evaluateGates } from '../../analytics/index.js';
 import type { AnomalyReport, GateReport, GateSpec } from '../../analytics/index.js';
 import { toIso } from '../../model/time.js';
-import type { CommandSpec } from '../command.js';
+import type { CommandSpec, OptionSpec } from '../command.js';
 import { COMMON_OPTIONS, commonOptions, parseFraction, print, warnScan } from '../insights.js';
 import { EXIT, UsageError } from '../io.js';
 import { painter } from '../render/format.js';
@@ -21,13 +21,30 @@ export function renderGates(r: GateReport, format: 'table' | 'md' | 'csv', color
   return `${table}\n\n${r.ok ? 'all gates passed' : `${r.gates.filter((g) => !g.ok).length} gate(s) failed`}`;
 }
 
+/** The rate gates' options, shared by `check` and `alert`. */
+export const GATE_OPTIONS: readonly OptionSpec[] = [
+  { flags: '--max-failure-rate <pct>', description: 'fail when the failure rate exceeds this, e.g. 20%' },
+  { flags: '-k, --kind <kind>', description: 'spans the failure rate reads', choices: ['agent', 'task', 'run'], default: 'agent' },
+  { flags: '--min-first-attempt-pass <pct>', description: 'fail when the first-attempt pipeline pass rate is below this, e.g. 50%' },
+];
+
+/** The rate gates the options ask for (`--max-failure-rate`, `--kind`, `--min-first-attempt-pass`). */
+export function gateSpecOf(opts: Record<string, unknown>): GateSpec {
+  const spec: GateSpec = {};
+  const maxFailure = parseFraction(opts['maxFailureRate'], '--max-failure-rate');
+  const minPass = parseFraction(opts['minFirstAttemptPass'], '--min-first-attempt-pass');
+  if (maxFailure !== undefined) spec.maxFailureRate = maxFailure;
+  if (minPass !== undefined) spec.minFirstAttemptPass = minPass;
+  const sections = { agent: 'agents', task: 'tasks', run: 'runs' } as const;
+  spec.kind = sections[(opts['kind'] as keyof typeof sections | undefined) ?? 'agent'];
+  return spec;
+}
+
 export const checkCommand: CommandSpec = {
   name: 'check',
   summary: `quality gates for CI: exit ${GATE_FAILED_EXIT} with a readable reason when one fails`,
   options: [
-    { flags: '--max-failure-rate <pct>', description: 'fail when the failure rate exceeds this, e.g. 20%' },
-    { flags: '-k, --kind <kind>', description: 'spans the failure rate reads', choices: ['agent', 'task', 'run'], default: 'agent' },
-    { flags: '--min-first-attempt-pass <pct>', description: 'fail when the first-attempt pipeline pass rate is below this, e.g. 50%' },
+    ...GATE_OPTIONS,
     { flags: '--no-anomalies', description: 'fail when `agentmeter anomalies` finds any in the window' },
     ...windowOptions('7d'),
     ...ANOMALY_OPTIONS,
@@ -46,13 +63,7 @@ whether the whole interval is past the limit or more runs would tell.
 ${WINDOW_RULE}`,
   async run(_args, opts, io) {
     const now = Date.now();
-    const spec: GateSpec = {};
-    const maxFailure = parseFraction(opts['maxFailureRate'], '--max-failure-rate');
-    const minPass = parseFraction(opts['minFirstAttemptPass'], '--min-first-attempt-pass');
-    if (maxFailure !== undefined) spec.maxFailureRate = maxFailure;
-    if (minPass !== undefined) spec.minFirstAttemptPass = minPass;
-    const sections = { agent: 'agents', task: 'tasks', run: 'runs' } as const;
-    spec.kind = sections[(opts['kind'] as keyof typeof sections | undefined) ?? 'agent'];
+    const spec = gateSpecOf(opts);
     if (opts['anomalies'] === false) spec.noAnomalies = true;
     if (spec.maxFailureRate === undefined && spec.minFirstAttemptPass === undefined && spec.noAnomalies !== true) {
       throw new UsageError('no gate given: use --max-failure-rate, --min-first-attempt-pass and/or --no-anomalies');

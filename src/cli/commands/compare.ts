@@ -1,4 +1,4 @@
-import { METRIC_SPECS, compareGroups, formatEffect } from '../../analytics/index.js';
+import { METRIC_SPECS, compareGroups, formatEffect, samplesOf } from '../../analytics/index.js';
 import type { ComparisonReport, Dimension, GroupEstimate, Metric } from '../../analytics/index.js';
 import type { SpanKind } from '../../model/events.js';
 import { parseSince, toIso } from '../../model/time.js';
@@ -233,11 +233,7 @@ async function collect(
   keyOf: Parameters<typeof collectObservations>[4],
 ): Promise<{ info: Awaited<ReturnType<typeof collectObservations>>['info'] }> {
   const { observations, info } = await collectObservations(c, w, metric, kind, keyOf);
-  for (const o of observations) {
-    let list = samples.get(o.key);
-    if (!list) samples.set(o.key, (list = []));
-    list.push(o.value);
-  }
+  samplesOf(observations, samples);
   return { info };
 }
 

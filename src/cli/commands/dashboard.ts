@@ -104,14 +104,15 @@ JSON API: docs/dashboard.md.`,
     }
     io.stderr.write(`reading ${dir} …\n`);
     const t0 = Date.now();
-    const meta = (await (await app.request('/api/meta')).json()) as { spans: number; runs: number; default_env: string; values: { model: Record<string, number> } };
+    const meta = (await (await app.request('/api/meta')).json()) as { spans: number; runs: number; default_env: string; default_window: { since: string; until: string }; values: { model: Record<string, number> } };
     // Answer each page's default view once: the first visitor gets it from the cache, and the
     // aggregation code is compiled before anyone waits on it (the first pass is 2-3× slower).
-    const env = meta.default_env === '' ? '' : `&env=${meta.default_env}`;
-    for (const path of ['overview', 'agents', 'automation', 'breakdown']) await app.request(`/api/${path}?since=7d${env}`);
+    const w = meta.default_window;
+    const view = `since=${w.since}${w.until === '' ? '' : `&until=${w.until}`}${meta.default_env === '' ? '' : `&env=${meta.default_env}`}`;
+    for (const path of ['overview', 'agents', 'automation', 'breakdown']) await app.request(`/api/${path}?${view}`);
     // …and one filtered view, so the filter path is compiled too.
     const model = Object.keys(meta.values.model)[0];
-    if (model !== undefined) await app.request(`/api/overview?since=7d${env}&model=${encodeURIComponent(model)}`);
+    if (model !== undefined) await app.request(`/api/overview?${view}&model=${encodeURIComponent(model)}`);
     io.stderr.write(`${meta.spans} spans, ${meta.runs} runs in memory (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
     io.stdout.write(`${server.url}/\n`);
     if (!['127.0.0.1', '::1', 'localhost'].includes(host)) {

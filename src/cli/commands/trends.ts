@@ -1,4 +1,4 @@
-import { METRIC_SPECS, trendSeries } from '../../analytics/index.js';
+import { METRIC_SPECS, trendsOf } from '../../analytics/index.js';
 import type { Dimension, Metric, TrendSeries } from '../../analytics/index.js';
 import type { SpanKind } from '../../model/events.js';
 import { toIso } from '../../model/time.js';
@@ -95,15 +95,7 @@ ${WINDOW_RULE}`,
     if (!c) return EXIT.noStore;
     const { observations, info } = await collectObservations(c, { ...window, nowMs: now }, metric, kind, keyFunction(by));
     warnScan(info, io, observations.length === 0, metric === 'quality' ? 'agent' : (kind ?? METRIC_SPECS[metric].kind));
-    const groups = new Map<string, [number, number][]>();
-    for (const o of observations) {
-      let g = groups.get(o.key);
-      if (!g) groups.set(o.key, (g = []));
-      g.push([o.ms, o.value]);
-    }
-    const series = [...groups]
-      .sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1))
-      .map(([key, obs]) => trendSeries(key, obs, metric, { ...window, bucket }));
+    const series = trendsOf(observations, metric, { ...window, bucket });
     if (c.format === 'json') {
       print(io, JSON.stringify({ window: { since: toIso(window.sinceMs), until: toIso(window.untilMs) }, metric, kind: kind ?? METRIC_SPECS[metric].kind, bucket, by: by ?? null, series }, null, 2));
     } else {

@@ -61,3 +61,23 @@ export function includesEnv(q: DashboardQuery, env: string): boolean {
 export function reportOptions(q: DashboardQuery, nowMs: number): { sinceMs: number; untilMs: number; envs?: readonly string[] | 'all'; nowMs: number } {
   return { sinceMs: q.sinceMs, untilMs: q.untilMs, nowMs, ...(q.envs ? { envs: q.envs } : {}) };
 }
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The window the dashboard opens on: the shortest of 7 and 30 days that holds the whole
+ * store when it spans at most a month, else the last 30 days; when nothing started in the
+ * last 30 days, the shortest of 90 days and a year that reaches the newest span, else the
+ * 30 days up to it. A store of a month of data so opens on that month, not on its last week.
+ *
+ * @example
+ * defaultWindow(now - 20 * DAY_MS, now - DAY_MS, now) // { since: '30d', until: '' }
+ */
+export function defaultWindow(firstMs: number | null, lastMs: number | null, nowMs: number): { since: string; until: string } {
+  if (firstMs === null || lastMs === null) return { since: '7d', until: '' };
+  if (lastMs >= nowMs - 30 * DAY_MS) return { since: firstMs >= nowMs - 7 * DAY_MS ? '7d' : '30d', until: '' };
+  if (lastMs >= nowMs - 90 * DAY_MS) return { since: '90d', until: '' };
+  if (lastMs >= nowMs - 365 * DAY_MS) return { since: '365d', until: '' };
+  const end = (Math.floor(lastMs / DAY_MS) + 1) * DAY_MS;
+  return { since: new Date(end - 30 * DAY_MS).toISOString().slice(0, 10), until: new Date(end).toISOString().slice(0, 10) };
+}

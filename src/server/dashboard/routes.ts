@@ -13,8 +13,9 @@ import { GROUP_BY_VALUES } from '../../analytics/index.js';
 import type { GroupBy } from '../../analytics/index.js';
 import { agentRanking, automation, breakdown, overview } from './answers.js';
 import { DashboardData } from './dashboard-data.js';
+import { attention, comparison } from './insights.js';
 import type { DashboardState } from './dashboard-data.js';
-import { QueryError, includesEnv, parseQuery } from './query.js';
+import { QueryError, defaultWindow, includesEnv, parseQuery } from './query.js';
 import type { DashboardQuery } from './query.js';
 import { loadRunDetail } from './run-detail.js';
 import { listRuns } from './run-list.js';
@@ -94,6 +95,8 @@ export function dashboardRoutes(o: DashboardRoutesOptions): Hono {
       values: snap.values,
       // A store holding only demo or test data shows nothing under the report's default.
       default_env: envs.some((e) => includesEnv({ sinceMs: 0, untilMs: 1, envs: undefined, where: [] }, e)) ? '' : 'all',
+      // Open on a window that shows the data (a month of data: 30 days, not the last 7).
+      default_window: defaultWindow(snap.firstMs, snap.lastMs, data.now()),
       dimensions: BREAKDOWN_DIMENSIONS,
     });
   });
@@ -106,6 +109,8 @@ export function dashboardRoutes(o: DashboardRoutesOptions): Hono {
     if (!(GROUP_BY_VALUES as readonly string[]).includes(by)) throw new QueryError(`by must be one of ${GROUP_BY_VALUES.join(', ')}`);
     return answer(c, 'breakdown', (s, q, now) => ({ report: breakdown(s.snapshot, q, by as GroupBy, now) }));
   });
+  app.get('/api/attention', (c) => answer(c, 'attention', (s, q) => attention(s.snapshot, q, new URL(c.req.url).searchParams)));
+  app.get('/api/compare', (c) => answer(c, 'compare', (s, q) => comparison(s.snapshot, q, new URL(c.req.url).searchParams)));
   app.get('/api/runs', (c) =>
     answer(c, 'runs', (s, q) => {
       const p = new URL(c.req.url).searchParams;

@@ -41,6 +41,23 @@ const COLUMNS: Column<GroupReport>[] = [
   { key: 'speedup', label: 'Speedup', value: (g) => g.optimizations.speedup_geomean, render: (g) => ratio(g.optimizations.speedup_geomean), numeric: true },
 ];
 
+/**
+ * By agent, the groups are agent invocations: runs and tasks carry no agent name, so their
+ * columns would stand empty. Show the agent's own figures instead, most invocations first.
+ */
+const AGENT_COLUMNS: Column<GroupReport>[] = [
+  { key: 'key', label: 'Agent', value: (g) => g.key },
+  { key: 'agents', label: 'Invocations', value: (g) => g.agents.invocations, render: (g) => count(g.agents.invocations), numeric: true },
+  { key: 'agent_sr', label: 'Success', value: (g) => g.agents.success_rate, render: (g) => <>{pct(g.agents.success_rate)} <small>{ci(g.agents.success_rate_ci)}</small></>, numeric: true },
+  { key: 'failures', label: 'Failures', value: (g) => g.agents.failure, numeric: true },
+  { key: 'retries', label: 'Retries', value: (g) => g.agents.retries, numeric: true },
+  { key: 'p50', label: 'Median', value: (g) => g.agents.duration_ms?.median ?? null, render: (g) => duration(g.agents.duration_ms?.median), numeric: true },
+  { key: 'p95', label: 'p95', value: (g) => g.agents.duration_ms?.p95 ?? null, render: (g) => duration(g.agents.duration_ms?.p95), numeric: true },
+  { key: 'cost', label: 'Cost', value: (g) => g.agents.cost_usd, render: (g) => usd(g.agents.cost_usd), numeric: true },
+  { key: 'tokens', label: 'Tokens', value: (g) => g.agents.tokens.input + g.agents.tokens.output, render: (g) => count(g.agents.tokens.input + g.agents.tokens.output), numeric: true },
+  { key: 'quality', label: 'Rating', value: (g) => g.agents.quality.mean, render: (g) => (g.agents.quality.mean === null ? '–' : `${g.agents.quality.mean.toFixed(2)} (${g.agents.quality.ratings})`), numeric: true },
+];
+
 export function Breakdowns(props: PageProps) {
   const { route } = props;
   const by = route.params.get('by') ?? 'model';
@@ -98,7 +115,7 @@ export function Breakdowns(props: PageProps) {
             <figcaption>{metric.label} by {DIMENSIONS.find((d) => d.by === by)?.label.toLowerCase()}, whiskers: 95 % Wilson interval</figcaption>
             <ChartView testId="chart-breakdown" config={config} label={`Bar chart of ${metric.label} per group with confidence interval whiskers`} height={Math.max(160, 34 * groups.length + 60)} />
           </figure>
-          <SortableTable testId="breakdown-table" caption={`Per ${by}: sort by any column`} columns={COLUMNS} rows={groups} rowKey={(g) => g.key} initial="runs" />
+          <SortableTable key={by} testId="breakdown-table" caption={`Per ${by}: sort by any column`} columns={by === 'agent' ? AGENT_COLUMNS : COLUMNS} rows={groups} rowKey={(g) => g.key} initial={by === 'agent' ? 'agents' : 'runs'} />
         </>
       )}
     </section>

@@ -6,6 +6,7 @@ import { COLORS, ChartView } from '../chart.js';
 import type { PageProps } from '../filter-bar.js';
 import { ci, count, delta, duration, pct, ratio, usd } from '../format.js';
 import { apiQuery } from '../route.js';
+import { AttentionPanel } from './attention.js';
 
 interface OverviewAnswer {
   version: number;
@@ -39,7 +40,7 @@ const RATE_AXIS = { max: 1, ticks: { callback: (v: number | string) => `${Math.r
 
 export function Overview(props: PageProps) {
   const q = apiQuery(props.route.params, props.defaults);
-  const { data, error } = useApi<OverviewAnswer>(`api/overview?${q}`, props.version);
+  const { data, error, loading } = useApi<OverviewAnswer>(`api/overview?${q}`, props.version);
   const charts = useMemo(() => {
     if (!data) return undefined;
     const s = data.series;
@@ -103,6 +104,8 @@ export function Overview(props: PageProps) {
         <Card testId="card-speedup" title="Optimisation speedup" value={ratio(r.optimizations.speedup_geomean)} detail={`${r.optimizations.sessions} sessions · ${r.optimizations.promoted} promoted`} trend={delta(r.optimizations.trend.delta, 'ratio')} />
         <Card testId="card-open" title="Open / abandoned" value={`${openAll} / ${abandonedAll}`} detail="spans started and not ended: still running / given up" />
       </div>
+      {/* Asked for once the numbers are in: the anomaly search is the costliest answer, and the server answers one at a time. */}
+      <AttentionPanel {...props} after={loading} />
       <div class="grid">
         <figure><figcaption>Success rate per day</figcaption><ChartView testId="chart-success" config={charts.success} label="Line chart of run, task and agent success rates per day" /></figure>
         <figure><figcaption>First-attempt pipeline pass rate</figcaption><ChartView config={charts.firstPass} label="Line chart of the first-attempt CI pipeline pass rate per day" /></figure>
