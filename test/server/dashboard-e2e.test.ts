@@ -162,6 +162,11 @@ if (missing && process.env['CI']) {
       expect(await page.locator('h1').innerText()).toBe(name);
       expect(await page.locator('[data-testid="run-spans"] tbody tr').count()).toBeGreaterThan(1);
       expect(page.url()).toMatch(/#\/runs\/[0-9a-f-]{36}/);
+      // Attributes under plain names, the raw name in the tooltip.
+      const labels = await page.locator('dl.attrs dt').allInnerTexts();
+      expect(labels).toContain('model');
+      expect(labels.some((l) => l.includes('gen_ai.'))).toBe(false);
+      expect(await page.locator('dl.attrs dt[title="gen_ai.request.model"]').innerText()).toBe('model');
       expect(errors).toEqual([]);
       await page.close();
     });

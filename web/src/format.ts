@@ -44,3 +44,32 @@ export function delta(d: number | null | undefined, kind: 'rate' | 'ratio'): str
 export function when(iso: string): string {
   return iso.slice(0, 16).replace('T', ' ');
 }
+
+// Plain names for the attributes a run page shows; the raw name stays in the tooltip.
+const ATTR_LABELS: Record<string, string> = {
+  'gen_ai.request.model': 'model',
+  'gen_ai.provider.name': 'provider',
+  'gen_ai.system': 'provider',
+  'gen_ai.request.temperature': 'temperature',
+  'gen_ai.agent.name': 'agent',
+  'gen_ai.usage.input_tokens': 'input tokens',
+  'gen_ai.usage.output_tokens': 'output tokens',
+  'task.type': 'task type',
+  'task.key': 'task',
+  'pipeline.attempt': 'pipeline attempt',
+  'cicd.pipeline.result': 'pipeline result',
+  'agent.attempt': 'attempt',
+  'debug.attempts': 'fix attempts',
+  'debug.resolved': 'resolved',
+  'error.type': 'error',
+  'error.message': 'error message',
+  'cost_usd': 'cost (USD)',
+  'variants_generated': 'variants',
+  'run.mode': 'mode',
+  'vcs.repository.name': 'repository',
+};
+
+/** A plain label for an attribute name: `gen_ai.request.model` → `model`. */
+export function attrLabel(key: string): string {
+  return ATTR_LABELS[key] ?? key.replace(/^(gen_ai|claude_code|agentmeter)\./, '').replace(/[._]/g, ' ');
+}

@@ -4,7 +4,7 @@ import { useApi } from '../api.js';
 import type { RunDetailAnswer, Span } from '../api.js';
 import { ChartView } from '../chart.js';
 import type { PageProps } from '../filter-bar.js';
-import { duration, when } from '../format.js';
+import { attrLabel, duration, when } from '../format.js';
 import { href } from '../route.js';
 import { Status } from './runs.js';
 
@@ -124,7 +124,7 @@ export function RunPage(props: PageProps & { id: string }) {
       <p class="muted">
         <Status status={run.status} state={run.state} /> · started {when(new Date(run.startMs).toISOString())} UTC · {duration(run.durationMs)} · env {run.env} · {data.spans.length} spans · id <code>{run.runId}</code>
       </p>
-      <dl class="attrs">{attrs.map(([k, v]) => <div key={k}><dt>{k}</dt><dd>{String(v)}</dd></div>)}</dl>
+      <dl class="attrs">{attrs.map(([k, v]) => <div key={k}><dt title={k}>{attrLabel(k)}</dt><dd>{String(v)}</dd></div>)}</dl>
       <figure data-testid="run-timeline">
         <figcaption>Timeline: tasks, agent invocations, pipeline attempts and debugging cycles; ◆ marks debugging attempts and feedback. Colour is the status (green success, red failure, amber partial, blue open).</figcaption>
         <ChartView config={view.config} label={`Waterfall of the ${data.spans.length} spans of run ${run.name}`} height={Math.max(180, 22 * view.ordered.length + 70)} />
@@ -173,5 +173,5 @@ export function RunPage(props: PageProps & { id: string }) {
 const DETAIL_KEYS = ['gen_ai.agent.name', 'gen_ai.request.model', 'task.type', 'pipeline.attempt', 'cicd.pipeline.result', 'agent.attempt', 'debug.attempts', 'debug.resolved', 'error.type', 'operation', 'variants_generated', 'promoted', 'cost_usd'];
 
 function detail(s: Span): string {
-  return DETAIL_KEYS.filter((k) => s.attrs[k] !== undefined).map((k) => `${k.replace(/^gen_ai\.(request\.)?/, '')}=${String(s.attrs[k])}`).join(' · ');
+  return DETAIL_KEYS.filter((k) => s.attrs[k] !== undefined).map((k) => `${attrLabel(k)} ${String(s.attrs[k])}`).join(' · ');
 }
