@@ -11,6 +11,7 @@ import { readBody } from './body.js';
 import { checkEvent, structureProblem } from './event-checks.js';
 import { mapOtlpLogs } from './otlp-logs-map.js';
 import { mapOtlpTraces } from './otlp-map.js';
+import { TraceMemory } from './otlp/trace-memory.js';
 import type { OtlpMapOptions, OtlpMapResult } from './otlp-map.js';
 import { exportOrFail, jsonError } from './responses.js';
 
@@ -39,7 +40,8 @@ const LOGS: Signal = { key: 'resourceLogs', request: 'ExportLogsServiceRequest',
 
 /** The handler of `POST /v1/traces`. */
 export function ingestOtlp(opts: IngestOtlpOptions): (c: Context) => Promise<Response> {
-  return ingestSignal(opts, TRACES);
+  // One memory per server: children arrive before their parents, often in earlier requests.
+  return ingestSignal(opts, TRACES, new TraceMemory());
 }
 
 /** The handler of `POST /v1/logs`: feedback (`gen_ai.evaluation.result` events). */
@@ -47,7 +49,7 @@ export function ingestOtlpLogs(opts: IngestOtlpOptions): (c: Context) => Promise
   return ingestSignal(opts, LOGS);
 }
 
-function ingestSignal(opts: IngestOtlpOptions, signal: Signal): (c: Context) => Promise<Response> {
+function ingestSignal(opts: IngestOtlpOptions, signal: Signal, memory?: TraceMemory): (c: Context) => Promise<Response> {
   return async (c) => {
     const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     if (type === 'application/x-protobuf' || type === 'application/protobuf') {
@@ -67,7 +69,7 @@ function ingestSignal(opts: IngestOtlpOptions, signal: Signal): (c: Context) => 
     if (parsed === null || typeof parsed !== 'object' || !Array.isArray((parsed as Record<string, unknown>)[signal.key])) {
       return jsonError(c, 400, `body is not an OTLP ${signal.request} (no ${signal.key} array)`);
     }
-    const mapped = signal.map(parsed, { defaultEnv: opts.defaultEnv, redact: opts.redact });
+    const mapped = signal.map(parsed, { defaultEnv: opts.defaultEnv, redact: opts.redact, ...(memory !== undefined ? { memory } : {}) });
     const events = [];
     const reasons = mapped.rejected.map((r) => `span ${r.span}: ${r.error}`);
     for (const e of mapped.events) {
@@ -77,7 +79,10 @@ function ingestSignal(opts: IngestOtlpOptions, signal: Signal): (c: Context) => 
     }
     const failed = await exportOrFail(c, opts.sink, events);
     if (failed) return failed;
-    if (reasons.length === 0) return c.json({});
-    return c.json({ partialSuccess: { [signal.rejected]: String(reasons.length), errorMessage: reasons.slice(0, 20).join('; ') } });
+    // Content attributes not stored are named as a warning (a partialSuccess rejecting none).
+    const dropped = mapped.dropped !== undefined && mapped.dropped.length > 0 ? `content attributes not stored (docs/privacy.md): ${mapped.dropped.slice(0, 40).join(', ')}` : undefined;
+    if (reasons.length === 0 && dropped === undefined) return c.json({});
+    const message = [...reasons.slice(0, 20), ...(dropped !== undefined ? [dropped] : [])].join('; ');
+    return c.json({ partialSuccess: { [signal.rejected]: String(reasons.length), errorMessage: message } });
   };
 }

@@ -40,7 +40,7 @@ describe('OTLP attribute dialects', () => {
       span('openai.chat', [kv('llm.request.type', 'chat'), kv('gen_ai.system', 'openai'), kv('gen_ai.request.model', 'gpt-4o-mini'), kv('llm.usage.prompt_tokens', 50), kv('llm.usage.completion_tokens', 7), kv('gen_ai.prompt.0.content', 'secret'), kv('gen_ai.request.temperature', 0.2)]),
       span('search.tool', [kv('traceloop.span.kind', 'tool'), kv('traceloop.entity.name', 'search')]),
     ]), opts);
-    const kinds = r.events.map((e) => (e as { kind: string }).kind);
+    const kinds = r.events.filter((e) => e.type === 'span').map((e) => (e as { kind: string }).kind);
     expect(kinds).toEqual(['workflow', 'llm', 'tool']);
     const llm = r.events[1] as unknown as { attrs: Record<string, unknown> };
     expect(llm.attrs).toMatchObject({ 'gen_ai.provider.name': 'openai', 'gen_ai.usage.input_tokens': 50, 'gen_ai.usage.output_tokens': 7, 'gen_ai.request.temperature': 0.2 });
@@ -55,7 +55,9 @@ describe('OTLP attribute dialects', () => {
         events: [{ name: 'gen_ai.evaluation.result', timeUnixNano: '1735787046000000000', attributes: [kv('gen_ai.evaluation.name', 'correctness'), kv('gen_ai.evaluation.score.value', 0.9), kv('gen_ai.evaluation.score.label', 'pass')] }],
       }),
     ], [kv('deployment.environment.name', 'prod'), kv('service.name', 'orchestrator')]), opts);
-    expect(r.events).toHaveLength(3);
+    // Three events, then the trace's run: opened, and ended by its root (the agent span).
+    expect(r.events).toHaveLength(5);
+    expect(r.events.slice(3)).toMatchObject([{ type: 'span.start', kind: 'run', span_id: '5b8efff7-9803-8103-d269-b633813fc60c' }, { type: 'span.end', kind: 'run', status: 'success' }]);
     expect(r.events[0]).toMatchObject({ kind: 'pipeline', status: 'failure', env: 'prod', parent_id: 'aaaaaaaaaaaaaaaa', attrs: { 'cicd.pipeline.run.id': '4259', project: 'orchestrator' } });
     expect(r.events[2]).toMatchObject({ type: 'feedback', success: true, source: 'llm_judge', span_id: (r.events[1] as { span_id: string }).span_id, attrs: { 'gen_ai.evaluation.score.value': 0.9 } });
     for (const e of r.events) expect(checkEvent(e)).toMatchObject({ ok: true });
@@ -63,7 +65,7 @@ describe('OTLP attribute dialects', () => {
 
   it('lists spans it cannot map instead of dropping them silently', () => {
     const r = mapOtlpTraces(request([{ traceId: 'xyz', spanId: '1', name: 'bad' }, span('ok', [])]), opts);
-    expect(r.events).toHaveLength(1);
+    expect(r.events.filter((e) => e.type === 'span')).toHaveLength(1);
     expect(r.rejected).toEqual([{ span: '1', error: 'traceId must be 32 hex digits' }]);
   });
 });

@@ -16,10 +16,11 @@ afterEach(async () => {
   server = undefined;
 });
 
+/** The stored `span` events (each trace's run span comes as `span.start`/`span.end`). */
 async function read(root: string): Promise<AgentmeterEvent[]> {
   const out: AgentmeterEvent[] = [];
   await scanEvents({ root, onEvent: (e) => out.push(e) });
-  return out;
+  return out.filter((e) => e.type === 'span');
 }
 
 describe('OTLP/HTTP JSON from the OpenTelemetry JS SDK', () => {
