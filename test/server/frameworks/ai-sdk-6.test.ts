@@ -37,7 +37,7 @@ describe('Vercel AI SDK 6 telemetry', () => {
     const tracer = r.provider.getTracer('ai');
     const tools = {
       lookup: tool({ inputSchema: z.object({ q: z.string() }), execute: async ({ q }) => `MK6_TOOL_RESULT ${q}` }),
-      charge: tool({ inputSchema: z.object({ q: z.string() }), execute: async () => { throw new Error('card declined'); } }),
+      charge: tool({ inputSchema: z.object({ q: z.string() }), execute: async ({ q }): Promise<string> => { throw new Error(`card declined ${q.length}`); } }),
     };
     const common = { system: 'MK6_SYSTEM_PROMPT', prompt: 'MK6_USER_PROMPT', tools, stopWhen: stepCountIs(3), maxRetries: 0 } as const;
     await generateText({ ...common, model: model('gpt-4o', 'lookup'), experimental_telemetry: { isEnabled: true, functionId: 'support-agent', tracer } });
@@ -65,7 +65,7 @@ describe('Vercel AI SDK 6 telemetry', () => {
     expect(stored.filter((s) => s.kind === 'agent' || s.kind === 'llm').map((s) => s.attrs['gen_ai.provider.name'])).toEqual(Array(8).fill('openai'));
     const failedCall = stored.find((s) => s.kind === 'llm' && s.status === 'failure');
     expect(failedCall?.attrs['error.message']).toBe('upstream 500 at [path]');
-    expect(stored.find((s) => s.kind === 'tool' && s.status === 'failure')?.attrs).toMatchObject({ 'gen_ai.tool.name': 'charge', 'error.message': 'card declined' });
+    expect(stored.find((s) => s.kind === 'tool' && s.status === 'failure')?.attrs).toMatchObject({ 'gen_ai.tool.name': 'charge', 'error.message': 'card declined 13' });
 
     const report = await storedReport(r.root, 'agent');
     expect(report.runs.total).toBe(3);
