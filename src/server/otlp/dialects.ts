@@ -46,6 +46,7 @@ const str = (a: Attrs, ...keys: string[]): string | undefined => {
 const GENAI_ROLES: Record<string, SpanRole> = {
   invoke_agent: 'agent',
   create_agent: 'other',
+  agent_step: 'other',
   invoke_workflow: 'other',
   execute_tool: 'tool_call',
   chat: 'model_call',
