@@ -75,6 +75,19 @@ export interface AgentReport extends OutcomeReport, AgentSums {
   feedback_success_rate: number | null;
 }
 
+/** The model-call section's declared sums: `tokens.input`, `tokens.output`, `cost_usd`. */
+export type ModelCallSums = SectionSums<'model_calls'>;
+
+/**
+ * Model calls (spans of kind `llm`: AI SDK `doGenerate`/`doStream`, GenAI `chat`,
+ * `text_completion`, `generate_content`, OpenInference `LLM`): outcome figures and the
+ * tokens and cost summed over the calls.
+ */
+export interface ModelCallReport extends OutcomeReport, ModelCallSums {}
+
+/** Tool calls (spans of kind `tool`): outcome figures. */
+export type ToolCallReport = OutcomeReport;
+
 /** CI pipeline attempts. */
 export interface PipelineReport {
   total: number;
@@ -157,6 +170,8 @@ export interface SectionReports {
   pipelines: PipelineReport;
   debugging: DebuggingReport;
   optimizations: OptimizationReport;
+  model_calls: ModelCallReport;
+  tool_calls: ToolCallReport;
 }
 
 /** One row of a grouped report. */

@@ -4,7 +4,7 @@
  * the number of groups × a few counters and sketches, never by the number of spans.
  */
 import type { FeedbackAggregate, SpanAggregate } from '../model/aggregate.js';
-import type { BaseAttributes } from '../model/events.js';
+import type { BaseAttributes, SpanKind } from '../model/events.js';
 import type { Feedback, SpanSummary } from '../model/span.js';
 import { toIso, utcDay } from '../model/time.js';
 import { DEFAULT_EXCLUDED_ENVS } from '../model/envs.js';
@@ -75,6 +75,16 @@ function groupKey(by: GroupBy, attrs: BaseAttributes, ms: number, env: string): 
   return keyAttr(attrs, GROUP_ATTR[by]) ?? NO_GROUP_KEY;
 }
 
+/**
+ * Whether a span joins a `--by agent` group: agent invocations and debugging cycles always;
+ * model and tool calls when they name the agent that made them (the AI SDK's function id,
+ * LangChain's agent name, `gen_ai.agent.name`); other kinds never.
+ */
+function inAgentGroup(kind: SpanKind, attrs: BaseAttributes): boolean {
+  if (kind === 'agent' || kind === 'debug') return true;
+  return (kind === 'llm' || kind === 'tool') && keyAttr(attrs, 'gen_ai.agent.name') !== undefined;
+}
+
 // Feedback carries its target's kind and grouping attributes (the SDK copies them), so it
 // is attributed without joining on span ids, which would cost memory per span.
 function isAgentFeedback(f: Feedback): boolean {
@@ -142,7 +152,7 @@ export class ReportBuilder {
     this.#totals[w].add(s);
     if (this.#by === undefined) return;
     // An agent group is about agents: runs, tasks and pipelines have no agent of their own.
-    if (this.#by === 'agent' && s.kind !== 'agent' && s.kind !== 'debug') return;
+    if (this.#by === 'agent' && !inAgentGroup(s.kind, s.attrs)) return;
     this.#group(w, groupKey(this.#by, s.attrs, s.startMs, s.env)).add(s);
   }
 
@@ -172,7 +182,7 @@ export class ReportBuilder {
     const acc = sectionsOfAggregate(a);
     this.#totals[w].merge(acc);
     if (this.#by === undefined) return;
-    if (this.#by === 'agent' && a.kind !== 'agent' && a.kind !== 'debug') return;
+    if (this.#by === 'agent' && !inAgentGroup(a.kind, a.groupAttrs)) return;
     this.#group(w, groupKey(this.#by, a.groupAttrs, a.dayMs, a.env)).merge(acc);
   }
 
