@@ -1,9 +1,10 @@
 /**
  * `POST /v1/traces` and `POST /v1/logs` (feedback as `gen_ai.evaluation.result` events):
- * OTLP/HTTP with JSON encoding. Answers as the OTLP spec asks: 200 with
- * an `ExportTraceServiceResponse` (`partialSuccess` naming how many spans were rejected and
- * why), 400 for a body that is not a trace request (not retried by exporters), 415 for
- * protobuf, 503 with `Retry-After` when storage is unavailable (retried).
+ * OTLP/HTTP with JSON or protobuf encoding, under the same limits. Answers as the OTLP spec
+ * asks: 200 with an `ExportTraceServiceResponse` in the request's encoding (`partialSuccess`
+ * naming how many spans were rejected and why, or which content attributes were not stored),
+ * 400 for a body that is not a request of the signal (not retried by exporters), 415 for
+ * other content types, 503 with `Retry-After` when storage is unavailable (retried).
  */
 import type { Context } from 'hono';
 import type { EventSink } from '../model/sink.js';
@@ -12,6 +13,8 @@ import { checkEvent, structureProblem } from './event-checks.js';
 import { mapOtlpLogs } from './otlp-logs-map.js';
 import { mapOtlpTraces } from './otlp-map.js';
 import { TraceMemory } from './otlp/trace-memory.js';
+import { decodeOtlpProtobuf, encodeOtlpResponse } from './otlp/protobuf.js';
+import type { OtlpSignal } from './otlp/protobuf.js';
 import type { OtlpMapOptions, OtlpMapResult } from './otlp-map.js';
 import { exportOrFail, jsonError } from './responses.js';
 
@@ -33,10 +36,11 @@ interface Signal {
   map: (body: unknown, o: OtlpMapOptions) => OtlpMapResult;
   /** The count field of the response's `partialSuccess`. */
   rejected: 'rejectedSpans' | 'rejectedLogRecords';
+  signal: OtlpSignal;
 }
 
-const TRACES: Signal = { key: 'resourceSpans', request: 'ExportTraceServiceRequest', map: mapOtlpTraces, rejected: 'rejectedSpans' };
-const LOGS: Signal = { key: 'resourceLogs', request: 'ExportLogsServiceRequest', map: mapOtlpLogs, rejected: 'rejectedLogRecords' };
+const TRACES: Signal = { key: 'resourceSpans', request: 'ExportTraceServiceRequest', map: mapOtlpTraces, rejected: 'rejectedSpans', signal: 'traces' };
+const LOGS: Signal = { key: 'resourceLogs', request: 'ExportLogsServiceRequest', map: mapOtlpLogs, rejected: 'rejectedLogRecords', signal: 'logs' };
 
 /** The handler of `POST /v1/traces`. */
 export function ingestOtlp(opts: IngestOtlpOptions): (c: Context) => Promise<Response> {
@@ -52,20 +56,26 @@ export function ingestOtlpLogs(opts: IngestOtlpOptions): (c: Context) => Promise
 function ingestSignal(opts: IngestOtlpOptions, signal: Signal, memory?: TraceMemory): (c: Context) => Promise<Response> {
   return async (c) => {
     const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-    if (type === 'application/x-protobuf' || type === 'application/protobuf') {
-      return jsonError(c, 415, 'OTLP protobuf is not supported: configure the exporter for JSON (OTEL_EXPORTER_OTLP_PROTOCOL=http/json, Content-Type: application/json)');
-    }
-    if (type !== '' && type !== 'application/json') return jsonError(c, 415, `Content-Type ${type} is not supported: send OTLP/HTTP JSON (application/json)`);
+    const protobuf = type === 'application/x-protobuf' || type === 'application/protobuf';
+    if (!protobuf && type !== '' && type !== 'application/json') return jsonError(c, 415, `Content-Type ${type} is not supported: send OTLP/HTTP JSON (application/json) or protobuf (application/x-protobuf)`);
     const body = await readBody(c.req.raw, opts.maxBodyBytes);
     if (!body.ok) return jsonError(c, body.status, body.message);
     let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.bytes.toString('utf8'));
-    } catch (e: unknown) {
-      return jsonError(c, 400, `body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    if (protobuf) {
+      try {
+        parsed = decodeOtlpProtobuf(signal.signal, body.bytes);
+      } catch (e: unknown) {
+        return jsonError(c, 400, `body is not a protobuf OTLP ${signal.request}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    } else {
+      try {
+        parsed = JSON.parse(body.bytes.toString('utf8'));
+      } catch (e: unknown) {
+        return jsonError(c, 400, `body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      const structural = structureProblem(parsed, OTLP_MAX_DEPTH);
+      if (structural !== undefined) return jsonError(c, 400, structural);
     }
-    const structural = structureProblem(parsed, OTLP_MAX_DEPTH);
-    if (structural !== undefined) return jsonError(c, 400, structural);
     if (parsed === null || typeof parsed !== 'object' || !Array.isArray((parsed as Record<string, unknown>)[signal.key])) {
       return jsonError(c, 400, `body is not an OTLP ${signal.request} (no ${signal.key} array)`);
     }
@@ -81,8 +91,9 @@ function ingestSignal(opts: IngestOtlpOptions, signal: Signal, memory?: TraceMem
     if (failed) return failed;
     // Content attributes not stored are named as a warning (a partialSuccess rejecting none).
     const dropped = mapped.dropped !== undefined && mapped.dropped.length > 0 ? `content attributes not stored (docs/privacy.md): ${mapped.dropped.slice(0, 40).join(', ')}` : undefined;
-    if (reasons.length === 0 && dropped === undefined) return c.json({});
     const message = [...reasons.slice(0, 20), ...(dropped !== undefined ? [dropped] : [])].join('; ');
-    return c.json({ partialSuccess: { [signal.rejected]: String(reasons.length), errorMessage: message } });
+    const answer = reasons.length === 0 && dropped === undefined ? {} : { partialSuccess: { [signal.rejected]: String(reasons.length), errorMessage: message } };
+    if (!protobuf) return c.json(answer);
+    return c.body(Buffer.from(encodeOtlpResponse(signal.signal, answer)), 200, { 'content-type': 'application/x-protobuf' });
   };
 }

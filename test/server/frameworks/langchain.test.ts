@@ -62,7 +62,8 @@ const metadataOf = (s: ReadableSpan): Record<string, unknown> => {
 
 describe('LangChain.js createAgent through OpenInference', () => {
   it('model calls, tokens per model, named agents, tool calls and failures equal the OpenInference spans; no content stored', async () => {
-    r = await rig();
+    // Exported as most deployments do: batched, OTLP/HTTP protobuf.
+    r = await rig({ protocol: 'protobuf', batch: true });
     const instrumentation = new LangChainInstrumentation({ tracerProvider: r.provider });
     instrumentation.manuallyInstrument(CallbackManagerModule);
     try {
