@@ -11,6 +11,7 @@ import type { EventSink } from '../model/sink.js';
 import { readBody } from './body.js';
 import { checkEvent, structureProblem } from './event-checks.js';
 import { mapOtlpLogs } from './otlp-logs-map.js';
+import { mapOtlpMetrics } from './otlp/metrics.js';
 import { mapOtlpTraces } from './otlp-map.js';
 import { TraceMemory } from './otlp/trace-memory.js';
 import { decodeOtlpProtobuf, encodeOtlpResponse } from './otlp/protobuf.js';
@@ -31,16 +32,19 @@ const OTLP_MAX_DEPTH = 32 + 64;
 
 interface Signal {
   /** The request's top-level array. */
-  key: 'resourceSpans' | 'resourceLogs';
+  key: 'resourceSpans' | 'resourceLogs' | 'resourceMetrics';
   request: string;
   map: (body: unknown, o: OtlpMapOptions) => OtlpMapResult;
   /** The count field of the response's `partialSuccess`. */
-  rejected: 'rejectedSpans' | 'rejectedLogRecords';
+  rejected: 'rejectedSpans' | 'rejectedLogRecords' | 'rejectedDataPoints';
+  /** What a rejected item is called in the answer. */
+  item: string;
   signal: OtlpSignal;
 }
 
-const TRACES: Signal = { key: 'resourceSpans', request: 'ExportTraceServiceRequest', map: mapOtlpTraces, rejected: 'rejectedSpans', signal: 'traces' };
-const LOGS: Signal = { key: 'resourceLogs', request: 'ExportLogsServiceRequest', map: mapOtlpLogs, rejected: 'rejectedLogRecords', signal: 'logs' };
+const TRACES: Signal = { key: 'resourceSpans', request: 'ExportTraceServiceRequest', map: mapOtlpTraces, rejected: 'rejectedSpans', signal: 'traces', item: 'span' };
+const LOGS: Signal = { key: 'resourceLogs', request: 'ExportLogsServiceRequest', map: mapOtlpLogs, rejected: 'rejectedLogRecords', signal: 'logs', item: 'span' };
+const METRICS: Signal = { key: 'resourceMetrics', request: 'ExportMetricsServiceRequest', map: mapOtlpMetrics, rejected: 'rejectedDataPoints', signal: 'metrics', item: 'metric' };
 
 /** The handler of `POST /v1/traces`. */
 export function ingestOtlp(opts: IngestOtlpOptions): (c: Context) => Promise<Response> {
@@ -51,6 +55,11 @@ export function ingestOtlp(opts: IngestOtlpOptions): (c: Context) => Promise<Res
 /** The handler of `POST /v1/logs`: feedback (`gen_ai.evaluation.result` events). */
 export function ingestOtlpLogs(opts: IngestOtlpOptions): (c: Context) => Promise<Response> {
   return ingestSignal(opts, LOGS);
+}
+
+/** The handler of `POST /v1/metrics`: answered, not stored (see `mapOtlpMetrics`). */
+export function ingestOtlpMetrics(opts: IngestOtlpOptions): (c: Context) => Promise<Response> {
+  return ingestSignal(opts, METRICS);
 }
 
 function ingestSignal(opts: IngestOtlpOptions, signal: Signal, memory?: TraceMemory): (c: Context) => Promise<Response> {
@@ -81,7 +90,7 @@ function ingestSignal(opts: IngestOtlpOptions, signal: Signal, memory?: TraceMem
     }
     const mapped = signal.map(parsed, { defaultEnv: opts.defaultEnv, redact: opts.redact, ...(memory !== undefined ? { memory } : {}) });
     const events = [];
-    const reasons = mapped.rejected.map((r) => `span ${r.span}: ${r.error}`);
+    const reasons = mapped.rejected.map((r) => `${signal.item} ${r.span}: ${r.error}`);
     for (const e of mapped.events) {
       const r = checkEvent(e);
       if (r.ok) events.push(r.event);
@@ -91,7 +100,7 @@ function ingestSignal(opts: IngestOtlpOptions, signal: Signal, memory?: TraceMem
     if (failed) return failed;
     // Content attributes not stored are named as a warning (a partialSuccess rejecting none).
     const dropped = mapped.dropped !== undefined && mapped.dropped.length > 0 ? `content attributes not stored (docs/privacy.md): ${mapped.dropped.slice(0, 40).join(', ')}` : undefined;
-    const message = [...reasons.slice(0, 20), ...(dropped !== undefined ? [dropped] : [])].join('; ');
+    const message = [...[...new Set(reasons)].slice(0, 20), ...(dropped !== undefined ? [dropped] : [])].join('; ');
     const answer = reasons.length === 0 && dropped === undefined ? {} : { partialSuccess: { [signal.rejected]: String(reasons.length), errorMessage: message } };
     if (!protobuf) return c.json(answer);
     return c.body(Buffer.from(encodeOtlpResponse(signal.signal, answer)), 200, { 'content-type': 'application/x-protobuf' });

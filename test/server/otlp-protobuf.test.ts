@@ -4,6 +4,8 @@ import { gzipSync } from 'node:zlib';
 import { SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { JsonMetricsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -83,3 +85,31 @@ describe('OTLP/HTTP protobuf', () => {
     expect(other.status).toBe(415);
   });
 });
+
+describe('OTLP metrics', () => {
+  it('GenAI client metrics from the SDK are answered 200 with every data point rejected and why, in either encoding; nothing is stored', async () => {
+    const reader = new CollectingReader();
+    const meter = new MeterProvider({ readers: [reader] }).getMeter('gen_ai');
+    const tokens = meter.createHistogram('gen_ai.client.token.usage', { unit: '{token}' });
+    tokens.record(120, { 'gen_ai.token.type': 'input', 'gen_ai.request.model': 'gpt-4o' });
+    tokens.record(30, { 'gen_ai.token.type': 'output', 'gen_ai.request.model': 'gpt-4o' });
+    meter.createHistogram('gen_ai.client.operation.duration', { unit: 's' }).record(0.8, { 'gen_ai.request.model': 'gpt-4o' });
+    const { resourceMetrics } = await reader.collect();
+    const { root, url } = await serve();
+    const metricsUrl = url.replace('/v1/traces', '/v1/metrics');
+    const json = await fetch(metricsUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from(JsonMetricsSerializer.serializeRequest(resourceMetrics) as Uint8Array) });
+    expect(json.status).toBe(200);
+    const answer = (await json.json()) as { partialSuccess: { rejectedDataPoints: string; errorMessage: string } };
+    expect(answer.partialSuccess.rejectedDataPoints).toBe('3');
+    expect(answer.partialSuccess.errorMessage).toMatch(/metric gen_ai\.client\.token\.usage: metrics are not stored.*\/v1\/traces/);
+    const proto = await fetch(metricsUrl, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: Buffer.from(ProtobufMetricsSerializer.serializeRequest(resourceMetrics) as Uint8Array) });
+    expect(proto.status).toBe(200);
+    expect(proto.headers.get('content-type')).toBe('application/x-protobuf');
+    expect(await stored(root)).toEqual([]);
+  });
+});
+
+class CollectingReader extends MetricReader {
+  protected override async onForceFlush(): Promise<void> {}
+  protected override async onShutdown(): Promise<void> {}
+}
