@@ -98,23 +98,22 @@ export function readDialect(name: string, a: Attrs): DialectReading {
   const aiOp = str(a, 'ai.operationId');
   if (aiOp !== undefined) {
     if (AI_SDK_TOP.test(aiOp)) return { role: 'agent', dialect: 'ai_sdk', agentName: str(a, 'ai.telemetry.functionId', 'resource.name') ?? aiOp, mayWrap: true };
-    if (AI_SDK_MODEL_CALL.test(aiOp)) return { role: 'model_call', dialect: 'ai_sdk' };
-    if (aiOp === 'ai.toolCall') return { role: 'tool_call', dialect: 'ai_sdk' };
+    // Calls carry the function id of the call that made them: the agent they group under.
+    if (AI_SDK_MODEL_CALL.test(aiOp)) return { role: 'model_call', dialect: 'ai_sdk', agentName: str(a, 'ai.telemetry.functionId') };
+    if (aiOp === 'ai.toolCall') return { role: 'tool_call', dialect: 'ai_sdk', agentName: str(a, 'ai.telemetry.functionId') };
     return { role: 'other', dialect: 'ai_sdk' };
   }
   const oi = str(a, 'openinference.span.kind')?.toUpperCase();
   if (oi !== undefined && OPENINFERENCE_ROLES[oi] !== undefined) {
     const role = OPENINFERENCE_ROLES[oi];
     if (role === 'agent') return { role, dialect: 'openinference', agentName: str(a, 'agent.name', 'graph.node.id') ?? name, mayWrap: true };
-    if (oi === 'CHAIN') {
-      // LangChain `createAgent`: the agent's root graph names itself in `lc_agent_name`;
-      // its nodes carry `langgraph_node`, and are steps, not agents.
-      const meta = langchainMetadata(a);
-      if (meta !== undefined && meta['lc_agent_name'] === name && meta['langgraph_node'] === undefined) {
-        return { role: 'agent', dialect: 'openinference', agentName: name, mayWrap: true };
-      }
-    }
-    return { role, dialect: 'openinference' };
+    const meta = langchainMetadata(a);
+    const lcAgent = typeof meta?.['lc_agent_name'] === 'string' ? meta['lc_agent_name'] : undefined;
+    // LangChain `createAgent`: the agent's root graph names itself in `lc_agent_name`; its
+    // nodes carry `langgraph_node`, and are steps, not agents.
+    if (oi === 'CHAIN' && lcAgent === name && meta?.['langgraph_node'] === undefined) return { role: 'agent', dialect: 'openinference', agentName: name, mayWrap: true };
+    // Its model and tool calls name the agent in the same metadata.
+    return { role, dialect: 'openinference', ...(role !== 'other' && lcAgent !== undefined ? { agentName: lcAgent } : {}) };
   }
   const tl = str(a, 'traceloop.span.kind')?.toLowerCase();
   if (tl !== undefined && TRACELOOP_ROLES[tl] !== undefined) {

@@ -4,7 +4,7 @@ import { generateText, stepCountIs, tool } from 'ai6';
 import { MockLanguageModelV3 } from 'ai6/test';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { attr, censusOfStored, failed, filesContaining, rig, storedReport, storedSpans, traceCount } from './harness.js';
+import { attr, censusOfStored, expectReportAgrees, failed, filesContaining, rig, storedReport, storedSpans, traceCount } from './harness.js';
 import type { Census, Rig } from './harness.js';
 
 let r: Rig | undefined;
@@ -67,10 +67,16 @@ describe('Vercel AI SDK 6 telemetry', () => {
     expect(failedCall?.attrs['error.message']).toBe('upstream 500 at [path]');
     expect(stored.find((s) => s.kind === 'tool' && s.status === 'failure')?.attrs).toMatchObject({ 'gen_ai.tool.name': 'charge', 'error.message': 'card declined 13' });
 
+    expectReportAgrees(await storedReport(r.root), expected);
     const report = await storedReport(r.root, 'agent');
     expect(report.runs.total).toBe(3);
     expect(report.agents.total).toBe(3);
-    expect((report.groups ?? []).map((g) => [g.key, g.agents.total]).sort()).toEqual([['billing-agent', 1], ['support-agent', 2]]);
+    // Model and tool calls carry the function id: they join their agent's group.
+    const byFunction = (name: string, spans: typeof own) => spans.filter((s) => attr(s, 'ai.telemetry.functionId') === name).length;
+    expect((report.groups ?? []).map((g) => [g.key, g.agents.total, g.model_calls.total, g.tool_calls.total]).sort()).toEqual([
+      ['billing-agent', 1, byFunction('billing-agent', calls), byFunction('billing-agent', toolSpans)],
+      ['support-agent', 2, byFunction('support-agent', calls), byFunction('support-agent', toolSpans)],
+    ]);
 
     for (const m of MARKERS) expect(filesContaining(r.root, m), m).toEqual([]);
   });

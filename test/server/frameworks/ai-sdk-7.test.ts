@@ -6,7 +6,7 @@ import { MockLanguageModelV4 } from 'ai/test';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { attr, censusOfStored, failed, filesContaining, rig, storedReport, storedSpans, traceCount } from './harness.js';
+import { attr, censusOfStored, expectReportAgrees, failed, filesContaining, rig, storedReport, storedSpans, traceCount } from './harness.js';
 import type { Census, Rig } from './harness.js';
 
 let r: Rig | undefined;
@@ -65,6 +65,7 @@ describe('Vercel AI SDK 7 with @ai-sdk/otel', () => {
     const failedCall = stored.find((s) => s.kind === 'llm' && s.status === 'failure');
     expect(failedCall?.attrs['error.message']).toBe('overloaded');
 
+    expectReportAgrees(await storedReport(r.root), expected);
     const report = await storedReport(r.root, 'agent');
     expect(report.runs.total).toBe(3);
     expect((report.groups ?? []).map((g) => [g.key, g.agents.total]).sort()).toEqual([['billing-agent', 1], ['support-agent', 2]]);

@@ -10,6 +10,7 @@ import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { expect } from 'vitest';
 import type { Report } from '../../../src/analytics/index.js';
 import type { Span } from '../../../src/model/index.js';
 import { DirectorySource } from '../../../src/query/index.js';
@@ -133,3 +134,12 @@ export function censusOfStored(spans: readonly Span[]): Census {
 export const attr = (s: ReadableSpan, k: string): unknown => s.attributes[k];
 export const failed = (s: ReadableSpan): boolean => s.status.code === 2;
 export const traceCount = (spans: readonly ReadableSpan[]): number => new Set(spans.map((s) => s.spanContext().traceId)).size;
+
+/** The report's model-call, tool-call and run sections agree with a census of the framework's spans. */
+export function expectReportAgrees(report: Report, c: Census): void {
+  const tokens = Object.values(c.tokensByModel).reduce((t, m) => ({ input: t.input + m.input, output: t.output + m.output }), { input: 0, output: 0 });
+  expect(report.model_calls).toMatchObject({ total: c.modelCalls, failure: c.modelCallFailures, success: c.modelCalls - c.modelCallFailures, tokens });
+  expect(report.tool_calls).toMatchObject({ total: c.toolCalls, failure: c.toolFailures, success: c.toolCalls - c.toolFailures });
+  expect(report.agents.total).toBe(c.agents.length);
+  expect(report.runs.total).toBe(c.traces);
+}

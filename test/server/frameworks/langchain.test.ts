@@ -11,7 +11,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { createAgent, tool } from 'langchain';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { attr, censusOfStored, failed, filesContaining, rig, storedReport, storedSpans, traceCount } from './harness.js';
+import { attr, censusOfStored, expectReportAgrees, failed, filesContaining, rig, storedReport, storedSpans, traceCount } from './harness.js';
 import type { Census, Rig } from './harness.js';
 
 let r: Rig | undefined;
@@ -105,6 +105,7 @@ describe('LangChain.js createAgent through OpenInference', () => {
     }
     expect(stored.find((s) => s.kind === 'tool' && s.status === 'failure')?.attrs['error.message']).toBe('publish failed for 14 chars at [path]');
 
+    expectReportAgrees(await storedReport(r.root), expected);
     const report = await storedReport(r.root, 'agent');
     expect(report.runs.total).toBe(3);
     expect((report.groups ?? []).map((g) => [g.key, g.agents.total]).sort()).toEqual([['research_agent', 2], ['writer_agent', 1]]);

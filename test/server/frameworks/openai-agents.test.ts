@@ -9,7 +9,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { attr, censusOfStored, failed, filesContaining, rig, storedReport, storedSpans, traceCount } from './harness.js';
+import { attr, censusOfStored, expectReportAgrees, failed, filesContaining, rig, storedReport, storedSpans, traceCount } from './harness.js';
 import type { Census, Rig } from './harness.js';
 
 let r: Rig | undefined;
@@ -121,6 +121,7 @@ describe('OpenAI Agents SDK through OpenInference', () => {
     expect(triage?.attrs).toMatchObject({ 'gen_ai.request.model': 'gpt-4o', 'gen_ai.provider.name': 'openai' });
     expect(triage?.attrs['gen_ai.usage.input_tokens']).toBe(calls.filter((s) => s.spanContext().traceId === stored.find((x) => x === triage)?.runId.replaceAll('-', '')).reduce((n, s) => n + Number(attr(s, 'llm.token_count.prompt') ?? 0), 0));
 
+    expectReportAgrees(await storedReport(r.root), expected);
     const report = await storedReport(r.root, 'agent');
     // Three runs, also the one whose workflow root the SDK never ended.
     expect(report.runs.total).toBe(3);
