@@ -4,7 +4,7 @@ import { generateText, stepCountIs, tool } from 'ai6';
 import { MockLanguageModelV3 } from 'ai6/test';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { attr, censusOfStored, expectReportAgrees, failed, filesContaining, rig, storedReport, storedSpans, traceCount } from './harness.js';
+import { attr, censusOfStored, expectReportAgrees, failed, expectNoMarkers, rig, storedReport, storedSpans, traceCount } from './harness.js';
 import type { Census, Rig } from './harness.js';
 
 let r: Rig | undefined;
@@ -78,6 +78,6 @@ describe('Vercel AI SDK 6 telemetry', () => {
       ['support-agent', 2, byFunction('support-agent', calls), byFunction('support-agent', toolSpans)],
     ]);
 
-    for (const m of MARKERS) expect(filesContaining(r.root, m), m).toEqual([]);
+    expectNoMarkers(r.root, MARKERS);
   });
 });

@@ -1,7 +1,7 @@
 // A real `serve` on loopback, and an OpenTelemetry tracer provider that exports to it (OTLP
 // JSON or protobuf) while keeping every span in memory, so a test can compare what agentmeter
 // stored with what the framework emitted.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { context, trace } from '@opentelemetry/api';
 import type { ContextManager } from '@opentelemetry/api';
@@ -142,4 +142,10 @@ export function expectReportAgrees(report: Report, c: Census): void {
   expect(report.tool_calls).toMatchObject({ total: c.toolCalls, failure: c.toolFailures, success: c.toolCalls - c.toolFailures });
   expect(report.agents.total).toBe(c.agents.length);
   expect(report.runs.total).toBe(c.traces);
+}
+
+/** No file under the store (segments and the span cache, which must exist by now) holds a marker. */
+export function expectNoMarkers(root: string, markers: readonly string[]): void {
+  expect(existsSync(join(root, 'cache'))).toBe(true);
+  for (const m of markers) expect(filesContaining(root, m), m).toEqual([]);
 }

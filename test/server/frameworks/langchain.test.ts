@@ -11,7 +11,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { createAgent, tool } from 'langchain';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { attr, censusOfStored, expectReportAgrees, failed, filesContaining, rig, storedReport, storedSpans, traceCount } from './harness.js';
+import { attr, censusOfStored, expectReportAgrees, failed, expectNoMarkers, rig, storedReport, storedSpans, traceCount } from './harness.js';
 import type { Census, Rig } from './harness.js';
 
 let r: Rig | undefined;
@@ -110,6 +110,6 @@ describe('LangChain.js createAgent through OpenInference', () => {
     expect(report.runs.total).toBe(3);
     expect((report.groups ?? []).map((g) => [g.key, g.agents.total]).sort()).toEqual([['research_agent', 2], ['writer_agent', 1]]);
 
-    for (const m of MARKERS) expect(filesContaining(r.root, m), m).toEqual([]);
+    expectNoMarkers(r.root, MARKERS);
   });
 });

@@ -9,7 +9,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { attr, censusOfStored, expectReportAgrees, failed, filesContaining, rig, storedReport, storedSpans, traceCount } from './harness.js';
+import { attr, censusOfStored, expectReportAgrees, failed, expectNoMarkers, rig, storedReport, storedSpans, traceCount } from './harness.js';
 import type { Census, Rig } from './harness.js';
 
 let r: Rig | undefined;
@@ -127,6 +127,6 @@ describe('OpenAI Agents SDK through OpenInference', () => {
     expect(report.runs.total).toBe(3);
     expect((report.groups ?? []).map((g) => [g.key, g.agents.total]).sort()).toEqual([['Billing', 1], ['Triage', 2]]);
 
-    for (const m of MARKERS) expect(filesContaining(r.root, m), m).toEqual([]);
+    expectNoMarkers(r.root, MARKERS);
   });
 });
