@@ -78,6 +78,6 @@ describe('Vercel AI SDK 6 telemetry', () => {
       ['support-agent', 2, byFunction('support-agent', calls), byFunction('support-agent', toolSpans)],
     ]);
 
-    expectNoMarkers(r.root, MARKERS);
+    await expectNoMarkers(r.root, MARKERS);
   });
 });

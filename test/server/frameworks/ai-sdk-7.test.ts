@@ -72,6 +72,6 @@ describe('Vercel AI SDK 7 with @ai-sdk/otel', () => {
     // invoke_agent repeats its children's totals: the agents section counts them once.
     expect(report.agents.tokens.input).toBe(Object.values(expected.tokensByModel).reduce((n, t) => n + t.input, 0));
 
-    expectNoMarkers(r.root, MARKERS);
+    await expectNoMarkers(r.root, MARKERS);
   });
 });

@@ -110,6 +110,6 @@ describe('LangChain.js createAgent through OpenInference', () => {
     expect(report.runs.total).toBe(3);
     expect((report.groups ?? []).map((g) => [g.key, g.agents.total]).sort()).toEqual([['research_agent', 2], ['writer_agent', 1]]);
 
-    expectNoMarkers(r.root, MARKERS);
+    await expectNoMarkers(r.root, MARKERS);
   });
 });

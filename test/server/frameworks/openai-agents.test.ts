@@ -127,6 +127,6 @@ describe('OpenAI Agents SDK through OpenInference', () => {
     expect(report.runs.total).toBe(3);
     expect((report.groups ?? []).map((g) => [g.key, g.agents.total]).sort()).toEqual([['Billing', 1], ['Triage', 2]]);
 
-    expectNoMarkers(r.root, MARKERS);
+    await expectNoMarkers(r.root, MARKERS);
   });
 });
