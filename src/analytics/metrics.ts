@@ -53,7 +53,7 @@ export const METRIC_SPECS: Readonly<Record<Metric, MetricSpec>> = {
 };
 
 /** Kinds whose success rate (or duration, cost) can be observed. */
-export const OUTCOME_KINDS: readonly SpanKind[] = ['run', 'task', 'agent', 'pipeline', 'debug', 'optimization'];
+export const OUTCOME_KINDS: readonly SpanKind[] = ['run', 'task', 'agent', 'pipeline', 'debug', 'optimization', 'llm', 'tool'];
 
 /**
  * One observation of `metric` from a span, or `undefined` when the span says nothing about

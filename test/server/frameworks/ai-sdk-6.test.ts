@@ -2,6 +2,8 @@
 // real `serve`: what agentmeter stores equals what the SDK's own spans hold.
 import { generateText, stepCountIs, tool } from 'ai6';
 import { MockLanguageModelV3 } from 'ai6/test';
+import { main } from '../../../src/cli/main.js';
+import type { Io } from '../../../src/cli/io.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { attr, censusOfStored, expectReportAgrees, failed, expectNoMarkers, rig, storedReport, storedSpans, traceCount } from './harness.js';
@@ -78,6 +80,12 @@ describe('Vercel AI SDK 6 telemetry', () => {
       ['support-agent', 2, byFunction('support-agent', calls), byFunction('support-agent', toolSpans)],
     ]);
 
+    // compare reads model calls too: success rate of model calls per model.
+    let out = '';
+    const io: Io = { stdout: { write: (t: string) => (out += t) }, stderr: { write: () => true }, env: { NO_COLOR: '1' }, cwd: r.root };
+    expect(await main(['compare', '--kind', 'llm', '--metric', 'success_rate', '--by', 'model', '--env', 'all', '--since', '1d', '--dir', r.root, '--json'], io)).toBe(0);
+    const groups = (JSON.parse(out) as { groups: { key: string; n: number }[] }).groups.map((g) => [g.key, g.n]).sort();
+    expect(groups).toEqual(Object.keys(expected.tokensByModel).sort().map((m) => [m, calls.filter((s) => attr(s, 'ai.model.id') === m).length]));
     await expectNoMarkers(r.root, MARKERS);
   });
 });
