@@ -1,5 +1,6 @@
 // OTLP/HTTP protobuf: the same spans exported by the OpenTelemetry JS SDK's protobuf and JSON
 // exporters to two real servers are stored identically; bad bodies get the JSON path's answers.
+import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
 import { SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -113,3 +114,25 @@ class CollectingReader extends MetricReader {
   protected override async onForceFlush(): Promise<void> {}
   protected override async onShutdown(): Promise<void> {}
 }
+
+describe('OTLP logs in protobuf', () => {
+  it('an evaluation event encoded with the OTLP message classes becomes feedback on its span, as in JSON', async () => {
+    const cls = createRequire(import.meta.url)('@opentelemetry/otlp-transformer/build/src/generated/root.js').opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+    const record = {
+      timeUnixNano: '1735787046000000000',
+      eventName: 'gen_ai.evaluation.result',
+      traceId: Buffer.from('5b8efff798038103d269b633813fc60c', 'hex'),
+      spanId: Buffer.from('eee19b7ec3c1b101', 'hex'),
+      attributes: [
+        { key: 'gen_ai.evaluation.name', value: { stringValue: 'correctness' } },
+        { key: 'gen_ai.evaluation.score.value', value: { doubleValue: 0.9 } },
+        { key: 'gen_ai.evaluation.score.label', value: { stringValue: 'pass' } },
+      ],
+    };
+    const body = cls.encode(cls.fromObject({ resourceLogs: [{ scopeLogs: [{ logRecords: [record] }] }] })).finish() as Uint8Array;
+    const { root, url } = await serve();
+    const res = await fetch(url.replace('/v1/traces', '/v1/logs'), { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: Buffer.from(body) });
+    expect(res.status).toBe(200);
+    expect(await stored(root)).toMatchObject([{ type: 'feedback', span_id: 'eee19b7ec3c1b101', run_id: '5b8efff7-9803-8103-d269-b633813fc60c', success: true, attrs: { 'gen_ai.evaluation.score.value': 0.9 } }]);
+  });
+});
