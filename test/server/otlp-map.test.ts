@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { redactText } from '../../src/model/index.js';
 import { mapOtlpTraces } from '../../src/server/index.js';
 import { checkEvent } from '../../src/server/event-checks.js';
+import { oneLineMessage } from '../../src/server/otlp-map.js';
+import { TraceMemory } from '../../src/server/otlp/trace-memory.js';
 
 const kv = (key: string, v: string | number | boolean) => ({
   key,
@@ -67,5 +69,42 @@ describe('OTLP attribute dialects', () => {
     const r = mapOtlpTraces(request([{ traceId: 'xyz', spanId: '1', name: 'bad' }, span('ok', [])]), opts);
     expect(r.events.filter((e) => e.type === 'span')).toHaveLength(1);
     expect(r.rejected).toEqual([{ span: '1', error: 'traceId must be 32 hex digits' }]);
+  });
+});
+
+describe('OTLP mapping: allow-list, roll-ups across requests, runs', () => {
+  it('drops content of every dialect and unknown long free text, and names the keys', () => {
+    const long = 'the customer wrote a long complaint '.repeat(5);
+    const r = mapOtlpTraces(request([span('chat', [kv('gen_ai.operation.name', 'chat'), kv('ai.prompt.messages', 'x'), kv('llm.input_messages.3.message.content', 'y'), kv('app.note', long), kv('app.short', 'ok'), kv('app.n', 3)])]), opts);
+    const e = r.events[0] as unknown as { attrs: Record<string, unknown> };
+    expect(e.attrs).toMatchObject({ 'app.short': 'ok', 'app.n': 3 });
+    expect(JSON.stringify(r.events)).not.toContain('complaint');
+    expect(r.dropped).toEqual(['ai.prompt.messages', 'app.note', 'llm.input_messages.*.message.content']);
+  });
+
+  it('an agent takes tokens and model from calls exported in an earlier request; a wrapper of agents is a workflow', () => {
+    const memory = new TraceMemory();
+    const o = { ...opts, memory };
+    const at = (id: string, parent?: string) => ({ spanId: id, ...(parent ? { parentSpanId: parent } : {}) });
+    const first = mapOtlpTraces(request([
+      span('generation', [kv('openinference.span.kind', 'LLM'), kv('llm.model_name', 'gpt-4o'), kv('llm.token_count.prompt', 10), kv('llm.token_count.completion', 2)], at('00000000000000a3', '00000000000000a2')),
+      span('turn', [kv('openinference.span.kind', 'CHAIN')], at('00000000000000a2', '00000000000000a1')),
+    ]), o);
+    expect(first.events.filter((e) => e.type === 'span.start')).toHaveLength(1);
+    const second = mapOtlpTraces(request([
+      span('Triage', [kv('openinference.span.kind', 'AGENT'), kv('graph.node.id', 'Triage')], at('00000000000000a1', '00000000000000a0')),
+      span('Agent workflow', [kv('openinference.span.kind', 'AGENT')], at('00000000000000a0')),
+    ]), o);
+    const [agent, root, ...runs] = second.events as unknown as { kind: string; type: string; attrs: Record<string, unknown> }[];
+    expect(agent).toMatchObject({ kind: 'agent', attrs: { 'gen_ai.agent.name': 'Triage', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 10, 'gen_ai.usage.output_tokens': 2, 'agentmeter.tokens_from': 'model_calls' } });
+    expect(root).toMatchObject({ kind: 'workflow', attrs: { 'agentmeter.wraps_agents': 1 } });
+    // The run was opened by the first request; the root ends it.
+    expect(runs.map((e) => e.type)).toEqual(['span.end']);
+  });
+
+  it('an exception event gives the error type and a one-line message without paths', () => {
+    const r = mapOtlpTraces(request([span('execute_tool x', [kv('gen_ai.operation.name', 'execute_tool')], { status: { code: 2 }, events: [{ name: 'exception', timeUnixNano: '1735787045100000000', attributes: [kv('exception.type', 'ZodError'), kv('exception.message', 'bad input in C:\\app\\x.ts and /home/u/app/y.ts:3:1\n    at parse (/home/u/app/y.ts:3:1)'), kv('exception.stacktrace', 'secret stack')] }] })]), opts);
+    expect((r.events[0] as unknown as { attrs: Record<string, unknown> }).attrs).toMatchObject({ 'error.type': 'ZodError', 'error.message': 'bad input in [path] and [path]' });
+    expect(oneLineMessage('x'.repeat(400))).toHaveLength(300);
   });
 });
