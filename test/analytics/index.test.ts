@@ -15,6 +15,7 @@ it('exports exactly the documented names', () => {
     'METRICS',
     'METRIC_SPECS',
     'NO_GROUP_KEY',
+    'OUTCOME_KINDS',
     'QuantileSketch',
     'ReportBuilder',
     'SKETCH_MAX_BUCKETS',
