@@ -110,6 +110,7 @@ const DIMENSION_ATTRS: Readonly<Record<string, readonly string[]>> = {
   operation: ['operation'],
   project: ['project'],
   temperature: ['gen_ai.request.temperature'],
+  tool: ['gen_ai.tool.name'],
   // The sub-agent seed writes `agent_variant`; `variant` is the plain spelling.
   variant: ['agent_variant', 'variant'],
 };

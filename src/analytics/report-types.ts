@@ -7,7 +7,7 @@
 import type { SectionSums } from '../model/metric-defs.js';
 
 /** Dimension a report can be grouped by (`--by`). */
-export type GroupBy = 'model' | 'agent' | 'task_type' | 'operation' | 'project' | 'day' | 'env' | 'temperature';
+export type GroupBy = 'model' | 'agent' | 'task_type' | 'operation' | 'project' | 'day' | 'env' | 'temperature' | 'tool';
 
 /** Every `GroupBy` value, for argument validation. */
 export const GROUP_BY_VALUES: readonly GroupBy[] = [
@@ -19,6 +19,7 @@ export const GROUP_BY_VALUES: readonly GroupBy[] = [
   'day',
   'env',
   'temperature',
+  'tool',
 ];
 
 /** A 95 % Wilson score interval `[low, high]`, or `null` without trials. */

@@ -43,6 +43,7 @@ const GROUP_ATTR: Record<Exclude<GroupBy, 'day' | 'env'>, string> = {
   operation: 'operation',
   project: 'project',
   temperature: 'gen_ai.request.temperature',
+  tool: 'gen_ai.tool.name',
 };
 
 /**
@@ -153,6 +154,8 @@ export class ReportBuilder {
     if (this.#by === undefined) return;
     // An agent group is about agents: runs, tasks and pipelines have no agent of their own.
     if (this.#by === 'agent' && !inAgentGroup(s.kind, s.attrs)) return;
+    // A tool group is about tool calls: which tools fail, which are slow.
+    if (this.#by === 'tool' && s.kind !== 'tool') return;
     this.#group(w, groupKey(this.#by, s.attrs, s.startMs, s.env)).add(s);
   }
 
@@ -163,7 +166,8 @@ export class ReportBuilder {
     if (w === 'current') this.#feedback.add(f);
     if (!isAgentFeedback(f)) return;
     this.#totals[w].agents.addFeedback(f);
-    if (this.#by !== undefined) this.#group(w, groupKey(this.#by, f.attrs, f.tsMs, f.env)).agents.addFeedback(f);
+    // Feedback on agents has no tool group.
+    if (this.#by !== undefined && this.#by !== 'tool') this.#group(w, groupKey(this.#by, f.attrs, f.tsMs, f.env)).agents.addFeedback(f);
   }
 
   /**
@@ -183,6 +187,7 @@ export class ReportBuilder {
     this.#totals[w].merge(acc);
     if (this.#by === undefined) return;
     if (this.#by === 'agent' && !inAgentGroup(a.kind, a.groupAttrs)) return;
+    if (this.#by === 'tool' && a.kind !== 'tool') return;
     this.#group(w, groupKey(this.#by, a.groupAttrs, a.dayMs, a.env)).merge(acc);
   }
 
@@ -194,7 +199,7 @@ export class ReportBuilder {
     if (!f.agent) return;
     const acc = agentFeedbackOfAggregate(f);
     this.#totals[w].merge(acc);
-    if (this.#by !== undefined) this.#group(w, groupKey(this.#by, f.groupAttrs, f.dayMs, f.env)).merge(acc);
+    if (this.#by !== undefined && this.#by !== 'tool') this.#group(w, groupKey(this.#by, f.groupAttrs, f.dayMs, f.env)).merge(acc);
   }
 
   /** Record the reader's skipped (torn or corrupt) lines, so the report can warn about them. */

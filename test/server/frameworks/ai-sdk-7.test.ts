@@ -72,6 +72,10 @@ describe('Vercel AI SDK 7 with @ai-sdk/otel', () => {
     // invoke_agent repeats its children's totals: the agents section counts them once.
     expect(report.agents.tokens.input).toBe(Object.values(expected.tokensByModel).reduce((n, t) => n + t.input, 0));
 
+    // report --by tool: each tool's calls and failures, as the SDK's execute_tool spans say.
+    const byTool = (await storedReport(r.root, 'tool')).groups?.map((g) => [g.key, g.tool_calls.total, g.tool_calls.failure]).sort();
+    const toolNames = [...new Set(tools7.map((s) => String(attr(s, 'gen_ai.tool.name'))))].sort();
+    expect(byTool).toEqual(toolNames.map((n) => [n, tools7.filter((s) => attr(s, 'gen_ai.tool.name') === n).length, tools7.filter((s) => attr(s, 'gen_ai.tool.name') === n && failed(s)).length]));
     await expectNoMarkers(r.root, MARKERS);
   });
 });

@@ -11,7 +11,7 @@ import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trac
 import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'vitest';
-import type { Report } from '../../../src/analytics/index.js';
+import type { GroupBy, Report } from '../../../src/analytics/index.js';
 import type { Span } from '../../../src/model/index.js';
 import { DirectorySource } from '../../../src/query/index.js';
 import { createApp, listen } from '../../../src/server/index.js';
@@ -73,7 +73,7 @@ export async function storedSpans(root: string): Promise<Span[]> {
 }
 
 /** The report over the last day, every env, optionally grouped. */
-export async function storedReport(root: string, by?: 'model' | 'agent'): Promise<Report> {
+export async function storedReport(root: string, by?: GroupBy): Promise<Report> {
   const source = new DirectorySource(root, { cache: true });
   try {
     const now = Date.now();
