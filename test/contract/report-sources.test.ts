@@ -352,6 +352,10 @@ describe('one definition per metric: every declared sum reaches every output', (
       const total = series.reduce((n, p) => n + (p[d.id] as number), 0);
       expect(total, `${d.id} series`).toBeCloseTo(readAtPath(want[d.section], d.path), 9);
     }
+    // Model calls per day add up to the report's model calls.
+    const calls = overview.series.reduce((n, p) => n + (p['model_calls'] as number), 0);
+    expect(calls).toBeGreaterThan(0);
+    expect(calls).toBe(want.model_calls.total);
   });
 });
 
