@@ -11,7 +11,7 @@ console.log(`agentmeter benchmarks, ${m.date}: ${m.cores} × ${m.model}, Node ${
 const extra = process.argv.slice(2);
 const failed = [];
 // postgres-sync needs the local PostgreSQL (bench/postgres-sync.mjs --url to point elsewhere).
-for (const name of ['record', 'writer-policy', 'report', 'since', 'automation-overhead', 'insights', 'dashboard', 'hook-startup', 'ingest-load', 'postgres-sync']) {
+for (const name of ['record', 'writer-policy', 'report', 'since', 'automation-overhead', 'insights', 'dashboard', 'hook-startup', 'ingest-load', 'otlp-ingest', 'postgres-sync']) {
   console.log(`\n=== bench/${name}.mjs ===\n`);
   const t = Date.now();
   const r = spawnSync(process.execPath, [join(BENCH_DIR, `${name}.mjs`), ...extra], { stdio: 'inherit' });

@@ -83,6 +83,13 @@ export function sectionsOfAggregate(a: SpanAggregate): SectionAccumulators {
     case 'optimization':
       acc.optimizations.addParts(a.count, a.open, a.abandoned, a);
       break;
+    case 'llm':
+      fillOutcome(acc.modelCalls.outcome, a);
+      acc.modelCalls.sums.addParts(a.sums);
+      break;
+    case 'tool':
+      fillOutcome(acc.toolCalls, a);
+      break;
     default:
       return acc;
   }

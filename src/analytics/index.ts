@@ -72,7 +72,7 @@ export { endedDuration, outcomeOf } from './outcome-accumulators.js';
 export { agentRankingScore, lowerBound } from './ranking.js';
 export type { RankingInput } from './ranking.js';
 export { SumAccumulator } from './sum-accumulator.js';
-export { DIMENSIONS, METRICS, METRIC_SPECS, dimensionValue, isDimension, observe, observeFeedback } from './metrics.js';
+export { DIMENSIONS, METRICS, METRIC_SPECS, OUTCOME_KINDS, dimensionValue, isDimension, observe, observeFeedback } from './metrics.js';
 export type { Dimension, Metric, MetricSpec } from './metrics.js';
 export { compareGroups, estimateGroup, formatEffect } from './compare.js';
 export type { CompareOptions, ComparisonReport, GroupEstimate, PairComparison, Verdict } from './compare.js';

@@ -53,7 +53,7 @@ export const METRIC_SPECS: Readonly<Record<Metric, MetricSpec>> = {
 };
 
 /** Kinds whose success rate (or duration, cost) can be observed. */
-export const OUTCOME_KINDS: readonly SpanKind[] = ['run', 'task', 'agent', 'pipeline', 'debug', 'optimization'];
+export const OUTCOME_KINDS: readonly SpanKind[] = ['run', 'task', 'agent', 'pipeline', 'debug', 'optimization', 'llm', 'tool'];
 
 /**
  * One observation of `metric` from a span, or `undefined` when the span says nothing about
@@ -110,6 +110,7 @@ const DIMENSION_ATTRS: Readonly<Record<string, readonly string[]>> = {
   operation: ['operation'],
   project: ['project'],
   temperature: ['gen_ai.request.temperature'],
+  tool: ['gen_ai.tool.name'],
   // The sub-agent seed writes `agent_variant`; `variant` is the plain spelling.
   variant: ['agent_variant', 'variant'],
 };

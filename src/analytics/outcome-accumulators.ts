@@ -8,7 +8,7 @@ import type { Feedback, SpanSummary } from '../model/span.js';
 import { numberAttr } from './attrs.js';
 import { QuantileSketch, Summary, rate, wilsonInterval } from './stats.js';
 import { SumAccumulator } from './sum-accumulator.js';
-import type { AgentReport, DurationQuantiles, OutcomeReport, Trend } from './report-types.js';
+import type { AgentReport, DurationQuantiles, ModelCallReport, OutcomeReport, Trend } from './report-types.js';
 
 /** Median and p95 of a sketch, or `null` when it is empty. */
 export function quantiles(s: QuantileSketch): DurationQuantiles {
@@ -160,3 +160,25 @@ export class AgentAccumulator {
   }
 }
 
+
+/** Model calls: outcomes and the declared sums (tokens, cost), counted once per call. */
+export class ModelCallAccumulator {
+  readonly outcome = new OutcomeAccumulator();
+  readonly sums = new SumAccumulator('model_calls');
+
+  add(span: SpanSummary): void {
+    this.outcome.add(span);
+    this.sums.add(span);
+  }
+
+  merge(o: ModelCallAccumulator): void {
+    this.outcome.merge(o.outcome);
+    this.sums.merge(o.sums);
+  }
+
+  build(prev: ModelCallAccumulator): ModelCallReport {
+    const report = { ...this.outcome.build(prev.outcome) } as Record<string, unknown>;
+    this.sums.writeInto(report);
+    return report as unknown as ModelCallReport;
+  }
+}

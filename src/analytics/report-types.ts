@@ -7,7 +7,7 @@
 import type { SectionSums } from '../model/metric-defs.js';
 
 /** Dimension a report can be grouped by (`--by`). */
-export type GroupBy = 'model' | 'agent' | 'task_type' | 'operation' | 'project' | 'day' | 'env' | 'temperature';
+export type GroupBy = 'model' | 'agent' | 'task_type' | 'operation' | 'project' | 'day' | 'env' | 'temperature' | 'tool';
 
 /** Every `GroupBy` value, for argument validation. */
 export const GROUP_BY_VALUES: readonly GroupBy[] = [
@@ -19,6 +19,7 @@ export const GROUP_BY_VALUES: readonly GroupBy[] = [
   'day',
   'env',
   'temperature',
+  'tool',
 ];
 
 /** A 95 % Wilson score interval `[low, high]`, or `null` without trials. */
@@ -74,6 +75,19 @@ export interface AgentReport extends OutcomeReport, AgentSums {
   /** Share of agent feedback with success true among feedback with success true or false. */
   feedback_success_rate: number | null;
 }
+
+/** The model-call section's declared sums: `tokens.input`, `tokens.output`, `cost_usd`. */
+export type ModelCallSums = SectionSums<'model_calls'>;
+
+/**
+ * Model calls (spans of kind `llm`: AI SDK `doGenerate`/`doStream`, GenAI `chat`,
+ * `text_completion`, `generate_content`, OpenInference `LLM`): outcome figures and the
+ * tokens and cost summed over the calls.
+ */
+export interface ModelCallReport extends OutcomeReport, ModelCallSums {}
+
+/** Tool calls (spans of kind `tool`): outcome figures. */
+export type ToolCallReport = OutcomeReport;
 
 /** CI pipeline attempts. */
 export interface PipelineReport {
@@ -157,6 +171,8 @@ export interface SectionReports {
   pipelines: PipelineReport;
   debugging: DebuggingReport;
   optimizations: OptimizationReport;
+  model_calls: ModelCallReport;
+  tool_calls: ToolCallReport;
 }
 
 /** One row of a grouped report. */

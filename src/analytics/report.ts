@@ -4,7 +4,7 @@
  * the number of groups × a few counters and sketches, never by the number of spans.
  */
 import type { FeedbackAggregate, SpanAggregate } from '../model/aggregate.js';
-import type { BaseAttributes } from '../model/events.js';
+import type { BaseAttributes, SpanKind } from '../model/events.js';
 import type { Feedback, SpanSummary } from '../model/span.js';
 import { toIso, utcDay } from '../model/time.js';
 import { DEFAULT_EXCLUDED_ENVS } from '../model/envs.js';
@@ -43,6 +43,7 @@ const GROUP_ATTR: Record<Exclude<GroupBy, 'day' | 'env'>, string> = {
   operation: 'operation',
   project: 'project',
   temperature: 'gen_ai.request.temperature',
+  tool: 'gen_ai.tool.name',
 };
 
 /**
@@ -73,6 +74,16 @@ function groupKey(by: GroupBy, attrs: BaseAttributes, ms: number, env: string): 
   if (by === 'day') return dayKey(ms);
   if (by === 'env') return env;
   return keyAttr(attrs, GROUP_ATTR[by]) ?? NO_GROUP_KEY;
+}
+
+/**
+ * Whether a span joins a `--by agent` group: agent invocations and debugging cycles always;
+ * model and tool calls when they name the agent that made them (the AI SDK's function id,
+ * LangChain's agent name, `gen_ai.agent.name`); other kinds never.
+ */
+function inAgentGroup(kind: SpanKind, attrs: BaseAttributes): boolean {
+  if (kind === 'agent' || kind === 'debug') return true;
+  return (kind === 'llm' || kind === 'tool') && keyAttr(attrs, 'gen_ai.agent.name') !== undefined;
 }
 
 // Feedback carries its target's kind and grouping attributes (the SDK copies them), so it
@@ -142,7 +153,9 @@ export class ReportBuilder {
     this.#totals[w].add(s);
     if (this.#by === undefined) return;
     // An agent group is about agents: runs, tasks and pipelines have no agent of their own.
-    if (this.#by === 'agent' && s.kind !== 'agent' && s.kind !== 'debug') return;
+    if (this.#by === 'agent' && !inAgentGroup(s.kind, s.attrs)) return;
+    // A tool group is about tool calls: which tools fail, which are slow.
+    if (this.#by === 'tool' && s.kind !== 'tool') return;
     this.#group(w, groupKey(this.#by, s.attrs, s.startMs, s.env)).add(s);
   }
 
@@ -153,7 +166,8 @@ export class ReportBuilder {
     if (w === 'current') this.#feedback.add(f);
     if (!isAgentFeedback(f)) return;
     this.#totals[w].agents.addFeedback(f);
-    if (this.#by !== undefined) this.#group(w, groupKey(this.#by, f.attrs, f.tsMs, f.env)).agents.addFeedback(f);
+    // Feedback on agents has no tool group.
+    if (this.#by !== undefined && this.#by !== 'tool') this.#group(w, groupKey(this.#by, f.attrs, f.tsMs, f.env)).agents.addFeedback(f);
   }
 
   /**
@@ -172,7 +186,8 @@ export class ReportBuilder {
     const acc = sectionsOfAggregate(a);
     this.#totals[w].merge(acc);
     if (this.#by === undefined) return;
-    if (this.#by === 'agent' && a.kind !== 'agent' && a.kind !== 'debug') return;
+    if (this.#by === 'agent' && !inAgentGroup(a.kind, a.groupAttrs)) return;
+    if (this.#by === 'tool' && a.kind !== 'tool') return;
     this.#group(w, groupKey(this.#by, a.groupAttrs, a.dayMs, a.env)).merge(acc);
   }
 
@@ -184,7 +199,7 @@ export class ReportBuilder {
     if (!f.agent) return;
     const acc = agentFeedbackOfAggregate(f);
     this.#totals[w].merge(acc);
-    if (this.#by !== undefined) this.#group(w, groupKey(this.#by, f.groupAttrs, f.dayMs, f.env)).merge(acc);
+    if (this.#by !== undefined && this.#by !== 'tool') this.#group(w, groupKey(this.#by, f.groupAttrs, f.dayMs, f.env)).merge(acc);
   }
 
   /** Record the reader's skipped (torn or corrupt) lines, so the report can warn about them. */

@@ -6,7 +6,7 @@
  */
 import type { SpanKind } from '../model/events.js';
 import type { Feedback, SpanSummary } from '../model/span.js';
-import { AgentAccumulator, OutcomeAccumulator } from './outcome-accumulators.js';
+import { AgentAccumulator, ModelCallAccumulator, OutcomeAccumulator } from './outcome-accumulators.js';
 import { rate, Summary } from './stats.js';
 import { DebugAccumulator, OptimizationAccumulator, PipelineAccumulator } from './work-accumulators.js';
 import type { FeedbackReport, SectionReports } from './report-types.js';
@@ -37,14 +37,14 @@ export class FeedbackAccumulator {
   }
 }
 
-const SECTION_KINDS: ReadonlySet<SpanKind> = new Set<SpanKind>(['run', 'task', 'agent', 'pipeline', 'debug', 'optimization']);
+const SECTION_KINDS: ReadonlySet<SpanKind> = new Set<SpanKind>(['run', 'task', 'agent', 'pipeline', 'debug', 'optimization', 'llm', 'tool']);
 
-/** Whether spans of this kind feed a report section (workflow, tool and llm spans do not). */
+/** Whether spans of this kind feed a report section (workflow spans do not). */
 export function hasSection(kind: SpanKind): boolean {
   return SECTION_KINDS.has(kind);
 }
 
-/** The six span sections of one group (or of the whole report) in one window. */
+/** The span sections of one group (or of the whole report) in one window. */
 export class SectionAccumulators {
   /** Spans added (the group's volume). */
   volume = 0;
@@ -54,8 +54,10 @@ export class SectionAccumulators {
   readonly pipelines = new PipelineAccumulator();
   readonly debugging = new DebugAccumulator();
   readonly optimizations = new OptimizationAccumulator();
+  readonly modelCalls = new ModelCallAccumulator();
+  readonly toolCalls = new OutcomeAccumulator();
 
-  /** Add a span; kinds without a section (workflow, tool, llm) are ignored. */
+  /** Add a span; kinds without a section (workflow) are ignored. */
   add(span: SpanSummary): void {
     if (!hasSection(span.kind)) return;
     this.volume++;
@@ -79,6 +81,12 @@ export class SectionAccumulators {
       case 'optimization':
         this.optimizations.add(span);
         return;
+      case 'llm':
+        this.modelCalls.add(span);
+        return;
+      case 'tool':
+        this.toolCalls.add(span);
+        return;
       default:
         return;
     }
@@ -92,6 +100,8 @@ export class SectionAccumulators {
     this.pipelines.merge(o.pipelines);
     this.debugging.merge(o.debugging);
     this.optimizations.merge(o.optimizations);
+    this.modelCalls.merge(o.modelCalls);
+    this.toolCalls.merge(o.toolCalls);
   }
 
   build(prev: SectionAccumulators): SectionReports {
@@ -102,6 +112,8 @@ export class SectionAccumulators {
       pipelines: this.pipelines.build(prev.pipelines),
       debugging: this.debugging.build(this.tasks.total),
       optimizations: this.optimizations.build(prev.optimizations),
+      model_calls: this.modelCalls.build(prev.modelCalls),
+      tool_calls: this.toolCalls.build(prev.toolCalls),
     };
   }
 }

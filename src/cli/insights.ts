@@ -3,7 +3,7 @@
  * scan of the source (a directory or PostgreSQL, through the query layer) that hands over
  * included spans, and the observations of a metric.
  */
-import { DIMENSIONS, METRICS, QUALITY_JOIN_LOOKBACK_MS, QualityObservations, groupKeyOf, observationOf } from '../analytics/index.js';
+import { DIMENSIONS, METRICS, OUTCOME_KINDS, QUALITY_JOIN_LOOKBACK_MS, QualityObservations, groupKeyOf, observationOf } from '../analytics/index.js';
 import type { GroupKeyOf, Metric, Observation } from '../analytics/index.js';
 import { envPredicate } from '../model/index.js';
 import type { EnvSelection } from '../model/index.js';
@@ -29,8 +29,8 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [ENV_FILTER, FORMAT, JSON_O
 export const METRIC_OPTION: OptionSpec = { flags: '-m, --metric <metric>', description: 'what to measure', choices: METRICS, default: 'success_rate' };
 export const KIND_OPTION: OptionSpec = {
   flags: '-k, --kind <kind>',
-  description: 'span kind for success_rate, duration and cost (default: agent)',
-  choices: ['run', 'task', 'agent', 'pipeline', 'debug', 'optimization'],
+  description: 'span kind for success_rate, duration and cost (default: agent; llm: model calls, tool: tool calls)',
+  choices: OUTCOME_KINDS,
 };
 export const BY_OPTION: OptionSpec = { flags: '-b, --by <dimension>', description: 'group by a dimension', choices: DIMENSIONS };
 

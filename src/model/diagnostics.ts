@@ -105,7 +105,7 @@ export async function loadOptional<T>(what: string, packages: readonly string[],
 
 /** The optional packages, by the part that needs them. */
 export const OPTIONAL_PACKAGES: Readonly<Record<string, readonly string[]>> = {
-  'the server (serve, dashboard)': ['hono', '@hono/node-server'],
+  'the server (serve, dashboard)': ['hono', '@hono/node-server', '@opentelemetry/otlp-transformer'],
   'PostgreSQL support': ['pg', 'pg-copy-streams'],
 };
 

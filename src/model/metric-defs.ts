@@ -17,7 +17,7 @@
 import type { SpanKind } from './events.js';
 
 /** The report sections that carry summed fields. */
-export type SumSection = 'agents' | 'optimizations';
+export type SumSection = 'agents' | 'optimizations' | 'model_calls';
 
 /** How a sum is shown. */
 export type SumUnit = 'count' | 'tokens' | 'usd';
@@ -48,6 +48,11 @@ export const SUMS = [
   { id: 'input_tokens', section: 'agents', kind: 'agent', attr: 'gen_ai.usage.input_tokens', path: ['tokens', 'input'], label: 'input tokens', unit: 'tokens', column: true, series: true },
   { id: 'output_tokens', section: 'agents', kind: 'agent', attr: 'gen_ai.usage.output_tokens', path: ['tokens', 'output'], label: 'output tokens', unit: 'tokens', column: true, series: true },
   { id: 'cost_usd', section: 'agents', kind: 'agent', attr: 'cost_usd', path: ['cost_usd'], label: 'cost', unit: 'usd', column: true, series: true },
+  // Model calls (kind `llm`): tokens are counted here once per call; an agent's own tokens are
+  // its own figure (docs/metrics.md, "Model calls and tool calls").
+  { id: 'model_input_tokens', section: 'model_calls', kind: 'llm', attr: 'gen_ai.usage.input_tokens', path: ['tokens', 'input'], label: 'model-call input tokens', unit: 'tokens' },
+  { id: 'model_output_tokens', section: 'model_calls', kind: 'llm', attr: 'gen_ai.usage.output_tokens', path: ['tokens', 'output'], label: 'model-call output tokens', unit: 'tokens' },
+  { id: 'model_cost_usd', section: 'model_calls', kind: 'llm', attr: 'cost_usd', path: ['cost_usd'], label: 'model-call cost', unit: 'usd' },
   { id: 'variants_generated', section: 'optimizations', kind: 'optimization', attr: 'variants_generated', path: ['variants_generated'], label: 'variants', unit: 'count', series: true },
   { id: 'validated', section: 'optimizations', kind: 'optimization', attr: 'validated', path: ['validated'], label: 'validated', unit: 'count', series: true },
   { id: 'promoted', section: 'optimizations', kind: 'optimization', attr: 'promoted', path: ['promoted'], label: 'promoted', unit: 'count', series: true },

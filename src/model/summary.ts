@@ -10,6 +10,7 @@ export const SUMMARY_PROFILE_KEYS: readonly string[] = [
   'gen_ai.request.model',
   'gen_ai.request.temperature',
   'gen_ai.agent.name',
+  'gen_ai.tool.name',
   'task.type',
   'operation',
   'debug.resolved',

@@ -1,8 +1,9 @@
 /**
  * The HTTP app: a pure `(Request) => Promise<Response>` handler (`app.fetch`), tested without
  * a socket; only `listen.ts` opens a port. Routes: `GET /healthz`, `POST /v1/events`
- * (agentmeter events), `POST /v1/traces` and `POST /v1/logs` (OTLP/HTTP JSON: spans, and
- * feedback as evaluation events). Further routes (the dashboard's read-only API and files)
+ * (agentmeter events), `POST /v1/traces` and `POST /v1/logs` (OTLP/HTTP JSON or protobuf:
+ * spans, and feedback as evaluation events), `POST /v1/metrics` (answered, not stored).
+ * Further routes (the dashboard's read-only API and files)
  * are mounted through `mount`. See docs/server.md.
  */
 import { Hono } from 'hono';
@@ -16,7 +17,7 @@ import { BodyWork } from './body-work.js';
 import { hostProblem } from './host-check.js';
 import { tokenProblem } from './token.js';
 import { ingestEvents } from './ingest-events.js';
-import { ingestOtlp, ingestOtlpLogs } from './ingest-otlp.js';
+import { ingestOtlp, ingestOtlpLogs, ingestOtlpMetrics } from './ingest-otlp.js';
 
 /** Default largest accepted body, before and after decompression. */
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -93,6 +94,7 @@ export function createApp(options: AppOptions): Hono {
   app.post('/v1/events', ingestEvents({ sink: options.sink, maxBodyBytes, budget, work }));
   app.post('/v1/traces', ingestOtlp({ sink: options.sink, maxBodyBytes, defaultEnv, budget, work }));
   app.post('/v1/logs', ingestOtlpLogs({ sink: options.sink, maxBodyBytes, defaultEnv, budget, work }));
+  app.post('/v1/metrics', ingestOtlpMetrics({ sink: options.sink, maxBodyBytes, defaultEnv, budget, work }));
   options.mount?.(app);
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
   app.onError((e, c) => (e instanceof HTTPException ? e.getResponse() : c.json({ error: `internal error: ${e.message}` }, 500)));

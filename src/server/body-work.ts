@@ -15,6 +15,7 @@ import { checkEventsBody } from './ingest-events.js';
 import type { CheckedBody } from './ingest-events.js';
 import { checkOtlpBody } from './ingest-otlp.js';
 import type { CheckedOtlp, SignalKey } from './ingest-otlp.js';
+import type { TraceMemory } from './otlp/trace-memory.js';
 
 /** Bodies from this size on go to the worker thread (measured: ~10 ms of parsing and checking). */
 export const OFFLOAD_BYTES = 1024 * 1024;
@@ -24,7 +25,7 @@ const WORKER_URL = new URL('./body-worker.js', import.meta.url);
 /** A job for the worker. */
 export type WorkerJob =
   | { id: number; kind: 'events'; bytes: Uint8Array }
-  | { id: number; kind: 'otlp'; bytes: Uint8Array; key: SignalKey; defaultEnv: string };
+  | { id: number; kind: 'otlp'; bytes: Uint8Array; key: SignalKey; defaultEnv: string; protobuf: boolean };
 
 /** The worker's answer: events come back as their lines (cheap to hand over), OTLP events whole. */
 export type WorkerResult =
@@ -81,10 +82,13 @@ export class BodyWork {
     return { ok: true, events, kept: res.lines, rejected: res.rejected };
   }
 
-  /** An OTLP/HTTP JSON body. */
-  async otlp(bytes: Buffer, key: SignalKey, defaultEnv: string): Promise<CheckedOtlp> {
-    const r = await this.#run(bytes, { kind: 'otlp', key, defaultEnv });
-    if (r === undefined) return checkOtlpBody(bytes, key, defaultEnv, this.#redact);
+  /**
+   * An OTLP/HTTP body (JSON or protobuf). `memory` (spans of earlier requests, for roll-ups)
+   * is used where the body is mapped on the event loop; a large body is mapped on its own.
+   */
+  async otlp(bytes: Buffer, key: SignalKey, defaultEnv: string, protobuf = false, memory?: TraceMemory): Promise<CheckedOtlp> {
+    const r = await this.#run(bytes, { kind: 'otlp', key, defaultEnv, protobuf });
+    if (r === undefined) return checkOtlpBody(bytes, key, defaultEnv, this.#redact, protobuf, memory);
     if (r.kind !== 'otlp') throw new Error(r.kind === 'error' ? r.error : 'unexpected worker answer');
     return r.result;
   }
@@ -97,7 +101,7 @@ export class BodyWork {
   }
 
   /** The worker's answer, or `undefined` to do the work here. */
-  async #run(bytes: Buffer, job: { kind: 'events' } | { kind: 'otlp'; key: SignalKey; defaultEnv: string }): Promise<WorkerResult | undefined> {
+  async #run(bytes: Buffer, job: { kind: 'events' } | { kind: 'otlp'; key: SignalKey; defaultEnv: string; protobuf: boolean }): Promise<WorkerResult | undefined> {
     if (bytes.length < this.#offloadBytes) return undefined;
     const worker = this.#start();
     if (worker === undefined) return undefined;

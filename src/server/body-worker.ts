@@ -17,7 +17,7 @@ parentPort?.on('message', (job: WorkerJob) => {
         ? { id: job.id, kind: 'events', result: { ok: true, lines: r.kept ?? r.events.map((e) => JSON.stringify(e)), ts: r.events.map((e) => e.ts), rejected: r.rejected } }
         : { id: job.id, kind: 'events', result: r };
     } else {
-      answer = { id: job.id, kind: 'otlp', result: checkOtlpBody(bytes, job.key, job.defaultEnv, redact) };
+      answer = { id: job.id, kind: 'otlp', result: checkOtlpBody(bytes, job.key, job.defaultEnv, redact, job.protobuf) };
     }
   } catch (e: unknown) {
     answer = { id: job.id, kind: 'error', error: e instanceof Error ? e.message : String(e) };

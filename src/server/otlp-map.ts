@@ -16,6 +16,10 @@ import { SCHEMA_VERSION, SPAN_KINDS, SPAN_STATUSES } from '../model/events.js';
 import { normalizeStatus } from '../model/status.js';
 import { MAX_EVENT_MS, MIN_EVENT_MS } from '../model/time.js';
 import { derivedUuid } from '../store/derived-ids.js';
+import { CONTENT_KEY, MAX_UNKNOWN_STRING, kindOfRole, readDialect } from './otlp/dialects.js';
+import type { DialectReading } from './otlp/dialects.js';
+import { TraceMemory } from './otlp/trace-memory.js';
+import type { ChildTotals } from './otlp/trace-memory.js';
 
 type Obj = Record<string, unknown>;
 type Attrs = Record<string, unknown>;
@@ -25,21 +29,22 @@ export interface OtlpMapOptions {
   /** `env` when the resource names none (`deployment.environment[.name]`). */
   defaultEnv: string;
   redact: (text: string) => string;
+  /** Recent traces (roll-ups, wrappers, runs across requests); a fresh one per call without it. */
+  memory?: TraceMemory;
 }
 
 /** Mapped events and the spans that could not be mapped, with why. */
 export interface OtlpMapResult {
   events: AgentmeterEvent[];
   rejected: { span: string; error: string }[];
+  /** Keys of content attributes that were not stored (numbered segments as `*`). */
+  dropped?: string[];
 }
 
 export const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 const HEX_RE = /^[0-9a-fA-F]+$/;
 const MAX_ATTRS = 128;
 const MAX_STRING = 2000;
-
-/** Content attributes never stored (prompts, completions, tool payloads). */
-const CONTENT_KEY = /^(?:gen_ai\.(?:prompt|completion|input\.messages|output\.messages|system_instructions|tool\.call\.(?:arguments|result))|llm\.(?:input_messages|output_messages|prompts|prompt_template)|input\.value|output\.value|traceloop\.entity\.(?:input|output)|tool\.parameters|message\.content)(?:[.\[]|$)/;
 
 /** OTLP `AnyValue` to a JSON value (ints arrive as strings in OTLP JSON). */
 export function anyValue(v: unknown, depth = 0): unknown {
@@ -117,61 +122,30 @@ export const firstString = (a: Attrs, ...keys: string[]): string | undefined => 
   return typeof v === 'string' ? v : undefined;
 };
 
-const OPERATION_KINDS: Record<string, SpanKind> = {
-  invoke_agent: 'agent',
-  create_agent: 'agent',
-  execute_tool: 'tool',
-  invoke_workflow: 'workflow',
-  chat: 'llm',
-  text_completion: 'llm',
-  generate_content: 'llm',
-  embeddings: 'llm',
-};
-const OPENINFERENCE_KINDS: Record<string, SpanKind> = {
-  AGENT: 'agent',
-  TOOL: 'tool',
-  LLM: 'llm',
-  EMBEDDING: 'llm',
-  CHAIN: 'workflow',
-  RETRIEVER: 'tool',
-  RERANKER: 'tool',
-  GUARDRAIL: 'tool',
-  EVALUATOR: 'tool',
-};
-const TRACELOOP_KINDS: Record<string, SpanKind> = { workflow: 'workflow', task: 'task', agent: 'agent', tool: 'tool' };
-
 /** Which agentmeter kind an OTLP span is, from whichever dialect names it. */
 export function spanKindOf(name: string, a: Attrs): SpanKind {
-  const op = firstString(a, 'gen_ai.operation.name');
-  if (op !== undefined && OPERATION_KINDS[op]) return OPERATION_KINDS[op];
-  const oi = firstString(a, 'openinference.span.kind');
-  if (oi !== undefined && OPENINFERENCE_KINDS[oi.toUpperCase()]) return OPENINFERENCE_KINDS[oi.toUpperCase()] as SpanKind;
-  const tl = firstString(a, 'traceloop.span.kind');
-  if (tl !== undefined && TRACELOOP_KINDS[tl.toLowerCase()]) return TRACELOOP_KINDS[tl.toLowerCase()] as SpanKind;
-  if (first(a, 'cicd.pipeline.run.id', 'cicd.pipeline.result') !== undefined) return 'pipeline';
-  if (first(a, 'llm.request.type', 'gen_ai.request.model', 'llm.model_name') !== undefined) return 'llm';
-  const word = name.split(' ')[0] ?? '';
-  if (OPERATION_KINDS[word]) return OPERATION_KINDS[word];
-  return 'tool';
+  return kindOfRole(readDialect(name, a));
 }
 
-/** GenAI names read from the other dialects (first match wins, GenAI itself first). */
-function canonicalAttrs(kind: SpanKind, a: Attrs, out: Attrs): void {
+/** The AI SDK's provider id names the API too (`openai.chat`, `openai.responses`): keep the provider. */
+const aiSdkProvider = (a: Attrs): string | undefined => firstString(a, 'ai.model.provider')?.split('.')[0];
+
+/** GenAI names read from every dialect (first match wins, GenAI itself first). */
+function canonicalAttrs(kind: SpanKind, reading: DialectReading, name: string, a: Attrs, out: Attrs): void {
   const set = (k: string, v: unknown): void => {
     if (v !== undefined) out[k] = v;
   };
-  set('gen_ai.provider.name', firstString(a, 'gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system'));
-  set('gen_ai.request.model', firstString(a, 'gen_ai.request.model', 'llm.model_name', 'llm.request.model'));
-  set('gen_ai.response.model', firstString(a, 'gen_ai.response.model', 'llm.response.model'));
-  set('gen_ai.request.temperature', firstNumber(a, 'gen_ai.request.temperature', 'llm.request.temperature', 'llm.temperature'));
-  set('gen_ai.usage.input_tokens', firstNumber(a, 'gen_ai.usage.input_tokens', 'gen_ai.usage.prompt_tokens', 'llm.token_count.prompt', 'llm.usage.prompt_tokens'));
-  set('gen_ai.usage.output_tokens', firstNumber(a, 'gen_ai.usage.output_tokens', 'gen_ai.usage.completion_tokens', 'llm.token_count.completion', 'llm.usage.completion_tokens'));
-  set('gen_ai.usage.cache_read.input_tokens', firstNumber(a, 'gen_ai.usage.cache_read.input_tokens', 'llm.token_count.prompt_details.cache_read'));
-  set('gen_ai.tool.name', firstString(a, 'gen_ai.tool.name', 'tool.name'));
-  set('gen_ai.tool.call.id', firstString(a, 'gen_ai.tool.call.id', 'tool_call.id'));
+  set('gen_ai.provider.name', firstString(a, 'gen_ai.provider.name') ?? aiSdkProvider(a) ?? firstString(a, 'gen_ai.system', 'llm.provider', 'llm.system'));
+  set('gen_ai.request.model', firstString(a, 'gen_ai.request.model', 'ai.model.id', 'llm.model_name', 'llm.request.model'));
+  set('gen_ai.response.model', firstString(a, 'gen_ai.response.model', 'ai.response.model', 'llm.response.model'));
+  set('gen_ai.request.temperature', firstNumber(a, 'gen_ai.request.temperature', 'ai.settings.temperature', 'llm.request.temperature', 'llm.temperature'));
+  set('gen_ai.usage.input_tokens', firstNumber(a, 'gen_ai.usage.input_tokens', 'gen_ai.usage.prompt_tokens', 'ai.usage.inputTokens', 'ai.usage.promptTokens', 'llm.token_count.prompt', 'llm.usage.prompt_tokens'));
+  set('gen_ai.usage.output_tokens', firstNumber(a, 'gen_ai.usage.output_tokens', 'gen_ai.usage.completion_tokens', 'ai.usage.outputTokens', 'ai.usage.completionTokens', 'llm.token_count.completion', 'llm.usage.completion_tokens'));
+  set('gen_ai.usage.cache_read.input_tokens', firstNumber(a, 'gen_ai.usage.cache_read.input_tokens', 'ai.usage.cachedInputTokens', 'llm.token_count.prompt_details.cache_read'));
+  if (reading.role === 'tool_call') set('gen_ai.tool.name', firstString(a, 'gen_ai.tool.name', 'ai.toolCall.name', 'tool.name') ?? (reading.dialect === 'openinference' ? name : undefined));
+  set('gen_ai.tool.call.id', firstString(a, 'gen_ai.tool.call.id', 'ai.toolCall.id', 'tool_call.id'));
   set('gen_ai.conversation.id', firstString(a, 'gen_ai.conversation.id', 'session.id'));
-  const agent = firstString(a, 'gen_ai.agent.name', 'agent.name') ?? (kind === 'agent' || kind === 'workflow' ? firstString(a, 'traceloop.entity.name') : undefined);
-  set('gen_ai.agent.name', agent);
+  set('gen_ai.agent.name', reading.agentName ?? firstString(a, 'gen_ai.agent.name', 'agent.name'));
   set('gen_ai.agent.id', firstString(a, 'gen_ai.agent.id'));
   if (kind === 'pipeline') {
     set('cicd.pipeline.name', firstString(a, 'cicd.pipeline.name'));
@@ -204,41 +178,68 @@ function redactValue(v: unknown, redact: (s: string) => string): unknown {
   return v;
 }
 
-/**
- * The message of the span's first `exception` event (what `span.recordException` writes), for
- * a failed span whose status carries none.
- */
-function exceptionEventMessage(span: Obj): string | undefined {
+/** The first `exception` span event's type and message. */
+function exceptionOf(span: Obj): { type?: string; message?: string } {
   const events = span['events'];
-  if (!Array.isArray(events)) return undefined;
+  if (!Array.isArray(events)) return {};
   for (const ev of events) {
     if (!isObj(ev) || ev['name'] !== 'exception') continue;
-    const m = firstString(attributeMap(ev['attributes']), 'exception.message');
-    if (m !== undefined) return m;
+    const a = attributeMap(ev['attributes']);
+    const type = firstString(a, 'exception.type');
+    const message = firstString(a, 'exception.message');
+    return { ...(type !== undefined ? { type } : {}), ...(message !== undefined ? { message } : {}) };
   }
-  return undefined;
+  return {};
 }
 
-function keepAttrs(a: Attrs, out: Attrs, redact: (s: string) => string): void {
+const PATH_RE = /(?:file:\/\/)?(?:[A-Za-z]:\\|\/)(?:[\w.@+~-]+[\\/])+[\w.@+~-]*(?::\d+){0,2}/g;
+const MAX_MESSAGE = 300;
+
+/** An error message as stored: its first line, no stack frames, no file paths, at most 300 characters. */
+export function oneLineMessage(m: string): string {
+  const line = (m.split(/\r?\n/).find((l) => l.trim() !== '' && !/^\s*at\s/.test(l)) ?? '').trim();
+  const clean = line.replace(PATH_RE, '[path]');
+  return clean.length > MAX_MESSAGE ? `${clean.slice(0, MAX_MESSAGE - 1)}…` : clean;
+}
+
+/**
+ * Attributes not read into GenAI names are kept when they carry no content: numbers and
+ * booleans, and strings up to `MAX_UNKNOWN_STRING` characters (redacted). Content attributes
+ * of every dialect, and longer strings, are not stored; their keys are listed in `dropped`.
+ */
+function keepAttrs(a: Attrs, out: Attrs, redact: (s: string) => string, dropped: Set<string>, maxString: number): void {
   let n = 0;
   for (const k of Object.keys(a)) {
     if (n >= MAX_ATTRS) break;
-    if (out[k] !== undefined || CONTENT_KEY.test(k)) continue;
+    if (out[k] !== undefined) continue;
     const v = a[k];
     if (v === null || v === undefined) continue;
-    out[k] = typeof v === 'string' ? redact(v.length > MAX_STRING ? v.slice(0, MAX_STRING) : v) : typeof v === 'object' ? redactValue(v, redact) : v;
+    if (CONTENT_KEY.test(k) || (typeof v === 'string' && v.length > maxString) || (typeof v === 'object' && JSON.stringify(v).length > maxString)) {
+      dropped.add(k.replace(/\.\d+(?=\.|$)/g, '.*'));
+      continue;
+    }
+    out[k] = typeof v === 'string' ? redact(v) : typeof v === 'object' ? redactValue(v, redact) : v;
     n++;
   }
 }
 
+interface Located {
+  span: unknown;
+  env: string;
+  project: string | undefined;
+  depth: number;
+}
+
 /**
  * Map an `ExportTraceServiceRequest` to events. Never throws; spans lacking ids or times are
- * listed in `rejected`.
+ * listed in `rejected`. Children are mapped before their parents, so a parent is judged by
+ * what sits under it (`TraceMemory`).
  */
 export function mapOtlpTraces(body: unknown, opts: OtlpMapOptions): OtlpMapResult {
   const out: OtlpMapResult = { events: [], rejected: [] };
   const resourceSpans = isObj(body) ? body['resourceSpans'] : undefined;
   if (!Array.isArray(resourceSpans)) return out;
+  const all: Located[] = [];
   for (const rs of resourceSpans) {
     if (!isObj(rs)) continue;
     const resource = attributeMap(isObj(rs['resource']) ? rs['resource']['attributes'] : undefined);
@@ -249,21 +250,40 @@ export function mapOtlpTraces(body: unknown, opts: OtlpMapOptions): OtlpMapResul
     for (const ss of scopeSpans) {
       const spans = isObj(ss) ? ss['spans'] : undefined;
       if (!Array.isArray(spans)) continue;
-      for (const span of spans) {
-        // One span that trips the mapping loses that span alone, with the reason.
-        try {
-          mapSpan(span, env, project, opts, out);
-        } catch (e: unknown) {
-          const id = isObj(span) && typeof span['spanId'] === 'string' ? span['spanId'] : '?';
-          out.rejected.push({ span: id, error: e instanceof Error ? e.message : String(e) });
-        }
-      }
+      for (const span of spans) all.push({ span, env, project, depth: 0 });
     }
   }
+  // Depth within the request: deepest first, so children precede their parents.
+  const parentOf = new Map<string, string>();
+  for (const l of all) {
+    if (isObj(l.span) && typeof l.span['spanId'] === 'string' && typeof l.span['parentSpanId'] === 'string') parentOf.set(l.span['spanId'], l.span['parentSpanId']);
+  }
+  for (const l of all) {
+    let id = isObj(l.span) ? l.span['spanId'] : undefined;
+    while (typeof id === 'string' && parentOf.has(id) && l.depth < 256) {
+      id = parentOf.get(id);
+      l.depth++;
+    }
+  }
+  all.sort((x, y) => y.depth - x.depth);
+  const memory = opts.memory ?? new TraceMemory();
+  const dropped = new Set<string>();
+  const runs: AgentmeterEvent[] = [];
+  for (const l of all) {
+    // One span that trips the mapping loses that span alone, with the reason.
+    try {
+      mapSpan(l.span, l.env, l.project, opts, memory, dropped, out, runs);
+    } catch (e: unknown) {
+      const id = isObj(l.span) && typeof l.span['spanId'] === 'string' ? l.span['spanId'] : '?';
+      out.rejected.push({ span: id, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  out.events.push(...runs);
+  if (dropped.size > 0) out.dropped = [...dropped].sort();
   return out;
 }
 
-function mapSpan(span: unknown, env: string, project: string | undefined, opts: OtlpMapOptions, out: OtlpMapResult): void {
+function mapSpan(span: unknown, env: string, project: string | undefined, opts: OtlpMapOptions, memory: TraceMemory, dropped: Set<string>, out: OtlpMapResult, runs: AgentmeterEvent[]): void {
   if (!isObj(span)) {
     out.rejected.push({ span: '?', error: 'span is not an object' });
     return;
@@ -281,27 +301,43 @@ function mapSpan(span: unknown, env: string, project: string | undefined, opts: 
   const a = attributeMap(span['attributes']);
   const own = takeOwnFields(a);
   const name = own.name ?? (typeof span['name'] === 'string' && span['name'] !== '' ? span['name'] : 'span');
-  const kind = own.kind ?? spanKindOf(name, a);
+  const trace = traceId.toLowerCase();
+  const sid = spanId.toLowerCase();
+  const parentSpan = typeof span['parentSpanId'] === 'string' && span['parentSpanId'].length === 16 && HEX_RE.test(span['parentSpanId']) ? span['parentSpanId'].toLowerCase() : undefined;
+  const reading = readDialect(name, a);
+  const under = memory.take(trace, sid);
+  // A span shaped like an agent that holds agents but no model or tool call of its own only
+  // wraps them (OpenAI Agents' workflow root): it is not an agent invocation.
+  const wrapper = own.kind === undefined && reading.mayWrap === true && under.agents > 0 && under.calls === 0;
+  const role = wrapper ? 'other' : reading.role;
+  const kind = own.kind ?? kindOfRole({ ...reading, role });
   const attrs: Attrs = {};
   // service.name stands for the project of foreign spans; agentmeter's own spans say theirs.
   if (own.kind === undefined && firstString(a, 'project') === undefined && project !== undefined) attrs['project'] = opts.redact(project);
-  canonicalAttrs(kind, a, attrs);
+  canonicalAttrs(kind, { ...reading, role }, name, a, attrs);
+  if (role === 'agent' && own.kind === undefined) rollUp(attrs, under);
+  if (own.kind === undefined && reading.dialect !== 'none') attrs['otel.dialect'] = reading.dialect;
+  if (wrapper) attrs['agentmeter.wraps_agents'] = under.agents;
   const mapped = spanStatus(kind, span, a);
   const status = own.status ?? mapped.status;
-  const message = mapped.message;
   if (status === 'failure') {
-    attrs['error.type'] = firstString(a, 'error.type', 'exception.type') ?? 'error';
-    const m = message ?? firstString(a, 'exception.message') ?? exceptionEventMessage(span);
-    if (m !== undefined) attrs['error.message'] = opts.redact(m);
+    const ex = exceptionOf(span);
+    attrs['error.type'] = firstString(a, 'error.type', 'exception.type') ?? ex.type ?? 'error';
+    const m = mapped.message ?? firstString(a, 'exception.message') ?? ex.message;
+    if (m !== undefined) attrs['error.message'] = opts.redact(oneLineMessage(m));
   }
-  keepAttrs(a, attrs, opts.redact);
-  attrs['otel.span_id'] = spanId.toLowerCase();
+  keepAttrs(a, attrs, opts.redact, dropped, own.kind !== undefined ? MAX_STRING : MAX_UNKNOWN_STRING);
+  attrs['otel.span_id'] = sid;
   const runId = own.runId ?? traceToRunId(traceId);
-  const parent = own.parentId ?? (typeof span['parentSpanId'] === 'string' && HEX_RE.test(span['parentSpanId']) ? span['parentSpanId'].toLowerCase() : null);
-  const id = own.spanId ?? spanId.toLowerCase();
+  const parent = own.parentId ?? parentSpan ?? null;
+  const id = own.spanId ?? sid;
+  if (own.kind === undefined) {
+    remember(memory, trace, parentSpan, role, wrapper, attrs, under);
+    openRun(memory, trace, runId, env, startMs, parentSpan === undefined ? { endMs, status, attrs } : undefined, runs);
+  }
   const e = {
     v: SCHEMA_VERSION,
-    id: derivedUuid('agentmeter.otlp', traceId.toLowerCase(), id),
+    id: derivedUuid('agentmeter.otlp', trace, id),
     ts: new Date(Math.max(startMs, endMs)).toISOString(),
     type: 'span',
     span_id: id,
@@ -317,6 +353,45 @@ function mapSpan(span: unknown, env: string, project: string | undefined, opts: 
   };
   out.events.push(e as AgentmeterEvent);
   mapEvaluations(span, id, runId, env, opts, out);
+}
+
+/** An agent without tokens or model of its own takes its model calls' (counted once: there). */
+function rollUp(attrs: Attrs, under: ChildTotals): void {
+  if (under.withTokens > 0 && attrs['gen_ai.usage.input_tokens'] === undefined && attrs['gen_ai.usage.output_tokens'] === undefined) {
+    attrs['gen_ai.usage.input_tokens'] = under.inputTokens;
+    attrs['gen_ai.usage.output_tokens'] = under.outputTokens;
+    attrs['agentmeter.tokens_from'] = 'model_calls';
+  }
+  if (attrs['gen_ai.request.model'] === undefined && under.model !== undefined) attrs['gen_ai.request.model'] = under.model;
+  if (attrs['gen_ai.provider.name'] === undefined && under.provider !== undefined) attrs['gen_ai.provider.name'] = under.provider;
+}
+
+/** Tell the parent what this span is and holds: steps and chains pass their children's totals up, agents only themselves. */
+function remember(memory: TraceMemory, trace: string, parent: string | undefined, role: DialectReading['role'], wrapper: boolean, attrs: Attrs, under: ChildTotals): void {
+  if (parent === undefined) return;
+  const num = (k: string): number => (typeof attrs[k] === 'number' ? (attrs[k] as number) : 0);
+  const model = typeof attrs['gen_ai.request.model'] === 'string' ? attrs['gen_ai.request.model'] : undefined;
+  const provider = typeof attrs['gen_ai.provider.name'] === 'string' ? attrs['gen_ai.provider.name'] : undefined;
+  if (role === 'model_call') {
+    const withTokens = attrs['gen_ai.usage.input_tokens'] !== undefined || attrs['gen_ai.usage.output_tokens'] !== undefined ? 1 : 0;
+    memory.add(trace, parent, { calls: 1, inputTokens: num('gen_ai.usage.input_tokens'), outputTokens: num('gen_ai.usage.output_tokens'), withTokens, ...(model !== undefined ? { model } : {}), ...(provider !== undefined ? { provider } : {}) });
+  } else if (role === 'tool_call') memory.add(trace, parent, { calls: 1 });
+  else if (role === 'agent') memory.add(trace, parent, { agents: 1 });
+  else if (wrapper) memory.add(trace, parent, { agents: under.agents });
+  else memory.add(trace, parent, under);
+}
+
+/**
+ * A trace is a run: its run span (span id = run id) is opened the first time the trace is
+ * seen, so a run whose root never arrives is still counted, and ended by the trace's root.
+ */
+function openRun(memory: TraceMemory, trace: string, runId: string, env: string, startMs: number, root: { endMs: number; status: SpanStatus; attrs: Attrs } | undefined, out: AgentmeterEvent[]): void {
+  const project = typeof (root?.attrs ?? {})['project'] === 'string' ? { project: (root as { attrs: Attrs }).attrs['project'] } : {};
+  if (memory.firstSight(trace)) {
+    out.push({ v: SCHEMA_VERSION, id: derivedUuid('agentmeter.otlp.run.start', trace), ts: new Date(startMs).toISOString(), type: 'span.start', span_id: runId, run_id: runId, env, kind: 'run', name: 'trace', parent_id: null, attrs: { 'otel.trace_id': trace } } as AgentmeterEvent);
+  }
+  if (root === undefined || !memory.firstEnd(trace)) return;
+  out.push({ v: SCHEMA_VERSION, id: derivedUuid('agentmeter.otlp.run.end', trace), ts: new Date(Math.max(startMs, root.endMs)).toISOString(), type: 'span.end', span_id: runId, run_id: runId, env, kind: 'run', start_ts: new Date(startMs).toISOString(), duration_ms: Math.max(0, root.endMs - startMs), status: root.status, attrs: { ...project } } as AgentmeterEvent);
 }
 
 /** The fields an agentmeter export carries as `agentmeter.*` attributes, taken out of `a`. */

@@ -17,6 +17,7 @@ it('exports exactly the documented names', () => {
     'METRICS',
     'METRIC_SPECS',
     'NO_GROUP_KEY',
+    'OUTCOME_KINDS',
     'QUALITY_JOIN_LOOKBACK_MS',
     'QualityObservations',
     'QuantileSketch',

@@ -356,13 +356,16 @@ describe('ReportBuilder: groups', () => {
     expect(byTemp.groups!.map((g) => g.key)).toEqual(['(none)', '0', '0.7']);
   });
 
-  it('makes no group of spans that feed no section (workflow, tool, llm)', () => {
+  it('makes no group of spans that feed no section (workflow); model and tool calls have theirs', () => {
     const r = buildReport(
-      [span('llm', { attrs: { 'gen_ai.request.model': 'haiku' } }), span('tool'), span('run', { attrs: { 'gen_ai.request.model': 'opus' } })],
+      [span('workflow', { attrs: { 'gen_ai.request.model': 'sonnet' } }), span('llm', { attrs: { 'gen_ai.request.model': 'haiku', 'gen_ai.usage.input_tokens': 40 } }), span('tool', { status: 'failure' }), span('run', { attrs: { 'gen_ai.request.model': 'opus' } })],
       [],
       { ...W, by: 'model' },
     );
-    expect(r.groups!.map((g) => g.key)).toEqual(['opus']);
+    expect(r.groups!.map((g) => g.key).sort()).toEqual(['(none)', 'haiku', 'opus']);
+    expect(r.model_calls).toMatchObject({ total: 1, tokens: { input: 40, output: 0 } });
+    expect(r.tool_calls).toMatchObject({ total: 1, failure: 1, success_rate: 0 });
+    expect(r.groups!.find((g) => g.key === 'haiku')?.model_calls.total).toBe(1);
   });
 
   it('groups optimisation sessions by operation', () => {

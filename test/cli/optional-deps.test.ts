@@ -22,7 +22,7 @@ function node(args: string[]): { status: number | null; stdout: string; stderr: 
 describe('without the optional packages', () => {
   it('the server and PostgreSQL packages are optional; the SDK and CLI need only commander', () => {
     expect(Object.keys(pkg.dependencies)).toEqual(['commander']);
-    expect(Object.keys(pkg.optionalDependencies).sort()).toEqual(['@hono/node-server', 'hono', 'pg', 'pg-copy-streams']);
+    expect(Object.keys(pkg.optionalDependencies).sort()).toEqual(['@hono/node-server', '@opentelemetry/otlp-transformer', 'hono', 'pg', 'pg-copy-streams']);
   });
 
   it('the SDK records and the CLI reports', () => {
@@ -37,8 +37,8 @@ describe('without the optional packages', () => {
 
   it('serve, dashboard and --database say what to install', () => {
     for (const [args, packages] of [
-      [['serve', '--dir', dir, '--port', '0'], 'hono and @hono/node-server'],
-      [['dashboard', '--dir', dir, '--port', '0'], 'hono and @hono/node-server'],
+      [['serve', '--dir', dir, '--port', '0'], 'hono and @hono/node-server and @opentelemetry/otlp-transformer'],
+      [['dashboard', '--dir', dir, '--port', '0'], 'hono and @hono/node-server and @opentelemetry/otlp-transformer'],
       [['report', '--database', 'postgres://postgres@127.0.0.1:1/x'], 'pg and pg-copy-streams'],
     ] as const) {
       const r = node([BIN, ...args]);

@@ -93,6 +93,20 @@ export function edgeEvents(): object[] {
   ev.push(start('WA2', 'W1', 'agent', t0 + 8 * H + 3000, { ...wf, 'gen_ai.agent.name': 'coder' }));
   ev.push(end('WA2', 'W1', 'agent', t0 + 8 * H + 3000, t0 + 8 * H + 9000, 'failure', { 'error.message': 'tests failed' }));
   ev.push(start('WA3', 'W1', 'agent', t0 + 8 * H + 9500, { ...wf, 'agent.attempt': 1 })); // no name attribute: the span's name
+  // Model and tool calls under the workflow's agents: one failed call each, one tool call
+  // still open, one model call without an agent name (no `--by agent` group of its own).
+  const call = { ...wf, 'gen_ai.agent.name': 'planner', 'gen_ai.request.model': 'gpt-4o' };
+  ev.push(start('WM1', 'W1', 'llm', t0 + 8 * H + 200, call, 'prod', 'WA1'));
+  ev.push(end('WM1', 'W1', 'llm', t0 + 8 * H + 200, t0 + 8 * H + 1200, 'success', { 'gen_ai.usage.input_tokens': 900, 'gen_ai.usage.output_tokens': 80 }));
+  ev.push(start('WM2', 'W1', 'llm', t0 + 8 * H + 3100, { ...call, 'gen_ai.agent.name': 'coder' }, 'prod', 'WA2'));
+  ev.push(end('WM2', 'W1', 'llm', t0 + 8 * H + 3100, t0 + 8 * H + 3400, 'failure', { 'error.type': 'RateLimitError' }));
+  ev.push(start('WM3', 'W1', 'llm', t0 + 8 * H + 3500, { ...wf, 'gen_ai.request.model': 'gpt-4o-mini' }, 'prod', 'WA2'));
+  ev.push(end('WM3', 'W1', 'llm', t0 + 8 * H + 3500, t0 + 8 * H + 4000, 'success', { 'gen_ai.usage.input_tokens': 300, 'gen_ai.usage.output_tokens': 20, cost_usd: 0.0125 }));
+  ev.push(start('WT1', 'W1', 'tool', t0 + 8 * H + 1300, { ...call, 'gen_ai.tool.name': 'search' }, 'prod', 'WA1'));
+  ev.push(end('WT1', 'W1', 'tool', t0 + 8 * H + 1300, t0 + 8 * H + 1500, 'success'));
+  ev.push(start('WT2', 'W1', 'tool', t0 + 8 * H + 4100, { ...call, 'gen_ai.agent.name': 'coder', 'gen_ai.tool.name': 'run_tests' }, 'prod', 'WA2'));
+  ev.push(end('WT2', 'W1', 'tool', t0 + 8 * H + 4100, t0 + 8 * H + 8000, 'failure'));
+  ev.push(start('WT3', 'W1', 'tool', t0 + 8 * H + 9600, { ...call, 'gen_ai.tool.name': 'search' }, 'prod', 'WA3'));
   ev.push(end('W1', 'W1', 'workflow', t0 + 8 * H, t0 + 8 * H + 10_000, 'failure'));
   ev.push({
     v: 1, id: id(), ts: iso(t0 + 9 * H), type: 'span', span_id: 'W2', run_id: 'W2', env: 'prod', kind: 'workflow', name: 'review', parent_id: null,

@@ -291,6 +291,15 @@ describePg('seed analyses contract: directory and PostgreSQL', () => {
     expect(edge?.optimizations).toMatchObject({ sessions: 2, variants_generated: 4, validated: 3, promoted: 1, speedup_sessions: 1, sessions_without_baseline: 1 });
     expect(pg.groups?.find((g) => g.key === 'live')?.agents.open).toBe(1);
     expect(pg.groups?.find((g) => g.key === 'stale')?.runs.abandoned).toBe(1);
+    const wf = pg.groups?.find((g) => g.key === 'wf');
+    expect(wf?.model_calls).toMatchObject({ total: 3, success: 2, failure: 1, success_rate: 2 / 3, tokens: { input: 1200, output: 100 } });
+    expect(wf?.model_calls.cost_usd).toBeCloseTo(0.0125, 12);
+    expect(wf?.tool_calls).toMatchObject({ total: 3, success: 1, failure: 1, abandoned: 1 });
+    const byAgent = await pgSource().report({ sinceMs: NOW - 7 * DAY, untilMs: NOW, nowMs: NOW, envs: ['prod'], by: 'agent' });
+    // Calls that name their agent join its group; the one that names none joins no group.
+    expect(byAgent.groups?.find((g) => g.key === 'coder')?.model_calls.total).toBe(1);
+    expect(byAgent.groups?.find((g) => g.key === 'planner')?.tool_calls.total).toBe(2);
+    expect((byAgent.groups ?? []).reduce((n, g) => n + g.model_calls.total, 0)).toBe(2);
     expect(pg.envs.excluded['test']).toBe(2);
     expect(pg.feedback.count).toBe(3);
   });
@@ -382,6 +391,10 @@ describe('one definition per metric: every declared sum reaches every output', (
       const total = series.reduce((n, p) => n + (p[d.id] as number), 0);
       expect(total, `${d.id} series`).toBeCloseTo(readAtPath(want[d.section], d.path), 9);
     }
+    // Model calls per day add up to the report's model calls.
+    const calls = overview.series.reduce((n, p) => n + (p['model_calls'] as number), 0);
+    expect(calls).toBeGreaterThan(0);
+    expect(calls).toBe(want.model_calls.total);
   });
 });
 

@@ -210,8 +210,10 @@ describe('ingest app: POST /v1/traces', () => {
     const res = await app.fetch(post('/v1/traces', body([span('b7ad6b7169203331'), span('short')])));
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ partialSuccess: { rejectedSpans: '1', errorMessage: 'span short: spanId must be 16 hex digits' } });
-    expect(sink.events).toHaveLength(1);
+    // The span, then its trace's run: opened, and ended by the span (the trace's root).
+    expect(sink.events).toHaveLength(3);
     expect(sink.events[0]).toMatchObject({ kind: 'agent', span_id: 'b7ad6b7169203331' });
+    expect(sink.events.slice(1)).toMatchObject([{ type: 'span.start', kind: 'run' }, { type: 'span.end', kind: 'run' }]);
   });
 
   it('400 for JSON that is not a trace request or nests too deep; 415 for other content types', async () => {

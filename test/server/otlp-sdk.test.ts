@@ -16,10 +16,11 @@ afterEach(async () => {
   server = undefined;
 });
 
+/** The stored `span` events (each trace's run span comes as `span.start`/`span.end`). */
 async function read(root: string): Promise<AgentmeterEvent[]> {
   const out: AgentmeterEvent[] = [];
   await scanEvents({ root, onEvent: (e) => out.push(e) });
-  return out;
+  return out.filter((e) => e.type === 'span');
 }
 
 describe('OTLP/HTTP JSON from the OpenTelemetry JS SDK', () => {
@@ -86,11 +87,11 @@ describe('OTLP/HTTP JSON from the OpenTelemetry JS SDK', () => {
     expect(events[0]).toMatchObject({ kind: 'llm', run_id: '0af76519-16cd-43dd-8448-eb211c80319c', span_id: 'b7ad6b7169203331', duration_ms: 1500, attrs: { project: 'shop-agent' } });
   });
 
-  it('protobuf gets 415 with a clear message; a non-loopback host without a token is refused', async () => {
+  it('a body that is not protobuf OTLP gets 400 with a clear message; a non-loopback host without a token is refused', async () => {
     server = await listen(createApp({ sink: createLocalSink({ root: tempDir() }) }), { port: 0, hasToken: false });
-    const r = await fetch(`${server.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: new Uint8Array([1, 2]) });
-    expect(r.status).toBe(415);
-    expect(((await r.json()) as Record<string, unknown>).error).toMatch(/http\/json/);
+    const r = await fetch(`${server.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: new Uint8Array([0x0a, 0x05, 1]) });
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as Record<string, unknown>).error).toMatch(/protobuf OTLP ExportTraceServiceRequest/);
     await expect(listen(createApp({ sink: createLocalSink({ root: tempDir() }) }), { host: '0.0.0.0', port: 0, hasToken: false })).rejects.toThrow(/needs a token/);
   });
 });

@@ -169,7 +169,8 @@ describe('redaction on every path that keeps text', () => {
     const app = createApp({ sink });
     const spans = texts.map(span);
     const res = await app.fetch(new Request('http://127.0.0.1/v1/traces', { method: 'POST', body: JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans }] }] }), headers: { 'content-type': 'application/json' } }));
-    expect(await res.json()).toEqual({});
+    // Nothing rejected (long free text may be left out as content, and named as such).
+    expect(((await res.json()) as { partialSuccess?: { rejectedSpans?: string } }).partialSuccess?.rejectedSpans ?? '0').toBe('0');
     await sink.shutdown();
   };
   const otlpSpan = (i: number, extra: object): object => ({

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { DEFAULT_HOST } from '../../server/defaults.js';
-import { loadOptional } from '../../model/index.js';
+import { OPTIONAL_PACKAGES, loadOptional } from '../../model/index.js';
 import { resolveStoreDir, storeExists } from '../../store/index.js';
 import type { CommandSpec } from '../command.js';
 import { DIR_OPTION } from '../command.js';
@@ -9,7 +9,7 @@ import { noStoreMessage } from './report.js';
 
 /** The server layer, loaded when a command serves (its HTTP packages are optional). */
 export function loadServer(): Promise<typeof import('../../server/index.js')> {
-  return loadOptional('the server (serve, dashboard)', ['hono', '@hono/node-server'], () => import('../../server/index.js'));
+  return loadOptional('the server (serve, dashboard)', OPTIONAL_PACKAGES['the server (serve, dashboard)'] ?? [], () => import('../../server/index.js'));
 }
 
 /** Default port: unassigned by IANA, next to OTLP's 4317/4318. */

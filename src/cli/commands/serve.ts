@@ -26,7 +26,7 @@ function parseBytes(v: unknown): number {
 
 export const serveCommand: CommandSpec = {
   name: 'serve',
-  summary: 'HTTP ingest: POST /v1/events (agentmeter events) and /v1/traces (OTLP/HTTP JSON) into the store',
+  summary: 'HTTP ingest: POST /v1/events (agentmeter events) and /v1/traces (OTLP/HTTP JSON or protobuf) into the store',
   options: [
     { flags: '-p, --port <n>', description: `port (0 picks a free one)`, default: String(DEFAULT_PORT) },
     { flags: '--host <host>', description: 'address to bind; beyond loopback a token is required', default: '127.0.0.1' },
@@ -49,7 +49,7 @@ The web dashboard of the same store is served on the same port at / (its JSON AP
 Examples:
   $ agentmeter serve
   $ curl -s localhost:4318/v1/events -H 'content-type: application/x-ndjson' --data-binary @events.jsonl
-  $ OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 OTEL_EXPORTER_OTLP_PROTOCOL=http/json python agent.py
+  $ OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf python agent.py
   $ agentmeter serve --host 0.0.0.0 --token "$(openssl rand -hex 16)" --allow-host metrics.internal
   $ agentmeter db migrate --database postgres://agentmeter@db:5432/telemetry
   $ agentmeter serve --database postgres://agentmeter@db:5432/telemetry --token "$TOKEN" --host 0.0.0.0`,

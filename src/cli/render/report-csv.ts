@@ -82,6 +82,8 @@ const TEMPLATE: SectionReports = withSums({
     wallclock_seconds: { total: 0, mean: 0 },
     trend: NO_TREND,
   },
+  model_calls: OUTCOME,
+  tool_calls: OUTCOME,
 } as unknown as SectionReports);
 
 /** The template with every declared sum at its path, in its section's key order. */

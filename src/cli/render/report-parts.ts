@@ -169,6 +169,12 @@ export function sectionHeadlines(r: Report, paint: Paint): SectionHeadline[] {
       extras: [f.mean_rating !== null ? `mean rating ${formatNumber(f.mean_rating, 1)}/5` : ''],
     });
   }
+  if (r.model_calls.total > 0) {
+    const h = outcomeHeadline('Model calls', ['call', 'calls'], r.model_calls, paint);
+    h.extras.push(...sumExtras('model_calls', r.model_calls));
+    out.push(h);
+  }
+  if (r.tool_calls.total > 0) out.push(outcomeHeadline('Tool calls', ['call', 'calls'], r.tool_calls, paint));
   return out;
 }
 
@@ -184,6 +190,7 @@ export interface GroupColumn {
 const SECTION_VOLUME: Record<SumSection, (g: GroupReport) => number> = {
   agents: (g) => g.agents.total + g.agents.quality.ratings,
   optimizations: (g) => g.optimizations.sessions,
+  model_calls: (g) => g.model_calls.total,
 };
 
 // Columns per section; a section's columns appear only when some group has data in it, so
@@ -256,9 +263,25 @@ const SECTION_COLUMNS: ReadonlyArray<{ volume: (g: GroupReport) => number; colum
       },
     ],
   },
+  {
+    volume: SECTION_VOLUME.model_calls,
+    columns: [
+      { header: 'model calls', align: 'right', cell: (g) => formatCount(g.model_calls.total) },
+      { header: 'call success', align: 'right', cell: (g) => formatRate(g.model_calls.success_rate, g.model_calls.success_rate_ci) },
+      { header: 'call p50', align: 'right', cell: (g) => (g.model_calls.duration_ms ? formatDuration(g.model_calls.duration_ms.median) : '–') },
+    ],
+  },
+  {
+    volume: (g) => g.tool_calls.total,
+    columns: [
+      { header: 'tool calls', align: 'right', cell: (g) => formatCount(g.tool_calls.total) },
+      { header: 'tool success', align: 'right', cell: (g) => formatRate(g.tool_calls.success_rate, g.tool_calls.success_rate_ci) },
+      { header: 'tool p50', align: 'right', cell: (g) => (g.tool_calls.duration_ms ? formatDuration(g.tool_calls.duration_ms.median) : '–') },
+    ],
+  },
 ];
 
-const SECTION_OF: ReadonlyArray<SumSection> = ['agents', 'optimizations'];
+const SECTION_OF: ReadonlyArray<SumSection> = ['agents', 'optimizations', 'model_calls'];
 
 /** The declared sums marked as group columns, each shown when some group has a non-zero value. */
 function sumColumns(section: SumSection): GroupColumn[] {

@@ -52,6 +52,11 @@ export interface SeriesPoint extends SeriesSums<'agents'> {
   agent_duration_p50_ms: number | null;
   agent_duration_p95_ms: number | null;
   speedup_geomean: number | null;
+  /** Model and tool calls started that day, and their success rates. */
+  model_calls: number;
+  model_call_success_rate: number | null;
+  tool_calls: number;
+  tool_call_success_rate: number | null;
   open: number;
   abandoned: number;
 }
@@ -72,10 +77,10 @@ function daysOf(q: DashboardQuery): string[] {
 
 function seriesPoint(day: string, g: GroupReport | undefined): SeriesPoint {
   if (!g) {
-    return { day, runs: 0, run_success_rate: null, task_success_rate: null, agent_success_rate: null, first_attempt_pass_rate: null, agent_duration_p50_ms: null, agent_duration_p95_ms: null, ...sumSeries('agents', undefined), speedup_geomean: null, open: 0, abandoned: 0 };
+    return { day, runs: 0, run_success_rate: null, task_success_rate: null, agent_success_rate: null, first_attempt_pass_rate: null, agent_duration_p50_ms: null, agent_duration_p95_ms: null, ...sumSeries('agents', undefined), speedup_geomean: null, model_calls: 0, model_call_success_rate: null, tool_calls: 0, tool_call_success_rate: null, open: 0, abandoned: 0 };
   }
-  const open = g.runs.open + g.tasks.open + g.agents.open + g.pipelines.open + g.debugging.open + g.optimizations.open;
-  const abandoned = g.runs.abandoned + g.tasks.abandoned + g.agents.abandoned + g.pipelines.abandoned + g.debugging.abandoned + g.optimizations.abandoned;
+  const open = g.runs.open + g.tasks.open + g.agents.open + g.pipelines.open + g.debugging.open + g.optimizations.open + g.model_calls.open + g.tool_calls.open;
+  const abandoned = g.runs.abandoned + g.tasks.abandoned + g.agents.abandoned + g.pipelines.abandoned + g.debugging.abandoned + g.optimizations.abandoned + g.model_calls.abandoned + g.tool_calls.abandoned;
   return {
     day,
     runs: g.runs.total,
@@ -87,6 +92,10 @@ function seriesPoint(day: string, g: GroupReport | undefined): SeriesPoint {
     agent_duration_p95_ms: g.agents.duration_ms?.p95 ?? null,
     ...sumSeries('agents', g.agents),
     speedup_geomean: g.optimizations.speedup_geomean,
+    model_calls: g.model_calls.total,
+    model_call_success_rate: g.model_calls.success_rate,
+    tool_calls: g.tool_calls.total,
+    tool_call_success_rate: g.tool_calls.success_rate,
     open,
     abandoned,
   };

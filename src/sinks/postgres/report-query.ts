@@ -156,7 +156,7 @@ const SPEEDUP = `base > 0 AND opt > 0 AND ln(base) - ln(opt) BETWEEN -700 AND 70
 const SKETCH = `
 WITH v AS (
   SELECT win, env, kind, gval, gday, d AS x FROM d
-  WHERE d IS NOT NULL AND kind IN ('run', 'task', 'agent')
+  WHERE d IS NOT NULL AND kind IN ('run', 'task', 'agent', 'llm', 'tool')
   UNION ALL
   SELECT win, env, kind, gval, gday, d FROM d WHERE d IS NOT NULL AND kind = 'debug' AND resolved
 )
@@ -232,7 +232,7 @@ export async function queryReportAggregates(pool: Pool, q: PostgresReportQuery):
         // and it made a 200,000-event report take minutes instead of seconds.
         await c.query('SET LOCAL enable_nestloop = off');
         await c.query(`SET LOCAL work_mem = '64MB'`);
-        const sql = SPANS.replace('%GROUP%', groupExpr(g, 's.')).replaceAll('%SPEEDUP%', SPEEDUP).replace('%SUMS%', sumColumnsSql(['agents', 'optimizations']));
+        const sql = SPANS.replace('%GROUP%', groupExpr(g, 's.')).replaceAll('%SPEEDUP%', SPEEDUP).replace('%SUMS%', sumColumnsSql(['agents', 'optimizations', 'model_calls']));
         const res = await c.query<{ agg: Row[]; sketch: Row[]; folded: number }>(sql, [
           lo, hi, q.previousSinceMs, q.sinceMs, q.untilMs, q.nowMs, timeout, q.sketchLnGamma, q.sketchMinIndexable,
         ]);
@@ -293,6 +293,6 @@ function spanAggregate(r: Row, g: string | undefined, durations: SketchParts): S
     resolved: n(r['resolved']),
     unresolved: n(r['unresolved']),
     attempts: summary(r['att_n'], r['att_sum'], r['att_min'], r['att_max']),
-    ...optimizationParts(r, ['agents', 'optimizations']),
+    ...optimizationParts(r, ['agents', 'optimizations', 'model_calls']),
   };
 }
