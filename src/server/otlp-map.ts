@@ -1,16 +1,16 @@
 /**
- * OTLP/HTTP JSON spans (`ExportTraceServiceRequest`) mapped onto agentmeter events
- * (REFERENCE §E). Three attribute dialects are read: OpenTelemetry GenAI (`gen_ai.*`),
- * OpenInference (`openinference.span.kind`, `llm.model_name`, `llm.token_count.*`,
- * `agent.name`) and Traceloop/OpenLLMetry (`traceloop.span.kind`, `llm.usage.*`); each
- * lands on the GenAI names agentmeter's reports group by. Other attributes are kept as they
- * are, strings redacted; prompt and completion content is dropped (DESIGN.md §6).
+ * OTLP spans (`ExportTraceServiceRequest`, from JSON or decoded protobuf) mapped onto
+ * agentmeter events (docs/server.md, "OTLP mapping"). Each span's role (model call, tool call,
+ * agent invocation, or neither) and names are read per producer in `otlp/dialects.ts`: the
+ * GenAI conventions, the AI SDK's `ai.*`, OpenInference, Traceloop; each lands on the GenAI
+ * names agentmeter's reports group by. `otlp/trace-memory.ts` lets a parent be judged by its
+ * children (roll-ups, wrappers) and opens one run per trace. Attributes are kept by an
+ * allow-list: content of every dialect and long free text are not stored (docs/privacy.md).
  *
  * Each OTLP span becomes one complete `span` event whose id is derived from trace and span
  * id, so a retried export (OTLP clients retry, and the spec allows duplicates) folds once.
  * Spans agentmeter exported itself carry `agentmeter.kind`, `.name`, `.span_id`, `.run_id`,
- * `.parent_id` and `.status`: those restore the original span's fields exactly.
- */
+ * `.parent_id` and `.status`: those restore the original span's fields exactly. */
 import type { AgentmeterEvent, SpanKind, SpanStatus } from '../model/events.js';
 import { SCHEMA_VERSION, SPAN_KINDS, SPAN_STATUSES } from '../model/events.js';
 import { normalizeStatus } from '../model/status.js';
