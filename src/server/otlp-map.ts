@@ -10,7 +10,8 @@
  * Each OTLP span becomes one complete `span` event whose id is derived from trace and span
  * id, so a retried export (OTLP clients retry, and the spec allows duplicates) folds once.
  * Spans agentmeter exported itself carry `agentmeter.kind`, `.name`, `.span_id`, `.run_id`,
- * `.parent_id` and `.status`: those restore the original span's fields exactly. */
+ * `.parent_id` and `.status`: those restore the original span's fields exactly.
+ */
 import type { AgentmeterEvent, SpanKind, SpanStatus } from '../model/events.js';
 import { SCHEMA_VERSION, SPAN_KINDS, SPAN_STATUSES } from '../model/events.js';
 import { normalizeStatus } from '../model/status.js';
