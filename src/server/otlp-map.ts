@@ -1,10 +1,11 @@
 /**
- * OTLP/HTTP JSON spans (`ExportTraceServiceRequest`) mapped onto agentmeter events
- * (docs/server.md, "OTLP mapping"). Three attribute dialects are read: OpenTelemetry GenAI (`gen_ai.*`),
- * OpenInference (`openinference.span.kind`, `llm.model_name`, `llm.token_count.*`,
- * `agent.name`) and Traceloop/OpenLLMetry (`traceloop.span.kind`, `llm.usage.*`); each
- * lands on the GenAI names agentmeter's reports group by. Other attributes are kept as they
- * are, strings redacted; prompt and completion content is dropped (docs/privacy.md).
+ * OTLP spans (`ExportTraceServiceRequest`, from JSON or decoded protobuf) mapped onto
+ * agentmeter events (docs/server.md, "OTLP mapping"). Each span's role (model call, tool call,
+ * agent invocation, or neither) and names are read per producer in `otlp/dialects.ts`: the
+ * GenAI conventions, the AI SDK's `ai.*`, OpenInference, Traceloop; each lands on the GenAI
+ * names agentmeter's reports group by. `otlp/trace-memory.ts` lets a parent be judged by its
+ * children (roll-ups, wrappers) and opens one run per trace. Attributes are kept by an
+ * allow-list: content of every dialect and long free text are not stored (docs/privacy.md).
  *
  * Each OTLP span becomes one complete `span` event whose id is derived from trace and span
  * id, so a retried export (OTLP clients retry, and the spec allows duplicates) folds once.

@@ -1,8 +1,10 @@
-// A real `serve` on loopback, and an OpenTelemetry tracer provider that exports to it (OTLP
-// JSON or protobuf) while keeping every span in memory, so a test can compare what agentmeter
-// stored with what the framework emitted.
+// A real `agentmeter serve` (the built bin, as a user starts it) on a loopback port, and an
+// OpenTelemetry tracer provider that exports to it (OTLP JSON or protobuf) while keeping every
+// span in memory, so a test can compare what agentmeter stored with what the framework emitted.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { context, trace } from '@opentelemetry/api';
 import type { ContextManager } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -14,15 +16,11 @@ import { expect } from 'vitest';
 import type { GroupBy, Report } from '../../../src/analytics/index.js';
 import type { Span } from '../../../src/model/index.js';
 import { DirectorySource } from '../../../src/query/index.js';
-import { createApp, listen } from '../../../src/server/index.js';
-import type { RunningServer } from '../../../src/server/index.js';
-import { createLocalSink } from '../../../src/store/index.js';
 import { tempDir } from '../../helpers.js';
 
 /** One scenario's server, provider and in-memory copy of the spans. */
 export interface Rig {
   root: string;
-  server: RunningServer;
   provider: BasicTracerProvider;
   memory: InMemorySpanExporter;
   /** Flush both exporters, then stop the provider, the server and the context manager. */
@@ -36,7 +34,7 @@ export interface Rig {
  */
 export async function rig(o: { protocol?: 'json' | 'protobuf'; global?: boolean; batch?: boolean } = {}): Promise<Rig> {
   const root = tempDir();
-  const server = await listen(createApp({ sink: createLocalSink({ root }), token: 'tok' }), { port: 0, hasToken: true });
+  const server = await serve(root, 'tok');
   const url = `${server.url}/v1/traces`;
   const headers = { authorization: 'Bearer tok' };
   const exporter = o.protocol === 'protobuf' ? new ProtoExporter({ url, headers }) : new JsonExporter({ url, headers });
@@ -47,15 +45,45 @@ export async function rig(o: { protocol?: 'json' | 'protobuf'; global?: boolean;
   if (o.global === true) trace.setGlobalTracerProvider(provider);
   return {
     root,
-    server,
     provider,
     memory,
     async finish() {
       await provider.forceFlush();
       await provider.shutdown();
-      await server.close();
+      await server.stop();
       if (o.global === true) trace.disable();
       context.disable();
+    },
+  };
+}
+
+const BIN = join(resolve(import.meta.dirname, '../../..'), 'dist/cli/bin.js');
+
+/** `agentmeter serve --port 0 --dir D --token T --no-dashboard`, once it says where it listens (at most 30 s). */
+async function serve(dir: string, token: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  if (!existsSync(BIN)) throw new Error('dist/cli/bin.js is missing: run `npm run build` (npm test does)');
+  const child: ChildProcess = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--dir', dir, '--token', token, '--no-dashboard'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const closed = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+  let stderr = '';
+  const url = await new Promise<string>((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`serve did not start in 30 s: ${stderr}`)), 30_000);
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+      if (m) {
+        clearTimeout(timer);
+        ok(m[1] as string);
+      }
+    });
+    void closed.then(() => fail(new Error(`serve exited: ${stderr}`)));
+  });
+  expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  return {
+    url,
+    async stop() {
+      child.kill('SIGTERM');
+      const code = await closed;
+      if (code !== 0) throw new Error(`serve exited with ${code}: ${stderr}`);
     },
   };
 }

@@ -45,7 +45,9 @@ async function fakeOpenAI(): Promise<string> {
         return;
       }
       const answered = body.messages.some((m) => m.role === 'tool');
-      const toolName = body.tools?.[0]?.function.name ?? 'none';
+      // A handoff offered is taken first; otherwise the first tool.
+      const names = (body.tools ?? []).map((t) => t.function.name);
+      const toolName = names.find((t) => t.startsWith('transfer_to_')) ?? names[0] ?? 'none';
       const message = answered ? { role: 'assistant', content: 'MKOA_COMPLETION' } : { role: 'assistant', content: null, tool_calls: [{ id: `call_${n}`, type: 'function', function: { name: toolName, arguments: JSON.stringify({ q: 'MKOA_TOOL_ARGS' }) } }] };
       res.end(JSON.stringify({ id: `cc${n}`, object: 'chat.completion', created: 1, model: `${body.model}-2024-08-06`, choices: [{ index: 0, message, finish_reason: answered ? 'stop' : 'tool_calls' }], usage: { prompt_tokens: 50 + n, completion_tokens: 5, total_tokens: 55 + n } }));
     });
@@ -79,6 +81,9 @@ describe('OpenAI Agents SDK through OpenInference', () => {
       const broken = new agents.Agent({ name: 'Triage', instructions: 'MKOA_SYSTEM_PROMPT', model: 'gpt-4o-down', tools: [lookup] });
       expect((await agents.run(triage, 'MKOA_USER_PROMPT')).finalOutput).toBe('MKOA_COMPLETION');
       expect((await agents.run(billing, 'MKOA_USER_PROMPT')).finalOutput).toBe('MKOA_COMPLETION');
+      // A handoff: Router hands the conversation to Billing (a TOOL span), which answers.
+      const router = new agents.Agent({ name: 'Router', instructions: 'MKOA_SYSTEM_PROMPT', model: 'gpt-4o-mini', handoffs: [billing] });
+      expect((await agents.run(router, 'MKOA_USER_PROMPT')).finalOutput).toBe('MKOA_COMPLETION');
       await expect(agents.run(broken, 'MKOA_USER_PROMPT')).rejects.toThrow();
       await agents.getGlobalTraceProvider().forceFlush();
     } finally {
@@ -111,8 +116,9 @@ describe('OpenAI Agents SDK through OpenInference', () => {
       t.input += Number(attr(s, 'llm.token_count.prompt') ?? 0);
       t.output += Number(attr(s, 'llm.token_count.completion') ?? 0);
     }
-    expect(expected).toMatchObject({ modelCallFailures: 1, toolFailures: 1, traces: 3 });
-    expect(expected.agents).toEqual(['Billing', 'Triage', 'Triage']);
+    expect(expected).toMatchObject({ modelCallFailures: 1, toolFailures: 1, traces: 4 });
+    expect(expected.agents).toEqual(['Billing', 'Billing', 'Router', 'Triage', 'Triage']);
+    expect(tools.some((s) => s.name.startsWith('handoff'))).toBe(true);
 
     const stored = await storedSpans(r.root);
     expect(censusOfStored(stored)).toEqual(expected);
@@ -123,9 +129,9 @@ describe('OpenAI Agents SDK through OpenInference', () => {
 
     expectReportAgrees(await storedReport(r.root), expected);
     const report = await storedReport(r.root, 'agent');
-    // Three runs, also the one whose workflow root the SDK never ended.
-    expect(report.runs.total).toBe(3);
-    expect((report.groups ?? []).map((g) => [g.key, g.agents.total]).sort()).toEqual([['Billing', 1], ['Triage', 2]]);
+    // Four runs, also the one whose workflow root the SDK never ended.
+    expect(report.runs.total).toBe(4);
+    expect((report.groups ?? []).map((g) => [g.key, g.agents.total]).sort()).toEqual([['Billing', 2], ['Router', 1], ['Triage', 2]]);
 
     await expectNoMarkers(r.root, MARKERS);
   });
