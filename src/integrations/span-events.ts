@@ -59,7 +59,8 @@ export class SpanLog {
   readonly redactShort: (text: string) => string;
 
   constructor(opts: SpanLogOptions) {
-    this.#writer = new SegmentWriter({ root: opts.root, durability: 'flush', onDiagnostic: opts.onDiagnostic, handleSignals: false });
+    // One process writes two events: they go to the day's shared segment, not a file each.
+    this.#writer = new SegmentWriter({ root: opts.root, durability: 'flush', onDiagnostic: opts.onDiagnostic, handleSignals: false, sharedSegment: 'cli' });
     this.#env = opts.env;
     this.#now = opts.clock ?? Date.now;
     const homeDirs = [homedir()];

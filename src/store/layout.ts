@@ -32,7 +32,8 @@ export const DEFAULT_STORE_DIR_NAME = '.agentmeter';
 
 const DAY_MS = 86_400_000;
 const DAY_NAME_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const SEGMENT_SUFFIX = '.jsonl';
+/** File name ending of a segment. */
+export const SEGMENT_SUFFIX = '.jsonl';
 
 /**
  * Where the store lives: the `--dir` flag, else `AGENTMETER_DIR`, else `<cwd>/.agentmeter`.

@@ -12,7 +12,7 @@ import { AgentmeterError, DiagnosticChannel, startOfUtcDay, stderrListener, utcD
 import type { Diagnostic } from '../model/index.js';
 import { errnoText } from './errno.js';
 import { flushOnExit, flushOnSignals, unhook } from './exit-hooks.js';
-import { EVENTS_DIR, segmentFileName } from './layout.js';
+import { EVENTS_DIR, SEGMENT_SUFFIX, segmentFileName } from './layout.js';
 import { MAX_LINE_BYTES } from './reader.js';
 import { ERRNO_NO_PROGRESS } from './write-all.js';
 import { ERRNO_SKIPPED, WriteRing } from './write-ring.js';
@@ -64,6 +64,17 @@ export interface SegmentWriterOptions {
    * is given, unless set to true (then `fs` opens and closes segments, the thread writes).
    */
   backgroundWrites?: boolean | undefined;
+  /**
+   * `flush`/`sync` only: append to one segment per day named `<sharedSegment>.jsonl`, shared
+   * with other writers given the same name, instead of creating a segment of this writer's
+   * own. For short-lived processes that write a few events each (`agentmeter exec`, `record`):
+   * 160 calls made 160 files, and every later read opened them all. Each write is whole lines
+   * in one `write` (O_APPEND); one that finds the file not ending in a newline (a writer
+   * killed mid-line) starts with one, so the torn fragment stays a line of its own, skipped
+   * by readers, and never swallows the next line. Past `maxSegmentBytes` the writer goes on
+   * in a segment of its own.
+   */
+  sharedSegment?: string | undefined;
   /** Fault-injection seam for tests; not part of the public contract. */
   fs?: WriterFs | undefined;
 }
@@ -152,6 +163,9 @@ export class SegmentWriter {
   readonly #unsyncedFiles: Set<string> | undefined;
   readonly #unsyncedDirs: Set<string> | undefined;
   #flushing = false;
+  #shared: string | undefined;
+  /** Partitions whose open segment is the shared one. */
+  readonly #onShared = new Set<Partition>();
 
   constructor(opts: SegmentWriterOptions) {
     const o = checkOptions(opts);
@@ -160,6 +174,12 @@ export class SegmentWriter {
     this.#maxBufferChars = o.maxBufferBytes;
     this.#maxSegmentBytes = o.maxSegmentBytes;
     this.#fs = opts.fs ?? nodeWriterFs;
+    if (opts.sharedSegment !== undefined) {
+      if (this.#mode === 'buffered' || typeof opts.sharedSegment !== 'string' || !/^[A-Za-z0-9][\w.-]{0,63}$/.test(opts.sharedSegment)) {
+        throw new AgentmeterError('E_STORE_BAD_OPTION', `sharedSegment must be a plain file name (letters, digits, . _ -) with durability flush or sync, got ${JSON.stringify(opts.sharedSegment)}`);
+      }
+      this.#shared = opts.sharedSegment;
+    }
     this.#threadWrites = this.#mode === 'buffered' && (opts.fs === undefined ? opts.backgroundWrites !== false : opts.backgroundWrites === true);
     if (opts.trackUnsynced === true) {
       this.#unsyncedFiles = new Set();
@@ -483,6 +503,19 @@ export class SegmentWriter {
     let short = false;
     let failure: unknown;
     let synced = true;
+    let guarded = false;
+    if (this.#onShared.has(p)) {
+      try {
+        if (!fs.tail(p.fd).endsLine) {
+          text = `\n${text}`;
+          guarded = true;
+        }
+      } catch {
+        // Unknown tail: a newline first costs an empty line at worst.
+        text = `\n${text}`;
+        guarded = true;
+      }
+    }
     try {
       done = fs.writeString(p.fd, text);
       const total = Buffer.byteLength(text);
@@ -517,7 +550,7 @@ export class SegmentWriter {
     }
     // Lines that reached the file whole were written; the rest of the batch is lost. An
     // unconfirmed fsync confirms nothing.
-    const whole = !synced || done === 0 ? 0 : countNewlines(bytes ?? Buffer.from(text), done);
+    const whole = !synced || done === 0 ? 0 : Math.max(0, countNewlines(bytes ?? Buffer.from(text), done) - (guarded ? 1 : 0));
     this.#stats.written += whole;
     this.#stats.dropped += events - whole;
     // Nothing reached the file (a full disk refuses the first byte): its tail is the last
@@ -537,8 +570,29 @@ export class SegmentWriter {
   #openSegment(p: Partition): boolean {
     const fs = this.#fs;
     let path = p.dir;
+    this.#onShared.delete(p);
     try {
       fs.mkdirp(p.dir);
+      if (this.#shared !== undefined) {
+        path = join(p.dir, `${this.#shared}${SEGMENT_SUFFIX}`);
+        const fd = fs.openShared(path);
+        const { size } = fs.tail(fd);
+        if (size < this.#maxSegmentBytes) {
+          p.fd = fd;
+          p.path = path;
+          p.segment = ++this.#segmentCount;
+          p.size = size;
+          this.#onShared.add(p);
+          if (size === 0) this.#stats.segments++;
+          if (this.#mode === 'sync') {
+            fs.fsyncDir(p.dir);
+            fs.fsyncDir(this.#eventsDir);
+            fs.fsyncDir(dirname(this.#eventsDir));
+          }
+          return true;
+        }
+        fs.close(fd);
+      }
       for (let attempt = 0; ; attempt++) {
         path = join(p.dir, segmentFileName(Date.now(), process.pid));
         try {
@@ -588,7 +642,8 @@ export class SegmentWriter {
     p.size = 0;
     // A thread stuck in a write on it may still use the number: it is left open.
     if (ring?.holds(fd) === true) return;
-    this.#fs.removeIfEmpty(fd, p.path);
+    // A shared segment may be empty only until another writer appends: it is never removed.
+    if (!this.#onShared.delete(p)) this.#fs.removeIfEmpty(fd, p.path);
     try {
       this.#fs.close(fd);
     } catch (e: unknown) {

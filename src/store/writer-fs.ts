@@ -3,7 +3,7 @@
  * maps onto `node:fs`; tests substitute one that fails with ENOSPC or writes short, which a
  * real disk only does when it is full.
  */
-import { accessSync, closeSync, constants, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { WriteRing } from './write-ring.js';
 
@@ -12,6 +12,10 @@ export interface WriterFs {
   mkdirp(dir: string): void;
   /** Create a new, empty segment for appending; fails with EEXIST if `path` exists. */
   openNew(path: string): number;
+  /** Open (creating if missing) a segment several short-lived writers append to. */
+  openShared(path: string): number;
+  /** Size in bytes of the open file, and whether it is empty or ends in `\n`. */
+  tail(fd: number): { size: number; endsLine: boolean };
   /** Write a string; returns the bytes written (may be fewer than its UTF-8 length). */
   writeString(fd: number, text: string): number;
   /** Write `length` bytes of `bytes` from `offset`; returns the bytes written. */
@@ -33,7 +37,19 @@ export interface WriterFs {
 // O_CREAT it also refuses a symlink planted at the path, and O_NOFOLLOW says so outright.
 const NEW_SEGMENT_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_APPEND | constants.O_NOFOLLOW;
 
+// Read too: a write first looks at the last byte (tail()).
+const SHARED_SEGMENT_FLAGS = constants.O_RDWR | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW;
+
 export const nodeWriterFs: WriterFs = {
+  openShared(path) {
+    return openSync(path, SHARED_SEGMENT_FLAGS, 0o644);
+  },
+  tail(fd) {
+    const { size } = fstatSync(fd);
+    if (size === 0) return { size, endsLine: true };
+    const b = Buffer.alloc(1);
+    return { size, endsLine: readSync(fd, b, 0, 1, size - 1) === 1 && b[0] === 10 };
+  },
   mkdirp(dir) {
     try {
       mkdirSync(dir, { recursive: true });

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SegmentWriter, listPartitions, listSegments } from '../../src/store/index.js';
@@ -195,5 +195,48 @@ describe('SegmentWriter process hooks', () => {
     d.close();
     c.close();
     expect(process.listenerCount('exit')).toBe(base.exit);
+  });
+});
+
+describe('SegmentWriter with a shared segment', () => {
+  const T1 = Date.parse('2025-03-04T10:00:00.000Z');
+
+  it('many short-lived writers append to one file per day; a torn line left by one of them costs no other line', async () => {
+    const root = tempDir();
+    for (let i = 0; i < 40; i++) {
+      const w = new SegmentWriter({ root, durability: 'flush', sharedSegment: 'cli', handleSignals: false });
+      w.append(sampleLine(T1, i), T1);
+      if (i === 20) {
+        // A writer killed in the middle of its line.
+        const day = (await listPartitions(root))[0]!.path;
+        appendFileSync(join(day, 'cli.jsonl'), '{"v":1,"id":"torn');
+      }
+      w.close();
+    }
+    const day = (await listPartitions(root))[0]!.path;
+    expect((await listSegments(day)).map((f) => f.split('/').pop())).toEqual(['cli.jsonl']);
+    const { events, skips } = await readAll(root);
+    expect(events.map((e) => e.attrs['seq'])).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(skips.map((s) => s.reason)).toEqual([expect.stringMatching(/invalid JSON/)]);
+  });
+
+  it('is refused with buffered durability or a name that is not a plain file name', () => {
+    expect(() => new SegmentWriter({ root: tempDir(), durability: 'buffered', sharedSegment: 'cli', handleSignals: false })).toThrow(/sharedSegment/);
+    expect(() => new SegmentWriter({ root: tempDir(), durability: 'flush', sharedSegment: '../x', handleSignals: false })).toThrow(/sharedSegment/);
+  });
+
+  it('a symlink planted at the shared segment path is not followed', () => {
+    const root = tempDir();
+    const day = join(root, 'events', '2025-03-04');
+    mkdirSync(day, { recursive: true });
+    const target = join(tempDir(), 'target');
+    writeFileSync(target, 'keep');
+    symlinkSync(target, join(day, 'cli.jsonl'));
+    const diags: string[] = [];
+    const w = new SegmentWriter({ root, durability: 'flush', sharedSegment: 'cli', handleSignals: false, onDiagnostic: (d) => diags.push(d.message) });
+    expect(w.append(sampleLine(T1, 0), T1)).toBe(false);
+    w.close();
+    expect(readFileSync(target, 'utf8')).toBe('keep');
+    expect(diags[0]).toMatch(/ELOOP/);
   });
 });

@@ -1,9 +1,10 @@
-// `agentmeter exec` passes SIGUSR1 and SIGUSR2 on to the command (Node would otherwise take
-// SIGUSR1 for its inspector and the command would never see it).
-import { spawn } from 'node:child_process';
+// `agentmeter exec`: signals passed on to the command (SIGUSR1, SIGUSR2: Node would otherwise
+// take SIGUSR1 for its inspector), and the store kept compact across many calls.
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { listPartitions, listSegments, scanEvents } from '../../src/store/index.js';
 import { tempDir } from '../helpers.js';
 
 const BIN = join(resolve(import.meta.dirname, '../..'), 'dist/cli/bin.js');
@@ -38,4 +39,20 @@ describe('agentmeter exec signals', () => {
       expect(err).not.toMatch(/Debugger listening/);
     });
   }
+});
+
+describe('agentmeter exec store', () => {
+  it('many calls append to one shared segment per day, not a file each', async () => {
+    const dir = tempDir();
+    for (let i = 0; i < 12; i++) {
+      const r = spawnSync(process.execPath, [BIN, 'exec', '--agent', `a${i}`, '--dir', dir, '--env', 'test', '--', process.execPath, '-e', '0'], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.status, r.stderr).toBe(0);
+    }
+    const days = await listPartitions(dir);
+    const files = (await Promise.all(days.map((d) => listSegments(d.path)))).flat();
+    expect(files.map((f) => f.split('/').pop())).toEqual(days.map(() => 'cli.jsonl'));
+    let n = 0;
+    const stats = await scanEvents({ root: dir, onEvent: () => n++ });
+    expect({ n, skipped: stats.skipped }).toEqual({ n: 24, skipped: 0 });
+  });
 });
