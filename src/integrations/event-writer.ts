@@ -55,6 +55,8 @@ export interface EventWriterOptions {
   durability?: Durability;
   /** Stamped as `import.source` on every span and feedback, e.g. `oak`. */
   source?: string;
+  /** Append to the day's shared `<sharedSegment>.jsonl` (a short-lived CLI call), not a segment of its own. */
+  sharedSegment?: string;
   onDiagnostic?: (d: Diagnostic) => void;
 }
 
@@ -99,6 +101,7 @@ export class EventWriter {
     this.#writer = new SegmentWriter({
       root: o.dir,
       durability: o.durability ?? 'flush',
+      ...(o.sharedSegment !== undefined ? { sharedSegment: o.sharedSegment } : {}),
       onDiagnostic: (d) => this.diagnostics.report(d),
     });
   }

@@ -46,6 +46,9 @@ export interface EndInput {
   durationMs?: number | undefined;
 }
 
+/** The segment name every short-lived CLI call appends to (one file per day, not one per call). */
+export const CLI_SEGMENT = 'cli';
+
 /**
  * Writes span events one at a time (`flush` durability: each is in the OS before the call
  * returns, so a shell script that exits right after loses nothing). Every event is checked
@@ -60,7 +63,7 @@ export class SpanLog {
 
   constructor(opts: SpanLogOptions) {
     // One process writes two events: they go to the day's shared segment, not a file each.
-    this.#writer = new SegmentWriter({ root: opts.root, durability: 'flush', onDiagnostic: opts.onDiagnostic, handleSignals: false, sharedSegment: 'cli' });
+    this.#writer = new SegmentWriter({ root: opts.root, durability: 'flush', onDiagnostic: opts.onDiagnostic, handleSignals: false, sharedSegment: CLI_SEGMENT });
     this.#env = opts.env;
     this.#now = opts.clock ?? Date.now;
     const homeDirs = [homedir()];

@@ -79,6 +79,7 @@ export function createMeter(options: MeterOptions = {}): Meter {
     root: dir,
     durability,
     ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
+    ...(options.sharedSegment !== undefined ? { sharedSegment: options.sharedSegment } : {}),
     onDiagnostic: (d: Diagnostic) => diagnostics.report(d),
   });
   if (options.clock !== undefined && typeof options.clock !== 'function') throw new AgentmeterError('E_SDK_BAD_OPTION', 'clock must be a function returning Unix ms');

@@ -13,6 +13,13 @@ export interface MeterOptions {
    * `sync`: fsync per event (survives power loss). See docs/durability.md.
    */
   durability?: Durability;
+  /**
+   * With `flush` or `sync`: append to one segment per day named `<sharedSegment>.jsonl`,
+   * shared with other processes that name it too (whole lines under an append lock), instead
+   * of a segment of this process's own. For short-lived processes that record a few events
+   * each, such as a CLI call, so a store is not one file per call (docs/durability.md).
+   */
+  sharedSegment?: string;
   /** Environment tag on every event. Default: `AGENTMETER_ENV`, else `dev`. */
   env?: string;
   /** Extra redaction patterns and limits; redaction itself cannot be turned off. */

@@ -12,6 +12,7 @@ import { OAK_RECORD_KINDS } from './record-oak.js';
 import { RECORD_FORMS, checkFormOptions, runRecordForm } from './record-forms.js';
 import { EXIT, UsageError } from '../io.js';
 import type { Io } from '../io.js';
+import { CLI_SEGMENT } from '../../integrations/span-events.js';
 
 /** What a kind's handler gets. */
 export interface RecordContext {
@@ -75,7 +76,7 @@ const OPTIMIZATION: RecordKind = {
       records = [rec];
     }
     const dropped = new Set<string>();
-    const metrics = createAutomationMetrics({ meterOptions: { dir: c.dir, env: c.env, durability: 'flush' }, enabled: true, onDroppedFields: (n) => n.forEach((x) => dropped.add(x)) });
+    const metrics = createAutomationMetrics({ meterOptions: { dir: c.dir, env: c.env, durability: 'flush', sharedSegment: CLI_SEGMENT }, enabled: true, onDroppedFields: (n) => n.forEach((x) => dropped.add(x)) });
     let recorded = 0;
     const rejected: string[] = [];
     records.forEach((r, i) => {

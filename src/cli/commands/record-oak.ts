@@ -10,6 +10,7 @@ import type { Mapped } from '../../integrations/oak/records.js';
 import type { OptionSpec } from '../command.js';
 import { EXIT, UsageError } from '../io.js';
 import type { RecordContext, RecordKind } from './record-kinds.js';
+import { CLI_SEGMENT } from '../../integrations/span-events.js';
 
 const snake = (camel: string): string => camel.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const camel = (flags: string): string => (/--([a-z-]+)/.exec(flags)?.[1] ?? '').replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
@@ -77,7 +78,7 @@ function kind<T>(
       const first = mapped[0];
       if (c.input === undefined && first && !first.ok) throw new UsageError(first.error);
       const session = typeof c.opts['sessionId'] === 'string' ? c.opts['sessionId'] : typeof recs[0]?.['session_id'] === 'string' ? (recs[0]['session_id'] as string) : undefined;
-      const logger = new TelemetryLogger({ dir: c.dir, env: c.env, ...(session !== undefined ? { sessionId: session } : {}), onDiagnostic: (d) => c.io.stderr.write(`agentmeter: ${d.code} ${d.message}\n`) });
+      const logger = new TelemetryLogger({ dir: c.dir, env: c.env, sharedSegment: CLI_SEGMENT, ...(session !== undefined ? { sessionId: session } : {}), onDiagnostic: (d) => c.io.stderr.write(`agentmeter: ${d.code} ${d.message}\n`) });
       const ids: string[] = [];
       let rejected = 0;
       mapped.forEach((m, i) => {

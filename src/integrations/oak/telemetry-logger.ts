@@ -29,6 +29,8 @@ export interface TelemetryLoggerOptions {
   sessionId?: string;
   /** Default `flush` (one write per event: survives the process being killed). */
   durability?: Durability;
+  /** Append to the day's shared `<sharedSegment>.jsonl` (a short-lived CLI call), not a segment of its own. */
+  sharedSegment?: string;
   onDiagnostic?: (d: Diagnostic) => void;
 }
 
@@ -126,6 +128,7 @@ export class TelemetryLogger {
       dir,
       env: o.env ?? process.env['AGENTMETER_ENV'] ?? 'dev',
       ...(o.durability ? { durability: o.durability } : {}),
+      ...(o.sharedSegment !== undefined ? { sharedSegment: o.sharedSegment } : {}),
       ...(o.onDiagnostic ? { onDiagnostic: o.onDiagnostic } : {}),
     });
   }
