@@ -1,10 +1,12 @@
 /**
  * Bounded fuzz of the ingest server over loopback (fixed seed, fixed count): whatever
- * `POST /v1/events` and `POST /v1/traces` (JSON) acknowledge must be readable by `report`
- * and accepted whole by the PostgreSQL sink, with nothing set aside. Protobuf OTLP is not
- * accepted by the server (415), so it is not fuzzed here.
+ * `POST /v1/events` and `POST /v1/traces` (JSON and protobuf) acknowledge must be readable by
+ * `report` and accepted whole by the PostgreSQL sink, with nothing set aside. Protobuf
+ * requests are the same span batches encoded with the OTLP message classes exporters use
+ * (a batch protobuf cannot carry, e.g. a time that is not a number, is not sent).
  */
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
@@ -17,6 +19,33 @@ import { describePg, useSchema } from '../sinks/pg-helpers.js';
 import { tempDir } from '../helpers.js';
 
 const BIN = join(resolve(import.meta.dirname, '../..'), 'dist/cli/bin.js');
+
+interface MessageClass {
+  fromObject(o: object): unknown;
+  encode(m: unknown): { finish(): Uint8Array };
+  decode(b: Uint8Array): unknown;
+  toObject(m: unknown, o: object): Record<string, unknown>;
+}
+const traceService = (createRequire(import.meta.url)('@opentelemetry/otlp-transformer/build/src/generated/root.js') as {
+  opentelemetry: { proto: { collector: { trace: { v1: Record<string, MessageClass> } } } };
+}).opentelemetry.proto.collector.trace.v1;
+
+/** Whether a span's times fit protobuf's fixed64, as any exporter's do. */
+function encodable(sp: Record<string, unknown>): boolean {
+  return ['startTimeUnixNano', 'endTimeUnixNano'].every((k) => /^\d{1,20}$/.test(String(sp[k])) && BigInt(String(sp[k])) < 2n ** 64n);
+}
+
+/** An OTLP JSON trace request as protobuf, as an exporter would send it; undefined if it cannot be encoded. */
+function protobufRequest(spans: readonly Record<string, unknown>[]): Uint8Array | undefined {
+  const b64 = (hex: unknown): string => Buffer.from(String(hex), 'hex').toString('base64');
+  try {
+    const request = { resourceSpans: [{ scopeSpans: [{ spans: spans.map((sp) => ({ ...sp, traceId: b64(sp['traceId']), spanId: b64(sp['spanId']) })) }] }] };
+    const cls = traceService['ExportTraceServiceRequest']!;
+    return cls.encode(cls.fromObject(request)).finish();
+  } catch {
+    return undefined;
+  }
+}
 const SEED = 18;
 const REQUESTS = 40;
 
@@ -107,6 +136,7 @@ describePg('ingest fuzz (loopback, fixed seed)', () => {
     const spanBatches = fc.sample(fc.array(span, { minLength: 1, maxLength: 6 }), { numRuns: REQUESTS, seed: SEED + 1 });
     const acked = new Set<string>();
     let ackedSpans = 0;
+    let protobufSent = 0;
     let rejectedSomething = 0;
     try {
       for (const batch of eventBatches) {
@@ -127,6 +157,17 @@ describePg('ingest fuzz (loopback, fixed seed)', () => {
         expect(res.status).toBe(200);
         const body = (await res.json()) as { partialSuccess?: { rejectedSpans: string } };
         ackedSpans += spans.length - Number(body.partialSuccess?.rejectedSpans ?? 0);
+        // The same batch again as protobuf, in a trace of its own (other ids, other events).
+        const pbSpans = spans.map((sp) => ({ ...sp, traceId: '1bf7651916cd43dd8448eb211c80319c', spanId: `3${sp.spanId.slice(1)}` })).filter(encodable);
+        const pb = pbSpans.length > 0 ? protobufRequest(pbSpans) : undefined;
+        if (pb === undefined) continue;
+        const pres = await fetch(`${server.url}/v1/traces`, { method: 'POST', body: pb, headers: { 'content-type': 'application/x-protobuf' } });
+        expect(pres.status).toBe(200);
+        expect(pres.headers.get('content-type')).toContain('application/x-protobuf');
+        const answer = traceService['ExportTraceServiceResponse']!;
+        const decoded = answer.toObject(answer.decode(new Uint8Array(await pres.arrayBuffer())), { longs: String }) as { partialSuccess?: { rejectedSpans?: string } };
+        ackedSpans += pbSpans.length - Number(decoded.partialSuccess?.rejectedSpans ?? 0);
+        protobufSent++;
       }
     } finally {
       await server.close();
@@ -136,6 +177,7 @@ describePg('ingest fuzz (loopback, fixed seed)', () => {
     expect(acked.size).toBeGreaterThan(20);
     expect(rejectedSomething).toBeGreaterThan(20);
     expect(ackedSpans).toBeGreaterThan(5);
+    expect(protobufSent).toBeGreaterThan(5);
 
     const read = new Set<string>();
     let otherNotRuns = 0;
