@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { dashboardRoutes, listen, DEFAULT_HOST } from '../../server/index.js';
+import { DirectorySource } from '../../query/index.js';
 import { resolveStoreDir, storeExists } from '../../store/index.js';
+import { progressLine } from '../progress.js';
 import type { CommandSpec } from '../command.js';
 import { DIR_OPTION } from '../command.js';
 import { EXIT, UsageError } from '../io.js';
@@ -69,11 +71,17 @@ JSON API: docs/dashboard.md.`,
       io.stderr.write(noStoreMessage(dir));
       return EXIT.noStore;
     }
-    const app = dashboardRoutes({ dir });
+    // The first load of a store without a span cache reads every event: say how far it is.
+    const progress = progressLine(io, 'reading segments');
+    let starting = true;
+    const source = new DirectorySource(dir, { onProgress: (s) => (starting ? progress.update(s.done, s.total) : undefined) });
+    const app = dashboardRoutes({ dir, source });
     io.stderr.write(`reading ${dir} …\n`);
     const t0 = Date.now();
     // Load before listening, so the first page is answered from memory.
     const meta = (await (await app.request('/api/meta')).json()) as { spans: number; runs: number; default_env: string; values: { model: Record<string, number> } };
+    starting = false;
+    progress.end();
     // Answer each page's default view once: the first visitor gets it from the cache, and the
     // aggregation code is compiled before anyone waits on it (the first pass is 2-3× slower).
     const env = meta.default_env === '' ? '' : `&env=${meta.default_env}`;
