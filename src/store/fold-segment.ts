@@ -18,7 +18,7 @@ import type { SpanDigest } from './span-digest.js';
  */
 export async function foldSegment(file: string, size: number, mtimeMs: number, onSkip?: (s: SkippedLine) => void): Promise<SpanDigest> {
   const builder = new DigestBuilder(size, mtimeMs);
-  const folder = new SpanFolder({ onSpan: (s: Span) => builder.add(s) });
+  const folder = new SpanFolder({ onSpan: (s: Span) => builder.add(s), drains: true });
   const stats = await scanSegmentFile(file, { onEvent: (e) => folder.add(e), ...(onSkip ? { onSkip } : {}) });
   return builder.finish(stats, folder.drain());
 }

@@ -46,6 +46,8 @@ export interface ScanSummariesStats {
   fold: FoldStats;
   /** Segments answered from a digest, and digests written. */
   cache: { hits: number; writes: number; errors: number };
+  /** Segments folded from their events, on the reading thread and on fold workers. */
+  folds: { here: number; workers: number };
 }
 
 /**
@@ -66,6 +68,7 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
   const feedback = new FeedbackTable(folder.stats);
   const accept = (h: number): boolean => folder.markFinished(h);
   const useCache = o.cache !== false;
+  const folds = { here: 0, workers: 0 };
   let pool: FoldPool | undefined;
   const writes = new CacheWrites(cache);
   try {
@@ -78,7 +81,7 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
       const threads = files.length > 1 && foldThreadsUsable() ? (o.threads ?? defaultFoldThreads()) : 0;
       const fold = (f: Probe): Promise<SpanDigest> => {
         if (threads > 0) pool ??= new FoldPool(threads);
-        return pool ? foldOnPool(pool, f, useCache, cache, writes) : foldHere(f, useCache, writes);
+        return pool ? foldOnPool(pool, f, useCache, cache, writes, folds) : foldHere(f, useCache, writes, folds);
       };
       // The stat and cached digest of the next segments are read ahead (and the segments
       // without one folded ahead, on the workers) while the current one replays; replaying
@@ -123,7 +126,7 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
   }
   folder.finish();
   if (o.onFeedback) feedback.emit(o.onFeedback);
-  return { read, fold: folder.stats, cache };
+  return { read, fold: folder.stats, cache, folds };
 }
 
 /** Segments whose stat and cached digest are read ahead of the one being replayed (more with fold workers). */
@@ -185,15 +188,23 @@ async function load(
   return { probe: p, digest: await fold(p), wasFolded: true };
 }
 
-async function foldOnPool(pool: FoldPool, p: Probe, useCache: boolean, cache: ScanSummariesStats['cache'], writes: CacheWrites): Promise<SpanDigest> {
+async function foldOnPool(
+  pool: FoldPool,
+  p: Probe,
+  useCache: boolean,
+  cache: ScanSummariesStats['cache'],
+  writes: CacheWrites,
+  folds: ScanSummariesStats['folds'],
+): Promise<SpanDigest> {
   const st = p.st as { size: number; mtimeMs: number };
   let reply;
   try {
     reply = await pool.fold(p.file, st.size, st.mtimeMs, useCache ? p.cachePath : undefined);
   } catch {
     // A worker that failed (out of memory, killed): the segment is folded here instead.
-    return foldHere(p, useCache, writes);
+    return foldHere(p, useCache, writes, folds);
   }
+  folds.workers++;
   if (reply.cached === 'written') cache.writes++;
   else if (reply.cached === 'failed') cache.errors++;
   const b = reply.bytes as Uint8Array;
@@ -202,8 +213,9 @@ async function foldOnPool(pool: FoldPool, p: Probe, useCache: boolean, cache: Sc
   return d;
 }
 
-async function foldHere(p: Probe, useCache: boolean, writes: CacheWrites): Promise<SpanDigest> {
+async function foldHere(p: Probe, useCache: boolean, writes: CacheWrites, folds: ScanSummariesStats['folds']): Promise<SpanDigest> {
   const st = p.st as { size: number; mtimeMs: number };
+  folds.here++;
   const d = await foldSegment(p.file, st.size, st.mtimeMs);
   if (useCache) await writes.add(p.cachePath, encodeDigest(d));
   return d;

@@ -8,7 +8,7 @@ import type { FbColumnName, FeedbackColumns } from './digest-feedback.js';
 import type { SkippedLine } from './reader.js';
 
 /** Bump when the layout below changes; older digests are rebuilt. */
-export const DIGEST_VERSION = 5;
+export const DIGEST_VERSION = 6;
 
 /**
  * One segment folded alone: finished spans as summaries in typed columns (dictionary-coded
