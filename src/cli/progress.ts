@@ -52,3 +52,30 @@ export function progressLine(io: Io, label: string, o: { json?: boolean; nowMs?:
     end,
   };
 }
+
+/**
+ * For work that cannot count its units (an import reading another system's files, an
+ * export): the time it has run, redrawn every second from the second second on. `stop()`
+ * clears the line; the timer never keeps the process alive.
+ *
+ * @example
+ * const ticking = elapsedLine(io, 'importing', { json: opts['json'] === true });
+ * try { await work(); } finally { ticking.stop(); }
+ */
+export function elapsedLine(io: Io, label: string, o: { json?: boolean } = {}): { stop(): void } {
+  if (o.json === true || io.stderr.isTTY !== true || io.env['NO_PROGRESS'] === '1') return { stop: () => undefined };
+  const started = Date.now();
+  let shown = false;
+  const timer = setInterval(() => {
+    shown = true;
+    io.stderr.write(`\r\x1b[K${label} … ${Math.round((Date.now() - started) / 1000)} s`);
+  }, SHOW_AFTER_MS);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      if (shown) io.stderr.write('\r\x1b[K');
+      shown = false;
+    },
+  };
+}

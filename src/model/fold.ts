@@ -170,6 +170,7 @@ export class SpanFolder {
     const end = this.#pendingEnds.get(key);
     if (end) {
       this.#pendingEnds.delete(key);
+      this.#forget(end);
       this.#emit(spanFromParts(e, end, this.#takePoints(key)));
       return;
     }
@@ -186,6 +187,7 @@ export class SpanFolder {
     const start = this.#pendingStarts.get(key);
     if (start) {
       this.#pendingStarts.delete(key);
+      this.#forget(start);
       this.#emit(spanFromParts(start, e, this.#takePoints(key)));
       return;
     }
@@ -200,8 +202,15 @@ export class SpanFolder {
       return;
     }
     const start = this.#pendingStarts.get(key);
-    if (start) this.#pendingStarts.delete(key);
-    this.#pendingEnds.delete(key);
+    if (start) {
+      this.#pendingStarts.delete(key);
+      this.#forget(start);
+    }
+    const end = this.#pendingEnds.get(key);
+    if (end) {
+      this.#pendingEnds.delete(key);
+      this.#forget(end);
+    }
     const span = spanFromParts(start, e, this.#takePoints(key));
     span.name = e.name;
     span.parentId = e.parent_id;
@@ -233,6 +242,7 @@ export class SpanFolder {
       if (prev.id === e.id) this.stats.duplicates++;
       return;
     }
+    if (prev) this.#forget(prev);
     this.#feedback.set(e.span_id, e);
     if (this.#drains) this.#seq.set(e, this.#next);
   }
@@ -241,7 +251,13 @@ export class SpanFolder {
     const p = this.#points.get(spanId);
     if (!p) return 0;
     this.#points.delete(spanId);
+    if (this.#drains) for (const e of p) this.#seq.delete(e);
     return p.length;
+  }
+
+  /** A matched event is no longer unmatched: `drain` will not hand it out. */
+  #forget(e: AgentmeterEvent): void {
+    if (this.#drains) this.#seq.delete(e);
   }
 
   #emit(span: Span): void {

@@ -37,7 +37,7 @@ const WORKER_URL = new URL('./fold-worker.js', import.meta.url);
  * report's peak memory, these 50 MB, for about 5 % more CPU (docs/performance.md). A segment
  * that needs more fails its worker and is folded on the reading thread.
  */
-const WORKER_HEAP = { maxYoungGenerationSizeMb: 6, maxOldGenerationSizeMb: 48 };
+const WORKER_HEAP = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 };
 
 /**
  * Fold threads by default: one per core, at most 4, and at least 2 cores (on one core a

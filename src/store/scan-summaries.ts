@@ -28,6 +28,11 @@ export interface ScanSummariesOptions {
   cache?: boolean;
   /** Worker threads folding segments that have no digest (default `defaultFoldThreads()`; 0: none). */
   threads?: number;
+  /**
+   * Fold on the reading thread until this many bytes of segments needed folding, then start
+   * the workers (default 8 MiB): a small store is folded before a worker would have started.
+   */
+  threadsAfterBytes?: number;
   /** After each segment: segments done and in all, and how many of them were folded from events. */
   onProgress?: (p: ScanProgress) => void;
 }
@@ -77,10 +82,13 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
       read.partitions = parts.length;
       const lists = await Promise.all(parts.map(async (part) => (await listSegments(part.path)).map((file) => ({ day: part.day, file }))));
       const files = lists.flat();
-      // Fold workers start only when a segment turns out to need folding, and only for more than one.
+      // Fold workers start only once enough bytes turned out to need folding, never for one segment.
       const threads = files.length > 1 && foldThreadsUsable() ? (o.threads ?? defaultFoldThreads()) : 0;
+      const threadsAfter = o.threadsAfterBytes ?? THREADS_AFTER_BYTES;
+      let toFold = 0;
       const fold = (f: Probe): Promise<SpanDigest> => {
-        if (threads > 0) pool ??= new FoldPool(threads);
+        toFold += f.st?.size ?? 0;
+        if (threads > 0 && toFold >= threadsAfter) pool ??= new FoldPool(threads);
         return pool ? foldOnPool(pool, f, useCache, cache, writes, folds) : foldHere(f, useCache, writes, folds);
       };
       // The stat and cached digest of the next segments are read ahead (and the segments
@@ -88,19 +96,19 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
       // and the fold across segments stay in segment order, one at a time.
       const window = PREFETCH + 2 * threads;
       const ahead: Promise<Loaded>[] = [];
-      const pool2: Buffer[] = [];
+      const buffers: Buffer[] = [];
       let next = 0;
       let folded = 0;
       for (let i = 0; i < files.length; i++) {
         for (; next < files.length && next <= i + window; next++) {
           const f = files[next] as { day: string; file: string };
-          ahead.push(load(o.root, f.day, f.file, useCache, pool2, cache, fold));
+          ahead.push(load(o.root, f.day, f.file, useCache, buffers, cache, fold));
         }
         const { probe: pr, digest, wasFolded } = await (ahead.shift() as Promise<Loaded>);
         if (wasFolded) folded++;
         o.onProgress?.({ done: i + 1, total: files.length, folded });
         if (!digest) {
-          if (pr.backing) pool2.push(pr.backing);
+          if (pr.backing) buffers.push(pr.backing);
           continue;
         }
         read.segments++;
@@ -117,7 +125,7 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
           else folder.add(e);
         }
         // The digest's columns are views of this buffer; nothing refers to them any more.
-        if (pr.backing) pool2.push(pr.backing);
+        if (pr.backing) buffers.push(pr.backing);
       }
     }
     await writes.settle();
@@ -128,6 +136,9 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
   if (o.onFeedback) feedback.emit(o.onFeedback);
   return { read, fold: folder.stats, cache, folds };
 }
+
+/** A worker starts in 30–60 ms and folds about 4 MB in a few hundred; below this, fold here. */
+const THREADS_AFTER_BYTES = 8 * 1024 * 1024;
 
 /** Segments whose stat and cached digest are read ahead of the one being replayed (more with fold workers). */
 const PREFETCH = 2;

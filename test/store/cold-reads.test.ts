@@ -199,7 +199,7 @@ describe('cold reads equal the plain parse', () => {
         writeStore(root, spec);
         touch(root, Date.now() - 30 * DAY_MS);
         const plain = await plainReport(root, { scanSpans: dist.store.scanSpans, ReportBuilder: dist.analytics.ReportBuilder });
-        const cold = await dist.store.scanSummaries({ root, nowMs: NOW, threads: 2, onSpan: () => undefined });
+        const cold = await dist.store.scanSummaries({ root, nowMs: NOW, threads: 2, threadsAfterBytes: 0, onSpan: () => undefined });
         expect(cold.folds).toEqual({ here: 0, workers: SEGMENTS });
         expect(cold.cache.writes).toBe(SEGMENTS);
         expect(comparable(await new dist.query.DirectorySource(root).report(query), root)).toEqual(plain);
@@ -207,7 +207,7 @@ describe('cold reads equal the plain parse', () => {
         const copy = tempDir();
         cpSync(join(root, 'events'), join(copy, 'events'), { recursive: true });
         expect(comparable(await new dist.query.DirectorySource(copy).report(query), copy)).toEqual(plain);
-        const second = await dist.store.scanSummaries({ root: copy, nowMs: NOW, threads: 2, onSpan: () => undefined });
+        const second = await dist.store.scanSummaries({ root: copy, nowMs: NOW, threads: 2, threadsAfterBytes: 0, onSpan: () => undefined });
         expect(second.cache).toEqual({ hits: SEGMENTS, writes: 0, errors: 0 });
         expect(comparable(await new dist.query.DirectorySource(copy, { cache: false }).report(query), copy)).toEqual(plain);
       }),

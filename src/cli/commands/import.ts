@@ -7,6 +7,7 @@ import { resolveStoreDir } from '../../store/index.js';
 import type { CommandSpec } from '../command.js';
 import { DIR_OPTION } from '../command.js';
 import { EXIT, UsageError } from '../io.js';
+import { elapsedLine } from '../progress.js';
 import { envTagOption } from '../options.js';
 
 /** What an importer gets: the source path, the store, the env tag for imported events. */
@@ -101,7 +102,8 @@ skipped, counted and listed (first 20). Exit codes: 0 ok, 2 bad format or missin
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(env)) throw new UsageError(`--env-tag must be 1-64 letters, digits, '.', '_' or '-', got ${JSON.stringify(env)}`);
     const dir = resolveStoreDir({ dir: opts['dir'] as string | undefined, env: io.env, cwd: io.cwd });
     io.stderr.write(`importing ${format} from ${from} …\n`);
-    const r = await importer.run({ from, dir, env, note: (t) => io.stderr.write(`agentmeter: ${t}\n`) });
+    const ticking = elapsedLine(io, `importing ${format}`, { json: opts['json'] === true });
+    const r = await importer.run({ from, dir, env, note: (t) => io.stderr.write(`agentmeter: ${t}\n`) }).finally(() => ticking.stop());
     if (opts['json'] === true) io.stdout.write(JSON.stringify({ format, from, dir, env, ...r }, null, 2) + '\n');
     else {
       io.stdout.write(
