@@ -69,7 +69,7 @@ const TIME_BIN = process.env['BENCH_NO_TIME'] === '1' ? undefined : ['/usr/bin/t
 /**
  * Run `node <args>` to completion and measure its wall time (around the spawn) and peak RSS
  * (from `/usr/bin/time -v`, else from a JSON line `{"maxRssKb":…}` the child prints on stderr).
- * Returns { seconds, peakMb, stdout, stderr }; throws when the child fails.
+ * Returns { seconds, cpuSeconds, peakMb, stdout, stderr }; throws when the child fails.
  */
 export function timeNode(args, opts = {}) {
   const useTime = TIME_BIN !== undefined && !opts.noTime;
@@ -86,7 +86,11 @@ export function timeNode(args, opts = {}) {
     const j = /\{"maxRssKb":(\d+)\}/.exec(r.stderr);
     if (j) peakKb = Number(j[1]);
   }
-  return { seconds, peakMb: peakKb === undefined ? NaN : peakKb / 1024, stdout: r.stdout, stderr: r.stderr };
+  // CPU time (user + system, every thread and child) when /usr/bin/time measured the run.
+  const user = /User time \(seconds\): ([\d.]+)/.exec(r.stderr);
+  const sys = /System time \(seconds\): ([\d.]+)/.exec(r.stderr);
+  const cpuSeconds = user && sys ? Number(user[1]) + Number(sys[1]) : NaN;
+  return { seconds, cpuSeconds, peakMb: peakKb === undefined ? NaN : peakKb / 1024, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Whether peak RSS comes from `/usr/bin/time -v` (else from the child's own report). */
@@ -131,4 +135,71 @@ export async function waitForQuiet(label, maxWaitS = Number(process.env['BENCH_M
   const note = Number.isNaN(busy) ? 'cpu load unknown' : `other load before start ${(busy * 100).toFixed(0)} % of all cores${waited > 2 ? ` (waited ${waited} s)` : ''}`;
   console.log(`${label}: ${note}${busy > 0.15 ? ' — machine busy, figures are noisy' : ''}`);
   return busy;
+}
+
+/**
+ * Like `timeNode`, but asynchronous, sampling the CPU time of each thread of the child every
+ * 50 ms from /proc (Linux): `busiestThreadSeconds` is the CPU of its busiest thread, what the
+ * wall time tends to on idle cores when the threads run in parallel. On a loaded machine the
+ * wall time cannot show what threads gain; the per-thread CPU can.
+ */
+export async function timeNodeThreads(args, opts = {}) {
+  const { spawn } = await import('node:child_process');
+  const { readdirSync } = await import('node:fs');
+  const useTime = TIME_BIN !== undefined;
+  const cmd = useTime ? TIME_BIN : process.execPath;
+  const argv = useTime ? ['-v', process.execPath, ...args] : args;
+  const t = process.hrtime.bigint();
+  const child = spawn(cmd, argv, { cwd: REPO_DIR, env: { ...process.env, ...opts.env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const perThread = new Map();
+  const sample = () => {
+    // With /usr/bin/time the node process is its child: find it once.
+    for (const pid of [child.pid, ...childPids(child.pid)]) {
+      let tids = [];
+      try {
+        tids = readdirSync(`/proc/${pid}/task`);
+      } catch {
+        continue;
+      }
+      for (const tid of tids) {
+        try {
+          const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+          const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+          // utime and stime are fields 14 and 15 (1-based) of stat, 11 and 12 after the name.
+          perThread.set(`${pid}/${tid}`, (Number(rest[11]) + Number(rest[12])) / 100);
+        } catch {
+          // The thread ended between listing and reading.
+        }
+      }
+    }
+  };
+  const timer = setInterval(sample, 50);
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  clearInterval(timer);
+  const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+  if (code !== 0) throw new Error(`node ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`);
+  const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+  const user = /User time \(seconds\): ([\d.]+)/.exec(stderr);
+  const sys = /System time \(seconds\): ([\d.]+)/.exec(stderr);
+  const node = [...perThread].filter(([k]) => !k.startsWith(`${child.pid}/`)).map(([, v]) => v);
+  return {
+    seconds,
+    cpuSeconds: user && sys ? Number(user[1]) + Number(sys[1]) : NaN,
+    busiestThreadSeconds: node.length > 0 ? Math.max(...node) : NaN,
+    peakMb: m ? Number(m[1]) / 1024 : NaN,
+    stdout,
+    stderr,
+  };
+}
+
+function childPids(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
 }

@@ -17,6 +17,7 @@ import type { Io } from './io.js';
 import { CACHE_OPTION, ENV_FILTER, FORMATS, JSON_OPTION, formatOption, read } from './options.js';
 import type { Format } from './options.js';
 import { STORE_OPTION, sourceOf } from './stores.js';
+import { progressLine } from './progress.js';
 
 export { FORMATS };
 export type { Format, Observation };
@@ -45,7 +46,7 @@ export interface Common {
 export async function commonOptions(opts: Record<string, unknown>, io: Io): Promise<Common | null> {
   const format = read(FORMAT, opts);
   const envs = read(ENV_FILTER, opts);
-  const source = await sourceOf(opts, io);
+  const source = await sourceOf(opts, io, { progress: progressLine(io, 'reading segments', { json: format === 'json' }) });
   if (!source) return null;
   return { source, format, envs };
 }

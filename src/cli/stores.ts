@@ -9,6 +9,7 @@ import type { ReportSource } from '../query/index.js';
 import { DATABASE_OPTION, read } from './options.js';
 import { UsageError } from './io.js';
 import type { Io } from './io.js';
+import type { Progress } from './progress.js';
 
 export { NotMigratedError, loadPostgres, requireMigrated } from '../query/index.js';
 
@@ -29,6 +30,8 @@ export interface SourceOptions {
   /** Read a directory through the span cache (default: unless `--no-cache` or AGENTMETER_NO_CACHE=1). */
   cache?: boolean;
   onSegments?: (segments: number) => void;
+  /** A progress line for the directory's scans (see progress.ts). */
+  progress?: Progress;
 }
 
 /**
@@ -44,10 +47,16 @@ export async function sourceOf(opts: Record<string, unknown>, io: Io, o: SourceO
     cwd: io.cwd,
     cache,
     ...(o.onSegments ? { onSegments: o.onSegments } : {}),
+    ...(o.progress ? { onProgress: progressOf(o.progress) } : {}),
   });
   if ('missing' in source) {
     io.stderr.write(noStoreMessage(source.missing));
     return undefined;
   }
   return source;
+}
+
+function progressOf(p: Progress): (s: { done: number; total: number; folded: number }) => void {
+  // Segments answered from the span cache replay in milliseconds: only a cold read is worth a line.
+  return (s) => p.update(s.done, s.total, s.folded > 0 ? `${s.folded} folded from events (building the span cache)` : undefined);
 }

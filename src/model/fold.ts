@@ -30,6 +30,8 @@ export interface SpanFolderOptions {
   nowMs?: number;
   /** A span started longer ago than this without an end is abandoned. Default 24 h. */
   openTimeoutMs?: number;
+  /** Remember the order of unmatched events, so `drain` hands them out as folded (one segment's fold). */
+  drains?: boolean;
 }
 
 /** Default time after which an unended span counts as abandoned even if its run is live. */
@@ -62,17 +64,23 @@ export class SpanFolder {
   readonly #points = new Map<string, SpanPointEvent[]>();
   readonly #finished = new HashSet53();
   readonly #feedback = new Map<string, FeedbackEvent>();
+  /** When each event still unmatched was folded, for `drain` (which hands them out in that order). */
+  readonly #seq = new Map<AgentmeterEvent, number>();
+  readonly #drains: boolean;
+  #next = 0;
 
   constructor(options: SpanFolderOptions) {
     this.#onSpan = options.onSpan;
     this.#onFeedback = options.onFeedback;
     this.#nowMs = options.nowMs ?? Date.now();
     this.#openTimeoutMs = options.openTimeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS;
+    this.#drains = options.drains === true;
   }
 
   /** Fold one validated event. */
   add(event: AgentmeterEvent): void {
     this.stats.events++;
+    this.#next++;
     switch (event.type) {
       case 'span.start':
         this.#start(event);
@@ -122,21 +130,24 @@ export class SpanFolder {
   }
 
   /**
-   * Take what is still unmatched as raw events (point events, starts, ends, and the winning
-   * feedback per span), without deciding open or abandoned: folding one segment alone
-   * leaves these for the fold across all segments. Point events come first: folded after
-   * the end that completes their span (a cycle that crossed midnight: its start in one day's
-   * segment, its attempts and end in the next), they would no longer count.
+   * Take what is still unmatched as raw events (starts, ends, point events, and the winning
+   * feedback per span), in the order they were folded, without deciding open or abandoned:
+   * folding one segment alone leaves these for the fold across all segments, which then sees
+   * them in the order the plain fold of every line would (an attempt recorded after its
+   * span's end, in another segment than its start, then counts in neither).
    */
   drain(): AgentmeterEvent[] {
     const out: AgentmeterEvent[] = [];
     for (const points of this.#points.values()) out.push(...points);
     out.push(...this.#pendingStarts.values(), ...this.#pendingEnds.values());
     out.push(...this.#feedback.values());
+    const seq = this.#seq;
+    out.sort((x, y) => (seq.get(x) ?? 0) - (seq.get(y) ?? 0));
     this.#pendingStarts.clear();
     this.#pendingEnds.clear();
     this.#points.clear();
     this.#feedback.clear();
+    seq.clear();
     return out;
   }
 
@@ -159,10 +170,12 @@ export class SpanFolder {
     const end = this.#pendingEnds.get(key);
     if (end) {
       this.#pendingEnds.delete(key);
+      this.#forget(end);
       this.#emit(spanFromParts(e, end, this.#takePoints(key)));
       return;
     }
     this.#pendingStarts.set(key, e);
+    if (this.#drains) this.#seq.set(e, this.#next);
   }
 
   #end(e: SpanEndEvent): void {
@@ -174,10 +187,12 @@ export class SpanFolder {
     const start = this.#pendingStarts.get(key);
     if (start) {
       this.#pendingStarts.delete(key);
+      this.#forget(start);
       this.#emit(spanFromParts(start, e, this.#takePoints(key)));
       return;
     }
     this.#pendingEnds.set(key, e);
+    if (this.#drains) this.#seq.set(e, this.#next);
   }
 
   #complete(e: SpanCompleteEvent): void {
@@ -187,8 +202,15 @@ export class SpanFolder {
       return;
     }
     const start = this.#pendingStarts.get(key);
-    if (start) this.#pendingStarts.delete(key);
-    this.#pendingEnds.delete(key);
+    if (start) {
+      this.#pendingStarts.delete(key);
+      this.#forget(start);
+    }
+    const end = this.#pendingEnds.get(key);
+    if (end) {
+      this.#pendingEnds.delete(key);
+      this.#forget(end);
+    }
     const span = spanFromParts(start, e, this.#takePoints(key));
     span.name = e.name;
     span.parentId = e.parent_id;
@@ -211,6 +233,7 @@ export class SpanFolder {
       return;
     }
     p.push(e);
+    if (this.#drains) this.#seq.set(e, this.#next);
   }
 
   #addFeedback(e: FeedbackEvent): void {
@@ -219,14 +242,22 @@ export class SpanFolder {
       if (prev.id === e.id) this.stats.duplicates++;
       return;
     }
+    if (prev) this.#forget(prev);
     this.#feedback.set(e.span_id, e);
+    if (this.#drains) this.#seq.set(e, this.#next);
   }
 
   #takePoints(spanId: string): number {
     const p = this.#points.get(spanId);
     if (!p) return 0;
     this.#points.delete(spanId);
+    if (this.#drains) for (const e of p) this.#seq.delete(e);
     return p.length;
+  }
+
+  /** A matched event is no longer unmatched: `drain` will not hand it out. */
+  #forget(e: AgentmeterEvent): void {
+    if (this.#drains) this.#seq.delete(e);
   }
 
   #emit(span: Span): void {

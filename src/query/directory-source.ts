@@ -7,7 +7,7 @@
 import { analyzeAgents, answerOrchestratorQueries, automationSummary, buildRunRecords, MAX_SKIPPED_SAMPLES } from '../analytics/index.js';
 import type { Report } from '../analytics/index.js';
 import { collectStore, scanSpans, scanSummaries } from '../store/index.js';
-import type { SkippedLine } from '../store/index.js';
+import type { ScanProgress, SkippedLine } from '../store/index.js';
 import { reportBuilderFor } from './report-builder.js';
 import type { AgentsQuery, ReportQuery, ReportSource, ScanHandlers, ScanWindow, SeedQuery, Skipped } from './source.js';
 
@@ -19,6 +19,8 @@ export interface DirectorySourceOptions {
   cache?: boolean;
   /** Called after each report scan with the number of segments read (progress). */
   onSegments?: (segments: number) => void;
+  /** Called after each segment a report or summary scan reads (a progress line). */
+  onProgress?: ((p: ScanProgress) => void) | undefined;
 }
 
 function sampler(): { samples: SkippedLine[]; onSkip: (s: SkippedLine) => void } {
@@ -37,12 +39,14 @@ export class DirectorySource implements ReportSource {
   readonly label: string;
   readonly #cache: boolean;
   readonly #onSegments: ((segments: number) => void) | undefined;
+  readonly #onProgress: ((p: ScanProgress) => void) | undefined;
 
   constructor(dir: string, o: DirectorySourceOptions = {}) {
     this.dir = dir;
     this.label = dir;
     this.#cache = o.cache !== false;
     this.#onSegments = o.onSegments;
+    this.#onProgress = o.onProgress;
   }
 
   async report(q: ReportQuery): Promise<Report> {
@@ -60,6 +64,7 @@ export class DirectorySource implements ReportSource {
       onSpan: (s) => builder.addSpan(s),
       onFeedback: (f) => builder.addFeedback(f),
       onSkip,
+      ...(this.#onProgress ? { onProgress: this.#onProgress } : {}),
     });
     this.#onSegments?.(stats.read.segments);
     builder.setSkippedLines(stats.read.skipped, samples);
@@ -106,7 +111,7 @@ export class DirectorySource implements ReportSource {
       ...(w.untilMs !== undefined ? { untilMs: w.untilMs + DAY_MS } : {}),
       ...(onFeedback ? { onFeedback } : {}),
     };
-    const stats = h.withIds ? await scanSpans(window) : await scanSummaries({ ...window, cache: this.#cache });
+    const stats = h.withIds ? await scanSpans(window) : await scanSummaries({ ...window, cache: this.#cache, ...(this.#onProgress ? { onProgress: this.#onProgress } : {}) });
     return { skipped_lines: stats.read.skipped, skipped_samples: samples };
   }
 

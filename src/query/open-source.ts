@@ -3,6 +3,7 @@
  * or PostgreSQL (`--store postgres://…`). One resolution for every reader.
  */
 import { resolveStoreDir, storeExists } from '../store/index.js';
+import type { ScanProgress } from '../store/index.js';
 import { DirectorySource } from './directory-source.js';
 import { PostgresSource, loadPostgres } from './postgres-source.js';
 import type { ReportSource } from './source.js';
@@ -22,6 +23,8 @@ export interface OpenSourceOptions {
   /** Read a directory through the span cache (default true). */
   cache?: boolean;
   onSegments?: (segments: number) => void;
+  /** Progress of a directory's scans, segment by segment. */
+  onProgress?: ((p: ScanProgress) => void) | undefined;
 }
 
 /** The source, or `{ missing: dir }` when a directory store does not exist. */
@@ -32,5 +35,5 @@ export async function openSource(choice: StoreChoice, o: OpenSourceOptions): Pro
   }
   const dir = resolveStoreDir({ dir: choice.dir, env: o.env, cwd: o.cwd });
   if (!(await storeExists(dir))) return { missing: dir };
-  return new DirectorySource(dir, { cache: o.cache !== false, ...(o.onSegments ? { onSegments: o.onSegments } : {}) });
+  return new DirectorySource(dir, { cache: o.cache !== false, ...(o.onSegments ? { onSegments: o.onSegments } : {}), onProgress: o.onProgress });
 }

@@ -7,7 +7,7 @@ export type { ReadStats, SkippedLine } from './reader.js';
 export { scanSpans } from './scan-spans.js';
 export type { ScanSpansOptions, ScanSpansStats } from './scan-spans.js';
 export { CACHE_DIR, scanSummaries } from './scan-summaries.js';
-export type { ScanSummariesOptions, ScanSummariesStats } from './scan-summaries.js';
+export type { ScanProgress, ScanSummariesOptions, ScanSummariesStats } from './scan-summaries.js';
 export { createLocalSink, storeWriteProblem } from './local-sink.js';
 export type { LocalSink, LocalSinkOptions } from './local-sink.js';
 export { derivedUuid } from './derived-ids.js';

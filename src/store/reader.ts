@@ -52,6 +52,8 @@ export interface ScanEventsOptions {
   signal?: AbortSignal | undefined;
   /** Longer lines are skipped without being held in memory. Default 16 MiB. */
   maxLineBytes?: number | undefined;
+  /** After each day partition: partitions read and in all (a progress line). */
+  onPartition?: ((done: number, total: number) => void) | undefined;
 }
 
 const CHUNK_BYTES = 64 * 1024;
@@ -103,6 +105,7 @@ export async function scanEvents(opts: ScanEventsOptions): Promise<ReadStats> {
       signal?.throwIfAborted();
       await scan.file(file);
     }
+    opts.onPartition?.(stats.partitions, partitions.length);
   }
   return stats;
 }

@@ -1,21 +1,19 @@
 import { open, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { Feedback, Span, SpanSummary } from '../model/span.js';
+import type { Feedback, SpanSummary } from '../model/span.js';
 import { SpanFolder } from '../model/fold.js';
 import type { FoldStats } from '../model/fold.js';
 import { SEGMENT_READ_FLAGS, listPartitions, listSegments, storeExists } from './layout.js';
-import { scanSegmentFile } from './reader.js';
 import type { ReadStats, SkippedLine } from './reader.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { FeedbackTable } from './feedback-table.js';
-import { DigestBuilder, decodeDigest, encodeDigest, replayDigest } from './span-digest.js';
+import { foldSegment } from './fold-segment.js';
+import { FoldPool, defaultFoldThreads, foldThreadsUsable } from './fold-pool.js';
+import { decodeDigest, encodeDigest, replayDigest } from './span-digest.js';
 import type { SpanDigest } from './span-digest.js';
 
 /** Where digests live, beside the events they are derived from. */
 export const CACHE_DIR = join('cache', 'spans-v1');
-
-/** A segment modified this recently may still grow: fold it, but do not cache it yet. */
-const QUIET_MS = 5_000;
 
 /** Options of `scanSummaries`. */
 export interface ScanSummariesOptions {
@@ -28,6 +26,23 @@ export interface ScanSummariesOptions {
   nowMs?: number;
   /** Default true. False folds every segment from its events and writes no cache. */
   cache?: boolean;
+  /** Worker threads folding segments that have no digest (default `defaultFoldThreads()`; 0: none). */
+  threads?: number;
+  /**
+   * Fold on the reading thread until this many bytes of segments needed folding, then start
+   * the workers (default 8 MiB): a small store is folded before a worker would have started.
+   */
+  threadsAfterBytes?: number;
+  /** After each segment: segments done and in all, and how many of them were folded from events. */
+  onProgress?: (p: ScanProgress) => void;
+}
+
+/** Where a scan is, for progress reports. */
+export interface ScanProgress {
+  done: number;
+  total: number;
+  /** Segments folded from their events so far (not answered from a digest). */
+  folded: number;
 }
 
 /** What `scanSummaries` read. */
@@ -36,6 +51,8 @@ export interface ScanSummariesStats {
   fold: FoldStats;
   /** Segments answered from a digest, and digests written. */
   cache: { hits: number; writes: number; errors: number };
+  /** Segments folded from their events, on the reading thread and on fold workers. */
+  folds: { here: number; workers: number };
 }
 
 /**
@@ -56,50 +73,74 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
   const feedback = new FeedbackTable(folder.stats);
   const accept = (h: number): boolean => folder.markFinished(h);
   const useCache = o.cache !== false;
-  const nowMs = Date.now();
-  if (await storeExists(o.root)) {
-    const parts = await listPartitions(o.root, { sinceMs: o.sinceMs, untilMs: o.untilMs });
-    read.partitions = parts.length;
-    const lists = await Promise.all(parts.map(async (part) => (await listSegments(part.path)).map((file) => ({ day: part.day, file }))));
-    const files = lists.flat();
-    // The stat and cached digest of the next few segments are read while the current one
-    // replays; decoding and folding stay one at a time, so memory does not grow with them.
-    const ahead: Promise<Probe>[] = [];
-    const pool: Buffer[] = [];
-    let next = 0;
-    for (let i = 0; i < files.length; i++) {
-      for (; next < files.length && next <= i + PREFETCH; next++) {
-        const f = files[next] as { day: string; file: string };
-        ahead.push(probe(o.root, f.day, f.file, useCache, pool));
+  const folds = { here: 0, workers: 0 };
+  let pool: FoldPool | undefined;
+  const writes = new CacheWrites(cache);
+  try {
+    if (await storeExists(o.root)) {
+      const parts = await listPartitions(o.root, { sinceMs: o.sinceMs, untilMs: o.untilMs });
+      read.partitions = parts.length;
+      const lists = await Promise.all(parts.map(async (part) => (await listSegments(part.path)).map((file) => ({ day: part.day, file }))));
+      const files = lists.flat();
+      // Fold workers start only once enough bytes turned out to need folding, never for one segment.
+      const threads = files.length > 1 && foldThreadsUsable() ? (o.threads ?? defaultFoldThreads()) : 0;
+      const threadsAfter = o.threadsAfterBytes ?? THREADS_AFTER_BYTES;
+      let toFold = 0;
+      const fold = (f: Probe): Promise<SpanDigest> => {
+        toFold += f.st?.size ?? 0;
+        if (threads > 0 && toFold >= threadsAfter) pool ??= new FoldPool(threads);
+        return pool ? foldOnPool(pool, f, useCache, cache, writes, folds) : foldHere(f, useCache, writes, folds);
+      };
+      // The stat and cached digest of the next segments are read ahead (and the segments
+      // without one folded ahead, on the workers) while the current one replays; replaying
+      // and the fold across segments stay in segment order, one at a time.
+      const window = PREFETCH + 2 * threads;
+      const ahead: Promise<Loaded>[] = [];
+      const buffers: Buffer[] = [];
+      let next = 0;
+      let folded = 0;
+      for (let i = 0; i < files.length; i++) {
+        for (; next < files.length && next <= i + window; next++) {
+          const f = files[next] as { day: string; file: string };
+          ahead.push(load(o.root, f.day, f.file, useCache, buffers, cache, fold));
+        }
+        const { probe: pr, digest, wasFolded } = await (ahead.shift() as Promise<Loaded>);
+        if (wasFolded) folded++;
+        o.onProgress?.({ done: i + 1, total: files.length, folded });
+        if (!digest) {
+          if (pr.backing) buffers.push(pr.backing);
+          continue;
+        }
+        read.segments++;
+        read.bytes += digest.size;
+        read.lines += digest.lines;
+        read.events += digest.events;
+        read.skipped += digest.skipped;
+        for (const s of digest.samples) if (read.samples.length < 20) read.samples.push(s);
+        if (o.onSkip) for (const s of digest.samples) o.onSkip(s);
+        replayDigest(digest, accept, o.onSpan);
+        if (digest.feedback) feedback.addColumns(digest.feedback);
+        for (const e of digest.pending) {
+          if (e.type === 'feedback') feedback.add(e);
+          else folder.add(e);
+        }
+        // The digest's columns are views of this buffer; nothing refers to them any more.
+        if (pr.backing) buffers.push(pr.backing);
       }
-      const pr = await (ahead.shift() as Promise<Probe>);
-      const digest = await loadOrBuild(pr, useCache, nowMs, cache, o.onSkip);
-      if (!digest) {
-        if (pr.backing) pool.push(pr.backing);
-        continue;
-      }
-      read.segments++;
-      read.bytes += digest.size;
-      read.lines += digest.lines;
-      read.events += digest.events;
-      read.skipped += digest.skipped;
-      for (const s of digest.samples) if (read.samples.length < 20) read.samples.push(s);
-      replayDigest(digest, accept, o.onSpan);
-      if (digest.feedback) feedback.addColumns(digest.feedback);
-      for (const e of digest.pending) {
-        if (e.type === 'feedback') feedback.add(e);
-        else folder.add(e);
-      }
-      // The digest's columns are views of this buffer; nothing refers to them any more.
-      if (pr.backing) pool.push(pr.backing);
     }
+    await writes.settle();
+  } finally {
+    await pool?.close();
   }
   folder.finish();
   if (o.onFeedback) feedback.emit(o.onFeedback);
-  return { read, fold: folder.stats, cache };
+  return { read, fold: folder.stats, cache, folds };
 }
 
-/** Segments whose stat and cached digest are read ahead of the one being replayed. */
+/** A worker starts in 30–60 ms and folds about 4 MB in a few hundred; below this, fold here. */
+const THREADS_AFTER_BYTES = 8 * 1024 * 1024;
+
+/** Segments whose stat and cached digest are read ahead of the one being replayed (more with fold workers). */
 const PREFETCH = 2;
 
 /** A segment's stat and the bytes of its cached digest, read ahead; never rejects. */
@@ -112,6 +153,13 @@ interface Probe {
   backing: Buffer | undefined;
 }
 
+/** A segment's digest, from the cache or folded; no digest when the segment is gone. */
+interface Loaded {
+  probe: Probe;
+  digest: SpanDigest | undefined;
+  wasFolded: boolean;
+}
+
 async function probe(root: string, day: string, file: string, useCache: boolean, pool: Buffer[]): Promise<Probe> {
   const cachePath = join(root, CACHE_DIR, day, `${basename(file, '.jsonl')}.digest`);
   const [st, read] = await Promise.all([
@@ -120,6 +168,103 @@ async function probe(root: string, day: string, file: string, useCache: boolean,
     useCache ? readPooled(cachePath, pool).catch(() => undefined) : undefined,
   ]);
   return { file, cachePath, st, bytes: read?.bytes, backing: read?.backing };
+}
+
+/**
+ * The digest of a segment: the cached one when it describes the segment as it is (same size
+ * and mtime), else the segment folded afresh. The digest is written whatever the segment's
+ * mtime: segments only grow, so a digest of a segment still being written no longer matches
+ * after the next append and is rebuilt then, while a copied or imported store (all mtimes
+ * recent) is cached by its first report instead of its second.
+ */
+async function load(
+  root: string,
+  day: string,
+  file: string,
+  useCache: boolean,
+  pool: Buffer[],
+  cache: ScanSummariesStats['cache'],
+  fold: (p: Probe) => Promise<SpanDigest>,
+): Promise<Loaded> {
+  const p = await probe(root, day, file, useCache, pool);
+  const st = p.st;
+  if (st === undefined) return { probe: p, digest: undefined, wasFolded: false };
+  if (p.bytes !== undefined) {
+    const d = decodeDigest(p.bytes);
+    if (d && d.size === st.size && d.mtimeMs === st.mtimeMs) {
+      cache.hits++;
+      return { probe: p, digest: d, wasFolded: false };
+    }
+  }
+  return { probe: p, digest: await fold(p), wasFolded: true };
+}
+
+async function foldOnPool(
+  pool: FoldPool,
+  p: Probe,
+  useCache: boolean,
+  cache: ScanSummariesStats['cache'],
+  writes: CacheWrites,
+  folds: ScanSummariesStats['folds'],
+): Promise<SpanDigest> {
+  const st = p.st as { size: number; mtimeMs: number };
+  let reply;
+  try {
+    reply = await pool.fold(p.file, st.size, st.mtimeMs, useCache ? p.cachePath : undefined);
+  } catch {
+    // A worker that failed (out of memory, killed): the segment is folded here instead.
+    return foldHere(p, useCache, writes, folds);
+  }
+  folds.workers++;
+  if (reply.cached === 'written') cache.writes++;
+  else if (reply.cached === 'failed') cache.errors++;
+  const b = reply.bytes as Uint8Array;
+  const d = decodeDigest(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+  if (!d) throw new Error(`span digest of ${p.file} did not decode`);
+  return d;
+}
+
+async function foldHere(p: Probe, useCache: boolean, writes: CacheWrites, folds: ScanSummariesStats['folds']): Promise<SpanDigest> {
+  const st = p.st as { size: number; mtimeMs: number };
+  folds.here++;
+  const d = await foldSegment(p.file, st.size, st.mtimeMs);
+  if (useCache) await writes.add(p.cachePath, encodeDigest(d));
+  return d;
+}
+
+const MAX_CACHE_WRITES = 4;
+
+/**
+ * Digests being written, off the path of the report: each waits for its fsync while the next
+ * segments fold. A few at a time, so their bytes do not pile up in memory.
+ */
+class CacheWrites {
+  readonly #cache: ScanSummariesStats['cache'];
+  readonly #inFlight = new Set<Promise<void>>();
+
+  constructor(cache: ScanSummariesStats['cache']) {
+    this.#cache = cache;
+  }
+
+  async add(path: string, bytes: Uint8Array): Promise<void> {
+    while (this.#inFlight.size >= MAX_CACHE_WRITES) await Promise.race(this.#inFlight);
+    const w = writeFileAtomic(path, bytes).then(
+      () => {
+        this.#cache.writes++;
+      },
+      () => {
+        // A read-only store still reports; it just cannot remember the work.
+        this.#cache.errors++;
+      },
+    );
+    const tracked = w.finally(() => this.#inFlight.delete(tracked));
+    this.#inFlight.add(tracked);
+  }
+
+  /** Wait for every write. */
+  async settle(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
+  }
 }
 
 /**
@@ -149,42 +294,3 @@ async function readPooled(path: string, pool: Buffer[]): Promise<{ bytes: Buffer
     await fh.close();
   }
 }
-
-async function loadOrBuild(
-  p: Probe,
-  useCache: boolean,
-  nowMs: number,
-  cache: ScanSummariesStats['cache'],
-  onSkip: ((s: SkippedLine) => void) | undefined,
-): Promise<SpanDigest | undefined> {
-  const st = p.st;
-  if (st === undefined) return undefined;
-  if (p.bytes !== undefined) {
-    const d = decodeDigest(p.bytes);
-    if (d && d.size === st.size && d.mtimeMs === st.mtimeMs) {
-      cache.hits++;
-      if (onSkip) for (const s of d.samples) onSkip(s);
-      return d;
-    }
-  }
-  const d = await foldSegment(p.file, st.size, st.mtimeMs, onSkip);
-  if (useCache && nowMs - st.mtimeMs > QUIET_MS) {
-    try {
-      await writeFileAtomic(p.cachePath, encodeDigest(d));
-      cache.writes++;
-    } catch {
-      // A read-only store still reports; it just cannot remember the work.
-      cache.errors++;
-    }
-  }
-  return d;
-}
-
-async function foldSegment(file: string, size: number, mtimeMs: number, onSkip: ((s: SkippedLine) => void) | undefined): Promise<SpanDigest> {
-  const builder = new DigestBuilder(size, mtimeMs);
-  // Folded alone: nothing here decides open or abandoned; leftovers go to the global fold.
-  const folder = new SpanFolder({ onSpan: (s: Span) => builder.add(s) });
-  const stats = await scanSegmentFile(file, { onEvent: (e) => folder.add(e), ...(onSkip ? { onSkip } : {}) });
-  return builder.finish(stats, folder.drain());
-}
-

@@ -8,7 +8,7 @@ import { SUMMARY_NUMBER_KEYS, SUMMARY_PROFILE_KEYS } from '../../src/model/index
 import { CACHE_DIR, scanSpans, scanSummaries } from '../../src/store/index.js';
 import { tempDir } from '../helpers.js';
 
-/** Age every segment past the cache's quiet period, as if written a minute ago. */
+/** Age every segment, as if written a minute ago (the cache does not depend on it). */
 function settle(root: string): void {
   const past = new Date(Date.now() - 60_000);
   for (const day of readdirSync(join(root, 'events'))) {

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { DEFAULT_HOST } from '../../server/defaults.js';
 import { OPTIONAL_PACKAGES, loadOptional } from '../../model/index.js';
+import { DirectorySource } from '../../query/index.js';
 import { resolveStoreDir, storeExists } from '../../store/index.js';
+import { progressLine } from '../progress.js';
 import type { CommandSpec } from '../command.js';
 import { DIR_OPTION } from '../command.js';
 import { EXIT, UsageError } from '../io.js';
@@ -92,7 +94,11 @@ JSON API: docs/dashboard.md.`,
       return EXIT.noStore;
     }
     const names = typeof opts['allowHost'] === 'string' ? opts['allowHost'].split(',').map((s) => s.trim()).filter((s) => s !== '') : [];
-    const app = dashboardRoutes({ dir });
+    // The first load of a store without a span cache reads every event: say how far it is.
+    const progress = progressLine(io, 'reading segments');
+    let starting = true;
+    const source = new DirectorySource(dir, { onProgress: (s) => (starting ? progress.update(s.done, s.total) : undefined) });
+    const app = dashboardRoutes({ dir, source });
     // Bind first: a busy port fails at once, before seconds of reading a large store. Requests
     // that arrive while the store loads wait for it; the URL is printed once it is loaded.
     let server;
@@ -105,6 +111,8 @@ JSON API: docs/dashboard.md.`,
     io.stderr.write(`reading ${dir} …\n`);
     const t0 = Date.now();
     const meta = (await (await app.request('/api/meta')).json()) as { spans: number; runs: number; default_env: string; default_window: { since: string; until: string }; values: { model: Record<string, number> } };
+    starting = false;
+    progress.end();
     // Answer each page's default view once: the first visitor gets it from the cache, and the
     // aggregation code is compiled before anyone waits on it (the first pass is 2-3× slower).
     const w = meta.default_window;

@@ -13,6 +13,7 @@ import type { ReportSource } from '../../query/index.js';
 import { DATABASE_OPTION, ENV_FILTER, WINDOW_RULE, read, readOptionalWindow, windowOptions } from '../options.js';
 import { STORE_OPTION, sourceOf } from '../stores.js';
 import { envPredicate } from '../../model/index.js';
+import { elapsedLine } from '../progress.js';
 
 /** What an exporter gets. */
 export interface ExportContext {
@@ -160,7 +161,10 @@ ${WINDOW_RULE}`;
     const dir = source instanceof DirectorySource ? source.dir : source.label;
     const out = typeof opts['out'] === 'string' ? opts['out'] : exporter.defaultOut;
     if (out === '-' && format !== 'dataset') throw new UsageError(`--out - (stdout) works for the dataset format only; ${format} writes files`);
-    const r = await exporter.run({ dir, source, out, envs, nowMs: now, stdout: io.stdout, ...(window ? { sinceMs: window.sinceMs, untilMs: window.untilMs } : {}) });
+    const ticking = elapsedLine(io, `exporting ${format}`, { json: opts['json'] === true });
+    const r = await exporter
+      .run({ dir, source, out, envs, nowMs: now, stdout: io.stdout, ...(window ? { sinceMs: window.sinceMs, untilMs: window.untilMs } : {}) })
+      .finally(() => ticking.stop());
     // With --out - stdout carries the data, so the summary goes to stderr.
     if (opts['json'] === true && out !== '-') io.stdout.write(JSON.stringify({ format, dir, out, files: r.files, summary: r.summary, skipped_lines: r.skipped }, null, 2) + '\n');
     else (out === '-' ? io.stderr : io.stdout).write(`wrote ${r.summary} to ${out === '-' ? 'stdout' : out}\n`);

@@ -7,6 +7,7 @@ import { resolveStoreDir } from '../../store/index.js';
 import type { CommandSpec } from '../command.js';
 import { DIR_OPTION } from '../command.js';
 import { EXIT, UsageError } from '../io.js';
+import { elapsedLine } from '../progress.js';
 import { envTagOption } from '../options.js';
 import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
@@ -151,7 +152,8 @@ skipped, counted and listed (first 20). Exit codes: 0 ok, 2 bad format or missin
       return EXIT.ok;
     }
     io.stderr.write(`importing ${format} from ${from} …\n`);
-    const r = await importer.run({ from, dir, env, note: (t) => io.stderr.write(`agentmeter: ${t}\n`) });
+    const ticking = elapsedLine(io, `importing ${format}`, { json: opts['json'] === true });
+    const r = await importer.run({ from, dir, env, note: (t) => io.stderr.write(`agentmeter: ${t}\n`) }).finally(() => ticking.stop());
     if (r.dropped === 0 && r.records > 0) {
       manifest[key] = { at: new Date().toISOString(), from, records: r.records };
       await writeFileAtomic(manifestPath, JSON.stringify(manifest, null, 2) + '\n');

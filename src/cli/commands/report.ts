@@ -11,6 +11,7 @@ import { DIR_OPTION } from '../command.js';
 import { EXIT, UsageError, terminalWidth, useColor } from '../io.js';
 import type { Io } from '../io.js';
 import { STORE_OPTION, noStoreMessage, sourceOf } from '../stores.js';
+import { progressLine } from '../progress.js';
 import { CACHE_OPTION, ENV_FILTER, JSON_OPTION, WIDE_OPTION, WINDOW_RULE, formatOption, read, readWindow, windowOptions } from '../options.js';
 import type { TypedOption } from '../options.js';
 
@@ -91,11 +92,13 @@ ${WINDOW_RULE}`,
     const format = read(FORMAT, opts);
     const envs = read(ENV_FILTER, opts);
     const by = read(BY, opts);
-    const source = await sourceOf(opts, io);
+    const progress = progressLine(io, 'reading segments', { json: format === 'json' });
+    const source = await sourceOf(opts, io, { progress });
     if (!source) return EXIT.noStore;
     const report = await source.report({ sinceMs, untilMs, nowMs: now, by, envs });
     if (isEmpty(report)) io.stderr.write(await emptyHint(report, source, envs));
     const text = format === 'json' ? JSON.stringify(report, null, 2) : renderReport(report, format, { color: useColor(io), width: terminalWidth(io, read(WIDE_OPTION, opts)) });
+    progress.end();
     io.stdout.write(text.endsWith('\n') ? text : text + '\n');
     return warnSkipped(report, io, read(STRICT, opts));
   },

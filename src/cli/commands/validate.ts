@@ -1,4 +1,5 @@
 import { resolveStoreDir, scanEvents, storeExists } from '../../store/index.js';
+import { progressLine } from '../progress.js';
 import type { SkippedLine } from '../../store/index.js';
 import type { CommandSpec } from '../command.js';
 import { DIR_OPTION } from '../command.js';
@@ -32,7 +33,9 @@ Examples:
       return EXIT.noStore;
     }
     const skipped: SkippedLine[] = [];
+    const progress = progressLine(io, 'validating day partitions', { json: opts['json'] === true });
     const stats = await scanEvents({
+      onPartition: (done, total) => progress.update(done, total),
       root: dir,
       ...(window ? { sinceMs: window.sinceMs, untilMs: window.untilMs } : {}),
       onEvent: () => {},
@@ -40,6 +43,7 @@ Examples:
         if (skipped.length < MAX_LISTED) skipped.push(s);
       },
     });
+    progress.end();
     if (opts['json'] === true) {
       io.stdout.write(JSON.stringify({ dir, ...stats, samples: undefined, skipped_lines: skipped }, null, 2) + '\n');
     } else {

@@ -11,6 +11,7 @@ import type { Context } from 'hono';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { GROUP_BY_VALUES } from '../../analytics/index.js';
 import type { GroupBy } from '../../analytics/index.js';
+import type { ReportSource } from '../../query/index.js';
 import { agentRanking, automation, breakdown, overview } from './answers.js';
 import { DashboardData } from './dashboard-data.js';
 import { attention, comparison } from './insights.js';
@@ -30,6 +31,8 @@ export interface DashboardRoutesOptions {
   checkIntervalMs?: number;
   /** Clock, Unix ms (tests pin it). */
   now?: () => number;
+  /** Where the spans come from (default: the directory through its span cache). */
+  source?: ReportSource;
 }
 
 /** Dimensions the breakdown page offers. */
@@ -48,7 +51,7 @@ export function defaultAssetsDir(): string {
  * const res = await app.request('/api/overview?since=30d&env=demo');
  */
 export function dashboardRoutes(o: DashboardRoutesOptions): Hono {
-  const data = new DashboardData({ dir: o.dir, ...(o.checkIntervalMs !== undefined ? { checkIntervalMs: o.checkIntervalMs } : {}), ...(o.now ? { now: o.now } : {}) });
+  const data = new DashboardData({ dir: o.dir, ...(o.source ? { source: o.source } : {}), ...(o.checkIntervalMs !== undefined ? { checkIntervalMs: o.checkIntervalMs } : {}), ...(o.now ? { now: o.now } : {}) });
   const app = new Hono();
   const assetsDir = o.assetsDir ?? defaultAssetsDir();
 

@@ -1,0 +1,126 @@
+/**
+ * Folding segments into span digests on worker threads. A cold report (a store imported,
+ * copied from another machine, or read after an upgrade) parses every event once; that is
+ * CPU-bound work that splits cleanly by segment, so each worker folds whole segments and
+ * hands back the encoded digest (and writes it to the cache), while the reading thread
+ * replays digests in segment order, exactly as it replays cached ones. Where worker threads
+ * cannot run (the sources executed untranspiled, as in tests) or with `threads` 0, segments
+ * are folded on the calling thread: the same function, the same digest.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+/** A segment to fold; `cachePath` set: write the digest there too. */
+export interface FoldJob {
+  id: number;
+  file: string;
+  size: number;
+  mtimeMs: number;
+  cachePath: string | undefined;
+}
+
+/** A worker's answer: the encoded digest, and whether it was written to the cache. */
+export interface FoldReply {
+  id: number;
+  bytes?: Uint8Array;
+  cached?: 'no' | 'written' | 'failed';
+  error?: string;
+}
+
+const WORKER_URL = new URL('./fold-worker.js', import.meta.url);
+
+/**
+ * A worker's heap. Folding one segment keeps little (what did not finish inside it) and makes
+ * much short-lived garbage; V8's default young generation let two workers add 120 MB to a
+ * report's peak memory, these 50 MB, for about 5 % more CPU (docs/performance.md). A segment
+ * that needs more fails its worker and is folded on the reading thread.
+ */
+const WORKER_HEAP = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 };
+
+/**
+ * Fold threads by default: one per core, at most 4, and at least 2 cores (on one core a
+ * thread only adds its start-up). `AGENTMETER_READ_THREADS` overrides it (0: none).
+ */
+export function defaultFoldThreads(env: Record<string, string | undefined> = process.env): number {
+  const set = env['AGENTMETER_READ_THREADS'];
+  if (set !== undefined && set.trim() !== '' && Number.isInteger(Number(set)) && Number(set) >= 0) return Math.min(Number(set), 16);
+  const cores = availableParallelism();
+  return cores >= 2 ? Math.min(cores, 4) : 0;
+}
+
+/** Whether fold workers can start here (the compiled worker script exists). */
+export function foldThreadsUsable(): boolean {
+  return WORKER_URL.pathname.endsWith('.js') && existsSync(fileURLToPath(WORKER_URL));
+}
+
+interface Waiting {
+  job: FoldJob;
+  resolve: (r: FoldReply) => void;
+  reject: (e: Error) => void;
+}
+
+/** A pool of fold workers; jobs go to whichever worker is idle, in the order given. */
+export class FoldPool {
+  readonly #idle: Worker[] = [];
+  readonly #all: Worker[] = [];
+  readonly #queue: Waiting[] = [];
+  readonly #busy = new Map<Worker, Waiting>();
+  #next = 0;
+  #failed: Error | undefined;
+
+  constructor(threads: number) {
+    for (let i = 0; i < threads; i++) {
+      // No stdio of its own: nothing in the fold writes there, and piping it costs a stream.
+      const w = new Worker(WORKER_URL, { stdout: false, stderr: false, resourceLimits: WORKER_HEAP });
+      w.on('message', (m: FoldReply) => {
+        const p = this.#busy.get(w);
+        this.#busy.delete(w);
+        if (m.bytes) p?.resolve(m);
+        else p?.reject(new Error(m.error ?? 'fold failed'));
+        this.#idle.push(w);
+        this.#pump();
+      });
+      w.on('error', (e) => this.#fail(e));
+      w.on('exit', (code) => {
+        if (code !== 0) this.#fail(new Error(`fold worker exited with code ${code}`));
+      });
+      // An idle pool must not keep the process alive.
+      w.unref();
+      this.#all.push(w);
+      this.#idle.push(w);
+    }
+  }
+
+  /** Fold one segment on a worker; rejects when the pool failed (the caller folds it itself). */
+  fold(file: string, size: number, mtimeMs: number, cachePath: string | undefined): Promise<FoldReply> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    return new Promise<FoldReply>((resolve, reject) => {
+      this.#queue.push({ job: { id: this.#next++, file, size, mtimeMs, cachePath }, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#fail(new Error('fold pool closed'));
+    await Promise.all(this.#all.splice(0).map((w) => w.terminate()));
+  }
+
+  #pump(): void {
+    while (this.#idle.length > 0 && this.#queue.length > 0) {
+      const w = this.#idle.pop() as Worker;
+      const p = this.#queue.shift() as Waiting;
+      this.#busy.set(w, p);
+      w.ref();
+      w.postMessage(p.job);
+    }
+    for (const w of this.#idle) w.unref();
+  }
+
+  #fail(e: Error): void {
+    this.#failed ??= e;
+    for (const p of [...this.#busy.values(), ...this.#queue.splice(0)]) p.reject(this.#failed);
+    this.#busy.clear();
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Worker thread of `FoldPool`: folds one segment at a time into an encoded span digest,
+ * writes it to the span cache when asked, and hands the bytes back to the reading thread.
+ */
+import { parentPort } from 'node:worker_threads';
+import { writeFileAtomic } from './atomic-file.js';
+import { foldSegment } from './fold-segment.js';
+import type { FoldJob, FoldReply } from './fold-pool.js';
+import { encodeDigest } from './span-digest.js';
+
+const port = parentPort;
+port?.on('message', (job: FoldJob) => {
+  void run(job).then((reply) => port.postMessage(reply, [reply.bytes.buffer as ArrayBuffer]), (e: unknown) => {
+    port.postMessage({ id: job.id, error: e instanceof Error ? e.message : String(e) });
+  });
+});
+
+async function run(job: FoldJob): Promise<FoldReply & { bytes: Uint8Array }> {
+  const bytes = encodeDigest(await foldSegment(job.file, job.size, job.mtimeMs));
+  let cached: FoldReply['cached'] = 'no';
+  if (job.cachePath !== undefined) {
+    try {
+      await writeFileAtomic(job.cachePath, bytes);
+      cached = 'written';
+    } catch {
+      cached = 'failed';
+    }
+  }
+  return { id: job.id, bytes, cached };
+}

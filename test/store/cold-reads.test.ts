@@ -1,0 +1,234 @@
+/**
+ * Cold reads: a report from segments without a span cache (folded on fold workers or on the
+ * reading thread, digests written on the way), a warm one (digests replayed) and an uncached
+ * one must all equal the report built from the plain parse (`scanSpans`: every line decoded,
+ * validated and folded at once), on fuzzed stores: torn tails, bad lines, numbers written
+ * as strings, unicode (in lines that cross the reader's 64 KiB chunks too), duplicates,
+ * spans whose start and end sit in different segments or days, feedback.
+ *
+ * Fold workers run a compiled script, so one property drives `dist/` (built before the
+ * tests, as for the CLI tests); the other runs the sources, where segments fold inline.
+ */
+import { cpSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type * as AnalyticsApi from '../../src/analytics/index.js';
+import { ReportBuilder } from '../../src/analytics/index.js';
+import type * as QueryApi from '../../src/query/index.js';
+import { DirectorySource } from '../../src/query/index.js';
+import type * as StoreApi from '../../src/store/index.js';
+import { scanSpans, scanSummaries } from '../../src/store/index.js';
+import { tempDir } from '../helpers.js';
+
+const DIST = resolve(import.meta.dirname, '../../dist');
+const dist = {
+  store: (await import(pathToFileURL(join(DIST, 'store', 'index.js')).href)) as typeof StoreApi,
+  query: (await import(pathToFileURL(join(DIST, 'query', 'index.js')).href)) as typeof QueryApi,
+  analytics: (await import(pathToFileURL(join(DIST, 'analytics', 'index.js')).href)) as typeof AnalyticsApi,
+};
+
+const DAY_MS = 86_400_000;
+const DAYS = ['2025-03-04', '2025-03-05', '2025-03-06'];
+const T0 = Date.parse(`${DAYS[0]}T00:00:00.000Z`);
+const NOW = T0 + 3 * DAY_MS + 3_600_000;
+const SINCE = T0;
+const UNTIL = T0 + 3 * DAY_MS;
+const SEGMENTS = 6;
+
+const ENVS = ['prod', 'dev', 'ünï-é', '生产'];
+const MODELS = ['gpt-4.1', 'claude-sonnet-4', 'modèle 😀', 'a"quoted\\model'];
+const KINDS = ['run', 'task', 'agent', 'pipeline', 'debug', 'optimization', 'tool', 'llm'] as const;
+const STATUSES = ['success', 'failure', 'cancelled', 'timeout', 'skipped'] as const;
+
+const num = fc.oneof(fc.integer({ min: 0, max: 100_000 }), fc.double({ min: 0, max: 1e6, noNaN: true, noDefaultInfinity: true }));
+/** A number, sometimes written as a string (invalid for typed keys, ignored by sums elsewhere). */
+const maybeString = fc.oneof({ weight: 4, arbitrary: num }, { weight: 1, arbitrary: num.map(String) });
+
+const spanArb = fc.record({
+  kind: fc.constantFrom(...KINDS),
+  form: fc.constantFrom('pair', 'pair', 'complete', 'startOnly', 'endOnly'),
+  atMs: fc.integer({ min: 0, max: 3 * DAY_MS - 1 }),
+  durMs: fc.integer({ min: 0, max: 6 * 3_600_000 }),
+  status: fc.constantFrom(...STATUSES),
+  env: fc.constantFrom(...ENVS),
+  model: fc.option(fc.constantFrom(...MODELS), { nil: undefined }),
+  tokens: fc.option(maybeString, { nil: undefined }),
+  cost: fc.option(maybeString, { nil: undefined }),
+  attempt: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }),
+  taskType: fc.option(fc.string({ unit: 'grapheme', maxLength: 6 }), { nil: undefined }),
+  run: fc.integer({ min: 0, max: 3 }),
+  points: fc.integer({ min: 0, max: 2 }),
+  feedback: fc.option(fc.record({ success: fc.option(fc.boolean(), { nil: null }), rating: fc.option(fc.integer({ min: 1, max: 5 }), { nil: null }) }), { nil: undefined }),
+  startSeg: fc.nat({ max: SEGMENTS - 1 }),
+  // The end in the start's segment or a later one. With the end in an earlier segment, the
+  // end delivered again beside the start and attempts between them, one segment alone cannot
+  // know its span had already ended: the span cache counts those attempts, the plain fold
+  // does not (docs/performance.md, "What the span cache folds differently").
+  endAfter: fc.nat({ max: SEGMENTS - 1 }),
+  duplicate: fc.boolean(),
+  long: fc.boolean(),
+});
+
+const storeArb = fc.record({
+  spans: fc.array(spanArb, { minLength: 1, maxLength: 40 }),
+  bad: fc.array(fc.record({ seg: fc.nat({ max: SEGMENTS - 1 }), text: fc.string({ unit: 'binary', maxLength: 40 }) }), { maxLength: 6 }),
+  torn: fc.array(fc.nat({ max: SEGMENTS - 1 }), { maxLength: 2 }),
+});
+
+type StoreSpec = typeof storeArb extends fc.Arbitrary<infer T> ? T : never;
+
+let uid = 0;
+const id = (): string => `0190a000-0000-7000-8000-${(uid++).toString(16).padStart(12, '0')}`;
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** Write the store: segment i lives in day i mod 3, every line as JSON.stringify writes it. */
+function writeStore(root: string, spec: StoreSpec): void {
+  const lines: string[][] = Array.from({ length: SEGMENTS }, () => []);
+  const put = (seg: number, e: Record<string, unknown>): void => {
+    lines[seg]?.push(JSON.stringify(e));
+  };
+  spec.spans.forEach((s, i) => {
+    // Ids are unique per span: a reused id with other content is not a duplicate delivery.
+    const spanId = `span-${i}`;
+    const runId = `run-${s.run}`;
+    const startMs = T0 + s.atMs;
+    const attrs: Record<string, unknown> = {};
+    if (s.model !== undefined) attrs['gen_ai.request.model'] = s.model;
+    if (s.taskType !== undefined) attrs['task.type'] = s.taskType;
+    if (s.attempt !== undefined && s.kind === 'agent') attrs['agent.attempt'] = s.attempt;
+    // A big attribute pushes the line across the reader's 64 KiB chunks.
+    if (s.long) attrs['task_description'] = 'é😀'.repeat(12_000);
+    const endAttrs: Record<string, unknown> = {};
+    if (s.tokens !== undefined) endAttrs['gen_ai.usage.input_tokens'] = s.tokens;
+    if (s.cost !== undefined) endAttrs['cost_usd'] = s.cost;
+    const head = { v: 1, type: '', span_id: spanId, kind: s.kind };
+    const start = { ...head, id: id(), ts: iso(startMs), type: 'span.start', name: `${s.kind} ${i}`, parent_id: null, run_id: runId, env: s.env, attrs };
+    const end = {
+      ...head, id: id(), ts: iso(startMs + s.durMs), type: 'span.end', run_id: runId, env: s.env, start_ts: iso(startMs), duration_ms: s.durMs, status: s.status, attrs: endAttrs,
+    };
+    const endSeg = Math.min(SEGMENTS - 1, s.startSeg + s.endAfter);
+    const events: [number, Record<string, unknown>][] = [];
+    if (s.form === 'complete') {
+      events.push([s.startSeg, { ...end, type: 'span', name: `${s.kind} ${i}`, parent_id: null, attrs: { ...attrs, ...endAttrs } }]);
+    } else {
+      if (s.form !== 'endOnly') events.push([s.startSeg, start]);
+      for (let p = 0; p < s.points; p++) events.push([s.startSeg, { v: 1, id: id(), ts: iso(startMs + p), type: 'span.event', span_id: spanId, name: 'debug.attempt', run_id: runId, env: s.env, attrs: {} }]);
+      if (s.form !== 'startOnly') events.push([endSeg, end]);
+    }
+    if (s.feedback) {
+      events.push([endSeg, { v: 1, id: id(), ts: iso(startMs + s.durMs + 1), type: 'feedback', span_id: spanId, run_id: runId, env: s.env, success: s.feedback.success, rating: s.feedback.rating, source: 'human', attrs: s.model !== undefined ? { 'gen_ai.request.model': s.model } : {} }]);
+    }
+    for (const [seg, e] of events) {
+      put(seg, e);
+      // At-least-once delivery: the same event again, maybe in another segment.
+      if (s.duplicate) put((seg + 1) % SEGMENTS, e);
+    }
+  });
+  for (const b of spec.bad) lines[b.seg]?.push(b.text.replaceAll('\n', ' '));
+  for (let seg = 0; seg < SEGMENTS; seg++) {
+    const day = join(root, 'events', DAYS[seg % DAYS.length] as string);
+    mkdirSync(day, { recursive: true });
+    let text = (lines[seg] as string[]).map((l) => `${l}\n`).join('');
+    // A writer killed mid-line: the start of an event without its newline.
+    if (spec.torn.includes(seg)) text += '{"v":1,"id":"0190a000-0000-7000-8000-ffffffffffff","ts":"2025-03-0';
+    writeFileSync(join(day, `2025030${seg}T000000000Z-1-${seg}.jsonl`), text);
+  }
+}
+
+/** A report as the plain parse builds it: every line decoded, validated and folded in one pass. */
+async function plainReport(root: string, api: { scanSpans: typeof scanSpans; ReportBuilder: typeof ReportBuilder }): Promise<unknown> {
+  const builder = new api.ReportBuilder({ sinceMs: SINCE, untilMs: UNTIL, nowMs: NOW, by: 'model', envs: 'all' });
+  const samples: StoreApi.SkippedLine[] = [];
+  const { read } = await api.scanSpans({
+    root,
+    nowMs: NOW,
+    onSpan: (s) => builder.addSpan(s),
+    onFeedback: (f) => builder.addFeedback(f),
+    onSkip: (s) => {
+      if (samples.length < 20) samples.push(s);
+    },
+  });
+  builder.setSkippedLines(read.skipped, samples);
+  return comparable(builder.build(), root);
+}
+
+/** A report without its clock fields, skipped lines named relative to the store. */
+function comparable(report: object, root: string): unknown {
+  const rest = { ...(report as Record<string, unknown>) };
+  delete rest['generated_at'];
+  delete rest['ms'];
+  const skipped_samples = rest['skipped_samples'];
+  return { ...rest, skipped_samples: (skipped_samples as StoreApi.SkippedLine[]).map((s) => ({ ...s, file: s.file.slice(root.length) })) };
+}
+
+const query = { sinceMs: SINCE, untilMs: UNTIL, nowMs: NOW, by: 'model' as const, envs: 'all' as const };
+
+/** Segment mtimes as a copy leaves them (now) or as days-old history; the cache must not care. */
+function touch(root: string, mtimeMs: number): void {
+  for (const day of readdirSync(join(root, 'events'))) {
+    for (const f of readdirSync(join(root, 'events', day))) utimesSync(join(root, 'events', day, f), mtimeMs / 1000, mtimeMs / 1000);
+  }
+}
+
+describe('cold reads equal the plain parse', () => {
+  it('on fuzzed stores, folding inline: cold (cache written), warm (digests replayed) and uncached reports', async () => {
+    await fc.assert(
+      fc.asyncProperty(storeArb, fc.boolean(), async (spec, recent) => {
+        const root = tempDir();
+        writeStore(root, spec);
+        touch(root, recent ? Date.now() : Date.now() - 30 * DAY_MS);
+        const plain = await plainReport(root, { scanSpans, ReportBuilder });
+        const cold = await scanSummaries({ root, nowMs: NOW, onSpan: () => undefined });
+        // Every segment is cached by its first read, whatever its mtime: one slow report, never two.
+        expect(cold.cache.writes).toBe(SEGMENTS);
+        expect(cold.folds.here).toBe(SEGMENTS);
+        const warm = await scanSummaries({ root, nowMs: NOW, onSpan: () => undefined });
+        expect(warm.cache).toEqual({ hits: SEGMENTS, writes: 0, errors: 0 });
+        for (const cache of [true, false]) expect(comparable(await new DirectorySource(root, { cache }).report(query), root)).toEqual(plain);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('on fuzzed stores, folding on worker threads (dist/): first report, copied store, uncached', async () => {
+    await fc.assert(
+      fc.asyncProperty(storeArb, async (spec) => {
+        const root = tempDir();
+        writeStore(root, spec);
+        touch(root, Date.now() - 30 * DAY_MS);
+        const plain = await plainReport(root, { scanSpans: dist.store.scanSpans, ReportBuilder: dist.analytics.ReportBuilder });
+        const cold = await dist.store.scanSummaries({ root, nowMs: NOW, threads: 2, threadsAfterBytes: 0, onSpan: () => undefined });
+        expect(cold.folds).toEqual({ here: 0, workers: SEGMENTS });
+        expect(cold.cache.writes).toBe(SEGMENTS);
+        expect(comparable(await new dist.query.DirectorySource(root).report(query), root)).toEqual(plain);
+        // A copy: new mtimes, no cache. Its first report folds on workers and caches everything.
+        const copy = tempDir();
+        cpSync(join(root, 'events'), join(copy, 'events'), { recursive: true });
+        expect(comparable(await new dist.query.DirectorySource(copy).report(query), copy)).toEqual(plain);
+        const second = await dist.store.scanSummaries({ root: copy, nowMs: NOW, threads: 2, threadsAfterBytes: 0, onSpan: () => undefined });
+        expect(second.cache).toEqual({ hits: SEGMENTS, writes: 0, errors: 0 });
+        expect(comparable(await new dist.query.DirectorySource(copy, { cache: false }).report(query), copy)).toEqual(plain);
+      }),
+      { numRuns: 4 },
+    );
+  }, 240_000);
+
+  it('a segment that grows after its digest was written is folded again, and the digest replaced', async () => {
+    const root = tempDir();
+    writeStore(root, { spans: [{ ...fc.sample(spanArb, { seed: 7, numRuns: 1 })[0] as StoreSpec['spans'][number], form: 'complete' }], bad: [], torn: [] });
+    const first = await scanSummaries({ root, nowMs: NOW, onSpan: () => undefined });
+    expect(first.cache.writes).toBe(SEGMENTS);
+    const day = join(root, 'events', DAYS[0] as string);
+    const file = join(day, readdirSync(day)[0] as string);
+    const line = JSON.stringify({ v: 1, id: id(), ts: iso(T0 + 5), type: 'span', span_id: 'late', kind: 'tool', name: 'late', parent_id: null, run_id: 'run-9', env: 'prod', start_ts: iso(T0), duration_ms: 5, status: 'success', attrs: {} });
+    writeFileSync(file, `${line}\n`, { flag: 'a' });
+    const kinds: string[] = [];
+    const again = await scanSummaries({ root, nowMs: NOW, onSpan: (s) => kinds.push(s.kind) });
+    expect(again.cache).toEqual({ hits: SEGMENTS - 1, writes: 1, errors: 0 });
+    expect(kinds).toContain('tool');
+    const plain = await plainReport(root, { scanSpans, ReportBuilder });
+    expect(comparable(await new DirectorySource(root).report(query), root)).toEqual(plain);
+  });
+});
