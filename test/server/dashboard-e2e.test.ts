@@ -3,11 +3,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { createMeter } from '../../src/sdk/index.js';
+import { uuidv7 } from '../../src/model/index.js';
 import { browserMissing, launchBrowser } from './browser.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -41,6 +42,19 @@ async function seedIncident(dir: string): Promise<void> {
   await meter.close();
 }
 
+/** Model and tool calls, as the OTLP mapping stores them: 5 model calls (1 failed), 3 tool calls. */
+function seedCalls(dir: string): void {
+  const day = new Date(Date.now() - 3_600_000).toISOString().slice(0, 10);
+  mkdirSync(join(dir, 'events', day), { recursive: true });
+  const lines: string[] = [];
+  const at = Date.now() - 3_600_000;
+  const span = (i: number, kind: 'llm' | 'tool', status: string, attrs: object): string =>
+    JSON.stringify({ v: 1, id: uuidv7(at + i), ts: new Date(at + i + 900).toISOString(), type: 'span', span_id: `call-${kind}-${i}`, run_id: 'calls-run', env: 'demo', kind, name: `${kind} ${i}`, parent_id: null, start_ts: new Date(at + i).toISOString(), duration_ms: 900, status, attrs });
+  for (let i = 0; i < 5; i++) lines.push(span(i, 'llm', i === 0 ? 'failure' : 'success', { 'gen_ai.request.model': 'seeded-model', 'gen_ai.usage.input_tokens': 100, 'gen_ai.usage.output_tokens': 10 }));
+  for (let i = 10; i < 13; i++) lines.push(span(i, 'tool', 'success', { 'gen_ai.tool.name': 'search' }));
+  writeFileSync(join(dir, 'events', day, 'calls.jsonl'), lines.join('\n') + '\n');
+}
+
 if (missing && process.env['CI']) {
   describe('dashboard in Chromium', () => {
     it('needs Chromium and the built front end in CI', () => {
@@ -64,6 +78,7 @@ if (missing && process.env['CI']) {
       const demo = spawnSync(process.execPath, [BIN, 'demo', '--dir', dir, '--days', '14', '--runs-per-day', '8'], { encoding: 'utf8', timeout: 60_000 });
       expect(demo.status, demo.stderr).toBe(0);
       await seedIncident(dir);
+      seedCalls(dir);
       server = spawn(process.execPath, [BIN, 'dashboard', '--dir', dir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
       url = await new Promise<string>((resolve, reject) => {
         let out = '';
@@ -149,6 +164,16 @@ if (missing && process.env['CI']) {
       expect(keys).toEqual([...keys].sort().reverse());
       await page.keyboard.press('Enter');
       expect(await header.getAttribute('aria-sort')).toBe('ascending');
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it('the overview shows model calls and tool calls when the store has them', async () => {
+      const { page, errors } = await open('#/?since=7d&env=all');
+      await page.locator('[data-testid="card-model-calls-value"]').waitFor();
+      expect(await page.locator('[data-testid="card-model-calls-value"]').innerText()).toBe('5');
+      expect(await page.locator('[data-testid="card-model-calls"]').innerText()).toContain('80.0 %');
+      expect(await page.locator('[data-testid="card-tool-calls-value"]').innerText()).toBe('3');
       expect(errors).toEqual([]);
       await page.close();
     });

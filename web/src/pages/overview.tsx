@@ -103,6 +103,12 @@ export function Overview(props: PageProps) {
         <Card testId="card-debugging" title="Debugging resolved" value={pct(r.debugging.resolution_rate)} detail={`${r.debugging.cycles} cycles · ${r.debugging.attempts_per_cycle?.toFixed(1) ?? '–'} attempts each · ${duration(r.debugging.time_to_resolve_ms?.median)} to resolve`} />
         <Card testId="card-speedup" title="Optimisation speedup" value={ratio(r.optimizations.speedup_geomean)} detail={`${r.optimizations.sessions} sessions · ${r.optimizations.promoted} promoted`} trend={delta(r.optimizations.trend.delta, 'ratio')} />
         <Card testId="card-open" title="Open / abandoned" value={`${openAll} / ${abandonedAll}`} detail="spans started and not ended: still running / given up" />
+        {r.model_calls.total > 0 ? (
+          <Card testId="card-model-calls" title="Model calls" value={count(r.model_calls.total)} detail={`success ${pct(r.model_calls.success_rate)} · p50 ${duration(r.model_calls.duration_ms?.median)} · ${count(r.model_calls.tokens.input)} in · ${count(r.model_calls.tokens.output)} out tokens`} trend={delta(r.model_calls.trend.delta, 'rate')} />
+        ) : null}
+        {r.tool_calls.total > 0 ? (
+          <Card testId="card-tool-calls" title="Tool calls" value={count(r.tool_calls.total)} detail={`success ${pct(r.tool_calls.success_rate)} · p50 ${duration(r.tool_calls.duration_ms?.median)} · p95 ${duration(r.tool_calls.duration_ms?.p95)}`} trend={delta(r.tool_calls.trend.delta, 'rate')} />
+        ) : null}
       </div>
       {/* Asked for once the numbers are in: the anomaly search is the costliest answer, and the server answers one at a time. */}
       <AttentionPanel {...props} after={loading} />
