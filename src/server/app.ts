@@ -18,6 +18,7 @@ import { hostProblem } from './host-check.js';
 import { tokenProblem } from './token.js';
 import { ingestEvents } from './ingest-events.js';
 import { ingestOtlp, ingestOtlpLogs, ingestOtlpMetrics } from './ingest-otlp.js';
+import type { Diagnostic } from '../model/diagnostics.js';
 
 /** Default largest accepted body, before and after decompression. */
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -45,6 +46,11 @@ export interface AppOptions {
   maxInFlightBodyBytes?: number | undefined;
   /** Mount further routes on the same app (e.g. the dashboard's `/api/…` and static files). */
   mount?: ((app: Hono) => void) | undefined;
+  /**
+   * Told what the server did not store besides rejections: content attributes an OTLP
+   * producer sent (prompts, completions …), each key named the first time it is seen.
+   */
+  onDiagnostic?: ((d: Diagnostic) => void) | undefined;
 }
 
 /**
@@ -92,9 +98,10 @@ export function createApp(options: AppOptions): Hono {
   const budget = new BodyBudget(options.maxInFlightBodyBytes ?? Math.max(DEFAULT_IN_FLIGHT_BODY_BYTES, maxBodyBytes));
   const defaultEnv = options.defaultEnv ?? 'dev';
   app.post('/v1/events', ingestEvents({ sink: options.sink, maxBodyBytes, budget, work }));
-  app.post('/v1/traces', ingestOtlp({ sink: options.sink, maxBodyBytes, defaultEnv, budget, work }));
-  app.post('/v1/logs', ingestOtlpLogs({ sink: options.sink, maxBodyBytes, defaultEnv, budget, work }));
-  app.post('/v1/metrics', ingestOtlpMetrics({ sink: options.sink, maxBodyBytes, defaultEnv, budget, work }));
+  const otlp = { sink: options.sink, maxBodyBytes, defaultEnv, budget, work, ...(options.onDiagnostic ? { onDiagnostic: options.onDiagnostic } : {}) };
+  app.post('/v1/traces', ingestOtlp(otlp));
+  app.post('/v1/logs', ingestOtlpLogs(otlp));
+  app.post('/v1/metrics', ingestOtlpMetrics(otlp));
   options.mount?.(app);
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
   app.onError((e, c) => (e instanceof HTTPException ? e.getResponse() : c.json({ error: `internal error: ${e.message}` }, 500)));

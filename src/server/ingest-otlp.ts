@@ -10,6 +10,7 @@
  */
 import type { Context } from 'hono';
 import type { EventSink } from '../model/sink.js';
+import type { Diagnostic } from '../model/diagnostics.js';
 import { MAX_LINE_BYTES } from '../store/reader.js';
 import type { AgentmeterEvent } from '../model/events.js';
 import { bodyError, readBody } from './body.js';
@@ -35,6 +36,8 @@ export interface IngestOtlpOptions {
   budget: BodyBudget;
   /** Where bodies are decoded, mapped and checked (`checkOtlpBody`). */
   work: BodyWork;
+  /** Told each content attribute key not stored, the first time it is seen. */
+  onDiagnostic?: ((d: Diagnostic) => void) | undefined;
 }
 
 /** The top-level array of an OTLP request: traces, logs or metrics. */
@@ -77,6 +80,7 @@ export function ingestOtlpMetrics(opts: IngestOtlpOptions): (c: Context) => Prom
 }
 
 function ingestSignal(opts: IngestOtlpOptions, signal: Signal, memory?: TraceMemory): (c: Context) => Promise<Response> {
+  const told = new Set<string>();
   return async (c) => {
     const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     const protobuf = type === 'application/x-protobuf' || type === 'application/protobuf';
@@ -89,6 +93,11 @@ function ingestSignal(opts: IngestOtlpOptions, signal: Signal, memory?: TraceMem
       const { events, reasons, dropped } = checked;
       const failed = await exportOrFail(c, opts.sink, events);
       if (failed) return failed;
+      const fresh = dropped.filter((k) => !told.has(k));
+      if (fresh.length > 0 && opts.onDiagnostic && told.size < 10_000) {
+        for (const k of fresh) told.add(k);
+        opts.onDiagnostic({ code: 'W_OTLP_CONTENT_NOT_STORED', message: `content attributes not stored (docs/privacy.md): ${fresh.slice(0, 40).join(', ')}` });
+      }
       // Content attributes not stored are named as a warning (a partialSuccess rejecting none).
       const droppedText = dropped.length > 0 ? `content attributes not stored (docs/privacy.md): ${dropped.slice(0, 40).join(', ')}` : undefined;
       const message = [...[...new Set(reasons)].slice(0, 20), ...(droppedText !== undefined ? [droppedText] : [])].join('; ');

@@ -204,6 +204,22 @@ describe('ingest app: POST /v1/traces', () => {
   const span = (spanId: string, traceId = '0af7651916cd43dd8448eb211c80319c') => ({ traceId, spanId, name: 'invoke_agent coder', startTimeUnixNano: '1735787045000000000', endTimeUnixNano: '1735787046000000000', attributes: [{ key: 'gen_ai.operation.name', value: { stringValue: 'invoke_agent' } }] });
   const body = (spans: object[]) => JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans }] }] });
 
+  it('names content attributes it did not store in the answer and, once per key, in its diagnostics', async () => {
+    const sink = new MemorySink();
+    const told: string[] = [];
+    const app = createApp({ sink, onDiagnostic: (d) => told.push(`${d.code} ${d.message}`) });
+    const withPrompt = (id: string) => ({ ...span(id), attributes: [...span(id).attributes, { key: 'gen_ai.prompt.0.content', value: { stringValue: 'MARKER-prompt' } }] });
+    for (const id of ['b7ad6b7169203341', 'b7ad6b7169203342']) {
+      const res = await app.fetch(post('/v1/traces', body([withPrompt(id)])));
+      const answer = (await res.json()) as { partialSuccess?: { rejectedSpans: string; errorMessage: string } };
+      expect(answer.partialSuccess?.rejectedSpans).toBe('0');
+      expect(answer.partialSuccess?.errorMessage).toContain('gen_ai.prompt');
+    }
+    expect(told).toHaveLength(1);
+    expect(told[0]).toMatch(/^W_OTLP_CONTENT_NOT_STORED content attributes not stored \(docs\/privacy.md\): gen_ai\.prompt/);
+    expect(JSON.stringify(sink.events)).not.toContain('MARKER-prompt');
+  });
+
   it('stores the mappable spans and reports the rest as partialSuccess (OTLP semantics: 200)', async () => {
     const sink = new MemorySink();
     const app = createApp({ sink });

@@ -108,6 +108,7 @@ Examples:
       allowedHosts: allowed,
       maxBodyBytes: parseBytes(opts['maxBody']),
       defaultEnv: String(opts['envTag'] ?? 'dev'),
+      onDiagnostic: (d) => io.stderr.write(`agentmeter serve: ${d.code} ${d.message}\n`),
       ...(withDashboard ? { mount: (a) => void a.route('/', dashboardRoutes({ dir })) } : {}),
     });
     let server;
