@@ -40,3 +40,15 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, what: stri
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+let eventSeq = 0;
+/** A valid complete agent span event, with a fresh id; `over` replaces fields. */
+export function testEvent(over: Record<string, unknown> = {}): Record<string, unknown> {
+  eventSeq++;
+  const id = `01934a2b-0000-7000-8000-${String(eventSeq).padStart(12, '0')}`;
+  return {
+    v: 1, id, ts: '2025-01-02T03:04:05.678Z', type: 'span', span_id: id, run_id: id, env: 'test', kind: 'agent',
+    name: 'coding', parent_id: null, start_ts: '2025-01-02T03:04:05.000Z', duration_ms: 678, status: 'success',
+    attrs: { 'gen_ai.agent.name': 'coding' }, ...over,
+  };
+}

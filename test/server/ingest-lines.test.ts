@@ -6,18 +6,9 @@ import type { AgentmeterEvent } from '../../src/model/index.js';
 import { createApp, listen } from '../../src/server/index.js';
 import { arrayElementTexts, isCompactLine } from '../../src/server/ingest-events.js';
 import { createLocalSink } from '../../src/store/index.js';
-import { tempDir } from '../helpers.js';
+import { tempDir, testEvent } from '../helpers.js';
 
-let seq = 0;
-function event(over: Record<string, unknown> = {}): Record<string, unknown> {
-  seq++;
-  const id = `01934a2b-0000-7000-8000-${String(seq).padStart(12, '0')}`;
-  return {
-    v: 1, id, ts: '2025-01-02T03:04:05.678Z', type: 'span', span_id: id, run_id: id, env: 'test', kind: 'agent',
-    name: 'coding', parent_id: null, start_ts: '2025-01-02T03:04:05.000Z', duration_ms: 678, status: 'success',
-    attrs: { 'gen_ai.agent.name': 'coding' }, ...over,
-  };
-}
+const event = testEvent;
 
 /** Every line of every segment under `root`, in file order. */
 function storedLines(root: string): string[] {

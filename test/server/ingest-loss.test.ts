@@ -5,18 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/server/index.js';
 import { MAX_LINE_BYTES, createLocalSink, scanEvents } from '../../src/store/index.js';
-import { tempDir } from '../helpers.js';
+import { tempDir, testEvent } from '../helpers.js';
 
-let seq = 0;
-function event(over: Record<string, unknown> = {}): Record<string, unknown> {
-  seq++;
-  const id = `01934a2b-0000-7000-8000-${String(seq).padStart(12, '0')}`;
-  return {
-    v: 1, id, ts: '2025-01-02T03:04:05.678Z', type: 'span', span_id: id, run_id: id, env: 'test', kind: 'agent',
-    name: 'coding', parent_id: null, start_ts: '2025-01-02T03:04:05.000Z', duration_ms: 678, status: 'success',
-    attrs: { 'gen_ai.agent.name': 'coding' }, ...over,
-  };
-}
+const event = testEvent;
 
 const post = (path: string, body: string): Request =>
   new Request(`http://127.0.0.1:4318${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });

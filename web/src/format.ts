@@ -73,3 +73,15 @@ const ATTR_LABELS: Record<string, string> = {
 export function attrLabel(key: string): string {
   return ATTR_LABELS[key] ?? key.replace(/^(gen_ai|claude_code|agentmeter)\./, '').replace(/[._]/g, ' ');
 }
+
+/** Dimensions a page can group by, with their labels; `breakdown`: the report groups by it too. */
+export const DIMENSIONS: readonly { by: string; label: string; breakdown: boolean }[] = [
+  { by: 'model', label: 'Model', breakdown: true },
+  { by: 'agent', label: 'Agent', breakdown: true },
+  { by: 'variant', label: 'Variant', breakdown: false },
+  { by: 'task_type', label: 'Task type', breakdown: true },
+  { by: 'project', label: 'Project', breakdown: true },
+  { by: 'env', label: 'Environment', breakdown: true },
+  { by: 'operation', label: 'Operation', breakdown: true },
+  { by: 'temperature', label: 'Temperature', breakdown: false },
+];

@@ -4,19 +4,12 @@ import { useApi } from '../api.js';
 import type { GroupReport, Report } from '../api.js';
 import { COLORS, ChartView } from '../chart.js';
 import type { PageProps } from '../filter-bar.js';
-import { ci, count, duration, pct, ratio, usd } from '../format.js';
+import { ci, count, duration, pct, ratio, usd, DIMENSIONS } from '../format.js';
 import { apiQuery, navigate } from '../route.js';
 import { SortableTable } from '../sortable.js';
 import type { Column } from '../sortable.js';
 
-const DIMENSIONS = [
-  { by: 'model', label: 'Model' },
-  { by: 'agent', label: 'Agent' },
-  { by: 'task_type', label: 'Task type' },
-  { by: 'project', label: 'Project' },
-  { by: 'env', label: 'Environment' },
-  { by: 'operation', label: 'Operation' },
-];
+const BREAKDOWN_DIMENSIONS = DIMENSIONS.filter((d) => d.breakdown);
 
 const METRICS = [
   { key: 'agents', label: 'Agent success rate', rate: (g: GroupReport) => g.agents.success_rate, ci: (g: GroupReport) => g.agents.success_rate_ci, n: (g: GroupReport) => g.agents.success + g.agents.failure },
@@ -97,7 +90,7 @@ export function Breakdowns(props: PageProps) {
       <h1 id="h-breakdowns">Breakdowns</h1>
       <div class="toolbar">
         <div role="group" aria-label="Group by">
-          {DIMENSIONS.map((d) => (
+          {BREAKDOWN_DIMENSIONS.map((d) => (
             <button key={d.by} type="button" class="toggle" aria-pressed={d.by === by} onClick={() => navigate(route, { by: d.by })}>{d.label}</button>
           ))}
         </div>
@@ -112,7 +105,7 @@ export function Breakdowns(props: PageProps) {
       {!data ? <p class="muted">Loading…</p> : groups.length === 0 ? <p class="muted">No data in this window and filter.</p> : (
         <>
           <figure>
-            <figcaption>{metric.label} by {DIMENSIONS.find((d) => d.by === by)?.label.toLowerCase()}, whiskers: 95 % Wilson interval</figcaption>
+            <figcaption>{metric.label} by {BREAKDOWN_DIMENSIONS.find((d) => d.by === by)?.label.toLowerCase()}, whiskers: 95 % Wilson interval</figcaption>
             <ChartView testId="chart-breakdown" config={config} label={`Bar chart of ${metric.label} per group with confidence interval whiskers`} height={Math.max(160, 34 * groups.length + 60)} />
           </figure>
           <SortableTable key={by} testId="breakdown-table" caption={`Per ${by}: sort by any column`} columns={by === 'agent' ? AGENT_COLUMNS : COLUMNS} rows={groups} rowKey={(g) => g.key} initial={by === 'agent' ? 'agents' : 'runs'} />

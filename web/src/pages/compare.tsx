@@ -8,19 +8,9 @@ import { useApi } from '../api.js';
 import type { CompareAnswer } from '../api.js';
 import { COLORS, ChartView } from '../chart.js';
 import type { PageProps } from '../filter-bar.js';
-import { duration, pct, ratio, usd } from '../format.js';
+import { DIMENSIONS, duration, pct, ratio, usd } from '../format.js';
 import { apiQuery, navigate } from '../route.js';
 
-const DIMENSIONS = [
-  { by: 'model', label: 'Model' },
-  { by: 'agent', label: 'Agent' },
-  { by: 'variant', label: 'Variant' },
-  { by: 'task_type', label: 'Task type' },
-  { by: 'project', label: 'Project' },
-  { by: 'env', label: 'Environment' },
-  { by: 'operation', label: 'Operation' },
-  { by: 'temperature', label: 'Temperature' },
-];
 
 const METRICS = [
   { metric: 'success_rate', label: 'Success rate', kinds: true },
