@@ -203,3 +203,16 @@ function childPids(pid) {
     return [];
   }
 }
+
+/**
+ * CPU time of the main thread alone (Linux: /proc schedstat, ns): what the work costs the
+ * host's own thread, without worker threads' time and without time lost to other processes
+ * on a shared machine. NaN where unavailable.
+ */
+export function mainThreadNs() {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]);
+  } catch {
+    return NaN;
+  }
+}

@@ -12,7 +12,7 @@ import { appendFileSync, closeSync, openSync, readdirSync, readFileSync, rmSync,
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dataDir, fmt, median, requireBuild, saveResult, table, verdict, waitForQuiet } from './lib.mjs';
+import { dataDir, fmt, median, requireBuild, saveResult, table, verdict, waitForQuiet, mainThreadNs } from './lib.mjs';
 
 requireBuild();
 const { createMeter } = await import('../dist/sdk/index.js');
@@ -168,17 +168,6 @@ addCase('JSON.stringify + appendFileSync per event', N_SLOW, () => {
 
 const pause = () => new Promise((r) => setTimeout(r, 5));
 
-// CPU time of the main thread alone (Linux: /proc schedstat, ns): what recording costs the
-// host's own thread, without the writer thread's writes and without time lost to other
-// processes on a shared machine. NaN where unavailable.
-const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
-function mainThreadNs() {
-  try {
-    return Number(readFileSync(SCHEDSTAT, 'utf8').split(' ')[0]);
-  } catch {
-    return NaN;
-  }
-}
 
 async function measure(list) {
   for (const c of list) {

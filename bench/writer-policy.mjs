@@ -18,9 +18,9 @@
 //
 //   node bench/writer-policy.mjs            (after npm run build)
 //   node bench/writer-policy.mjs --quick
-import { closeSync, constants, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, constants, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { dataDir, fmt, median, requireBuild, saveResult, table, waitForQuiet } from './lib.mjs';
+import { dataDir, fmt, median, requireBuild, saveResult, table, waitForQuiet, mainThreadNs } from './lib.mjs';
 
 requireBuild();
 const { WriteRing } = await import('../dist/store/write-ring.js');
@@ -72,15 +72,6 @@ function line(i) {
   );
 }
 
-// CPU time of the main thread alone (Linux: /proc schedstat, ns); NaN where unavailable.
-const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
-function mainThreadNs() {
-  try {
-    return Number(readFileSync(SCHEDSTAT, 'utf8').split(' ')[0]);
-  } catch {
-    return NaN;
-  }
-}
 
 const tick = new Int32Array(new SharedArrayBuffer(4));
 const nowMs = () => performance.now();

@@ -3,55 +3,24 @@
 // assertions on what the store then holds and on what `report` and `agents` print.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HookState } from '../../src/integrations/claude-code/hook-state.js';
 import type { Span } from '../../src/model/index.js';
 import { scanEvents, scanSpans } from '../../src/store/index.js';
 import { tempDir } from '../helpers.js';
+import { BIN, runHookProcess } from './helpers.js';
+import type { HookResult } from './helpers.js';
 import type { HookPayload } from './claude-code-payloads.js';
 import { ClaudeSession, agentInput, asyncLaunched, completed, subagentTranscript } from './claude-code-payloads.js';
 
-const BIN = join(resolve(import.meta.dirname, '../..'), 'dist/cli/bin.js');
 
 beforeAll(() => {
   if (!existsSync(BIN)) throw new Error('dist/cli/bin.js is missing: run `npm run build` (npm test does)');
 });
 
-interface HookResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * One hook process; the payload goes through its stdin pipe in `chunks` parts, each written
- * `gapMs` after the one before (the hook must wait for the end of the pipe, not for a sleep).
- */
 function hook(dir: string, payload: HookPayload | string, opts: { chunks?: number; gapMs?: number } = {}): Promise<HookResult> {
-  const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, 'hook'], { env: { ...process.env, AGENTMETER_DIR: dir, AGENTMETER_ENV: 'test', CLAUDE_PROJECT_DIR: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-    const n = opts.chunks ?? 1;
-    const size = Math.ceil(text.length / n);
-    const parts = Array.from({ length: n }, (_, i) => text.slice(i * size, (i + 1) * size));
-    const writeNext = (): void => {
-      const part = parts.shift();
-      if (part === undefined) {
-        child.stdin.end();
-        return;
-      }
-      child.stdin.write(part);
-      setTimeout(writeNext, opts.gapMs ?? 0);
-    };
-    writeNext();
-  });
+  return runHookProcess(dir, typeof payload === 'string' ? payload : JSON.stringify(payload), opts);
 }
 
 /** Hook calls one after another, each expected to succeed silently. */

@@ -1,37 +1,24 @@
 // `agentmeter hook` as Claude Code runs it: one new process per hook call, payload on stdin.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Span } from '../../src/model/index.js';
 import { scanEvents, scanSpans } from '../../src/store/index.js';
 import { tempDir } from '../helpers.js';
+import { BIN, runHookProcess } from './helpers.js';
+import type { HookResult } from './helpers.js';
 import type { SubagentTool } from './claude-code-payloads.js';
 import { ClaudeSession, agentInput, completed } from './claude-code-payloads.js';
 
-const BIN = join(resolve(import.meta.dirname, '../..'), 'dist/cli/bin.js');
 
 beforeAll(() => {
   if (!existsSync(BIN)) throw new Error('dist/cli/bin.js is missing: run `npm run build` (npm test does)');
 });
 
-interface HookResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Run one hook process asynchronously (so several can overlap). */
 function hook(dir: string, payload: string): Promise<HookResult> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [BIN, 'hook'], { env: { ...process.env, AGENTMETER_DIR: dir, AGENTMETER_ENV: 'test', CLAUDE_PROJECT_DIR: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => done({ code, stdout, stderr }));
-    child.stdin.end(payload);
-  });
+  return runHookProcess(dir, payload);
 }
 
 const claude = new ClaudeSession('sess-7f3a');

@@ -8,6 +8,7 @@ import { ci, count, duration, pct, ratio, usd, DIMENSIONS } from '../format.js';
 import { apiQuery, navigate } from '../route.js';
 import { SortableTable } from '../sortable.js';
 import type { Column } from '../sortable.js';
+import { DimensionToggles } from '../dimension-toggles.js';
 
 const BREAKDOWN_DIMENSIONS = DIMENSIONS.filter((d) => d.breakdown);
 
@@ -89,11 +90,7 @@ export function Breakdowns(props: PageProps) {
     <section aria-labelledby="h-breakdowns">
       <h1 id="h-breakdowns">Breakdowns</h1>
       <div class="toolbar">
-        <div role="group" aria-label="Group by">
-          {BREAKDOWN_DIMENSIONS.map((d) => (
-            <button key={d.by} type="button" class="toggle" aria-pressed={d.by === by} onClick={() => navigate(route, { by: d.by })}>{d.label}</button>
-          ))}
-        </div>
+        <DimensionToggles route={route} by={by} label="Group by" dimensions={BREAKDOWN_DIMENSIONS} />
         <label>
           Metric
           <select value={metric.key} onChange={(e) => navigate(route, { metric: e.currentTarget.value })}>

@@ -10,6 +10,7 @@ import { COLORS, ChartView } from '../chart.js';
 import type { PageProps } from '../filter-bar.js';
 import { DIMENSIONS, duration, pct, ratio, usd } from '../format.js';
 import { apiQuery, navigate } from '../route.js';
+import { DimensionToggles } from '../dimension-toggles.js';
 
 
 const METRICS = [
@@ -88,11 +89,7 @@ export function Compare(props: PageProps) {
     <section aria-labelledby="h-compare">
       <h1 id="h-compare">Compare</h1>
       <div class="toolbar">
-        <div role="group" aria-label="Compare groups of">
-          {DIMENSIONS.map((d) => (
-            <button key={d.by} type="button" class="toggle" aria-pressed={d.by === by} onClick={() => navigate(route, { by: d.by })}>{d.label}</button>
-          ))}
-        </div>
+        <DimensionToggles route={route} by={by} label="Compare groups of" dimensions={DIMENSIONS} />
         <label>
           Metric
           <select value={m.metric} onChange={(e) => navigate(route, { metric: e.currentTarget.value })} data-testid="compare-metric">
