@@ -17,11 +17,11 @@ export { NotMigratedError, loadPostgres, requireMigrated } from '../query/index.
 export const STORE_OPTION = DATABASE_OPTION;
 
 /** Shown when the store has no events folder. */
-export function noStoreMessage(dir: string): string {
+export function noStoreMessage(dir: string, self = 'agentmeter'): string {
   return (
     `agentmeter: no store at ${dir} (no events/ folder).\n` +
     `  Record events with the SDK (createMeter({ dir })) or try the demo:\n` +
-    `    agentmeter demo --dir ${dir} && agentmeter report --dir ${dir} --env demo\n`
+    `    ${self} demo --dir ${dir} && ${self} report --dir ${dir} --env demo\n`
   );
 }
 
@@ -50,7 +50,7 @@ export async function sourceOf(opts: Record<string, unknown>, io: Io, o: SourceO
     ...(o.progress ? { onProgress: progressOf(o.progress) } : {}),
   });
   if ('missing' in source) {
-    io.stderr.write(noStoreMessage(source.missing));
+    io.stderr.write(noStoreMessage(source.missing, io.self));
     return undefined;
   }
   return source;

@@ -90,7 +90,7 @@ JSON API: docs/dashboard.md.`,
     const host = opts['host'] === undefined ? DEFAULT_HOST : String(opts['host']);
     const dir = resolveStoreDir({ dir: opts['dir'] as string | undefined, env: io.env, cwd: io.cwd });
     if (!(await storeExists(dir))) {
-      io.stderr.write(noStoreMessage(dir));
+      io.stderr.write(noStoreMessage(dir, io.self));
       return EXIT.noStore;
     }
     const names = typeof opts['allowHost'] === 'string' ? opts['allowHost'].split(',').map((s) => s.trim()).filter((s) => s !== '') : [];

@@ -103,7 +103,7 @@ or stayed unreachable, 2 usage, 3 no store or an unmigrated database (docs/postg
     }
     const dir = resolveStoreDir({ dir: opts['dir'] as string | undefined, env: io.env, cwd: io.cwd });
     if (!(await storeExists(dir))) {
-      io.stderr.write(noStoreMessage(dir));
+      io.stderr.write(noStoreMessage(dir, io.self));
       return EXIT.noStore;
     }
     const dest = await openDestination(to, io.env);

@@ -29,7 +29,7 @@ Examples:
     const dir = resolveStoreDir({ dir: opts['dir'] as string | undefined, env: io.env, cwd: io.cwd });
     const window = opts['since'] !== undefined || opts['until'] !== undefined ? parseWindow(opts['since'] ?? '100000d', opts['until'], Date.now()) : undefined;
     if (!(await storeExists(dir))) {
-      io.stderr.write(noStoreMessage(dir));
+      io.stderr.write(noStoreMessage(dir, io.self));
       return EXIT.noStore;
     }
     const skipped: SkippedLine[] = [];
