@@ -4,7 +4,7 @@
  */
 import type { EventSink } from '../model/index.js';
 import { UsageError } from './io.js';
-import { loadPostgres } from '../query/index.js';
+import { isPostgresStore, loadPostgres } from '../query/index.js';
 
 /** A sink ready to use, with the id and label its cursor is kept under. */
 export interface Destination {
@@ -33,7 +33,7 @@ export function parseOtlpHeaders(text: string | undefined): Record<string, strin
 /** Open the sink a `--to` value names. */
 export async function openDestination(to: string, env: Record<string, string | undefined>): Promise<Destination> {
   const { sinkId } = await import('../sinks/index.js');
-  if (/^postgres(ql)?:\/\//i.test(to)) {
+  if (isPostgresStore(to)) {
     const pgm = await loadPostgres();
     const target = pgm.parsePostgresUrl(to);
     const label = pgm.redactUrl(to);

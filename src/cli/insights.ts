@@ -61,8 +61,6 @@ export interface ScanInfo {
   kinds?: Record<string, number>;
 }
 
-/** Whether an env is included. */
-export const envFilter = envPredicate;
 
 /**
  * Scan spans (summaries, from the cache) started in [sinceMs, untilMs) of the included envs.
@@ -75,7 +73,7 @@ export async function scanIncluded(
   onFeedback?: (f: Feedback) => void,
   withIds = false,
 ): Promise<ScanInfo> {
-  const included = envFilter(c.envs);
+  const included = envPredicate(c.envs);
   const excluded: Record<string, number> = {};
   const kinds: Record<string, number> = {};
   const skipped = await c.source.scan(w, {

@@ -13,6 +13,7 @@ import type { EnvSelection } from '../model/index.js';
 import type { OptionSpec } from './command.js';
 import { UsageError } from './io.js';
 import { parseEnvs, parseWindow } from './window.js';
+import { isPostgresStore } from '../query/index.js';
 
 /** An option declaration with the parser of its value. */
 export interface TypedOption<T> extends OptionSpec {
@@ -73,7 +74,7 @@ export const DATABASE_OPTION: TypedOption<string | undefined> = {
   aliases: ['--store <url>'],
   parse: (v) => {
     const url = text(v);
-    if (url !== undefined && !/^postgres(ql)?:\/\//i.test(url)) {
+    if (url !== undefined && !isPostgresStore(url)) {
       throw new UsageError(`--database ${JSON.stringify(url)} is not a postgres:// URL (for a directory use --dir)`);
     }
     return url;

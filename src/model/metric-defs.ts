@@ -105,10 +105,3 @@ export function readAtPath(source: unknown, path: SumDef['path']): number {
   for (const p of path) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined;
   return typeof v === 'number' ? v : 0;
 }
-
-/** Zero for every sum of a section, as a partial aggregate's `sums`. */
-export function zeroSums(): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const d of SUMS) out[d.id] = 0;
-  return out;
-}

@@ -5,6 +5,7 @@ import type { Io } from '../io.js';
 import { loadPostgres } from '../stores.js';
 import { DATABASE_OPTION, read } from '../options.js';
 import { parseSince } from '../../model/index.js';
+import { isPostgresStore } from '../../query/index.js';
 
 const ACTIONS = ['migrate', 'status', 'prune', 'set-aside'] as const;
 type Action = (typeof ACTIONS)[number];
@@ -13,7 +14,7 @@ type Action = (typeof ACTIONS)[number];
 function databaseUrl(opts: Record<string, unknown>, io: Io): string {
   const url = read(DATABASE_OPTION, opts) ?? io.env['AGENTMETER_PG_URL'];
   if (url === undefined || url === '') throw new UsageError('db needs --database postgres://… (or AGENTMETER_PG_URL)');
-  if (!/^postgres(ql)?:\/\//i.test(url)) throw new UsageError(`AGENTMETER_PG_URL ${JSON.stringify(url)} is not a postgres:// URL`);
+  if (!isPostgresStore(url)) throw new UsageError(`AGENTMETER_PG_URL ${JSON.stringify(url)} is not a postgres:// URL`);
   return url;
 }
 
