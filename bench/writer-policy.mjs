@@ -79,7 +79,7 @@ const nowMs = () => performance.now();
 /** A writer of one segment over the ring with the given policy; counts what the host did. */
 function ringWriter(path, policy) {
   const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o644);
-  const ring = WriteRing.start(SLOT_BYTES);
+  const ring = WriteRing.start(SLOT_BYTES, 10_000);
   if (!ring) throw new Error('no writer thread: run npm run build');
   const s = { takeovers: 0, waits: 0, waitMs: 0, maxStallMs: 0, failed: 0 };
   const done = (o) => {

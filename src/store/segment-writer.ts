@@ -65,6 +65,13 @@ export interface SegmentWriterOptions {
    */
   backgroundWrites?: boolean | undefined;
   /**
+   * Buffered mode with the writer thread: how long the host waits for a write the thread is
+   * in the middle of (when it must wait: flush, close, after a failure) before it gives the
+   * write up, counts its events dropped (`ETIMEDOUT`) and writes everything itself. Default
+   * 10 000 (a hung network filesystem, say; see docs/durability.md).
+   */
+  stuckWriteMs?: number | undefined;
+  /**
    * `flush`/`sync` only: append to one segment per day named `<sharedSegment>.jsonl`, shared
    * with other writers given the same name, instead of creating a segment of this writer's
    * own. For short-lived processes that write a few events each (`agentmeter exec`, `record`):
@@ -166,6 +173,7 @@ export class SegmentWriter {
   #shared: string | undefined;
   /** Partitions whose open segment is the shared one. */
   readonly #onShared = new Set<Partition>();
+  readonly #stuckWriteMs: number;
 
   constructor(opts: SegmentWriterOptions) {
     const o = checkOptions(opts);
@@ -173,6 +181,7 @@ export class SegmentWriter {
     this.#mode = o.durability;
     this.#maxBufferChars = o.maxBufferBytes;
     this.#maxSegmentBytes = o.maxSegmentBytes;
+    this.#stuckWriteMs = o.stuckWriteMs;
     this.#fs = opts.fs ?? nodeWriterFs;
     if (opts.sharedSegment !== undefined) {
       if (this.#mode === 'buffered' || typeof opts.sharedSegment !== 'string' || !/^[A-Za-z0-9][\w.-]{0,63}$/.test(opts.sharedSegment)) {
@@ -383,7 +392,7 @@ export class SegmentWriter {
 
   #startRing(): WriteRing | undefined {
     const slotBytes = Math.min(MAX_SLOT_BYTES, this.#maxBufferChars * OVERFLOW_BATCHES + SLOT_MARGIN_BYTES);
-    this.#ring = WriteRing.start(slotBytes);
+    this.#ring = WriteRing.start(slotBytes, this.#stuckWriteMs);
     if (this.#ring === undefined) this.#threadWrites = false;
     else this.#fs.onRing?.(this.#ring);
     return this.#ring;
@@ -669,6 +678,7 @@ interface CheckedOptions {
   flushIntervalMs: number;
   maxBufferBytes: number;
   maxSegmentBytes: number;
+  stuckWriteMs: number;
 }
 
 function checkOptions(opts: SegmentWriterOptions): CheckedOptions {
@@ -692,6 +702,7 @@ function checkOptions(opts: SegmentWriterOptions): CheckedOptions {
     flushIntervalMs: positive('flushIntervalMs', opts.flushIntervalMs, 1000, MAX_TIMER_MS),
     maxBufferBytes: positive('maxBufferBytes', opts.maxBufferBytes, 64 * 1024),
     maxSegmentBytes: positive('maxSegmentBytes', opts.maxSegmentBytes, 64 * 1024 * 1024),
+    stuckWriteMs: positive('stuckWriteMs', opts.stuckWriteMs, 10_000, MAX_TIMER_MS),
   };
 }
 

@@ -195,8 +195,6 @@ const EMPTY = new Uint8Array(0);
 const SLOTS = 4; // a power of two: slots are picked by `seq & (SLOTS - 1)`
 // A slot the thread has not picked up after this long is written by a draining host itself.
 const PICKUP_WAIT_MS = 200;
-// A write in progress on the thread is waited for this long before its events are given up.
-const WRITING_WAIT_MS = 10_000;
 
 /** The host's side of the ring. */
 export class WriteRing {
@@ -204,6 +202,8 @@ export class WriteRing {
   readonly #data: Buffer;
   readonly #slotBytes: number;
   readonly #worker: Worker;
+  /** How long a write in progress on the thread is waited for before its events are given up. */
+  readonly #writingWaitMs: number;
   #seq = 0;
   #dead = false;
   /** Slots a stuck thread still holds, and their descriptors: never reused or closed. */
@@ -211,19 +211,20 @@ export class WriteRing {
   readonly #stuckFds = new Set<number>();
 
   /** A ring with its writer thread, or undefined where a thread cannot start. */
-  static start(slotBytes: number): WriteRing | undefined {
+  static start(slotBytes: number, writingWaitMs: number): WriteRing | undefined {
     // Outside a source run this cannot throw; from the sources, a missing build must be seen.
     workerUrl ??= threadScriptUrl(import.meta.url) ?? null;
     if (workerUrl === null) return undefined;
     try {
-      return new WriteRing(slotBytes, workerUrl);
+      return new WriteRing(slotBytes, writingWaitMs, workerUrl);
     } catch {
       return undefined;
     }
   }
 
-  private constructor(slotBytes: number, script: URL) {
+  private constructor(slotBytes: number, writingWaitMs: number, script: URL) {
     this.#slotBytes = slotBytes;
+    this.#writingWaitMs = writingWaitMs;
     const ctrlBytes = controlWords(SLOTS) * 4;
     const buffer = new SharedArrayBuffer(ctrlBytes + SLOTS * slotBytes);
     this.#ctrl = new Int32Array(buffer, 0, controlWords(SLOTS));
@@ -332,7 +333,7 @@ export class WriteRing {
         writeQueued(ctrl, this.#data, SLOTS, this.#slotBytes, LOCK_HOST, TAKEN);
       }
       if (!this.busy()) break;
-      if (at - lastProgress >= WRITING_WAIT_MS) {
+      if (at - lastProgress >= this.#writingWaitMs) {
         this.#abandonWriting(done);
         break;
       }
@@ -342,7 +343,7 @@ export class WriteRing {
   }
 
   /**
-   * A write of the thread that has not returned for WRITING_WAIT_MS: the ring is not used
+   * A write of the thread that has not returned within the wait given to `start`: the ring is not used
    * again. Its batch is counted as dropped (ETIMEDOUT; its bytes may still reach the file
    * later) and its segment gets nothing more; the thread keeps the slot and the descriptor
    * (see `holds`). The batches queued behind it come back SKIPPED, for the host to write to

@@ -147,7 +147,10 @@ describe('SegmentWriter writer thread (buffered mode)', () => {
       },
     };
     const seen = observed(fs);
-    const { w, diags } = writer(root, 'buffered', { maxBufferBytes: line.length * 2, flushIntervalMs: 60_000, fs: seen.fs, backgroundWrites: true });
+    // The host may wait for day 2's write as long as the watchdog lets it last: however slowly
+    // a loaded machine starts the drainer below, the write returns and is never given up.
+    const stuckWriteMs = (WATCHDOG_S + 30) * 1000;
+    const { w, diags } = writer(root, 'buffered', { maxBufferBytes: line.length * 2, flushIntervalMs: 60_000, fs: seen.fs, backgroundWrites: true, stuckWriteMs });
     pipeWriters.push(w);
     w.append(sampleLine(T0, 0), T0);
     w.append(sampleLine(T0 + DAY, 1), T0 + DAY); // queued: day 1 [0], day 2 [1]
@@ -155,8 +158,8 @@ describe('SegmentWriter writer thread (buffered mode)', () => {
     w.append(sampleLine(T0, 3), T0); // queued: day 1 [2, 3]
     // The thread: [0] fails, then waits in day 2's write; [2, 3] stay queued behind it.
     await waitFor(() => seen.ring().writing, 'the writer thread to be inside the write to the blocked pipe');
-    // Another process drains the pipe: the host waits for that one write (at most 10 s),
-    // whether it learns of the failure below before or after the write returns.
+    // Another process drains the pipe: the host waits for that one write, whether it learns
+    // of the failure below before or after the write returns.
     drain(pipe);
     w.append(sampleLine(T0, 4), T0);
     w.append(sampleLine(T0, 5), T0); // the host learns of the failure here
@@ -182,19 +185,19 @@ describe('SegmentWriter writer thread (buffered mode)', () => {
     expect(w.stats).toMatchObject({ appended: 8, written: 6, dropped: 2 });
   });
 
-  it('gives up on a write stuck for 10 s: counted dropped once, its descriptor left to the thread, later events in a new segment', async () => {
+  it('gives up on a write stuck past stuckWriteMs: counted dropped once, its descriptor left to the thread, later events in a new segment', async () => {
     const root = tempDir();
     const line = sampleLine(T0, 0);
     let opened = 0;
     let fifo = -1;
     const fs: WriterFs = { ...nodeWriterFs, openNew: (path) => (opened++ === 0 ? (fifo = blockedFifo(root)) : nodeWriterFs.openNew(path)) };
     const seen = observed(fs);
-    const { w, diags } = writer(root, 'buffered', { maxBufferBytes: line.length * 2, flushIntervalMs: 60_000, fs: seen.fs, backgroundWrites: true });
+    const { w, diags } = writer(root, 'buffered', { maxBufferBytes: line.length * 2, flushIntervalMs: 60_000, fs: seen.fs, backgroundWrites: true, stuckWriteMs: 1000 });
     pipeWriters.push(w);
     w.append(sampleLine(T0, 0), T0);
     w.append(sampleLine(T0, 1), T0);
     await waitFor(() => seen.ring().writing, 'the writer thread to be inside the write to the blocked pipe');
-    w.flushSync(); // waits 10 s for the write, then gives up on it
+    w.flushSync(); // waits 1 s for the write, then gives up on it
     expect(w.stats).toMatchObject({ appended: 2, written: 0, dropped: 2 });
     expect(diags[0]?.message).toContain('ETIMEDOUT');
     // The thread is still inside write() on the pipe: its descriptor must not be closed.
