@@ -452,8 +452,9 @@ export class SegmentWriter {
     if (drain) ring.drain(settle, now);
     else ring.collect(settle);
     // After a failure, everything queued behind it is collected before anything is written
-    // again, so the batches it skipped keep their place ahead of newer ones.
-    if ((!ok || redo.length > 0) && ring.busy()) ring.drain(settle, true);
+    // again, so the batches it skipped keep their place ahead of newer ones. Always drained:
+    // a batch the thread finished after `collect` looked is no longer busy, yet uncollected.
+    if (!ok || redo.length > 0) ring.drain(settle, true);
     return this.#afterCollect(ring, redo) && ok;
   }
 

@@ -170,6 +170,57 @@ describe('SegmentWriter writer thread (buffered mode)', () => {
     expect(events.filter((e) => e.ts.startsWith('2025-03-04')).map((e) => e.attrs['seq'])).toEqual([2, 3, 4, 5]);
   });
 
+  it('keeps the skipped batches ahead of newer ones when the thread finishes them just after the host looked', async () => {
+    const root = tempDir();
+    const line = sampleLine(T0, 0);
+    let opened = 0;
+    let pipe = -1;
+    const fs: WriterFs = {
+      ...nodeWriterFs,
+      openNew: (path) => {
+        const n = opened++;
+        if (n === 0) return openSync('/dev/full', 'w'); // day 1: ENOSPC
+        if (n === 1) return (pipe = blockedFifo(root)); // day 2: the thread's write waits for a reader
+        return nodeWriterFs.openNew(path);
+      },
+    };
+    let ring: WriteRing | undefined;
+    let late = false;
+    const seen: WriterFs = {
+      ...fs,
+      onRing: (r) => {
+        ring = r;
+        const collect = r.collect.bind(r);
+        // The window under test: the host collects the failed batch, and before it asks
+        // whether anything is still queued, the thread writes day 2 and returns day 1's
+        // queued batch unwritten. Drained and waited for here, the window is always hit.
+        r.collect = (done) => {
+          collect(done);
+          if (!late) return;
+          late = false;
+          drain(pipe);
+          while (r.busy()) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+        };
+      },
+    };
+    const { w } = writer(root, 'buffered', { maxBufferBytes: line.length * 2, flushIntervalMs: 60_000, fs: seen, backgroundWrites: true, stuckWriteMs: (WATCHDOG_S + 30) * 1000 });
+    pipeWriters.push(w);
+    w.append(sampleLine(T0, 0), T0);
+    w.append(sampleLine(T0 + DAY, 1), T0 + DAY); // queued: day 1 [0], day 2 [1]
+    w.append(sampleLine(T0, 2), T0);
+    w.append(sampleLine(T0, 3), T0); // queued: day 1 [2, 3]
+    // Day 1's first segment (number 1) has failed and the thread is in day 2's write.
+    await waitFor(() => ring !== undefined && ring.failed(1) && ring.writing, 'the thread to fail day 1 and wait in day 2\'s write');
+    late = true;
+    w.append(sampleLine(T0, 4), T0);
+    w.append(sampleLine(T0, 5), T0); // the host learns of the failure here
+    expect(late).toBe(false);
+    w.close();
+    expect(w.stats).toMatchObject({ appended: 6, written: 5, dropped: 1 });
+    const { events } = await readAll(root);
+    expect(events.filter((e) => e.ts.startsWith('2025-03-04')).map((e) => e.attrs['seq'])).toEqual([2, 3, 4, 5]);
+  });
+
   it('counts a failed batch once when the diagnostic listener calls back in', () => {
     const root = tempDir();
     const line = sampleLine(T0, 0);
