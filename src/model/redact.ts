@@ -482,6 +482,19 @@ function truncate(c: Compiled, out: string, droppedBefore: number): string {
 const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
 
 function run(c: Compiled, text: string): string {
+  let out = runOnce(c, text);
+  // A truncated text is redacted again without what followed its cut (`token: error` was
+  // prose before `aws_…`, and is a value at the end): it is redacted until that is stable,
+  // so redacting the result changes nothing.
+  for (let pass = 1; pass < MAX_PASSES && out.endsWith(' chars]'); pass++) {
+    const again = runOnce(c, out);
+    if (again === out) break;
+    out = again;
+  }
+  return out;
+}
+
+function runOnce(c: Compiled, text: string): string {
   if (text.length <= c.maxLength) {
     // Our own marker is kept as is, so redacting a redacted text changes nothing.
     const marker = text.endsWith(' chars]') ? MARKER_RE.exec(text) : null;
