@@ -60,21 +60,38 @@ function describeParseError(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** Iterative depth check (a recursive one would itself overflow on hostile input). */
+/**
+ * Whether `value` nests deeper than `max` levels. Recursive, but never more than `max + 1`
+ * calls deep whatever the input (a walker without that bound would overflow on hostile
+ * bodies), and it allocates nothing: it runs on every event a report reads.
+ */
 export function exceedsDepth(value: unknown, max: number): boolean {
   if (value === null || typeof value !== 'object') return false;
+  return max <= MAX_RECURSION ? deeper(value, 1, max) : exceedsDepthIterative(value, max);
+}
+
+// Deeper limits than this are checked with an explicit stack instead of recursion.
+const MAX_RECURSION = 1000;
+
+function exceedsDepthIterative(value: object, max: number): boolean {
   const stack: [unknown, number][] = [[value, 1]];
   while (stack.length > 0) {
     const [v, d] = stack.pop() as [unknown, number];
     if (d > max) return true;
-    if (Array.isArray(v)) {
-      for (const x of v) if (x !== null && typeof x === 'object') stack.push([x, d + 1]);
-    } else {
-      for (const k in v as object) {
-        const x = (v as Record<string, unknown>)[k];
-        if (x !== null && typeof x === 'object') stack.push([x, d + 1]);
-      }
-    }
+    for (const x of Array.isArray(v) ? (v as unknown[]) : Object.values(v as object)) if (x !== null && typeof x === 'object') stack.push([x, d + 1]);
+  }
+  return false;
+}
+
+function deeper(v: object, depth: number, max: number): boolean {
+  if (depth > max) return true;
+  if (Array.isArray(v)) {
+    for (const x of v as unknown[]) if (x !== null && typeof x === 'object' && deeper(x, depth + 1, max)) return true;
+    return false;
+  }
+  for (const k in v) {
+    const x = (v as Record<string, unknown>)[k];
+    if (x !== null && typeof x === 'object' && deeper(x, depth + 1, max)) return true;
   }
   return false;
 }

@@ -24,7 +24,8 @@ export interface FoldStats {
 
 /** Options of a `SpanFolder`. */
 export interface SpanFolderOptions {
-  onSpan: (span: Span) => void;
+  /** Each span once, with `hashId(span.spanId)` (computed once per event, so callers need not). */
+  onSpan: (span: Span, idHash: number) => void;
   onFeedback?: (feedback: Feedback) => void;
   /** "Now" for open/abandoned decisions, Unix ms. */
   nowMs?: number;
@@ -55,7 +56,7 @@ export const DEFAULT_OPEN_TIMEOUT_MS = 24 * 3_600_000;
  */
 export class SpanFolder {
   readonly stats: FoldStats = { events: 0, duplicates: 0, orphanEnds: 0, orphanPoints: 0 };
-  readonly #onSpan: (span: Span) => void;
+  readonly #onSpan: (span: Span, idHash: number) => void;
   readonly #onFeedback: ((feedback: Feedback) => void) | undefined;
   readonly #nowMs: number;
   readonly #openTimeoutMs: number;
@@ -103,24 +104,26 @@ export class SpanFolder {
   /** Emit what is left: unended spans (open or abandoned), orphan ends, and all feedback. */
   finish(): void {
     for (const [spanId, end] of this.#pendingEnds) {
+      const h = hashId(spanId);
       // Finished elsewhere (a complete event, or a span cache of another segment).
-      if (this.#finished.has(hashId(spanId))) {
+      if (this.#finished.has(h)) {
         this.stats.duplicates++;
         continue;
       }
       this.stats.orphanEnds++;
-      this.#emit(spanFromParts(undefined, end, this.#takePoints(spanId)));
+      this.#emit(spanFromParts(undefined, end, this.#takePoints(spanId)), h);
     }
     this.#pendingEnds.clear();
     for (const [spanId, start] of this.#pendingStarts) {
-      if (this.#finished.has(hashId(spanId))) {
+      const h = hashId(spanId);
+      if (this.#finished.has(h)) {
         this.stats.duplicates++;
         continue;
       }
       const span = spanFromParts(start, undefined, this.#takePoints(spanId));
       const runEnded = start.run_id !== start.span_id && this.#finished.has(hashId(start.run_id));
       span.state = runEnded || this.#nowMs - span.startMs > this.#openTimeoutMs ? 'abandoned' : 'open';
-      this.#onSpan(span);
+      this.#onSpan(span, h);
     }
     this.#pendingStarts.clear();
     for (const points of this.#points.values()) this.stats.orphanPoints += points.length;
@@ -163,7 +166,8 @@ export class SpanFolder {
 
   #start(e: SpanStartEvent): void {
     const key = e.span_id;
-    if (this.#finished.has(hashId(key)) || this.#pendingStarts.has(key)) {
+    const h = hashId(key);
+    if (this.#finished.has(h) || this.#pendingStarts.has(key)) {
       this.stats.duplicates++;
       return;
     }
@@ -171,7 +175,7 @@ export class SpanFolder {
     if (end) {
       this.#pendingEnds.delete(key);
       this.#forget(end);
-      this.#emit(spanFromParts(e, end, this.#takePoints(key)));
+      this.#emit(spanFromParts(e, end, this.#takePoints(key)), h);
       return;
     }
     this.#pendingStarts.set(key, e);
@@ -180,7 +184,8 @@ export class SpanFolder {
 
   #end(e: SpanEndEvent): void {
     const key = e.span_id;
-    if (this.#finished.has(hashId(key)) || this.#pendingEnds.has(key)) {
+    const h = hashId(key);
+    if (this.#finished.has(h) || this.#pendingEnds.has(key)) {
       this.stats.duplicates++;
       return;
     }
@@ -188,7 +193,7 @@ export class SpanFolder {
     if (start) {
       this.#pendingStarts.delete(key);
       this.#forget(start);
-      this.#emit(spanFromParts(start, e, this.#takePoints(key)));
+      this.#emit(spanFromParts(start, e, this.#takePoints(key)), h);
       return;
     }
     this.#pendingEnds.set(key, e);
@@ -197,7 +202,8 @@ export class SpanFolder {
 
   #complete(e: SpanCompleteEvent): void {
     const key = e.span_id;
-    if (this.#finished.has(hashId(key))) {
+    const h = hashId(key);
+    if (this.#finished.has(h)) {
       this.stats.duplicates++;
       return;
     }
@@ -214,7 +220,7 @@ export class SpanFolder {
     const span = spanFromParts(start, e, this.#takePoints(key));
     span.name = e.name;
     span.parentId = e.parent_id;
-    this.#emit(span);
+    this.#emit(span, h);
   }
 
   #point(e: SpanPointEvent): void {
@@ -260,9 +266,10 @@ export class SpanFolder {
     if (this.#drains) this.#seq.delete(e);
   }
 
-  #emit(span: Span): void {
-    this.#finished.add(hashId(span.spanId));
-    this.#onSpan(span);
+  /** `h` is `hashId(span.spanId)`. */
+  #emit(span: Span, h: number): void {
+    this.#finished.add(h);
+    this.#onSpan(span, h);
   }
 }
 

@@ -24,6 +24,24 @@ function validatorFor(key: string): GeneratedValidator | undefined {
   return v;
 }
 
+// Span validators by type, then kind: found without building the `type:kind` key, since
+// every event a report reads comes through here.
+const SPAN_TYPES = ['span.start', 'span.end', 'span'] as const;
+const bySpanKind = new Map<unknown, Map<unknown, GeneratedValidator>>(SPAN_TYPES.map((t) => [t, new Map()]));
+function spanValidatorFor(byKind: Map<unknown, GeneratedValidator>, type: string, kind: unknown): GeneratedValidator | undefined {
+  let v = byKind.get(kind);
+  if (v === undefined && typeof kind === 'string') {
+    v = validatorFor(`${type}:${kind}`);
+    if (v !== undefined) byKind.set(kind, v);
+  }
+  return v;
+}
+
+/** The dispatch key, for messages: `type:kind` for spans, else `type`. */
+function keyOf(type: string, kind: unknown): string {
+  return bySpanKind.has(type) ? `${type}:${String(kind)}` : type;
+}
+
 /**
  * Validate a parsed value against the event schema (generated from `events.ts`). Dispatches on
  * `type` and `kind` so the message names the failing field, e.g.
@@ -37,12 +55,12 @@ export function validateEvent(value: unknown): ValidationResult {
   const type = v['type'];
   if (typeof type !== 'string') return { ok: false, error: 'missing string field "type"' };
   const kind = v['kind'];
-  const key = type === 'span.start' || type === 'span.end' || type === 'span' ? `${type}:${String(kind)}` : type;
-  const validate = validatorFor(key);
+  const byKind = bySpanKind.get(type);
+  const validate = byKind !== undefined ? spanValidatorFor(byKind, type, kind) : validatorFor(type);
   if (!validate) {
     return {
       ok: false,
-      error: key.includes(':') ? `unknown span kind ${JSON.stringify(kind)}` : `unknown event type ${JSON.stringify(type)}`,
+      error: byKind !== undefined ? `unknown span kind ${JSON.stringify(kind)}` : `unknown event type ${JSON.stringify(type)}`,
     };
   }
   const version = v['v'];
@@ -53,23 +71,23 @@ export function validateEvent(value: unknown): ValidationResult {
     const err = validate.errors?.[0];
     const where = err?.instancePath ? `${err.instancePath} ` : '';
     const extra = err?.params && typeof err.params === 'object' ? paramsText(err.params as Record<string, unknown>) : '';
-    return { ok: false, error: `${key} ${where}${err?.message ?? 'is invalid'}${extra}`.trim() };
+    return { ok: false, error: `${keyOf(type, kind)} ${where}${err?.message ?? 'is invalid'}${extra}`.trim() };
   }
   // Beyond the types: what every store and sink can hold (PostgreSQL keeps `v` in a smallint,
   // day partitions cover 1970–9999) and what reports can use (a duration is not negative).
   if (!Number.isInteger(version) || (version as number) < 0) {
-    return { ok: false, error: `${key} /v must be a schema version from 0 to ${SCHEMA_VERSION}, got ${String(version)}` };
+    return { ok: false, error: `${keyOf(type, kind)} /v must be a schema version from 0 to ${SCHEMA_VERSION}, got ${String(version)}` };
   }
   const tsProblem = timestampRangeProblem(v['ts'] as string);
-  if (tsProblem !== undefined) return { ok: false, error: `${key} /ts ${tsProblem}, got ${JSON.stringify(v['ts'])}` };
+  if (tsProblem !== undefined) return { ok: false, error: `${keyOf(type, kind)} /ts ${tsProblem}, got ${JSON.stringify(v['ts'])}` };
   const start = v['start_ts'];
   if (typeof start === 'string') {
     const p = timestampRangeProblem(start);
-    if (p !== undefined) return { ok: false, error: `${key} /start_ts ${p}, got ${JSON.stringify(start)}` };
+    if (p !== undefined) return { ok: false, error: `${keyOf(type, kind)} /start_ts ${p}, got ${JSON.stringify(start)}` };
   }
   const duration = v['duration_ms'];
   if (typeof duration === 'number' && duration < 0) {
-    return { ok: false, error: `${key} /duration_ms must not be negative, got ${duration}` };
+    return { ok: false, error: `${keyOf(type, kind)} /duration_ms must not be negative, got ${duration}` };
   }
   return { ok: true, event: value as AgentmeterEvent };
 }

@@ -47,7 +47,8 @@ function isPlainFeedback(e: AgentmeterEvent): e is FeedbackEvent {
 }
 
 export interface FeedbackBuild {
-  uuids: number[];
+  /** 48 bytes per row, packed in place (`tsMs.length` rows). */
+  uuids: Uint8Array;
   tsMs: number[];
   rating: number[];
   flags: number[];
@@ -60,19 +61,20 @@ export interface FeedbackBuild {
 }
 
 export function compactFeedback(pending: AgentmeterEvent[]): { fb: FeedbackBuild; rest: AgentmeterEvent[] } {
-  const fb: FeedbackBuild = { uuids: [], tsMs: [], rating: [], flags: [], env: [], source: [], attrs: [], envs: [], sources: [], attrSet: [] };
+  const fb: FeedbackBuild = { uuids: new Uint8Array(pending.length * 48), tsMs: [], rating: [], flags: [], env: [], source: [], attrs: [], envs: [], sources: [], attrSet: [] };
   const envIndex = new Map<string, number>();
   const sourceIndex = new Map<string, number>();
   const attrIndex = new Map<string, number>();
   const rest: AgentmeterEvent[] = [];
-  const row = new Uint8Array(48);
+  const u = fb.uuids;
   for (const e of pending) {
-    if (!isPlainFeedback(e) || !packUuid(e.id, row, 0) || !packUuid(e.span_id, row, 16) || (e.run_id !== null && !packUuid(e.run_id, row, 32))) {
+    // Packed straight into the next row; a row that fails is overwritten by the next one.
+    const at = fb.tsMs.length * 48;
+    if (!isPlainFeedback(e) || !packUuid(e.id, u, at) || !packUuid(e.span_id, u, at + 16) || (e.run_id !== null && !packUuid(e.run_id, u, at + 32))) {
       rest.push(e);
       continue;
     }
-    if (e.run_id === null) row.fill(0, 32);
-    for (const b of row) fb.uuids.push(b);
+    if (e.run_id === null) u.fill(0, at + 32, at + 48);
     fb.tsMs.push(Date.parse(e.ts));
     fb.rating.push(e.rating ?? NaN);
     fb.flags.push((e.success === null ? 2 : e.success ? 1 : 0) | (e.run_id === null ? 4 : 0));
@@ -87,6 +89,7 @@ export function compactFeedback(pending: AgentmeterEvent[]): { fb: FeedbackBuild
     }
     fb.attrs.push(ai);
   }
+  fb.uuids = u.subarray(0, fb.tsMs.length * 48);
   return { fb, rest };
 }
 

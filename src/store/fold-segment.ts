@@ -4,7 +4,7 @@
  */
 import type { Span } from '../model/span.js';
 import { SpanFolder } from '../model/fold.js';
-import { scanSegmentFile } from './reader.js';
+import { scanSegmentFile, scanSegmentFileSync } from './reader.js';
 import type { SkippedLine } from './reader.js';
 import { DigestBuilder } from './span-digest.js';
 import type { SpanDigest } from './span-digest.js';
@@ -18,7 +18,15 @@ import type { SpanDigest } from './span-digest.js';
  */
 export async function foldSegment(file: string, size: number, mtimeMs: number, onSkip?: (s: SkippedLine) => void): Promise<SpanDigest> {
   const builder = new DigestBuilder(size, mtimeMs);
-  const folder = new SpanFolder({ onSpan: (s: Span) => builder.add(s), drains: true });
+  const folder = new SpanFolder({ onSpan: (s: Span, h: number) => builder.add(s, h), drains: true });
   const stats = await scanSegmentFile(file, { onEvent: (e) => folder.add(e), ...(onSkip ? { onSkip } : {}) });
+  return builder.finish(stats, folder.drain());
+}
+
+/** `foldSegment` with blocking reads, for a fold worker (fold-pool.ts), which does nothing else meanwhile. */
+export function foldSegmentSync(file: string, size: number, mtimeMs: number): SpanDigest {
+  const builder = new DigestBuilder(size, mtimeMs);
+  const folder = new SpanFolder({ onSpan: (s: Span, h: number) => builder.add(s, h), drains: true });
+  const stats = scanSegmentFileSync(file, { onEvent: (e) => folder.add(e) });
   return builder.finish(stats, folder.drain());
 }

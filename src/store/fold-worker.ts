@@ -4,7 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { writeFileAtomic } from './atomic-file.js';
-import { foldSegment } from './fold-segment.js';
+import { foldSegmentSync } from './fold-segment.js';
 import type { FoldJob, FoldReply } from './fold-pool.js';
 import { encodeDigest } from './span-digest.js';
 
@@ -16,7 +16,7 @@ port?.on('message', (job: FoldJob) => {
 });
 
 async function run(job: FoldJob): Promise<FoldReply & { bytes: Uint8Array }> {
-  const bytes = encodeDigest(await foldSegment(job.file, job.size, job.mtimeMs));
+  const bytes = encodeDigest(foldSegmentSync(job.file, job.size, job.mtimeMs));
   let cached: FoldReply['cached'] = 'no';
   if (job.cachePath !== undefined) {
     try {

@@ -8,6 +8,7 @@
  * Bad data never stops a read: an unparsable, schema-invalid or torn line is skipped and
  * counted with its file and line number, and the caller decides what to say about it.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { AgentmeterError, decodeLine, validateEvent } from '../model/index.js';
@@ -57,6 +58,9 @@ export interface ScanEventsOptions {
 }
 
 const CHUNK_BYTES = 64 * 1024;
+// Blocking reads (fold workers) take bigger chunks: one read per MiB instead of sixteen.
+const SYNC_CHUNK_BYTES = 1024 * 1024;
+let syncBuffer: Buffer | undefined;
 /**
  * The longest event line, in bytes without its `\n`: the reader skips longer lines, so every
  * entry point (the segment writer, the ingest server) refuses them instead of storing an
@@ -123,6 +127,16 @@ export async function scanSegmentFile(
   return stats;
 }
 
+/**
+ * `scanSegmentFile` with blocking reads, for a thread that has nothing else to do while it
+ * reads (a fold worker): the same lines, events and skips.
+ */
+export function scanSegmentFileSync(path: string, opts: Pick<ScanEventsOptions, 'onEvent' | 'onSkip' | 'maxLineBytes'>): ReadStats {
+  const stats: ReadStats = { partitions: 0, segments: 0, bytes: 0, lines: 0, events: 0, skipped: 0, samples: [] };
+  new SegmentScan({ root: '', ...opts }, stats).fileSync(path);
+  return stats;
+}
+
 /** Per-scan state: the reused chunk buffer, the counters and the callbacks. */
 class SegmentScan {
   // Two chunks: the next is read while the current one is parsed.
@@ -170,12 +184,7 @@ class SegmentScan {
   }
 
   async #lines(fh: FileHandle, path: string): Promise<void> {
-    const stats = this.#stats;
-    // The start of a line that began in an earlier chunk, copied out because `chunk` is reused.
-    let carry: Buffer[] = [];
-    let carryBytes = 0;
-    let oversized = false;
-    let lineNo = 0;
+    const cut = new LineCutter(this, path);
     let next = fh.read(this.#chunk, 0, CHUNK_BYTES, null);
     for (;;) {
       const { bytesRead } = await next;
@@ -186,46 +195,61 @@ class SegmentScan {
       next = fh.read(this.#chunk, 0, CHUNK_BYTES, null);
       // Parsing below may throw (an abort); the read in flight must not reject unobserved.
       next.catch(() => undefined);
-      stats.bytes += bytesRead;
-      let start = 0;
-      for (;;) {
-        let nl = chunk.indexOf(NEWLINE, start);
-        if (nl >= bytesRead) nl = -1;
-        if (nl === -1) break;
-        lineNo++;
-        stats.lines++;
-        if (oversized) {
-          this.skip(path, lineNo, `line longer than ${this.#maxLineBytes} bytes`);
-        } else if (carryBytes > 0) {
-          carry.push(chunk.subarray(start, nl));
-          this.#line(Buffer.concat(carry, carryBytes + nl - start).toString('utf8'), path, lineNo);
-        } else if (nl > start) {
-          this.#line(chunk.toString('utf8', start, nl), path, lineNo);
-        }
-        carry = [];
-        carryBytes = 0;
-        oversized = false;
-        start = nl + 1;
-      }
-      if (start < bytesRead && !oversized) {
-        carryBytes += bytesRead - start;
-        if (carryBytes > this.#maxLineBytes) {
-          oversized = true;
-          carry = [];
-        } else {
-          carry.push(Buffer.from(chunk.subarray(start, bytesRead)));
-        }
-      }
+      cut.chunk(chunk, bytesRead);
       this.#signal?.throwIfAborted();
     }
-    if (carryBytes > 0 || oversized) {
-      lineNo++;
-      stats.lines++;
-      this.skip(path, lineNo, TORN_TAIL_REASON);
+    cut.end();
+  }
+
+  /**
+   * `file`, reading with blocking calls into one buffer of SYNC_CHUNK_BYTES: for a thread
+   * that does nothing else (a fold worker), where each asynchronous read of a small chunk
+   * cost more than the read itself (docs/performance.md, "Cold reads").
+   */
+  fileSync(path: string): void {
+    let fd: number;
+    try {
+      fd = openSync(path, SEGMENT_READ_FLAGS);
+    } catch (e: unknown) {
+      if (!isErrno(e, 'ENOENT')) this.skip(path, 0, `unreadable segment (${errnoText(e)})`);
+      return;
+    }
+    this.#stats.segments++;
+    try {
+      syncBuffer ??= Buffer.allocUnsafe(SYNC_CHUNK_BYTES);
+      const cut = new LineCutter(this, path);
+      for (;;) {
+        const bytesRead = readSync(fd, syncBuffer, 0, SYNC_CHUNK_BYTES, null);
+        if (bytesRead === 0) break;
+        cut.chunk(syncBuffer, bytesRead);
+      }
+      cut.end();
+    } catch (e: unknown) {
+      if (!isSystemError(e)) throw e;
+      this.skip(path, 0, `read failed (${errnoText(e)})`);
+    } finally {
+      try {
+        closeSync(fd);
+      } catch {
+        // Read-only: nothing was lost.
+      }
     }
   }
 
-  #line(text: string, path: string, lineNo: number): void {
+  get maxLineBytes(): number {
+    return this.#maxLineBytes;
+  }
+
+  /** Count a line read (blank, torn or skipped ones too). */
+  countLine(): void {
+    this.#stats.lines++;
+  }
+
+  addBytes(n: number): void {
+    this.#stats.bytes += n;
+  }
+
+  line(text: string, path: string, lineNo: number): void {
     if (isBlank(text)) return;
     const decoded = decodeLine(text);
     if (!decoded.ok) {
@@ -239,6 +263,69 @@ class SegmentScan {
     }
     this.#stats.events++;
     this.#onEvent(checked.event);
+  }
+}
+
+/**
+ * Cuts a segment's chunks into lines on the byte `\n` and decodes each by byte range, so a
+ * multi-byte character split across two chunks is decoded whole. The start of a line that
+ * began in an earlier chunk is copied out, as the chunk buffer is reused.
+ */
+class LineCutter {
+  readonly #scan: SegmentScan;
+  readonly #path: string;
+  #carry: Buffer[] = [];
+  #carryBytes = 0;
+  #oversized = false;
+  #lineNo = 0;
+
+  constructor(scan: SegmentScan, path: string) {
+    this.#scan = scan;
+    this.#path = path;
+  }
+
+  chunk(chunk: Buffer, bytesRead: number): void {
+    const scan = this.#scan;
+    const path = this.#path;
+    scan.addBytes(bytesRead);
+    let start = 0;
+    for (;;) {
+      let nl = chunk.indexOf(NEWLINE, start);
+      if (nl >= bytesRead) nl = -1;
+      if (nl === -1) break;
+      const lineNo = ++this.#lineNo;
+      scan.countLine();
+      // Measured whole, whatever the chunk size: a line that fits one chunk is held to the limit too.
+      if (this.#oversized || this.#carryBytes + nl - start > scan.maxLineBytes) {
+        scan.skip(path, lineNo, `line longer than ${scan.maxLineBytes} bytes`);
+      } else if (this.#carryBytes > 0) {
+        this.#carry.push(chunk.subarray(start, nl));
+        scan.line(Buffer.concat(this.#carry, this.#carryBytes + nl - start).toString('utf8'), path, lineNo);
+      } else if (nl > start) {
+        scan.line(chunk.toString('utf8', start, nl), path, lineNo);
+      }
+      this.#carry = [];
+      this.#carryBytes = 0;
+      this.#oversized = false;
+      start = nl + 1;
+    }
+    if (start < bytesRead && !this.#oversized) {
+      this.#carryBytes += bytesRead - start;
+      if (this.#carryBytes > scan.maxLineBytes) {
+        this.#oversized = true;
+        this.#carry = [];
+      } else {
+        this.#carry.push(Buffer.from(chunk.subarray(start, bytesRead)));
+      }
+    }
+  }
+
+  /** The file ended: a line without its `\n` is a torn tail. */
+  end(): void {
+    if (this.#carryBytes > 0 || this.#oversized) {
+      this.#scan.countLine();
+      this.#scan.skip(this.#path, ++this.#lineNo, TORN_TAIL_REASON);
+    }
   }
 }
 

@@ -75,6 +75,8 @@ export class DigestBuilder {
    */
   readonly #profileTrie = new Map<JsonValue | undefined, unknown>();
   readonly #layoutIndex = new Map<number, number>([[0, 0]]);
+  readonly #profileValues: (JsonValue | undefined)[] = SUMMARY_PROFILE_KEYS.map(() => undefined);
+  readonly #numValues: number[] = SUMMARY_NUMBER_KEYS.map(() => 0);
 
   constructor(size: number, mtimeMs: number) {
     this.#d = {
@@ -103,25 +105,36 @@ export class DigestBuilder {
     };
   }
 
-  add(span: Span): void {
+  /** Add a finished span; `idHash` is `hashId(span.spanId)` when the caller has it (the fold's `onSpan` does). */
+  add(span: Span, idHash: number = hashId(span.spanId)): void {
     const d = this.#d;
-    d.hash.push(hashId(span.spanId));
+    d.hash.push(idHash);
     d.kind.push(SPAN_KINDS.indexOf(span.kind));
     d.status.push(span.status === null ? -1 : SPAN_STATUSES.indexOf(span.status));
     d.start.push(span.startMs);
     d.dur.push(span.durationMs ?? NaN);
     d.env.push(intern(this.#envIndex, d.envs, span.env));
     d.points.push(span.pointEvents);
-    d.profile.push(this.#profileOf(span.attrs));
-    // Which number keys the span has, as a bit mask (fewer than 31 keys, checked below).
+    // One pass over the span's attributes (a dozen) instead of a lookup of each of the two
+    // dozen summary keys: keyed reads of many names over objects of many shapes are slow.
+    const profile = this.#profileValues.fill(undefined);
+    const nums = this.#numValues;
     let mask = 0;
-    for (let i = 0; i < SUMMARY_NUMBER_KEYS.length; i++) {
-      const v = span.attrs[SUMMARY_NUMBER_KEYS[i] as string];
-      if (typeof v === 'number' && Number.isFinite(v)) {
-        mask |= 1 << i;
-        d.nums.push(v);
+    const attrs = span.attrs;
+    for (const k in attrs) {
+      const slot = ATTR_SLOTS.get(k);
+      if (slot === undefined) continue;
+      const v = attrs[k];
+      if (slot < 0) {
+        profile[-1 - slot] = profileValue(v);
+      } else if (typeof v === 'number' && Number.isFinite(v)) {
+        // Which number keys the span has, as a bit mask (fewer than 31 keys, checked below).
+        mask |= 1 << slot;
+        nums[slot] = v;
       }
     }
+    for (let i = 0, m = mask; m !== 0; i++, m >>>= 1) if (m & 1) d.nums.push(nums[i] as number);
+    d.profile.push(this.#profileOf(profile, attrs));
     let li = this.#layoutIndex.get(mask);
     if (li === undefined) {
       li = d.layouts.length;
@@ -133,11 +146,12 @@ export class DigestBuilder {
     d.layout.push(li);
   }
 
-  #profileOf(attrs: BaseAttributes): number {
+  /** The profile of `values` (by SUMMARY_PROFILE_KEYS index), found in the trie or added from `attrs`. */
+  #profileOf(values: (JsonValue | undefined)[], attrs: BaseAttributes): number {
     let level = this.#profileTrie;
-    const last = SUMMARY_PROFILE_KEYS.length - 1;
+    const last = values.length - 1;
     for (let k = 0; k < last; k++) {
-      const v = profileValue(attrs[SUMMARY_PROFILE_KEYS[k] as string]);
+      const v = values[k];
       let nextLevel = level.get(v) as Map<JsonValue | undefined, unknown> | undefined;
       if (nextLevel === undefined) {
         nextLevel = new Map();
@@ -145,7 +159,7 @@ export class DigestBuilder {
       }
       level = nextLevel;
     }
-    const v = profileValue(attrs[SUMMARY_PROFILE_KEYS[last] as string]);
+    const v = values[last];
     let pi = level.get(v) as number | undefined;
     if (pi === undefined) {
       pi = this.#d.profiles.length;
@@ -172,6 +186,13 @@ function profileValue(v: JsonValue | undefined): JsonValue | undefined {
 }
 
 if (SUMMARY_NUMBER_KEYS.length > 30) throw new Error('span digest layouts are bit masks of at most 30 number keys');
+
+/** Summary attribute → its slot: number keys by index (≥ 0), profile keys as -1 - index. */
+const ATTR_SLOTS = new Map<string, number>([
+  ...SUMMARY_NUMBER_KEYS.map((k, i) => [k, i] as const),
+  ...SUMMARY_PROFILE_KEYS.map((k, i) => [k, -1 - i] as const),
+]);
+if (ATTR_SLOTS.size !== SUMMARY_NUMBER_KEYS.length + SUMMARY_PROFILE_KEYS.length) throw new Error('a summary key is both a profile and a number key');
 
 const MAGIC = 0x44534d41; // "AMSD" little-endian
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

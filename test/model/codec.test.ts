@@ -73,6 +73,13 @@ describe('exceedsDepth', () => {
     expect(exceedsDepth({ a: [1, 2, { b: 3 }] }, 3)).toBe(false);
     expect(exceedsDepth({ a: [1, 2, { b: [] }] }, 3)).toBe(true);
   });
+
+  it('checks limits beyond its recursion bound without overflowing the stack', () => {
+    const deep = JSON.parse('['.repeat(50_000) + ']'.repeat(50_000)) as unknown;
+    expect(exceedsDepth(deep, 60_000)).toBe(false);
+    expect(exceedsDepth(deep, 49_999)).toBe(true);
+    expect(exceedsDepth(deep, 64)).toBe(true);
+  });
 });
 
 describe('encodeLine', () => {

@@ -210,3 +210,39 @@ describe('symlinks and byte order marks', () => {
     expect(events.map((e) => e.attrs['seq'])).toEqual([1, 2]);
   });
 });
+
+describe('scanSegmentFileSync (the fold workers\' blocking reads)', () => {
+  it('reads the same events and skips the same lines as scanSegmentFile, across its 1 MiB chunks', async () => {
+    const MIB = 1024 * 1024;
+    // Lines of multi-byte characters whose bytes straddle the 1 MiB and 64 KiB chunk edges,
+    // an invalid line, a line past the length limit, a blank and a CRLF line, a torn tail.
+    const lines: string[] = [];
+    let bytes = 0;
+    for (let i = 0; bytes < 2.5 * MIB; i++) {
+      const e = sampleEvent(T0, i);
+      e.attrs['note'] = `é漢🙂${'x'.repeat(i % 97)}`.repeat(1 + (i % 7));
+      const line = i % 501 === 7 ? '{"v":1,"broken":' : i % 733 === 5 ? JSON.stringify(e) + '\r' : i % 877 === 3 ? '' : JSON.stringify(e);
+      lines.push(line);
+      bytes += Buffer.byteLength(line) + 1;
+    }
+    lines.push(JSON.stringify({ ...sampleEvent(T0, -1), attrs: { pad: 'p'.repeat(300_000) } }));
+    const { file } = storeWith(`${lines.join('\n')}\n{"v":1,"torn`);
+    const { scanSegmentFileSync } = await import('../../src/store/reader.js');
+    const read = async (sync: boolean): Promise<{ seqs: unknown[]; skips: [number, string][]; stats: object }> => {
+      const seqs: unknown[] = [];
+      const skips: [number, string][] = [];
+      const opts = { onEvent: (e: AgentmeterEvent) => seqs.push(e.attrs['seq']), onSkip: (s: SkippedLine) => skips.push([s.line, s.reason]), maxLineBytes: 200_000 };
+      const stats = sync ? scanSegmentFileSync(file, opts) : await scanSegmentFile(file, opts);
+      return { seqs, skips, stats };
+    };
+    const sync = await read(true);
+    const plain = await read(false);
+    expect(sync).toEqual(plain);
+    expect(sync.seqs.length).toBeGreaterThan(1000);
+    expect(sync.skips.map(([, r]) => r.replace(/:.*/s, ''))).toEqual([
+      ...lines.flatMap((l) => (l.startsWith('{"v":1,"broken"') ? ['invalid JSON'] : [])),
+      'line longer than 200000 bytes',
+      'torn tail (no newline)',
+    ]);
+  });
+});
