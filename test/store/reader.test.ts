@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { AgentmeterEvent } from '../../src/model/index.js';
+import { decodeLine, validateEvent } from '../../src/model/index.js';
 import { SegmentWriter, scanEvents, scanSegmentFile, scanSpans } from '../../src/store/index.js';
 import { nodeWriterFs } from '../../src/store/writer-fs.js';
 import type { SkippedLine } from '../../src/store/index.js';
@@ -244,5 +245,35 @@ describe('scanSegmentFileSync (the fold workers\' blocking reads)', () => {
       'line longer than 200000 bytes',
       'torn tail (no newline)',
     ]);
+  });
+});
+
+describe('decoding a chunk of lines at once', () => {
+  it('reads each line as decoding it alone would, invalid UTF-8 at its ends included', async () => {
+    // Truncated and stray UTF-8 sequences at the end of a line (before its newline), at the
+    // start of one (after a newline) and inside a string.
+    const bad = [[0xf0, 0x9f], [0xe6], [0x80], [0xc3], [0xed, 0xa0, 0x80], [0xff]].map((b) => Buffer.from(b));
+    const valid = (i: number, inner = Buffer.alloc(0)): Buffer => {
+      const [head, tail] = JSON.stringify({ ...sampleEvent(T0, i), name: '@@' }).split('@@') as [string, string];
+      return Buffer.concat([Buffer.from(head), inner, Buffer.from(`x${tail}`)]);
+    };
+    const lines = bad.flatMap((b, i) => [valid(10 * i, b), Buffer.concat([Buffer.from('{"v":1'), b]), Buffer.concat([b, valid(10 * i + 1)]), valid(10 * i + 2, Buffer.concat([b, b]))]);
+    const { file } = storeWith(Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')])));
+    const seen: unknown[] = [];
+    const skipped: string[] = [];
+    await scanSegmentFile(file, { onEvent: (e) => seen.push(e), onSkip: (s) => skipped.push(`${s.line} ${s.reason}`) });
+    // Each line decoded alone, then parsed and validated as the reader does.
+    const alone: unknown[] = [];
+    const aloneSkipped: string[] = [];
+    lines.forEach((l, i) => {
+      const d = decodeLine(l.toString('utf8'));
+      const v = d.ok ? validateEvent(d.value) : undefined;
+      if (v?.ok === true) alone.push(v.event);
+      else aloneSkipped.push(`${i + 1} ${d.ok ? `invalid event: ${(v as { error: string }).error}` : `invalid JSON: ${d.error}`}`);
+    });
+    expect(seen).toEqual(alone);
+    expect(skipped).toEqual(aloneSkipped);
+    expect(seen.length).toBe(12);
+    expect(seen.every((e) => (e as { name: string }).name.includes('\ufffd'))).toBe(true);
   });
 });
