@@ -9,6 +9,7 @@ import type {
 } from './events.js';
 import type { Feedback, Span } from './span.js';
 import { HashSet53 } from './hash-set.js';
+import { parseIsoMs } from './time.js';
 
 /** Counters kept while folding. */
 export interface FoldStats {
@@ -244,7 +245,7 @@ export class SpanFolder {
 
   #addFeedback(e: FeedbackEvent): void {
     const prev = this.#feedback.get(e.span_id);
-    if (prev && (prev.id === e.id || Date.parse(prev.ts) > Date.parse(e.ts))) {
+    if (prev && (prev.id === e.id || parseIsoMs(prev.ts) > parseIsoMs(e.ts))) {
       if (prev.id === e.id) this.stats.duplicates++;
       return;
     }
@@ -280,7 +281,7 @@ export function feedbackFromEvent(e: FeedbackEvent): Feedback {
     spanId: e.span_id,
     runId: e.run_id,
     env: e.env,
-    tsMs: Date.parse(e.ts),
+    tsMs: parseIsoMs(e.ts),
     success: e.success,
     rating: e.rating,
     source: e.source,
@@ -295,8 +296,8 @@ function spanFromParts(
   pointEvents: number,
 ): Span {
   const head = (start ?? end) as SpanStartEvent | SpanEndEvent | SpanCompleteEvent;
-  const startMs = Date.parse(start ? start.ts : (end as SpanEndEvent).start_ts);
-  const endMs = end ? Date.parse(end.ts) : null;
+  const startMs = parseIsoMs(start ? start.ts : (end as SpanEndEvent).start_ts);
+  const endMs = end ? parseIsoMs(end.ts) : null;
   const attrs = mergeAttrs(start?.attrs, end?.attrs);
   let durationMs: number | null = null;
   // A writer that did not know the duration says so (`duration.unknown`, e.g. imported

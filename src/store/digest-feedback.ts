@@ -4,6 +4,7 @@
  * digest's JSON header and of a report's memory.
  */
 import type { AgentmeterEvent, BaseAttributes, FeedbackEvent } from '../model/events.js';
+import { parseIsoMs } from '../model/time.js';
 import { packUuid, unpackUuid } from './feedback-table.js';
 
 export function intern(index: Map<string, number>, list: string[], s: string): number {
@@ -75,7 +76,7 @@ export function compactFeedback(pending: AgentmeterEvent[]): { fb: FeedbackBuild
       continue;
     }
     if (e.run_id === null) u.fill(0, at + 32, at + 48);
-    fb.tsMs.push(Date.parse(e.ts));
+    fb.tsMs.push(parseIsoMs(e.ts));
     fb.rating.push(e.rating ?? NaN);
     fb.flags.push((e.success === null ? 2 : e.success ? 1 : 0) | (e.run_id === null ? 4 : 0));
     fb.env.push(intern(envIndex, fb.envs, e.env));

@@ -2,6 +2,7 @@ import type { BaseAttributes, FeedbackEvent } from '../model/events.js';
 import { hashId } from '../model/fold.js';
 import type { FoldStats } from '../model/fold.js';
 import type { Feedback } from '../model/span.js';
+import { parseIsoMs } from '../model/time.js';
 import type { FeedbackColumns } from './digest-feedback.js';
 
 /**
@@ -83,7 +84,7 @@ export class FeedbackTable {
     // A canonical span id is keyed by 53 of its random bits (no string kept), others by text.
     const key = flags & 2 ? spanId : keyOf(scratch, 16);
     const idHash = flags & 1 ? hashId(id) : keyOf(scratch, 0);
-    const slot = this.#claim(key, idHash, Date.parse(ts));
+    const slot = this.#claim(key, idHash, parseIsoMs(ts));
     if (slot < 0) return;
     this.#put(slot, rating === null ? NaN : rating, success, env, source, attrs);
     const u = this.#uuids;

@@ -1,9 +1,9 @@
 /**
  * Streaming reader of a file store. Memory is one 64 KiB chunk plus the longest line: segments
  * are read in chunks into one reused buffer (docs/durability.md, "Reading": 64 KiB chunks + `JSON.parse` beat
- * readline by ~25 %, and chunks above 128 KiB ran about twice as slow), lines are cut on the
- * byte `\n` and decoded by byte range, so a multi-byte character split across two chunks is
- * decoded whole.
+ * readline by ~25 %, and chunks above 128 KiB ran about twice as slow; fold workers read
+ * 1 MiB at a time with blocking calls), lines are cut on the byte `\n` and decoded by byte
+ * range, so a multi-byte character split across two chunks is decoded whole.
  *
  * Bad data never stops a read: an unparsable, schema-invalid or torn line is skipped and
  * counted with its file and line number, and the caller decides what to say about it.

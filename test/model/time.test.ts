@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseDurationMs, parseSince, parseTimestamp, startOfUtcDay, toIso, utcDay } from '../../src/model/index.js';
+import { parseIsoMs } from '../../src/model/time.js';
 
 const NOW = Date.parse('2025-01-08T12:00:00.000Z');
 const MIN = 60_000;
@@ -104,5 +106,25 @@ describe('UTC days', () => {
 
   it('toIso is UTC with Z and milliseconds', () => {
     expect(toIso(0)).toBe('1970-01-01T00:00:00.000Z');
+  });
+});
+
+describe('parseIsoMs', () => {
+  it('equals Date.parse on canonical timestamps, impossible dates and near misses', () => {
+    const pad = (n: number, w: number): string => String(n).padStart(w, '0');
+    const canonical = fc
+      .tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 61 }), fc.integer({ min: 0, max: 61 }), fc.integer({ min: 0, max: 999 }))
+      .map(([y, mo, d, h, mi, s, ms]) => `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}.${pad(ms, 3)}Z`);
+    // One character of a canonical timestamp replaced: other layouts, letters, zones.
+    const mangled = fc.tuple(canonical, fc.nat(23), fc.constantFrom('z', ' ', '+', '-', ':', '.', 'T', 'x', '9', '0', '\u0660')).map(([t, i, c]) => t.slice(0, i) + c + t.slice(i + 1));
+    fc.assert(
+      fc.property(fc.oneof(canonical, mangled, fc.string({ maxLength: 26 })), (t) => {
+        expect(Object.is(parseIsoMs(t), Date.parse(t))).toBe(true);
+      }),
+      { numRuns: 20_000 },
+    );
+    for (const t of ['2024-02-29T23:59:59.999Z', '2025-02-29T00:00:00.000Z', '2025-04-31T00:00:00.000Z', '0000-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z', '1969-12-31T23:59:59.999Z', '2025-01-01T24:00:00.000Z']) {
+      expect(Object.is(parseIsoMs(t), Date.parse(t)), t).toBe(true);
+    }
   });
 });
