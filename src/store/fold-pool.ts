@@ -11,21 +11,27 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { SegmentSpans, SpanFilter } from './fold-segment.js';
 
-/** A segment to fold; `cachePath` set: write the digest there too. */
+/**
+ * A segment to fold; `cachePath` set: write the digest there too. With `collect`, the
+ * segment's whole spans are wanted instead of a digest (`collectStore`).
+ */
 export interface FoldJob {
   id: number;
   file: string;
   size: number;
   mtimeMs: number;
   cachePath: string | undefined;
+  collect?: SpanFilter;
 }
 
-/** A worker's answer: the encoded digest, and whether it was written to the cache. */
+/** A worker's answer: the encoded digest and whether it was written to the cache, or the segment's spans. */
 export interface FoldReply {
   id: number;
   bytes?: Uint8Array;
   cached?: 'no' | 'written' | 'failed';
+  spans?: SegmentSpans;
   error?: string;
 }
 
@@ -77,7 +83,7 @@ export class FoldPool {
       w.on('message', (m: FoldReply) => {
         const p = this.#busy.get(w);
         this.#busy.delete(w);
-        if (m.bytes) p?.resolve(m);
+        if (m.bytes !== undefined || m.spans !== undefined) p?.resolve(m);
         else p?.reject(new Error(m.error ?? 'fold failed'));
         this.#idle.push(w);
         this.#pump();
@@ -100,6 +106,16 @@ export class FoldPool {
       this.#queue.push({ job: { id: this.#next++, file, size, mtimeMs, cachePath }, resolve, reject });
       this.#pump();
     });
+  }
+
+  /** Fold one segment on a worker for `collectStore`: its spans, not a digest. */
+  async collect(file: string, filter: SpanFilter): Promise<SegmentSpans> {
+    if (this.#failed) throw this.#failed;
+    const reply = await new Promise<FoldReply>((resolve, reject) => {
+      this.#queue.push({ job: { id: this.#next++, file, size: 0, mtimeMs: 0, cachePath: undefined, collect: filter }, resolve, reject });
+      this.#pump();
+    });
+    return reply.spans as SegmentSpans;
   }
 
   async close(): Promise<void> {

@@ -2,10 +2,13 @@
  * One segment folded alone into a span digest (span-digest.ts): the unit of work of the span
  * cache, run on the calling thread or on a fold worker (fold-pool.ts).
  */
+import type { AgentmeterEvent, SpanKind } from '../model/events.js';
+import { envSelected } from '../model/envs.js';
+import type { EnvSelection } from '../model/envs.js';
 import type { Span } from '../model/span.js';
 import { SpanFolder } from '../model/fold.js';
 import { scanSegmentFile, scanSegmentFileSync } from './reader.js';
-import type { SkippedLine } from './reader.js';
+import type { ReadStats, SkippedLine } from './reader.js';
 import { DigestBuilder } from './span-digest.js';
 import type { SpanDigest } from './span-digest.js';
 
@@ -29,4 +32,70 @@ export function foldSegmentSync(file: string, size: number, mtimeMs: number): Sp
   const folder = new SpanFolder({ onSpan: (s: Span, h: number) => builder.add(s, h), drains: true });
   const stats = scanSegmentFileSync(file, { onEvent: (e) => folder.add(e) });
   return builder.finish(stats, folder.drain());
+}
+
+/** Which folded spans a collecting read keeps (`collectStore`'s options, as data a worker can take). */
+export interface SpanFilter {
+  sinceMs: number;
+  untilMs: number;
+  /** Which time of a span the window selects on: its start, or its end (an open span: its start). */
+  windowOn: 'start' | 'end';
+  envs: EnvSelection;
+  kinds: readonly SpanKind[] | undefined;
+}
+
+/** Whether `s` passes `f`. */
+export function spanSelected(s: Span, f: SpanFilter): boolean {
+  const at = f.windowOn === 'end' && s.state === 'ended' && s.durationMs !== null && Number.isFinite(s.durationMs) ? Math.round(s.startMs + s.durationMs) : s.startMs;
+  return at >= f.sinceMs && at < f.untilMs && (f.kinds === undefined || f.kinds.includes(s.kind)) && envSelected(s.env, f.envs);
+}
+
+/**
+ * One segment folded alone, keeping whole spans (a fold worker's part of `collectStore`):
+ * the id hash of every span that finished inside it, in order, the spans among them that
+ * `filter` keeps, and what did not finish, for the fold across segments (as in a digest).
+ */
+export interface SegmentSpans {
+  hashes: Float64Array;
+  /** `kept[i]` is the span of `hashes[keptAt[i]]`. */
+  kept: Span[];
+  keptAt: Uint32Array;
+  pending: AgentmeterEvent[];
+  stats: ReadStats;
+}
+
+/** Fold one segment for `collectStore` on a fold worker (blocking reads). */
+export function collectSegmentSync(file: string, filter: SpanFilter): SegmentSpans {
+  const c = new SegmentCollector(filter);
+  return c.finish(scanSegmentFileSync(file, { onEvent: (e) => c.folder.add(e) }));
+}
+
+/** `collectSegmentSync` on the calling thread, where a fold worker failed. */
+export async function collectSegment(file: string, filter: SpanFilter): Promise<SegmentSpans> {
+  const c = new SegmentCollector(filter);
+  return c.finish(await scanSegmentFile(file, { onEvent: (e) => c.folder.add(e) }));
+}
+
+class SegmentCollector {
+  readonly #hashes: number[] = [];
+  readonly #kept: Span[] = [];
+  readonly #keptAt: number[] = [];
+  readonly folder: SpanFolder;
+
+  constructor(filter: SpanFilter) {
+    this.folder = new SpanFolder({
+      drains: true,
+      onSpan: (s: Span, h: number) => {
+        if (spanSelected(s, filter)) {
+          this.#keptAt.push(this.#hashes.length);
+          this.#kept.push(s);
+        }
+        this.#hashes.push(h);
+      },
+    });
+  }
+
+  finish(stats: ReadStats): SegmentSpans {
+    return { hashes: Float64Array.from(this.#hashes), kept: this.#kept, keptAt: Uint32Array.from(this.#keptAt), pending: this.folder.drain(), stats };
+  }
 }

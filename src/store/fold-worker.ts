@@ -4,12 +4,21 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { writeFileAtomic } from './atomic-file.js';
-import { foldSegmentSync } from './fold-segment.js';
+import { collectSegmentSync, foldSegmentSync } from './fold-segment.js';
 import type { FoldJob, FoldReply } from './fold-pool.js';
 import { encodeDigest } from './span-digest.js';
 
 const port = parentPort;
 port?.on('message', (job: FoldJob) => {
+  if (job.collect !== undefined) {
+    try {
+      const spans = collectSegmentSync(job.file, job.collect);
+      port.postMessage({ id: job.id, spans } satisfies FoldReply, [spans.hashes.buffer as ArrayBuffer, spans.keptAt.buffer as ArrayBuffer]);
+    } catch (e: unknown) {
+      port.postMessage({ id: job.id, error: e instanceof Error ? e.message : String(e) } satisfies FoldReply);
+    }
+    return;
+  }
   void run(job).then((reply) => port.postMessage(reply, [reply.bytes.buffer as ArrayBuffer]), (e: unknown) => {
     port.postMessage({ id: job.id, error: e instanceof Error ? e.message : String(e) });
   });
