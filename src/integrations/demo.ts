@@ -2,11 +2,12 @@ import { createMeter } from '../sdk/index.js';
 import type { AgentInvocation, Meter, Task } from '../sdk/index.js';
 import type { JsonValue } from '../model/events.js';
 import { mulberry32 } from '../analytics/index.js';
+import { startOfUtcDay } from '../model/time.js';
 
 /** Options of `generateDemo`. */
 export interface DemoOptions {
   dir: string;
-  /** Days of history ending now. Default 30. */
+  /** Days of history: whole UTC days up to the start of today (of `now`). Default 30. */
   days?: number;
   /** PRNG seed: the same seed and `now` give the same data. Default 42. */
   seed?: number;
@@ -51,7 +52,7 @@ const ERROR_TYPES = ['test_failure', 'lint_error', 'build_error', 'type_error'];
  * true to find (docs/statistics.md shows what they find):
  * - the coding agent runs as two A/B variants (`agent_variant`), alternating per task;
  *   `coding-v2` succeeds 8 points more often than `coding-v1`;
- * - an incident on the UTC day `INCIDENT_DAYS_AGO` days before the end (a whole UTC day, as
+ * - an incident on the UTC day `INCIDENT_DAYS_AGO` days before today (a whole UTC day, as
  *   `anomalies` buckets by day): the provider behind `INCIDENT_MODEL` degrades, its agents
  *   fail about two times in three and take three times longer.
  * The models differ in skill throughout (claude-sonnet-4 best, qwen2.5-coder worst).
@@ -90,7 +91,10 @@ const OPERATIONS = ['matmul', 'conv2d', 'softmax', 'layernorm', 'attention'];
 export async function generateDemo(o: DemoOptions): Promise<DemoResult> {
   const days = o.days ?? 30;
   const rand = mulberry32(o.seed ?? 42);
-  const end = o.now ?? Date.now();
+  // Days are whole UTC days ending at today's midnight, so the same seed draws the same runs
+  // into each day whatever the hour (an incident day drawn at 22:00 used to get a tenth of its
+  // runs, too few for `anomalies` to see).
+  const end = startOfUtcDay(o.now ?? Date.now());
   let clock = end - days * 86_400_000;
   const meter = createMeter({ dir: o.dir, env: DEMO_ENV, durability: 'buffered', clock: () => clock });
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from './run-cli.js';
 import type { CliResult } from './run-cli.js';
 
@@ -132,5 +132,25 @@ describe('insight commands on demo data', () => {
       expect(r.stdout).toContain('Examples:');
     }
     expect((await cli(['--help'])).stdout).toContain('5 check gate failed');
+  });
+});
+
+describe('demo data at any hour', () => {
+  it('has its incident found whatever the time of day the demo and anomalies run', async () => {
+    // Late in a UTC day the demo's days used to straddle midnight, and the incident day got a
+    // tenth of the usual gpt-4.1 runs: too few to flag.
+    for (const hour of ['00:10', '22:41', '23:50']) {
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.parse(`2026-12-05T${hour}:00Z`) });
+      try {
+        const at = mkdtempSync(join(tmpdir(), 'agentmeter-demo-hour-'));
+        expect((await cli(['demo', '--dir', at])).code).toBe(0);
+        const r = JSON.parse((await cli(['anomalies', '--since', '30d', '--json', '--dir', at, '--env', 'demo'])).stdout) as { anomalies: { series: string; day: string }[] };
+        expect(new Set(r.anomalies.map((a) => a.day)), hour).toEqual(new Set(['2026-12-02']));
+        expect(r.anomalies.every((a) => a.series.startsWith('gpt-4.1 · ')), hour).toBe(true);
+        rmSync(at, { recursive: true, force: true });
+      } finally {
+        vi.useRealTimers();
+      }
+    }
   });
 });

@@ -17,7 +17,7 @@ export const demoCommand: CommandSpec = {
   name: 'demo',
   summary: 'write realistic, reproducible demo data (env "demo": kept out of real reports)',
   options: [
-    { flags: '--days <n>', description: 'days of history ending now', default: '30' },
+    { flags: '--days <n>', description: 'days of history: whole UTC days, up to the start of today', default: '30' },
     { flags: '--seed <n>', description: 'random seed; the same seed gives the same data', default: '42' },
     { flags: '--runs-per-day <n>', description: 'average runs per day', default: '12' },
     { flags: '--force', description: 'write demo data even where some was written before (it adds to it)' },
