@@ -28,7 +28,7 @@ export type {
   SkippedSample,
   Trend,
 } from './report-types.js';
-export { agentAnalysisFromParts, analyzeAgents, performanceStats, workflowStatsFromParts } from './seeds/agents.js';
+export { AgentAnalysisBuilder, agentAnalysisFromParts, analyzeAgents, performanceStats, workflowStatsFromParts } from './seeds/agents.js';
 export type { AgentAnalysis, AgentAnalysisOptions, AgentParts, AgentStats, AgentTrend, WorkflowParts, WorkflowStats } from './seeds/agents.js';
 export { buildRunRecords, percent, runTotals, seedRunId } from './seeds/orchestrator-runs.js';
 export type { AgentMetrics, DebugDetail, ErrorDetail, IssueRecord, PipelineDetail, RunRecord } from './seeds/orchestrator-runs.js';

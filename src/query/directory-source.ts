@@ -1,10 +1,12 @@
 /**
  * A directory of segments as a `ReportSource`: spans read through the span cache (per-segment
  * digests, docs/performance.md) or, with `cache: false`, folded afresh from every event.
- * Reports stream, so memory is bounded by the number of groups; the seed reports and
- * `agents` hold their window's spans, as their answers need ids and names.
+ * Reports and `agents` stream, so memory is bounded by the number of groups (and, for
+ * `agents`, a few fields per invocation); the seed reports hold their window's spans, as
+ * their answers need ids and names.
  */
-import { analyzeAgents, answerOrchestratorQueries, automationSummary, buildRunRecords, MAX_SKIPPED_SAMPLES } from '../analytics/index.js';
+import { AgentAnalysisBuilder, answerOrchestratorQueries, automationSummary, buildRunRecords, MAX_SKIPPED_SAMPLES } from '../analytics/index.js';
+import { envSelected } from '../model/index.js';
 import type { Report } from '../analytics/index.js';
 import { collectStore, scanSpans, scanSummaries } from '../store/index.js';
 import type { ScanProgress, SkippedLine } from '../store/index.js';
@@ -72,8 +74,25 @@ export class DirectorySource implements ReportSource {
   }
 
   async agents(q: AgentsQuery): Promise<Awaited<ReturnType<ReportSource['agents']>>> {
-    const c = await collectStore({ dir: this.dir, envs: q.envs, nowMs: q.nowMs, kinds: ['agent', 'workflow'], sinceMs: q.sinceMs, untilMs: q.untilMs });
-    return { analysis: analyzeAgents(c.spans, c.feedback, { nowMs: q.nowMs, taskType: q.taskType }), skipped_lines: c.skipped, skipped_samples: c.samples };
+    // Streamed: the analysis keeps a few fields per invocation, not the window's spans.
+    const b = new AgentAnalysisBuilder({ nowMs: q.nowMs, taskType: q.taskType });
+    const { samples, onSkip } = sampler();
+    const since = q.sinceMs ?? -Infinity;
+    const until = q.untilMs ?? Infinity;
+    const stats = await scanSpans({
+      root: this.dir,
+      nowMs: q.nowMs,
+      // Spans started in the window may end days later; partitions before it hold nothing of it.
+      sinceMs: q.sinceMs,
+      onSpan: (s) => {
+        if ((s.kind === 'agent' || s.kind === 'workflow') && s.startMs >= since && s.startMs < until && envSelected(s.env, q.envs)) b.addSpan(s);
+      },
+      onFeedback: (f) => {
+        if (envSelected(f.env, q.envs)) b.addFeedback(f);
+      },
+      onSkip,
+    });
+    return { analysis: b.build(), skipped_lines: stats.read.skipped, skipped_samples: samples };
   }
 
   async automation(q: SeedQuery): Promise<Awaited<ReturnType<ReportSource['automation']>>> {

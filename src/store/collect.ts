@@ -40,8 +40,8 @@ export interface CollectOptions {
    * Fold workers (default 0: read on this thread; `'default'`: as many as a cold report
    * uses; not with `points`). They pay only when few of
    * the spans are kept: each kept span is copied from its worker. Over 1M events, the
-   * automation report (optimization sessions) took 3.7 s instead of 4.9; `agents` (most spans
-   * kept) 7.3 s instead of 6.7 (docs/performance.md).
+   * automation report (optimization sessions) took 3.7 s instead of 4.9; agent and workflow
+   * spans (most spans kept) 7.3 s instead of 6.7 (docs/performance.md).
    */
   threads?: number | 'default';
   /** Start the workers only for stores of at least this many bytes (default 8 MiB). */

@@ -4,6 +4,7 @@ import * as analytics from '../../src/analytics/index.js';
 // Pins the public surface: an added or removed export shows in the diff of this test.
 it('exports exactly the documented names', () => {
   expect(Object.keys(analytics).sort()).toEqual([
+    'AgentAnalysisBuilder',
     'AnomalyCollector',
     'AutomationAccumulator',
     'BOOTSTRAP_MAX_N',

@@ -8,8 +8,9 @@
  * `ranking_score`, the same weights applied to lower 95 % Wilson bounds: of the success rate,
  * and of the mean rating mapped to [0, 1] ((r − 1) / 4 as a fraction of n ratings).
  *
- * Unlike `ReportBuilder`, the seed analyses take whole `Span`s (all attributes, read by
- * `collectStore`), not the span cache's summaries: they need ids, workflow ids and messages.
+ * Unlike `ReportBuilder`, the seed analyses take whole `Span`s (all attributes), not the
+ * span cache's summaries: they need ids, workflow ids and messages. `AgentAnalysisBuilder`
+ * takes them one at a time and keeps only what the answer needs of each.
  */
 import type { Feedback, Span } from '../../model/span.js';
 import { keyAttr } from '../attrs.js';
@@ -134,42 +135,94 @@ function bump(m: Map<string, number>, k: string): void {
  * a.agents[0]?.agent_name // the best agent by lower confidence bound
  */
 export function analyzeAgents(spans: Iterable<Span>, feedback: Iterable<Feedback>, o: AgentAnalysisOptions): AgentAnalysis {
-  const ratingBySpan = new Map<string, number>();
-  for (const f of feedback) if (f.rating !== null && Number.isFinite(f.rating)) ratingBySpan.set(f.spanId, f.rating);
-  const recentSince = o.nowMs - (o.trendDays ?? 7) * DAY_MS;
-  const accs = new Map<string, AgentParts>();
-  const agentSpans: Span[] = [];
-  const workflowSpans: Span[] = [];
-  let minMs = Infinity;
-  let maxMs = -Infinity;
-  for (const s of spans) {
+  const b = new AgentAnalysisBuilder(o);
+  for (const s of spans) b.addSpan(s);
+  for (const f of feedback) b.addFeedback(f);
+  return b.build();
+}
+
+/** What the workflow statistics need of an agent span: its place in its workflow. */
+interface WorkflowMember {
+  workflowId: string;
+  startMs: number;
+  spanId: string;
+  name: string;
+  durationMs: number | null;
+}
+
+/** What the workflow statistics need of a workflow span. */
+interface WorkflowRecord {
+  workflowId: string;
+  executed: string[] | undefined;
+  state: Span['state'];
+  status: Span['status'];
+  durationMs: number | null;
+}
+
+/**
+ * `analyzeAgents` one span and one feedback at a time, in any order, keeping per span only
+ * what the answer needs (its id for the rating, and its place in a workflow), so a scan can
+ * stream spans through it instead of holding them all.
+ *
+ * @example
+ * const b = new AgentAnalysisBuilder({ nowMs: Date.now() });
+ * await scanSpans({ root, onSpan: (s) => b.addSpan(s), onFeedback: (f) => b.addFeedback(f) });
+ * b.build().agents[0]?.agent_name
+ */
+export class AgentAnalysisBuilder {
+  readonly #o: AgentAnalysisOptions;
+  readonly #recentSince: number;
+  readonly #accs = new Map<string, AgentParts>();
+  /** Span id and agent of each counted invocation, for the ratings (joined at `build`). */
+  readonly #rated: [string, AgentParts][] = [];
+  readonly #ratingBySpan = new Map<string, number>();
+  readonly #members: WorkflowMember[] = [];
+  readonly #workflows: WorkflowRecord[] = [];
+  #minMs = Infinity;
+  #maxMs = -Infinity;
+
+  constructor(o: AgentAnalysisOptions) {
+    this.#o = o;
+    this.#recentSince = o.nowMs - (o.trendDays ?? 7) * DAY_MS;
+  }
+
+  /** A folded span; only agent and workflow spans count. */
+  addSpan(s: Span): void {
     if (s.kind === 'workflow') {
-      workflowSpans.push(s);
-      continue;
+      const executed = s.attrs['workflow.agents_executed'];
+      this.#workflows.push({
+        workflowId: keyAttr(s.attrs, 'workflow.id') ?? '',
+        executed: Array.isArray(executed) ? executed.filter((x): x is string => typeof x === 'string') : undefined,
+        state: s.state,
+        status: s.status,
+        durationMs: s.durationMs,
+      });
+      return;
     }
-    if (s.kind !== 'agent') continue;
-    agentSpans.push(s);
-    const taskType = keyAttr(s.attrs, 'task.type');
-    if (o.taskType !== undefined && taskType !== o.taskType) continue;
+    if (s.kind !== 'agent') return;
     const name = keyAttr(s.attrs, 'gen_ai.agent.name') ?? s.name;
-    let a = accs.get(name);
+    const workflowId = keyAttr(s.attrs, 'workflow.id');
+    if (workflowId !== undefined) this.#members.push({ workflowId, startMs: s.startMs, spanId: s.spanId, name, durationMs: s.durationMs });
+    const taskType = keyAttr(s.attrs, 'task.type');
+    if (this.#o.taskType !== undefined && taskType !== this.#o.taskType) return;
+    let a = this.#accs.get(name);
     if (!a) {
       a = {
         name, count: 0, successes: 0, failures: 0, ratingSum: 0, ratingUnitSum: 0, ratings: 0, durationSum: 0, durations: 0,
         taskTypes: new Map(), failuresBy: new Map(), byType: new Map(), recent: { s: 0, f: 0 }, previous: { s: 0, f: 0 },
       };
-      accs.set(name, a);
+      this.#accs.set(name, a);
     }
     a.count++;
-    minMs = Math.min(minMs, s.startMs);
-    maxMs = Math.max(maxMs, s.endMs ?? s.startMs);
+    this.#minMs = Math.min(this.#minMs, s.startMs);
+    this.#maxMs = Math.max(this.#maxMs, s.endMs ?? s.startMs);
     if (taskType !== undefined) bump(a.taskTypes, taskType);
     const ok = s.state === 'ended' && s.status === 'success';
     const bad = s.state === 'ended' && s.status === 'failure';
     if (ok || bad) {
       if (ok) a.successes++;
       else a.failures++;
-      const side = s.startMs >= recentSince ? a.recent : a.previous;
+      const side = s.startMs >= this.#recentSince ? a.recent : a.previous;
       if (ok) side.s++;
       else side.f++;
       if (taskType !== undefined) {
@@ -185,14 +238,25 @@ export function analyzeAgents(spans: Iterable<Span>, feedback: Iterable<Feedback
       a.durationSum += d / 1000;
       a.durations++;
     }
-    const r = ratingBySpan.get(s.spanId);
-    if (r !== undefined) {
+    this.#rated.push([s.spanId, a]);
+  }
+
+  /** A span's feedback (the fold's last per span); its rating counts for that invocation. */
+  addFeedback(f: Feedback): void {
+    if (f.rating !== null && Number.isFinite(f.rating)) this.#ratingBySpan.set(f.spanId, f.rating);
+  }
+
+  build(): AgentAnalysis {
+    for (const [spanId, a] of this.#rated) {
+      const r = this.#ratingBySpan.get(spanId);
+      if (r === undefined) continue;
       a.ratingSum += r;
       a.ratingUnitSum += (r - 1) / 4;
       a.ratings++;
     }
+    const parts = workflowParts(this.#workflows, this.#members);
+    return agentAnalysisFromParts([...this.#accs.values()], workflowStatsFromParts(parts), { minMs: this.#minMs, maxMs: this.#maxMs }, this.#o);
   }
-  return agentAnalysisFromParts([...accs.values()], workflowStatsFromParts(workflowParts(workflowSpans, agentSpans)), { minMs, maxMs }, o);
 }
 
 /**
@@ -286,15 +350,15 @@ export function workflowStatsFromParts(p: WorkflowParts): WorkflowStats {
   };
 }
 
-function workflowParts(workflows: Span[], agents: Span[]): WorkflowParts {
-  const byWorkflow = new Map<string, Span[]>();
-  for (const s of agents) {
-    const w = keyAttr(s.attrs, 'workflow.id');
-    if (w === undefined) continue;
-    const list = byWorkflow.get(w) ?? [];
-    list.push(s);
-    byWorkflow.set(w, list);
+function workflowParts(workflows: readonly WorkflowRecord[], agents: readonly WorkflowMember[]): WorkflowParts {
+  const byWorkflow = new Map<string, WorkflowMember[]>();
+  for (const m of agents) {
+    const list = byWorkflow.get(m.workflowId) ?? [];
+    list.push(m);
+    byWorkflow.set(m.workflowId, list);
   }
+  // In start order (ties by span id), whatever order the spans came in.
+  for (const list of byWorkflow.values()) list.sort((a, b) => a.startMs - b.startMs || (a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0));
   let ended = 0;
   let successes = 0;
   let failures = 0;
@@ -305,9 +369,8 @@ function workflowParts(workflows: Span[], agents: Span[]): WorkflowParts {
   const sequences = new Map<string, number>();
   const overheads: number[] = [];
   for (const w of workflows) {
-    const members = (byWorkflow.get(keyAttr(w.attrs, 'workflow.id') ?? '') ?? []).sort((a, b) => a.startMs - b.startMs);
-    const executed = w.attrs['workflow.agents_executed'];
-    const seq = Array.isArray(executed) ? executed.filter((x): x is string => typeof x === 'string') : members.map((m) => keyAttr(m.attrs, 'gen_ai.agent.name') ?? m.name);
+    const members = byWorkflow.get(w.workflowId) ?? [];
+    const seq = w.executed ?? members.map((m) => m.name);
     if (seq.length > 0) {
       agentsSum += seq.length;
       agentsCounted++;

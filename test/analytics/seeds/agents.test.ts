@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeAgents, performanceStats } from '../../../src/analytics/index.js';
+import { AgentAnalysisBuilder, analyzeAgents, performanceStats } from '../../../src/analytics/index.js';
 import type { Span } from '../../../src/model/span.js';
 import { feedback, span } from '../fixtures.js';
 
@@ -86,5 +86,34 @@ describe('analyzeAgents', () => {
     expect(a.date_range).toBeNull();
     expect(a.workflows.coordination_overhead.mean).toBeNull();
     expect(performanceStats(a)).toMatchObject({ total_invocations: 0, agents: {} });
+  });
+});
+
+describe('AgentAnalysisBuilder', () => {
+  it('gives the same analysis whatever order spans and feedback come in', () => {
+    // Agents in workflows (two with one start time), ratings, failures, task types.
+    const spans: Span[] = [];
+    for (let w = 0; w < 4; w++) {
+      spans.push(span('workflow', { spanId: `w${w}`, startMs: NOW - DAY - w * 3_600_000, durationMs: 600_000, status: w === 3 ? 'failure' : 'success', attrs: { 'workflow.id': `wf-${w}` } }));
+      for (const [i, name] of ['planning', 'coding', 'review'].entries()) {
+        spans.push(agent(name, i === 2 && w === 1 ? 'failure' : 'success', {
+          spanId: `w${w}-${name}`,
+          startMs: NOW - DAY - w * 3_600_000 + (i === 2 ? 60_000 : i * 60_000),
+          durationMs: 30_000 * (i + 1),
+          attrs: { 'gen_ai.agent.name': name, 'workflow.id': `wf-${w}`, 'task.type': w % 2 === 0 ? 'bug_fix' : 'docs', 'error.message': 'lint' },
+        }));
+      }
+    }
+    const fb = spans.filter((s) => s.kind === 'agent').map((s, i) => feedback({ spanId: s.spanId, rating: 1 + (i % 5) }));
+    const sorted = [...spans].sort((a, b) => a.startMs - b.startMs || (a.spanId < b.spanId ? -1 : 1));
+    const want = analyzeAgents(sorted, fb, { nowMs: NOW });
+    expect(want.workflows.top_sequences[0]?.sequence).toBe('planning → coding → review');
+    for (const order of [[...spans].reverse(), [...sorted.slice(5), ...sorted.slice(0, 5)]]) {
+      const b = new AgentAnalysisBuilder({ nowMs: NOW });
+      // Feedback first, then spans: the ratings are joined when the analysis is built.
+      for (const f of [...fb].reverse()) b.addFeedback(f);
+      for (const s of order) b.addSpan(s);
+      expect(b.build()).toEqual(want);
+    }
   });
 });
