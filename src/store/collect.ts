@@ -4,12 +4,12 @@
  * Holds the window's spans in memory, which the seed layouts need anyway (a run's final
  * report is written from all of its issues).
  */
+import { stat } from 'node:fs/promises';
 import type { AgentmeterEvent, SpanKind, SpanPointEvent } from '../model/events.js';
 import { envSelected } from '../model/envs.js';
 import type { EnvSelection } from '../model/envs.js';
 import { SpanFolder } from '../model/fold.js';
 import type { Feedback, Span } from '../model/span.js';
-import { stat } from 'node:fs/promises';
 import { errnoText } from './errno.js';
 import { collectSegment, spanSelected } from './fold-segment.js';
 import type { SegmentSpans, SpanFilter } from './fold-segment.js';
@@ -38,8 +38,8 @@ export interface CollectOptions {
   nowMs?: number;
   /**
    * Fold workers (default 0: read on this thread; `'default'`: as many as a cold report
-   * uses; not with `points`). They pay only when few of
-   * the spans are kept: each kept span is copied from its worker. Over 1M events, the
+   * uses; not with `points`). They pay only when few of the spans are kept: each kept span
+   * is copied from its worker. Over 1M events, the
    * automation report (optimization sessions) took 3.7 s instead of 4.9; agent and workflow
    * spans (most spans kept) 7.3 s instead of 6.7 (docs/performance.md).
    */
@@ -91,30 +91,30 @@ export async function collectStore(o: CollectOptions): Promise<Collected> {
   };
   // Point events are kept as they are read, so a read that keeps some stays on this thread.
   const threads = keep.size === 0 && foldThreadsUsable() ? (o.threads === 'default' ? defaultFoldThreads() : (o.threads ?? 0)) : 0;
-  const skipped =
-    (threads > 0 ? await collectOnWorkers(o, threads, filter, folder, spans, onSkip) : undefined) ??
-    (
-          await scanEvents({
-            root: o.dir,
-            // Spans started in the window may end days later; partitions before it hold nothing of it.
-            ...(o.sinceMs !== undefined ? { sinceMs: o.sinceMs } : {}),
-            onEvent: (e: AgentmeterEvent) => {
-              folder.add(e);
-              if (e.type === 'span.event' && keep.has(e.name) && !seenPoints.has(e.id) && envSelected(e.env, o.envs)) {
-                seenPoints.add(e.id);
-                points.push(e);
-              }
-            },
-            onSkip,
-          })
-    ).skipped;
+  let skipped = threads > 0 ? await collectOnWorkers(o, threads, filter, folder, spans, onSkip) : undefined;
+  if (skipped === undefined) {
+    const read = await scanEvents({
+      root: o.dir,
+      // Spans started in the window may end days later; partitions before it hold nothing of it.
+      ...(o.sinceMs !== undefined ? { sinceMs: o.sinceMs } : {}),
+      onEvent: (e: AgentmeterEvent) => {
+        folder.add(e);
+        if (e.type === 'span.event' && keep.has(e.name) && !seenPoints.has(e.id) && envSelected(e.env, o.envs)) {
+          seenPoints.add(e.id);
+          points.push(e);
+        }
+      },
+      onSkip,
+    });
+    skipped = read.skipped;
+  }
   folder.finish();
   spans.sort((a, b) => a.startMs - b.startMs || (a.spanId < b.spanId ? -1 : 1));
   points.sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts));
   return { spans, feedback, points, skipped, samples };
 }
 
-/** Segments at which fold workers start (below, a worker's start-up costs more than it saves). */
+/** Bytes of segments from which fold workers start (below, a worker's start-up costs more than it saves). */
 const THREADS_AFTER_BYTES = 8 * 1024 * 1024;
 
 /**

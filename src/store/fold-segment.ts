@@ -1,6 +1,7 @@
 /**
- * One segment folded alone into a span digest (span-digest.ts): the unit of work of the span
- * cache, run on the calling thread or on a fold worker (fold-pool.ts).
+ * One segment folded alone: into a span digest (span-digest.ts), the unit of work of the span
+ * cache, or into whole spans for `collectStore`; run on the calling thread or on a fold
+ * worker (fold-pool.ts).
  */
 import type { AgentmeterEvent, SpanKind } from '../model/events.js';
 import { envSelected } from '../model/envs.js';
