@@ -91,6 +91,7 @@ export class DirectorySource implements ReportSource {
         if (envSelected(f.env, q.envs)) b.addFeedback(f);
       },
       onSkip,
+      onPartition: this.#partitionProgress(),
     });
     return { analysis: b.build(), skipped_lines: stats.read.skipped, skipped_samples: samples };
   }
@@ -101,13 +102,15 @@ export class DirectorySource implements ReportSource {
     // Sessions are placed by their end (the seed writes a record when a session finishes).
     // Few spans are optimization sessions: folding on workers pays (collectStore's `threads`).
     const c = await collectStore({
-      dir: this.dir, sinceMs: previousSince, untilMs: q.untilMs, envs: q.envs, nowMs: q.nowMs, kinds: ['optimization'], windowOn: 'end', threads: 'default',
+      dir: this.dir, sinceMs: previousSince, untilMs: q.untilMs, envs: q.envs, nowMs: q.nowMs, kinds: ['optimization'], windowOn: 'end', threads: 'default', onProgress: this.#partitionProgress(),
     });
     return { summary: automationSummary(c.spans, { sinceMs: q.sinceMs, untilMs: q.untilMs }), skipped_lines: c.skipped, skipped_samples: c.samples };
   }
 
   async orchestrator(q: SeedQuery): Promise<Awaited<ReturnType<ReportSource['orchestrator']>>> {
-    const c = await collectStore({ dir: this.dir, sinceMs: q.sinceMs, untilMs: q.untilMs, envs: q.envs, nowMs: q.nowMs, kinds: ['run', 'task', 'agent', 'pipeline', 'debug'] });
+    const c = await collectStore({
+      dir: this.dir, sinceMs: q.sinceMs, untilMs: q.untilMs, envs: q.envs, nowMs: q.nowMs, kinds: ['run', 'task', 'agent', 'pipeline', 'debug'], onProgress: this.#partitionProgress(),
+    });
     return { answers: answerOrchestratorQueries(buildRunRecords(c.spans)), skipped_lines: c.skipped, skipped_samples: c.samples };
   }
 
@@ -142,4 +145,10 @@ export class DirectorySource implements ReportSource {
   }
 
   async close(): Promise<void> {}
+
+  /** `onProgress` for reads that parse every event (no span cache): units read of all. */
+  #partitionProgress(): ((done: number, total: number) => void) | undefined {
+    const p = this.#onProgress;
+    return p ? (done, total) => p({ done, total, folded: 0 }) : undefined;
+  }
 }

@@ -46,6 +46,8 @@ export interface CollectOptions {
   threads?: number | 'default';
   /** Start the workers only for stores of at least this many bytes (default 8 MiB). */
   threadsAfterBytes?: number;
+  /** How far the read is: day partitions (or, on workers, segments) done and in all. */
+  onProgress?: ((done: number, total: number) => void) | undefined;
 }
 
 /** What `collectStore` found. */
@@ -105,6 +107,7 @@ export async function collectStore(o: CollectOptions): Promise<Collected> {
         }
       },
       onSkip,
+      onPartition: o.onProgress,
     });
     skipped = read.skipped;
   }
@@ -185,6 +188,7 @@ async function collectOnWorkers(
         }
       }
       for (const e of r.pending) folder.add(e);
+      o.onProgress?.(i + 1, files.length);
     }
   } finally {
     await pool.close();

@@ -23,6 +23,8 @@ export interface ScanSpansOptions {
   onFeedback?: ((feedback: Feedback) => void) | undefined;
   onSkip?: ((s: SkippedLine) => void) | undefined;
   signal?: AbortSignal | undefined;
+  /** After each day partition: partitions read and in all (a progress line). */
+  onPartition?: ((done: number, total: number) => void) | undefined;
 }
 
 /** What `scanSpans` read and folded. */
@@ -53,6 +55,7 @@ export async function scanSpans(opts: ScanSpansOptions): Promise<ScanSpansStats>
     onEvent: (e) => folder.add(e),
     onSkip: opts.onSkip,
     signal: opts.signal,
+    onPartition: opts.onPartition,
   });
   folder.finish();
   return { read, fold: folder.stats };

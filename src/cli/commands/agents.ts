@@ -3,6 +3,7 @@ import { DIR_OPTION } from '../command.js';
 import { EXIT, useColor } from '../io.js';
 import { painter } from '../render/format.js';
 import { renderAgents } from '../render/agents.js';
+import { progressLine } from '../progress.js';
 import { STORE_OPTION, sourceOf } from '../stores.js';
 import { ENV_FILTER, WINDOW_RULE, read, readOptionalWindow, windowOptions } from '../options.js';
 import type { TypedOption } from '../options.js';
@@ -43,10 +44,12 @@ ${WINDOW_RULE}`,
     const window = readOptionalWindow(opts, now);
     const envs = read(ENV_FILTER, opts);
     const taskType = read(TASK_TYPE, opts);
-    const source = await sourceOf(opts, io);
+    // Every event is parsed (agents has no span cache): a line while that takes a while.
+    const progress = progressLine(io, 'reading the store', { json: read(AGENTS_JSON, opts) === true });
+    const source = await sourceOf(opts, io, { progress });
     if (!source) return EXIT.noStore;
     const where = source.label;
-    const { analysis, ...skipped } = await source.agents({ envs, taskType, nowMs: now, ...(window ? { sinceMs: window.sinceMs, untilMs: window.untilMs } : {}) });
+    const { analysis, ...skipped } = await source.agents({ envs, taskType, nowMs: now, ...(window ? { sinceMs: window.sinceMs, untilMs: window.untilMs } : {}) }).finally(() => progress.end());
     if (read(AGENTS_JSON, opts)) io.stdout.write(JSON.stringify(analysis, null, 2) + '\n');
     else if (analysis.total_invocations === 0) {
       io.stdout.write(

@@ -9,6 +9,7 @@ import type { Io } from '../io.js';
 import { painter } from '../render/format.js';
 import { renderOrchestrator } from '../render/orchestrator.js';
 import { renderAutomation } from '../render/automation.js';
+import { progressLine } from '../progress.js';
 import { sourceOf } from '../stores.js';
 import { ENV_FILTER, read, readWindow } from '../options.js';
 import { warnSkipped } from './report.js';
@@ -69,7 +70,9 @@ export async function runReportSection(section: string, opts: Record<string, unk
   const json = opts['json'] === true || format === 'json';
   const strict = opts['strict'] === true;
   const envs = read(ENV_FILTER, opts);
-  const source = await sourceOf(opts, io);
+  // The seed reports parse every event (no span cache): a line while that takes a while.
+  const progress = progressLine(io, 'reading the store', { json });
+  const source = await sourceOf(opts, io, { progress });
   if (!source) return EXIT.noStore;
-  return s.run({ source, sinceMs, untilMs, nowMs, envs, json, strict, io });
+  return s.run({ source, sinceMs, untilMs, nowMs, envs, json, strict, io }).finally(() => progress.end());
 }
