@@ -11,7 +11,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'vitest';
 import type { GroupBy, Report } from '../../../src/analytics/index.js';
 import type { Span } from '../../../src/model/index.js';
@@ -28,6 +28,24 @@ export interface Rig {
 }
 
 /**
+ * `exporter` sending one request at a time, in the order spans ended. A simple span processor
+ * sends each span in a request of its own, all in flight at once: an agent could then reach
+ * the server before its last model call, whose tokens its roll-up would miss (the limit
+ * docs/metrics.md states). The tests compare with what the framework emitted, not with the
+ * order a loaded machine happened to deliver it in.
+ */
+function inOrder(exporter: SpanExporter): SpanExporter {
+  let last: Promise<void> = Promise.resolve();
+  return {
+    export(spans, done) {
+      last = last.then(() => new Promise<void>((sent) => exporter.export(spans, (r) => (done(r), sent()))));
+    },
+    shutdown: () => last.then(() => exporter.shutdown()),
+    forceFlush: () => last.then(() => exporter.forceFlush?.()),
+  };
+}
+
+/**
  * Start a server writing to a fresh store and a provider exporting to it.
  * `global` registers the provider and an async context manager for libraries that use the
  * global tracer (OpenInference instrumentations); the AI SDK takes a tracer argument.
@@ -39,7 +57,9 @@ export async function rig(o: { protocol?: 'json' | 'protobuf'; global?: boolean;
   const headers = { authorization: 'Bearer tok' };
   const exporter = o.protocol === 'protobuf' ? new ProtoExporter({ url, headers }) : new JsonExporter({ url, headers });
   const memory = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [o.batch === true ? new BatchSpanProcessor(exporter) : new SimpleSpanProcessor(exporter), new SimpleSpanProcessor(memory)] });
+  const provider = new BasicTracerProvider({
+    spanProcessors: [o.batch === true ? new BatchSpanProcessor(exporter) : new SimpleSpanProcessor(inOrder(exporter)), new SimpleSpanProcessor(memory)],
+  });
   const manager: ContextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(manager);
   if (o.global === true) trace.setGlobalTracerProvider(provider);
