@@ -8,6 +8,46 @@ const chartModule = import('./chart-setup.js');
 /** Colours with ≥ 3:1 contrast on white, told apart by more than hue where it matters. */
 export const COLORS = ['#1d4ed8', '#b45309', '#047857', '#b91c1c', '#6d28d9', '#0e7490', '#a21caf', '#4d7c0f'];
 
+/** An x axis from 0 to 100 %. */
+export const RATE_AXIS = { min: 0, max: 1, ticks: { callback: (v: number | string) => `${Math.round(Number(v) * 100)} %` } };
+
+/**
+ * Horizontal bars with their interval as error bars, one per labelled group (Breakdowns,
+ * Compare): `x` the estimate, `xMin`/`xMax` the interval's ends.
+ */
+export function intervalBars(o: {
+  label: string;
+  labels: string[];
+  points: { x: number; xMin: number; xMax: number }[];
+  xAxis: object;
+  tooltip?: (index: number) => string;
+}): ChartConfiguration {
+  const tooltip = o.tooltip;
+  return {
+    type: 'barWithErrorBars',
+    data: {
+      labels: o.labels,
+      datasets: [{
+        label: o.label,
+        data: o.points,
+        backgroundColor: COLORS[0],
+        errorBarColor: '#111827',
+        errorBarWhiskerColor: '#111827',
+        errorBarLineWidth: 1.5,
+        errorBarWhiskerSize: 14,
+      }],
+    },
+    options: {
+      indexAxis: 'y',
+      scales: { x: o.xAxis },
+      plugins: {
+        legend: { display: false },
+        ...(tooltip ? { tooltip: { callbacks: { label: (ctx: { dataIndex: number }) => tooltip(ctx.dataIndex) } } } : {}),
+      },
+    },
+  } as unknown as ChartConfiguration;
+}
+
 /**
  * A canvas chart. `label` is the accessible name (canvas content is invisible to screen
  * readers); every chart's numbers are also in a table on the same page.

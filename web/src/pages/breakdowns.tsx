@@ -2,7 +2,7 @@ import type { ChartConfiguration } from 'chart.js';
 import { useMemo } from 'preact/hooks';
 import { useApi } from '../api.js';
 import type { GroupReport, Report } from '../api.js';
-import { COLORS, ChartView } from '../chart.js';
+import { ChartView, RATE_AXIS, intervalBars } from '../chart.js';
 import type { PageProps } from '../filter-bar.js';
 import { ci, count, duration, pct, ratio, usd, DIMENSIONS } from '../format.js';
 import { apiQuery, navigate } from '../route.js';
@@ -62,29 +62,16 @@ export function Breakdowns(props: PageProps) {
   const groups = data?.report.groups ?? [];
   const config = useMemo((): ChartConfiguration => {
     const rows = groups.filter((g) => metric.rate(g) !== null);
-    return {
-      type: 'barWithErrorBars',
-      data: {
-        labels: rows.map((g) => g.key),
-        datasets: [{
-          label: `${metric.label} with 95 % interval`,
-          data: rows.map((g) => ({ x: metric.rate(g) ?? 0, xMin: metric.ci(g)?.[0] ?? 0, xMax: metric.ci(g)?.[1] ?? 0 })),
-          backgroundColor: COLORS[0],
-          errorBarColor: '#111827',
-          errorBarWhiskerColor: '#111827',
-          errorBarLineWidth: 1.5,
-          errorBarWhiskerSize: 14,
-        }],
+    return intervalBars({
+      label: `${metric.label} with 95 % interval`,
+      labels: rows.map((g) => g.key),
+      points: rows.map((g) => ({ x: metric.rate(g) ?? 0, xMin: metric.ci(g)?.[0] ?? 0, xMax: metric.ci(g)?.[1] ?? 0 })),
+      xAxis: RATE_AXIS,
+      tooltip: (i) => {
+        const g = rows[i]!;
+        return `${pct(metric.rate(g))} (95 % CI ${ci(metric.ci(g))}, n = ${metric.n(g)})`;
       },
-      options: {
-        indexAxis: 'y',
-        scales: { x: { min: 0, max: 1, ticks: { callback: (v: number | string) => `${Math.round(Number(v) * 100)} %` } } },
-        plugins: {
-          legend: { display: false },
-          tooltip: { callbacks: { label: (ctx: { dataIndex: number }) => { const g = rows[ctx.dataIndex]!; return `${pct(metric.rate(g))} (95 % CI ${ci(metric.ci(g))}, n = ${metric.n(g)})`; } } },
-        },
-      },
-    } as unknown as ChartConfiguration;
+    });
   }, [groups, metric]);
   return (
     <section aria-labelledby="h-breakdowns">

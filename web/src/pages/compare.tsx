@@ -6,7 +6,7 @@ import { useMemo } from 'preact/hooks';
 import { formatEffect } from '../../../src/analytics/compare.js';
 import { useApi } from '../api.js';
 import type { CompareAnswer } from '../api.js';
-import { COLORS, ChartView } from '../chart.js';
+import { ChartView, RATE_AXIS, intervalBars } from '../chart.js';
 import type { PageProps } from '../filter-bar.js';
 import { DIMENSIONS, duration, pct, ratio, usd } from '../format.js';
 import { apiQuery, navigate } from '../route.js';
@@ -63,26 +63,12 @@ export function Compare(props: PageProps) {
   const config = useMemo((): ChartConfiguration | undefined => {
     if (!data || data.groups.length === 0) return undefined;
     const rows = data.groups.filter((g) => g.estimate !== null && Number.isFinite(g.estimate));
-    return {
-      type: 'barWithErrorBars',
-      data: {
-        labels: rows.map((g) => g.key),
-        datasets: [{
-          label: `${m.label}${data.groups.some((g) => g.ci) ? ' with 95 % interval' : ''}`,
-          data: rows.map((g) => ({ x: g.estimate, xMin: g.ci?.[0] ?? g.estimate, xMax: g.ci?.[1] ?? g.estimate })),
-          backgroundColor: COLORS[0],
-          errorBarColor: '#111827',
-          errorBarWhiskerColor: '#111827',
-          errorBarLineWidth: 1.5,
-          errorBarWhiskerSize: 14,
-        }],
-      },
-      options: {
-        indexAxis: 'y',
-        scales: { x: data.unit === 'rate' ? { min: 0, max: 1, ticks: { callback: (v: number | string) => `${Math.round(Number(v) * 100)} %` } } : { beginAtZero: true } },
-        plugins: { legend: { display: false } },
-      },
-    } as unknown as ChartConfiguration;
+    return intervalBars({
+      label: `${m.label}${data.groups.some((g) => g.ci) ? ' with 95 % interval' : ''}`,
+      labels: rows.map((g) => g.key),
+      points: rows.map((g) => ({ x: g.estimate as number, xMin: g.ci?.[0] ?? (g.estimate as number), xMax: g.ci?.[1] ?? (g.estimate as number) })),
+      xAxis: data.unit === 'rate' ? RATE_AXIS : { beginAtZero: true },
+    });
   }, [data, m.label]);
   const dimLabel = DIMENSIONS.find((d) => d.by === by)?.label.toLowerCase() ?? by;
   return (
