@@ -135,17 +135,7 @@ describe('SegmentWriter writer thread (buffered mode)', () => {
   it('writes the batches a failed segment skipped before newer ones, also while the thread is held up', async () => {
     const root = tempDir();
     const line = sampleLine(T0, 0);
-    let opened = 0;
-    let pipe = -1;
-    const fs: WriterFs = {
-      ...nodeWriterFs,
-      openNew: (path) => {
-        const n = opened++;
-        if (n === 0) return openSync('/dev/full', 'w'); // day 1: ENOSPC
-        if (n === 1) return (pipe = blockedFifo(root)); // day 2: the thread's write waits for a reader
-        return nodeWriterFs.openNew(path);
-      },
-    };
+    const { fs, pipe } = fullThenBlocked(root);
     const seen = observed(fs);
     // The host may wait for day 2's write as long as the watchdog lets it last: however slowly
     // a loaded machine starts the drainer below, the write returns and is never given up.
@@ -160,7 +150,7 @@ describe('SegmentWriter writer thread (buffered mode)', () => {
     await waitFor(() => seen.ring().writing, 'the writer thread to be inside the write to the blocked pipe');
     // Another process drains the pipe: the host waits for that one write, whether it learns
     // of the failure below before or after the write returns.
-    drain(pipe);
+    drain(pipe());
     w.append(sampleLine(T0, 4), T0);
     w.append(sampleLine(T0, 5), T0); // the host learns of the failure here
     w.close();
@@ -173,17 +163,7 @@ describe('SegmentWriter writer thread (buffered mode)', () => {
   it('keeps the skipped batches ahead of newer ones when the thread finishes them just after the host looked', async () => {
     const root = tempDir();
     const line = sampleLine(T0, 0);
-    let opened = 0;
-    let pipe = -1;
-    const fs: WriterFs = {
-      ...nodeWriterFs,
-      openNew: (path) => {
-        const n = opened++;
-        if (n === 0) return openSync('/dev/full', 'w'); // day 1: ENOSPC
-        if (n === 1) return (pipe = blockedFifo(root)); // day 2: the thread's write waits for a reader
-        return nodeWriterFs.openNew(path);
-      },
-    };
+    const { fs, pipe } = fullThenBlocked(root);
     let ring: WriteRing | undefined;
     let late = false;
     const seen: WriterFs = {
@@ -198,7 +178,7 @@ describe('SegmentWriter writer thread (buffered mode)', () => {
           collect(done);
           if (!late) return;
           late = false;
-          drain(pipe);
+          drain(pipe());
           while (r.busy()) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
         };
       },
@@ -323,6 +303,26 @@ function readAvailable(fd: number): string {
     if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return '';
     throw e;
   }
+}
+
+/**
+ * A writer fs whose first segment is /dev/full (day 1: every write fails with ENOSPC) and
+ * whose second is a full pipe (day 2: the thread's write waits for a reader); `pipe()` is
+ * that pipe's descriptor once opened.
+ */
+function fullThenBlocked(root: string): { fs: WriterFs; pipe: () => number } {
+  let opened = 0;
+  let pipe = -1;
+  const fs: WriterFs = {
+    ...nodeWriterFs,
+    openNew: (path) => {
+      const n = opened++;
+      if (n === 0) return openSync('/dev/full', 'w');
+      if (n === 1) return (pipe = blockedFifo(root));
+      return nodeWriterFs.openNew(path);
+    },
+  };
+  return { fs, pipe: () => pipe };
 }
 
 /** A named pipe whose buffer is full, opened for writing: the next write to it waits for a reader. */
