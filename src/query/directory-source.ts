@@ -8,8 +8,8 @@
 import { AgentAnalysisBuilder, answerOrchestratorQueries, automationSummary, buildRunRecords, MAX_SKIPPED_SAMPLES } from '../analytics/index.js';
 import { envSelected } from '../model/index.js';
 import type { Report } from '../analytics/index.js';
-import { collectStore, scanSpans, scanSummaries } from '../store/index.js';
-import type { ScanProgress, SkippedLine } from '../store/index.js';
+import { collectStore, scanSpans, scanSummaries, spanSelected } from '../store/index.js';
+import type { ScanProgress, SkippedLine, SpanFilter } from '../store/index.js';
 import { reportBuilderFor } from './report-builder.js';
 import type { AgentsQuery, ReportQuery, ReportSource, ScanHandlers, ScanWindow, SeedQuery, Skipped } from './source.js';
 
@@ -77,15 +77,14 @@ export class DirectorySource implements ReportSource {
     // Streamed: the analysis keeps a few fields per invocation, not the window's spans.
     const b = new AgentAnalysisBuilder({ nowMs: q.nowMs, taskType: q.taskType });
     const { samples, onSkip } = sampler();
-    const since = q.sinceMs ?? -Infinity;
-    const until = q.untilMs ?? Infinity;
+    const filter: SpanFilter = { sinceMs: q.sinceMs ?? -Infinity, untilMs: q.untilMs ?? Infinity, windowOn: 'start', envs: q.envs, kinds: ['agent', 'workflow'] };
     const stats = await scanSpans({
       root: this.dir,
       nowMs: q.nowMs,
       // Spans started in the window may end days later; partitions before it hold nothing of it.
       sinceMs: q.sinceMs,
       onSpan: (s) => {
-        if ((s.kind === 'agent' || s.kind === 'workflow') && s.startMs >= since && s.startMs < until && envSelected(s.env, q.envs)) b.addSpan(s);
+        if (spanSelected(s, filter)) b.addSpan(s);
       },
       onFeedback: (f) => {
         if (envSelected(f.env, q.envs)) b.addFeedback(f);

@@ -18,6 +18,7 @@ describe('store public API', () => {
       'scanSegmentFile',
       'scanSpans',
       'scanSummaries',
+      'spanSelected',
       'storeExists',
       'storeWriteProblem',
       'writeFileAtomic',
