@@ -16,6 +16,8 @@ describe('public API', () => {
       'AgentmeterError',
       'DEFAULT_EXCLUDED_ENVS',
       'DEFAULT_OPEN_TIMEOUT_MS',
+      'DETAIL_KEYS',
+      'DETAIL_KINDS',
       'DiagnosticChannel',
       'FEEDBACK_SOURCES',
       'MAX_DEPTH',

@@ -58,3 +58,14 @@ export interface SpanSummary {
   attrs: Span['attrs'];
   pointEvents: number;
 }
+
+/**
+ * A summary as the span cache hands it over when asked for detail: for a span of a
+ * `DETAIL_KINDS` kind, also its id, name and end, and `DETAIL_KEYS` among its attributes
+ * (undefined for other kinds). A `Span` is one.
+ */
+export type DetailedSummary = SpanSummary & {
+  spanId?: string | undefined;
+  name?: string | undefined;
+  endMs?: number | null | undefined;
+};

@@ -1,4 +1,4 @@
-import type { BaseAttributes } from './events.js';
+import type { BaseAttributes, SpanKind } from './events.js';
 import { SUMS } from './metric-defs.js';
 
 /**
@@ -33,8 +33,18 @@ export const SUMMARY_NUMBER_KEYS: readonly string[] = [
   'wallclock_seconds',
 ];
 
+/**
+ * Spans of these kinds also keep their id, name, end time and `DETAIL_KEYS` (a span's
+ * "detail"): what `agentmeter agents` and the quality join of `compare`/`trends` read of an
+ * agent or workflow, so that they too are answered from the span cache.
+ */
+export const DETAIL_KINDS: readonly SpanKind[] = ['agent', 'workflow'];
+
+/** Per-span attributes of a detail span: too varied to group by, so not in its profile. */
+export const DETAIL_KEYS: readonly string[] = ['workflow.id', 'workflow.agents_executed', 'error.message', 'error.type', 'status.detail'];
+
 /** Changes whenever the key lists change, so caches built with other keys are rebuilt. */
-export const SUMMARY_SIGNATURE = [...SUMMARY_PROFILE_KEYS, '|', ...SUMMARY_NUMBER_KEYS].join(',');
+export const SUMMARY_SIGNATURE = [...SUMMARY_PROFILE_KEYS, '|', ...SUMMARY_NUMBER_KEYS, '|', ...DETAIL_KINDS, '|', ...DETAIL_KEYS].join(',');
 
 /** The profile part of `attrs`: summary profile keys whose value is a string, number or boolean. */
 export function summaryProfile(attrs: BaseAttributes): BaseAttributes {

@@ -1,14 +1,17 @@
 /**
  * A directory of segments as a `ReportSource`: spans read through the span cache (per-segment
  * digests, docs/performance.md) or, with `cache: false`, folded afresh from every event.
- * Reports and `agents` stream, so memory is bounded by the number of groups (and, for
- * `agents`, a few fields per invocation); the seed reports hold their window's spans, as
- * their answers need ids and names.
+ * Reports and `agents` stream through the span cache, so memory is bounded by the number of
+ * groups (and, for `agents`, a few fields per invocation; the cache keeps the detail it
+ * reads, `DETAIL_KINDS`); the seed reports parse every event and hold their window's spans,
+ * as their answers need ids, parents and names of every kind.
  */
 import { AgentAnalysisBuilder, answerOrchestratorQueries, automationSummary, buildRunRecords, MAX_SKIPPED_SAMPLES } from '../analytics/index.js';
 import { envSelected } from '../model/index.js';
-import type { Report } from '../analytics/index.js';
+import type { Feedback } from '../model/index.js';
+import type { AgentSpan, Report } from '../analytics/index.js';
 import { collectStore, scanSpans, scanSummaries, spanSelected } from '../store/index.js';
+import type { ScanSummariesOptions } from '../store/index.js';
 import type { ScanProgress, SkippedLine, SpanFilter } from '../store/index.js';
 import { reportBuilderFor } from './report-builder.js';
 import type { AgentsQuery, ReportQuery, ReportSource, ScanHandlers, ScanWindow, SeedQuery, Skipped } from './source.js';
@@ -78,19 +81,20 @@ export class DirectorySource implements ReportSource {
     const b = new AgentAnalysisBuilder({ nowMs: q.nowMs, taskType: q.taskType });
     const { samples, onSkip } = sampler();
     const filter: SpanFilter = { sinceMs: q.sinceMs ?? -Infinity, untilMs: q.untilMs ?? Infinity, windowOn: 'start', envs: q.envs, kinds: ['agent', 'workflow'] };
-    const stats = await scanSpans({
-      root: this.dir,
+    const stats = await scanSummaries({
+      ...this.#summaryOptions(),
       nowMs: q.nowMs,
       // Spans started in the window may end days later; partitions before it hold nothing of it.
-      sinceMs: q.sinceMs,
+      ...(q.sinceMs !== undefined ? { sinceMs: q.sinceMs } : {}),
+      detail: true,
       onSpan: (s) => {
-        if (spanSelected(s, filter)) b.addSpan(s);
+        // Agent and workflow spans (the only kinds the filter keeps) come with their detail.
+        if (spanSelected(s, filter) && s.spanId !== undefined) b.addSpan(s as AgentSpan);
       },
       onFeedback: (f) => {
         if (envSelected(f.env, q.envs)) b.addFeedback(f);
       },
       onSkip,
-      onPartition: this.#partitionProgress(),
     });
     return { analysis: b.build(), skipped_lines: stats.read.skipped, skipped_samples: samples };
   }
@@ -135,15 +139,37 @@ export class DirectorySource implements ReportSource {
       ...(w.untilMs !== undefined ? { untilMs: w.untilMs + DAY_MS } : {}),
       ...(onFeedback ? { onFeedback } : {}),
     };
-    const stats = h.withIds ? await scanSpans(window) : await scanSummaries({ ...window, cache: this.#cache, ...(this.#onProgress ? { onProgress: this.#onProgress } : {}) });
+    const stats = await scanSummaries({ ...window, ...this.#summaryOptions(), detail: h.withIds === true });
     return { skipped_lines: stats.read.skipped, skipped_samples: samples };
   }
 
   async spans(w: ScanWindow, h: Parameters<ReportSource['spans']>[1]): Promise<Skipped> {
-    return this.scan(w, { withIds: true, onSpan: h.onSpan as ScanHandlers['onSpan'], onFeedback: h.onFeedback });
+    const { samples, onSkip } = sampler();
+    const since = w.sinceMs ?? -Infinity;
+    const until = w.untilMs ?? Infinity;
+    const fb = h.onFeedback;
+    // Whole spans: every event parsed (the span cache keeps summaries).
+    const stats = await scanSpans({
+      root: this.dir,
+      nowMs: w.nowMs,
+      onSkip,
+      onSpan: (s) => {
+        if (s.startMs >= since && s.startMs < until) h.onSpan(s);
+      },
+      ...(w.sinceMs !== undefined ? { sinceMs: w.sinceMs } : {}),
+      // Ends of spans started inside the window may land in a later day partition.
+      ...(w.untilMs !== undefined ? { untilMs: w.untilMs + DAY_MS } : {}),
+      ...(fb ? { onFeedback: (f: Feedback) => (f.tsMs >= since && f.tsMs < until ? fb(f) : undefined) } : {}),
+    });
+    return { skipped_lines: stats.read.skipped, skipped_samples: samples };
   }
 
   async close(): Promise<void> {}
+
+  /** Where and how a summary scan reads: the root, the cache setting and the progress line. */
+  #summaryOptions(): Pick<ScanSummariesOptions, 'root' | 'cache' | 'onProgress'> {
+    return { root: this.dir, cache: this.#cache, ...(this.#onProgress ? { onProgress: this.#onProgress } : {}) };
+  }
 
   /** `onProgress` for reads that parse every event (no span cache): units read of all. */
   #partitionProgress(): ((done: number, total: number) => void) | undefined {

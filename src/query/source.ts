@@ -6,7 +6,7 @@
  * the same numbers through every source; one contract suite holds them to it.
  */
 import type { AgentAnalysis, AutomationSummary, GroupBy, OrchestratorAnswers, Report, SkippedSample } from '../analytics/index.js';
-import type { EnvSelection, Feedback, Span, SpanSummary } from '../model/index.js';
+import type { DetailedSummary, EnvSelection, Feedback, Span } from '../model/index.js';
 
 /** A time window of span starts, Unix ms, [sinceMs, untilMs), and the clock for open vs abandoned. */
 export interface QueryWindow {
@@ -41,8 +41,11 @@ export interface Skipped {
   skipped_samples: SkippedSample[];
 }
 
-/** A span as a scan hands it over; `spanId` only when the scan was asked for ids. */
-export type ScannedSpan = SpanSummary & { spanId?: string };
+/**
+ * A span as a scan hands it over; `spanId`, `name` and `endMs` (and the detail attributes,
+ * `DETAIL_KEYS`) are there for agent and workflow spans when the scan was asked for ids.
+ */
+export type ScannedSpan = DetailedSummary;
 
 /** Callbacks of `ReportSource.scan`. */
 export interface ScanHandlers {
@@ -50,7 +53,7 @@ export interface ScanHandlers {
   onSpan: (s: ScannedSpan) => void;
   /** The last feedback of each span, given in the window, of every env. */
   onFeedback?: ((f: Feedback) => void) | undefined;
-  /** Hand over span ids (a directory then folds events instead of reading the cache). */
+  /** Hand over the ids, names and ends of agent and workflow spans (`DETAIL_KINDS`), for joins on span ids. */
   withIds?: boolean | undefined;
 }
 

@@ -6,7 +6,7 @@
 import type { AgentmeterEvent, SpanKind } from '../model/events.js';
 import { envSelected } from '../model/envs.js';
 import type { EnvSelection } from '../model/envs.js';
-import type { Span } from '../model/span.js';
+import type { Span, SpanSummary } from '../model/span.js';
 import { SpanFolder } from '../model/fold.js';
 import { scanSegmentFile, scanSegmentFileSync } from './reader.js';
 import type { ReadStats, SkippedLine } from './reader.js';
@@ -46,7 +46,7 @@ export interface SpanFilter {
 }
 
 /** Whether `s` passes `f`. */
-export function spanSelected(s: Span, f: SpanFilter): boolean {
+export function spanSelected(s: SpanSummary, f: SpanFilter): boolean {
   const at = f.windowOn === 'end' && s.state === 'ended' && s.durationMs !== null && Number.isFinite(s.durationMs) ? Math.round(s.startMs + s.durationMs) : s.startMs;
   return at >= f.sinceMs && at < f.untilMs && (f.kinds === undefined || f.kinds.includes(s.kind)) && envSelected(s.env, f.envs);
 }

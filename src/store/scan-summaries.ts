@@ -1,6 +1,6 @@
 import { open, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { Feedback, SpanSummary } from '../model/span.js';
+import type { DetailedSummary, Feedback } from '../model/span.js';
 import { SpanFolder } from '../model/fold.js';
 import type { FoldStats } from '../model/fold.js';
 import { SEGMENT_READ_FLAGS, listPartitions, listSegments, storeExists } from './layout.js';
@@ -20,8 +20,11 @@ export interface ScanSummariesOptions {
   root: string;
   sinceMs?: number;
   untilMs?: number;
-  onSpan: (span: SpanSummary) => void;
+  /** Objects may be reused between calls: copy what you keep. */
+  onSpan: (span: DetailedSummary) => void;
   onFeedback?: (feedback: Feedback) => void;
+  /** Hand over the detail of spans of `DETAIL_KINDS` (id, name, end, `DETAIL_KEYS`). */
+  detail?: boolean;
   onSkip?: (s: SkippedLine) => void;
   nowMs?: number;
   /** Default true. False folds every segment from its events and writes no cache. */
@@ -118,7 +121,7 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
         read.skipped += digest.skipped;
         for (const s of digest.samples) if (read.samples.length < 20) read.samples.push(s);
         if (o.onSkip) for (const s of digest.samples) o.onSkip(s);
-        replayDigest(digest, accept, o.onSpan);
+        replayDigest(digest, accept, o.onSpan, o.detail === true);
         if (digest.feedback) feedback.addColumns(digest.feedback);
         for (const e of digest.pending) {
           if (e.type === 'feedback') feedback.add(e);

@@ -1,20 +1,23 @@
 import type { AgentmeterEvent, BaseAttributes, JsonValue, SpanStatus } from '../model/events.js';
 import { SPAN_KINDS, SPAN_STATUSES } from '../model/events.js';
 import { hashId } from '../model/fold.js';
-import type { Span, SpanSummary } from '../model/span.js';
-import { SUMMARY_NUMBER_KEYS, SUMMARY_PROFILE_KEYS, SUMMARY_SIGNATURE, summaryProfile } from '../model/summary.js';
+import type { DetailedSummary, Span } from '../model/span.js';
+import { DETAIL_KEYS, DETAIL_KINDS, SUMMARY_NUMBER_KEYS, SUMMARY_PROFILE_KEYS, SUMMARY_SIGNATURE, summaryProfile } from '../model/summary.js';
 import { FB_COLUMNS, compactFeedback, expandFeedback, intern } from './digest-feedback.js';
+import { packUuid, unpackUuid } from './feedback-table.js';
 import type { FbColumnName, FeedbackColumns } from './digest-feedback.js';
 import type { SkippedLine } from './reader.js';
 
 /** Bump when the layout below changes; older digests are rebuilt. */
-export const DIGEST_VERSION = 6;
+export const DIGEST_VERSION = 7;
 
 /**
  * One segment folded alone: finished spans as summaries in typed columns (dictionary-coded
  * profiles, numbers in a flat array), and what did not finish inside the segment as raw
  * events for the fold across segments. On disk: a JSON header, then the columns as raw
- * little-endian arrays read back as views, so loading costs no parsing per span.
+ * little-endian arrays read back as views, so loading costs no parsing per span. Spans of
+ * `DETAIL_KINDS` also keep a detail row (id, name, end, `DETAIL_KEYS`): columns, and a JSON
+ * tail (names, odd ids, attributes) parsed only by a replay that asks for detail.
  */
 export interface SpanDigest {
   v: number;
@@ -48,8 +51,27 @@ export interface SpanDigest {
   /** Each layout is a list of indexes into SUMMARY_NUMBER_KEYS. */
   layouts: number[][];
   pending: AgentmeterEvent[];
+  /** Detail spans (`DETAIL_KINDS`), a row each in span order: the span's index in the columns above. */
+  dAt: ArrayLike<number>;
+  /** Their ends, Unix ms; NaN for none. */
+  dEnd: ArrayLike<number>;
+  /** Index into `DetailMore.names`. */
+  dName: ArrayLike<number>;
+  /** 16 bytes a row: the span id as a packed UUID (unless `DetailMore.odd` has the row). */
+  dId: Uint8Array;
+  /** The rest of the detail: as built, or its JSON once decoded (parsed by a replay with detail). */
+  dMore: DetailMore | Uint8Array;
   /** Decoded digests: the pending feedback, in columns (see `FeedbackTable.addColumns`). */
   feedback?: FeedbackColumns;
+}
+
+/** What detail rows need besides their columns. */
+export interface DetailMore {
+  names: string[];
+  /** Rows whose span id is not a canonical UUID, with the id. */
+  odd: [row: number, spanId: string][];
+  /** Rows with any of `DETAIL_KEYS`, with those attributes. */
+  attrs: [row: number, attrs: BaseAttributes][];
 }
 
 /** Accumulates finished spans of one segment into a digest. */
@@ -64,6 +86,10 @@ interface BuildColumns {
   profile: number[];
   layout: number[];
   nums: number[];
+  dAt: number[];
+  dEnd: number[];
+  dName: number[];
+  dMore: DetailMore;
 }
 
 export class DigestBuilder {
@@ -77,6 +103,7 @@ export class DigestBuilder {
   readonly #layoutIndex = new Map<number, number>([[0, 0]]);
   readonly #profileValues: (JsonValue | undefined)[] = SUMMARY_PROFILE_KEYS.map(() => undefined);
   readonly #numValues: number[] = SUMMARY_NUMBER_KEYS.map(() => 0);
+  readonly #nameIndex = new Map<string, number>();
 
   constructor(size: number, mtimeMs: number) {
     this.#d = {
@@ -102,12 +129,20 @@ export class DigestBuilder {
       profiles: [],
       layouts: [[]],
       pending: [],
+      dAt: [],
+      dEnd: [],
+      dName: [],
+      dId: new Uint8Array(16 * 256),
+      dMore: { names: [], odd: [], attrs: [] },
     };
   }
 
   /** Add a finished span; `idHash` is `hashId(span.spanId)` when the caller has it (the fold's `onSpan` does). */
   add(span: Span, idHash: number = hashId(span.spanId)): void {
     const d = this.#d;
+    const detail = DETAIL_KIND_SET.has(span.kind);
+    let detailAttrs: BaseAttributes | undefined;
+    if (detail) this.#addDetail(span);
     d.hash.push(idHash);
     d.kind.push(SPAN_KINDS.indexOf(span.kind));
     d.status.push(span.status === null ? -1 : SPAN_STATUSES.indexOf(span.status));
@@ -124,9 +159,11 @@ export class DigestBuilder {
     for (const k in attrs) {
       const slot = ATTR_SLOTS.get(k);
       if (slot === undefined) continue;
-      const v = attrs[k];
+      const v = attrs[k] as JsonValue;
       if (slot < 0) {
         profile[-1 - slot] = profileValue(v);
+      } else if (slot >= DETAIL_SLOT) {
+        if (detail) (detailAttrs ??= {})[k] = v;
       } else if (typeof v === 'number' && Number.isFinite(v)) {
         // Which number keys the span has, as a bit mask (fewer than 31 keys, checked below).
         mask |= 1 << slot;
@@ -144,6 +181,22 @@ export class DigestBuilder {
       d.layouts.push(keys);
     }
     d.layout.push(li);
+    if (detailAttrs !== undefined) d.dMore.attrs.push([d.dAt.length - 1, detailAttrs]);
+  }
+
+  /** A detail row for `span`, the next span of the columns. */
+  #addDetail(span: Span): void {
+    const d = this.#d;
+    const row = d.dAt.length;
+    d.dAt.push(d.hash.length);
+    d.dEnd.push(span.endMs ?? NaN);
+    d.dName.push(intern(this.#nameIndex, d.dMore.names, span.name));
+    if (d.dId.length < (row + 1) * 16) {
+      const grown = new Uint8Array(d.dId.length * 2);
+      grown.set(d.dId);
+      d.dId = grown;
+    }
+    if (!packUuid(span.spanId, d.dId, row * 16)) d.dMore.odd.push([row, span.spanId]);
   }
 
   /** The profile of `values` (by SUMMARY_PROFILE_KEYS index), found in the trie or added from `attrs`. */
@@ -176,9 +229,12 @@ export class DigestBuilder {
     d.skipped = read.skipped;
     d.samples = read.samples;
     d.pending = pending;
+    d.dId = d.dId.subarray(0, d.dAt.length * 16);
     return d;
   }
 }
+
+const DETAIL_KIND_SET = new Set<string>(DETAIL_KINDS);
 
 /** A profile keeps strings, numbers and booleans (`summaryProfile`); anything else is absent. */
 function profileValue(v: JsonValue | undefined): JsonValue | undefined {
@@ -187,28 +243,37 @@ function profileValue(v: JsonValue | undefined): JsonValue | undefined {
 
 if (SUMMARY_NUMBER_KEYS.length > 30) throw new Error('span digest layouts are bit masks of at most 30 number keys');
 
-/** Summary attribute → its slot: number keys by index (≥ 0), profile keys as -1 - index. */
+// Detail keys' slots: DETAIL_SLOT and up.
+const DETAIL_SLOT = 1000;
+
+/** Summary attribute → its slot: number keys by index (≥ 0), profile keys as -1 - index, detail keys from DETAIL_SLOT. */
 const ATTR_SLOTS = new Map<string, number>([
   ...SUMMARY_NUMBER_KEYS.map((k, i) => [k, i] as const),
   ...SUMMARY_PROFILE_KEYS.map((k, i) => [k, -1 - i] as const),
+  ...DETAIL_KEYS.map((k, i) => [k, DETAIL_SLOT + i] as const),
 ]);
-if (ATTR_SLOTS.size !== SUMMARY_NUMBER_KEYS.length + SUMMARY_PROFILE_KEYS.length) throw new Error('a summary key is both a profile and a number key');
+if (ATTR_SLOTS.size !== SUMMARY_NUMBER_KEYS.length + SUMMARY_PROFILE_KEYS.length + DETAIL_KEYS.length) throw new Error('a summary key is in two of the profile, number and detail lists');
 
 const MAGIC = 0x44534d41; // "AMSD" little-endian
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-type ColumnName = 'hash' | 'start' | 'dur' | 'nums' | 'profile' | 'env' | 'points' | 'layout' | 'kind' | 'status';
-const COLUMNS: readonly [ColumnName, Float64ArrayConstructor | Uint32ArrayConstructor | Uint8ArrayConstructor][] = [
-  ['hash', Float64Array],
-  ['start', Float64Array],
-  ['dur', Float64Array],
-  ['nums', Float64Array],
-  ['profile', Uint32Array],
-  ['env', Uint32Array],
-  ['points', Uint32Array],
-  ['layout', Uint32Array],
-  ['kind', Uint8Array],
-  ['status', Uint8Array],
+type ColumnName = 'hash' | 'start' | 'dur' | 'nums' | 'profile' | 'env' | 'points' | 'layout' | 'kind' | 'status' | 'dAt' | 'dEnd' | 'dName' | 'dId';
+/** Each column: its type, and its length in the header's counts times a width. */
+const COLUMNS: readonly [ColumnName, Float64ArrayConstructor | Uint32ArrayConstructor | Uint8ArrayConstructor, 'n' | 'nNums' | 'nDetail', number][] = [
+  ['hash', Float64Array, 'n', 1],
+  ['start', Float64Array, 'n', 1],
+  ['dur', Float64Array, 'n', 1],
+  ['nums', Float64Array, 'nNums', 1],
+  ['dEnd', Float64Array, 'nDetail', 1],
+  ['profile', Uint32Array, 'n', 1],
+  ['env', Uint32Array, 'n', 1],
+  ['points', Uint32Array, 'n', 1],
+  ['layout', Uint32Array, 'n', 1],
+  ['dAt', Uint32Array, 'nDetail', 1],
+  ['dName', Uint32Array, 'nDetail', 1],
+  ['kind', Uint8Array, 'n', 1],
+  ['status', Uint8Array, 'n', 1],
+  ['dId', Uint8Array, 'nDetail', 16],
 ];
 
 const align8 = (n: number): number => (n + 7) & ~7;
@@ -268,21 +333,22 @@ function expandProfiles(pdict: JsonValue[][], prow: number[]): BaseAttributes[] 
 
 /** Serialise a digest: magic, header length, JSON header, then 8-byte aligned columns. */
 export function encodeDigest(d: SpanDigest): Buffer {
-  const { hash, kind, status, start, dur, env, points, profile, layout, nums, profiles, pending, feedback, ...header } = d;
+  const { hash, kind, status, start, dur, env, points, profile, layout, nums, profiles, pending, feedback, dAt, dEnd, dName, dId, dMore, ...header } = d;
+  const moreBytes = dMore instanceof Uint8Array ? dMore : Buffer.from(JSON.stringify(dMore), 'utf8');
   const all = [...pending];
   if (feedback) expandFeedback(feedback, all);
   const { fb, rest } = compactFeedback(all);
   const nFb = fb.tsMs.length;
   const compact: CompactHeader = { ...compactProfiles(profiles), nFb, fbEnvs: fb.envs, fbSources: fb.sources, fbAttrSet: fb.attrSet };
-  const head = Buffer.from(JSON.stringify({ ...header, ...compact, pending: rest, n: hash.length, nNums: nums.length, le: LITTLE_ENDIAN }), 'utf8');
+  const head = Buffer.from(JSON.stringify({ ...header, ...compact, pending: rest, n: hash.length, nNums: nums.length, nDetail: dAt.length, nMore: moreBytes.length, le: LITTLE_ENDIAN }), 'utf8');
   const cols: Record<ColumnName | FbColumnName, ArrayLike<number>> = {
-    hash, kind, status: Array.from(status, (x) => (x < 0 ? 255 : x)), start, dur, env, points, profile, layout, nums,
+    hash, kind, status: Array.from(status, (x) => (x < 0 ? 255 : x)), start, dur, env, points, profile, layout, nums, dAt, dEnd, dName, dId,
     fbUuids: fb.uuids, fbTs: fb.tsMs, fbRating: fb.rating, fbEnv: fb.env, fbSource: fb.source, fbAttrs: fb.attrs, fbFlags: fb.flags,
   };
-  const all8 = [...COLUMNS, ...FB_COLUMNS.map(([name, T]) => [name, T] as const)];
+  const all8 = [...COLUMNS.map(([name, T]) => [name, T] as const), ...FB_COLUMNS.map(([name, T]) => [name, T] as const)];
   let size = align8(8 + head.length);
   for (const [name, T] of all8) size = align8(size + cols[name].length * T.BYTES_PER_ELEMENT);
-  const out = Buffer.alloc(size);
+  const out = Buffer.alloc(size + moreBytes.length);
   out.writeUInt32LE(MAGIC, 0);
   out.writeUInt32LE(head.length, 4);
   head.copy(out, 8);
@@ -292,10 +358,11 @@ export function encodeDigest(d: SpanDigest): Buffer {
     out.set(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength), at);
     at = align8(at + typed.byteLength);
   }
+  out.set(moreBytes, at);
   return out;
 }
 
-type Header = Omit<SpanDigest, ColumnName | 'profiles' | 'feedback'> & CompactHeader & { n: number; nNums: number; le: boolean };
+type Header = Omit<SpanDigest, ColumnName | 'profiles' | 'feedback' | 'dMore'> & CompactHeader & { n: number; nNums: number; nDetail: number; nMore: number; le: boolean };
 
 /** Read a digest; `undefined` when it is corrupt, truncated, or of another version or keys. */
 export function decodeDigest(buf: Buffer): SpanDigest | undefined {
@@ -308,8 +375,8 @@ export function decodeDigest(buf: Buffer): SpanDigest | undefined {
     const bytes = buf.byteOffset % 8 === 0 ? buf : Buffer.from(buf);
     const cols: Partial<Record<ColumnName, ArrayLike<number>>> = {};
     let at = align8(8 + headLen);
-    for (const [name, T] of COLUMNS) {
-      const len = name === 'nums' ? header.nNums : header.n;
+    for (const [name, T, count, width] of COLUMNS) {
+      const len = header[count] * width;
       if (at + len * T.BYTES_PER_ELEMENT > bytes.length) return undefined;
       cols[name] = new T(bytes.buffer as ArrayBuffer, bytes.byteOffset + at, len);
       at = align8(at + len * T.BYTES_PER_ELEMENT);
@@ -321,32 +388,58 @@ export function decodeDigest(buf: Buffer): SpanDigest | undefined {
       fbCols[name] = new T(bytes.buffer as ArrayBuffer, bytes.byteOffset + at, len);
       at = align8(at + len * T.BYTES_PER_ELEMENT);
     }
+    if (at + header.nMore > bytes.length) return undefined;
+    const dMore = bytes.subarray(at, at + header.nMore);
     const c = fbCols as Record<FbColumnName, never>;
-    const { pdict, prow, nFb, fbEnvs, fbSources, fbAttrSet, ...rest } = header;
+    const { pdict, prow, nFb, fbEnvs, fbSources, fbAttrSet, nDetail: _nDetail, nMore: _nMore, ...rest } = header;
     const feedback: FeedbackColumns = {
       n: nFb, uuids: c.fbUuids, tsMs: c.fbTs, rating: c.fbRating, flags: c.fbFlags, env: c.fbEnv, source: c.fbSource, attrs: c.fbAttrs,
       envs: fbEnvs, sources: fbSources, attrSet: fbAttrSet,
     };
-    return { ...rest, ...(cols as Record<ColumnName, ArrayLike<number>>), profiles: expandProfiles(pdict, prow), feedback };
+    const columns = cols as Record<ColumnName, ArrayLike<number>>;
+    return { ...rest, ...columns, dId: columns.dId as Uint8Array, profiles: expandProfiles(pdict, prow), feedback, dMore };
   } catch {
     return undefined;
   }
 }
 
+/** A digest's `DetailMore`: as built, or parsed from its JSON. */
+function detailMore(d: SpanDigest): DetailMore {
+  const m = d.dMore;
+  if (!(m instanceof Uint8Array)) return m;
+  return JSON.parse(Buffer.from(m.buffer, m.byteOffset, m.length).toString('utf8')) as DetailMore;
+}
+
 /**
  * Hand each span of a digest to `emit` unless `accept(hash)` refuses it (a duplicate).
  * Allocation-free: one summary object and one attributes object per (profile, layout) are
- * reused, so `emit` must not keep references (ReportBuilder.addSpan does not).
+ * reused, so `emit` must not keep references (ReportBuilder.addSpan does not). With
+ * `detail`, spans of `DETAIL_KINDS` come with their id, name and end (and a fresh attributes
+ * object when they have detail attributes), the others with those fields undefined.
  */
-export function replayDigest(d: SpanDigest, accept: (hash: number) => boolean, emit: (s: SpanSummary) => void): void {
+export function replayDigest(d: SpanDigest, accept: (hash: number) => boolean, emit: (s: DetailedSummary) => void, detail = false): void {
   const scratch = new Map<number, BaseAttributes>();
-  const s: SpanSummary = { kind: 'run', env: '', startMs: 0, durationMs: null, status: null, state: 'ended', attrs: {}, pointEvents: 0 };
+  const s: DetailedSummary = {
+    kind: 'run', env: '', startMs: 0, durationMs: null, status: null, state: 'ended', attrs: {}, pointEvents: 0, spanId: undefined, name: undefined, endMs: undefined,
+  };
+  const more = detail ? detailMore(d) : undefined;
+  const odd = new Map(more?.odd);
+  const extra = new Map(more?.attrs);
+  const nDetail = detail ? d.dAt.length : 0;
+  let row = 0;
+  let nextDetail = nDetail > 0 ? (d.dAt[0] as number) : -1;
   let numAt = 0;
   const n = d.hash.length;
   const nProfiles = d.profiles.length;
   for (let i = 0; i < n; i++) {
     const li = d.layout[i] as number;
     const layout = d.layouts[li] as number[];
+    // This span's detail row, or -1.
+    let r = -1;
+    if (i === nextDetail) {
+      r = row++;
+      nextDetail = row < nDetail ? (d.dAt[row] as number) : -1;
+    }
     if (!accept(d.hash[i] as number)) {
       numAt += layout.length;
       continue;
@@ -365,7 +458,7 @@ export function replayDigest(d: SpanDigest, accept: (hash: number) => boolean, e
     }
     const status = d.status[i] as number;
     const dur = d.dur[i] as number;
-    s.kind = SPAN_KINDS[d.kind[i] as number] as SpanSummary['kind'];
+    s.kind = SPAN_KINDS[d.kind[i] as number] as DetailedSummary['kind'];
     s.env = d.envs[d.env[i] as number] as string;
     s.startMs = d.start[i] as number;
     s.durationMs = Number.isNaN(dur) ? null : dur;
@@ -373,6 +466,20 @@ export function replayDigest(d: SpanDigest, accept: (hash: number) => boolean, e
     s.status = status < 0 || status === 255 ? null : (SPAN_STATUSES[status] as SpanStatus);
     s.attrs = attrs;
     s.pointEvents = d.points[i] as number;
+    if (detail) {
+      if (r < 0) {
+        s.spanId = undefined;
+        s.name = undefined;
+        s.endMs = undefined;
+      } else {
+        const end = d.dEnd[r] as number;
+        s.spanId = (odd.size > 0 ? odd.get(r) : undefined) ?? unpackUuid(d.dId, r * 16);
+        s.name = (more as DetailMore).names[d.dName[r] as number];
+        s.endMs = Number.isNaN(end) ? null : end;
+        const x = extra.size > 0 ? extra.get(r) : undefined;
+        if (x !== undefined) s.attrs = { ...attrs, ...x };
+      }
+    }
     emit(s);
   }
 }

@@ -15,11 +15,12 @@ import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type * as AnalyticsApi from '../../src/analytics/index.js';
-import { ReportBuilder } from '../../src/analytics/index.js';
+import { AgentAnalysisBuilder, ReportBuilder } from '../../src/analytics/index.js';
+import { envSelected } from '../../src/model/index.js';
 import type * as QueryApi from '../../src/query/index.js';
 import { DirectorySource } from '../../src/query/index.js';
 import type * as StoreApi from '../../src/store/index.js';
-import { scanSpans, scanSummaries } from '../../src/store/index.js';
+import { scanSpans, scanSummaries, spanSelected } from '../../src/store/index.js';
 import { tempDir } from '../helpers.js';
 
 const DIST = resolve(import.meta.dirname, '../../dist');
@@ -39,7 +40,9 @@ const SEGMENTS = 6;
 
 const ENVS = ['prod', 'dev', 'ünï-é', '生产'];
 const MODELS = ['gpt-4.1', 'claude-sonnet-4', 'modèle 😀', 'a"quoted\\model'];
-const KINDS = ['run', 'task', 'agent', 'pipeline', 'debug', 'optimization', 'tool', 'llm'] as const;
+const KINDS = ['run', 'task', 'agent', 'agent', 'workflow', 'pipeline', 'debug', 'optimization', 'tool', 'llm'] as const;
+const AGENTS = ['planner', 'coder', 'réviseur 😀'];
+const WORKFLOWS = ['wf-1', 'wf-2'];
 const STATUSES = ['success', 'failure', 'cancelled', 'timeout', 'skipped'] as const;
 
 const num = fc.oneof(fc.integer({ min: 0, max: 100_000 }), fc.double({ min: 0, max: 1e6, noNaN: true, noDefaultInfinity: true }));
@@ -69,6 +72,11 @@ const spanArb = fc.record({
   endAfter: fc.nat({ max: SEGMENTS - 1 }),
   duplicate: fc.boolean(),
   long: fc.boolean(),
+  // What `agents` reads beyond a summary: agent names, workflows, failure messages.
+  agent: fc.option(fc.constantFrom(...AGENTS), { nil: undefined }),
+  workflow: fc.option(fc.constantFrom(...WORKFLOWS), { nil: undefined }),
+  executed: fc.option(fc.array(fc.constantFrom(...AGENTS), { maxLength: 3 }), { nil: undefined }),
+  error: fc.option(fc.constantFrom('tests failed', 'timeout: "quoted" ünï', ''), { nil: undefined }),
 });
 
 const storeArb = fc.record({
@@ -100,7 +108,11 @@ function writeStore(root: string, spec: StoreSpec): void {
     if (s.attempt !== undefined && s.kind === 'agent') attrs['agent.attempt'] = s.attempt;
     // A big attribute pushes the line across the reader's 64 KiB chunks.
     if (s.long) attrs['task_description'] = 'é😀'.repeat(12_000);
+    if (s.agent !== undefined) attrs['gen_ai.agent.name'] = s.agent;
+    if (s.workflow !== undefined) attrs['workflow.id'] = s.workflow;
     const endAttrs: Record<string, unknown> = {};
+    if (s.executed !== undefined) endAttrs['workflow.agents_executed'] = s.executed;
+    if (s.error !== undefined) endAttrs['error.message'] = s.error;
     if (s.tokens !== undefined) endAttrs['gen_ai.usage.input_tokens'] = s.tokens;
     if (s.cost !== undefined) endAttrs['cost_usd'] = s.cost;
     const head = { v: 1, type: '', span_id: spanId, kind: s.kind };
@@ -154,6 +166,31 @@ async function plainReport(root: string, api: { scanSpans: typeof scanSpans; Rep
   return comparable(builder.build(), root);
 }
 
+/** `agents` as the plain parse computes it: every span folded from its events, none from the cache. */
+async function plainAgents(root: string, q: QueryApi.AgentsQuery): Promise<unknown> {
+  const b = new AgentAnalysisBuilder({ nowMs: q.nowMs, taskType: q.taskType });
+  const filter = { sinceMs: q.sinceMs ?? -Infinity, untilMs: q.untilMs ?? Infinity, windowOn: 'start' as const, envs: q.envs, kinds: ['agent', 'workflow'] as const };
+  await scanSpans({
+    root,
+    nowMs: q.nowMs,
+    onSpan: (s) => {
+      if (spanSelected(s, { ...filter, kinds: [...filter.kinds] })) b.addSpan(s);
+    },
+    onFeedback: (f) => {
+      if (envSelected(f.env, q.envs)) b.addFeedback(f);
+    },
+  });
+  return rounded(b.build());
+}
+
+/** Numbers to 12 significant digits: sums taken in another order differ in the last bits. */
+function rounded(x: unknown): unknown {
+  if (typeof x === 'number') return Number.isFinite(x) ? Number(x.toPrecision(12)) : x;
+  if (Array.isArray(x)) return x.map(rounded);
+  if (x !== null && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, rounded(v)]));
+  return x;
+}
+
 /** A report without its clock fields, skipped lines named relative to the store. */
 function comparable(report: object, root: string): unknown {
   const rest = { ...(report as Record<string, unknown>) };
@@ -192,6 +229,28 @@ describe('cold reads equal the plain parse', () => {
     );
   });
 
+  it('on fuzzed stores, agents from the span cache (built, then replayed) and uncached equals agents from the plain parse', async () => {
+    const queries: QueryApi.AgentsQuery[] = [
+      { nowMs: NOW, envs: 'all' },
+      { nowMs: NOW, sinceMs: T0 + DAY_MS / 2, untilMs: T0 + 2 * DAY_MS, envs: ['prod', '生产'] },
+      { nowMs: NOW, envs: 'all', taskType: 'a' },
+    ];
+    await fc.assert(
+      fc.asyncProperty(storeArb, fc.constantFrom(...queries), async (spec, q) => {
+        const root = tempDir();
+        writeStore(root, spec);
+        const plain = await plainAgents(root, q);
+        const cold = await new DirectorySource(root).agents(q);
+        expect(rounded(cold.analysis)).toEqual(plain);
+        const warm = await scanSummaries({ root, nowMs: NOW, onSpan: () => undefined });
+        expect(warm.cache).toEqual({ hits: SEGMENTS, writes: 0, errors: 0 });
+        expect(rounded((await new DirectorySource(root).agents(q)).analysis)).toEqual(plain);
+        expect(rounded((await new DirectorySource(root, { cache: false }).agents(q)).analysis)).toEqual(plain);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('on fuzzed stores, folding on worker threads (dist/): first report, copied store, uncached', async () => {
     await fc.assert(
       fc.asyncProperty(storeArb, async (spec) => {
@@ -203,6 +262,9 @@ describe('cold reads equal the plain parse', () => {
         expect(cold.folds).toEqual({ here: 0, workers: SEGMENTS });
         expect(cold.cache.writes).toBe(SEGMENTS);
         expect(comparable(await new dist.query.DirectorySource(root).report(query), root)).toEqual(plain);
+        // The detail of agent and workflow spans, encoded on a worker and decoded here.
+        const agentsQuery = { nowMs: NOW, envs: 'all' as const };
+        expect(rounded((await new dist.query.DirectorySource(root).agents(agentsQuery)).analysis)).toEqual(await plainAgents(root, agentsQuery));
         // A copy: new mtimes, no cache. Its first report folds on workers and caches everything.
         const copy = tempDir();
         cpSync(join(root, 'events'), join(copy, 'events'), { recursive: true });

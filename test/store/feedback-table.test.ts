@@ -1,8 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FeedbackEvent } from '../../src/model/index.js';
 import type { Feedback } from '../../src/model/index.js';
 import { SpanFolder } from '../../src/model/index.js';
-import { FeedbackTable } from '../../src/store/feedback-table.js';
+import { FeedbackTable, packUuid, unpackUuid } from '../../src/store/feedback-table.js';
 
 const U = (n: number): string => `01a23454-bbae-7380-b8ac-${n.toString(16).padStart(12, '0')}`;
 
@@ -54,5 +55,28 @@ describe('FeedbackTable', () => {
   it('grows past its first columns without losing any', () => {
     const events = Array.from({ length: 3000 }, (_, i) => fb(U(i), U(100_000 + i), new Date(Date.UTC(2026, 0, 1) + i).toISOString(), { run_id: i % 2 ? null : U(7) }));
     expect(viaTable(events)).toEqual(viaFolder(events));
+  });
+});
+
+describe('packed UUIDs', () => {
+  it('pack and unpack every canonical lowercase UUID exactly, as one flat string', () => {
+    fc.assert(
+      fc.property(fc.uuid(), (u) => {
+        const bytes = new Uint8Array(20);
+        expect(packUuid(u, bytes, 2)).toBe(true);
+        expect(unpackUuid(bytes, 2)).toBe(u);
+        expect(Buffer.from(bytes.subarray(2, 18)).toString('hex')).toBe(u.replaceAll('-', ''));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refuse any other text: upper case, other dashes, other lengths, non-hex and non-ASCII digits', () => {
+    const u = '01a23454-bbae-7380-b8ac-00000000abcd';
+    const bytes = new Uint8Array(16);
+    expect(packUuid(u, bytes, 0)).toBe(true);
+    for (const bad of [u.toUpperCase(), u.replace('-', '_'), u.slice(1), `${u}0`, u.replace('a', 'g'), u.replace('a', 'ａ'), u.replace('0', '\u0130'), `${u.slice(0, 35)}\u0100`]) {
+      expect(packUuid(bad, bytes, 0)).toBe(false);
+    }
   });
 });

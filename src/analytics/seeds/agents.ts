@@ -12,7 +12,7 @@
  * span cache's summaries: they need ids, workflow ids and messages. `AgentAnalysisBuilder`
  * takes them one at a time and keeps only what the answer needs of each.
  */
-import type { Feedback, Span } from '../../model/span.js';
+import type { Feedback, Span, SpanSummary } from '../../model/span.js';
 import { keyAttr } from '../attrs.js';
 import { rate, wilsonInterval } from '../stats.js';
 import { agentRankingScore } from '../ranking.js';
@@ -141,6 +141,13 @@ export function analyzeAgents(spans: Iterable<Span>, feedback: Iterable<Feedback
   return b.build();
 }
 
+/**
+ * What the analysis reads of a span: a summary with its id, name and end, and the detail
+ * attributes (`DETAIL_KEYS`): what the span cache keeps of agent and workflow spans. A
+ * `Span` is one.
+ */
+export type AgentSpan = SpanSummary & Pick<Span, 'spanId' | 'name' | 'endMs'>;
+
 /** What the workflow statistics need of an agent span: its place in its workflow. */
 interface WorkflowMember {
   workflowId: string;
@@ -186,8 +193,8 @@ export class AgentAnalysisBuilder {
     this.#recentSince = o.nowMs - (o.trendDays ?? 7) * DAY_MS;
   }
 
-  /** A folded span; only agent and workflow spans count. */
-  addSpan(s: Span): void {
+  /** A folded span (a `Span`, or a summary with its detail); only agent and workflow spans count. */
+  addSpan(s: AgentSpan): void {
     if (s.kind === 'workflow') {
       const executed = s.attrs['workflow.agents_executed'];
       this.#workflows.push({

@@ -4,8 +4,9 @@ import { EXIT, useColor } from '../io.js';
 import { painter } from '../render/format.js';
 import { renderAgents } from '../render/agents.js';
 import { progressLine } from '../progress.js';
+import { streamingHeap } from '../heap.js';
 import { STORE_OPTION, sourceOf } from '../stores.js';
-import { ENV_FILTER, WINDOW_RULE, read, readOptionalWindow, windowOptions } from '../options.js';
+import { CACHE_OPTION, ENV_FILTER, WINDOW_RULE, read, readOptionalWindow, windowOptions } from '../options.js';
 import type { TypedOption } from '../options.js';
 import { warnSkipped } from './report.js';
 
@@ -24,6 +25,7 @@ export const agentsCommand: CommandSpec = {
     ...windowOptions('all'),
     ENV_FILTER,
     AGENTS_JSON,
+    CACHE_OPTION,
     DIR_OPTION,
     STORE_OPTION,
   ],
@@ -40,12 +42,14 @@ out of 100; the original 0.6·rate + 0.4·quality/5 score is shown beside it. Th
 the last 7 days against everything before (a change under 5 points is "stable").
 ${WINDOW_RULE}`,
   async run(_args, opts, io) {
+    // agents streams: it keeps a few fields per invocation.
+    streamingHeap();
     const now = Date.now();
     const window = readOptionalWindow(opts, now);
     const envs = read(ENV_FILTER, opts);
     const taskType = read(TASK_TYPE, opts);
-    // Every event is parsed (agents has no span cache): a line while that takes a while.
-    const progress = progressLine(io, 'reading the store', { json: read(AGENTS_JSON, opts) === true });
+    // Read through the span cache, as report is: a line while a cold read folds segments.
+    const progress = progressLine(io, 'reading segments', { json: read(AGENTS_JSON, opts) === true });
     const source = await sourceOf(opts, io, { progress });
     if (!source) return EXIT.noStore;
     const where = source.label;

@@ -1,4 +1,3 @@
-import { setFlagsFromString } from 'node:v8';
 import { GROUP_BY_VALUES } from '../../analytics/index.js';
 import type { GroupBy, Report } from '../../analytics/index.js';
 import { DirectorySource } from '../../query/index.js';
@@ -12,6 +11,7 @@ import { EXIT, UsageError, terminalWidth, useColor } from '../io.js';
 import type { Io } from '../io.js';
 import { STORE_OPTION, noStoreMessage, sourceOf } from '../stores.js';
 import { progressLine } from '../progress.js';
+import { streamingHeap } from '../heap.js';
 import { CACHE_OPTION, ENV_FILTER, JSON_OPTION, WIDE_OPTION, WINDOW_RULE, formatOption, read, readWindow, windowOptions } from '../options.js';
 import type { TypedOption } from '../options.js';
 
@@ -80,13 +80,8 @@ ${WINDOW_RULE}`,
       const { runReportSection } = await import('./report-sections.js');
       return runReportSection(args[0], opts, io);
     }
-    // A report streams: what it keeps is bounded by the number of groups, and nearly all it
-    // allocates is garbage soon. V8 would still grow its young generation to 32 MB over a
-    // long report, and let the old one grow by up to 4× what is live before collecting;
-    // kept small (young generation at its initial size, old one doubling at most), a report
-    // over 1,000,000 events peaks 30–40 MB lower for no measurable time (docs/performance.md).
-    setFlagsFromString('--semi-space-growth-factor=1');
-    setFlagsFromString('--heap-growing-percent=100');
+    // A report streams: what it keeps is bounded by the number of groups.
+    streamingHeap();
     const now = Date.now();
     const { sinceMs, untilMs } = readWindow(opts, '7d', now);
     const format = read(FORMAT, opts);
