@@ -27,6 +27,11 @@ export interface FoldStats {
 export interface SpanFolderOptions {
   /** Each span once, with `hashId(span.spanId)` (computed once per event, so callers need not). */
   onSpan: (span: Span, idHash: number) => void;
+  /**
+   * The last feedback of each span, at `finish`. Without it (and without `drains`), feedback
+   * events are counted but not kept: a store's feedback need not sit in memory for a read
+   * that does not use it.
+   */
   onFeedback?: (feedback: Feedback) => void;
   /** "Now" for open/abandoned decisions, Unix ms. */
   nowMs?: number;
@@ -97,7 +102,7 @@ export class SpanFolder {
         this.#point(event);
         return;
       case 'feedback':
-        this.#addFeedback(event);
+        if (this.#onFeedback !== undefined || this.#drains) this.#addFeedback(event);
         return;
     }
   }

@@ -3,10 +3,11 @@
  * digests, docs/performance.md) or, with `cache: false`, folded afresh from every event.
  * Reports and `agents` stream through the span cache, so memory is bounded by the number of
  * groups (and, for `agents`, a few fields per invocation; the cache keeps the detail it
- * reads, `DETAIL_KINDS`); the seed reports parse every event and hold their window's spans,
- * as their answers need ids, parents and names of every kind.
+ * reads, `DETAIL_KINDS`). The seed reports parse every event, as their answers need ids,
+ * parents and names of every kind: `report orchestrator` streams too (a few fields per span),
+ * `report automation` holds its optimization sessions.
  */
-import { AgentAnalysisBuilder, answerOrchestratorQueries, automationSummary, buildRunRecords, MAX_SKIPPED_SAMPLES } from '../analytics/index.js';
+import { AgentAnalysisBuilder, answerOrchestratorQueries, automationSummary, MAX_SKIPPED_SAMPLES, RunRecordsBuilder } from '../analytics/index.js';
 import { envSelected } from '../model/index.js';
 import type { Feedback } from '../model/index.js';
 import type { AgentSpan, Report } from '../analytics/index.js';
@@ -111,10 +112,23 @@ export class DirectorySource implements ReportSource {
   }
 
   async orchestrator(q: SeedQuery): Promise<Awaited<ReturnType<ReportSource['orchestrator']>>> {
-    const c = await collectStore({
-      dir: this.dir, sinceMs: q.sinceMs, untilMs: q.untilMs, envs: q.envs, nowMs: q.nowMs, kinds: ['run', 'task', 'agent', 'pipeline', 'debug'], onProgress: this.#partitionProgress(),
+    // Streamed: the builder keeps a run's and a task's own fields and a line per agent,
+    // pipeline and debug span, not the window's spans.
+    const b = new RunRecordsBuilder();
+    const { samples, onSkip } = sampler();
+    const filter: SpanFilter = { sinceMs: q.sinceMs, untilMs: q.untilMs, windowOn: 'start', envs: q.envs, kinds: ['run', 'task', 'agent', 'pipeline', 'debug'] };
+    const stats = await scanSpans({
+      root: this.dir,
+      nowMs: q.nowMs,
+      // Spans started in the window may end days later; partitions before it hold nothing of it.
+      sinceMs: q.sinceMs,
+      onSpan: (s) => {
+        if (spanSelected(s, filter)) b.addSpan(s);
+      },
+      onSkip,
+      onPartition: this.#partitionProgress(),
     });
-    return { answers: answerOrchestratorQueries(buildRunRecords(c.spans)), skipped_lines: c.skipped, skipped_samples: c.samples };
+    return { answers: answerOrchestratorQueries(b.build()), skipped_lines: stats.read.skipped, skipped_samples: samples };
   }
 
   async scan(w: ScanWindow, h: ScanHandlers): Promise<Skipped> {

@@ -23,6 +23,7 @@ it('exports exactly the documented names', () => {
     'QualityObservations',
     'QuantileSketch',
     'ReportBuilder',
+    'RunRecordsBuilder',
     'SKETCH_MAX_BUCKETS',
     'SKETCH_MIN_INDEXABLE',
     'SKETCH_RELATIVE_ACCURACY',

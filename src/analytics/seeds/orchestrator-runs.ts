@@ -105,7 +105,7 @@ const ISSUE_WORDS: Record<string, string> = { success: 'completed', failure: 'fa
 const RUN_WORDS: Record<string, string> = { success: 'completed', failure: 'failed', cancelled: 'stopped', skipped: 'stopped', partial: 'failed', unknown: 'failed' };
 const PIPELINE_WORDS: Record<string, string> = { success: 'success', failure: 'failed', cancelled: 'canceled', skipped: 'skipped', partial: 'failed', unknown: 'unknown' };
 
-function word(s: Span, table: Record<string, string>, allowed: readonly string[]): string {
+function word(s: Pick<Span, 'state' | 'status' | 'attrs'>, table: Record<string, string>, allowed: readonly string[]): string {
   if (s.state !== 'ended' || s.status === null) return 'running';
   const detail = keyAttr(s.attrs, 'status.detail');
   if (detail !== undefined && allowed.includes(detail)) return detail;
@@ -126,7 +126,7 @@ function str(v: JsonValue | undefined): string | null {
   return typeof v === 'string' ? v : null;
 }
 
-function seconds(s: Span): number | null {
+function seconds(s: Pick<Span, 'state' | 'durationMs'>): number | null {
   return s.state === 'ended' && s.durationMs !== null && Number.isFinite(s.durationMs) ? s.durationMs / 1000 : null;
 }
 
@@ -140,7 +140,77 @@ function errorList(v: JsonValue | undefined): ErrorDetail[] {
   return out;
 }
 
-function issueRecord(task: Span, children: Span[]): IssueRecord {
+/**
+ * What an issue's record needs of one agent, pipeline or debug span under its task, taken
+ * when the span is read so that the span itself need not be kept.
+ */
+type Child = { startMs: number; spanId: string } & (
+  | { kind: 'agent'; name: string; success: boolean; failure: boolean; seconds: number | null }
+  | { kind: 'pipeline'; attempt: number | undefined; passed: boolean; ended: boolean; detail: PipelineDetail }
+  | { kind: 'debug'; agent: string | null; retries: number; detail: DebugDetail }
+);
+
+// Each child is built as one object literal (no spread): this runs for most spans of a store.
+function childOf(c: Span): Child | undefined {
+  if (c.kind === 'agent') {
+    const ended = c.state === 'ended';
+    return {
+      startMs: c.startMs, spanId: c.spanId, kind: 'agent', name: keyAttr(c.attrs, 'gen_ai.agent.name') ?? c.name, success: ended && c.status === 'success', failure: ended && c.status === 'failure', seconds: seconds(c),
+    };
+  }
+  if (c.kind === 'pipeline') {
+    return {
+      startMs: c.startMs,
+      spanId: c.spanId,
+      kind: 'pipeline',
+      attempt: numberAttr(c.attrs, 'pipeline.attempt'),
+      passed: c.status === 'success',
+      ended: c.state === 'ended',
+      detail: {
+        pipeline_id: keyAttr(c.attrs, 'cicd.pipeline.run.id') ?? c.spanId,
+        status: word(c, PIPELINE_WORDS, ['success', 'failed', 'canceled', 'skipped', 'running', 'pending', 'manual']),
+        commit_sha: str(c.attrs['vcs.ref.head.revision']),
+        timestamp: new Date(c.endMs ?? c.startMs).toISOString(),
+      },
+    };
+  }
+  if (c.kind === 'debug') {
+    const agent = str(c.attrs['gen_ai.agent.name']);
+    return {
+      startMs: c.startMs,
+      spanId: c.spanId,
+      kind: 'debug',
+      agent,
+      retries: agent !== null ? retriesOf(c) : 0,
+      detail: {
+        agent,
+        error_type: str(c.attrs['error.type']),
+        error_message: str(c.attrs['error.message']),
+        start_time: new Date(c.startMs).toISOString(),
+        end_time: iso(c.endMs),
+        attempts: numberAttr(c.attrs, 'debug.attempts') ?? c.pointEvents,
+        resolved: c.attrs['debug.resolved'] === true || (c.state === 'ended' && c.status === 'success'),
+        duration_seconds: seconds(c),
+      },
+    };
+  }
+  return undefined;
+}
+
+/** A span with only the attributes its record reads (`keys`): what a builder keeps of runs and tasks. */
+function kept(s: Span, keys: readonly string[]): Span {
+  const attrs: Span['attrs'] = {};
+  for (const k of keys) if (Object.hasOwn(s.attrs, k)) attrs[k] = s.attrs[k] as JsonValue;
+  return { ...s, attrs };
+}
+
+const TASK_KEYS = ['agent.retries', 'agent.names', 'issue_iid', 'errors', 'errors.count', 'task.key', 'complexity', 'status.detail'];
+const RUN_KEYS = ['project', 'gen_ai.provider.name', 'gen_ai.request.model', 'gen_ai.request.temperature', 'mode', 'specific_issue', 'run.key', 'run.total_successes', 'run.total_errors', 'status.detail'];
+
+// Start time, then span id: the order every reader hands spans over in (collectStore's).
+const byStart = (a: { startMs: number; spanId: string }, b: { startMs: number; spanId: string }): number => a.startMs - b.startMs || (a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0);
+
+function issueRecord(task: Span, children: Child[]): IssueRecord {
   // Agent names are the writer's words: `__proto__` must be an agent, not the prototype.
   const agentMetrics = Object.create(null) as Record<string, AgentMetrics>;
   const metric = (name: string): AgentMetrics => (agentMetrics[name] ??= { attempts: 0, successes: 0, failures: 0, retries: 0, duration: 0 });
@@ -154,37 +224,16 @@ function issueRecord(task: Span, children: Span[]): IssueRecord {
   if (givenRetries) for (const name of Object.keys(givenRetries)) metric(name);
   for (const c of children) {
     if (c.kind === 'agent') {
-      const m = metric(keyAttr(c.attrs, 'gen_ai.agent.name') ?? c.name);
+      const m = metric(c.name);
       m.attempts++;
-      if (c.state === 'ended' && c.status === 'success') m.successes++;
-      else if (c.state === 'ended' && c.status === 'failure') m.failures++;
-      m.duration = Math.round((m.duration + (seconds(c) ?? 0)) * 1000) / 1000;
+      if (c.success) m.successes++;
+      else if (c.failure) m.failures++;
+      m.duration = Math.round((m.duration + (c.seconds ?? 0)) * 1000) / 1000;
     } else if (c.kind === 'pipeline') {
-      pipelines.push({
-        attempt: numberAttr(c.attrs, 'pipeline.attempt') ?? pipelines.length + 1,
-        passed: c.status === 'success',
-        ended: c.state === 'ended',
-        detail: {
-          pipeline_id: keyAttr(c.attrs, 'cicd.pipeline.run.id') ?? c.spanId,
-          status: word(c, PIPELINE_WORDS, ['success', 'failed', 'canceled', 'skipped', 'running', 'pending', 'manual']),
-          commit_sha: str(c.attrs['vcs.ref.head.revision']),
-          timestamp: new Date(c.endMs ?? c.startMs).toISOString(),
-        },
-      });
-    } else if (c.kind === 'debug') {
-      const attempts = numberAttr(c.attrs, 'debug.attempts') ?? c.pointEvents;
-      const agent = str(c.attrs['gen_ai.agent.name']);
-      if (agent !== null) metric(agent).retries += retriesOf(c);
-      debugging.push({
-        agent,
-        error_type: str(c.attrs['error.type']),
-        error_message: str(c.attrs['error.message']),
-        start_time: new Date(c.startMs).toISOString(),
-        end_time: iso(c.endMs),
-        attempts,
-        resolved: c.attrs['debug.resolved'] === true || (c.state === 'ended' && c.status === 'success'),
-        duration_seconds: seconds(c),
-      });
+      pipelines.push({ attempt: c.attempt ?? pipelines.length + 1, passed: c.passed, ended: c.ended, detail: c.detail });
+    } else {
+      if (c.agent !== null) metric(c.agent).retries += c.retries;
+      debugging.push(c.detail);
     }
   }
   // Imported history carries the file's own retry counts, which need not match this formula.
@@ -224,22 +273,38 @@ function issueRecord(task: Span, children: Span[]): IssueRecord {
  * const runs = buildRunRecords(spans); runs[0]?.issues[0]?.agentMetrics['coding']?.retries
  */
 export function buildRunRecords(spans: Iterable<Span>): RunRecord[] {
-  const runs: Span[] = [];
-  const tasks = new Map<string, Span[]>();
-  const children = new Map<string, Span[]>();
-  const push = (m: Map<string, Span[]>, k: string, s: Span): void => {
-    const l = m.get(k);
-    if (l) l.push(s);
-    else m.set(k, [s]);
-  };
-  for (const s of spans) {
-    if (s.kind === 'run') runs.push(s);
-    else if (s.kind === 'task') push(tasks, s.runId, s);
-    else if ((s.kind === 'agent' || s.kind === 'pipeline' || s.kind === 'debug') && s.parentId !== null) push(children, s.parentId, s);
+  const b = new RunRecordsBuilder();
+  for (const s of spans) b.addSpan(s);
+  return b.build();
+}
+
+/**
+ * `buildRunRecords` one span at a time, in any order, keeping of each span only what its
+ * record needs (a run's and a task's own attributes, a line of an issue per agent, pipeline
+ * or debug span), so a read can stream a store's spans through it instead of holding them.
+ * Spans are put in order of start time, then span id, as `collectStore` hands them over.
+ *
+ * @example
+ * const b = new RunRecordsBuilder();
+ * await scanSpans({ root, onSpan: (s) => b.addSpan(s) });
+ * answerOrchestratorQueries(b.build());
+ */
+export class RunRecordsBuilder {
+  readonly #runs: Span[] = [];
+  readonly #tasks = new Map<string, Span[]>();
+  readonly #children = new Map<string, Child[]>();
+
+  addSpan(s: Span): void {
+    if (s.kind === 'run') this.#runs.push(kept(s, RUN_KEYS));
+    else if (s.kind === 'task') push(this.#tasks, s.runId, kept(s, TASK_KEYS));
+    else if (s.parentId !== null) {
+      const c = childOf(s);
+      if (c !== undefined) push(this.#children, s.parentId, c);
+    }
   }
-  return runs
-    .sort((a, b) => a.startMs - b.startMs)
-    .map((r) => {
+
+  build(): RunRecord[] {
+    return this.#runs.sort(byStart).map((r) => {
       const project = keyAttr(r.attrs, 'project') ?? null;
       const temperature = numberAttr(r.attrs, 'gen_ai.request.temperature');
       return {
@@ -258,11 +323,18 @@ export function buildRunRecords(spans: Iterable<Span>): RunRecord[] {
         startMs: r.startMs,
         endMs: r.endMs,
         durationSeconds: seconds(r),
-        issues: (tasks.get(r.spanId) ?? []).sort((a, b) => a.startMs - b.startMs).map((t) => issueRecord(t, children.get(t.spanId) ?? [])),
+        issues: (this.#tasks.get(r.spanId) ?? []).sort(byStart).map((t) => issueRecord(t, (this.#children.get(t.spanId) ?? []).sort(byStart))),
         givenSuccesses: numberAttr(r.attrs, 'run.total_successes') ?? null,
         givenErrors: numberAttr(r.attrs, 'run.total_errors') ?? null,
       };
     });
+  }
+}
+
+function push<T>(m: Map<string, T[]>, k: string, v: T): void {
+  const l = m.get(k);
+  if (l) l.push(v);
+  else m.set(k, [v]);
 }
 
 /** Percent with two decimals, as the seed writes rates (66.67). 0 when nothing was counted. */

@@ -10,6 +10,7 @@ import { painter } from '../render/format.js';
 import { renderOrchestrator } from '../render/orchestrator.js';
 import { renderAutomation } from '../render/automation.js';
 import { progressLine } from '../progress.js';
+import { streamingHeap } from '../heap.js';
 import { sourceOf } from '../stores.js';
 import { ENV_FILTER, read, readWindow } from '../options.js';
 import { warnSkipped } from './report.js';
@@ -65,6 +66,8 @@ export async function runReportSection(section: string, opts: Record<string, unk
   if (opts['by'] !== undefined) throw new UsageError(`--by does not apply to report ${section}`);
   const format = opts['format'];
   if (format !== undefined && format !== 'table' && format !== 'json') throw new UsageError(`report ${section} prints a table or JSON: --format table|json (or --json), not ${JSON.stringify(format)}`);
+  // The sections stream spans too (orchestrator) or keep few of them (automation).
+  streamingHeap();
   const nowMs = Date.now();
   const { sinceMs, untilMs } = readWindow(opts, '7d', nowMs);
   const json = opts['json'] === true || format === 'json';

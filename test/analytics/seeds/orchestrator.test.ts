@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { answerOrchestratorQueries, buildRunRecords, orchestratorAnswersFromParts, orchestratorParts, percent, spearman } from '../../../src/analytics/index.js';
+import { answerOrchestratorQueries, buildRunRecords, orchestratorAnswersFromParts, orchestratorParts, percent, RunRecordsBuilder, spearman } from '../../../src/analytics/index.js';
 import type { Span } from '../../../src/model/span.js';
 import { span } from '../fixtures.js';
 
@@ -113,5 +114,62 @@ describe('orchestrator answers from parts', () => {
     expect(p.complexity.spearman.n).toBe(5);
     expect(orchestratorAnswersFromParts(p)).toEqual(answerOrchestratorQueries(runs));
     expect(answerOrchestratorQueries(runs).complexity.spearman_retries_vs_duration).toBe(spearman([1, 2, 0, 1, 2], [1, 4, 9, 16, 25]));
+  });
+});
+
+describe('RunRecordsBuilder (report orchestrator streams spans through it)', () => {
+  // Few start times, so that many spans tie: the order of children then decides agent order,
+  // default pipeline attempts and debugging order, and must not depend on arrival order.
+  const at = fc.constantFrom(0, 0, 1_000, 2_000);
+  const childArb = fc.record({
+    kind: fc.constantFrom('agent' as const, 'pipeline' as const, 'debug' as const),
+    task: fc.nat({ max: 3 }),
+    startMs: at,
+    status: fc.constantFrom('success' as const, 'failure' as const),
+    agent: fc.constantFrom('coding', 'testing', 'review'),
+    attempt: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
+    ended: fc.boolean(),
+  });
+  const storeArb = fc.record({
+    tasks: fc.array(fc.record({ run: fc.nat({ max: 1 }), startMs: at, status: fc.constantFrom('success' as const, 'failure' as const) }), { minLength: 1, maxLength: 4 }),
+    children: fc.array(childArb, { maxLength: 24 }),
+    order: fc.array(fc.nat(), { maxLength: 40 }),
+  });
+
+  function spansOf(spec: typeof storeArb extends fc.Arbitrary<infer T> ? T : never): Span[] {
+    const out: Span[] = [run('r0', 'model-a', 0), run('r1', 'model-b', 0.2)];
+    spec.tasks.forEach((t, i) => out.push(span('task', { spanId: `t${i}`, runId: `r${t.run}`, parentId: `r${t.run}`, startMs: 1_700_000_000_000 + t.startMs, status: t.status, attrs: { 'task.key': String(i) } })));
+    spec.children.forEach((c, i) => {
+      const task = c.task % spec.tasks.length;
+      const attrs: Span['attrs'] = { 'gen_ai.agent.name': c.agent };
+      if (c.kind === 'pipeline' && c.attempt !== undefined) attrs['pipeline.attempt'] = c.attempt;
+      if (c.kind === 'debug') attrs['debug.attempts'] = c.attempt ?? 1;
+      out.push(span(c.kind, {
+        spanId: `c${String(i).padStart(2, '0')}`, runId: `r${spec.tasks[task]?.run}`, parentId: `t${task}`, startMs: 1_700_000_000_000 + c.startMs, status: c.ended ? c.status : null, state: c.ended ? 'ended' : 'open', attrs,
+      }));
+    });
+    return out;
+  }
+
+  it('gives the same records whatever order the spans arrive in, equal to the records of the spans in start order', () => {
+    fc.assert(
+      fc.property(storeArb, (spec) => {
+        const spans = spansOf(spec);
+        const sorted = [...spans].sort((a, b) => a.startMs - b.startMs || (a.spanId < b.spanId ? -1 : 1));
+        // Shuffled by the generated order (Fisher-Yates with the given numbers).
+        const shuffled = [...spans];
+        for (let i = shuffled.length - 1; i > 0; i--) {
+          const j = (spec.order[i % Math.max(1, spec.order.length)] ?? 0) % (i + 1);
+          [shuffled[i], shuffled[j]] = [shuffled[j] as Span, shuffled[i] as Span];
+        }
+        const b = new RunRecordsBuilder();
+        for (const s of shuffled) b.addSpan(s);
+        const streamed = b.build();
+        expect(streamed).toEqual(buildRunRecords(sorted));
+        expect(answerOrchestratorQueries(streamed)).toEqual(answerOrchestratorQueries(buildRunRecords(sorted)));
+        expect(streamed.flatMap((r) => r.issues).length).toBe(spec.tasks.length);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
