@@ -1,5 +1,6 @@
 // `agentmeter report` over 1,000,000 events (30 days) against DuckDB over the same files:
-// the first (cold) report, the one a new user sees, `--no-cache`, and the span cache warm.
+// the first (cold) report, the one a new user sees, `--no-cache`, and the span cache warm;
+// then `agents` (cold and warm) and `report orchestrator`, the other reads a new user runs.
 //
 // Every case runs three times, interleaved round by round so that load from other processes
 // hits them alike, and the figure is the median. A cold run reads a fresh copy of the
@@ -71,6 +72,11 @@ function freshCopy() {
 
 const report = (cli, dir, ...extra) => [cli, 'report', '--dir', dir, '--since', '30d', '--until', until, '--json', '--env', 'all', ...extra];
 const reportOk = (out) => JSON.parse(out).runs.total > 0;
+// `agents` and `report orchestrator` over the same 30 days: the other reads a new user runs first.
+const agents = (cli, dir, ...extra) => [cli, 'agents', '--dir', dir, '--since', '30d', '--until', until, '--json', '--env', 'all', ...extra];
+const agentsOk = (out) => JSON.parse(out).total_invocations > 0;
+const orchestrator = (cli, dir) => [cli, 'report', 'orchestrator', '--dir', dir, '--since', '30d', '--until', until, '--json', '--env', 'all'];
+const orchestratorOk = (out) => JSON.parse(out).success_by_model.length > 0;
 const duckOk = (out) => JSON.parse(out).rows.length > 0;
 const duck = (variant) => [join('bench', 'runners', 'duckdb-report.mjs'), glob, variant];
 
@@ -104,6 +110,20 @@ const cases = [
     check: reportOk,
   },
   { name: 'report, span cache warm', id: 'warm', ours: true, run: () => timeNode(report(CLI, root)), check: reportOk },
+  {
+    name: 'agents, cold (fresh copy, old mtimes)',
+    id: 'agents-cold',
+    ours: true,
+    run: () => {
+      const dir = freshCopy();
+      const r = timeNode(agents(CLI, dir));
+      rmSync(dir, { recursive: true, force: true });
+      return r;
+    },
+    check: agentsOk,
+  },
+  { name: 'agents, span cache warm', id: 'agents-warm', ours: true, run: () => timeNode(agents(CLI, root)), check: agentsOk },
+  { name: 'report orchestrator (parses every event)', id: 'orchestrator', ours: true, run: () => timeNode(orchestrator(CLI, root)), check: orchestratorOk },
   ...(baselineCli
     ? [
         {
@@ -122,6 +142,8 @@ const cases = [
           check: reportOk,
         },
         { name: 'baseline build: report --no-cache', id: 'baseline-no-cache', ours: true, run: () => timeNode(report(baselineCli, root, '--no-cache')), check: reportOk },
+        { name: 'baseline build: agents', id: 'baseline-agents', ours: true, run: () => timeNode(agents(baselineCli, root)), check: agentsOk },
+        { name: 'baseline build: report orchestrator', id: 'baseline-orchestrator', ours: true, run: () => timeNode(orchestrator(baselineCli, root)), check: orchestratorOk },
       ]
     : []),
 ];

@@ -6,11 +6,11 @@
  * on `run_id` and (`run_id`, `issue_iid`). RFC 4180 quoting; timestamps UTC ISO-8601.
  */
 import { join } from 'node:path';
-import { buildRunRecords, percent, runTotals } from '../analytics/index.js';
+import { percent, runTotals } from '../analytics/index.js';
 import type { RunRecord } from '../analytics/index.js';
-import { collectStore } from '../store/index.js';
 import type { CollectOptions } from '../store/index.js';
 import { writeFileAtomic } from '../store/index.js';
+import { collectRunRecords } from './orchestrator/export.js';
 
 type Cell = string | number | boolean | null | undefined;
 
@@ -76,8 +76,8 @@ export function csvTables(runs: readonly RunRecord[]): Record<keyof typeof CSV_H
  * await exportCsv({ dir: '.agentmeter', out: 'analysis' })
  */
 export async function exportCsv(o: CollectOptions & { out: string }): Promise<{ files: string[]; rows: Record<string, number>; skipped: number }> {
-  const c = await collectStore({ ...o, kinds: ['run', 'task', 'agent', 'pipeline', 'debug'] });
-  const tables = csvTables(buildRunRecords(c.spans));
+  const c = await collectRunRecords(o);
+  const tables = csvTables(c.runs);
   const files: string[] = [];
   const rows: Record<string, number> = {};
   for (const name of Object.keys(CSV_HEADERS) as (keyof typeof CSV_HEADERS)[]) {

@@ -48,6 +48,13 @@ export interface CollectOptions {
   threadsAfterBytes?: number;
   /** How far the read is: day partitions (or, on workers, segments) done and in all. */
   onProgress?: ((done: number, total: number) => void) | undefined;
+  /**
+   * Hand each kept span to this instead of keeping it (`spans` is then empty, and spans come
+   * in the order they fold, not sorted): for a caller that reduces spans as they come.
+   */
+  onSpan?: ((span: Span) => void) | undefined;
+  /** Default true; false keeps no feedback (`feedback` is then empty) and holds none while reading. */
+  feedback?: boolean;
 }
 
 /** What `collectStore` found. */
@@ -70,7 +77,7 @@ export async function collectStore(o: CollectOptions): Promise<Collected> {
   const feedback: Feedback[] = [];
   const points: SpanPointEvent[] = [];
   const samples: SkippedLine[] = [];
-  const keep = new Set(o.points ?? []);
+  const keepPoints = new Set(o.points ?? []);
   const seenPoints = new Set<string>();
   const filter: SpanFilter = {
     sinceMs: o.sinceMs ?? -Infinity,
@@ -79,21 +86,26 @@ export async function collectStore(o: CollectOptions): Promise<Collected> {
     envs: o.envs,
     kinds: o.kinds,
   };
+  const keep = o.onSpan ?? ((s: Span): void => void spans.push(s));
   const folder = new SpanFolder({
     nowMs: o.nowMs ?? Date.now(),
     onSpan: (s) => {
-      if (spanSelected(s, filter)) spans.push(s);
+      if (spanSelected(s, filter)) keep(s);
     },
-    onFeedback: (f) => {
-      if (envSelected(f.env, o.envs)) feedback.push(f);
-    },
+    ...(o.feedback !== false
+      ? {
+          onFeedback: (f: Feedback): void => {
+            if (envSelected(f.env, o.envs)) feedback.push(f);
+          },
+        }
+      : {}),
   });
   const onSkip = (s: SkippedLine): void => {
     if (samples.length < 20) samples.push(s);
   };
   // Point events are kept as they are read, so a read that keeps some stays on this thread.
-  const threads = keep.size === 0 && foldThreadsUsable() ? (o.threads === 'default' ? defaultFoldThreads() : (o.threads ?? 0)) : 0;
-  let skipped = threads > 0 ? await collectOnWorkers(o, threads, filter, folder, spans, onSkip) : undefined;
+  const threads = keepPoints.size === 0 && foldThreadsUsable() ? (o.threads === 'default' ? defaultFoldThreads() : (o.threads ?? 0)) : 0;
+  let skipped = threads > 0 ? await collectOnWorkers(o, threads, filter, folder, keep, onSkip) : undefined;
   if (skipped === undefined) {
     const read = await scanEvents({
       root: o.dir,
@@ -101,7 +113,7 @@ export async function collectStore(o: CollectOptions): Promise<Collected> {
       ...(o.sinceMs !== undefined ? { sinceMs: o.sinceMs } : {}),
       onEvent: (e: AgentmeterEvent) => {
         folder.add(e);
-        if (e.type === 'span.event' && keep.has(e.name) && !seenPoints.has(e.id) && envSelected(e.env, o.envs)) {
+        if (e.type === 'span.event' && keepPoints.has(e.name) && !seenPoints.has(e.id) && envSelected(e.env, o.envs)) {
           seenPoints.add(e.id);
           points.push(e);
         }
@@ -132,7 +144,7 @@ async function collectOnWorkers(
   threads: number,
   filter: SpanFilter,
   folder: SpanFolder,
-  spans: Span[],
+  keep: (s: Span) => void,
   onSkip: (s: SkippedLine) => void,
 ): Promise<number | undefined> {
   if (!(await storeExists(o.dir))) return undefined;
@@ -183,7 +195,7 @@ async function collectOnWorkers(
       for (let j = 0; j < r.hashes.length; j++) {
         const first = folder.markFinished(r.hashes[j] as number);
         if (k < r.keptAt.length && r.keptAt[k] === j) {
-          if (first) spans.push(r.kept[k] as Span);
+          if (first) keep(r.kept[k] as Span);
           k++;
         }
       }

@@ -291,6 +291,15 @@ describe('cold reads equal the plain parse', () => {
         const workers = await dist.store.collectStore({ ...o, threads: 2, threadsAfterBytes: 0 });
         const rel = (c: StoreApi.Collected): unknown => ({ ...c, samples: c.samples.map((x) => ({ ...x, file: x.file.slice(root.length) })) });
         expect(rel(workers)).toEqual(rel(plain));
+        // Streamed (onSpan, no feedback), on workers and on one thread: the same spans, in fold order.
+        for (const threads of [0, 2]) {
+          const streamed: StoreApi.Collected['spans'] = [];
+          const c = await dist.store.collectStore({ ...o, threads, threadsAfterBytes: 0, onSpan: (s) => streamed.push(s), feedback: false });
+          expect(c.spans).toEqual([]);
+          expect(c.feedback).toEqual([]);
+          expect(c.skipped).toBe(plain.skipped);
+          expect(streamed.sort((a, b) => a.startMs - b.startMs || (a.spanId < b.spanId ? -1 : 1))).toEqual(plain.spans);
+        }
       }),
       { numRuns: 6 },
     );

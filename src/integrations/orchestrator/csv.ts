@@ -7,12 +7,10 @@
  * because it groups runs by that text. `agentmeter export csv` is agentmeter's own, richer set.
  */
 import { join } from 'node:path';
-import { buildRunRecords } from '../../analytics/index.js';
-import { collectStore } from '../../store/index.js';
 import type { CollectOptions } from '../../store/index.js';
 import { writeFileAtomic } from '../../store/index.js';
 import { PyFloat, pyFloatText } from '../py-json.js';
-import { issueReport, runFinal } from './export.js';
+import { collectRunRecords, issueReport, runFinal } from './export.js';
 
 /** The seed's seven files and their headers. */
 export const SEED_CSV_HEADERS = {
@@ -55,8 +53,8 @@ function csv(rows: unknown[][]): string {
  * await exportOrchestratorCsv({ dir: '.agentmeter', out: 'logs/csv' })
  */
 export async function exportOrchestratorCsv(o: CollectOptions & { out: string }): Promise<{ files: string[]; runs: number; issues: number; skipped: number }> {
-  const c = await collectStore({ ...o, kinds: ['run', 'task', 'agent', 'pipeline', 'debug'] });
-  const runs = buildRunRecords(c.spans);
+  const c = await collectRunRecords(o);
+  const runs = c.runs;
   const runRows: { ms: number; row: unknown[] }[] = [];
   const issueRows: { ms: number; row: unknown[] }[] = [];
   for (const r of runs) {

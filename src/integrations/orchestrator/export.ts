@@ -11,7 +11,7 @@
  * ```
  */
 import { join } from 'node:path';
-import { buildRunRecords, runTotals } from '../../analytics/index.js';
+import { RunRecordsBuilder, runTotals } from '../../analytics/index.js';
 import type { IssueRecord, RunRecord } from '../../analytics/index.js';
 import { collectStore } from '../../store/index.js';
 import type { CollectOptions } from '../../store/index.js';
@@ -147,14 +147,24 @@ function fileKey(iid: number | string): string {
 }
 
 /**
+ * The orchestrator's run records of a store: its spans streamed through `RunRecordsBuilder`
+ * (a few fields per span kept, not the spans), and the lines skipped.
+ */
+export async function collectRunRecords(o: CollectOptions): Promise<{ runs: RunRecord[]; skipped: number }> {
+  const b = new RunRecordsBuilder();
+  const c = await collectStore({ ...o, kinds: ['run', 'task', 'agent', 'pipeline', 'debug'], onSpan: (s) => b.addSpan(s), feedback: false });
+  return { runs: b.build(), skipped: c.skipped };
+}
+
+/**
  * Write the seed's run layout from the store.
  *
  * @example
  * await exportOrchestratorRuns({ dir: '.agentmeter', out: 'logs/runs' })
  */
 export async function exportOrchestratorRuns(o: CollectOptions & { out: string; runIds?: readonly string[] }): Promise<ExportRunsResult> {
-  const c = await collectStore({ ...o, kinds: ['run', 'task', 'agent', 'pipeline', 'debug'] });
-  const runs = buildRunRecords(c.spans).filter((r) => o.runIds === undefined || o.runIds.includes(r.runId));
+  const c = await collectRunRecords(o);
+  const runs = c.runs.filter((r) => o.runIds === undefined || o.runIds.includes(r.runId));
   const files: string[] = [];
   let issues = 0;
   const write = async (path: string, value: unknown): Promise<void> => {
