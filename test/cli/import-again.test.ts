@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { scanSummaries } from '../../src/store/index.js';
 import { main } from '../../src/cli/main.js';
 import type { Io } from '../../src/cli/io.js';
 
@@ -42,3 +43,25 @@ for (const [format, from] of [
     expect(storedLines()).toBeGreaterThan(lines);
   });
 }
+
+it('an import builds the span cache for the segments it wrote: the first report after it folds none; --no-cache leaves it to that report', async () => {
+  for (const build of [true, false]) {
+    const store = mkdtempSync(join(tmpdir(), 'agentmeter-import-cache-'));
+    try {
+      const r = await run(['import', 'orchestrator-runs', join(FIXTURES, 'orchestrator/runs'), '--dir', store, '--json', ...(build ? [] : ['--no-cache'])]);
+      expect(r.code).toBe(0);
+      const out = JSON.parse(r.out) as { span_cache?: { segments: number; written: number } };
+      const next = await scanSummaries({ root: store, onSpan: () => undefined });
+      expect(next.read.segments).toBeGreaterThan(0);
+      if (build) {
+        expect(out.span_cache).toEqual({ segments: next.read.segments, written: next.read.segments });
+        expect(next.cache).toEqual({ hits: next.read.segments, writes: 0, errors: 0 });
+      } else {
+        expect(out.span_cache).toBeUndefined();
+        expect(next.cache.writes).toBe(next.read.segments);
+      }
+    } finally {
+      rmSync(store, { recursive: true, force: true });
+    }
+  }
+});

@@ -3,12 +3,14 @@ import { importOak } from '../../integrations/oak/import.js';
 import { importOrchestratorRuns } from '../../integrations/orchestrator/import.js';
 import { importAutomationMetrics } from '../../integrations/automation/import.js';
 import type { ImportResult } from '../../integrations/source-files.js';
-import { resolveStoreDir } from '../../store/index.js';
+import { resolveStoreDir, scanSummaries } from '../../store/index.js';
 import type { CommandSpec } from '../command.js';
 import { DIR_OPTION } from '../command.js';
 import { EXIT, UsageError } from '../io.js';
-import { elapsedLine } from '../progress.js';
-import { envTagOption } from '../options.js';
+import type { Io } from '../io.js';
+import { elapsedLine, progressLine } from '../progress.js';
+import { envTagOption, read } from '../options.js';
+import type { TypedOption } from '../options.js';
 import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -54,6 +56,12 @@ export const IMPORTERS: Record<string, Importer> = {
       return r;
     },
   },
+};
+
+const BUILD_CACHE: TypedOption<boolean> = {
+  flags: '--no-cache',
+  description: 'do not build the span cache for what was imported (the first report then builds it)',
+  parse: (v) => v !== false,
 };
 
 /** Default env of imported history: it is real work, unlike test or demo data. */
@@ -109,6 +117,7 @@ export const importCommand: CommandSpec = {
     { flags: '--strict', description: 'exit 4 when bad source lines were skipped' },
     { flags: '--again', description: 'import a source even if the same content was imported before (it would be stored twice)' },
     { flags: '--json', description: 'machine-readable result' },
+    BUILD_CACHE,
     DIR_OPTION,
   ],
   get help(): string {
@@ -158,7 +167,8 @@ skipped, counted and listed (first 20). Exit codes: 0 ok, 2 bad format or missin
       manifest[key] = { at: new Date().toISOString(), from, records: r.records };
       await writeFileAtomic(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
     }
-    if (opts['json'] === true) io.stdout.write(JSON.stringify({ format, from, dir, env, ...r }, null, 2) + '\n');
+    const cache = r.spans + r.feedback > 0 && read(BUILD_CACHE, opts) && io.env['AGENTMETER_NO_CACHE'] !== '1' ? await buildSpanCache(dir, io, opts['json'] === true) : undefined;
+    if (opts['json'] === true) io.stdout.write(JSON.stringify({ format, from, dir, env, ...r, ...(cache ? { span_cache: cache } : {}) }, null, 2) + '\n');
     else {
       io.stdout.write(
         `imported ${r.records} record${r.records === 1 ? '' : 's'} from ${r.files} file${r.files === 1 ? '' : 's'}: ` +
@@ -176,3 +186,22 @@ skipped, counted and listed (first 20). Exit codes: 0 ok, 2 bad format or missin
     return r.skipped > 0 && opts['strict'] === true ? EXIT.dataErrors : EXIT.ok;
   },
 };
+
+/**
+ * The first report after an import would fold every segment the import wrote. Fold them now,
+ * once, into the span cache that `report`, `agents`, the insight commands and the dashboard
+ * replay (docs/performance.md): an imported history's first report is then as fast as its
+ * hundredth. Derived data: a failure is said and costs nothing but that speed.
+ */
+async function buildSpanCache(dir: string, io: Io, json: boolean): Promise<{ segments: number; written: number } | undefined> {
+  const progress = progressLine(io, 'building the span cache', { json });
+  try {
+    const stats = await scanSummaries({ root: dir, onSpan: () => undefined, onProgress: (p) => progress.update(p.done, p.total) });
+    return { segments: stats.read.segments, written: stats.cache.writes };
+  } catch (e: unknown) {
+    io.stderr.write(`agentmeter: the span cache was not built (${e instanceof Error ? e.message : String(e)}); the first report will build it\n`);
+    return undefined;
+  } finally {
+    progress.end();
+  }
+}
