@@ -9,7 +9,7 @@ import { writeFileAtomic } from './atomic-file.js';
 import { FeedbackTable } from './feedback-table.js';
 import { foldSegment } from './fold-segment.js';
 import { FoldPool, defaultFoldThreads, foldThreadsUsable } from './fold-pool.js';
-import { decodeDigest, encodeDigest, replayDigest } from './span-digest.js';
+import { decodeDigest, encodeDigest, parseDetail, replayDigest } from './span-digest.js';
 import type { SpanDigest } from './span-digest.js';
 
 /** Where digests live, beside the events they are derived from. */
@@ -105,7 +105,7 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
       for (let i = 0; i < files.length; i++) {
         for (; next < files.length && next <= i + window; next++) {
           const f = files[next] as { day: string; file: string };
-          ahead.push(load(o.root, f.day, f.file, useCache, buffers, cache, fold));
+          ahead.push(load(o.root, f.day, f.file, { useCache, detail: o.detail === true }, buffers, cache, fold));
         }
         const { probe: pr, digest, wasFolded } = await (ahead.shift() as Promise<Loaded>);
         if (wasFolded) folded++;
@@ -184,7 +184,7 @@ async function load(
   root: string,
   day: string,
   file: string,
-  useCache: boolean,
+  { useCache, detail }: { useCache: boolean; detail: boolean },
   pool: Buffer[],
   cache: ScanSummariesStats['cache'],
   fold: (p: Probe) => Promise<SpanDigest>,
@@ -194,7 +194,8 @@ async function load(
   if (st === undefined) return { probe: p, digest: undefined, wasFolded: false };
   if (p.bytes !== undefined) {
     const d = decodeDigest(p.bytes);
-    if (d && d.size === st.size && d.mtimeMs === st.mtimeMs) {
+    // A read that asks for detail checks it too: a damaged detail is folded again.
+    if (d && d.size === st.size && d.mtimeMs === st.mtimeMs && (!detail || parseDetail(d))) {
       cache.hits++;
       return { probe: p, digest: d, wasFolded: false };
     }

@@ -411,6 +411,34 @@ function detailMore(d: SpanDigest): DetailMore {
 }
 
 /**
+ * Parse a decoded digest's detail in place; false when it is damaged (unparsable, or rows
+ * that point outside the digest), so the reader folds the segment again instead of handing
+ * over spans without their detail. Only reads that ask for detail pay for this.
+ */
+export function parseDetail(d: SpanDigest): boolean {
+  let m: DetailMore;
+  try {
+    m = detailMore(d);
+  } catch {
+    return false;
+  }
+  if (m === null || typeof m !== 'object' || !Array.isArray(m.names) || !Array.isArray(m.odd) || !Array.isArray(m.attrs)) return false;
+  const n = d.hash.length;
+  const rows = d.dAt.length;
+  let last = -1;
+  for (let r = 0; r < rows; r++) {
+    const at = d.dAt[r] as number;
+    if (at <= last || at >= n || (d.dName[r] as number) >= m.names.length || typeof m.names[d.dName[r] as number] !== 'string') return false;
+    last = at;
+  }
+  const row = (x: unknown): boolean => Array.isArray(x) && Number.isInteger(x[0]) && (x[0] as number) >= 0 && (x[0] as number) < rows;
+  if (!m.odd.every((x) => row(x) && typeof x[1] === 'string')) return false;
+  if (!m.attrs.every((x) => row(x) && x[1] !== null && typeof x[1] === 'object' && !Array.isArray(x[1]))) return false;
+  d.dMore = m;
+  return true;
+}
+
+/**
  * Hand each span of a digest to `emit` unless `accept(hash)` refuses it (a duplicate).
  * Allocation-free: one summary object and one attributes object per (profile, layout) are
  * reused, so `emit` must not keep references (ReportBuilder.addSpan does not). With

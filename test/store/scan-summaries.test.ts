@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createMeter } from '../../src/sdk/index.js';
@@ -110,6 +110,37 @@ describe('scanSummaries (span cache)', () => {
     const again = await summaries(root, true);
     expect(again.hits).toBe(0);
     expect(again.keys).toEqual(first.keys);
+  });
+
+  it('folds a segment again for a read that asks for detail when its digest\'s detail is damaged; reports still use the digest', async () => {
+    const root = tempDir();
+    await generateDemo({ dir: root, days: 1, seed: 5, runsPerDay: 10, now: Date.now() - 3_600_000 });
+    settle(root);
+    const detailKeys = async (): Promise<{ keys: string[]; hits: number }> => {
+      const keys: string[] = [];
+      const st = await scanSummaries({ root, nowMs: NOW, detail: true, onSpan: (s) => (s.spanId !== undefined ? keys.push(`${s.spanId} ${s.name} ${s.endMs} ${String(s.attrs['error.message'])}`) : undefined) });
+      return { keys: keys.sort(), hits: st.cache.hits };
+    };
+    const first = await detailKeys();
+    expect(first.keys.length).toBeGreaterThan(10);
+    // The detail's JSON is the tail of each digest: overwrite its last bytes (the length stays).
+    let damaged = 0;
+    for (const day of readdirSync(join(root, CACHE_DIR))) {
+      for (const f of readdirSync(join(root, CACHE_DIR, day))) {
+        const path = join(root, CACHE_DIR, day, f);
+        const bytes = readFileSync(path);
+        if (bytes.at(-1) !== 0x7d) continue; // ends with the JSON's `}`
+        bytes.fill(0x5b, bytes.length - 3);
+        writeFileSync(path, bytes);
+        damaged++;
+      }
+    }
+    expect(damaged).toBeGreaterThan(0);
+    // A report does not read the detail: the damaged digests still serve it.
+    expect((await summaries(root, true)).hits).toBeGreaterThanOrEqual(damaged);
+    const again = await detailKeys();
+    expect(again.keys).toEqual(first.keys);
+    expect((await detailKeys()).hits).toBe(again.hits + damaged);
   });
 
   it('folds a span whose start and end are in different segments, and drops a duplicate across segments', async () => {
