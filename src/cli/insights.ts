@@ -64,7 +64,8 @@ export interface ScanInfo {
 
 /**
  * Scan spans (summaries, from the cache) started in [sinceMs, untilMs) of the included envs.
- * With `withIds`, full spans are read instead (no cache), for joins on span ids.
+ * With `withIds`, agent and workflow spans come with their ids (the cache keeps them), for
+ * joins on span ids.
  */
 export async function scanIncluded(
   c: Common,

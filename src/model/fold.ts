@@ -15,7 +15,10 @@ import { parseIsoMs } from './time.js';
 export interface FoldStats {
   /** Events folded. */
   events: number;
-  /** Events ignored because their id (or their span's start/end) was already folded. */
+  /**
+   * Events ignored because their id (or their span's start/end) was already folded. Feedback
+   * delivered twice counts only in a fold that keeps feedback (`onFeedback` or `drains`).
+   */
   duplicates: number;
   /** Ends whose start was never seen; folded from the end alone (name and start attributes unknown). */
   orphanEnds: number;

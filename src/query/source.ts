@@ -42,8 +42,9 @@ export interface Skipped {
 }
 
 /**
- * A span as a scan hands it over; `spanId`, `name` and `endMs` (and the detail attributes,
- * `DETAIL_KEYS`) are there for agent and workflow spans when the scan was asked for ids.
+ * A span as a scan hands it over. When the scan was asked for ids, agent and workflow spans
+ * come with `spanId`, `name`, `endMs` and the detail attributes (`DETAIL_KEYS`); a span of
+ * another kind may have them too (one folded across segments is a whole `Span`), or not.
  */
 export type ScannedSpan = DetailedSummary;
 

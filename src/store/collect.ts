@@ -53,7 +53,7 @@ export interface CollectOptions {
    * in the order they fold, not sorted): for a caller that reduces spans as they come.
    */
   onSpan?: ((span: Span) => void) | undefined;
-  /** Default true; false keeps no feedback (`feedback` is then empty) and holds none while reading. */
+  /** Default true; false keeps no feedback: `feedback` is then empty, and the fold across segments holds none. */
   feedback?: boolean;
 }
 

@@ -443,7 +443,8 @@ export function parseDetail(d: SpanDigest): boolean {
  * Allocation-free: one summary object and one attributes object per (profile, layout) are
  * reused, so `emit` must not keep references (ReportBuilder.addSpan does not). With
  * `detail`, spans of `DETAIL_KINDS` come with their id, name and end (and a fresh attributes
- * object when they have detail attributes), the others with those fields undefined.
+ * object when they have detail attributes), the digest's other spans with those fields
+ * undefined.
  */
 export function replayDigest(d: SpanDigest, accept: (hash: number) => boolean, emit: (s: DetailedSummary) => void, detail = false): void {
   const scratch = new Map<number, BaseAttributes>();

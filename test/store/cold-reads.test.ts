@@ -99,7 +99,8 @@ function writeStore(root: string, spec: StoreSpec): void {
   };
   spec.spans.forEach((s, i) => {
     // Ids are unique per span: a reused id with other content is not a duplicate delivery.
-    const spanId = `span-${i}`;
+    // Half are canonical UUIDs (the cache packs those into 16 bytes), half other text.
+    const spanId = i % 2 === 0 ? `0190a001-0000-7000-8000-${i.toString(16).padStart(12, '0')}` : `span-${i}`;
     const runId = `run-${s.run}`;
     const startMs = T0 + s.atMs;
     const attrs: Record<string, unknown> = {};

@@ -8,9 +8,10 @@
  * `ranking_score`, the same weights applied to lower 95 % Wilson bounds: of the success rate,
  * and of the mean rating mapped to [0, 1] ((r − 1) / 4 as a fraction of n ratings).
  *
- * Unlike `ReportBuilder`, the seed analyses take whole `Span`s (all attributes), not the
- * span cache's summaries: they need ids, workflow ids and messages. `AgentAnalysisBuilder`
- * takes them one at a time and keeps only what the answer needs of each.
+ * Beyond a report's summary, the analysis needs ids, names, workflow ids and error messages:
+ * `AgentSpan`, which a whole `Span` is and which the span cache keeps for agent and workflow
+ * spans (`DETAIL_KINDS`, `DETAIL_KEYS`). `AgentAnalysisBuilder` takes them one at a time and
+ * keeps only what the answer needs of each.
  */
 import type { Feedback, Span, SpanSummary } from '../../model/span.js';
 import { keyAttr } from '../attrs.js';

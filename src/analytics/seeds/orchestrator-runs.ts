@@ -204,8 +204,9 @@ function kept(s: Span, keys: readonly string[]): Span {
   return { ...s, attrs };
 }
 
-const TASK_KEYS = ['agent.retries', 'agent.names', 'issue_iid', 'errors', 'errors.count', 'task.key', 'complexity', 'status.detail'];
-const RUN_KEYS = ['project', 'gen_ai.provider.name', 'gen_ai.request.model', 'gen_ai.request.temperature', 'mode', 'specific_issue', 'run.key', 'run.total_successes', 'run.total_errors', 'status.detail'];
+/** The attributes of a task and of a run that their records read (a test holds them to the code). */
+export const TASK_KEYS = ['agent.retries', 'agent.names', 'issue_iid', 'errors', 'errors.count', 'task.key', 'complexity', 'status.detail'];
+export const RUN_KEYS = ['project', 'gen_ai.provider.name', 'gen_ai.request.model', 'gen_ai.request.temperature', 'mode', 'specific_issue', 'run.key', 'run.total_successes', 'run.total_errors', 'status.detail'];
 
 // Start time, then span id: the order every reader hands spans over in (collectStore's).
 const byStart = (a: { startMs: number; spanId: string }, b: { startMs: number; spanId: string }): number => a.startMs - b.startMs || (a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0);
@@ -268,6 +269,8 @@ function issueRecord(task: Span, children: Child[]): IssueRecord {
 /**
  * Rebuild the orchestrator's runs from spans: every run span with its tasks (issues) and their
  * agent, pipeline and debug spans. Runs without tasks are kept (a run that crashed early).
+ * Runs, a run's tasks and a task's spans are taken in order of start time, then span id,
+ * whatever order `spans` is in.
  *
  * @example
  * const runs = buildRunRecords(spans); runs[0]?.issues[0]?.agentMetrics['coding']?.retries

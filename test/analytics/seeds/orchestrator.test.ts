@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { answerOrchestratorQueries, buildRunRecords, orchestratorAnswersFromParts, orchestratorParts, percent, RunRecordsBuilder, spearman } from '../../../src/analytics/index.js';
+import { RUN_KEYS, TASK_KEYS } from '../../../src/analytics/seeds/orchestrator-runs.js';
 import type { Span } from '../../../src/model/span.js';
 import { span } from '../fixtures.js';
 
@@ -172,4 +175,19 @@ describe('RunRecordsBuilder (report orchestrator streams spans through it)', () 
       { numRuns: 300 },
     );
   });
+
+  it('keeps every attribute of a run and of a task that their records read (RUN_KEYS, TASK_KEYS)', () => {
+    const src = readFileSync(resolve(import.meta.dirname, '../../../src/analytics/seeds/orchestrator-runs.ts'), 'utf8');
+    const read = (name: string): string[] => [...src.matchAll(new RegExp(`(?:Attr\\(${name}\\.attrs,\\s*|${name}\\.attrs\\[)'([^']+)'`, 'g'))].map((m) => m[1] as string);
+    const task = read('task');
+    const run = read('r');
+    expect(task).toContain('issue_iid');
+    expect(run).toContain('run.key');
+    // `word()` reads `status.detail` of both.
+    expect(src).toMatch(/word\(task, ISSUE_WORDS/);
+    expect(src).toMatch(/word\(r, RUN_WORDS/);
+    expect([...task, 'status.detail'].filter((k) => !TASK_KEYS.includes(k))).toEqual([]);
+    expect([...run, 'status.detail'].filter((k) => !RUN_KEYS.includes(k))).toEqual([]);
+  });
 });
+
