@@ -35,6 +35,9 @@ const commands = [
   ['compare --by model', ['compare', '--since', '30d', '--by', 'model']],
   ['compare --by agent --metric duration', ['compare', '--since', '30d', '--by', 'agent', '--metric', 'duration']],
   ['compare --by model --metric cost', ['compare', '--since', '30d', '--by', 'model', '--metric', 'cost']],
+  // Feedback joined to agent spans by id: the span cache keeps agent span ids.
+  ['compare --by model --metric quality', ['compare', '--since', '30d', '--by', 'model', '--metric', 'quality']],
+  ['agents --since 30d', ['agents', '--since', '30d']],
   ['trends --by model', ['trends', '--since', '30d', '--by', 'model']],
   ['anomalies --since 30d', ['anomalies', '--since', '30d']],
   // Limits that pass, so the process exits 0 (a failed gate exits 5).
