@@ -70,6 +70,16 @@ function freshCopy() {
   return dir;
 }
 
+/** `measure(dir)` on a fresh copy, which is removed afterwards. */
+async function onFreshCopy(measure) {
+  const dir = freshCopy();
+  try {
+    return await measure(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const report = (cli, dir, ...extra) => [cli, 'report', '--dir', dir, '--since', '30d', '--until', until, '--json', '--env', 'all', ...extra];
 const reportOk = (out) => JSON.parse(out).runs.total > 0;
 // `agents` and `report orchestrator` over the same 30 days: the other reads a new user runs first.
@@ -101,12 +111,7 @@ const cases = [
     name: 'report, cold, folding on one thread',
     id: 'cold-1-thread',
     ours: true,
-    run: async () => {
-      const dir = freshCopy();
-      const r = await timeNodeThreads(report(CLI, dir), { env: { AGENTMETER_READ_THREADS: '0' } });
-      rmSync(dir, { recursive: true, force: true });
-      return r;
-    },
+    run: () => onFreshCopy((dir) => timeNodeThreads(report(CLI, dir), { env: { AGENTMETER_READ_THREADS: '0' } })),
     check: reportOk,
   },
   { name: 'report, span cache warm', id: 'warm', ours: true, run: () => timeNode(report(CLI, root)), check: reportOk },
@@ -114,12 +119,7 @@ const cases = [
     name: 'agents, cold (fresh copy, old mtimes)',
     id: 'agents-cold',
     ours: true,
-    run: () => {
-      const dir = freshCopy();
-      const r = timeNode(agents(CLI, dir));
-      rmSync(dir, { recursive: true, force: true });
-      return r;
-    },
+    run: () => onFreshCopy((dir) => timeNode(agents(CLI, dir))),
     check: agentsOk,
   },
   { name: 'agents, span cache warm', id: 'agents-warm', ours: true, run: () => timeNode(agents(CLI, root)), check: agentsOk },
@@ -130,15 +130,13 @@ const cases = [
           name: 'baseline build: report, cold (fresh copy, old mtimes)',
           id: 'baseline-cold',
           ours: true,
-          run: () => {
-            const dir = freshCopy();
-            const r = timeNode(report(baselineCli, dir));
-            // The baseline needed a second slow report on a copy; measure that one too.
-            const again = timeNode(report(baselineCli, dir));
-            r.again = again;
-            rmSync(dir, { recursive: true, force: true });
-            return r;
-          },
+          run: () =>
+            onFreshCopy((dir) => {
+              const r = timeNode(report(baselineCli, dir));
+              // The baseline needed a second slow report on a copy; measure that one too.
+              r.again = timeNode(report(baselineCli, dir));
+              return r;
+            }),
           check: reportOk,
         },
         { name: 'baseline build: report --no-cache', id: 'baseline-no-cache', ours: true, run: () => timeNode(report(baselineCli, root, '--no-cache')), check: reportOk },

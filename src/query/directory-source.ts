@@ -39,6 +39,37 @@ function sampler(): { samples: SkippedLine[]; onSkip: (s: SkippedLine) => void }
   };
 }
 
+/** The reader options of a scan's window, for `scan` (summaries) and `spans` (whole spans) alike. */
+interface Windowed<S> {
+  nowMs: number;
+  sinceMs?: number;
+  untilMs?: number;
+  onSpan: (s: S) => void;
+  onFeedback?: (f: Feedback) => void;
+}
+
+/**
+ * A window as reader options: partitions from its start to a day past its end (ends of spans
+ * started inside it may land in a later partition); spans by start and feedback by time
+ * inside it, unfiltered for the whole store.
+ */
+function windowed<S extends { startMs: number }>(w: ScanWindow, onSpan: (s: S) => void, onFeedback: ((f: Feedback) => void) | undefined): Windowed<S> {
+  const whole = w.sinceMs === undefined && w.untilMs === undefined;
+  const since = w.sinceMs ?? -Infinity;
+  const until = w.untilMs ?? Infinity;
+  return {
+    nowMs: w.nowMs,
+    ...(w.sinceMs !== undefined ? { sinceMs: w.sinceMs } : {}),
+    ...(w.untilMs !== undefined ? { untilMs: w.untilMs + DAY_MS } : {}),
+    onSpan: whole
+      ? onSpan
+      : (s: S): void => {
+          if (s.startMs >= since && s.startMs < until) onSpan(s);
+        },
+    ...(onFeedback ? { onFeedback: whole ? onFeedback : (f: Feedback): void => (f.tsMs >= since && f.tsMs < until ? onFeedback(f) : undefined) } : {}),
+  };
+}
+
 /** A store directory read as a report source. */
 export class DirectorySource implements ReportSource {
   readonly dir: string;
@@ -132,49 +163,15 @@ export class DirectorySource implements ReportSource {
   }
 
   async scan(w: ScanWindow, h: ScanHandlers): Promise<Skipped> {
-    const since = w.sinceMs ?? -Infinity;
-    const until = w.untilMs ?? Infinity;
-    const whole = w.sinceMs === undefined && w.untilMs === undefined;
-    const onSpan = whole
-      ? h.onSpan
-      : (s: Parameters<ScanHandlers['onSpan']>[0]): void => {
-          if (s.startMs >= since && s.startMs < until) h.onSpan(s);
-        };
-    const fb = h.onFeedback;
-    const onFeedback = fb && !whole ? (f: Parameters<NonNullable<ScanHandlers['onFeedback']>>[0]): void => (f.tsMs >= since && f.tsMs < until ? fb(f) : undefined) : fb;
     const { samples, onSkip } = sampler();
-    // Ends of spans started inside the window may land in a later day partition.
-    const window = {
-      root: this.dir,
-      nowMs: w.nowMs,
-      onSkip,
-      onSpan,
-      ...(w.sinceMs !== undefined ? { sinceMs: w.sinceMs } : {}),
-      ...(w.untilMs !== undefined ? { untilMs: w.untilMs + DAY_MS } : {}),
-      ...(onFeedback ? { onFeedback } : {}),
-    };
-    const stats = await scanSummaries({ ...window, ...this.#summaryOptions(), detail: h.withIds === true });
+    const stats = await scanSummaries({ ...windowed(w, h.onSpan, h.onFeedback), onSkip, ...this.#summaryOptions(), detail: h.withIds === true });
     return { skipped_lines: stats.read.skipped, skipped_samples: samples };
   }
 
   async spans(w: ScanWindow, h: Parameters<ReportSource['spans']>[1]): Promise<Skipped> {
     const { samples, onSkip } = sampler();
-    const since = w.sinceMs ?? -Infinity;
-    const until = w.untilMs ?? Infinity;
-    const fb = h.onFeedback;
     // Whole spans: every event parsed (the span cache keeps summaries).
-    const stats = await scanSpans({
-      root: this.dir,
-      nowMs: w.nowMs,
-      onSkip,
-      onSpan: (s) => {
-        if (s.startMs >= since && s.startMs < until) h.onSpan(s);
-      },
-      ...(w.sinceMs !== undefined ? { sinceMs: w.sinceMs } : {}),
-      // Ends of spans started inside the window may land in a later day partition.
-      ...(w.untilMs !== undefined ? { untilMs: w.untilMs + DAY_MS } : {}),
-      ...(fb ? { onFeedback: (f: Feedback) => (f.tsMs >= since && f.tsMs < until ? fb(f) : undefined) } : {}),
-    });
+    const stats = await scanSpans({ ...windowed(w, h.onSpan, h.onFeedback), onSkip, root: this.dir });
     return { skipped_lines: stats.read.skipped, skipped_samples: samples };
   }
 
