@@ -24,6 +24,8 @@ export interface FoldJob {
   mtimeMs: number;
   cachePath: string | undefined;
   collect?: SpanFilter;
+  /** A buffer the reading thread is done with, to encode the digest into if it is large enough. */
+  buffer?: ArrayBuffer;
 }
 
 /** A worker's answer: the encoded digest and whether it was written to the cache, or the segment's spans. */
@@ -75,6 +77,8 @@ export class FoldPool {
   readonly #busy = new Map<Worker, Waiting>();
   #next = 0;
   #failed: Error | undefined;
+  /** Buffers of replayed digests, handed back to the workers with their next jobs (`recycle`). */
+  readonly #spare: ArrayBuffer[] = [];
 
   constructor(threads: number) {
     for (let i = 0; i < threads; i++) {
@@ -118,6 +122,16 @@ export class FoldPool {
     return reply.spans as SegmentSpans;
   }
 
+  /**
+   * Hand back the buffer of a worker's digest once nothing refers to it any more (it was
+   * replayed): a worker encodes a later digest into it. A fresh buffer per digest, moved to
+   * the reading thread, lived there past a young-generation collection and then outside the
+   * heap until a full one: about 15 MB of a cold report's peak memory (docs/performance.md).
+   */
+  recycle(buffer: ArrayBuffer): void {
+    if (this.#spare.length < this.#all.length * 2 + 2) this.#spare.push(buffer);
+  }
+
   async close(): Promise<void> {
     this.#fail(new Error('fold pool closed'));
     await Promise.all(this.#all.splice(0).map((w) => w.terminate()));
@@ -129,7 +143,9 @@ export class FoldPool {
       const p = this.#queue.shift() as Waiting;
       this.#busy.set(w, p);
       w.ref();
-      w.postMessage(p.job);
+      const buffer = p.job.collect === undefined ? this.#spare.pop() : undefined;
+      if (buffer !== undefined) w.postMessage({ ...p.job, buffer }, [buffer]);
+      else w.postMessage(p.job);
     }
     for (const w of this.#idle) w.unref();
   }

@@ -25,7 +25,12 @@ port?.on('message', (job: FoldJob) => {
 });
 
 async function run(job: FoldJob): Promise<FoldReply & { bytes: Uint8Array }> {
-  const bytes = encodeDigest(foldSegmentSync(job.file, job.size, job.mtimeMs));
+  // Into the buffer the reading thread handed back, when it has one large enough.
+  const given = job.buffer;
+  const bytes = encodeDigest(foldSegmentSync(job.file, job.size, job.mtimeMs), (size) =>
+    // Rounded up to 64 KiB, so that it serves a slightly larger digest next time.
+    given !== undefined && given.byteLength >= size ? Buffer.from(given) : Buffer.alloc(size + 0xffff - ((size + 0xffff) % 0x10000)),
+  );
   let cached: FoldReply['cached'] = 'no';
   if (job.cachePath !== undefined) {
     try {

@@ -129,6 +129,7 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
         }
         // The digest's columns are views of this buffer; nothing refers to them any more.
         if (pr.backing) buffers.push(pr.backing);
+        if (pr.fromWorker) pool?.recycle(pr.fromWorker);
       }
     }
     await writes.settle();
@@ -154,6 +155,8 @@ interface Probe {
   bytes: Buffer | undefined;
   /** The pooled buffer `bytes` is read into, returned to the pool once the digest is replayed. */
   backing: Buffer | undefined;
+  /** The buffer of a digest folded on a worker, handed back to the workers once it is replayed. */
+  fromWorker?: ArrayBuffer;
 }
 
 /** A segment's digest, from the cache or folded; no digest when the segment is gone. */
@@ -225,6 +228,7 @@ async function foldOnPool(
   const b = reply.bytes as Uint8Array;
   const d = decodeDigest(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
   if (!d) throw new Error(`span digest of ${p.file} did not decode`);
+  p.fromWorker = b.buffer as ArrayBuffer;
   return d;
 }
 

@@ -331,8 +331,12 @@ function expandProfiles(pdict: JsonValue[][], prow: number[]): BaseAttributes[] 
   return out;
 }
 
-/** Serialise a digest: magic, header length, JSON header, then 8-byte aligned columns. */
-export function encodeDigest(d: SpanDigest): Buffer {
+/**
+ * Serialise a digest: magic, header length, JSON header, then 8-byte aligned columns.
+ * `alloc` gives the buffer to write into (at least `size` bytes, starting on 8 bytes): a
+ * fold worker reuses the buffers the reading thread hands back (fold-pool.ts).
+ */
+export function encodeDigest(d: SpanDigest, alloc: (size: number) => Buffer = (size) => Buffer.alloc(size)): Buffer {
   const { hash, kind, status, start, dur, env, points, profile, layout, nums, profiles, pending, feedback, dAt, dEnd, dName, dId, dMore, ...header } = d;
   const moreBytes = dMore instanceof Uint8Array ? dMore : Buffer.from(JSON.stringify(dMore), 'utf8');
   const all = [...pending];
@@ -342,25 +346,38 @@ export function encodeDigest(d: SpanDigest): Buffer {
   const compact: CompactHeader = { ...compactProfiles(profiles), nFb, fbEnvs: fb.envs, fbSources: fb.sources, fbAttrSet: fb.attrSet };
   const head = Buffer.from(JSON.stringify({ ...header, ...compact, pending: rest, n: hash.length, nNums: nums.length, nDetail: dAt.length, nMore: moreBytes.length, le: LITTLE_ENDIAN }), 'utf8');
   const cols: Record<ColumnName | FbColumnName, ArrayLike<number>> = {
-    hash, kind, status: Array.from(status, (x) => (x < 0 ? 255 : x)), start, dur, env, points, profile, layout, nums, dAt, dEnd, dName, dId,
+    hash, kind, status, start, dur, env, points, profile, layout, nums, dAt, dEnd, dName, dId,
     fbUuids: fb.uuids, fbTs: fb.tsMs, fbRating: fb.rating, fbEnv: fb.env, fbSource: fb.source, fbAttrs: fb.attrs, fbFlags: fb.flags,
   };
-  const all8 = [...COLUMNS.map(([name, T]) => [name, T] as const), ...FB_COLUMNS.map(([name, T]) => [name, T] as const)];
   let size = align8(8 + head.length);
-  for (const [name, T] of all8) size = align8(size + cols[name].length * T.BYTES_PER_ELEMENT);
-  const out = Buffer.alloc(size + moreBytes.length);
+  for (const [name, T] of ALL_COLUMNS) size = align8(size + cols[name].length * T.BYTES_PER_ELEMENT);
+  const out = alloc(size + moreBytes.length).subarray(0, size + moreBytes.length);
+  if (out.byteOffset % 8 !== 0) throw new Error('encodeDigest: the buffer must start on 8 bytes');
+  // The padding between columns is zero whatever the buffer held before.
+  out.fill(0, 0, size);
   out.writeUInt32LE(MAGIC, 0);
   out.writeUInt32LE(head.length, 4);
   head.copy(out, 8);
   let at = align8(8 + head.length);
-  for (const [name, T] of all8) {
-    const typed = T.from(cols[name]);
-    out.set(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength), at);
-    at = align8(at + typed.byteLength);
+  for (const [name, T] of ALL_COLUMNS) {
+    // Written in place, not through a typed copy of each column (a score of buffers a digest).
+    const col = cols[name];
+    const view = new T(out.buffer as ArrayBuffer, out.byteOffset + at, col.length);
+    if (name === 'status') {
+      // No status (-1) is stored as 255.
+      for (let i = 0; i < col.length; i++) view[i] = (col[i] as number) < 0 ? 255 : (col[i] as number);
+    } else if (ArrayBuffer.isView(col)) {
+      view.set(col as ArrayLike<number>);
+    } else {
+      for (let i = 0; i < col.length; i++) view[i] = col[i] as number;
+    }
+    at = align8(at + view.byteLength);
   }
   out.set(moreBytes, at);
   return out;
 }
+
+const ALL_COLUMNS = [...COLUMNS.map(([name, T]) => [name, T] as const), ...FB_COLUMNS.map(([name, T]) => [name, T] as const)];
 
 type Header = Omit<SpanDigest, ColumnName | 'profiles' | 'feedback' | 'dMore'> & CompactHeader & { n: number; nNums: number; nDetail: number; nMore: number; le: boolean };
 

@@ -262,6 +262,9 @@ describe('cold reads equal the plain parse', () => {
         const cold = await dist.store.scanSummaries({ root, nowMs: NOW, threads: 2, threadsAfterBytes: 0, onSpan: () => undefined });
         expect(cold.folds).toEqual({ here: 0, workers: SEGMENTS });
         expect(cold.cache.writes).toBe(SEGMENTS);
+        // One worker, uncached: the later digests come back in the buffers of replayed ones (`FoldPool.recycle`).
+        const oneWorker = ((o: StoreApi.ScanSummariesOptions) => dist.store.scanSummaries({ ...o, cache: false, threads: 1, threadsAfterBytes: 0 })) as unknown as typeof scanSpans;
+        expect(await plainReport(root, { scanSpans: oneWorker, ReportBuilder: dist.analytics.ReportBuilder })).toEqual(plain);
         expect(comparable(await new dist.query.DirectorySource(root).report(query), root)).toEqual(plain);
         // The detail of agent and workflow spans, encoded on a worker and decoded here.
         const agentsQuery = { nowMs: NOW, envs: 'all' as const };
