@@ -13,6 +13,7 @@
  * spans (`DETAIL_KINDS`, `DETAIL_KEYS`). `AgentAnalysisBuilder` takes them one at a time and
  * keeps only what the answer needs of each.
  */
+import { hashId } from '../../model/fold.js';
 import type { Feedback, Span, SpanSummary } from '../../model/span.js';
 import { keyAttr } from '../attrs.js';
 import { rate, wilsonInterval } from '../stats.js';
@@ -181,9 +182,14 @@ export class AgentAnalysisBuilder {
   readonly #o: AgentAnalysisOptions;
   readonly #recentSince: number;
   readonly #accs = new Map<string, AgentParts>();
-  /** Span id and agent of each counted invocation, for the ratings (joined at `build`). */
-  readonly #rated: [string, AgentParts][] = [];
-  readonly #ratingBySpan = new Map<string, number>();
+  /**
+   * Each counted invocation's span id hash and agent, for the ratings (joined at `build`):
+   * the hash as the fold dedupes spans by, not the id (a string each, 150 bytes with its
+   * entry, which made the ids most of the memory of `agents` over a large store).
+   */
+  readonly #ratedHash: number[] = [];
+  readonly #ratedAgent: AgentParts[] = [];
+  readonly #ratingBySpan = new Map<number, number>();
   readonly #members: WorkflowMember[] = [];
   readonly #workflows: WorkflowRecord[] = [];
   #minMs = Infinity;
@@ -246,18 +252,20 @@ export class AgentAnalysisBuilder {
       a.durationSum += d / 1000;
       a.durations++;
     }
-    this.#rated.push([s.spanId, a]);
+    this.#ratedHash.push(hashId(s.spanId));
+    this.#ratedAgent.push(a);
   }
 
   /** A span's feedback (the fold's last per span); its rating counts for that invocation. */
   addFeedback(f: Feedback): void {
-    if (f.rating !== null && Number.isFinite(f.rating)) this.#ratingBySpan.set(f.spanId, f.rating);
+    if (f.rating !== null && Number.isFinite(f.rating)) this.#ratingBySpan.set(hashId(f.spanId), f.rating);
   }
 
   build(): AgentAnalysis {
-    for (const [spanId, a] of this.#rated) {
-      const r = this.#ratingBySpan.get(spanId);
+    for (let i = 0; i < this.#ratedHash.length; i++) {
+      const r = this.#ratingBySpan.get(this.#ratedHash[i] as number);
       if (r === undefined) continue;
+      const a = this.#ratedAgent[i] as AgentParts;
       a.ratingSum += r;
       a.ratingUnitSum += (r - 1) / 4;
       a.ratings++;
