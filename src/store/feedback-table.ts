@@ -31,8 +31,14 @@ export class FeedbackTable {
   readonly #scratch = new Uint8Array(48);
   readonly #strings: string[] = [];
   readonly #stringIndex = new Map<string, number>();
+  /**
+   * Attribute objects by their content: digests and events bring equal ones as separate
+   * objects (each digest its own), and kept one per feedback they were most of what a cold
+   * report held at the end of its scan (12,000 copies of the same project names over 1 M
+   * events).
+   */
   readonly #attrList: BaseAttributes[] = [];
-  readonly #attrIndex = new Map<BaseAttributes, number>();
+  readonly #attrKeys = new Map<string, number>();
   readonly #stats: FoldStats;
 
   /** `stats`: the fold's counters, which count feedback events and duplicates too. */
@@ -47,6 +53,8 @@ export class FeedbackTable {
   /** Add the feedback columns of a span digest, as events in column order. */
   addColumns(fb: FeedbackColumns): void {
     const u = fb.uuids;
+    // Each of the digest's attribute objects is looked up once (by content) when first used.
+    const attrIds = new Int32Array(fb.attrSet.length).fill(-1);
     for (let i = 0; i < fb.n; i++) {
       this.#stats.events++;
       const at = i * 48;
@@ -54,8 +62,10 @@ export class FeedbackTable {
       if (slot < 0) continue;
       const flags = fb.flags[i] as number;
       const success = flags & 3;
+      const ai = fb.attrs[i] as number;
+      if ((attrIds[ai] as number) < 0) attrIds[ai] = this.#attrId(fb.attrSet[ai] as BaseAttributes);
       this.#put(slot, fb.rating[i] as number, success === 2 ? null : success === 1, fb.envs[fb.env[i] as number] as string,
-        fb.sources[fb.source[i] as number] as string, fb.attrSet[fb.attrs[i] as number] as BaseAttributes);
+        fb.sources[fb.source[i] as number] as string, attrIds[ai] as number);
       const to = slot * 48;
       const d = this.#uuids;
       for (let k = 0; k < 48; k++) d[to + k] = u[at + k] as number;
@@ -86,7 +96,7 @@ export class FeedbackTable {
     const idHash = flags & 1 ? hashId(id) : keyOf(scratch, 0);
     const slot = this.#claim(key, idHash, parseIsoMs(ts));
     if (slot < 0) return;
-    this.#put(slot, rating === null ? NaN : rating, success, env, source, attrs);
+    this.#put(slot, rating === null ? NaN : rating, success, env, source, this.#attrId(attrs));
     const u = this.#uuids;
     const at = slot * 48;
     for (let i = 0; i < 48; i++) u[at + i] = scratch[i] as number;
@@ -112,18 +122,24 @@ export class FeedbackTable {
     return slot;
   }
 
-  #put(slot: number, rating: number, success: boolean | null, env: string, source: string, attrs: BaseAttributes): void {
+  #put(slot: number, rating: number, success: boolean | null, env: string, source: string, attrId: number): void {
     this.#rating[slot] = rating;
     this.#success[slot] = success === null ? 2 : success ? 1 : 0;
     this.#env[slot] = this.#intern(env);
     this.#source[slot] = this.#intern(source);
-    let ai = this.#attrIndex.get(attrs);
+    this.#attrs[slot] = attrId;
+  }
+
+  /** The index of an attribute object equal to `attrs` (the first one seen), or of `attrs`, added. */
+  #attrId(attrs: BaseAttributes): number {
+    const key = contentKey(attrs);
+    let ai = key === undefined ? undefined : this.#attrKeys.get(key);
     if (ai === undefined) {
       ai = this.#attrList.length;
       this.#attrList.push(attrs);
-      this.#attrIndex.set(attrs, ai);
+      if (key !== undefined) this.#attrKeys.set(key, ai);
     }
-    this.#attrs[slot] = ai;
+    return ai;
   }
 
   #setOdd(slot: number, flags: number, id: string | undefined, spanId: string | undefined, runId: string | null | undefined): void {
@@ -245,4 +261,17 @@ export function unpackUuid(b: Uint8Array, at: number): string {
     uuidText[p + 1] = HEX_CODES[v + 1] as number;
   }
   return uuidText.toString('latin1', 0, 36);
+}
+
+/**
+ * The JSON text of parsed attributes, which two of them share exactly when they are equal;
+ * `undefined` (not shared) when a value is -0, which the text does not tell from 0.
+ */
+function contentKey(attrs: BaseAttributes): string | undefined {
+  let exact = true;
+  const key = JSON.stringify(attrs, (_k: string, v: unknown) => {
+    if (v === 0 && Object.is(v, -0)) exact = false;
+    return v;
+  });
+  return exact ? key : undefined;
 }

@@ -52,6 +52,32 @@ describe('FeedbackTable', () => {
     expect(got.out[1]).toMatchObject({ id: U(6), spanId: U(11), runId: U(999) });
   });
 
+  it('keeps one object per attribute content: equal attributes from separate events are shared, -0 and key order are not merged', () => {
+    const attrsOf: FeedbackEvent['attrs'][] = [
+      { 'target.kind': 'agent', project: 'payments-api', tags: ['a', 'b'] },
+      { 'target.kind': 'agent', project: 'payments-api', tags: ['a', 'b'] },
+      { project: 'payments-api', 'target.kind': 'agent', tags: ['a', 'b'] },
+      { 'target.kind': 'agent', score: -0 },
+      { 'target.kind': 'agent', score: 0 },
+      { 'target.kind': 'agent', score: -0 },
+    ];
+    // Parsed, as a scan reads them: each event its own attribute object.
+    const events = attrsOf.map((a, i) => JSON.parse(JSON.stringify(fb(U(100 + i), U(200 + i), '2026-01-01T00:00:01.000Z', { attrs: a }))) as FeedbackEvent);
+    events[3] = { ...(events[3] as FeedbackEvent), attrs: { 'target.kind': 'agent', score: -0 } };
+    events[5] = { ...(events[5] as FeedbackEvent), attrs: { 'target.kind': 'agent', score: -0 } };
+    const { out } = viaTable(events);
+    expect(out.map((f) => f.attrs)).toEqual(viaFolder(events).out.map((f) => f.attrs));
+    const [a0, a1, a2, a3, a4, a5] = out.map((f) => f.attrs);
+    expect(a1).toBe(a0);
+    expect(a2).not.toBe(a0);
+    expect(Object.keys(a2 as object)).toEqual(['project', 'target.kind', 'tags']);
+    expect(Object.is(a3?.['score'], -0)).toBe(true);
+    expect(Object.is(a4?.['score'], 0)).toBe(true);
+    expect(a4).not.toBe(a3);
+    expect(a5).not.toBe(a3);
+    expect(Object.is(a5?.['score'], -0)).toBe(true);
+  });
+
   it('grows past its first columns without losing any', () => {
     const events = Array.from({ length: 3000 }, (_, i) => fb(U(i), U(100_000 + i), new Date(Date.UTC(2026, 0, 1) + i).toISOString(), { run_id: i % 2 ? null : U(7) }));
     expect(viaTable(events)).toEqual(viaFolder(events));
