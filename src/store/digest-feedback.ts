@@ -3,7 +3,7 @@
  * leaves for the fold across segments is mostly feedback, and as raw events it was most of a
  * digest's JSON header and of a report's memory.
  */
-import type { AgentmeterEvent, BaseAttributes, FeedbackEvent } from '../model/events.js';
+import type { AgentmeterEvent, FeedbackEvent } from '../model/events.js';
 import { parseIsoMs } from '../model/time.js';
 import { packUuid, unpackUuid } from './feedback-table.js';
 
@@ -35,7 +35,12 @@ export interface FeedbackColumns {
   attrs: Uint32Array;
   envs: string[];
   sources: string[];
-  attrSet: BaseAttributes[];
+  /**
+   * The distinct attribute objects, each as its JSON text: a scan keeps one object per text
+   * across all digests and parses each text once (`FeedbackTable`), where parsing every
+   * digest's own objects was a tenth of a warm report and kept tens of thousands of copies.
+   */
+  attrText: string[];
 }
 
 const FEEDBACK_KEYS = new Set(['v', 'id', 'ts', 'type', 'span_id', 'run_id', 'env', 'success', 'rating', 'source', 'attrs']);
@@ -58,11 +63,11 @@ export interface FeedbackBuild {
   attrs: number[];
   envs: string[];
   sources: string[];
-  attrSet: BaseAttributes[];
+  attrText: string[];
 }
 
 export function compactFeedback(pending: AgentmeterEvent[]): { fb: FeedbackBuild; rest: AgentmeterEvent[] } {
-  const fb: FeedbackBuild = { uuids: new Uint8Array(pending.length * 48), tsMs: [], rating: [], flags: [], env: [], source: [], attrs: [], envs: [], sources: [], attrSet: [] };
+  const fb: FeedbackBuild = { uuids: new Uint8Array(pending.length * 48), tsMs: [], rating: [], flags: [], env: [], source: [], attrs: [], envs: [], sources: [], attrText: [] };
   const envIndex = new Map<string, number>();
   const sourceIndex = new Map<string, number>();
   const attrIndex = new Map<string, number>();
@@ -81,12 +86,12 @@ export function compactFeedback(pending: AgentmeterEvent[]): { fb: FeedbackBuild
     fb.flags.push((e.success === null ? 2 : e.success ? 1 : 0) | (e.run_id === null ? 4 : 0));
     fb.env.push(intern(envIndex, fb.envs, e.env));
     fb.source.push(intern(sourceIndex, fb.sources, e.source));
-    const key = JSON.stringify(e.attrs);
-    let ai = attrIndex.get(key);
+    const text = JSON.stringify(e.attrs);
+    let ai = attrIndex.get(text);
     if (ai === undefined) {
-      ai = fb.attrSet.length;
-      attrIndex.set(key, ai);
-      fb.attrSet.push(e.attrs);
+      ai = fb.attrText.length;
+      attrIndex.set(text, ai);
+      fb.attrText.push(text);
     }
     fb.attrs.push(ai);
   }
@@ -96,6 +101,7 @@ export function compactFeedback(pending: AgentmeterEvent[]): { fb: FeedbackBuild
 
 /** Feedback events back from columns (for a digest encoded again). */
 export function expandFeedback(fb: FeedbackColumns, out: AgentmeterEvent[]): void {
+  const attrSet = fb.attrText.map((t) => JSON.parse(t) as FeedbackEvent['attrs']);
   for (let i = 0; i < fb.n; i++) {
     const flags = fb.flags[i] as number;
     const rating = fb.rating[i] as number;
@@ -110,7 +116,7 @@ export function expandFeedback(fb: FeedbackColumns, out: AgentmeterEvent[]): voi
       success: (flags & 3) === 2 ? null : (flags & 3) === 1,
       rating: Number.isNaN(rating) ? null : rating,
       source: fb.sources[fb.source[i] as number] as FeedbackEvent['source'],
-      attrs: fb.attrSet[fb.attrs[i] as number] as FeedbackEvent['attrs'],
+      attrs: attrSet[fb.attrs[i] as number] as FeedbackEvent['attrs'],
     });
   }
 }

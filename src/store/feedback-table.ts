@@ -32,10 +32,10 @@ export class FeedbackTable {
   readonly #strings: string[] = [];
   readonly #stringIndex = new Map<string, number>();
   /**
-   * Attribute objects by their content: digests and events bring equal ones as separate
-   * objects (each digest its own), and kept one per feedback they were most of what a cold
-   * report held at the end of its scan (12,000 copies of the same project names over 1 M
-   * events).
+   * Attribute objects by their JSON text, one per distinct content: digests bring theirs as
+   * text (each digest its own), events as objects; kept as parsed per digest, they were most
+   * of what a cold report held at the end of its scan (12,000 copies of the same project
+   * names over 1 M events), and parsing them a tenth of a warm report.
    */
   readonly #attrList: BaseAttributes[] = [];
   readonly #attrKeys = new Map<string, number>();
@@ -53,8 +53,8 @@ export class FeedbackTable {
   /** Add the feedback columns of a span digest, as events in column order. */
   addColumns(fb: FeedbackColumns): void {
     const u = fb.uuids;
-    // Each of the digest's attribute objects is looked up once (by content) when first used.
-    const attrIds = new Int32Array(fb.attrSet.length).fill(-1);
+    // Each of the digest's attribute texts is looked up once, when first used.
+    const attrIds = new Int32Array(fb.attrText.length).fill(-1);
     for (let i = 0; i < fb.n; i++) {
       this.#stats.events++;
       const at = i * 48;
@@ -63,7 +63,7 @@ export class FeedbackTable {
       const flags = fb.flags[i] as number;
       const success = flags & 3;
       const ai = fb.attrs[i] as number;
-      if ((attrIds[ai] as number) < 0) attrIds[ai] = this.#attrId(fb.attrSet[ai] as BaseAttributes);
+      if ((attrIds[ai] as number) < 0) attrIds[ai] = this.#attrIdOfText(fb.attrText[ai] as string);
       this.#put(slot, fb.rating[i] as number, success === 2 ? null : success === 1, fb.envs[fb.env[i] as number] as string,
         fb.sources[fb.source[i] as number] as string, attrIds[ai] as number);
       const to = slot * 48;
@@ -128,6 +128,17 @@ export class FeedbackTable {
     this.#env[slot] = this.#intern(env);
     this.#source[slot] = this.#intern(source);
     this.#attrs[slot] = attrId;
+  }
+
+  /** The index of the attribute object whose JSON text is `text`, parsed when first seen. */
+  #attrIdOfText(text: string): number {
+    let ai = this.#attrKeys.get(text);
+    if (ai === undefined) {
+      ai = this.#attrList.length;
+      this.#attrList.push(JSON.parse(text) as BaseAttributes);
+      this.#attrKeys.set(text, ai);
+    }
+    return ai;
   }
 
   /** The index of an attribute object equal to `attrs` (the first one seen), or of `attrs`, added. */

@@ -9,7 +9,7 @@ import type { FbColumnName, FeedbackColumns } from './digest-feedback.js';
 import type { SkippedLine } from './reader.js';
 
 /** Bump when the layout below changes; older digests are rebuilt. */
-export const DIGEST_VERSION = 7;
+export const DIGEST_VERSION = 8;
 
 /**
  * One segment folded alone: finished spans as summaries in typed columns (dictionary-coded
@@ -281,8 +281,9 @@ const align8 = (n: number): number => (n + 7) & ~7;
 /**
  * The header's compact forms. Profiles are rows of indexes into one dictionary per profile
  * key, and pending feedback (most of what a segment leaves to the fold across segments) is
- * stored in columns with shared attribute objects: JSON objects with repeated keys cost
- * far more to parse, and to hold in memory until the fold ends, than arrays of values.
+ * stored in columns with shared attribute objects (as JSON text, parsed once per scan):
+ * JSON objects with repeated keys cost far more to parse, and to hold in memory until the
+ * fold ends, than arrays of values.
  */
 interface CompactHeader {
   pdict: JsonValue[][];
@@ -290,7 +291,7 @@ interface CompactHeader {
   nFb: number;
   fbEnvs: string[];
   fbSources: string[];
-  fbAttrSet: BaseAttributes[];
+  fbAttrText: string[];
 }
 
 function compactProfiles(profiles: BaseAttributes[]): Pick<CompactHeader, 'pdict' | 'prow'> {
@@ -343,7 +344,7 @@ export function encodeDigest(d: SpanDigest, alloc: (size: number) => Buffer = (s
   if (feedback) expandFeedback(feedback, all);
   const { fb, rest } = compactFeedback(all);
   const nFb = fb.tsMs.length;
-  const compact: CompactHeader = { ...compactProfiles(profiles), nFb, fbEnvs: fb.envs, fbSources: fb.sources, fbAttrSet: fb.attrSet };
+  const compact: CompactHeader = { ...compactProfiles(profiles), nFb, fbEnvs: fb.envs, fbSources: fb.sources, fbAttrText: fb.attrText };
   const head = Buffer.from(JSON.stringify({ ...header, ...compact, pending: rest, n: hash.length, nNums: nums.length, nDetail: dAt.length, nMore: moreBytes.length, le: LITTLE_ENDIAN }), 'utf8');
   const cols: Record<ColumnName | FbColumnName, ArrayLike<number>> = {
     hash, kind, status, start, dur, env, points, profile, layout, nums, dAt, dEnd, dName, dId,
@@ -408,10 +409,10 @@ export function decodeDigest(buf: Buffer): SpanDigest | undefined {
     if (at + header.nMore > bytes.length) return undefined;
     const dMore = bytes.subarray(at, at + header.nMore);
     const c = fbCols as Record<FbColumnName, never>;
-    const { pdict, prow, nFb, fbEnvs, fbSources, fbAttrSet, nDetail: _nDetail, nMore: _nMore, ...rest } = header;
+    const { pdict, prow, nFb, fbEnvs, fbSources, fbAttrText, nDetail: _nDetail, nMore: _nMore, ...rest } = header;
     const feedback: FeedbackColumns = {
       n: nFb, uuids: c.fbUuids, tsMs: c.fbTs, rating: c.fbRating, flags: c.fbFlags, env: c.fbEnv, source: c.fbSource, attrs: c.fbAttrs,
-      envs: fbEnvs, sources: fbSources, attrSet: fbAttrSet,
+      envs: fbEnvs, sources: fbSources, attrText: fbAttrText,
     };
     const columns = cols as Record<ColumnName, ArrayLike<number>>;
     return { ...rest, ...columns, dId: columns.dId as Uint8Array, profiles: expandProfiles(pdict, prow), feedback, dMore };
