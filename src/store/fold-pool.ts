@@ -126,7 +126,7 @@ export class FoldPool {
    * Hand back the buffer of a worker's digest once nothing refers to it any more (it was
    * replayed): a worker encodes a later digest into it. A fresh buffer per digest, moved to
    * the reading thread, lived there past a young-generation collection and then outside the
-   * heap until a full one: about 15 MB of a cold report's peak memory (docs/performance.md).
+   * heap until a full one: about 10 MB of a cold report's memory (docs/performance.md).
    */
   recycle(buffer: ArrayBuffer): void {
     if (this.#spare.length < this.#all.length * 2 + 2) this.#spare.push(buffer);
