@@ -6,7 +6,7 @@ import { parentPort } from 'node:worker_threads';
 import { writeFileAtomic } from './atomic-file.js';
 import { collectSegmentSync, foldSegmentSync } from './fold-segment.js';
 import type { FoldJob, FoldReply } from './fold-pool.js';
-import { encodeDigest } from './span-digest.js';
+import { digestBufferSize, encodeDigest } from './span-digest.js';
 
 const port = parentPort;
 port?.on('message', (job: FoldJob) => {
@@ -28,8 +28,7 @@ async function run(job: FoldJob): Promise<FoldReply & { bytes: Uint8Array }> {
   // Into the buffer the reading thread handed back, when it has one large enough.
   const given = job.buffer;
   const bytes = encodeDigest(foldSegmentSync(job.file, job.size, job.mtimeMs), (size) =>
-    // Rounded up to 64 KiB, so that it serves a slightly larger digest next time.
-    given !== undefined && given.byteLength >= size ? Buffer.from(given) : Buffer.alloc(size + 0xffff - ((size + 0xffff) % 0x10000)),
+    given !== undefined && given.byteLength >= size ? Buffer.from(given) : Buffer.alloc(digestBufferSize(size)),
   );
   let cached: FoldReply['cached'] = 'no';
   if (job.cachePath !== undefined) {

@@ -9,7 +9,7 @@ import { writeFileAtomic } from './atomic-file.js';
 import { FeedbackTable } from './feedback-table.js';
 import { foldSegment } from './fold-segment.js';
 import { FoldPool, defaultFoldThreads, foldThreadsUsable } from './fold-pool.js';
-import { decodeDigest, encodeDigest, parseDetail, replayDigest } from './span-digest.js';
+import { decodeDigest, digestBufferSize, encodeDigest, parseDetail, replayDigest } from './span-digest.js';
 import type { SpanDigest } from './span-digest.js';
 
 /** Where digests live, beside the events they are derived from. */
@@ -287,7 +287,7 @@ async function readPooled(path: string, pool: Buffer[]): Promise<{ bytes: Buffer
     const { size } = await fh.stat();
     backing = pool.pop();
     // Unpooled (allocUnsafeSlow) so the typed columns of a digest are 8-byte aligned.
-    if (backing === undefined || backing.length < size) backing = Buffer.allocUnsafeSlow(size + 0xffff - ((size + 0xffff) % 0x10000));
+    if (backing === undefined || backing.length < size) backing = Buffer.allocUnsafeSlow(digestBufferSize(size));
     let done = 0;
     while (done < size) {
       const { bytesRead } = await fh.read(backing, done, size - done, done);

@@ -333,6 +333,14 @@ function expandProfiles(pdict: JsonValue[][], prow: number[]): BaseAttributes[] 
 }
 
 /**
+ * The size of a buffer to hold a digest of `size` bytes: rounded up to 64 KiB, so that a
+ * buffer kept for reuse also serves the next, slightly larger, digest.
+ */
+export function digestBufferSize(size: number): number {
+  return size + 0xffff - ((size + 0xffff) % 0x10000);
+}
+
+/**
  * Serialise a digest: magic, header length, JSON header, then 8-byte aligned columns.
  * `alloc` gives the buffer to write into (at least `size` bytes, starting on 8 bytes): a
  * fold worker reuses the buffers the reading thread hands back (fold-pool.ts).

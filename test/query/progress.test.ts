@@ -10,13 +10,18 @@ import { tempDir } from '../helpers.js';
 
 const NOW = Date.parse('2026-12-05T12:00:00.000Z');
 
+/** A source over ten days of demo data that records its progress, and a query over them all. */
+async function demoSource(): Promise<{ source: DirectorySource; seen: ScanProgress[]; q: { sinceMs: number; untilMs: number; nowMs: number; envs: 'all' } }> {
+  const dir = tempDir();
+  await generateDemo({ dir, days: 10, seed: 3, now: NOW });
+  const seen: ScanProgress[] = [];
+  const source = new DirectorySource(dir, { onProgress: (p) => seen.push(p) });
+  return { source, seen, q: { sinceMs: NOW - 10 * 86_400_000, untilMs: NOW, nowMs: NOW, envs: 'all' } };
+}
+
 describe('progress of long reads', () => {
   it('report automation and report orchestrator, which parse every event, count up to every day partition', async () => {
-    const dir = tempDir();
-    await generateDemo({ dir, days: 10, seed: 3, now: NOW });
-    const seen: ScanProgress[] = [];
-    const source = new DirectorySource(dir, { onProgress: (p) => seen.push(p) });
-    const q = { sinceMs: NOW - 10 * 86_400_000, untilMs: NOW, nowMs: NOW, envs: 'all' as const };
+    const { source, seen, q } = await demoSource();
     for (const read of [() => source.automation(q), () => source.orchestrator(q)]) {
       seen.length = 0;
       await read();
@@ -27,11 +32,7 @@ describe('progress of long reads', () => {
   });
 
   it('agents reads through the span cache: its first read folds every segment, the next folds none', async () => {
-    const dir = tempDir();
-    await generateDemo({ dir, days: 10, seed: 3, now: NOW });
-    const seen: ScanProgress[] = [];
-    const source = new DirectorySource(dir, { onProgress: (p) => seen.push(p) });
-    const q = { sinceMs: NOW - 10 * 86_400_000, untilMs: NOW, nowMs: NOW, envs: 'all' as const };
+    const { source, seen, q } = await demoSource();
     const first = await source.agents(q);
     expect(seen.length).toBeGreaterThan(1);
     expect(seen.map((p) => p.done)).toEqual(seen.map((_, i) => i + 1));
