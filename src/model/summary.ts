@@ -46,12 +46,17 @@ export const DETAIL_KEYS: readonly string[] = ['workflow.id', 'workflow.agents_e
 /** Changes whenever the key lists change, so caches built with other keys are rebuilt. */
 export const SUMMARY_SIGNATURE = [...SUMMARY_PROFILE_KEYS, '|', ...SUMMARY_NUMBER_KEYS, '|', ...DETAIL_KINDS, '|', ...DETAIL_KEYS].join(',');
 
-/** The profile part of `attrs`: summary profile keys whose value is a string, number or boolean. */
+/** Whether a profile keeps `v`: strings, numbers and booleans; anything else is absent. */
+export function isProfileValue(v: unknown): v is string | number | boolean {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+}
+
+/** The profile part of `attrs`: summary profile keys whose value `isProfileValue`. */
 export function summaryProfile(attrs: BaseAttributes): BaseAttributes {
   const p: BaseAttributes = {};
   for (const k of SUMMARY_PROFILE_KEYS) {
     const v = attrs[k];
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') p[k] = v;
+    if (isProfileValue(v)) p[k] = v;
   }
   return p;
 }

@@ -2,7 +2,7 @@ import type { AgentmeterEvent, BaseAttributes, JsonValue, SpanStatus } from '../
 import { SPAN_KINDS, SPAN_STATUSES } from '../model/events.js';
 import { hashId } from '../model/fold.js';
 import type { DetailedSummary, Span } from '../model/span.js';
-import { DETAIL_KEYS, DETAIL_KINDS, SUMMARY_NUMBER_KEYS, SUMMARY_PROFILE_KEYS, SUMMARY_SIGNATURE, summaryProfile } from '../model/summary.js';
+import { DETAIL_KEYS, DETAIL_KINDS, SUMMARY_NUMBER_KEYS, SUMMARY_PROFILE_KEYS, SUMMARY_SIGNATURE, isProfileValue } from '../model/summary.js';
 import { FB_COLUMNS, compactFeedback, expandFeedback, intern } from './digest-feedback.js';
 import { packUuid, unpackUuid } from './feedback-table.js';
 import type { FbColumnName, FeedbackColumns } from './digest-feedback.js';
@@ -33,7 +33,7 @@ export interface SpanDigest {
   /** 53-bit hashes of span ids, for dedupe across segments. */
   hash: ArrayLike<number>;
   kind: ArrayLike<number>;
-  /** Index into SPAN_STATUSES; -1 (255 once stored) for none. */
+  /** Index into SPAN_STATUSES; `NO_STATUS` for none. */
   status: ArrayLike<number>;
   /** Start times, Unix ms. */
   start: ArrayLike<number>;
@@ -47,7 +47,13 @@ export interface SpanDigest {
   /** The numbers of every span, in span order, in its layout's key order. */
   nums: ArrayLike<number>;
   envs: string[];
-  profiles: BaseAttributes[];
+  /**
+   * Profiles, dictionary-coded: one dictionary of values per SUMMARY_PROFILE_KEYS key, in the
+   * order first seen, and a row per profile of `SUMMARY_PROFILE_KEYS.length` indexes into them
+   * (-1: the profile has no such key). `profile` indexes rows.
+   */
+  pdict: JsonValue[][];
+  prow: ArrayLike<number>;
   /** Each layout is a list of indexes into SUMMARY_NUMBER_KEYS. */
   layouts: number[][];
   pending: AgentmeterEvent[];
@@ -74,38 +80,59 @@ export interface DetailMore {
   attrs: [row: number, attrs: BaseAttributes][];
 }
 
-/** Accumulates finished spans of one segment into a digest. */
-interface BuildColumns {
-  hash: number[];
-  kind: number[];
-  status: number[];
-  start: number[];
-  dur: number[];
-  env: number[];
-  points: number[];
-  profile: number[];
-  layout: number[];
-  nums: number[];
-  dAt: number[];
-  dEnd: number[];
-  dName: number[];
-  dMore: DetailMore;
+type Column = Float64Array | Uint32Array | Int32Array | Uint8Array;
+
+/** `a` in a typed array of `size` elements, of its type. */
+function grown<T extends Column>(a: T, size: number): T {
+  const b = new (a.constructor as new (n: number) => T)(size);
+  b.set(a);
+  return b;
 }
 
+/**
+ * Accumulates finished spans of one segment into a digest. Columns are typed arrays grown by
+ * doubling: their storage lies outside the JavaScript heap, where arrays of numbers, copied
+ * by every young-generation collection and then promoted, were most of what a fold worker's
+ * garbage collector did per segment (docs/performance.md, "Cold reads").
+ */
 export class DigestBuilder {
-  readonly #d: SpanDigest & BuildColumns;
+  readonly #d: SpanDigest & { dMore: DetailMore };
   readonly #envIndex = new Map<string, number>();
   /**
    * Profiles by their values, one Map level per profile key (SameValueZero tells "1" from 1,
    * as the profile does): building a JSON key per span was an eighth of a cold report's CPU.
    */
-  readonly #profileTrie = new Map<JsonValue | undefined, unknown>();
+  readonly #profileIndex = new Map<number | string, number>();
+  /** Per profile key, each value's index in `pdict`. */
+  readonly #valueIds = SUMMARY_PROFILE_KEYS.map(() => new Map<JsonValue, number>());
+  /** The span's profile as indexes into `pdict` plus one (0: no such key). */
+  readonly #ids = new Int32Array(SUMMARY_PROFILE_KEYS.length);
+  #prow = new Int32Array(16 * SUMMARY_PROFILE_KEYS.length);
+  #nProfiles = 0;
   readonly #layoutIndex = new Map<number, number>([[0, 0]]);
-  readonly #profileValues: (JsonValue | undefined)[] = SUMMARY_PROFILE_KEYS.map(() => undefined);
   readonly #numValues: number[] = SUMMARY_NUMBER_KEYS.map(() => 0);
   readonly #nameIndex = new Map<string, number>();
+  // Span columns (`#n` rows), the numbers (`#nNums`), detail rows (`#nDetail`).
+  #n = 0;
+  #hash = new Float64Array(1024);
+  #start = new Float64Array(1024);
+  #dur = new Float64Array(1024);
+  #profile = new Uint32Array(1024);
+  #env = new Uint32Array(1024);
+  #points = new Uint32Array(1024);
+  #layout = new Uint32Array(1024);
+  #kind = new Uint8Array(1024);
+  #status = new Uint8Array(1024);
+  #nNums = 0;
+  #nums = new Float64Array(4096);
+  #nDetail = 0;
+  #dAt = new Uint32Array(256);
+  #dEnd = new Float64Array(256);
+  #dName = new Uint32Array(256);
+  #dId = new Uint8Array(16 * 256);
 
   constructor(size: number, mtimeMs: number) {
+    const none = new Float64Array(0);
     this.#d = {
       v: DIGEST_VERSION,
       keys: SUMMARY_SIGNATURE,
@@ -115,24 +142,25 @@ export class DigestBuilder {
       events: 0,
       skipped: 0,
       samples: [],
-      hash: [],
-      kind: [],
-      status: [],
-      start: [],
-      dur: [],
-      env: [],
-      points: [],
-      profile: [],
-      layout: [],
-      nums: [],
+      hash: none,
+      kind: none,
+      status: none,
+      start: none,
+      dur: none,
+      env: none,
+      points: none,
+      profile: none,
+      layout: none,
+      nums: none,
       envs: [],
-      profiles: [],
+      pdict: SUMMARY_PROFILE_KEYS.map(() => []),
+      prow: none,
       layouts: [[]],
       pending: [],
-      dAt: [],
-      dEnd: [],
-      dName: [],
-      dId: new Uint8Array(16 * 256),
+      dAt: none,
+      dEnd: none,
+      dName: none,
+      dId: new Uint8Array(0),
       dMore: { names: [], odd: [], attrs: [] },
     };
   }
@@ -140,19 +168,21 @@ export class DigestBuilder {
   /** Add a finished span; `idHash` is `hashId(span.spanId)` when the caller has it (the fold's `onSpan` does). */
   add(span: Span, idHash: number = hashId(span.spanId)): void {
     const d = this.#d;
+    const i = this.#n;
+    if (i === this.#hash.length) this.#grow(2 * i);
     const detail = DETAIL_KIND_SET.has(span.kind);
     let detailAttrs: BaseAttributes | undefined;
-    if (detail) this.#addDetail(span);
-    d.hash.push(idHash);
-    d.kind.push(SPAN_KINDS.indexOf(span.kind));
-    d.status.push(span.status === null ? -1 : SPAN_STATUSES.indexOf(span.status));
-    d.start.push(span.startMs);
-    d.dur.push(span.durationMs ?? NaN);
-    d.env.push(intern(this.#envIndex, d.envs, span.env));
-    d.points.push(span.pointEvents);
+    if (detail) this.#addDetail(span, i);
+    this.#hash[i] = idHash;
+    this.#kind[i] = SPAN_KINDS.indexOf(span.kind);
+    this.#status[i] = span.status === null ? NO_STATUS : SPAN_STATUSES.indexOf(span.status);
+    this.#start[i] = span.startMs;
+    this.#dur[i] = span.durationMs ?? NaN;
+    this.#env[i] = intern(this.#envIndex, d.envs, span.env);
+    this.#points[i] = span.pointEvents;
     // One pass over the span's attributes (a dozen) instead of a lookup of each of the two
     // dozen summary keys: keyed reads of many names over objects of many shapes are slow.
-    const profile = this.#profileValues.fill(undefined);
+    const ids = this.#ids.fill(0);
     const nums = this.#numValues;
     let mask = 0;
     const attrs = span.attrs;
@@ -161,7 +191,7 @@ export class DigestBuilder {
       if (slot === undefined) continue;
       const v = attrs[k] as JsonValue;
       if (slot < 0) {
-        profile[-1 - slot] = profileValue(v);
+        if (isProfileValue(v)) ids[-1 - slot] = this.#valueId(-1 - slot, v) + 1;
       } else if (slot >= DETAIL_SLOT) {
         if (detail) (detailAttrs ??= {})[k] = v;
       } else if (typeof v === 'number' && Number.isFinite(v)) {
@@ -170,54 +200,86 @@ export class DigestBuilder {
         nums[slot] = v;
       }
     }
-    for (let i = 0, m = mask; m !== 0; i++, m >>>= 1) if (m & 1) d.nums.push(nums[i] as number);
-    d.profile.push(this.#profileOf(profile, attrs));
+    if (this.#nNums + SUMMARY_NUMBER_KEYS.length > this.#nums.length) this.#nums = grown(this.#nums, 2 * this.#nums.length);
+    for (let k = 0, m = mask; m !== 0; k++, m >>>= 1) if (m & 1) this.#nums[this.#nNums++] = nums[k] as number;
+    this.#profile[i] = this.#profileOf(ids);
     let li = this.#layoutIndex.get(mask);
     if (li === undefined) {
       li = d.layouts.length;
       this.#layoutIndex.set(mask, li);
       const keys: number[] = [];
-      for (let i = 0; i < SUMMARY_NUMBER_KEYS.length; i++) if (mask & (1 << i)) keys.push(i);
+      for (let k = 0; k < SUMMARY_NUMBER_KEYS.length; k++) if (mask & (1 << k)) keys.push(k);
       d.layouts.push(keys);
     }
-    d.layout.push(li);
-    if (detailAttrs !== undefined) d.dMore.attrs.push([d.dAt.length - 1, detailAttrs]);
+    this.#layout[i] = li;
+    this.#n = i + 1;
+    if (detailAttrs !== undefined) d.dMore.attrs.push([this.#nDetail - 1, detailAttrs]);
   }
 
-  /** A detail row for `span`, the next span of the columns. */
-  #addDetail(span: Span): void {
-    const d = this.#d;
-    const row = d.dAt.length;
-    d.dAt.push(d.hash.length);
-    d.dEnd.push(span.endMs ?? NaN);
-    d.dName.push(intern(this.#nameIndex, d.dMore.names, span.name));
-    if (d.dId.length < (row + 1) * 16) {
-      const grown = new Uint8Array(d.dId.length * 2);
-      grown.set(d.dId);
-      d.dId = grown;
+  #grow(size: number): void {
+    this.#hash = grown(this.#hash, size);
+    this.#start = grown(this.#start, size);
+    this.#dur = grown(this.#dur, size);
+    this.#profile = grown(this.#profile, size);
+    this.#env = grown(this.#env, size);
+    this.#points = grown(this.#points, size);
+    this.#layout = grown(this.#layout, size);
+    this.#kind = grown(this.#kind, size);
+    this.#status = grown(this.#status, size);
+  }
+
+  /** A detail row for `span`, the span of row `at` of the columns. */
+  #addDetail(span: Span, at: number): void {
+    const row = this.#nDetail++;
+    if (row === this.#dAt.length) {
+      this.#dAt = grown(this.#dAt, 2 * row);
+      this.#dEnd = grown(this.#dEnd, 2 * row);
+      this.#dName = grown(this.#dName, 2 * row);
+      this.#dId = grown(this.#dId, 32 * row);
     }
-    if (!packUuid(span.spanId, d.dId, row * 16)) d.dMore.odd.push([row, span.spanId]);
+    const more = this.#d.dMore;
+    this.#dAt[row] = at;
+    this.#dEnd[row] = span.endMs ?? NaN;
+    this.#dName[row] = intern(this.#nameIndex, more.names, span.name);
+    if (!packUuid(span.spanId, this.#dId, row * 16)) more.odd.push([row, span.spanId]);
   }
 
-  /** The profile of `values` (by SUMMARY_PROFILE_KEYS index), found in the trie or added from `attrs`. */
-  #profileOf(values: (JsonValue | undefined)[], attrs: BaseAttributes): number {
-    let level = this.#profileTrie;
-    const last = values.length - 1;
-    for (let k = 0; k < last; k++) {
-      const v = values[k];
-      let nextLevel = level.get(v) as Map<JsonValue | undefined, unknown> | undefined;
-      if (nextLevel === undefined) {
-        nextLevel = new Map();
-        level.set(v, nextLevel);
+  /** The index of `v` in the dictionary of profile key `k`, added if new. */
+  #valueId(k: number, v: JsonValue): number {
+    const m = this.#valueIds[k] as Map<JsonValue, number>;
+    let id = m.get(v);
+    if (id === undefined) {
+      const dict = this.#d.pdict[k] as JsonValue[];
+      id = dict.length;
+      // SameValueZero, as `summaryProfile` values compare: "1" is not 1.
+      m.set(v, id);
+      dict.push(v);
+    }
+    return id;
+  }
+
+  /**
+   * The profile of `ids`, found or added. Its key packs the ids into one number while each is
+   * under 32 (fifty bits for ten keys), else a string; a trie of Maps per profile key held
+   * more memory than the spans, as a segment has a profile for every third span.
+   */
+  #profileOf(ids: Int32Array): number {
+    let key: number | string = 0;
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k] as number;
+      if (id >= 32) {
+        key = ids.join(',');
+        break;
       }
-      level = nextLevel;
+      key = key * 32 + id;
     }
-    const v = values[last];
-    let pi = level.get(v) as number | undefined;
+    let pi = this.#profileIndex.get(key);
     if (pi === undefined) {
-      pi = this.#d.profiles.length;
-      level.set(v, pi);
-      this.#d.profiles.push(summaryProfile(attrs));
+      pi = this.#nProfiles++;
+      this.#profileIndex.set(key, pi);
+      const nk = ids.length;
+      if ((pi + 1) * nk > this.#prow.length) this.#prow = grown(this.#prow, 2 * this.#prow.length);
+      for (let k = 0; k < nk; k++) this.#prow[pi * nk + k] = (ids[k] as number) - 1;
     }
     return pi;
   }
@@ -229,17 +291,31 @@ export class DigestBuilder {
     d.skipped = read.skipped;
     d.samples = read.samples;
     d.pending = pending;
-    d.dId = d.dId.subarray(0, d.dAt.length * 16);
+    const n = this.#n;
+    d.hash = this.#hash.subarray(0, n);
+    d.start = this.#start.subarray(0, n);
+    d.dur = this.#dur.subarray(0, n);
+    d.profile = this.#profile.subarray(0, n);
+    d.env = this.#env.subarray(0, n);
+    d.points = this.#points.subarray(0, n);
+    d.layout = this.#layout.subarray(0, n);
+    d.kind = this.#kind.subarray(0, n);
+    d.status = this.#status.subarray(0, n);
+    d.nums = this.#nums.subarray(0, this.#nNums);
+    d.prow = this.#prow.subarray(0, this.#nProfiles * SUMMARY_PROFILE_KEYS.length);
+    const rows = this.#nDetail;
+    d.dAt = this.#dAt.subarray(0, rows);
+    d.dEnd = this.#dEnd.subarray(0, rows);
+    d.dName = this.#dName.subarray(0, rows);
+    d.dId = this.#dId.subarray(0, rows * 16);
     return d;
   }
 }
 
 const DETAIL_KIND_SET = new Set<string>(DETAIL_KINDS);
 
-/** A profile keeps strings, numbers and booleans (`summaryProfile`); anything else is absent. */
-function profileValue(v: JsonValue | undefined): JsonValue | undefined {
-  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : undefined;
-}
+/** The status column's value for a span without a status (open or abandoned). */
+const NO_STATUS = 255;
 
 if (SUMMARY_NUMBER_KEYS.length > 30) throw new Error('span digest layouts are bit masks of at most 30 number keys');
 
@@ -294,31 +370,8 @@ interface CompactHeader {
   fbAttrText: string[];
 }
 
-function compactProfiles(profiles: BaseAttributes[]): Pick<CompactHeader, 'pdict' | 'prow'> {
-  const pdict: JsonValue[][] = SUMMARY_PROFILE_KEYS.map(() => []);
-  const index = SUMMARY_PROFILE_KEYS.map(() => new Map<JsonValue, number>());
-  const prow: number[] = [];
-  for (const p of profiles) {
-    SUMMARY_PROFILE_KEYS.forEach((k, ki) => {
-      const v = p[k];
-      if (v === undefined) {
-        prow.push(-1);
-        return;
-      }
-      const m = index[ki] as Map<JsonValue, number>;
-      let i = m.get(v);
-      if (i === undefined) {
-        i = (pdict[ki] as JsonValue[]).length;
-        m.set(v, i);
-        (pdict[ki] as JsonValue[]).push(v);
-      }
-      prow.push(i);
-    });
-  }
-  return { pdict, prow };
-}
-
-function expandProfiles(pdict: JsonValue[][], prow: number[]): BaseAttributes[] {
+/** A digest's profiles as attribute objects (in SUMMARY_PROFILE_KEYS order, as `summaryProfile` makes them). */
+function expandProfiles(pdict: JsonValue[][], prow: ArrayLike<number>): BaseAttributes[] {
   const nk = SUMMARY_PROFILE_KEYS.length;
   const out: BaseAttributes[] = [];
   for (let at = 0; at < prow.length; at += nk) {
@@ -346,13 +399,13 @@ export function digestBufferSize(size: number): number {
  * fold worker reuses the buffers the reading thread hands back (fold-pool.ts).
  */
 export function encodeDigest(d: SpanDigest, alloc: (size: number) => Buffer = (size) => Buffer.alloc(size)): Buffer {
-  const { hash, kind, status, start, dur, env, points, profile, layout, nums, profiles, pending, feedback, dAt, dEnd, dName, dId, dMore, ...header } = d;
+  const { hash, kind, status, start, dur, env, points, profile, layout, nums, pdict, prow, pending, feedback, dAt, dEnd, dName, dId, dMore, ...header } = d;
   const moreBytes = dMore instanceof Uint8Array ? dMore : Buffer.from(JSON.stringify(dMore), 'utf8');
   const all = [...pending];
   if (feedback) expandFeedback(feedback, all);
   const { fb, rest } = compactFeedback(all);
   const nFb = fb.tsMs.length;
-  const compact: CompactHeader = { ...compactProfiles(profiles), nFb, fbEnvs: fb.envs, fbSources: fb.sources, fbAttrText: fb.attrText };
+  const compact: CompactHeader = { pdict, prow: Array.from(prow), nFb, fbEnvs: fb.envs, fbSources: fb.sources, fbAttrText: fb.attrText };
   const head = Buffer.from(JSON.stringify({ ...header, ...compact, pending: rest, n: hash.length, nNums: nums.length, nDetail: dAt.length, nMore: moreBytes.length, le: LITTLE_ENDIAN }), 'utf8');
   const cols: Record<ColumnName | FbColumnName, ArrayLike<number>> = {
     hash, kind, status, start, dur, env, points, profile, layout, nums, dAt, dEnd, dName, dId,
@@ -372,10 +425,7 @@ export function encodeDigest(d: SpanDigest, alloc: (size: number) => Buffer = (s
     // Written in place, not through a typed copy of each column (a score of buffers a digest).
     const col = cols[name];
     const view = new T(out.buffer as ArrayBuffer, out.byteOffset + at, col.length);
-    if (name === 'status') {
-      // No status (-1) is stored as 255.
-      for (let i = 0; i < col.length; i++) view[i] = (col[i] as number) < 0 ? 255 : (col[i] as number);
-    } else if (ArrayBuffer.isView(col)) {
+    if (ArrayBuffer.isView(col)) {
       view.set(col as ArrayLike<number>);
     } else {
       for (let i = 0; i < col.length; i++) view[i] = col[i] as number;
@@ -388,7 +438,7 @@ export function encodeDigest(d: SpanDigest, alloc: (size: number) => Buffer = (s
 
 const ALL_COLUMNS = [...COLUMNS.map(([name, T]) => [name, T] as const), ...FB_COLUMNS.map(([name, T]) => [name, T] as const)];
 
-type Header = Omit<SpanDigest, ColumnName | 'profiles' | 'feedback' | 'dMore'> & CompactHeader & { n: number; nNums: number; nDetail: number; nMore: number; le: boolean };
+type Header = Omit<SpanDigest, ColumnName | 'pdict' | 'prow' | 'feedback' | 'dMore'> & CompactHeader & { n: number; nNums: number; nDetail: number; nMore: number; le: boolean };
 
 /** Read a digest; `undefined` when it is corrupt, truncated, or of another version or keys. */
 export function decodeDigest(buf: Buffer): SpanDigest | undefined {
@@ -417,13 +467,13 @@ export function decodeDigest(buf: Buffer): SpanDigest | undefined {
     if (at + header.nMore > bytes.length) return undefined;
     const dMore = bytes.subarray(at, at + header.nMore);
     const c = fbCols as Record<FbColumnName, never>;
-    const { pdict, prow, nFb, fbEnvs, fbSources, fbAttrText, nDetail: _nDetail, nMore: _nMore, ...rest } = header;
+    const { nFb, fbEnvs, fbSources, fbAttrText, nDetail: _nDetail, nMore: _nMore, ...rest } = header;
     const feedback: FeedbackColumns = {
       n: nFb, uuids: c.fbUuids, tsMs: c.fbTs, rating: c.fbRating, flags: c.fbFlags, env: c.fbEnv, source: c.fbSource, attrs: c.fbAttrs,
       envs: fbEnvs, sources: fbSources, attrText: fbAttrText,
     };
     const columns = cols as Record<ColumnName, ArrayLike<number>>;
-    return { ...rest, ...columns, dId: columns.dId as Uint8Array, profiles: expandProfiles(pdict, prow), feedback, dMore };
+    return { ...rest, ...columns, dId: columns.dId as Uint8Array, feedback, dMore };
   } catch {
     return undefined;
   }
@@ -485,7 +535,8 @@ export function replayDigest(d: SpanDigest, accept: (hash: number) => boolean, e
   let nextDetail = nDetail > 0 ? (d.dAt[0] as number) : -1;
   let numAt = 0;
   const n = d.hash.length;
-  const nProfiles = d.profiles.length;
+  const profiles = expandProfiles(d.pdict, d.prow);
+  const nProfiles = profiles.length;
   for (let i = 0; i < n; i++) {
     const li = d.layout[i] as number;
     const layout = d.layouts[li] as number[];
@@ -500,7 +551,7 @@ export function replayDigest(d: SpanDigest, accept: (hash: number) => boolean, e
       continue;
     }
     const pi = d.profile[i] as number;
-    let attrs = d.profiles[pi] as BaseAttributes;
+    let attrs = profiles[pi] as BaseAttributes;
     if (layout.length > 0) {
       const key = li * nProfiles + pi;
       let a = scratch.get(key);
@@ -517,8 +568,7 @@ export function replayDigest(d: SpanDigest, accept: (hash: number) => boolean, e
     s.env = d.envs[d.env[i] as number] as string;
     s.startMs = d.start[i] as number;
     s.durationMs = Number.isNaN(dur) ? null : dur;
-    // -1 while building, 255 once stored as a byte: no status.
-    s.status = status < 0 || status === 255 ? null : (SPAN_STATUSES[status] as SpanStatus);
+    s.status = status === NO_STATUS ? null : (SPAN_STATUSES[status] as SpanStatus);
     s.attrs = attrs;
     s.pointEvents = d.points[i] as number;
     if (detail) {
