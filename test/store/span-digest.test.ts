@@ -84,7 +84,7 @@ describe('span digest profiles', () => {
     expect(decoded).toBeDefined();
     expect(replayed(decoded as SpanDigest)).toEqual(want);
     // "1" and 1 are two profiles, not one.
-    const one = want.findIndex((a) => a['project'] === 1);
+    const one = want.findIndex((a) => (a['project'] as JsonValue) === 1);
     const oneText = want.findIndex((a) => a['project'] === '1');
     expect(one).toBeGreaterThanOrEqual(0);
     expect(oneText).toBeGreaterThanOrEqual(0);
