@@ -72,7 +72,8 @@ interface Waiting {
 /**
  * Jobs a worker holds at once: the one it folds and the next, so it starts that one as soon
  * as it is done instead of waiting for the reading thread, busy replaying a digest, to hear
- * of it and send another (each worker idled about 4 % of a cold report that way).
+ * of it and send another (each worker idled about 4 % of a cold report that way;
+ * docs/performance.md, "Cold reads, third pass").
  */
 const JOBS_PER_WORKER = 2;
 

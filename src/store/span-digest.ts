@@ -93,7 +93,7 @@ function grown<T extends Column>(a: T, size: number): T {
  * Accumulates finished spans of one segment into a digest. Columns are typed arrays grown by
  * doubling: their storage lies outside the JavaScript heap, where arrays of numbers, copied
  * by every young-generation collection and then promoted, were most of what a fold worker's
- * garbage collector did per segment (docs/performance.md, "Cold reads").
+ * garbage collector did per segment (docs/performance.md, "Cold reads, third pass").
  */
 export class DigestBuilder {
   readonly #d: SpanDigest & { dMore: DetailMore };
