@@ -97,7 +97,7 @@ export class FoldPool {
       w.on('message', (m: FoldReply) => {
         const p = this.#busy.get(m.id);
         this.#busy.delete(m.id);
-        this.#held.set(w, (this.#held.get(w) ?? 1) - 1);
+        this.#held.set(w, (this.#held.get(w) as number) - 1);
         if (m.bytes !== undefined || m.spans !== undefined) p?.resolve(m);
         else p?.reject(new Error(m.error ?? 'fold failed'));
         this.#pump();
@@ -148,19 +148,30 @@ export class FoldPool {
   }
 
   #pump(): void {
-    while (this.#queue.length > 0) {
-      let w: Worker | undefined;
-      for (const x of this.#all) if ((this.#held.get(x) ?? 0) < (w === undefined ? JOBS_PER_WORKER : (this.#held.get(w) ?? 0))) w = x;
-      if (w === undefined) break;
+    for (let w = this.#leastBusy(); w !== undefined && this.#queue.length > 0; w = this.#leastBusy()) {
       const p = this.#queue.shift() as Waiting;
       this.#busy.set(p.job.id, p);
-      this.#held.set(w, (this.#held.get(w) ?? 0) + 1);
+      this.#held.set(w, (this.#held.get(w) as number) + 1);
       w.ref();
       const buffer = p.job.collect === undefined ? this.#spare.pop() : undefined;
       if (buffer !== undefined) w.postMessage({ ...p.job, buffer }, [buffer]);
       else w.postMessage(p.job);
     }
     for (const w of this.#all) if (this.#held.get(w) === 0) w.unref();
+  }
+
+  /** The worker holding the fewest jobs, when it can take one more. */
+  #leastBusy(): Worker | undefined {
+    let best: Worker | undefined;
+    let fewest = JOBS_PER_WORKER;
+    for (const w of this.#all) {
+      const n = this.#held.get(w) as number;
+      if (n < fewest) {
+        best = w;
+        fewest = n;
+      }
+    }
+    return best;
   }
 
   #fail(e: Error): void {

@@ -99,8 +99,9 @@ export class DigestBuilder {
   readonly #d: SpanDigest & { dMore: DetailMore };
   readonly #envIndex = new Map<string, number>();
   /**
-   * Profiles by their values, one Map level per profile key (SameValueZero tells "1" from 1,
-   * as the profile does): building a JSON key per span was an eighth of a cold report's CPU.
+   * Profiles by their value indexes (`#profileOf`): building a JSON key of the values per
+   * span was an eighth of a cold report's CPU, and a trie of Maps, a level per key, made Maps
+   * for every new profile, which came to more memory than the spans.
    */
   readonly #profileIndex = new Map<number | string, number>();
   /** Per profile key, each value's index in `pdict`. */
@@ -259,15 +260,14 @@ export class DigestBuilder {
   }
 
   /**
-   * The profile of `ids`, found or added. Its key packs the ids into one number while each is
-   * under 32 (fifty bits for ten keys), else a string; a trie of Maps per profile key held
-   * more memory than the spans, as a segment has a profile for every third span.
+   * The profile of `ids`, found or added: keyed by the ids packed into one number, 5 bits
+   * each, while every id is under 32 and they fit in 53 bits, else by their text.
    */
   #profileOf(ids: Int32Array): number {
     let key: number | string = 0;
     for (let k = 0; k < ids.length; k++) {
       const id = ids[k] as number;
-      if (id >= 32) {
+      if (id >= 32 || !PROFILE_KEYS_PACK) {
         key = ids.join(',');
         break;
       }
@@ -316,6 +316,9 @@ const DETAIL_KIND_SET = new Set<string>(DETAIL_KINDS);
 
 /** The status column's value for a span without a status (open or abandoned). */
 const NO_STATUS = 255;
+
+/** Whether a profile's value indexes, 5 bits a key, fit in a number's 53 bits. */
+const PROFILE_KEYS_PACK = SUMMARY_PROFILE_KEYS.length * 5 <= 53;
 
 if (SUMMARY_NUMBER_KEYS.length > 30) throw new Error('span digest layouts are bit masks of at most 30 number keys');
 
