@@ -200,21 +200,23 @@ export class FeedbackTable {
 
   #grow(): void {
     const n = Math.ceil(this.#idHash.length * 1.5);
-    const grow = <T extends Float64Array | Uint8Array | Uint32Array>(a: T, size: number): T => {
-      const b = new (a.constructor as new (n: number) => T)(size);
-      b.set(a);
-      return b;
-    };
-    this.#idHash = grow(this.#idHash, n);
-    this.#tsMs = grow(this.#tsMs, n);
-    this.#rating = grow(this.#rating, n);
-    this.#success = grow(this.#success, n);
-    this.#env = grow(this.#env, n);
-    this.#source = grow(this.#source, n);
-    this.#attrs = grow(this.#attrs, n);
-    this.#flags = grow(this.#flags, n);
-    this.#uuids = grow(this.#uuids, n * 48);
+    this.#idHash = grown(this.#idHash, n);
+    this.#tsMs = grown(this.#tsMs, n);
+    this.#rating = grown(this.#rating, n);
+    this.#success = grown(this.#success, n);
+    this.#env = grown(this.#env, n);
+    this.#source = grown(this.#source, n);
+    this.#attrs = grown(this.#attrs, n);
+    this.#flags = grown(this.#flags, n);
+    this.#uuids = grown(this.#uuids, n * 48);
   }
+}
+
+/** `a` copied into a typed array of its type with `size` elements (columns grown in place of arrays of numbers). */
+export function grown<T extends Float64Array | Uint32Array | Int32Array | Uint8Array>(a: T, size: number): T {
+  const b = new (a.constructor as new (n: number) => T)(size);
+  b.set(a);
+  return b;
 }
 
 // Lowercase hex digits of every byte value, as character codes: byte b at 2b and 2b + 1.

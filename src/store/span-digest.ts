@@ -4,7 +4,7 @@ import { hashId } from '../model/fold.js';
 import type { DetailedSummary, Span } from '../model/span.js';
 import { DETAIL_KEYS, DETAIL_KINDS, SUMMARY_NUMBER_KEYS, SUMMARY_PROFILE_KEYS, SUMMARY_SIGNATURE, isProfileValue } from '../model/summary.js';
 import { FB_COLUMNS, compactFeedback, expandFeedback, intern } from './digest-feedback.js';
-import { packUuid, unpackUuid } from './feedback-table.js';
+import { grown, packUuid, unpackUuid } from './feedback-table.js';
 import type { FbColumnName, FeedbackColumns } from './digest-feedback.js';
 import type { SkippedLine } from './reader.js';
 
@@ -78,15 +78,6 @@ export interface DetailMore {
   odd: [row: number, spanId: string][];
   /** Rows with any of `DETAIL_KEYS`, with those attributes. */
   attrs: [row: number, attrs: BaseAttributes][];
-}
-
-type Column = Float64Array | Uint32Array | Int32Array | Uint8Array;
-
-/** `a` in a typed array of `size` elements, of its type. */
-function grown<T extends Column>(a: T, size: number): T {
-  const b = new (a.constructor as new (n: number) => T)(size);
-  b.set(a);
-  return b;
 }
 
 /**
