@@ -17,6 +17,7 @@ describe('public API', () => {
       'DEFAULT_EXCLUDED_ENVS',
       'DEFAULT_OPEN_TIMEOUT_MS',
       'DETAIL_KEYS',
+      'DETAIL_KEYS_OF',
       'DETAIL_KINDS',
       'DiagnosticChannel',
       'FEEDBACK_SOURCES',

@@ -31,7 +31,7 @@ export type {
 export { AgentAnalysisBuilder, agentAnalysisFromParts, analyzeAgents, performanceStats, workflowStatsFromParts } from './seeds/agents.js';
 export type { AgentAnalysis, AgentSpan, AgentAnalysisOptions, AgentParts, AgentStats, AgentTrend, WorkflowParts, WorkflowStats } from './seeds/agents.js';
 export { buildRunRecords, percent, RunRecordsBuilder, runTotals, seedRunId } from './seeds/orchestrator-runs.js';
-export type { AgentMetrics, DebugDetail, ErrorDetail, IssueRecord, PipelineDetail, RunRecord } from './seeds/orchestrator-runs.js';
+export type { AgentMetrics, DebugDetail, ErrorDetail, IssueRecord, PipelineDetail, RecordSpan, RunRecord } from './seeds/orchestrator-runs.js';
 export { answerOrchestratorQueries, orchestratorAnswersFromParts, orchestratorParts, spearman } from './seeds/orchestrator-queries.js';
 export type {
   AgentRetries,

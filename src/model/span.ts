@@ -61,11 +61,13 @@ export interface SpanSummary {
 
 /**
  * A summary as the span cache hands it over when asked for detail: for a span of a
- * `DETAIL_KINDS` kind, also its id, name and end, and `DETAIL_KEYS` among its attributes
- * (undefined for other kinds). A `Span` is one.
+ * `DETAIL_KINDS` kind, also its id, parent, run, name and end, and `DETAIL_KEYS` among its
+ * attributes (undefined for other kinds). A `Span` is one.
  */
 export type DetailedSummary = SpanSummary & {
   spanId?: string | undefined;
+  parentId?: string | null | undefined;
+  runId?: string | undefined;
   name?: string | undefined;
   endMs?: number | null | undefined;
 };

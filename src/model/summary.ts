@@ -33,18 +33,37 @@ export const SUMMARY_NUMBER_KEYS: readonly string[] = [
   'wallclock_seconds',
 ];
 
-/**
- * Spans of these kinds also keep their id, name, end time and `DETAIL_KEYS` (a span's
- * "detail"): what `agentmeter agents` and the quality join of `compare`/`trends` read of an
- * agent or workflow, so that they too are answered from the span cache.
- */
-export const DETAIL_KINDS: readonly SpanKind[] = ['agent', 'workflow'];
+// What the agents analysis reads of an agent or workflow beyond its summary.
+const AGENT_DETAIL = ['workflow.id', 'workflow.agents_executed', 'error.message', 'error.type', 'status.detail'];
 
-/** Per-span attributes of a detail span: too varied to group by, so not in its profile. */
-export const DETAIL_KEYS: readonly string[] = ['workflow.id', 'workflow.agents_executed', 'error.message', 'error.type', 'status.detail'];
+/**
+ * Spans of these kinds also keep their id, parent, run, name, end time, their kind's
+ * attributes listed here (a span's "detail": too varied to group by, so not in its
+ * profile), and every summary attribute whatever its value (a number key holding a string,
+ * say): what `agentmeter agents`, the quality join of `compare`/`trends` and `report
+ * orchestrator` read of runs, tasks, agents, workflows, pipelines and debugging cycles, so
+ * that they too are answered from the span cache. The agents analysis reads the agent and
+ * workflow keys; the orchestrator's run and issue records the rest (a test holds both to
+ * the code). Keys are per kind: an attribute every span inherits (the provider) kept for
+ * all of them would make every detail row carry it.
+ */
+export const DETAIL_KEYS_OF: Readonly<Partial<Record<SpanKind, readonly string[]>>> = {
+  run: ['gen_ai.provider.name', 'mode', 'specific_issue', 'run.key', 'run.total_successes', 'run.total_errors', 'status.detail'],
+  task: ['agent.retries', 'agent.names', 'issue_iid', 'errors', 'errors.count', 'task.key', 'complexity', 'status.detail'],
+  agent: AGENT_DETAIL,
+  workflow: AGENT_DETAIL,
+  pipeline: ['cicd.pipeline.run.id', 'vcs.ref.head.revision', 'status.detail'],
+  debug: ['error.type', 'error.message'],
+};
+
+/** The kinds whose spans keep their detail (`DETAIL_KEYS_OF`). */
+export const DETAIL_KINDS = Object.keys(DETAIL_KEYS_OF) as readonly SpanKind[];
+
+/** Every detail key of any kind. */
+export const DETAIL_KEYS: readonly string[] = [...new Set(Object.values(DETAIL_KEYS_OF).flat())];
 
 /** Changes whenever the key lists change, so caches built with other keys are rebuilt. */
-export const SUMMARY_SIGNATURE = [...SUMMARY_PROFILE_KEYS, '|', ...SUMMARY_NUMBER_KEYS, '|', ...DETAIL_KINDS, '|', ...DETAIL_KEYS].join(',');
+export const SUMMARY_SIGNATURE = [...SUMMARY_PROFILE_KEYS, '|', ...SUMMARY_NUMBER_KEYS, '|', JSON.stringify(DETAIL_KEYS_OF)].join(',');
 
 /** Whether a profile keeps `v`: strings, numbers and booleans; anything else is absent. */
 export function isProfileValue(v: unknown): v is string | number | boolean {

@@ -2,15 +2,14 @@
  * A directory of segments as a `ReportSource`: spans read through the span cache (per-segment
  * digests, docs/performance.md) or, with `cache: false`, folded afresh from every event.
  * Reports and `agents` stream through the span cache, so memory is bounded by the number of
- * groups (and, for `agents`, a few fields per invocation; the cache keeps the detail it
- * reads, `DETAIL_KINDS`). The seed reports parse every event, as their answers need ids,
- * parents and names of every kind: `report orchestrator` streams too (a few fields per span),
- * `report automation` holds its optimization sessions.
+ * groups (and, for `agents` and `report orchestrator`, a few fields per span: the cache keeps
+ * the detail they read, `DETAIL_KINDS`). `report automation` parses every event and holds its
+ * optimization sessions, few in a store.
  */
 import { AgentAnalysisBuilder, answerOrchestratorQueries, automationSummary, MAX_SKIPPED_SAMPLES, RunRecordsBuilder } from '../analytics/index.js';
 import { envSelected } from '../model/index.js';
-import type { Feedback } from '../model/index.js';
-import type { AgentSpan, Report } from '../analytics/index.js';
+import type { Feedback, SpanKind } from '../model/index.js';
+import type { AgentSpan, RecordSpan, Report } from '../analytics/index.js';
 import { collectStore, scanSpans, scanSummaries, spanSelected } from '../store/index.js';
 import type { ScanSummariesOptions } from '../store/index.js';
 import type { ScanProgress, SkippedLine, SpanFilter } from '../store/index.js';
@@ -18,6 +17,11 @@ import { reportBuilderFor } from './report-builder.js';
 import type { AgentsQuery, ReportQuery, ReportSource, ScanHandlers, ScanWindow, SeedQuery, Skipped } from './source.js';
 
 const DAY_MS = 86_400_000;
+
+/** The kinds `agents` reads, and a scan `withIds` hands over with their ids (`ScanHandlers.withIds`). */
+const AGENT_KINDS: readonly SpanKind[] = ['agent', 'workflow'];
+/** The kinds the orchestrator's run records are built from. */
+const ORCHESTRATOR_KINDS: readonly SpanKind[] = ['run', 'task', 'agent', 'pipeline', 'debug'];
 
 /** Options of `DirectorySource`. */
 export interface DirectorySourceOptions {
@@ -112,13 +116,13 @@ export class DirectorySource implements ReportSource {
     // Streamed: the analysis keeps a few fields per invocation, not the window's spans.
     const b = new AgentAnalysisBuilder({ nowMs: q.nowMs, taskType: q.taskType });
     const { samples, onSkip } = sampler();
-    const filter: SpanFilter = { sinceMs: q.sinceMs ?? -Infinity, untilMs: q.untilMs ?? Infinity, windowOn: 'start', envs: q.envs, kinds: ['agent', 'workflow'] };
+    const filter: SpanFilter = { sinceMs: q.sinceMs ?? -Infinity, untilMs: q.untilMs ?? Infinity, windowOn: 'start', envs: q.envs, kinds: AGENT_KINDS };
     const stats = await scanSummaries({
       ...this.#summaryOptions(),
       nowMs: q.nowMs,
       // Spans started in the window may end days later; partitions before it hold nothing of it.
       ...(q.sinceMs !== undefined ? { sinceMs: q.sinceMs } : {}),
-      detail: true,
+      detail: AGENT_KINDS,
       onSpan: (s) => {
         // Agent and workflow spans (the only kinds the filter keeps) come with their detail.
         if (spanSelected(s, filter) && s.spanId !== undefined) b.addSpan(s as AgentSpan);
@@ -147,24 +151,25 @@ export class DirectorySource implements ReportSource {
     // pipeline and debug span, not the window's spans.
     const b = new RunRecordsBuilder();
     const { samples, onSkip } = sampler();
-    const filter: SpanFilter = { sinceMs: q.sinceMs, untilMs: q.untilMs, windowOn: 'start', envs: q.envs, kinds: ['run', 'task', 'agent', 'pipeline', 'debug'] };
-    const stats = await scanSpans({
-      root: this.dir,
+    const filter: SpanFilter = { sinceMs: q.sinceMs, untilMs: q.untilMs, windowOn: 'start', envs: q.envs, kinds: ORCHESTRATOR_KINDS };
+    const stats = await scanSummaries({
+      ...this.#summaryOptions(),
       nowMs: q.nowMs,
       // Spans started in the window may end days later; partitions before it hold nothing of it.
       sinceMs: q.sinceMs,
+      detail: ORCHESTRATOR_KINDS,
       onSpan: (s) => {
-        if (spanSelected(s, filter)) b.addSpan(s);
+        // The filter's kinds are all `DETAIL_KINDS`: they come with their ids, name and end.
+        if (spanSelected(s, filter) && s.spanId !== undefined) b.addSpan(s as RecordSpan);
       },
       onSkip,
-      onPartition: this.#partitionProgress(),
     });
     return { answers: answerOrchestratorQueries(b.build()), skipped_lines: stats.read.skipped, skipped_samples: samples };
   }
 
   async scan(w: ScanWindow, h: ScanHandlers): Promise<Skipped> {
     const { samples, onSkip } = sampler();
-    const stats = await scanSummaries({ ...windowed(w, h.onSpan, h.onFeedback), onSkip, ...this.#summaryOptions(), detail: h.withIds === true });
+    const stats = await scanSummaries({ ...windowed(w, h.onSpan, h.onFeedback), onSkip, ...this.#summaryOptions(), detail: h.withIds === true ? AGENT_KINDS : false });
     return { skipped_lines: stats.read.skipped, skipped_samples: samples };
   }
 

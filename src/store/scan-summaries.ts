@@ -1,5 +1,6 @@
 import { open, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import type { SpanKind } from '../model/events.js';
 import type { DetailedSummary, Feedback } from '../model/span.js';
 import { SpanFolder } from '../model/fold.js';
 import type { FoldStats } from '../model/fold.js';
@@ -23,8 +24,11 @@ export interface ScanSummariesOptions {
   /** Objects may be reused between calls: copy what you keep. */
   onSpan: (span: DetailedSummary) => void;
   onFeedback?: (feedback: Feedback) => void;
-  /** Hand over the detail of spans of `DETAIL_KINDS` (id, name, end, `DETAIL_KEYS`). */
-  detail?: boolean;
+  /**
+   * Hand over the detail of spans of `DETAIL_KINDS` (id, parent, run, name, end, `DETAIL_KEYS`):
+   * true for every such kind, or the kinds the read uses (the others replay faster without).
+   */
+  detail?: boolean | readonly SpanKind[];
   onSkip?: (s: SkippedLine) => void;
   nowMs?: number;
   /** Default true. False folds every segment from its events and writes no cache. */
@@ -76,6 +80,7 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
   const feedback = new FeedbackTable(folder.stats);
   const accept = (h: number): boolean => folder.markFinished(h);
   const useCache = o.cache !== false;
+  const detail = o.detail ?? false;
   const folds = { here: 0, workers: 0 };
   let pool: FoldPool | undefined;
   const writes = new CacheWrites(cache);
@@ -105,7 +110,7 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
       for (let i = 0; i < files.length; i++) {
         for (; next < files.length && next <= i + window; next++) {
           const f = files[next] as { day: string; file: string };
-          ahead.push(load(o.root, f.day, f.file, { useCache, detail: o.detail === true }, buffers, cache, fold));
+          ahead.push(load(o.root, f.day, f.file, { useCache, detail }, buffers, cache, fold));
         }
         const { probe: pr, digest, wasFolded } = await (ahead.shift() as Promise<Loaded>);
         if (wasFolded) folded++;
@@ -121,7 +126,7 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
         read.skipped += digest.skipped;
         for (const s of digest.samples) if (read.samples.length < 20) read.samples.push(s);
         if (o.onSkip) for (const s of digest.samples) o.onSkip(s);
-        replayDigest(digest, accept, o.onSpan, o.detail === true);
+        replayDigest(digest, accept, o.onSpan, detail);
         if (digest.feedback) feedback.addColumns(digest.feedback);
         for (const e of digest.pending) {
           if (e.type === 'feedback') feedback.add(e);
@@ -187,7 +192,7 @@ async function load(
   root: string,
   day: string,
   file: string,
-  { useCache, detail }: { useCache: boolean; detail: boolean },
+  { useCache, detail }: { useCache: boolean; detail: boolean | readonly SpanKind[] },
   pool: Buffer[],
   cache: ScanSummariesStats['cache'],
   fold: (p: Probe) => Promise<SpanDigest>,
@@ -198,7 +203,7 @@ async function load(
   if (p.bytes !== undefined) {
     const d = decodeDigest(p.bytes);
     // A read that asks for detail checks it too: a damaged detail is folded again.
-    if (d && d.size === st.size && d.mtimeMs === st.mtimeMs && (!detail || parseDetail(d))) {
+    if (d && d.size === st.size && d.mtimeMs === st.mtimeMs && parseDetail(d, detail)) {
       cache.hits++;
       return { probe: p, digest: d, wasFolded: false };
     }

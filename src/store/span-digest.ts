@@ -1,23 +1,24 @@
-import type { AgentmeterEvent, BaseAttributes, JsonValue, SpanStatus } from '../model/events.js';
+import type { AgentmeterEvent, BaseAttributes, JsonValue, SpanKind, SpanStatus } from '../model/events.js';
 import { SPAN_KINDS, SPAN_STATUSES } from '../model/events.js';
 import { hashId } from '../model/fold.js';
 import type { DetailedSummary, Span } from '../model/span.js';
-import { DETAIL_KEYS, DETAIL_KINDS, SUMMARY_NUMBER_KEYS, SUMMARY_PROFILE_KEYS, SUMMARY_SIGNATURE, isProfileValue } from '../model/summary.js';
+import { DETAIL_KEYS, DETAIL_KEYS_OF, DETAIL_KINDS, SUMMARY_NUMBER_KEYS, SUMMARY_PROFILE_KEYS, SUMMARY_SIGNATURE, isProfileValue } from '../model/summary.js';
 import { FB_COLUMNS, compactFeedback, expandFeedback, intern } from './digest-feedback.js';
 import { grown, packUuid, unpackUuid } from './feedback-table.js';
 import type { FbColumnName, FeedbackColumns } from './digest-feedback.js';
 import type { SkippedLine } from './reader.js';
 
 /** Bump when the layout below changes; older digests are rebuilt. */
-export const DIGEST_VERSION = 8;
+export const DIGEST_VERSION = 9;
 
 /**
  * One segment folded alone: finished spans as summaries in typed columns (dictionary-coded
  * profiles, numbers in a flat array), and what did not finish inside the segment as raw
  * events for the fold across segments. On disk: a JSON header, then the columns as raw
  * little-endian arrays read back as views, so loading costs no parsing per span. Spans of
- * `DETAIL_KINDS` also keep a detail row (id, name, end, `DETAIL_KEYS`): columns, and a JSON
- * tail (names, odd ids, attributes) parsed only by a replay that asks for detail.
+ * `DETAIL_KINDS` also keep a detail row (id, parent, run, name, end, their kind's detail keys):
+ * columns, and a JSON tail per kind (names, odd ids, attributes) parsed only by a replay that
+ * asks for the detail of that kind.
  */
 export interface SpanDigest {
   v: number;
@@ -61,23 +62,46 @@ export interface SpanDigest {
   dAt: ArrayLike<number>;
   /** Their ends, Unix ms; NaN for none. */
   dEnd: ArrayLike<number>;
-  /** Index into `DetailMore.names`. */
+  /** Index into the `names` of the row's kind's `DetailMore`. */
   dName: ArrayLike<number>;
   /** 16 bytes a row: the span id as a packed UUID (unless `DetailMore.odd` has the row). */
   dId: Uint8Array;
-  /** The rest of the detail: as built, or its JSON once decoded (parsed by a replay with detail). */
-  dMore: DetailMore | Uint8Array;
+  /** The parent's id, an index into the link ids (`NO_LINK`: no parent). */
+  dParent: ArrayLike<number>;
+  /** The run's id, an index into the link ids. */
+  dRun: ArrayLike<number>;
+  /**
+   * The parent and run ids of detail rows, each once (a segment's spans share a few hundred):
+   * 16 bytes each, a packed UUID, unless `linkOdd` has it.
+   */
+  dLinkIds: Uint8Array;
+  /** Link ids that are not canonical UUIDs: their index and text. */
+  linkOdd: [index: number, id: string][];
+  /**
+   * The rest of the detail, per kind (by index into SPAN_KINDS): as built, or its JSON once
+   * decoded (parsed by a replay that asks for the kind's detail).
+   */
+  dMore: (DetailMore | Uint8Array)[];
   /** Decoded digests: the pending feedback, in columns (see `FeedbackTable.addColumns`). */
   feedback?: FeedbackColumns;
 }
 
-/** What detail rows need besides their columns. */
+/** What the detail rows of one kind need besides their columns. Rows are rows of the digest. */
 export interface DetailMore {
   names: string[];
   /** Rows whose span id is not a canonical UUID, with the id. */
   odd: [row: number, spanId: string][];
-  /** Rows with any of `DETAIL_KEYS`, with those attributes. */
-  attrs: [row: number, attrs: BaseAttributes][];
+  /**
+   * Rows with any of their kind's detail keys, or a summary key whose value the profile or
+   * the numbers do not keep (a number key holding a string), with those attributes, flat:
+   * the row, the index of its key list in `shapes`, then a value per key. Keys are not
+   * repeated per row: they were most of the detail's bytes.
+   */
+  attrs: JsonValue[];
+  /** The attribute keys of `attrs`, each once. */
+  keys: string[];
+  /** The key lists of `attrs` (indexes into `keys`), each once. */
+  shapes: number[][];
 }
 
 /**
@@ -87,7 +111,7 @@ export interface DetailMore {
  * garbage collector did per segment (docs/performance.md, "Cold reads, third pass").
  */
 export class DigestBuilder {
-  readonly #d: SpanDigest & { dMore: DetailMore };
+  readonly #d: SpanDigest & { dMore: DetailMore[] };
   readonly #envIndex = new Map<string, number>();
   /**
    * Profiles by their value indexes (`#profileOf`): building a JSON key of the values per
@@ -103,7 +127,14 @@ export class DigestBuilder {
   #nProfiles = 0;
   readonly #layoutIndex = new Map<number, number>([[0, 0]]);
   readonly #numValues: number[] = SUMMARY_NUMBER_KEYS.map(() => 0);
-  readonly #nameIndex = new Map<string, number>();
+  /** Per kind, each name's index in its `DetailMore.names`. */
+  readonly #nameIndex = SPAN_KINDS.map(() => new Map<string, number>());
+  /** Per kind, each attribute key's index in its `DetailMore.keys`, and each key list's in its `shapes`. */
+  readonly #attrKeyIndex = SPAN_KINDS.map(() => new Map<string, number>());
+  readonly #shapeIndex = SPAN_KINDS.map(() => new Map<string, number>());
+  /** The detail attributes of the span being added. */
+  readonly #detailKeys: string[] = [];
+  readonly #detailValues: JsonValue[] = [];
   // Span columns (`#n` rows), the numbers (`#nNums`), detail rows (`#nDetail`).
   #n = 0;
   #hash = new Float64Array(1024);
@@ -122,6 +153,11 @@ export class DigestBuilder {
   #dEnd = new Float64Array(256);
   #dName = new Uint32Array(256);
   #dId = new Uint8Array(16 * 256);
+  #dParent = new Uint32Array(256);
+  #dRun = new Uint32Array(256);
+  #nLinks = 0;
+  #dLinkIds = new Uint8Array(16 * 256);
+  readonly #linkIndex = new Map<string, number>();
 
   constructor(size: number, mtimeMs: number) {
     const none = new Float64Array(0);
@@ -153,7 +189,11 @@ export class DigestBuilder {
       dEnd: none,
       dName: none,
       dId: new Uint8Array(0),
-      dMore: { names: [], odd: [], attrs: [] },
+      dParent: none,
+      dRun: none,
+      dLinkIds: new Uint8Array(0),
+      linkOdd: [],
+      dMore: SPAN_KINDS.map(() => ({ names: [], odd: [], attrs: [], keys: [], shapes: [] })),
     };
   }
 
@@ -162,11 +202,15 @@ export class DigestBuilder {
     const d = this.#d;
     const i = this.#n;
     if (i === this.#hash.length) this.#grow(2 * i);
-    const detail = DETAIL_KIND_SET.has(span.kind);
-    let detailAttrs: BaseAttributes | undefined;
-    if (detail) this.#addDetail(span, i);
+    const kind = SPAN_KINDS.indexOf(span.kind);
+    // The kind's detail keys, by detail slot; undefined: not a detail kind.
+    const detailKeys = DETAIL_SLOTS_OF[kind];
+    const detail = detailKeys !== undefined;
+    this.#detailKeys.length = 0;
+    this.#detailValues.length = 0;
+    if (detail) this.#addDetail(span, i, kind);
     this.#hash[i] = idHash;
-    this.#kind[i] = SPAN_KINDS.indexOf(span.kind);
+    this.#kind[i] = kind;
     this.#status[i] = span.status === null ? NO_STATUS : SPAN_STATUSES.indexOf(span.status);
     this.#start[i] = span.startMs;
     this.#dur[i] = span.durationMs ?? NaN;
@@ -184,12 +228,15 @@ export class DigestBuilder {
       const v = attrs[k] as JsonValue;
       if (slot < 0) {
         if (isProfileValue(v)) ids[-1 - slot] = this.#valueId(-1 - slot, v) + 1;
+        else if (detail) this.#detailAttr(k, v);
       } else if (slot >= DETAIL_SLOT) {
-        if (detail) (detailAttrs ??= {})[k] = v;
+        if (detail && detailKeys[slot - DETAIL_SLOT] === 1) this.#detailAttr(k, v);
       } else if (typeof v === 'number' && Number.isFinite(v)) {
         // Which number keys the span has, as a bit mask (fewer than 31 keys, checked below).
         mask |= 1 << slot;
         nums[slot] = v;
+      } else if (detail) {
+        this.#detailAttr(k, v);
       }
     }
     if (this.#nNums + SUMMARY_NUMBER_KEYS.length > this.#nums.length) this.#nums = grown(this.#nums, 2 * this.#nums.length);
@@ -205,7 +252,38 @@ export class DigestBuilder {
     }
     this.#layout[i] = li;
     this.#n = i + 1;
-    if (detailAttrs !== undefined) d.dMore.attrs.push([this.#nDetail - 1, detailAttrs]);
+    if (this.#detailKeys.length > 0) this.#addDetailAttrs(kind, this.#nDetail - 1);
+  }
+
+  #detailAttr(k: string, v: JsonValue): void {
+    this.#detailKeys.push(k);
+    this.#detailValues.push(v);
+  }
+
+  /** The detail attributes gathered for detail row `row`, of kind `kind` (its index). */
+  #addDetailAttrs(kind: number, row: number): void {
+    const more = this.#d.dMore[kind] as DetailMore;
+    const keyIndex = this.#attrKeyIndex[kind] as Map<string, number>;
+    const shape: number[] = [];
+    for (const k of this.#detailKeys) {
+      let id = keyIndex.get(k);
+      if (id === undefined) {
+        id = more.keys.length;
+        more.keys.push(k);
+        keyIndex.set(k, id);
+      }
+      shape.push(id);
+    }
+    const shapeIndex = this.#shapeIndex[kind] as Map<string, number>;
+    const text = shape.join(',');
+    let si = shapeIndex.get(text);
+    if (si === undefined) {
+      si = more.shapes.length;
+      more.shapes.push(shape);
+      shapeIndex.set(text, si);
+    }
+    more.attrs.push(row, si);
+    for (const v of this.#detailValues) more.attrs.push(v);
   }
 
   #grow(size: number): void {
@@ -220,20 +298,36 @@ export class DigestBuilder {
     this.#status = grown(this.#status, size);
   }
 
-  /** A detail row for `span`, the span of row `at` of the columns. */
-  #addDetail(span: Span, at: number): void {
+  /** A detail row for `span`, the span of row `at` of the columns, of kind `kind` (its index). */
+  #addDetail(span: Span, at: number, kind: number): void {
     const row = this.#nDetail++;
     if (row === this.#dAt.length) {
       this.#dAt = grown(this.#dAt, 2 * row);
       this.#dEnd = grown(this.#dEnd, 2 * row);
       this.#dName = grown(this.#dName, 2 * row);
       this.#dId = grown(this.#dId, 32 * row);
+      this.#dParent = grown(this.#dParent, 2 * row);
+      this.#dRun = grown(this.#dRun, 2 * row);
     }
-    const more = this.#d.dMore;
+    const more = this.#d.dMore[kind] as DetailMore;
     this.#dAt[row] = at;
     this.#dEnd[row] = span.endMs ?? NaN;
-    this.#dName[row] = intern(this.#nameIndex, more.names, span.name);
+    this.#dName[row] = intern(this.#nameIndex[kind] as Map<string, number>, more.names, span.name);
     if (!packUuid(span.spanId, this.#dId, row * 16)) more.odd.push([row, span.spanId]);
+    this.#dParent[row] = span.parentId === null ? NO_LINK : this.#linkId(span.parentId);
+    this.#dRun[row] = this.#linkId(span.runId);
+  }
+
+  /** The index of a parent or run id among the link ids, added if new. */
+  #linkId(id: string): number {
+    let i = this.#linkIndex.get(id);
+    if (i === undefined) {
+      i = this.#nLinks++;
+      this.#linkIndex.set(id, i);
+      if (16 * i === this.#dLinkIds.length) this.#dLinkIds = grown(this.#dLinkIds, 32 * i);
+      if (!packUuid(id, this.#dLinkIds, 16 * i)) this.#d.linkOdd.push([i, id]);
+    }
+    return i;
   }
 
   /** The index of `v` in the dictionary of profile key `k`, added if new. */
@@ -299,14 +393,28 @@ export class DigestBuilder {
     d.dEnd = this.#dEnd.subarray(0, rows);
     d.dName = this.#dName.subarray(0, rows);
     d.dId = this.#dId.subarray(0, rows * 16);
+    d.dParent = this.#dParent.subarray(0, rows);
+    d.dRun = this.#dRun.subarray(0, rows);
+    d.dLinkIds = this.#dLinkIds.subarray(0, 16 * this.#nLinks);
     return d;
   }
 }
 
 const DETAIL_KIND_SET = new Set<string>(DETAIL_KINDS);
 
+/** Which kinds (by index into SPAN_KINDS) a replay hands over with their detail; undefined: none. */
+function detailWanted(detail: boolean | readonly SpanKind[]): Uint8Array | undefined {
+  if (detail === false || (detail !== true && detail.length === 0)) return undefined;
+  const wanted = new Uint8Array(SPAN_KINDS.length);
+  for (const k of detail === true ? DETAIL_KINDS : detail) if (DETAIL_KIND_SET.has(k)) wanted[SPAN_KINDS.indexOf(k)] = 1;
+  return wanted;
+}
+
 /** The status column's value for a span without a status (open or abandoned). */
 const NO_STATUS = 255;
+
+/** The parent column's value for a span without a parent. */
+const NO_LINK = 0xffffffff;
 
 /** Whether a profile's value indexes, 5 bits a key, fit in a number's 53 bits. */
 const PROFILE_KEYS_PACK = SUMMARY_PROFILE_KEYS.length * 5 <= 53;
@@ -324,12 +432,21 @@ const ATTR_SLOTS = new Map<string, number>([
 ]);
 if (ATTR_SLOTS.size !== SUMMARY_NUMBER_KEYS.length + SUMMARY_PROFILE_KEYS.length + DETAIL_KEYS.length) throw new Error('a summary key is in two of the profile, number and detail lists');
 
+/** Per kind (by index into SPAN_KINDS), which detail keys (by slot - DETAIL_SLOT) its spans keep; undefined: not a detail kind. */
+const DETAIL_SLOTS_OF: (Uint8Array | undefined)[] = SPAN_KINDS.map((kind) => {
+  const keys = DETAIL_KEYS_OF[kind];
+  if (keys === undefined) return undefined;
+  const flags = new Uint8Array(DETAIL_KEYS.length);
+  for (const k of keys) flags[DETAIL_KEYS.indexOf(k)] = 1;
+  return flags;
+});
+
 const MAGIC = 0x44534d41; // "AMSD" little-endian
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-type ColumnName = 'hash' | 'start' | 'dur' | 'nums' | 'profile' | 'env' | 'points' | 'layout' | 'kind' | 'status' | 'dAt' | 'dEnd' | 'dName' | 'dId';
+type ColumnName = 'hash' | 'start' | 'dur' | 'nums' | 'profile' | 'env' | 'points' | 'layout' | 'kind' | 'status' | 'dAt' | 'dEnd' | 'dName' | 'dId' | 'dParent' | 'dRun' | 'dLinkIds';
 /** Each column: its type, and its length in the header's counts times a width. */
-const COLUMNS: readonly [ColumnName, Float64ArrayConstructor | Uint32ArrayConstructor | Uint8ArrayConstructor, 'n' | 'nNums' | 'nDetail', number][] = [
+const COLUMNS: readonly [ColumnName, Float64ArrayConstructor | Uint32ArrayConstructor | Uint8ArrayConstructor, 'n' | 'nNums' | 'nDetail' | 'nLinks', number][] = [
   ['hash', Float64Array, 'n', 1],
   ['start', Float64Array, 'n', 1],
   ['dur', Float64Array, 'n', 1],
@@ -341,9 +458,12 @@ const COLUMNS: readonly [ColumnName, Float64ArrayConstructor | Uint32ArrayConstr
   ['layout', Uint32Array, 'n', 1],
   ['dAt', Uint32Array, 'nDetail', 1],
   ['dName', Uint32Array, 'nDetail', 1],
+  ['dParent', Uint32Array, 'nDetail', 1],
+  ['dRun', Uint32Array, 'nDetail', 1],
   ['kind', Uint8Array, 'n', 1],
   ['status', Uint8Array, 'n', 1],
   ['dId', Uint8Array, 'nDetail', 16],
+  ['dLinkIds', Uint8Array, 'nLinks', 16],
 ];
 
 const align8 = (n: number): number => (n + 7) & ~7;
@@ -393,16 +513,17 @@ export function digestBufferSize(size: number): number {
  * fold worker reuses the buffers the reading thread hands back (fold-pool.ts).
  */
 export function encodeDigest(d: SpanDigest, alloc: (size: number) => Buffer = (size) => Buffer.alloc(size)): Buffer {
-  const { hash, kind, status, start, dur, env, points, profile, layout, nums, pdict, prow, pending, feedback, dAt, dEnd, dName, dId, dMore, ...header } = d;
-  const moreBytes = dMore instanceof Uint8Array ? dMore : Buffer.from(JSON.stringify(dMore), 'utf8');
+  const { hash, kind, status, start, dur, env, points, profile, layout, nums, pdict, prow, pending, feedback, dAt, dEnd, dName, dId, dParent, dRun, dLinkIds, dMore, ...header } = d;
+  const moreParts = dMore.map((m) => (m instanceof Uint8Array ? m : Buffer.from(JSON.stringify(m), 'utf8')));
+  const moreBytes = Buffer.concat(moreParts);
   const all = [...pending];
   if (feedback) expandFeedback(feedback, all);
   const { fb, rest } = compactFeedback(all);
   const nFb = fb.tsMs.length;
   const compact: CompactHeader = { pdict, prow: Array.from(prow), nFb, fbEnvs: fb.envs, fbSources: fb.sources, fbAttrText: fb.attrText };
-  const head = Buffer.from(JSON.stringify({ ...header, ...compact, pending: rest, n: hash.length, nNums: nums.length, nDetail: dAt.length, nMore: moreBytes.length, le: LITTLE_ENDIAN }), 'utf8');
+  const head = Buffer.from(JSON.stringify({ ...header, ...compact, pending: rest, n: hash.length, nNums: nums.length, nDetail: dAt.length, nLinks: dLinkIds.length / 16, nMore: moreParts.map((m) => m.length), le: LITTLE_ENDIAN }), 'utf8');
   const cols: Record<ColumnName | FbColumnName, ArrayLike<number>> = {
-    hash, kind, status, start, dur, env, points, profile, layout, nums, dAt, dEnd, dName, dId,
+    hash, kind, status, start, dur, env, points, profile, layout, nums, dAt, dEnd, dName, dId, dParent, dRun, dLinkIds,
     fbUuids: fb.uuids, fbTs: fb.tsMs, fbRating: fb.rating, fbEnv: fb.env, fbSource: fb.source, fbAttrs: fb.attrs, fbFlags: fb.flags,
   };
   let size = align8(8 + head.length);
@@ -432,7 +553,7 @@ export function encodeDigest(d: SpanDigest, alloc: (size: number) => Buffer = (s
 
 const ALL_COLUMNS = [...COLUMNS.map(([name, T]) => [name, T] as const), ...FB_COLUMNS.map(([name, T]) => [name, T] as const)];
 
-type Header = Omit<SpanDigest, ColumnName | 'pdict' | 'prow' | 'feedback' | 'dMore'> & CompactHeader & { n: number; nNums: number; nDetail: number; nMore: number; le: boolean };
+type Header = Omit<SpanDigest, ColumnName | 'pdict' | 'prow' | 'feedback' | 'dMore'> & CompactHeader & { n: number; nNums: number; nDetail: number; nLinks: number; nMore: number[]; le: boolean };
 
 /** Read a digest; `undefined` when it is corrupt, truncated, or of another version or keys. */
 export function decodeDigest(buf: Buffer): SpanDigest | undefined {
@@ -458,53 +579,80 @@ export function decodeDigest(buf: Buffer): SpanDigest | undefined {
       fbCols[name] = new T(bytes.buffer as ArrayBuffer, bytes.byteOffset + at, len);
       at = align8(at + len * T.BYTES_PER_ELEMENT);
     }
-    if (at + header.nMore > bytes.length) return undefined;
-    const dMore = bytes.subarray(at, at + header.nMore);
+    if (!Array.isArray(header.nMore) || header.nMore.length !== SPAN_KINDS.length) return undefined;
+    const dMore: Uint8Array[] = [];
+    for (const len of header.nMore) {
+      if (!Number.isInteger(len) || len < 0 || at + len > bytes.length) return undefined;
+      dMore.push(bytes.subarray(at, at + len));
+      at += len;
+    }
     const c = fbCols as Record<FbColumnName, never>;
-    const { nFb, fbEnvs, fbSources, fbAttrText, nDetail: _nDetail, nMore: _nMore, ...rest } = header;
+    const { nFb, fbEnvs, fbSources, fbAttrText, nDetail: _nDetail, nLinks: _nLinks, nMore: _nMore, ...rest } = header;
     const feedback: FeedbackColumns = {
       n: nFb, uuids: c.fbUuids, tsMs: c.fbTs, rating: c.fbRating, flags: c.fbFlags, env: c.fbEnv, source: c.fbSource, attrs: c.fbAttrs,
       envs: fbEnvs, sources: fbSources, attrText: fbAttrText,
     };
     const columns = cols as Record<ColumnName, ArrayLike<number>>;
-    return { ...rest, ...columns, dId: columns.dId as Uint8Array, feedback, dMore };
+    return { ...rest, ...columns, dId: columns.dId as Uint8Array, dLinkIds: columns.dLinkIds as Uint8Array, feedback, dMore };
   } catch {
     return undefined;
   }
 }
 
-/** A digest's `DetailMore`: as built, or parsed from its JSON. */
-function detailMore(d: SpanDigest): DetailMore {
-  const m = d.dMore;
+/** The `DetailMore` of a digest's kind `k` (an index into SPAN_KINDS): as built, or parsed from its JSON. */
+function detailMore(d: SpanDigest, k: number): DetailMore {
+  const m = d.dMore[k] as DetailMore | Uint8Array;
   if (!(m instanceof Uint8Array)) return m;
   return JSON.parse(Buffer.from(m.buffer, m.byteOffset, m.length).toString('utf8')) as DetailMore;
 }
 
 /**
- * Parse a decoded digest's detail in place; false when it is damaged (unparsable, or rows
- * that point outside the digest), so the reader folds the segment again instead of handing
- * over spans without their detail. Only reads that ask for detail pay for this.
+ * Parse a decoded digest's detail of `kinds` in place; false when it is damaged (unparsable,
+ * or rows that point outside the digest), so the reader folds the segment again instead of
+ * handing over spans without their detail. Only reads that ask for a kind's detail pay for it.
  */
-export function parseDetail(d: SpanDigest): boolean {
-  let m: DetailMore;
-  try {
-    m = detailMore(d);
-  } catch {
-    return false;
+export function parseDetail(d: SpanDigest, kinds: boolean | readonly SpanKind[] = true): boolean {
+  const wanted = detailWanted(kinds);
+  if (wanted === undefined) return true;
+  const mores: (DetailMore | undefined)[] = [];
+  for (let k = 0; k < SPAN_KINDS.length; k++) {
+    if (wanted[k] === 0) continue;
+    let m: DetailMore;
+    try {
+      m = detailMore(d, k);
+    } catch {
+      return false;
+    }
+    if (m === null || typeof m !== 'object' || !Array.isArray(m.names) || !Array.isArray(m.odd) || !Array.isArray(m.attrs) || !Array.isArray(m.keys) || !Array.isArray(m.shapes)) return false;
+    mores[k] = m;
   }
-  if (m === null || typeof m !== 'object' || !Array.isArray(m.names) || !Array.isArray(m.odd) || !Array.isArray(m.attrs)) return false;
   const n = d.hash.length;
   const rows = d.dAt.length;
+  const links = d.dLinkIds.length / 16;
+  if (!Array.isArray(d.linkOdd) || !d.linkOdd.every((x) => Array.isArray(x) && Number.isInteger(x[0]) && x[0] >= 0 && x[0] < links && typeof x[1] === 'string')) return false;
   let last = -1;
   for (let r = 0; r < rows; r++) {
     const at = d.dAt[r] as number;
-    if (at <= last || at >= n || (d.dName[r] as number) >= m.names.length || typeof m.names[d.dName[r] as number] !== 'string') return false;
+    const parent = d.dParent[r] as number;
+    if (at <= last || at >= n || (parent >= links && parent !== NO_LINK) || (d.dRun[r] as number) >= links) return false;
     last = at;
+    const m = mores[d.kind[at] as number];
+    if (m !== undefined && typeof m.names[d.dName[r] as number] !== 'string') return false;
   }
   const row = (x: unknown): boolean => Array.isArray(x) && Number.isInteger(x[0]) && (x[0] as number) >= 0 && (x[0] as number) < rows;
-  if (!m.odd.every((x) => row(x) && typeof x[1] === 'string')) return false;
-  if (!m.attrs.every((x) => row(x) && x[1] !== null && typeof x[1] === 'object' && !Array.isArray(x[1]))) return false;
-  d.dMore = m;
+  for (let k = 0; k < SPAN_KINDS.length; k++) {
+    const m = mores[k];
+    if (m === undefined) continue;
+    if (!m.odd.every((x) => row(x) && typeof x[1] === 'string')) return false;
+    if (!m.keys.every((k) => typeof k === 'string')) return false;
+    if (!m.shapes.every((sh) => Array.isArray(sh) && sh.every((k) => Number.isInteger(k) && k >= 0 && k < m.keys.length))) return false;
+    for (let i = 0; i < m.attrs.length; ) {
+      const shape = m.shapes[m.attrs[i + 1] as number];
+      if (!row([m.attrs[i]]) || shape === undefined || i + 2 + shape.length > m.attrs.length) return false;
+      i += 2 + shape.length;
+    }
+    d.dMore[k] = m;
+  }
   return true;
 }
 
@@ -512,19 +660,43 @@ export function parseDetail(d: SpanDigest): boolean {
  * Hand each span of a digest to `emit` unless `accept(hash)` refuses it (a duplicate).
  * Allocation-free: one summary object and one attributes object per (profile, layout) are
  * reused, so `emit` must not keep references (ReportBuilder.addSpan does not). With
- * `detail`, spans of `DETAIL_KINDS` come with their id, name and end (and a fresh attributes
- * object when they have detail attributes), the digest's other spans with those fields
- * undefined.
+ * `detail` (true: every kind of `DETAIL_KINDS`, or a list of them), spans of those kinds come
+ * with their id, parent, run, name and end (and a fresh attributes object when they have
+ * detail attributes), the digest's other spans with those fields undefined.
  */
-export function replayDigest(d: SpanDigest, accept: (hash: number) => boolean, emit: (s: DetailedSummary) => void, detail = false): void {
+export function replayDigest(d: SpanDigest, accept: (hash: number) => boolean, emit: (s: DetailedSummary) => void, detail: boolean | readonly SpanKind[] = false): void {
+  const wanted = detailWanted(detail);
   const scratch = new Map<number, BaseAttributes>();
+  // The wanted kinds' tails, and their odd ids and attributes by row.
+  const mores: (DetailMore | undefined)[] = [];
+  const odd = new Map<number, string>();
+  // The text of each link id, made once per digest when first used: the spans of a segment
+  // share a few hundred parents and runs, so a reader keeping them keeps each once.
+  const linkText: (string | undefined)[] = [];
+  for (const [i, id] of d.linkOdd) linkText[i] = id;
+  const link = (i: number): string => (linkText[i] ??= unpackUuid(d.dLinkIds, 16 * i));
   const s: DetailedSummary = {
-    kind: 'run', env: '', startMs: 0, durationMs: null, status: null, state: 'ended', attrs: {}, pointEvents: 0, spanId: undefined, name: undefined, endMs: undefined,
+    kind: 'run', env: '', startMs: 0, durationMs: null, status: null, state: 'ended', attrs: {}, pointEvents: 0,
+    spanId: undefined, parentId: undefined, runId: undefined, name: undefined, endMs: undefined,
   };
-  const more = detail ? detailMore(d) : undefined;
-  const odd = new Map(more?.odd);
-  const extra = new Map(more?.attrs);
-  const nDetail = detail ? d.dAt.length : 0;
+
+  // Rows with detail attributes: their keys, the tail's values and where theirs start.
+  const extra = new Map<number, readonly [keys: string[], values: JsonValue[], at: number]>();
+  if (wanted) {
+    for (let k = 0; k < SPAN_KINDS.length; k++) {
+      if (wanted[k] === 0) continue;
+      const m = detailMore(d, k);
+      mores[k] = m;
+      for (const [r, id] of m.odd) odd.set(r, id);
+      const shapes = m.shapes.map((sh) => sh.map((k) => m.keys[k] as string));
+      for (let j = 0; j < m.attrs.length; ) {
+        const keys = shapes[m.attrs[j + 1] as number] as string[];
+        extra.set(m.attrs[j] as number, [keys, m.attrs, j + 2]);
+        j += 2 + keys.length;
+      }
+    }
+  }
+  const nDetail = wanted ? d.dAt.length : 0;
   let row = 0;
   let nextDetail = nDetail > 0 ? (d.dAt[0] as number) : -1;
   let numAt = 0;
@@ -539,6 +711,7 @@ export function replayDigest(d: SpanDigest, accept: (hash: number) => boolean, e
     if (i === nextDetail) {
       r = row++;
       nextDetail = row < nDetail ? (d.dAt[row] as number) : -1;
+      if ((wanted as Uint8Array)[d.kind[i] as number] === 0) r = -1;
     }
     if (!accept(d.hash[i] as number)) {
       numAt += layout.length;
@@ -565,18 +738,28 @@ export function replayDigest(d: SpanDigest, accept: (hash: number) => boolean, e
     s.status = status === NO_STATUS ? null : (SPAN_STATUSES[status] as SpanStatus);
     s.attrs = attrs;
     s.pointEvents = d.points[i] as number;
-    if (detail) {
+    if (wanted) {
       if (r < 0) {
         s.spanId = undefined;
+        s.parentId = undefined;
+        s.runId = undefined;
         s.name = undefined;
         s.endMs = undefined;
       } else {
         const end = d.dEnd[r] as number;
         s.spanId = (odd.size > 0 ? odd.get(r) : undefined) ?? unpackUuid(d.dId, r * 16);
-        s.name = (more as DetailMore).names[d.dName[r] as number];
+        const parent = d.dParent[r] as number;
+        s.parentId = parent === NO_LINK ? null : link(parent);
+        s.runId = link(d.dRun[r] as number);
+        s.name = (mores[d.kind[i] as number] as DetailMore).names[d.dName[r] as number];
         s.endMs = Number.isNaN(end) ? null : end;
         const x = extra.size > 0 ? extra.get(r) : undefined;
-        if (x !== undefined) s.attrs = { ...attrs, ...x };
+        if (x !== undefined) {
+          const [keys, values, from] = x;
+          const a: BaseAttributes = { ...attrs };
+          for (let j = 0; j < keys.length; j++) a[keys[j] as string] = values[from + j] as JsonValue;
+          s.attrs = a;
+        }
       }
     }
     emit(s);

@@ -1,7 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DETAIL_KEYS, SUMMARY_NUMBER_KEYS, SUMMARY_PROFILE_KEYS } from '../../src/model/index.js';
+import { RUN_KEYS, TASK_KEYS } from '../../src/analytics/seeds/orchestrator-runs.js';
+import { DETAIL_KEYS_OF, SUMMARY_NUMBER_KEYS, SUMMARY_PROFILE_KEYS } from '../../src/model/index.js';
 
 const ANALYTICS = resolve(import.meta.dirname, '../../src/analytics');
 
@@ -30,10 +31,19 @@ describe('analytics reads only summary attributes', () => {
     expect([...used].filter((k) => !allowed.has(k)).sort()).toEqual([]);
   });
 
-  it('agents (read through the span cache, with detail) reads only summary and detail attributes', () => {
-    const used = attributesRead(join(ANALYTICS, 'seeds', 'agents.ts'));
-    expect(used).toContain('workflow.agents_executed');
-    const allowed = new Set([...SUMMARY_PROFILE_KEYS, ...SUMMARY_NUMBER_KEYS, ...DETAIL_KEYS]);
-    expect([...used].filter((k) => !allowed.has(k)).sort()).toEqual([]);
+  // Both read spans of DETAIL_KINDS through the span cache with the detail of their kinds.
+  for (const [file, kinds, sample] of [['agents.ts', ['agent', 'workflow'], 'workflow.agents_executed'], ['orchestrator-runs.ts', ['run', 'task', 'agent', 'pipeline', 'debug'], 'cicd.pipeline.run.id']] as const) {
+    it(`${file} (read through the span cache, with detail) reads only summary attributes and the detail of ${kinds.join(', ')}`, () => {
+      const used = attributesRead(join(ANALYTICS, 'seeds', file));
+      expect(used).toContain(sample);
+      const allowed = new Set([...SUMMARY_PROFILE_KEYS, ...SUMMARY_NUMBER_KEYS, ...kinds.flatMap((k) => DETAIL_KEYS_OF[k] ?? [])]);
+      expect([...used].filter((k) => !allowed.has(k)).sort()).toEqual([]);
+    });
+  }
+
+  it("the orchestrator's run and task keys are summary attributes or their kind's detail", () => {
+    const summary = [...SUMMARY_PROFILE_KEYS, ...SUMMARY_NUMBER_KEYS];
+    expect(RUN_KEYS.filter((k) => !summary.includes(k) && !DETAIL_KEYS_OF.run?.includes(k))).toEqual([]);
+    expect(TASK_KEYS.filter((k) => !summary.includes(k) && !DETAIL_KEYS_OF.task?.includes(k))).toEqual([]);
   });
 });

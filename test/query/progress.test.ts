@@ -1,6 +1,7 @@
 /**
  * Long reads report how far they are, so the CLI can show a progress line on a large store:
- * the seed reports (every event parsed) by day partition, `agents` (the span cache) by segment.
+ * `report automation` (every event parsed) by day partition, `agents` and `report orchestrator`
+ * (the span cache) by segment.
  */
 import { describe, expect, it } from 'vitest';
 import { generateDemo } from '../../src/integrations/demo.js';
@@ -20,27 +21,26 @@ async function demoSource(): Promise<{ source: DirectorySource; seen: ScanProgre
 }
 
 describe('progress of long reads', () => {
-  it('report automation and report orchestrator, which parse every event, count up to every day partition', async () => {
+  it('report automation, which parses every event, counts up to every day partition', async () => {
     const { source, seen, q } = await demoSource();
-    for (const read of [() => source.automation(q), () => source.orchestrator(q)]) {
-      seen.length = 0;
-      await read();
-      expect(seen.length).toBeGreaterThan(1);
-      expect(seen.map((p) => p.done)).toEqual(seen.map((_, i) => i + 1));
-      expect(seen.at(-1)).toEqual({ done: seen.at(-1)?.total, total: seen.at(-1)?.total, folded: 0 });
-    }
-  });
-
-  it('agents reads through the span cache: its first read folds every segment, the next folds none', async () => {
-    const { source, seen, q } = await demoSource();
-    const first = await source.agents(q);
+    await source.automation(q);
     expect(seen.length).toBeGreaterThan(1);
     expect(seen.map((p) => p.done)).toEqual(seen.map((_, i) => i + 1));
-    const total = seen.at(-1)?.total;
-    expect(seen.at(-1)).toEqual({ done: total, total, folded: total });
-    seen.length = 0;
-    const second = await source.agents(q);
-    expect(seen.at(-1)).toEqual({ done: total, total, folded: 0 });
-    expect(second).toEqual(first);
+    expect(seen.at(-1)).toEqual({ done: seen.at(-1)?.total, total: seen.at(-1)?.total, folded: 0 });
   });
+
+  for (const read of ['agents', 'orchestrator'] as const) {
+    it(`${read} reads through the span cache: its first read folds every segment, the next folds none`, async () => {
+      const { source, seen, q } = await demoSource();
+      const first = await source[read](q);
+      expect(seen.length).toBeGreaterThan(1);
+      expect(seen.map((p) => p.done)).toEqual(seen.map((_, i) => i + 1));
+      const total = seen.at(-1)?.total;
+      expect(seen.at(-1)).toEqual({ done: total, total, folded: total });
+      seen.length = 0;
+      const second = await source[read](q);
+      expect(seen.at(-1)).toEqual({ done: total, total, folded: 0 });
+      expect(second).toEqual(first);
+    });
+  }
 });

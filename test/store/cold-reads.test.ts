@@ -4,7 +4,8 @@
  * one must all equal the report built from the plain parse (`scanSpans`: every line decoded,
  * validated and folded at once), on fuzzed stores: torn tails, bad lines, numbers written
  * as strings, unicode (in lines that cross the reader's 64 KiB chunks too), duplicates,
- * spans whose start and end sit in different segments or days, feedback.
+ * spans whose start and end sit in different segments or days, feedback, runs, issues and
+ * their agent, pipeline and debug spans (the orchestrator's records).
  *
  * Fold workers run a compiled script, so one property drives `dist/` (built before the
  * tests, as for the CLI tests); the other runs the sources, where segments fold inline.
@@ -15,8 +16,9 @@ import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type * as AnalyticsApi from '../../src/analytics/index.js';
-import { AgentAnalysisBuilder, ReportBuilder } from '../../src/analytics/index.js';
+import { AgentAnalysisBuilder, answerOrchestratorQueries, buildRunRecords, ReportBuilder, RunRecordsBuilder } from '../../src/analytics/index.js';
 import { envSelected } from '../../src/model/index.js';
+import type { Span } from '../../src/model/index.js';
 import type * as QueryApi from '../../src/query/index.js';
 import { DirectorySource } from '../../src/query/index.js';
 import type * as StoreApi from '../../src/store/index.js';
@@ -49,8 +51,8 @@ const num = fc.oneof(fc.integer({ min: 0, max: 100_000 }), fc.double({ min: 0, m
 /** A number, sometimes written as a string (invalid for typed keys, ignored by sums elsewhere). */
 const maybeString = fc.oneof({ weight: 4, arbitrary: num }, { weight: 1, arbitrary: num.map(String) });
 
-const spanArb = fc.record({
-  kind: fc.constantFrom(...KINDS),
+const spanArbOf = (kinds: readonly (typeof KINDS)[number][]) => fc.record({
+  kind: fc.constantFrom(...kinds),
   form: fc.constantFrom('pair', 'pair', 'complete', 'startOnly', 'endOnly'),
   atMs: fc.integer({ min: 0, max: 3 * DAY_MS - 1 }),
   durMs: fc.integer({ min: 0, max: 6 * 3_600_000 }),
@@ -77,19 +79,76 @@ const spanArb = fc.record({
   workflow: fc.option(fc.constantFrom(...WORKFLOWS), { nil: undefined }),
   executed: fc.option(fc.array(fc.constantFrom(...AGENTS), { maxLength: 3 }), { nil: undefined }),
   error: fc.option(fc.constantFrom('tests failed', 'timeout: "quoted" ünï', ''), { nil: undefined }),
+  // Its run (above) picks one of the store's run spans when there is one; its parent picks
+  // one of the tasks (for an agent, pipeline or debug span) or of the spans.
+  parent: fc.nat({ max: 40 }),
+  // What the orchestrator's records read beyond a summary, some of it of odd types.
+  orch: fc.record({
+    key: fc.option(fc.constantFrom('42', 'run_20250304_000000_project_1', 'ключ'), { nil: undefined }),
+    given: fc.option(fc.oneof(fc.integer({ min: 0, max: 5 }), fc.constantFrom('3', 'x', null)), { nil: undefined }),
+    specific: fc.option(fc.constantFrom(null, 7, [1, 2], 'all'), { nil: undefined }),
+    temperature: fc.option(fc.constantFrom(0, 0.7, null), { nil: undefined }),
+    errors: fc.option(fc.array(fc.record({ type: fc.constantFrom('test', 'build'), message: fc.string({ maxLength: 8 }), agent: fc.constantFrom(...AGENTS) }), { maxLength: 2 }), { nil: undefined }),
+    names: fc.option(fc.subarray(AGENTS), { nil: undefined }),
+    retries: fc.option(fc.dictionary(fc.constantFrom(...AGENTS), fc.integer({ min: 0, max: 3 })), { nil: undefined }),
+    detail: fc.option(fc.constantFrom('completed', 'skipped', 'manual', 'pending'), { nil: undefined }),
+    resolved: fc.option(fc.boolean(), { nil: undefined }),
+    // A number key an issue's kind does not type, written as a string.
+    stray: fc.option(fc.constantFrom('2', 2), { nil: undefined }),
+  }),
 });
+const spanArb = spanArbOf(KINDS);
 
-const storeArb = fc.record({
-  spans: fc.array(spanArb, { minLength: 1, maxLength: 40 }),
+const storeOf = (spans: typeof spanArb, minLength: number) => fc.record({
+  spans: fc.array(spans, { minLength, maxLength: 40 }),
   bad: fc.array(fc.record({ seg: fc.nat({ max: SEGMENTS - 1 }), text: fc.string({ unit: 'binary', maxLength: 40 }) }), { maxLength: 6 }),
   torn: fc.array(fc.nat({ max: SEGMENTS - 1 }), { maxLength: 2 }),
 });
+const storeArb = storeOf(spanArb, 1);
+/** Stores of runs, their issues and the issues' agent, pipeline and debug spans (and a few others). */
+const orchestratorStoreArb = storeOf(spanArbOf(['run', 'task', 'task', 'agent', 'agent', 'pipeline', 'debug', 'tool']), 8);
 
 type StoreSpec = typeof storeArb extends fc.Arbitrary<infer T> ? T : never;
 
 let uid = 0;
 const id = (): string => `0190a000-0000-7000-8000-${(uid++).toString(16).padStart(12, '0')}`;
 const iso = (ms: number): string => new Date(ms).toISOString();
+// Ids are unique per span: a reused id with other content is not a duplicate delivery.
+// Half are canonical UUIDs (the cache packs those into 16 bytes), half other text.
+const spanIdOf = (i: number): string => (i % 2 === 0 ? `0190a001-0000-7000-8000-${i.toString(16).padStart(12, '0')}` : `span-${i}`);
+
+/** The attributes the orchestrator's records read, as a span of `kind` carries them. */
+function orchestratorAttrs(kind: string, i: number, o: StoreSpec['spans'][number]['orch']): Record<string, unknown> {
+  const a: Record<string, unknown> = {};
+  const put = (k: string, v: unknown): void => {
+    if (v !== undefined) a[k] = v;
+  };
+  if (kind === 'run') {
+    put('run.key', o.key);
+    put('run.total_successes', o.given);
+    put('specific_issue', o.specific);
+    put('gen_ai.request.temperature', o.temperature);
+    put('mode', o.detail);
+  } else if (kind === 'task') {
+    if (i % 3 === 0) put('issue_iid', i);
+    put('task.key', o.key);
+    put('errors', o.errors);
+    put('errors.count', o.given);
+    put('agent.names', o.names);
+    put('agent.retries', o.retries);
+    put('complexity', o.detail);
+    put('pipeline.attempt', o.stray);
+  } else if (kind === 'pipeline') {
+    put('pipeline.attempt', typeof o.stray === 'number' ? i % 3 : undefined);
+    put('cicd.pipeline.run.id', o.key);
+    put('vcs.ref.head.revision', o.detail);
+  } else if (kind === 'debug') {
+    put('debug.attempts', typeof o.given === 'number' ? o.given : undefined);
+    put('debug.resolved', o.resolved);
+    put('error.type', o.detail);
+  }
+  return a;
+}
 
 /** Write the store: segment i lives in day i mod 3, every line as JSON.stringify writes it. */
 function writeStore(root: string, spec: StoreSpec): void {
@@ -97,13 +156,16 @@ function writeStore(root: string, spec: StoreSpec): void {
   const put = (seg: number, e: Record<string, unknown>): void => {
     lines[seg]?.push(JSON.stringify(e));
   };
+  const ofKind = (kind: string): number[] => spec.spans.flatMap((x, i) => (x.kind === kind ? [i] : []));
+  const runs = ofKind('run');
+  const tasks = ofKind('task');
   spec.spans.forEach((s, i) => {
-    // Ids are unique per span: a reused id with other content is not a duplicate delivery.
-    // Half are canonical UUIDs (the cache packs those into 16 bytes), half other text.
-    const spanId = i % 2 === 0 ? `0190a001-0000-7000-8000-${i.toString(16).padStart(12, '0')}` : `span-${i}`;
-    const runId = `run-${s.run}`;
+    const spanId = spanIdOf(i);
+    const runId = s.kind === 'run' ? spanId : runs.length > 0 ? spanIdOf(runs[s.run % runs.length] as number) : `run-${s.run}`;
+    const parents = s.kind === 'task' ? [] : ['agent', 'pipeline', 'debug'].includes(s.kind) && tasks.length > 0 ? tasks : spec.spans.map((_, j) => j);
+    const parentId = s.kind === 'run' ? null : s.kind === 'task' ? (runs.length > 0 ? runId : null) : spanIdOf(parents[s.parent % parents.length] as number);
     const startMs = T0 + s.atMs;
-    const attrs: Record<string, unknown> = {};
+    const attrs: Record<string, unknown> = orchestratorAttrs(s.kind, i, s.orch);
     if (s.model !== undefined) attrs['gen_ai.request.model'] = s.model;
     if (s.taskType !== undefined) attrs['task.type'] = s.taskType;
     if (s.attempt !== undefined && s.kind === 'agent') attrs['agent.attempt'] = s.attempt;
@@ -117,14 +179,14 @@ function writeStore(root: string, spec: StoreSpec): void {
     if (s.tokens !== undefined) endAttrs['gen_ai.usage.input_tokens'] = s.tokens;
     if (s.cost !== undefined) endAttrs['cost_usd'] = s.cost;
     const head = { v: 1, type: '', span_id: spanId, kind: s.kind };
-    const start = { ...head, id: id(), ts: iso(startMs), type: 'span.start', name: `${s.kind} ${i}`, parent_id: null, run_id: runId, env: s.env, attrs };
+    const start = { ...head, id: id(), ts: iso(startMs), type: 'span.start', name: `${s.kind} ${i}`, parent_id: parentId, run_id: runId, env: s.env, attrs };
     const end = {
       ...head, id: id(), ts: iso(startMs + s.durMs), type: 'span.end', run_id: runId, env: s.env, start_ts: iso(startMs), duration_ms: s.durMs, status: s.status, attrs: endAttrs,
     };
     const endSeg = Math.min(SEGMENTS - 1, s.startSeg + s.endAfter);
     const events: [number, Record<string, unknown>][] = [];
     if (s.form === 'complete') {
-      events.push([s.startSeg, { ...end, type: 'span', name: `${s.kind} ${i}`, parent_id: null, attrs: { ...attrs, ...endAttrs } }]);
+      events.push([s.startSeg, { ...end, type: 'span', name: `${s.kind} ${i}`, parent_id: parentId, attrs: { ...attrs, ...endAttrs } }]);
     } else {
       if (s.form !== 'endOnly') events.push([s.startSeg, start]);
       for (let p = 0; p < s.points; p++) events.push([s.startSeg, { v: 1, id: id(), ts: iso(startMs + p), type: 'span.event', span_id: spanId, name: 'debug.attempt', run_id: runId, env: s.env, attrs: {} }]);
@@ -182,6 +244,37 @@ async function plainAgents(root: string, q: QueryApi.AgentsQuery): Promise<unkno
     },
   });
   return rounded(b.build());
+}
+
+const orchestratorFilter = (q: QueryApi.SeedQuery): StoreApi.SpanFilter => ({ sinceMs: q.sinceMs, untilMs: q.untilMs, windowOn: 'start', envs: q.envs, kinds: ['run', 'task', 'agent', 'pipeline', 'debug'] });
+
+/** The orchestrator's run records as the plain parse builds them, from whole spans, and its answers. */
+async function plainOrchestrator(root: string, q: QueryApi.SeedQuery): Promise<{ records: AnalyticsApi.RunRecord[]; answers: unknown }> {
+  const spans: Span[] = [];
+  await scanSpans({
+    root,
+    nowMs: q.nowMs,
+    onSpan: (s) => {
+      if (spanSelected(s, orchestratorFilter(q))) spans.push(s);
+    },
+  });
+  const records = buildRunRecords(spans);
+  return { records, answers: rounded(answerOrchestratorQueries(records)) };
+}
+
+/** The same records from span summaries with their detail (the span cache's, with `cache`). */
+async function cachedRecords(root: string, q: QueryApi.SeedQuery, cache: boolean): Promise<AnalyticsApi.RunRecord[]> {
+  const b = new RunRecordsBuilder();
+  await scanSummaries({
+    root,
+    nowMs: q.nowMs,
+    cache,
+    detail: true,
+    onSpan: (s) => {
+      if (spanSelected(s, orchestratorFilter(q))) b.addSpan(s as AnalyticsApi.RecordSpan);
+    },
+  });
+  return b.build();
 }
 
 /** Numbers to 12 significant digits: sums taken in another order differ in the last bits. */
@@ -250,6 +343,33 @@ describe('cold reads equal the plain parse', () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('on fuzzed stores, report orchestrator and its run records from the span cache (built, then replayed) and uncached equal those from whole spans', async () => {
+    const queries: QueryApi.SeedQuery[] = [
+      { sinceMs: SINCE, untilMs: UNTIL, nowMs: NOW, envs: 'all' },
+      { sinceMs: T0 + DAY_MS / 2, untilMs: T0 + 2 * DAY_MS, nowMs: NOW, envs: ['prod', '生产'] },
+    ];
+    let issues = 0;
+    await fc.assert(
+      fc.asyncProperty(orchestratorStoreArb, fc.constantFrom(...queries), async (spec, q) => {
+        const root = tempDir();
+        writeStore(root, spec);
+        const plain = await plainOrchestrator(root, q);
+        const cold = await new DirectorySource(root).orchestrator(q);
+        expect(rounded(cold.answers)).toEqual(plain.answers);
+        issues += cold.answers.issues;
+        const warm = await scanSummaries({ root, nowMs: NOW, onSpan: () => undefined, detail: true });
+        expect(warm.cache).toEqual({ hits: SEGMENTS, writes: 0, errors: 0 });
+        expect(rounded((await new DirectorySource(root).orchestrator(q)).answers)).toEqual(plain.answers);
+        expect(rounded((await new DirectorySource(root, { cache: false }).orchestrator(q)).answers)).toEqual(plain.answers);
+        // The records too, every field of them (what an export of the runs would write).
+        for (const cache of [true, false]) expect(await cachedRecords(root, q, cache)).toEqual(plain.records);
+      }),
+      { numRuns: 60 },
+    );
+    // The stores drawn had issues under their runs, not only empty answers.
+    expect(issues).toBeGreaterThan(20);
   });
 
   it('on fuzzed stores, folding on worker threads (dist/): first report, copied store, uncached', async () => {

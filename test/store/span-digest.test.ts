@@ -2,10 +2,12 @@
  * The span digest's profiles: each span replays with exactly its summary attributes (its
  * profile and its numbers), built and after a round trip through the digest's bytes, with more
  * distinct values per profile key than the packed profile key holds (32), values of every
- * kind a profile keeps, and values it drops.
+ * kind a profile keeps, and values it drops; and spans of `DETAIL_KINDS` replayed with their
+ * detail: ids, parent and run (canonical UUIDs packed, other text and null kept as they are),
+ * and every summary attribute and detail attribute of their kind whatever its value.
  */
 import { describe, expect, it } from 'vitest';
-import { SUMMARY_NUMBER_KEYS, summaryProfile } from '../../src/model/index.js';
+import { DETAIL_KEYS_OF, DETAIL_KINDS, SUMMARY_NUMBER_KEYS, SUMMARY_PROFILE_KEYS, summaryProfile } from '../../src/model/index.js';
 import type { BaseAttributes, DetailedSummary, JsonValue, Span } from '../../src/model/index.js';
 import { DigestBuilder, decodeDigest, encodeDigest, replayDigest } from '../../src/store/span-digest.js';
 import type { SpanDigest } from '../../src/store/span-digest.js';
@@ -88,5 +90,44 @@ describe('span digest profiles', () => {
     const oneText = want.findIndex((a) => a['project'] === '1');
     expect(one).toBeGreaterThanOrEqual(0);
     expect(oneText).toBeGreaterThanOrEqual(0);
+  });
+
+  it("replay spans of DETAIL_KINDS with their ids, parent, run, name and end, and every summary attribute and their kind's detail attributes as written", () => {
+    const uuid = (i: number): string => `0190a001-0000-7000-8000-${i.toString(16).padStart(12, '0')}`;
+    const input = spans(600).map((s, i): Span => {
+      const attrs: BaseAttributes = {
+        ...s.attrs, 'run.key': `run_${i}`, 'agent.names': ['a', 'b'], errors: [{ type: 'x' }], 'error.type': 'e', 'cicd.pipeline.run.id': `p${i}`, 'gen_ai.request.temperature': i % 4 === 0 ? null : 0.5,
+      };
+      return {
+        ...s,
+        spanId: i % 3 === 0 ? `odd-${i}` : uuid(i),
+        parentId: i % 5 === 0 ? null : i % 5 === 1 ? `parent ${i}` : uuid(100_000 + i),
+        runId: i % 7 === 0 ? `run ${i}` : uuid(200_000 + i),
+        name: `name ${i % 9}`,
+        endMs: i % 11 === 0 ? null : s.startMs + 50,
+        attrs,
+      };
+    });
+    const b = new DigestBuilder(1, 1);
+    for (const s of input) b.add(s);
+    const built = b.finish({ lines: input.length, events: input.length, skipped: 0, samples: [] }, []);
+    const kept = (s: Span): Set<string> => new Set([...SUMMARY_PROFILE_KEYS, ...SUMMARY_NUMBER_KEYS, ...(DETAIL_KEYS_OF[s.kind] ?? [])]);
+    const want = input.map((s) =>
+      (DETAIL_KINDS as readonly string[]).includes(s.kind)
+        ? { spanId: s.spanId, parentId: s.parentId, runId: s.runId, name: s.name, endMs: s.endMs, attrs: Object.fromEntries(Object.entries(s.attrs).filter(([k]) => kept(s).has(k))) }
+        : { spanId: undefined, parentId: undefined, runId: undefined, name: undefined, endMs: undefined, attrs: expectedAttrs(s) },
+    );
+    // A key is kept for the kinds that list it only: a pipeline's id, not an agent's.
+    expect(want.some((w) => w.spanId !== undefined && w.attrs['cicd.pipeline.run.id'] !== undefined)).toBe(true);
+    expect(want.some((w) => w.spanId !== undefined && w.attrs['cicd.pipeline.run.id'] === undefined)).toBe(true);
+    // Some detail spans hold values their summary alone drops (null, a number key's text).
+    expect(want.some((w) => w.spanId !== undefined && (w.attrs['gen_ai.request.temperature'] === null || Object.values(w.attrs).includes('not a number')))).toBe(true);
+    expect(want.filter((w) => w.spanId === undefined).length).toBeGreaterThan(50);
+    const decoded = decodeDigest(encodeDigest(built)) as SpanDigest;
+    for (const d of [built, decoded]) {
+      const got: unknown[] = [];
+      replayDigest(d, () => true, (s) => got.push({ spanId: s.spanId, parentId: s.parentId, runId: s.runId, name: s.name, endMs: s.endMs, attrs: { ...s.attrs } }), true);
+      expect(got).toEqual(want);
+    }
   });
 });

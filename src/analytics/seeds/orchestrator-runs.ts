@@ -5,7 +5,7 @@
  * Pure: the exporter serialises these and the seed's example queries are answered from them.
  */
 import type { JsonValue } from '../../model/events.js';
-import type { Span } from '../../model/span.js';
+import type { Span, SpanSummary } from '../../model/span.js';
 import { keyAttr, numberAttr } from '../attrs.js';
 import { retriesOf } from '../outcome-accumulators.js';
 
@@ -105,7 +105,7 @@ const ISSUE_WORDS: Record<string, string> = { success: 'completed', failure: 'fa
 const RUN_WORDS: Record<string, string> = { success: 'completed', failure: 'failed', cancelled: 'stopped', skipped: 'stopped', partial: 'failed', unknown: 'failed' };
 const PIPELINE_WORDS: Record<string, string> = { success: 'success', failure: 'failed', cancelled: 'canceled', skipped: 'skipped', partial: 'failed', unknown: 'unknown' };
 
-function word(s: Pick<Span, 'state' | 'status' | 'attrs'>, table: Record<string, string>, allowed: readonly string[]): string {
+function word(s: Pick<RecordSpan, 'state' | 'status' | 'attrs'>, table: Record<string, string>, allowed: readonly string[]): string {
   if (s.state !== 'ended' || s.status === null) return 'running';
   const detail = keyAttr(s.attrs, 'status.detail');
   if (detail !== undefined && allowed.includes(detail)) return detail;
@@ -118,6 +118,12 @@ export function seedRunId(startMs: number, projectId: string): string {
   return `run_${iso.slice(0, 10).replace(/-/g, '')}_${iso.slice(11, 19).replace(/:/g, '')}_project_${projectId}`;
 }
 
+/**
+ * What a record reads of a span: its summary with its ids, name and end, as a whole `Span`
+ * has them and as the span cache hands over a span of `DETAIL_KINDS` read with detail.
+ */
+export type RecordSpan = SpanSummary & Pick<Span, 'spanId' | 'parentId' | 'runId' | 'name' | 'endMs'>;
+
 function iso(ms: number | null): string | null {
   return ms === null || !Number.isFinite(ms) ? null : new Date(ms).toISOString();
 }
@@ -126,7 +132,7 @@ function str(v: JsonValue | undefined): string | null {
   return typeof v === 'string' ? v : null;
 }
 
-function seconds(s: Pick<Span, 'state' | 'durationMs'>): number | null {
+function seconds(s: Pick<RecordSpan, 'state' | 'durationMs'>): number | null {
   return s.state === 'ended' && s.durationMs !== null && Number.isFinite(s.durationMs) ? s.durationMs / 1000 : null;
 }
 
@@ -150,14 +156,9 @@ type Child = { startMs: number; spanId: string } & (
   | { kind: 'debug'; agent: string | null; retries: number; detail: DebugDetail }
 );
 
-// Each child is built as one object literal (no spread): this runs for most spans of a store.
-function childOf(c: Span): Child | undefined {
-  if (c.kind === 'agent') {
-    const ended = c.state === 'ended';
-    return {
-      startMs: c.startMs, spanId: c.spanId, kind: 'agent', name: keyAttr(c.attrs, 'gen_ai.agent.name') ?? c.name, success: ended && c.status === 'success', failure: ended && c.status === 'failure', seconds: seconds(c),
-    };
-  }
+// Each child is built as one object literal (no spread): this runs for many spans of a store.
+// Agent spans are kept in columns instead (`AgentRows`).
+function childOf(c: RecordSpan): Child | undefined {
   if (c.kind === 'pipeline') {
     return {
       startMs: c.startMs,
@@ -198,7 +199,7 @@ function childOf(c: Span): Child | undefined {
 }
 
 /** A span with only the attributes its record reads (`keys`): what a builder keeps of runs and tasks. */
-function kept(s: Span, keys: readonly string[]): Span {
+function kept(s: RecordSpan, keys: readonly string[]): RecordSpan {
   const attrs: Span['attrs'] = {};
   for (const k of keys) if (Object.hasOwn(s.attrs, k)) attrs[k] = s.attrs[k] as JsonValue;
   return { ...s, attrs };
@@ -211,7 +212,7 @@ export const RUN_KEYS = ['project', 'gen_ai.provider.name', 'gen_ai.request.mode
 // Start time, then span id: the order every reader hands spans over in (collectStore's).
 const byStart = (a: { startMs: number; spanId: string }, b: { startMs: number; spanId: string }): number => a.startMs - b.startMs || (a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0);
 
-function issueRecord(task: Span, children: Child[]): IssueRecord {
+function issueRecord(task: RecordSpan, children: Child[]): IssueRecord {
   // Agent names are the writer's words: `__proto__` must be an agent, not the prototype.
   const agentMetrics = Object.create(null) as Record<string, AgentMetrics>;
   const metric = (name: string): AgentMetrics => (agentMetrics[name] ??= { attempts: 0, successes: 0, failures: 0, retries: 0, duration: 0 });
@@ -293,14 +294,21 @@ export function buildRunRecords(spans: Iterable<Span>): RunRecord[] {
  * answerOrchestratorQueries(b.build());
  */
 export class RunRecordsBuilder {
-  readonly #runs: Span[] = [];
-  readonly #tasks = new Map<string, Span[]>();
+  readonly #runs: RecordSpan[] = [];
+  readonly #tasks = new Map<string, RecordSpan[]>();
   readonly #children = new Map<string, Child[]>();
+  readonly #agents = new AgentRows();
 
-  addSpan(s: Span): void {
+  /** `s` may be reused by the caller once this returns (the span cache's replay does). */
+  addSpan(s: RecordSpan): void {
     if (s.kind === 'run') this.#runs.push(kept(s, RUN_KEYS));
     else if (s.kind === 'task') push(this.#tasks, s.runId, kept(s, TASK_KEYS));
     else if (s.parentId !== null) {
+      if (s.kind === 'agent') {
+        const ended = s.state === 'ended';
+        this.#agents.add(s.parentId, s.startMs, s.spanId, keyAttr(s.attrs, 'gen_ai.agent.name') ?? s.name, ended && s.status === 'success', ended && s.status === 'failure', seconds(s));
+        return;
+      }
       const c = childOf(s);
       if (c !== undefined) push(this.#children, s.parentId, c);
     }
@@ -326,11 +334,62 @@ export class RunRecordsBuilder {
         startMs: r.startMs,
         endMs: r.endMs,
         durationSeconds: seconds(r),
-        issues: (this.#tasks.get(r.spanId) ?? []).sort(byStart).map((t) => issueRecord(t, (this.#children.get(t.spanId) ?? []).sort(byStart))),
+        issues: (this.#tasks.get(r.spanId) ?? []).sort(byStart).map((t) => issueRecord(t, this.#agents.of(t.spanId, this.#children.get(t.spanId) ?? []).sort(byStart))),
         givenSuccesses: numberAttr(r.attrs, 'run.total_successes') ?? null,
         givenErrors: numberAttr(r.attrs, 'run.total_errors') ?? null,
       };
     });
+  }
+}
+
+/**
+ * The agent spans of a builder, most of a store's spans, in columns instead of an object
+ * each: their objects and boxed numbers were most of what a report over a large store kept,
+ * and of its garbage collector's work. Rows of one task are chained, last first.
+ */
+class AgentRows {
+  readonly #start: number[] = [];
+  /** NaN: none. */
+  readonly #seconds: number[] = [];
+  /** Bit 0: a success, bit 1: a failure. */
+  readonly #outcome: number[] = [];
+  readonly #name: number[] = [];
+  readonly #id: string[] = [];
+  /** The task's previous row, or -1. */
+  readonly #prev: number[] = [];
+  readonly #names: string[] = [];
+  readonly #nameIds = new Map<string, number>();
+  /** Each task's last row. */
+  readonly #last = new Map<string, number>();
+
+  add(taskId: string, startMs: number, spanId: string, name: string, success: boolean, failure: boolean, seconds: number | null): void {
+    let n = this.#nameIds.get(name);
+    if (n === undefined) {
+      n = this.#names.length;
+      this.#names.push(name);
+      this.#nameIds.set(name, n);
+    }
+    const row = this.#start.length;
+    this.#start.push(startMs);
+    this.#seconds.push(seconds ?? NaN);
+    this.#outcome.push((success ? 1 : 0) | (failure ? 2 : 0));
+    this.#name.push(n);
+    this.#id.push(spanId);
+    this.#prev.push(this.#last.get(taskId) ?? -1);
+    this.#last.set(taskId, row);
+  }
+
+  /** `others` with the agent children of a task added. */
+  of(taskId: string, others: Child[]): Child[] {
+    const out = [...others];
+    for (let r = this.#last.get(taskId) ?? -1; r >= 0; r = this.#prev[r] as number) {
+      const seconds = this.#seconds[r] as number;
+      const outcome = this.#outcome[r] as number;
+      out.push({
+        startMs: this.#start[r] as number, spanId: this.#id[r] as string, kind: 'agent', name: this.#names[this.#name[r] as number] as string, success: (outcome & 1) !== 0, failure: (outcome & 2) !== 0, seconds: Number.isNaN(seconds) ? null : seconds,
+      });
+    }
+    return out;
   }
 }
 
