@@ -1,6 +1,7 @@
 // `agentmeter report` over 1,000,000 events (30 days) against DuckDB over the same files:
 // the first (cold) report, the one a new user sees, `--no-cache`, and the span cache warm;
-// then `agents` and `report orchestrator` (cold and warm), the other reads a new user runs.
+// then `agents`, `report orchestrator` and `report automation` (cold and warm), the other
+// reads a new user runs.
 //
 // Every case runs three times, interleaved round by round so that load from other processes
 // hits them alike, and the figure is the median. A cold run reads a fresh copy of the
@@ -87,6 +88,8 @@ const agents = (cli, dir, ...extra) => [cli, 'agents', '--dir', dir, '--since', 
 const agentsOk = (out) => JSON.parse(out).total_invocations > 0;
 const orchestrator = (cli, dir) => [cli, 'report', 'orchestrator', '--dir', dir, '--since', '30d', '--until', until, '--json', '--env', 'all'];
 const orchestratorOk = (out) => JSON.parse(out).success_by_model.length > 0;
+const automation = (cli, dir) => [cli, 'report', 'automation', '--dir', dir, '--since', '30d', '--until', until, '--json', '--env', 'all'];
+const automationOk = (out) => JSON.parse(out).current.sessions > 0;
 const duckOk = (out) => JSON.parse(out).rows.length > 0;
 const duck = (variant) => [join('bench', 'runners', 'duckdb-report.mjs'), glob, variant];
 
@@ -131,6 +134,14 @@ const cases = [
     check: orchestratorOk,
   },
   { name: 'report orchestrator, span cache warm', id: 'orchestrator', ours: true, run: () => timeNode(orchestrator(CLI, root)), check: orchestratorOk },
+  {
+    name: 'report automation, cold (fresh copy, old mtimes)',
+    id: 'automation-cold',
+    ours: true,
+    run: () => onFreshCopy((dir) => timeNode(automation(CLI, dir))),
+    check: automationOk,
+  },
+  { name: 'report automation, span cache warm', id: 'automation', ours: true, run: () => timeNode(automation(CLI, root)), check: automationOk },
   ...(baselineCli
     ? [
         {
@@ -151,6 +162,7 @@ const cases = [
         // otherwise rebuild the store's cache on each run (and ours after it).
         { name: 'baseline build: agents', id: 'baseline-agents', ours: true, run: () => timeNode(agents(baselineCli, baselineRoot())), check: agentsOk },
         { name: 'baseline build: report orchestrator', id: 'baseline-orchestrator', ours: true, run: () => timeNode(orchestrator(baselineCli, baselineRoot())), check: orchestratorOk },
+        { name: 'baseline build: report automation', id: 'baseline-automation', ours: true, run: () => timeNode(automation(baselineCli, baselineRoot())), check: automationOk },
       ]
     : []),
 ];

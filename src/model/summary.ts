@@ -40,11 +40,12 @@ const AGENT_DETAIL = ['workflow.id', 'workflow.agents_executed', 'error.message'
  * Spans of these kinds also keep their id, parent, run, name, end time, their kind's
  * attributes listed here (a span's "detail": too varied to group by, so not in its
  * profile), and every summary attribute whatever its value (a number key holding a string,
- * say): what `agentmeter agents`, the quality join of `compare`/`trends` and `report
- * orchestrator` read of runs, tasks, agents, workflows, pipelines and debugging cycles, so
- * that they too are answered from the span cache. The agents analysis reads the agent and
- * workflow keys; the orchestrator's run and issue records the rest (a test holds both to
- * the code). Keys are per kind: an attribute every span inherits (the provider) kept for
+ * say): what `agentmeter agents`, the quality join of `compare`/`trends`, `report
+ * orchestrator` and `report automation` read of runs, tasks, agents, workflows, pipelines,
+ * debugging cycles and optimisation sessions, so that they too are answered from the span
+ * cache. The agents analysis reads the agent and workflow keys, the automation report the
+ * optimisation keys, the orchestrator's run and issue records the rest (a test holds each
+ * to the code). Keys are per kind: an attribute every span inherits (the provider) kept for
  * all of them would make every detail row carry it.
  */
 export const DETAIL_KEYS_OF: Readonly<Partial<Record<SpanKind, readonly string[]>>> = {
@@ -54,6 +55,7 @@ export const DETAIL_KEYS_OF: Readonly<Partial<Record<SpanKind, readonly string[]
   workflow: AGENT_DETAIL,
   pipeline: ['cicd.pipeline.run.id', 'vcs.ref.head.revision', 'status.detail'],
   debug: ['error.type', 'error.message'],
+  optimization: ['wallclock_saved_seconds', 'search_depth', 'calls'],
 };
 
 /** The kinds whose spans keep their detail (`DETAIL_KEYS_OF`). */

@@ -3,14 +3,14 @@
  * digests, docs/performance.md) or, with `cache: false`, folded afresh from every event.
  * Reports and `agents` stream through the span cache, so memory is bounded by the number of
  * groups (and, for `agents` and `report orchestrator`, a few fields per span: the cache keeps
- * the detail they read, `DETAIL_KINDS`). `report automation` parses every event and holds its
- * optimization sessions, few in a store.
+ * the detail they read, `DETAIL_KINDS`); `report automation` keeps its optimization sessions,
+ * few in a store.
  */
 import { AgentAnalysisBuilder, answerOrchestratorQueries, automationSummary, MAX_SKIPPED_SAMPLES, RunRecordsBuilder } from '../analytics/index.js';
 import { envSelected } from '../model/index.js';
-import type { Feedback, SpanKind } from '../model/index.js';
+import type { DetailedSummary, Feedback, SpanKind } from '../model/index.js';
 import type { AgentSpan, RecordSpan, Report } from '../analytics/index.js';
-import { collectStore, scanSpans, scanSummaries, spanSelected } from '../store/index.js';
+import { scanSpans, scanSummaries, spanSelected } from '../store/index.js';
 import type { ScanSummariesOptions } from '../store/index.js';
 import type { ScanProgress, SkippedLine, SpanFilter } from '../store/index.js';
 import { reportBuilderFor } from './report-builder.js';
@@ -20,6 +20,8 @@ const DAY_MS = 86_400_000;
 
 /** The kinds `agents` reads, and a scan `withIds` hands over with their ids (`ScanHandlers.withIds`). */
 const AGENT_KINDS: readonly SpanKind[] = ['agent', 'workflow'];
+/** The kinds the automation report reads. */
+const AUTOMATION_KINDS: readonly SpanKind[] = ['optimization'];
 /** The kinds the orchestrator's run records are built from. */
 const ORCHESTRATOR_KINDS: readonly SpanKind[] = ['run', 'task', 'agent', 'pipeline', 'debug'];
 
@@ -139,11 +141,23 @@ export class DirectorySource implements ReportSource {
     // The previous window of equal length feeds the trend.
     const previousSince = q.sinceMs - (q.untilMs - q.sinceMs);
     // Sessions are placed by their end (the seed writes a record when a session finishes).
-    // Few spans are optimization sessions: folding on workers pays (collectStore's `threads`).
-    const c = await collectStore({
-      dir: this.dir, sinceMs: previousSince, untilMs: q.untilMs, envs: q.envs, nowMs: q.nowMs, kinds: ['optimization'], windowOn: 'end', threads: 'default', onProgress: this.#partitionProgress(),
+    // Few spans are optimization sessions: they are kept (copied, as the replay reuses its objects).
+    const sessions: DetailedSummary[] = [];
+    const { samples, onSkip } = sampler();
+    const filter: SpanFilter = { sinceMs: previousSince, untilMs: q.untilMs, windowOn: 'end', envs: q.envs, kinds: AUTOMATION_KINDS };
+    const stats = await scanSummaries({
+      ...this.#summaryOptions(),
+      nowMs: q.nowMs,
+      sinceMs: previousSince,
+      detail: AUTOMATION_KINDS,
+      onSpan: (s) => {
+        if (spanSelected(s, filter)) sessions.push({ ...s, attrs: { ...s.attrs } });
+      },
+      onSkip,
     });
-    return { summary: automationSummary(c.spans, { sinceMs: q.sinceMs, untilMs: q.untilMs }), skipped_lines: c.skipped, skipped_samples: c.samples };
+    // In order of start, then id, as whole spans are collected: sums are taken in the same order.
+    sessions.sort((a, b) => a.startMs - b.startMs || ((a.spanId ?? '') < (b.spanId ?? '') ? -1 : (a.spanId ?? '') > (b.spanId ?? '') ? 1 : 0));
+    return { summary: automationSummary(sessions, { sinceMs: q.sinceMs, untilMs: q.untilMs }), skipped_lines: stats.read.skipped, skipped_samples: samples };
   }
 
   async orchestrator(q: SeedQuery): Promise<Awaited<ReturnType<ReportSource['orchestrator']>>> {
@@ -185,11 +199,5 @@ export class DirectorySource implements ReportSource {
   /** Where and how a summary scan reads: the root, the cache setting and the progress line. */
   #summaryOptions(): Pick<ScanSummariesOptions, 'root' | 'cache' | 'onProgress'> {
     return { root: this.dir, cache: this.#cache, ...(this.#onProgress ? { onProgress: this.#onProgress } : {}) };
-  }
-
-  /** `onProgress` for reads that parse every event (no span cache): units read of all. */
-  #partitionProgress(): ((done: number, total: number) => void) | undefined {
-    const p = this.#onProgress;
-    return p ? (done, total) => p({ done, total, folded: 0 }) : undefined;
   }
 }

@@ -31,8 +31,12 @@ describe('analytics reads only summary attributes', () => {
     expect([...used].filter((k) => !allowed.has(k)).sort()).toEqual([]);
   });
 
-  // Both read spans of DETAIL_KINDS through the span cache with the detail of their kinds.
-  for (const [file, kinds, sample] of [['agents.ts', ['agent', 'workflow'], 'workflow.agents_executed'], ['orchestrator-runs.ts', ['run', 'task', 'agent', 'pipeline', 'debug'], 'cicd.pipeline.run.id']] as const) {
+  // Each reads spans of DETAIL_KINDS through the span cache with the detail of their kinds.
+  for (const [file, kinds, sample] of [
+    ['agents.ts', ['agent', 'workflow'], 'workflow.agents_executed'],
+    ['orchestrator-runs.ts', ['run', 'task', 'agent', 'pipeline', 'debug'], 'cicd.pipeline.run.id'],
+    ['automation.ts', ['optimization'], 'wallclock_saved_seconds'],
+  ] as const) {
     it(`${file} (read through the span cache, with detail) reads only summary attributes and the detail of ${kinds.join(', ')}`, () => {
       const used = attributesRead(join(ANALYTICS, 'seeds', file));
       expect(used).toContain(sample);

@@ -5,7 +5,8 @@
  * validated and folded at once), on fuzzed stores: torn tails, bad lines, numbers written
  * as strings, unicode (in lines that cross the reader's 64 KiB chunks too), duplicates,
  * spans whose start and end sit in different segments or days, feedback, runs, issues and
- * their agent, pipeline and debug spans (the orchestrator's records).
+ * their agent, pipeline and debug spans (the orchestrator's records), optimisation sessions
+ * (the automation report).
  *
  * Fold workers run a compiled script, so one property drives `dist/` (built before the
  * tests, as for the CLI tests); the other runs the sources, where segments fold inline.
@@ -16,13 +17,13 @@ import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type * as AnalyticsApi from '../../src/analytics/index.js';
-import { AgentAnalysisBuilder, answerOrchestratorQueries, buildRunRecords, ReportBuilder, RunRecordsBuilder } from '../../src/analytics/index.js';
+import { AgentAnalysisBuilder, answerOrchestratorQueries, automationSummary, buildRunRecords, ReportBuilder, RunRecordsBuilder } from '../../src/analytics/index.js';
 import { envSelected } from '../../src/model/index.js';
 import type { Span } from '../../src/model/index.js';
 import type * as QueryApi from '../../src/query/index.js';
 import { DirectorySource } from '../../src/query/index.js';
 import type * as StoreApi from '../../src/store/index.js';
-import { scanSpans, scanSummaries, spanSelected } from '../../src/store/index.js';
+import { collectStore, scanSpans, scanSummaries, spanSelected } from '../../src/store/index.js';
 import { tempDir } from '../helpers.js';
 
 const DIST = resolve(import.meta.dirname, '../../dist');
@@ -107,6 +108,8 @@ const storeOf = (spans: typeof spanArb, minLength: number) => fc.record({
 const storeArb = storeOf(spanArb, 1);
 /** Stores of runs, their issues and the issues' agent, pipeline and debug spans (and a few others). */
 const orchestratorStoreArb = storeOf(spanArbOf(['run', 'task', 'task', 'agent', 'agent', 'pipeline', 'debug', 'tool']), 8);
+/** Stores of optimisation sessions (and a few other spans). */
+const automationStoreArb = storeOf(spanArbOf(['optimization', 'optimization', 'optimization', 'tool']), 4);
 
 type StoreSpec = typeof storeArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -117,8 +120,8 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 // Half are canonical UUIDs (the cache packs those into 16 bytes), half other text.
 const spanIdOf = (i: number): string => (i % 2 === 0 ? `0190a001-0000-7000-8000-${i.toString(16).padStart(12, '0')}` : `span-${i}`);
 
-/** The attributes the orchestrator's records read, as a span of `kind` carries them. */
-function orchestratorAttrs(kind: string, i: number, o: StoreSpec['spans'][number]['orch']): Record<string, unknown> {
+/** The attributes the seed reports read, as a span of `kind` carries them. */
+function seedAttrs(kind: string, i: number, o: StoreSpec['spans'][number]['orch']): Record<string, unknown> {
   const a: Record<string, unknown> = {};
   const put = (k: string, v: unknown): void => {
     if (v !== undefined) a[k] = v;
@@ -146,6 +149,16 @@ function orchestratorAttrs(kind: string, i: number, o: StoreSpec['spans'][number
     put('debug.attempts', typeof o.given === 'number' ? o.given : undefined);
     put('debug.resolved', o.resolved);
     put('error.type', o.detail);
+  } else if (kind === 'optimization') {
+    put('operation', o.key);
+    put('variants_generated', typeof o.given === 'number' ? o.given * 4 : undefined);
+    put('promoted', typeof o.given === 'number' ? o.given % 2 : undefined);
+    put('baseline_latency_ms', o.temperature === null ? null : 2 + i);
+    put('optimized_latency_ms', o.temperature === undefined ? undefined : 1 + (i % 3));
+    // Untyped keys: numbers, numbers as text, or neither.
+    put('calls', o.stray);
+    put('wallclock_saved_seconds', o.given);
+    put('search_depth', typeof o.given === 'number' ? o.given : undefined);
   }
   return a;
 }
@@ -165,7 +178,7 @@ function writeStore(root: string, spec: StoreSpec): void {
     const parents = s.kind === 'task' ? [] : ['agent', 'pipeline', 'debug'].includes(s.kind) && tasks.length > 0 ? tasks : spec.spans.map((_, j) => j);
     const parentId = s.kind === 'run' ? null : s.kind === 'task' ? (runs.length > 0 ? runId : null) : spanIdOf(parents[s.parent % parents.length] as number);
     const startMs = T0 + s.atMs;
-    const attrs: Record<string, unknown> = orchestratorAttrs(s.kind, i, s.orch);
+    const attrs: Record<string, unknown> = seedAttrs(s.kind, i, s.orch);
     if (s.model !== undefined) attrs['gen_ai.request.model'] = s.model;
     if (s.taskType !== undefined) attrs['task.type'] = s.taskType;
     if (s.attempt !== undefined && s.kind === 'agent') attrs['agent.attempt'] = s.attempt;
@@ -277,6 +290,13 @@ async function cachedRecords(root: string, q: QueryApi.SeedQuery, cache: boolean
   return b.build();
 }
 
+/** `report automation` as whole spans answer it: every session folded from its events. */
+async function plainAutomation(root: string, q: QueryApi.SeedQuery): Promise<unknown> {
+  const previousSince = q.sinceMs - (q.untilMs - q.sinceMs);
+  const c = await collectStore({ dir: root, sinceMs: previousSince, untilMs: q.untilMs, envs: q.envs, nowMs: q.nowMs, kinds: ['optimization'], windowOn: 'end' });
+  return automationSummary(c.spans, { sinceMs: q.sinceMs, untilMs: q.untilMs });
+}
+
 /** Numbers to 12 significant digits: sums taken in another order differ in the last bits. */
 function rounded(x: unknown): unknown {
   if (typeof x === 'number') return Number.isFinite(x) ? Number(x.toPrecision(12)) : x;
@@ -370,6 +390,28 @@ describe('cold reads equal the plain parse', () => {
     );
     // The stores drawn had issues under their runs, not only empty answers.
     expect(issues).toBeGreaterThan(20);
+  });
+
+  it('on fuzzed stores, report automation from the span cache (built, then replayed) and uncached equals its summary from whole spans', async () => {
+    const q: QueryApi.SeedQuery = { sinceMs: T0 + 1.5 * DAY_MS, untilMs: UNTIL, nowMs: NOW, envs: 'all' };
+    let sessions = 0;
+    await fc.assert(
+      fc.asyncProperty(automationStoreArb, async (spec) => {
+        const root = tempDir();
+        writeStore(root, spec);
+        const plain = await plainAutomation(root, q);
+        const cold = await new DirectorySource(root).automation(q);
+        // Sessions are summed in the same order: equal to the last bit.
+        expect(cold.summary).toEqual(plain);
+        sessions += cold.summary.current.sessions + cold.summary.previous.sessions;
+        const warm = await scanSummaries({ root, nowMs: NOW, onSpan: () => undefined });
+        expect(warm.cache).toEqual({ hits: SEGMENTS, writes: 0, errors: 0 });
+        expect((await new DirectorySource(root).automation(q)).summary).toEqual(plain);
+        expect((await new DirectorySource(root, { cache: false }).automation(q)).summary).toEqual(plain);
+      }),
+      { numRuns: 60 },
+    );
+    expect(sessions).toBeGreaterThan(60);
   });
 
   it('on fuzzed stores, folding on worker threads (dist/): first report, copied store, uncached', async () => {
