@@ -61,8 +61,9 @@ export interface SpanSummary {
 
 /**
  * A summary as the span cache hands it over when asked for detail: for a span of a
- * `DETAIL_KINDS` kind, also its id, parent, run, name and end, and `DETAIL_KEYS` among its
- * attributes (undefined for other kinds). A `Span` is one.
+ * `DETAIL_KINDS` kind, also its id, name and end (its parent and run when asked for those
+ * too), and its kind's detail keys among its attributes (undefined for other kinds). A
+ * `Span` is one.
  */
 export type DetailedSummary = SpanSummary & {
   spanId?: string | undefined;

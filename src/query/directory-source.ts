@@ -172,6 +172,7 @@ export class DirectorySource implements ReportSource {
       // Spans started in the window may end days later; partitions before it hold nothing of it.
       sinceMs: q.sinceMs,
       detail: ORCHESTRATOR_KINDS,
+      links: true,
       onSpan: (s) => {
         // The filter's kinds are all `DETAIL_KINDS`: they come with their ids, name and end.
         if (spanSelected(s, filter) && s.spanId !== undefined) b.addSpan(s as RecordSpan);

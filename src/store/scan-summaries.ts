@@ -29,6 +29,8 @@ export interface ScanSummariesOptions {
    * true for every such kind, or the kinds the read uses (the others replay faster without).
    */
   detail?: boolean | readonly SpanKind[];
+  /** With `detail`, also each such span's parent and run ids (the orchestrator's records group by them). */
+  links?: boolean;
   onSkip?: (s: SkippedLine) => void;
   nowMs?: number;
   /** Default true. False folds every segment from its events and writes no cache. */
@@ -126,7 +128,7 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
         read.skipped += digest.skipped;
         for (const s of digest.samples) if (read.samples.length < 20) read.samples.push(s);
         if (o.onSkip) for (const s of digest.samples) o.onSkip(s);
-        replayDigest(digest, accept, o.onSpan, detail);
+        replayDigest(digest, accept, o.onSpan, detail, o.links === true);
         if (digest.feedback) feedback.addColumns(digest.feedback);
         for (const e of digest.pending) {
           if (e.type === 'feedback') feedback.add(e);

@@ -661,10 +661,17 @@ export function parseDetail(d: SpanDigest, kinds: boolean | readonly SpanKind[] 
  * Allocation-free: one summary object and one attributes object per (profile, layout) are
  * reused, so `emit` must not keep references (ReportBuilder.addSpan does not). With
  * `detail` (true: every kind of `DETAIL_KINDS`, or a list of them), spans of those kinds come
- * with their id, parent, run, name and end (and a fresh attributes object when they have
- * detail attributes), the digest's other spans with those fields undefined.
+ * with their id, name and end, and with `links` their parent and run (and a fresh attributes
+ * object when they have detail attributes), the digest's other spans with those fields
+ * undefined.
  */
-export function replayDigest(d: SpanDigest, accept: (hash: number) => boolean, emit: (s: DetailedSummary) => void, detail: boolean | readonly SpanKind[] = false): void {
+export function replayDigest(
+  d: SpanDigest,
+  accept: (hash: number) => boolean,
+  emit: (s: DetailedSummary) => void,
+  detail: boolean | readonly SpanKind[] = false,
+  links = false,
+): void {
   const wanted = detailWanted(detail);
   const scratch = new Map<number, BaseAttributes>();
   // The wanted kinds' tails, and their odd ids and attributes by row.
@@ -748,9 +755,11 @@ export function replayDigest(d: SpanDigest, accept: (hash: number) => boolean, e
       } else {
         const end = d.dEnd[r] as number;
         s.spanId = (odd.size > 0 ? odd.get(r) : undefined) ?? unpackUuid(d.dId, r * 16);
-        const parent = d.dParent[r] as number;
-        s.parentId = parent === NO_LINK ? null : link(parent);
-        s.runId = link(d.dRun[r] as number);
+        if (links) {
+          const parent = d.dParent[r] as number;
+          s.parentId = parent === NO_LINK ? null : link(parent);
+          s.runId = link(d.dRun[r] as number);
+        }
         s.name = (mores[d.kind[i] as number] as DetailMore).names[d.dName[r] as number];
         s.endMs = Number.isNaN(end) ? null : end;
         const x = extra.size > 0 ? extra.get(r) : undefined;

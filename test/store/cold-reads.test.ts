@@ -283,6 +283,7 @@ async function cachedRecords(root: string, q: QueryApi.SeedQuery, cache: boolean
     nowMs: q.nowMs,
     cache,
     detail: true,
+    links: true,
     onSpan: (s) => {
       if (spanSelected(s, orchestratorFilter(q))) b.addSpan(s as AnalyticsApi.RecordSpan);
     },

@@ -126,8 +126,12 @@ describe('span digest profiles', () => {
     const decoded = decodeDigest(encodeDigest(built)) as SpanDigest;
     for (const d of [built, decoded]) {
       const got: unknown[] = [];
-      replayDigest(d, () => true, (s) => got.push({ spanId: s.spanId, parentId: s.parentId, runId: s.runId, name: s.name, endMs: s.endMs, attrs: { ...s.attrs } }), true);
+      replayDigest(d, () => true, (s) => got.push({ spanId: s.spanId, parentId: s.parentId, runId: s.runId, name: s.name, endMs: s.endMs, attrs: { ...s.attrs } }), true, true);
       expect(got).toEqual(want);
+      // Without links (a read that groups by neither), no parent or run is made.
+      let linked = 0;
+      replayDigest(d, () => true, (s) => (linked += s.parentId !== undefined || s.runId !== undefined ? 1 : 0), true);
+      expect(linked).toBe(0);
     }
   });
 });
