@@ -43,7 +43,7 @@ export interface Skipped {
 
 /**
  * A span as a scan hands it over. When the scan was asked for ids, agent and workflow spans
- * come with `spanId`, `name`, `endMs` and the detail attributes (`DETAIL_KEYS`); a span of
+ * come with `spanId`, `name`, `endMs` and their detail attributes (`DETAIL_KEYS_OF`); a span of
  * another kind may have them too (one folded across segments is a whole `Span`), or not.
  */
 export type ScannedSpan = DetailedSummary;

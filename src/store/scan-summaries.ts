@@ -25,8 +25,9 @@ export interface ScanSummariesOptions {
   onSpan: (span: DetailedSummary) => void;
   onFeedback?: (feedback: Feedback) => void;
   /**
-   * Hand over the detail of spans of `DETAIL_KINDS` (id, parent, run, name, end, `DETAIL_KEYS`):
-   * true for every such kind, or the kinds the read uses (the others replay faster without).
+   * Hand over the detail of spans of `DETAIL_KINDS` (id, name, end, their kind's detail keys,
+   * `DETAIL_KEYS_OF`): true for every such kind, or the kinds the read uses (the others
+   * replay faster without).
    */
   detail?: boolean | readonly SpanKind[];
   /** With `detail`, also each such span's parent and run ids (the orchestrator's records group by them). */

@@ -10,7 +10,7 @@
  *
  * Beyond a report's summary, the analysis needs ids, names, workflow ids and error messages:
  * `AgentSpan`, which a whole `Span` is and which the span cache keeps for agent and workflow
- * spans (`DETAIL_KINDS`, `DETAIL_KEYS`). `AgentAnalysisBuilder` takes them one at a time and
+ * spans (`DETAIL_KINDS`, `DETAIL_KEYS_OF`). `AgentAnalysisBuilder` takes them one at a time and
  * keeps only what the answer needs of each.
  */
 import { hashId } from '../../model/fold.js';
@@ -145,7 +145,7 @@ export function analyzeAgents(spans: Iterable<Span>, feedback: Iterable<Feedback
 
 /**
  * What the analysis reads of a span: a summary with its id, name and end, and the detail
- * attributes (`DETAIL_KEYS`): what the span cache keeps of agent and workflow spans. A
+ * attributes (`DETAIL_KEYS_OF`): what the span cache keeps of agent and workflow spans. A
  * `Span` is one.
  */
 export type AgentSpan = SpanSummary & Pick<Span, 'spanId' | 'name' | 'endMs'>;
