@@ -680,7 +680,8 @@ export function replayDigest(
   // The text of each link id, made once per digest when first used: the spans of a segment
   // share a few hundred parents and runs, so a reader keeping them keeps each once.
   const linkText: (string | undefined)[] = [];
-  for (const [i, id] of d.linkOdd) linkText[i] = id;
+  // Checked by `parseDetail`, as a read with detail loads a digest.
+  if (links && wanted) for (const [i, id] of d.linkOdd) linkText[i] = id;
   const link = (i: number): string => (linkText[i] ??= unpackUuid(d.dLinkIds, 16 * i));
   const s: DetailedSummary = {
     kind: 'run', env: '', startMs: 0, durationMs: null, status: null, state: 'ended', attrs: {}, pointEvents: 0,

@@ -132,6 +132,11 @@ describe('span digest profiles', () => {
       let linked = 0;
       replayDigest(d, () => true, (s) => (linked += s.parentId !== undefined || s.runId !== undefined ? 1 : 0), true);
       expect(linked).toBe(0);
+      // A damaged list of odd link ids is read only by a replay with links (which checks it first).
+      const damaged = { ...d, linkOdd: 5 as unknown as SpanDigest['linkOdd'] };
+      let n = 0;
+      replayDigest(damaged, () => true, () => n++, true);
+      expect(n).toBe(input.length);
     }
   });
 });
