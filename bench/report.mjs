@@ -93,6 +93,14 @@ const automationOk = (out) => JSON.parse(out).current.sessions > 0;
 const duckOk = (out) => JSON.parse(out).rows.length > 0;
 const duck = (variant) => [join('bench', 'runners', 'duckdb-report.mjs'), glob, variant];
 
+/** A read measured on a fresh copy (cold: it builds the span cache) and on the main store (warm). */
+function coldAndWarm(name, coldId, warmId, args, check) {
+  return [
+    { name: `${name}, cold (fresh copy, old mtimes)`, id: coldId, ours: true, run: () => onFreshCopy((dir) => timeNode(args(CLI, dir))), check },
+    { name: `${name}, span cache warm`, id: warmId, ours: true, run: () => timeNode(args(CLI, root)), check },
+  ];
+}
+
 // Each case: how to run one measurement in a round. Cold cases make their copy first (not timed).
 const cases = [
   { name: 'DuckDB read_json_auto + GROUP BY', id: 'duckdb', run: () => timeNode(duck('auto')), check: duckOk },
@@ -118,30 +126,9 @@ const cases = [
     check: reportOk,
   },
   { name: 'report, span cache warm', id: 'warm', ours: true, run: () => timeNode(report(CLI, root)), check: reportOk },
-  {
-    name: 'agents, cold (fresh copy, old mtimes)',
-    id: 'agents-cold',
-    ours: true,
-    run: () => onFreshCopy((dir) => timeNode(agents(CLI, dir))),
-    check: agentsOk,
-  },
-  { name: 'agents, span cache warm', id: 'agents-warm', ours: true, run: () => timeNode(agents(CLI, root)), check: agentsOk },
-  {
-    name: 'report orchestrator, cold (fresh copy, old mtimes)',
-    id: 'orchestrator-cold',
-    ours: true,
-    run: () => onFreshCopy((dir) => timeNode(orchestrator(CLI, dir))),
-    check: orchestratorOk,
-  },
-  { name: 'report orchestrator, span cache warm', id: 'orchestrator', ours: true, run: () => timeNode(orchestrator(CLI, root)), check: orchestratorOk },
-  {
-    name: 'report automation, cold (fresh copy, old mtimes)',
-    id: 'automation-cold',
-    ours: true,
-    run: () => onFreshCopy((dir) => timeNode(automation(CLI, dir))),
-    check: automationOk,
-  },
-  { name: 'report automation, span cache warm', id: 'automation', ours: true, run: () => timeNode(automation(CLI, root)), check: automationOk },
+  ...coldAndWarm('agents', 'agents-cold', 'agents-warm', agents, agentsOk),
+  ...coldAndWarm('report orchestrator', 'orchestrator-cold', 'orchestrator', orchestrator, orchestratorOk),
+  ...coldAndWarm('report automation', 'automation-cold', 'automation', automation, automationOk),
   ...(baselineCli
     ? [
         {
