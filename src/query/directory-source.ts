@@ -162,7 +162,8 @@ export class DirectorySource implements ReportSource {
 
   async orchestrator(q: SeedQuery): Promise<Awaited<ReturnType<ReportSource['orchestrator']>>> {
     // Streamed: the builder keeps a run's and a task's own fields and a line per agent,
-    // pipeline and debug span, not the window's spans.
+    // pipeline and debug span, not the window's spans; the answers sum its records one run
+    // at a time, not all of them at once.
     const b = new RunRecordsBuilder();
     const { samples, onSkip } = sampler();
     const filter: SpanFilter = { sinceMs: q.sinceMs, untilMs: q.untilMs, windowOn: 'start', envs: q.envs, kinds: ORCHESTRATOR_KINDS };
@@ -179,7 +180,7 @@ export class DirectorySource implements ReportSource {
       },
       onSkip,
     });
-    return { answers: answerOrchestratorQueries(b.build()), skipped_lines: stats.read.skipped, skipped_samples: samples };
+    return { answers: answerOrchestratorQueries(b.records()), skipped_lines: stats.read.skipped, skipped_samples: samples };
   }
 
   async scan(w: ScanWindow, h: ScanHandlers): Promise<Skipped> {

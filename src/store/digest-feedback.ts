@@ -5,7 +5,7 @@
  */
 import type { AgentmeterEvent, FeedbackEvent } from '../model/events.js';
 import { parseIsoMs } from '../model/time.js';
-import { packUuid, unpackUuid } from './feedback-table.js';
+import { packUuid, unpackUuid } from '../model/packed-uuid.js';
 
 export function intern(index: Map<string, number>, list: string[], s: string): number {
   let i = index.get(s);

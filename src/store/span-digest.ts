@@ -4,7 +4,8 @@ import { hashId } from '../model/fold.js';
 import type { DetailedSummary, Span } from '../model/span.js';
 import { DETAIL_KEYS, DETAIL_KEYS_OF, DETAIL_KINDS, SUMMARY_NUMBER_KEYS, SUMMARY_PROFILE_KEYS, SUMMARY_SIGNATURE, isProfileValue } from '../model/summary.js';
 import { FB_COLUMNS, compactFeedback, expandFeedback, intern } from './digest-feedback.js';
-import { grown, packUuid, unpackUuid } from './feedback-table.js';
+import { packUuid, unpackUuid } from '../model/packed-uuid.js';
+import { grown } from './feedback-table.js';
 import type { FbColumnName, FeedbackColumns } from './digest-feedback.js';
 import type { SkippedLine } from './reader.js';
 

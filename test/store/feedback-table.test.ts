@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { FeedbackEvent } from '../../src/model/index.js';
 import type { Feedback } from '../../src/model/index.js';
 import { SpanFolder } from '../../src/model/index.js';
-import { FeedbackTable, packUuid, unpackUuid } from '../../src/store/feedback-table.js';
+import { packUuid, unpackUuid } from '../../src/model/packed-uuid.js';
+import { FeedbackTable } from '../../src/store/feedback-table.js';
 
 const U = (n: number): string => `01a23454-bbae-7380-b8ac-${n.toString(16).padStart(12, '0')}`;
 

@@ -140,11 +140,7 @@ export interface OrchestratorParts {
 
 function sumInto<T extends object>(rows: Iterable<readonly [string, T]>): Map<string, T> {
   const out = new Map<string, T>();
-  for (const [key, parts] of rows) {
-    const have = out.get(key);
-    if (!have) out.set(key, { ...parts });
-    else for (const k of Object.keys(parts) as (keyof T)[]) (have[k] as number) += parts[k] as number;
-  }
+  for (const [key, parts] of rows) addTo(out, key, { ...parts });
   return out;
 }
 
@@ -235,55 +231,101 @@ function complexityKey(i: IssueRecord, labelled: boolean): string {
  * @example
  * const answers = orchestratorAnswersFromParts(orchestratorParts(buildRunRecords(spans)));
  */
-export function orchestratorParts(runs: readonly RunRecord[]): OrchestratorParts {
-  const issues = runs.flatMap((r) => r.issues);
-  const config = (keyOf: (r: RunRecord) => string | null): [string, ConfigParts][] =>
-    runs.map((r) => [
-      keyOf(r) ?? '(none)',
-      { runs: 1, issues: r.issues.length, completed: r.issues.filter((i) => i.status === 'completed').length, failed: r.issues.filter((i) => i.status === 'failed').length },
-    ]);
-  const agents: [string, AgentRetryParts][] = [];
-  for (const i of issues) {
-    for (const [agent, m] of Object.entries(i.agentMetrics)) agents.push([agent, { attempts: m.attempts, retries: m.retries, issuesWithRetries: m.retries > 0 ? 1 : 0 }]);
+export function orchestratorParts(runs: Iterable<RunRecord>): OrchestratorParts {
+  const b = new OrchestratorPartsBuilder();
+  for (const r of runs) b.addRun(r);
+  return b.parts();
+}
+
+/**
+ * `orchestratorParts` one run at a time, keeping sums instead of the records: a read streams
+ * a store's runs through it (`RunRecordsBuilder.records`), so no more than one run's records
+ * are held at once. Sums are added in the order runs, their issues and their cycles come, as
+ * a database adds them (sinks/postgres/seed-queries.ts), so both print the same digits.
+ */
+class OrchestratorPartsBuilder {
+  #runs = 0;
+  #issues = 0;
+  readonly #byModel = new Map<string, ConfigParts>();
+  readonly #byTemperature = new Map<string, ConfigParts>();
+  readonly #agents = new Map<string, AgentRetryParts>();
+  readonly #firstPipeline = { issues: 0, passed: 0, pipelines: 0 };
+  readonly #debugging = { cycles: 0, resolved: 0, attemptsSum: 0 };
+  readonly #resolveSeconds: number[] = [];
+  #labelled = false;
+  // Rows by complexity and by retries, both: which one is given depends on issues yet to come.
+  readonly #byComplexity = new Map<string, ComplexityParts>();
+  readonly #byRetries = new Map<string, ComplexityParts>();
+  readonly #timedRetries: number[] = [];
+  readonly #timedSeconds: number[] = [];
+
+  addRun(r: RunRecord): void {
+    this.#runs++;
+    let completed = 0;
+    let failed = 0;
+    for (const i of r.issues) {
+      this.#issues++;
+      if (i.status === 'completed') completed++;
+      else if (i.status === 'failed') failed++;
+      for (const [agent, m] of Object.entries(i.agentMetrics)) {
+        addTo(this.#agents, agent, { attempts: m.attempts, retries: m.retries, issuesWithRetries: m.retries > 0 ? 1 : 0 });
+      }
+      if (i.firstPipelinePassed !== null) {
+        this.#firstPipeline.issues++;
+        if (i.firstPipelinePassed) this.#firstPipeline.passed++;
+      }
+      this.#firstPipeline.pipelines += i.pipelines.length;
+      for (const c of i.debugging) {
+        this.#debugging.cycles++;
+        this.#debugging.attemptsSum += c.attempts;
+        if (!c.resolved) continue;
+        this.#debugging.resolved++;
+        if (c.duration_seconds !== null) this.#resolveSeconds.push(c.duration_seconds);
+      }
+      if (i.complexity !== null) this.#labelled = true;
+      const row = (): ComplexityParts => ({
+        issues: 1,
+        retriesSum: i.totalAgentRetries,
+        durationSum: i.durationSeconds ?? 0,
+        durations: i.durationSeconds !== null ? 1 : 0,
+        completed: i.status === 'completed' ? 1 : 0,
+        failed: i.status === 'failed' ? 1 : 0,
+      });
+      addTo(this.#byComplexity, complexityKey(i, true), row());
+      addTo(this.#byRetries, complexityKey(i, false), row());
+      if (i.durationSeconds !== null) {
+        this.#timedRetries.push(i.totalAgentRetries);
+        this.#timedSeconds.push(i.durationSeconds);
+      }
+    }
+    const config = (): ConfigParts => ({ runs: 1, issues: r.issues.length, completed, failed });
+    addTo(this.#byModel, r.model ?? '(none)', config());
+    addTo(this.#byTemperature, r.temperature === null ? '(none)' : String(r.temperature), config());
   }
-  const withPipeline = issues.filter((i) => i.firstPipelinePassed !== null);
-  const cycles = issues.flatMap((i) => i.debugging);
-  const resolved = cycles.filter((c) => c.resolved);
-  const labelled = issues.some((i) => i.complexity !== null);
-  const timed = issues.filter((i) => i.durationSeconds !== null);
-  return {
-    runs: runs.length,
-    issues: issues.length,
-    byModel: config((r) => r.model),
-    byTemperature: config((r) => (r.temperature === null ? null : String(r.temperature))),
-    agents,
-    firstPipeline: {
-      issues: withPipeline.length,
-      passed: withPipeline.filter((i) => i.firstPipelinePassed === true).length,
-      pipelines: issues.reduce((n, i) => n + i.pipelines.length, 0),
-    },
-    debugging: {
-      cycles: cycles.length,
-      resolved: resolved.length,
-      attemptsSum: cycles.reduce((n, c) => n + c.attempts, 0),
-      resolveSeconds: medianParts(resolved.flatMap((c) => (c.duration_seconds !== null ? [c.duration_seconds] : []))),
-    },
-    complexity: {
-      labelled,
-      rows: issues.map((i): [string, ComplexityParts] => [
-        complexityKey(i, labelled),
-        {
-          issues: 1,
-          retriesSum: i.totalAgentRetries,
-          durationSum: i.durationSeconds ?? 0,
-          durations: i.durationSeconds !== null ? 1 : 0,
-          completed: i.status === 'completed' ? 1 : 0,
-          failed: i.status === 'failed' ? 1 : 0,
-        },
-      ]),
-      spearman: spearmanParts(timed.map((i) => i.totalAgentRetries), timed.map((i) => i.durationSeconds as number)),
-    },
-  };
+
+  parts(): OrchestratorParts {
+    return {
+      runs: this.#runs,
+      issues: this.#issues,
+      byModel: this.#byModel,
+      byTemperature: this.#byTemperature,
+      agents: this.#agents,
+      firstPipeline: { ...this.#firstPipeline },
+      debugging: { ...this.#debugging, resolveSeconds: medianParts(this.#resolveSeconds) },
+      complexity: {
+        labelled: this.#labelled,
+        rows: this.#labelled ? this.#byComplexity : this.#byRetries,
+        spearman: spearmanParts(this.#timedRetries, this.#timedSeconds),
+      },
+    };
+  }
+}
+
+/** Add `parts` to the entry of `key`, as `sumInto` adds rows: the first is taken as it is. */
+function addTo<T extends object>(m: Map<string, T>, key: string, parts: T): void {
+  const have = m.get(key);
+  if (!have) m.set(key, parts);
+  else for (const k of Object.keys(parts) as (keyof T)[]) (have[k] as number) += parts[k] as number;
 }
 
 /**
@@ -338,6 +380,6 @@ export function orchestratorAnswersFromParts(p: OrchestratorParts): Orchestrator
  * const a = answerOrchestratorQueries(buildRunRecords(spans));
  * a.success_by_model[0]?.key // the model with the best (lower-bound) success rate
  */
-export function answerOrchestratorQueries(runs: readonly RunRecord[]): OrchestratorAnswers {
+export function answerOrchestratorQueries(runs: Iterable<RunRecord>): OrchestratorAnswers {
   return orchestratorAnswersFromParts(orchestratorParts(runs));
 }

@@ -6,6 +6,7 @@
  */
 import type { JsonValue } from '../../model/events.js';
 import type { Span, SpanSummary } from '../../model/span.js';
+import { packUuid, unpackUuid } from '../../model/packed-uuid.js';
 import { keyAttr, numberAttr } from '../attrs.js';
 import { retriesOf } from '../outcome-accumulators.js';
 
@@ -152,7 +153,8 @@ function errorList(v: JsonValue | undefined): ErrorDetail[] {
  */
 type Child = { startMs: number; spanId: string } & (
   | { kind: 'agent'; name: string; success: boolean; failure: boolean; seconds: number | null }
-  | { kind: 'pipeline'; attempt: number | undefined; passed: boolean; ended: boolean; detail: PipelineDetail }
+  // The pipeline's detail, made when its record is (a timestamp's text is kept by none until then).
+  | { kind: 'pipeline'; attempt: number | undefined; passed: boolean; ended: boolean; pipelineId: string; status: string; commitSha: string | null; atMs: number }
   | { kind: 'debug'; agent: string | null; retries: number; detail: DebugDetail }
 );
 
@@ -167,12 +169,10 @@ function childOf(c: RecordSpan): Child | undefined {
       attempt: numberAttr(c.attrs, 'pipeline.attempt'),
       passed: c.status === 'success',
       ended: c.state === 'ended',
-      detail: {
-        pipeline_id: keyAttr(c.attrs, 'cicd.pipeline.run.id') ?? c.spanId,
-        status: word(c, PIPELINE_WORDS, ['success', 'failed', 'canceled', 'skipped', 'running', 'pending', 'manual']),
-        commit_sha: str(c.attrs['vcs.ref.head.revision']),
-        timestamp: new Date(c.endMs ?? c.startMs).toISOString(),
-      },
+      pipelineId: keyAttr(c.attrs, 'cicd.pipeline.run.id') ?? c.spanId,
+      status: word(c, PIPELINE_WORDS, ['success', 'failed', 'canceled', 'skipped', 'running', 'pending', 'manual']),
+      commitSha: str(c.attrs['vcs.ref.head.revision']),
+      atMs: c.endMs ?? c.startMs,
     };
   }
   if (c.kind === 'debug') {
@@ -232,7 +232,8 @@ function issueRecord(task: RecordSpan, children: Child[]): IssueRecord {
       else if (c.failure) m.failures++;
       m.duration = Math.round((m.duration + (c.seconds ?? 0)) * 1000) / 1000;
     } else if (c.kind === 'pipeline') {
-      pipelines.push({ attempt: c.attempt ?? pipelines.length + 1, passed: c.passed, ended: c.ended, detail: c.detail });
+      const detail = { pipeline_id: c.pipelineId, status: c.status, commit_sha: c.commitSha, timestamp: new Date(c.atMs).toISOString() };
+      pipelines.push({ attempt: c.attempt ?? pipelines.length + 1, passed: c.passed, ended: c.ended, detail });
     } else {
       if (c.agent !== null) metric(c.agent).retries += c.retries;
       debugging.push(c.detail);
@@ -314,11 +315,25 @@ export class RunRecordsBuilder {
     }
   }
 
+  /** The run records, in order of start time, then span id. Takes what the builder holds: call it, or `records`, once. */
   build(): RunRecord[] {
-    return this.#runs.sort(byStart).map((r) => {
+    return [...this.records()];
+  }
+
+  /**
+   * `build`, one run at a time: what the builder kept of a run, its tasks and their spans is
+   * let go as its record is made, so a caller that sums the records (`orchestratorParts`)
+   * never holds them all.
+   */
+  *records(): Generator<RunRecord> {
+    const runs = this.#runs.sort(byStart);
+    for (let i = 0; i < runs.length; i++) {
+      const r = runs[i] as RecordSpan;
+      const tasks = this.#tasks.get(r.spanId) ?? [];
+      this.#tasks.delete(r.spanId);
       const project = keyAttr(r.attrs, 'project') ?? null;
       const temperature = numberAttr(r.attrs, 'gen_ai.request.temperature');
-      return {
+      yield {
         spanId: r.spanId,
         // Runs recorded without a key get the seed's form plus the tail of their span id, so two
         // runs started in the same second never share a file name.
@@ -334,11 +349,19 @@ export class RunRecordsBuilder {
         startMs: r.startMs,
         endMs: r.endMs,
         durationSeconds: seconds(r),
-        issues: (this.#tasks.get(r.spanId) ?? []).sort(byStart).map((t) => issueRecord(t, this.#agents.of(t.spanId, this.#children.get(t.spanId) ?? []).sort(byStart))),
+        issues: tasks.sort(byStart).map((t) => issueRecord(t, this.#agents.take(t.spanId, this.#take(t.spanId)).sort(byStart))),
         givenSuccesses: numberAttr(r.attrs, 'run.total_successes') ?? null,
         givenErrors: numberAttr(r.attrs, 'run.total_errors') ?? null,
       };
-    });
+    }
+    runs.length = 0;
+  }
+
+  /** The pipeline and debug children of a task, let go. */
+  #take(taskId: string): Child[] {
+    const c = this.#children.get(taskId) ?? [];
+    this.#children.delete(taskId);
+    return c;
   }
 }
 
@@ -354,7 +377,9 @@ class AgentRows {
   /** Bit 0: a success, bit 1: a failure. */
   readonly #outcome: number[] = [];
   readonly #name: number[] = [];
-  readonly #id: string[] = [];
+  /** Span ids packed, 16 bytes a row; the others (not canonical UUIDs) by row. */
+  #ids = new Uint8Array(16 * 1024);
+  readonly #oddIds = new Map<number, string>();
   /** The task's previous row, or -1. */
   readonly #prev: number[] = [];
   readonly #names: string[] = [];
@@ -374,21 +399,28 @@ class AgentRows {
     this.#seconds.push(seconds ?? NaN);
     this.#outcome.push((success ? 1 : 0) | (failure ? 2 : 0));
     this.#name.push(n);
-    this.#id.push(spanId);
+    if (16 * row === this.#ids.length) {
+      const ids = new Uint8Array(2 * this.#ids.length);
+      ids.set(this.#ids);
+      this.#ids = ids;
+    }
+    if (!packUuid(spanId, this.#ids, 16 * row)) this.#oddIds.set(row, spanId);
     this.#prev.push(this.#last.get(taskId) ?? -1);
     this.#last.set(taskId, row);
   }
 
-  /** `others` with the agent children of a task added. */
-  of(taskId: string, others: Child[]): Child[] {
-    const out = [...others];
+  /** `others` with the agent children of a task added; the task's rows are not handed out again. */
+  take(taskId: string, others: Child[]): Child[] {
+    const out = others;
     for (let r = this.#last.get(taskId) ?? -1; r >= 0; r = this.#prev[r] as number) {
       const seconds = this.#seconds[r] as number;
       const outcome = this.#outcome[r] as number;
+      const spanId = (this.#oddIds.size > 0 ? this.#oddIds.get(r) : undefined) ?? unpackUuid(this.#ids, 16 * r);
       out.push({
-        startMs: this.#start[r] as number, spanId: this.#id[r] as string, kind: 'agent', name: this.#names[this.#name[r] as number] as string, success: (outcome & 1) !== 0, failure: (outcome & 2) !== 0, seconds: Number.isNaN(seconds) ? null : seconds,
+        startMs: this.#start[r] as number, spanId, kind: 'agent', name: this.#names[this.#name[r] as number] as string, success: (outcome & 1) !== 0, failure: (outcome & 2) !== 0, seconds: Number.isNaN(seconds) ? null : seconds,
       });
     }
+    this.#last.delete(taskId);
     return out;
   }
 }

@@ -73,7 +73,7 @@ export async function runReportSection(section: string, opts: Record<string, unk
   const json = opts['json'] === true || format === 'json';
   const strict = opts['strict'] === true;
   const envs = read(ENV_FILTER, opts);
-  // The seed reports parse every event (no span cache): a line while that takes a while.
+  // A cold read folds every segment into the span cache: a line while that takes a while.
   const progress = progressLine(io, 'reading the store', { json });
   const source = await sourceOf(opts, io, { progress });
   if (!source) return EXIT.noStore;

@@ -4,6 +4,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { answerOrchestratorQueries, buildRunRecords, orchestratorAnswersFromParts, orchestratorParts, percent, RunRecordsBuilder, spearman } from '../../../src/analytics/index.js';
 import { RUN_KEYS, TASK_KEYS } from '../../../src/analytics/seeds/orchestrator-runs.js';
+import type { IssueRecord, RunRecord } from '../../../src/analytics/seeds/orchestrator-runs.js';
+import { spearmanParts } from '../../../src/analytics/seeds/orchestrator-queries.js';
+import type { OrchestratorParts } from '../../../src/analytics/seeds/orchestrator-queries.js';
 import type { Span } from '../../../src/model/span.js';
 import { span } from '../fixtures.js';
 
@@ -118,6 +121,36 @@ describe('orchestrator answers from parts', () => {
     expect(orchestratorAnswersFromParts(p)).toEqual(answerOrchestratorQueries(runs));
     expect(answerOrchestratorQueries(runs).complexity.spearman_retries_vs_duration).toBe(spearman([1, 2, 0, 1, 2], [1, 4, 9, 16, 25]));
   });
+
+  it('summed one run at a time, the parts equal those of all the records at once (fuzzed records, fractional sums)', () => {
+    const num = fc.oneof(fc.integer({ min: 0, max: 5 }), fc.double({ min: 0, max: 1e4, noNaN: true }));
+    const issueArb = fc.record({
+      status: fc.constantFrom('completed', 'failed', 'skipped', 'running'),
+      durationSeconds: fc.option(num, { nil: null }),
+      complexity: fc.option(fc.constantFrom('low', 'high'), { nil: null }),
+      firstPipelinePassed: fc.option(fc.boolean(), { nil: null }),
+      pipelines: fc.nat(3),
+      agents: fc.dictionary(fc.constantFrom('coding', 'testing', '__proto__'), fc.record({ attempts: fc.nat(4), retries: num })),
+      debugging: fc.array(fc.record({ attempts: num, resolved: fc.boolean(), duration_seconds: fc.option(num, { nil: null }) }), { maxLength: 3 }),
+    });
+    const runArb = fc.record({ model: fc.option(fc.constantFrom('a', 'b'), { nil: null }), temperature: fc.option(fc.constantFrom(0, 0.5), { nil: null }), issues: fc.array(issueArb, { maxLength: 4 }) });
+    fc.assert(
+      fc.property(fc.array(runArb, { maxLength: 6 }), (given) => {
+        const runs = given.map((r) => ({
+          model: r.model,
+          temperature: r.temperature,
+          issues: r.issues.map((i) => {
+            const agentMetrics = Object.create(null) as Record<string, { attempts: number; retries: number }>;
+            for (const [name, m] of Object.entries(i.agents)) agentMetrics[name] = m;
+            const totalAgentRetries = Object.values(agentMetrics).reduce((n, m) => n + m.retries, 0);
+            return { ...i, agentMetrics, totalAgentRetries, pipelines: Array.from({ length: i.pipelines }, () => ({})) };
+          }),
+        })) as unknown as RunRecord[];
+        expect(orchestratorAnswersFromParts(orchestratorParts(runs))).toEqual(orchestratorAnswersFromParts(allAtOnce(runs)));
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
 
 describe('RunRecordsBuilder (report orchestrator streams spans through it)', () => {
@@ -191,3 +224,38 @@ describe('RunRecordsBuilder (report orchestrator streams spans through it)', () 
   });
 });
 
+
+/** The parts of run records, each summed over all of them at once (the definition `orchestratorParts` streams). */
+function allAtOnce(runs: RunRecord[]): OrchestratorParts {
+  const issues = runs.flatMap((r) => r.issues);
+  const config = (keyOf: (r: RunRecord) => string | null) =>
+    runs.map((r) => [keyOf(r) ?? '(none)', { runs: 1, issues: r.issues.length, completed: r.issues.filter((i) => i.status === 'completed').length, failed: r.issues.filter((i) => i.status === 'failed').length }] as const);
+  const cycles = issues.flatMap((i) => i.debugging);
+  const resolved = cycles.filter((c) => c.resolved).flatMap((c) => (c.duration_seconds !== null ? [c.duration_seconds] : []));
+  const sorted = [...resolved].sort((a, b) => a - b);
+  const m = sorted.length >> 1;
+  const labelled = issues.some((i) => i.complexity !== null);
+  const timed = issues.filter((i) => i.durationSeconds !== null);
+  const key = (i: IssueRecord) => (labelled ? (i.complexity ?? '(none)') : i.totalAgentRetries >= 3 ? '3+' : String(i.totalAgentRetries));
+  const xs = timed.map((i) => i.totalAgentRetries);
+  const ys = timed.map((i) => i.durationSeconds as number);
+  return {
+    runs: runs.length,
+    issues: issues.length,
+    byModel: config((r) => r.model),
+    byTemperature: config((r) => (r.temperature === null ? null : String(r.temperature))),
+    agents: issues.flatMap((i) => Object.entries(i.agentMetrics).map(([a, x]) => [a, { attempts: x.attempts, retries: x.retries, issuesWithRetries: x.retries > 0 ? 1 : 0 }] as const)),
+    firstPipeline: { issues: issues.filter((i) => i.firstPipelinePassed !== null).length, passed: issues.filter((i) => i.firstPipelinePassed === true).length, pipelines: issues.reduce((n, i) => n + i.pipelines.length, 0) },
+    debugging: {
+      cycles: cycles.length,
+      resolved: cycles.filter((c) => c.resolved).length,
+      attemptsSum: cycles.reduce((n, c) => n + c.attempts, 0),
+      resolveSeconds: { count: sorted.length, sum: resolved.reduce((a, b) => a + b, 0), middle: sorted.length === 0 ? [] : sorted.length % 2 === 1 ? [sorted[m] as number] : [sorted[m - 1] as number, sorted[m] as number] },
+    },
+    complexity: {
+      labelled,
+      rows: issues.map((i) => [key(i), { issues: 1, retriesSum: i.totalAgentRetries, durationSum: i.durationSeconds ?? 0, durations: i.durationSeconds !== null ? 1 : 0, completed: i.status === 'completed' ? 1 : 0, failed: i.status === 'failed' ? 1 : 0 }] as const),
+      spearman: spearmanParts(xs, ys),
+    },
+  };
+}
