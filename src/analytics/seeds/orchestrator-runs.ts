@@ -296,14 +296,17 @@ export function buildRunRecords(spans: Iterable<Span>): RunRecord[] {
  */
 export class RunRecordsBuilder {
   readonly #runs: RecordSpan[] = [];
-  readonly #tasks = new Map<string, RecordSpan[]>();
-  readonly #children = new Map<string, Child[]>();
+  /** Tasks by run, and pipeline and debug children by task (slots of `#taskList`, `#childList`). */
+  readonly #tasks = new Chains();
+  readonly #taskList: (RecordSpan | undefined)[] = [];
+  readonly #children = new Chains();
+  readonly #childList: (Child | undefined)[] = [];
   readonly #agents = new AgentRows();
 
   /** `s` may be reused by the caller once this returns (the span cache's replay does). */
   addSpan(s: RecordSpan): void {
     if (s.kind === 'run') this.#runs.push(kept(s, RUN_KEYS));
-    else if (s.kind === 'task') push(this.#tasks, s.runId, kept(s, TASK_KEYS));
+    else if (s.kind === 'task') this.#taskList[this.#tasks.add(s.runId)] = kept(s, TASK_KEYS);
     else if (s.parentId !== null) {
       if (s.kind === 'agent') {
         const ended = s.state === 'ended';
@@ -311,7 +314,7 @@ export class RunRecordsBuilder {
         return;
       }
       const c = childOf(s);
-      if (c !== undefined) push(this.#children, s.parentId, c);
+      if (c !== undefined) this.#childList[this.#children.add(s.parentId)] = c;
     }
   }
 
@@ -329,8 +332,7 @@ export class RunRecordsBuilder {
     const runs = this.#runs.sort(byStart);
     for (let i = 0; i < runs.length; i++) {
       const r = runs[i] as RecordSpan;
-      const tasks = this.#tasks.get(r.spanId) ?? [];
-      this.#tasks.delete(r.spanId);
+      const tasks = this.#tasks.take(r.spanId).map((at) => takeAt(this.#taskList, at));
       const project = keyAttr(r.attrs, 'project') ?? null;
       const temperature = numberAttr(r.attrs, 'gen_ai.request.temperature');
       yield {
@@ -359,9 +361,7 @@ export class RunRecordsBuilder {
 
   /** The pipeline and debug children of a task, let go. */
   #take(taskId: string): Child[] {
-    const c = this.#children.get(taskId) ?? [];
-    this.#children.delete(taskId);
-    return c;
+    return this.#children.take(taskId).map((at) => takeAt(this.#childList, at));
   }
 }
 
@@ -380,12 +380,10 @@ class AgentRows {
   /** Span ids packed, 16 bytes a row; the others (not canonical UUIDs) by row. */
   #ids = new Uint8Array(16 * 1024);
   readonly #oddIds = new Map<number, string>();
-  /** The task's previous row, or -1. */
-  readonly #prev: number[] = [];
   readonly #names: string[] = [];
   readonly #nameIds = new Map<string, number>();
-  /** Each task's last row. */
-  readonly #last = new Map<string, number>();
+  /** Rows by task. */
+  readonly #byTask = new Chains();
 
   add(taskId: string, startMs: number, spanId: string, name: string, success: boolean, failure: boolean, seconds: number | null): void {
     let n = this.#nameIds.get(name);
@@ -394,7 +392,7 @@ class AgentRows {
       this.#names.push(name);
       this.#nameIds.set(name, n);
     }
-    const row = this.#start.length;
+    const row = this.#byTask.add(taskId);
     this.#start.push(startMs);
     this.#seconds.push(seconds ?? NaN);
     this.#outcome.push((success ? 1 : 0) | (failure ? 2 : 0));
@@ -405,14 +403,12 @@ class AgentRows {
       this.#ids = ids;
     }
     if (!packUuid(spanId, this.#ids, 16 * row)) this.#oddIds.set(row, spanId);
-    this.#prev.push(this.#last.get(taskId) ?? -1);
-    this.#last.set(taskId, row);
   }
 
   /** `others` with the agent children of a task added; the task's rows are not handed out again. */
   take(taskId: string, others: Child[]): Child[] {
     const out = others;
-    for (let r = this.#last.get(taskId) ?? -1; r >= 0; r = this.#prev[r] as number) {
+    for (const r of this.#byTask.take(taskId)) {
       const seconds = this.#seconds[r] as number;
       const outcome = this.#outcome[r] as number;
       const spanId = (this.#oddIds.size > 0 ? this.#oddIds.get(r) : undefined) ?? unpackUuid(this.#ids, 16 * r);
@@ -420,15 +416,43 @@ class AgentRows {
         startMs: this.#start[r] as number, spanId, kind: 'agent', name: this.#names[this.#name[r] as number] as string, success: (outcome & 1) !== 0, failure: (outcome & 2) !== 0, seconds: Number.isNaN(seconds) ? null : seconds,
       });
     }
-    this.#last.delete(taskId);
     return out;
   }
 }
 
-function push<T>(m: Map<string, T[]>, k: string, v: T): void {
-  const l = m.get(k);
-  if (l) l.push(v);
-  else m.set(k, [v]);
+/**
+ * Slots grouped by key, each group chained through its slots, last first: a list per key
+ * (a task's children, a run's tasks) took a backing store of about 20 places for one or two
+ * items, tens of thousands of times over.
+ */
+class Chains {
+  /** Each slot's previous slot of its key, or -1. */
+  readonly #prev: number[] = [];
+  /** Each key's last slot. */
+  readonly #last = new Map<string, number>();
+
+  /** A new slot of `key`: 0, 1, 2… over all keys. */
+  add(key: string): number {
+    const slot = this.#prev.length;
+    this.#prev.push(this.#last.get(key) ?? -1);
+    this.#last.set(key, slot);
+    return slot;
+  }
+
+  /** The slots of `key`, last first; they are not handed out again. */
+  take(key: string): number[] {
+    const out: number[] = [];
+    for (let i = this.#last.get(key) ?? -1; i >= 0; i = this.#prev[i] as number) out.push(i);
+    this.#last.delete(key);
+    return out;
+  }
+}
+
+/** The item at `at`, let go. */
+function takeAt<T>(list: (T | undefined)[], at: number): T {
+  const v = list[at] as T;
+  list[at] = undefined;
+  return v;
 }
 
 /** Percent with two decimals, as the seed writes rates (66.67). 0 when nothing was counted. */
