@@ -158,51 +158,37 @@ type Child = { startMs: number; spanId: string } & (
   | { kind: 'debug'; agent: string | null; retries: number; detail: DebugDetail }
 );
 
-// Each child is built as one object literal (no spread): this runs for many spans of a store.
-// Agent spans are kept in columns instead (`AgentRows`).
-function childOf(c: RecordSpan): Child | undefined {
-  if (c.kind === 'pipeline') {
-    return {
-      startMs: c.startMs,
-      spanId: c.spanId,
-      kind: 'pipeline',
-      attempt: numberAttr(c.attrs, 'pipeline.attempt'),
-      passed: c.status === 'success',
-      ended: c.state === 'ended',
-      pipelineId: keyAttr(c.attrs, 'cicd.pipeline.run.id') ?? c.spanId,
-      status: word(c, PIPELINE_WORDS, ['success', 'failed', 'canceled', 'skipped', 'running', 'pending', 'manual']),
-      commitSha: str(c.attrs['vcs.ref.head.revision']),
-      atMs: c.endMs ?? c.startMs,
-    };
-  }
-  if (c.kind === 'debug') {
-    const agent = str(c.attrs['gen_ai.agent.name']);
-    return {
-      startMs: c.startMs,
-      spanId: c.spanId,
-      kind: 'debug',
+// Built as one object literal (no spread). Agent and pipeline spans, most of a store's, are
+// kept in columns instead (`AgentRows`, `PipelineRows`).
+function debugChild(c: RecordSpan): Child {
+  const agent = str(c.attrs['gen_ai.agent.name']);
+  return {
+    startMs: c.startMs,
+    spanId: c.spanId,
+    kind: 'debug',
+    agent,
+    retries: agent !== null ? retriesOf(c) : 0,
+    detail: {
       agent,
-      retries: agent !== null ? retriesOf(c) : 0,
-      detail: {
-        agent,
-        error_type: str(c.attrs['error.type']),
-        error_message: str(c.attrs['error.message']),
-        start_time: new Date(c.startMs).toISOString(),
-        end_time: iso(c.endMs),
-        attempts: numberAttr(c.attrs, 'debug.attempts') ?? c.pointEvents,
-        resolved: c.attrs['debug.resolved'] === true || (c.state === 'ended' && c.status === 'success'),
-        duration_seconds: seconds(c),
-      },
-    };
-  }
-  return undefined;
+      error_type: str(c.attrs['error.type']),
+      error_message: str(c.attrs['error.message']),
+      start_time: new Date(c.startMs).toISOString(),
+      end_time: iso(c.endMs),
+      attempts: numberAttr(c.attrs, 'debug.attempts') ?? c.pointEvents,
+      resolved: c.attrs['debug.resolved'] === true || (c.state === 'ended' && c.status === 'success'),
+      duration_seconds: seconds(c),
+    },
+  };
 }
 
-/** A span with only the attributes its record reads (`keys`): what a builder keeps of runs and tasks. */
-function kept(s: RecordSpan, keys: readonly string[]): RecordSpan {
+/** What a builder keeps of a run or a task: the fields its record reads. */
+type Kept = Pick<RecordSpan, 'spanId' | 'name' | 'startMs' | 'endMs' | 'durationMs' | 'status' | 'state' | 'attrs'>;
+
+/** A span with only the fields and attributes (`keys`) its record reads. */
+function kept(s: RecordSpan, keys: readonly string[]): Kept {
   const attrs: Span['attrs'] = {};
   for (const k of keys) if (Object.hasOwn(s.attrs, k)) attrs[k] = s.attrs[k] as JsonValue;
-  return { ...s, attrs };
+  return { spanId: s.spanId, name: s.name, startMs: s.startMs, endMs: s.endMs, durationMs: s.durationMs, status: s.status, state: s.state, attrs };
 }
 
 /** The attributes of a task and of a run that their records read (a test holds them to the code). */
@@ -212,7 +198,7 @@ export const RUN_KEYS = ['project', 'gen_ai.provider.name', 'gen_ai.request.mode
 // Start time, then span id: the order every reader hands spans over in (collectStore's).
 const byStart = (a: { startMs: number; spanId: string }, b: { startMs: number; spanId: string }): number => a.startMs - b.startMs || (a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0);
 
-function issueRecord(task: RecordSpan, children: Child[]): IssueRecord {
+function issueRecord(task: Kept, children: Child[]): IssueRecord {
   // Agent names are the writer's words: `__proto__` must be an agent, not the prototype.
   const agentMetrics = Object.create(null) as Record<string, AgentMetrics>;
   const metric = (name: string): AgentMetrics => (agentMetrics[name] ??= { attempts: 0, successes: 0, failures: 0, retries: 0, duration: 0 });
@@ -295,13 +281,14 @@ export function buildRunRecords(spans: Iterable<Span>): RunRecord[] {
  * answerOrchestratorQueries(b.build());
  */
 export class RunRecordsBuilder {
-  readonly #runs: RecordSpan[] = [];
-  /** Tasks by run, and pipeline and debug children by task (slots of `#taskList`, `#childList`). */
+  readonly #runs: Kept[] = [];
+  /** Tasks by run, and debug spans by task (slots of `#taskList`, `#debugList`). */
   readonly #tasks = new Chains();
-  readonly #taskList: (RecordSpan | undefined)[] = [];
-  readonly #children = new Chains();
-  readonly #childList: (Child | undefined)[] = [];
+  readonly #taskList: (Kept | undefined)[] = [];
+  readonly #debugs = new Chains();
+  readonly #debugList: (Child | undefined)[] = [];
   readonly #agents = new AgentRows();
+  readonly #pipelines = new PipelineRows();
 
   /** `s` may be reused by the caller once this returns (the span cache's replay does). */
   addSpan(s: RecordSpan): void {
@@ -311,10 +298,11 @@ export class RunRecordsBuilder {
       if (s.kind === 'agent') {
         const ended = s.state === 'ended';
         this.#agents.add(s.parentId, s.startMs, s.spanId, keyAttr(s.attrs, 'gen_ai.agent.name') ?? s.name, ended && s.status === 'success', ended && s.status === 'failure', seconds(s));
-        return;
+      } else if (s.kind === 'pipeline') {
+        this.#pipelines.add(s.parentId, s);
+      } else if (s.kind === 'debug') {
+        this.#debugList[this.#debugs.add(s.parentId)] = debugChild(s);
       }
-      const c = childOf(s);
-      if (c !== undefined) this.#childList[this.#children.add(s.parentId)] = c;
     }
   }
 
@@ -331,7 +319,7 @@ export class RunRecordsBuilder {
   *records(): Generator<RunRecord> {
     const runs = this.#runs.sort(byStart);
     for (let i = 0; i < runs.length; i++) {
-      const r = runs[i] as RecordSpan;
+      const r = runs[i] as Kept;
       const tasks = this.#tasks.take(r.spanId).map((at) => takeAt(this.#taskList, at));
       const project = keyAttr(r.attrs, 'project') ?? null;
       const temperature = numberAttr(r.attrs, 'gen_ai.request.temperature');
@@ -351,7 +339,7 @@ export class RunRecordsBuilder {
         startMs: r.startMs,
         endMs: r.endMs,
         durationSeconds: seconds(r),
-        issues: tasks.sort(byStart).map((t) => issueRecord(t, this.#agents.take(t.spanId, this.#take(t.spanId)).sort(byStart))),
+        issues: tasks.sort(byStart).map((t) => issueRecord(t, this.#take(t.spanId).sort(byStart))),
         givenSuccesses: numberAttr(r.attrs, 'run.total_successes') ?? null,
         givenErrors: numberAttr(r.attrs, 'run.total_errors') ?? null,
       };
@@ -359,64 +347,126 @@ export class RunRecordsBuilder {
     runs.length = 0;
   }
 
-  /** The pipeline and debug children of a task, let go. */
+  /** The children of a task, let go. */
   #take(taskId: string): Child[] {
-    return this.#children.take(taskId).map((at) => takeAt(this.#childList, at));
+    const out = this.#debugs.take(taskId).map((at) => takeAt(this.#debugList, at));
+    return this.#agents.take(taskId, this.#pipelines.take(taskId, out));
   }
 }
 
 /**
- * The agent spans of a builder, most of a store's spans, in columns instead of an object
- * each: their objects and boxed numbers were most of what a report over a large store kept,
- * and of its garbage collector's work. Rows of one task are chained, last first.
+ * Child spans of tasks in columns instead of an object each, chained by task: agent and
+ * pipeline spans are most of a store's spans, and their objects, boxed numbers and id
+ * strings were most of what a report over a large store kept.
  */
-class AgentRows {
+class ChildRows {
+  /** Rows by task. */
+  readonly #byTask = new Chains();
   readonly #start: number[] = [];
-  /** NaN: none. */
-  readonly #seconds: number[] = [];
-  /** Bit 0: a success, bit 1: a failure. */
-  readonly #outcome: number[] = [];
-  readonly #name: number[] = [];
   /** Span ids packed, 16 bytes a row; the others (not canonical UUIDs) by row. */
   #ids = new Uint8Array(16 * 1024);
   readonly #oddIds = new Map<number, string>();
-  readonly #names: string[] = [];
-  readonly #nameIds = new Map<string, number>();
-  /** Rows by task. */
-  readonly #byTask = new Chains();
 
-  add(taskId: string, startMs: number, spanId: string, name: string, success: boolean, failure: boolean, seconds: number | null): void {
-    let n = this.#nameIds.get(name);
-    if (n === undefined) {
-      n = this.#names.length;
-      this.#names.push(name);
-      this.#nameIds.set(name, n);
-    }
+  /** A new row of `taskId`'s. */
+  protected addRow(taskId: string, startMs: number, spanId: string): number {
     const row = this.#byTask.add(taskId);
     this.#start.push(startMs);
-    this.#seconds.push(seconds ?? NaN);
-    this.#outcome.push((success ? 1 : 0) | (failure ? 2 : 0));
-    this.#name.push(n);
     if (16 * row === this.#ids.length) {
       const ids = new Uint8Array(2 * this.#ids.length);
       ids.set(this.#ids);
       this.#ids = ids;
     }
     if (!packUuid(spanId, this.#ids, 16 * row)) this.#oddIds.set(row, spanId);
+    return row;
   }
 
-  /** `others` with the agent children of a task added; the task's rows are not handed out again. */
-  take(taskId: string, others: Child[]): Child[] {
-    const out = others;
+  /** `out` with `child(row, startMs, spanId)` of each of `taskId`'s rows added; they are not handed out again. */
+  protected takeRows(taskId: string, out: Child[], child: (row: number, startMs: number, spanId: string) => Child): Child[] {
     for (const r of this.#byTask.take(taskId)) {
-      const seconds = this.#seconds[r] as number;
-      const outcome = this.#outcome[r] as number;
       const spanId = (this.#oddIds.size > 0 ? this.#oddIds.get(r) : undefined) ?? unpackUuid(this.#ids, 16 * r);
-      out.push({
-        startMs: this.#start[r] as number, spanId, kind: 'agent', name: this.#names[this.#name[r] as number] as string, success: (outcome & 1) !== 0, failure: (outcome & 2) !== 0, seconds: Number.isNaN(seconds) ? null : seconds,
-      });
+      out.push(child(r, this.#start[r] as number, spanId));
     }
     return out;
+  }
+}
+
+/** A task's agent spans. */
+class AgentRows extends ChildRows {
+  /** NaN: none. */
+  readonly #seconds: number[] = [];
+  /** Bit 0: a success, bit 1: a failure. */
+  readonly #outcome: number[] = [];
+  readonly #name: number[] = [];
+  readonly #names = new Interned();
+
+  add(taskId: string, startMs: number, spanId: string, name: string, success: boolean, failure: boolean, seconds: number | null): void {
+    this.addRow(taskId, startMs, spanId);
+    this.#seconds.push(seconds ?? NaN);
+    this.#outcome.push((success ? 1 : 0) | (failure ? 2 : 0));
+    this.#name.push(this.#names.id(name));
+  }
+
+  take(taskId: string, out: Child[]): Child[] {
+    return this.takeRows(taskId, out, (r, startMs, spanId) => {
+      const seconds = this.#seconds[r] as number;
+      const outcome = this.#outcome[r] as number;
+      return { startMs, spanId, kind: 'agent', name: this.#names.text(this.#name[r] as number), success: (outcome & 1) !== 0, failure: (outcome & 2) !== 0, seconds: Number.isNaN(seconds) ? null : seconds };
+    });
+  }
+}
+
+/** A task's pipeline spans. */
+class PipelineRows extends ChildRows {
+  /** NaN: none. */
+  readonly #attempt: number[] = [];
+  /** Bit 0: passed, bit 1: ended. */
+  readonly #flags: number[] = [];
+  readonly #status: number[] = [];
+  readonly #words = new Interned();
+  /** `cicd.pipeline.run.id`; undefined: the span id. */
+  readonly #pipelineId: (string | undefined)[] = [];
+  readonly #commitSha: (string | null)[] = [];
+  readonly #at: number[] = [];
+
+  add(taskId: string, c: RecordSpan): void {
+    this.addRow(taskId, c.startMs, c.spanId);
+    this.#attempt.push(numberAttr(c.attrs, 'pipeline.attempt') ?? NaN);
+    this.#flags.push((c.status === 'success' ? 1 : 0) | (c.state === 'ended' ? 2 : 0));
+    this.#status.push(this.#words.id(word(c, PIPELINE_WORDS, ['success', 'failed', 'canceled', 'skipped', 'running', 'pending', 'manual'])));
+    this.#pipelineId.push(keyAttr(c.attrs, 'cicd.pipeline.run.id'));
+    this.#commitSha.push(str(c.attrs['vcs.ref.head.revision']));
+    this.#at.push(c.endMs ?? c.startMs);
+  }
+
+  take(taskId: string, out: Child[]): Child[] {
+    return this.takeRows(taskId, out, (r, startMs, spanId) => {
+      const attempt = this.#attempt[r] as number;
+      const flags = this.#flags[r] as number;
+      return {
+        startMs, spanId, kind: 'pipeline', attempt: Number.isNaN(attempt) ? undefined : attempt, passed: (flags & 1) !== 0, ended: (flags & 2) !== 0,
+        pipelineId: this.#pipelineId[r] ?? spanId, status: this.#words.text(this.#status[r] as number), commitSha: this.#commitSha[r] as string | null, atMs: this.#at[r] as number,
+      };
+    });
+  }
+}
+
+/** Strings by number, each kept once. */
+class Interned {
+  readonly #texts: string[] = [];
+  readonly #ids = new Map<string, number>();
+
+  id(s: string): number {
+    let n = this.#ids.get(s);
+    if (n === undefined) {
+      n = this.#texts.length;
+      this.#texts.push(s);
+      this.#ids.set(s, n);
+    }
+    return n;
+  }
+
+  text(n: number): string {
+    return this.#texts[n] as string;
   }
 }
 
