@@ -12,7 +12,9 @@ for (let i = 0; i < 256; i++) {
 }
 // Where each byte's two digits go in the canonical text (dashes at 8, 13, 18 and 23).
 const DIGIT_AT = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
-const uuidText = Buffer.alloc(36, '-');
+// The canonical text's character codes, dashes in place (a plain array: `String.fromCharCode`
+// reads it as fast as a Buffer is decoded, and the model stays free of Node's APIs).
+const uuidText: number[] = new Array<number>(36).fill(45);
 
 // 0–15 for each lowercase hex digit's character code, -1 for every other code below 128.
 const HEX_VALUE = new Int8Array(128).fill(-1);
@@ -38,8 +40,8 @@ export function packUuid(s: string, out: Uint8Array, at: number): boolean {
 }
 
 /**
- * The canonical text of the UUID packed at `at`. Written into one scratch buffer and read
- * back as one flat string: a template of 20 parts makes a rope of about 500 bytes per id
+ * The canonical text of the UUID packed at `at`. Made from one scratch array of character
+ * codes as one flat string: a template of 20 parts makes a rope of about 500 bytes per id
  * (ten times the flat string), which a span cache replay keeping many ids cannot afford.
  */
 export function unpackUuid(b: Uint8Array, at: number): string {
@@ -49,6 +51,5 @@ export function unpackUuid(b: Uint8Array, at: number): string {
     uuidText[p] = HEX_CODES[v] as number;
     uuidText[p + 1] = HEX_CODES[v + 1] as number;
   }
-  return uuidText.toString('latin1', 0, 36);
+  return String.fromCharCode.apply(null, uuidText);
 }
-
