@@ -362,7 +362,7 @@ export class RunRecordsBuilder {
 class ChildRows {
   /** Rows by task. */
   readonly #byTask = new Chains();
-  readonly #start: number[] = [];
+  readonly #start = new Column(Float64Array);
   /** Span ids packed, 16 bytes a row; the others (not canonical UUIDs) by row. */
   #ids = new Uint8Array(16 * 1024);
   readonly #oddIds = new Map<number, string>();
@@ -370,7 +370,7 @@ class ChildRows {
   /** A new row of `taskId`'s. */
   protected addRow(taskId: string, startMs: number, spanId: string): number {
     const row = this.#byTask.add(taskId);
-    this.#start.push(startMs);
+    this.#start.set(row, startMs);
     if (16 * row === this.#ids.length) {
       const ids = new Uint8Array(2 * this.#ids.length);
       ids.set(this.#ids);
@@ -384,7 +384,7 @@ class ChildRows {
   protected takeRows(taskId: string, out: Child[], child: (row: number, startMs: number, spanId: string) => Child): Child[] {
     for (const r of this.#byTask.take(taskId)) {
       const spanId = (this.#oddIds.size > 0 ? this.#oddIds.get(r) : undefined) ?? unpackUuid(this.#ids, 16 * r);
-      out.push(child(r, this.#start[r] as number, spanId));
+      out.push(child(r, this.#start.get(r), spanId));
     }
     return out;
   }
@@ -393,24 +393,24 @@ class ChildRows {
 /** A task's agent spans. */
 class AgentRows extends ChildRows {
   /** NaN: none. */
-  readonly #seconds: number[] = [];
+  readonly #seconds = new Column(Float64Array);
   /** Bit 0: a success, bit 1: a failure. */
-  readonly #outcome: number[] = [];
-  readonly #name: number[] = [];
+  readonly #outcome = new Column(Uint8Array);
+  readonly #name = new Column(Uint32Array);
   readonly #names = new Interned();
 
   add(taskId: string, startMs: number, spanId: string, name: string, success: boolean, failure: boolean, seconds: number | null): void {
-    this.addRow(taskId, startMs, spanId);
-    this.#seconds.push(seconds ?? NaN);
-    this.#outcome.push((success ? 1 : 0) | (failure ? 2 : 0));
-    this.#name.push(this.#names.id(name));
+    const row = this.addRow(taskId, startMs, spanId);
+    this.#seconds.set(row, seconds ?? NaN);
+    this.#outcome.set(row, (success ? 1 : 0) | (failure ? 2 : 0));
+    this.#name.set(row, this.#names.id(name));
   }
 
   take(taskId: string, out: Child[]): Child[] {
     return this.takeRows(taskId, out, (r, startMs, spanId) => {
-      const seconds = this.#seconds[r] as number;
-      const outcome = this.#outcome[r] as number;
-      return { startMs, spanId, kind: 'agent', name: this.#names.text(this.#name[r] as number), success: (outcome & 1) !== 0, failure: (outcome & 2) !== 0, seconds: Number.isNaN(seconds) ? null : seconds };
+      const seconds = this.#seconds.get(r);
+      const outcome = this.#outcome.get(r);
+      return { startMs, spanId, kind: 'agent', name: this.#names.text(this.#name.get(r)), success: (outcome & 1) !== 0, failure: (outcome & 2) !== 0, seconds: Number.isNaN(seconds) ? null : seconds };
     });
   }
 }
@@ -418,33 +418,33 @@ class AgentRows extends ChildRows {
 /** A task's pipeline spans. */
 class PipelineRows extends ChildRows {
   /** NaN: none. */
-  readonly #attempt: number[] = [];
+  readonly #attempt = new Column(Float64Array);
   /** Bit 0: passed, bit 1: ended. */
-  readonly #flags: number[] = [];
-  readonly #status: number[] = [];
+  readonly #flags = new Column(Uint8Array);
+  readonly #status = new Column(Uint32Array);
   readonly #words = new Interned();
   /** `cicd.pipeline.run.id`; undefined: the span id. */
   readonly #pipelineId: (string | undefined)[] = [];
   readonly #commitSha: (string | null)[] = [];
-  readonly #at: number[] = [];
+  readonly #at = new Column(Float64Array);
 
   add(taskId: string, c: RecordSpan): void {
-    this.addRow(taskId, c.startMs, c.spanId);
-    this.#attempt.push(numberAttr(c.attrs, 'pipeline.attempt') ?? NaN);
-    this.#flags.push((c.status === 'success' ? 1 : 0) | (c.state === 'ended' ? 2 : 0));
-    this.#status.push(this.#words.id(word(c, PIPELINE_WORDS, ['success', 'failed', 'canceled', 'skipped', 'running', 'pending', 'manual'])));
+    const row = this.addRow(taskId, c.startMs, c.spanId);
+    this.#attempt.set(row, numberAttr(c.attrs, 'pipeline.attempt') ?? NaN);
+    this.#flags.set(row, (c.status === 'success' ? 1 : 0) | (c.state === 'ended' ? 2 : 0));
+    this.#status.set(row, this.#words.id(word(c, PIPELINE_WORDS, ['success', 'failed', 'canceled', 'skipped', 'running', 'pending', 'manual'])));
     this.#pipelineId.push(keyAttr(c.attrs, 'cicd.pipeline.run.id'));
     this.#commitSha.push(str(c.attrs['vcs.ref.head.revision']));
-    this.#at.push(c.endMs ?? c.startMs);
+    this.#at.set(row, c.endMs ?? c.startMs);
   }
 
   take(taskId: string, out: Child[]): Child[] {
     return this.takeRows(taskId, out, (r, startMs, spanId) => {
-      const attempt = this.#attempt[r] as number;
-      const flags = this.#flags[r] as number;
+      const attempt = this.#attempt.get(r);
+      const flags = this.#flags.get(r);
       return {
         startMs, spanId, kind: 'pipeline', attempt: Number.isNaN(attempt) ? undefined : attempt, passed: (flags & 1) !== 0, ended: (flags & 2) !== 0,
-        pipelineId: this.#pipelineId[r] ?? spanId, status: this.#words.text(this.#status[r] as number), commitSha: this.#commitSha[r] as string | null, atMs: this.#at[r] as number,
+        pipelineId: this.#pipelineId[r] ?? spanId, status: this.#words.text(this.#status.get(r)), commitSha: this.#commitSha[r] as string | null, atMs: this.#at.get(r),
       };
     });
   }
@@ -477,14 +477,15 @@ class Interned {
  */
 class Chains {
   /** Each slot's previous slot of its key, or -1. */
-  readonly #prev: number[] = [];
+  readonly #prev = new Column(Int32Array);
+  #n = 0;
   /** Each key's last slot. */
   readonly #last = new Map<string, number>();
 
   /** A new slot of `key`: 0, 1, 2… over all keys. */
   add(key: string): number {
-    const slot = this.#prev.length;
-    this.#prev.push(this.#last.get(key) ?? -1);
+    const slot = this.#n++;
+    this.#prev.set(slot, this.#last.get(key) ?? -1);
     this.#last.set(key, slot);
     return slot;
   }
@@ -492,9 +493,35 @@ class Chains {
   /** The slots of `key`, last first; they are not handed out again. */
   take(key: string): number[] {
     const out: number[] = [];
-    for (let i = this.#last.get(key) ?? -1; i >= 0; i = this.#prev[i] as number) out.push(i);
+    for (let i = this.#last.get(key) ?? -1; i >= 0; i = this.#prev.get(i)) out.push(i);
     this.#last.delete(key);
     return out;
+  }
+}
+
+/**
+ * Numbers by row in a typed array grown by doubling: a fixed width a row, outside the
+ * JavaScript heap. Arrays of numbers took 8 bytes a row whatever the values, and each time
+ * one grew, the backing store it left stayed in the heap until a full collection.
+ */
+class Column<A extends Float64Array | Int32Array | Uint32Array | Uint8Array> {
+  #a: A;
+
+  constructor(T: new (n: number) => A) {
+    this.#a = new T(1024);
+  }
+
+  set(row: number, v: number): void {
+    if (row >= this.#a.length) {
+      const a = new (this.#a.constructor as new (n: number) => A)(Math.max(2 * this.#a.length, row + 1));
+      a.set(this.#a);
+      this.#a = a;
+    }
+    this.#a[row] = v;
+  }
+
+  get(row: number): number {
+    return this.#a[row] as number;
   }
 }
 
