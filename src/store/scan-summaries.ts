@@ -79,8 +79,9 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
   const read: ReadStats = { partitions: 0, segments: 0, bytes: 0, lines: 0, events: 0, skipped: 0, samples: [] };
   const cache = { hits: 0, writes: 0, errors: 0 };
   const folder = new SpanFolder({ onSpan: o.onSpan, ...(o.nowMs !== undefined ? { nowMs: o.nowMs } : {}) });
-  // Feedback waits for the end of the scan (the last per span wins) in compact columns.
-  const feedback = new FeedbackTable(folder.stats);
+  // Feedback waits for the end of the scan (the last per span wins) in compact columns; a
+  // read that takes none keeps none.
+  const feedback = o.onFeedback ? new FeedbackTable(folder.stats) : undefined;
   const accept = (h: number): boolean => folder.markFinished(h);
   const useCache = o.cache !== false;
   const detail = o.detail ?? false;
@@ -130,10 +131,15 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
         for (const s of digest.samples) if (read.samples.length < 20) read.samples.push(s);
         if (o.onSkip) for (const s of digest.samples) o.onSkip(s);
         replayDigest(digest, accept, o.onSpan, detail, o.links === true);
-        if (digest.feedback) feedback.addColumns(digest.feedback);
+        // A read that takes no feedback counts it without keeping it, as the fold does.
+        if (digest.feedback) {
+          if (feedback) feedback.addColumns(digest.feedback);
+          else folder.stats.events += digest.feedback.n;
+        }
         for (const e of digest.pending) {
-          if (e.type === 'feedback') feedback.add(e);
-          else folder.add(e);
+          if (e.type !== 'feedback') folder.add(e);
+          else if (feedback) feedback.add(e);
+          else folder.stats.events++;
         }
         // The digest's columns are views of this buffer; nothing refers to them any more.
         if (pr.backing) buffers.push(pr.backing);
@@ -145,7 +151,7 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
     await pool?.close();
   }
   folder.finish();
-  if (o.onFeedback) feedback.emit(o.onFeedback);
+  if (o.onFeedback) feedback?.emit(o.onFeedback);
   return { read, fold: folder.stats, cache, folds };
 }
 

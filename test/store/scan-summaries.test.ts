@@ -210,4 +210,28 @@ describe('scanSummaries (span cache)', () => {
     expect(off?.feedback).toEqual(cold?.feedback);
     expect(runs.map((r) => r.duplicates)).toEqual([1, 1, 1]);
   });
+
+  it('a read that takes no feedback keeps none, but counts its events as the fold does, from the cache and uncached', async () => {
+    const root = tempDir();
+    const day = new Date().toISOString().slice(0, 10);
+    const dir = join(root, 'events', day);
+    mkdirSync(dir, { recursive: true });
+    const t = (s: number): string => new Date(Date.now() - 600_000 + s * 1000).toISOString();
+    // Canonical ids, so the digest keeps the feedback in its columns; one odd id, kept whole.
+    const id = (n: number): string => `0190a1b2-c3d4-7e5f-8a6b-${String(n).padStart(12, '0')}`;
+    const fb = (eid: string, span: string, s: number): string =>
+      `{"v":1,"id":"${eid}","ts":"${t(s)}","type":"feedback","span_id":"${span}","run_id":"${id(99)}","env":"dev","success":true,"rating":4,"source":"human","attrs":{}}\n`;
+    writeFileSync(join(dir, 'a.jsonl'), fb(id(1), id(11), 1) + fb(id(2), id(12), 2) + fb('odd', id(13), 3));
+    writeFileSync(join(dir, 'b.jsonl'), fb(id(3), id(11), 4) + fb(id(2), id(12), 2));
+    settle(root);
+    const kept = await scanSummaries({ root, onSpan: () => undefined, onFeedback: () => undefined });
+    expect(kept.fold.events).toBe(5);
+    for (const cache of [true, true, false]) {
+      const st = await scanSummaries({ root, cache, onSpan: () => undefined });
+      expect(st.fold.events, `cache ${cache}`).toBe(5);
+      // A repeated feedback id is a duplicate only where feedback is kept.
+      expect(st.fold.duplicates).toBe(0);
+    }
+    expect(kept.fold.duplicates).toBe(1);
+  });
 });
