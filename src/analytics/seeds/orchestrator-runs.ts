@@ -155,7 +155,8 @@ type Child = { startMs: number; spanId: string } & (
   | { kind: 'agent'; name: string; success: boolean; failure: boolean; seconds: number | null }
   // The pipeline's detail, made when its record is (a timestamp's text is kept by none until then).
   | { kind: 'pipeline'; attempt: number | undefined; passed: boolean; ended: boolean; pipelineId: string; status: string; commitSha: string | null; atMs: number }
-  | { kind: 'debug'; agent: string | null; retries: number; detail: DebugDetail }
+  // The cycle's detail but its times, whose texts are made with its record.
+  | { kind: 'debug'; agent: string | null; retries: number; detail: Omit<DebugDetail, 'start_time' | 'end_time'>; endMs: number | null }
 );
 
 // Built as one object literal (no spread). Agent and pipeline spans, most of a store's, are
@@ -168,12 +169,11 @@ function debugChild(c: RecordSpan): Child {
     kind: 'debug',
     agent,
     retries: agent !== null ? retriesOf(c) : 0,
+    endMs: c.endMs,
     detail: {
       agent,
       error_type: str(c.attrs['error.type']),
       error_message: str(c.attrs['error.message']),
-      start_time: new Date(c.startMs).toISOString(),
-      end_time: iso(c.endMs),
       attempts: numberAttr(c.attrs, 'debug.attempts') ?? c.pointEvents,
       resolved: c.attrs['debug.resolved'] === true || (c.state === 'ended' && c.status === 'success'),
       duration_seconds: seconds(c),
@@ -222,7 +222,11 @@ function issueRecord(task: Kept, children: Child[]): IssueRecord {
       pipelines.push({ attempt: c.attempt ?? pipelines.length + 1, passed: c.passed, ended: c.ended, detail });
     } else {
       if (c.agent !== null) metric(c.agent).retries += c.retries;
-      debugging.push(c.detail);
+      const d = c.detail;
+      debugging.push({
+        agent: d.agent, error_type: d.error_type, error_message: d.error_message, start_time: new Date(c.startMs).toISOString(), end_time: iso(c.endMs),
+        attempts: d.attempts, resolved: d.resolved, duration_seconds: d.duration_seconds,
+      });
     }
   }
   // Imported history carries the file's own retry counts, which need not match this formula.
