@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { killAfterTest, tempDir } from '../helpers.js';
 import { ROOT, runCli } from './run-cli.js';
 import type { CliResult } from './run-cli.js';
+import { COMMANDS } from '../../src/cli/main.js';
 
 const BIN = join(ROOT, 'dist/cli/bin.js');
 
@@ -56,6 +57,19 @@ describe('agentmeter CLI', () => {
     expect(r.code).toBe(0);
     for (const c of ['report', 'demo', 'validate']) expect(r.stdout).toContain(c);
     expect(r.stdout).toContain('Exit codes');
+  });
+
+  it('each command is loaded under its own name, and the root help lists them all in order; a mistyped one is suggested', async () => {
+    const names = Object.keys(COMMANDS);
+    const specs = await Promise.all(Object.values(COMMANDS).map((load) => load()));
+    expect(specs.map((s) => s.name)).toEqual(names);
+    const help = await cli(['--help']);
+    const listed = [...help.stdout.matchAll(/^ {2}([a-z]+)\b/gm)].map((m) => m[1]).filter((n) => n !== 'help');
+    expect(listed).toEqual(names);
+    for (const s of specs) expect(help.stdout).toContain(s.summary.slice(0, 30));
+    const typo = await cli(['reprot']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('report');
   });
 
   it('each command --help has examples', async () => {
