@@ -153,7 +153,7 @@ function errorList(v: JsonValue | undefined): ErrorDetail[] {
  */
 type Child = { startMs: number; spanId: string } & (
   | { kind: 'agent'; name: string; success: boolean; failure: boolean; seconds: number | null }
-  // The pipeline's detail, made when its record is (a timestamp's text is kept by none until then).
+  // What a pipeline's detail is made of when its issue's record is made (its timestamp's text then).
   | { kind: 'pipeline'; attempt: number | undefined; passed: boolean; ended: boolean; pipelineId: string; status: string; commitSha: string | null; atMs: number }
   // The cycle's detail but its times, whose texts are made with its record.
   | { kind: 'debug'; agent: string | null; retries: number; detail: Omit<DebugDetail, 'start_time' | 'end_time'>; endMs: number | null }
@@ -437,8 +437,8 @@ class PipelineRows extends ChildRows {
     this.#attempt.set(row, numberAttr(c.attrs, 'pipeline.attempt') ?? NaN);
     this.#flags.set(row, (c.status === 'success' ? 1 : 0) | (c.state === 'ended' ? 2 : 0));
     this.#status.set(row, this.#words.id(word(c, PIPELINE_WORDS, ['success', 'failed', 'canceled', 'skipped', 'running', 'pending', 'manual'])));
-    this.#pipelineId.push(keyAttr(c.attrs, 'cicd.pipeline.run.id'));
-    this.#commitSha.push(str(c.attrs['vcs.ref.head.revision']));
+    this.#pipelineId[row] = keyAttr(c.attrs, 'cicd.pipeline.run.id');
+    this.#commitSha[row] = str(c.attrs['vcs.ref.head.revision']);
     this.#at.set(row, c.endMs ?? c.startMs);
   }
 
