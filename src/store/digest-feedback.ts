@@ -5,17 +5,8 @@
  */
 import type { AgentmeterEvent, FeedbackEvent } from '../model/events.js';
 import { parseIsoMs } from '../model/time.js';
+import { intern } from '../model/columns.js';
 import { packUuid, unpackUuid } from '../model/packed-uuid.js';
-
-export function intern(index: Map<string, number>, list: string[], s: string): number {
-  let i = index.get(s);
-  if (i === undefined) {
-    i = list.length;
-    index.set(s, i);
-    list.push(s);
-  }
-  return i;
-}
 
 /**
  * Pending feedback of a segment whose ids are canonical UUIDs, in columns: no event object

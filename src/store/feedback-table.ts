@@ -3,6 +3,7 @@ import { hashId } from '../model/fold.js';
 import type { FoldStats } from '../model/fold.js';
 import type { Feedback } from '../model/span.js';
 import { parseIsoMs } from '../model/time.js';
+import { grown, intern } from '../model/columns.js';
 import { packUuid, unpackUuid } from '../model/packed-uuid.js';
 import type { FeedbackColumns } from './digest-feedback.js';
 
@@ -185,13 +186,7 @@ export class FeedbackTable {
   }
 
   #intern(s: string): number {
-    let i = this.#stringIndex.get(s);
-    if (i === undefined) {
-      i = this.#strings.length;
-      this.#strings.push(s);
-      this.#stringIndex.set(s, i);
-    }
-    return i;
+    return intern(this.#stringIndex, this.#strings, s);
   }
 
   #getUuid(slot: number, which: number, flags: number): string {
@@ -211,13 +206,6 @@ export class FeedbackTable {
     this.#flags = grown(this.#flags, n);
     this.#uuids = grown(this.#uuids, n * 48);
   }
-}
-
-/** `a` copied into a typed array of its type with `size` elements (columns grown in place of arrays of numbers). */
-export function grown<T extends Float64Array | Uint32Array | Int32Array | Uint8Array>(a: T, size: number): T {
-  const b = new (a.constructor as new (n: number) => T)(size);
-  b.set(a);
-  return b;
 }
 
 /** 53 bits of the last 7 bytes of a packed UUID: the random part of a UUIDv7. */

@@ -3,9 +3,9 @@ import { SPAN_KINDS, SPAN_STATUSES } from '../model/events.js';
 import { hashId } from '../model/fold.js';
 import type { DetailedSummary, Span } from '../model/span.js';
 import { DETAIL_KEYS, DETAIL_KEYS_OF, DETAIL_KINDS, SUMMARY_NUMBER_KEYS, SUMMARY_PROFILE_KEYS, SUMMARY_SIGNATURE, isProfileValue } from '../model/summary.js';
-import { FB_COLUMNS, compactFeedback, expandFeedback, intern } from './digest-feedback.js';
+import { FB_COLUMNS, compactFeedback, expandFeedback } from './digest-feedback.js';
 import { packUuid, unpackUuid } from '../model/packed-uuid.js';
-import { grown } from './feedback-table.js';
+import { grown, intern } from '../model/columns.js';
 import type { FbColumnName, FeedbackColumns } from './digest-feedback.js';
 import type { SkippedLine } from './reader.js';
 

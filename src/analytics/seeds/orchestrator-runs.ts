@@ -6,6 +6,7 @@
  */
 import type { JsonValue } from '../../model/events.js';
 import type { Span, SpanSummary } from '../../model/span.js';
+import { grown, intern } from '../../model/columns.js';
 import { packUuid, unpackUuid } from '../../model/packed-uuid.js';
 import { keyAttr, numberAttr } from '../attrs.js';
 import { retriesOf } from '../outcome-accumulators.js';
@@ -375,11 +376,7 @@ class ChildRows {
   protected addRow(taskId: string, startMs: number, spanId: string): number {
     const row = this.#byTask.add(taskId);
     this.#start.set(row, startMs);
-    if (16 * row === this.#ids.length) {
-      const ids = new Uint8Array(2 * this.#ids.length);
-      ids.set(this.#ids);
-      this.#ids = ids;
-    }
+    if (16 * row === this.#ids.length) this.#ids = grown(this.#ids, 2 * this.#ids.length);
     if (!packUuid(spanId, this.#ids, 16 * row)) this.#oddIds.set(row, spanId);
     return row;
   }
@@ -460,13 +457,7 @@ class Interned {
   readonly #ids = new Map<string, number>();
 
   id(s: string): number {
-    let n = this.#ids.get(s);
-    if (n === undefined) {
-      n = this.#texts.length;
-      this.#texts.push(s);
-      this.#ids.set(s, n);
-    }
-    return n;
+    return intern(this.#ids, this.#texts, s);
   }
 
   text(n: number): string {
@@ -516,11 +507,7 @@ class Column<A extends Float64Array | Int32Array | Uint32Array | Uint8Array> {
   }
 
   set(row: number, v: number): void {
-    if (row >= this.#a.length) {
-      const a = new (this.#a.constructor as new (n: number) => A)(Math.max(2 * this.#a.length, row + 1));
-      a.set(this.#a);
-      this.#a = a;
-    }
+    if (row >= this.#a.length) this.#a = grown(this.#a, Math.max(2 * this.#a.length, row + 1));
     this.#a[row] = v;
   }
 

@@ -1,0 +1,22 @@
+/**
+ * Helpers for data kept in columns (the span cache's digests, the feedback table, the
+ * orchestrator's span rows): typed arrays grown by copying, and strings kept once by number.
+ */
+
+/** `a` copied into a typed array of its type with `size` elements (columns grown in place of arrays of numbers). */
+export function grown<T extends Float64Array | Uint32Array | Int32Array | Uint8Array>(a: T, size: number): T {
+  const b = new (a.constructor as new (n: number) => T)(size);
+  b.set(a);
+  return b;
+}
+
+/** The index of `s` in `list`, added if new; `index` maps each string of `list` to its index. */
+export function intern(index: Map<string, number>, list: string[], s: string): number {
+  let i = index.get(s);
+  if (i === undefined) {
+    i = list.length;
+    index.set(s, i);
+    list.push(s);
+  }
+  return i;
+}
