@@ -8,7 +8,7 @@ import importX from 'eslint-plugin-import-x';
 const layer = (name) => `./src/${name}`;
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'src/model/generated/**', 'bench/.data/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'src/model/generated/**', 'wasm/**', 'bench/.data/**', 'coverage/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['src/**/*.ts'],

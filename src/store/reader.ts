@@ -15,6 +15,8 @@ import { AgentmeterError, decodeLine, validateEvent } from '../model/index.js';
 import type { AgentmeterEvent } from '../model/index.js';
 import { errnoText, isErrno, isSystemError } from './errno.js';
 import { SEGMENT_READ_FLAGS, listPartitions, listSegments, storeExists } from './layout.js';
+import { lineScanner } from './line-scan.js';
+import type { LineScanner } from './line-scan.js';
 
 /** A line the reader skipped. `line` is 1-based; 0 means the whole file could not be read. */
 export interface SkippedLine {
@@ -47,7 +49,11 @@ export interface ScanEventsOptions {
   /** Open only partitions whose UTC day overlaps `[sinceMs, untilMs]`; events are not filtered. */
   sinceMs?: number | undefined;
   untilMs?: number | undefined;
-  onEvent: (e: AgentmeterEvent) => void;
+  /**
+   * Each valid event. Without it valid events are only counted, and lines in agentmeter's own
+   * form are checked by the line scanner (`line-scan.ts`) without being decoded: `validate`.
+   */
+  onEvent?: ((e: AgentmeterEvent) => void) | undefined;
   onSkip?: ((s: SkippedLine) => void) | undefined;
   /** Stops the scan between chunks; the promise then rejects with `signal.reason`. */
   signal?: AbortSignal | undefined;
@@ -143,7 +149,9 @@ class SegmentScan {
   #chunk = Buffer.allocUnsafe(CHUNK_BYTES);
   #spare = Buffer.allocUnsafe(CHUNK_BYTES);
   readonly #stats: ReadStats;
-  readonly #onEvent: (e: AgentmeterEvent) => void;
+  readonly #onEvent: ((e: AgentmeterEvent) => void) | undefined;
+  /** Without `onEvent`: the line scanner, which counts the lines it takes without decoding them. */
+  readonly fast: LineScanner | undefined;
   readonly #onSkip: ((s: SkippedLine) => void) | undefined;
   readonly #signal: AbortSignal | undefined;
   readonly #maxLineBytes: number;
@@ -151,6 +159,7 @@ class SegmentScan {
   constructor(opts: ScanEventsOptions, stats: ReadStats) {
     this.#stats = stats;
     this.#onEvent = opts.onEvent;
+    this.fast = opts.onEvent === undefined ? lineScanner() : undefined;
     this.#onSkip = opts.onSkip;
     this.#signal = opts.signal;
     this.#maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
@@ -262,7 +271,12 @@ class SegmentScan {
       return;
     }
     this.#stats.events++;
-    this.#onEvent(checked.event);
+    this.#onEvent?.(checked.event);
+  }
+
+  /** A valid event the line scanner took. */
+  countEvent(): void {
+    this.#stats.events++;
   }
 }
 
@@ -288,6 +302,8 @@ class LineCutter {
     const scan = this.#scan;
     const path = this.#path;
     scan.addBytes(bytesRead);
+    const fast = scan.fast;
+    fast?.load(chunk.subarray(0, bytesRead));
     let start = 0;
     for (;;) {
       let nl = chunk.indexOf(NEWLINE, start);
@@ -302,7 +318,8 @@ class LineCutter {
         this.#carry.push(chunk.subarray(start, nl));
         scan.line(Buffer.concat(this.#carry, this.#carryBytes + nl - start).toString('utf8'), path, lineNo);
       } else if (nl > start) {
-        scan.line(chunk.toString('utf8', start, nl), path, lineNo);
+        if (fast !== undefined && fast.line(start, nl, false, true) !== -1) scan.countEvent();
+        else scan.line(chunk.toString('utf8', start, nl), path, lineNo);
       }
       this.#carry = [];
       this.#carryBytes = 0;

@@ -12,13 +12,14 @@ import { Recorder, spanContext } from '../../src/sdk/recorder.js';
 import type { SegmentWriter } from '../../src/store/index.js';
 import { encodeLines } from '../../src/sinks/line-codec.js';
 import { copyLine, encodeChunk, encodeEvents } from '../../src/sinks/postgres/copy-rows.js';
-import { RowBuffer, scanLine } from '../../src/sinks/postgres/copy-scan.js';
+import { lineScanner } from '../../src/store/line-scan.js';
 
 /** The row the scanner writes for one line, or undefined when it declines. */
 function fastRow(line: string): string | undefined {
   const b = Buffer.from(line, 'utf8');
-  const out = new RowBuffer(16);
-  return scanLine(b, 0, b.length, out) === -1 ? undefined : out.buf.toString('utf8', 0, out.pos);
+  const scan = lineScanner();
+  scan.load(b);
+  return scan.line(0, b.length, true, true) === -1 ? undefined : scan.rows().toString('utf8');
 }
 
 /** The row the ordinary path writes for one line ('' for a valid event without a row), or undefined for a skipped line. */

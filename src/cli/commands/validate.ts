@@ -38,7 +38,6 @@ Examples:
       onPartition: (done, total) => progress.update(done, total),
       root: dir,
       ...(window ? { sinceMs: window.sinceMs, untilMs: window.untilMs } : {}),
-      onEvent: () => {},
       onSkip: (s) => {
         if (skipped.length < MAX_LISTED) skipped.push(s);
       },

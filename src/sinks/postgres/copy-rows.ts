@@ -8,7 +8,7 @@ import { isUtf8 } from 'node:buffer';
 import type { AgentmeterEvent, JsonValue } from '../../model/index.js';
 import { decodeLines, encodeLines } from '../line-codec.js';
 import type { EncodedLines } from '../line-codec.js';
-import { RowBuffer, scanLine } from './copy-scan.js';
+import { lineScanner } from '../../store/line-scan.js';
 
 /** Column order of `am_events`, shared by COPY and the staging INSERT. */
 export const EVENT_COLUMNS = [
@@ -223,14 +223,15 @@ function sameDay(b: Uint8Array, i: number, j: number): boolean {
 
 /**
  * Whole lines (UTF-8, `\n`-separated, no trailing newline needed) straight to COPY rows: the
- * lines in agentmeter's own form through `scanLine`, every other line (and every line of a
+ * lines in agentmeter's own form through the line scanner (`store/line-scan.ts`), every other line (and every line of a
  * chunk that is not valid UTF-8) the ordinary way, `decodeLines` and `copyLine`. The same
  * rows, count, skipped lines and days as `encodeLines(bytes, encodeEvents)`.
  */
 export function encodeChunk(bytes: Uint8Array): EncodedLines {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (!isUtf8(buf)) return encodeLines(bytes, encodeEvents);
-  const out = new RowBuffer(buf.length + 4096);
+  const scan = lineScanner();
+  scan.load(buf, buf.length + 4096);
   const days = new Set<string>();
   let count = 0;
   let skipped = 0;
@@ -239,7 +240,7 @@ export function encodeChunk(bytes: Uint8Array): EncodedLines {
   for (let start = 0; start <= n; ) {
     let nl = buf.indexOf(10, start);
     if (nl === -1) nl = n;
-    const ts = scanLine(buf, start, nl, out);
+    const ts = scan.line(start, nl, true, false);
     if (ts !== -1) {
       count++;
       if (lastDay === -1 || !sameDay(buf, lastDay, ts)) {
@@ -252,11 +253,11 @@ export function encodeChunk(bytes: Uint8Array): EncodedLines {
       skipped += d.skipped;
       if (d.events.length > 0) {
         const { text, keys } = encodeEvents(d.events, d.lines);
-        out.write(text);
+        scan.write(text);
         for (const k of keys) days.add(k);
       }
     }
     start = nl + 1;
   }
-  return { data: out.buf.subarray(0, out.pos), count, skipped, keys: [...days] };
+  return { data: scan.rows(), count, skipped, keys: [...days] };
 }

@@ -1,0 +1,229 @@
+/**
+ * The validating line scanner (`wasm/line-scan.ts`, compiled to WebAssembly by `npm run
+ * build`): lines in the form agentmeter's own writers produce are checked against the schema
+ * without building objects or decoding text, and may be written straight out as COPY rows;
+ * every other line is declined, and the caller reads it the ordinary way (`decodeLine`,
+ * `validateEvent`), which stays the one definition of a valid line. docs/architecture.md,
+ * "The line scanner".
+ *
+ * One scanner per thread (`lineScanner()`): its memory holds the tables, the bytes being
+ * scanned and the rows written.
+ */
+import { readFileSync } from 'node:fs';
+import { ATTRIBUTE_TYPES, AgentmeterError, FEEDBACK_SOURCES, MAX_DEPTH, SPAN_KINDS, SPAN_STATUSES } from '../model/index.js';
+import type { AttributeType } from '../model/index.js';
+
+// The WebAssembly API, typed here: the ES library this project compiles against has no DOM types.
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Module: new (code: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: object };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+interface Exports {
+  memory: WasmMemory;
+  base(): number;
+  init(fields: number, types: number, kinds: number, statuses: number, sources: number, tables: number, kindCount: number, attrsDepth: number): void;
+  scanLine(s: number, e: number, row: number, utf8: number): number;
+  rowEnd: { value: number };
+}
+
+/** The names of a line's fields, by the scanner's field numbers. */
+const FIELD_NAMES = ['v', 'id', 'ts', 'type', 'span_id', 'kind', 'name', 'parent_id', 'run_id', 'env', 'start_ts', 'duration_ms', 'status', 'success', 'rating', 'source', 'attrs'];
+/** Event types by the scanner's type numbers: the first three are spans, with a kind. */
+const TYPE_NAMES = ['span.start', 'span.end', 'span', 'span.event', 'feedback'];
+/** Attribute shapes by the scanner's shape numbers. */
+const SHAPES: readonly AttributeType[] = ['string', 'number', 'boolean', 'number|null', 'boolean|null', 'string[]', 'string-map', 'span-kind'];
+/** Slots per key table (the scanner's SLOTS): at least four per key, so a probe ends soon. */
+const SLOTS = 128;
+/** Attributes nest at most this deep inside `attrs` (the line's object and `attrs` are two more). */
+const MAX_ATTRS_DEPTH = Math.min(32, MAX_DEPTH - 2);
+/** Room after the scanned bytes: the scanner may look a few bytes past a line's end. */
+const PAD = 64;
+const PAGE = 65536;
+
+/** The hash the scanner places typed keys by. */
+function hashBytes(b: Uint8Array): number {
+  let h = 0;
+  for (const c of b) h = (Math.imul(h, 31) + c) | 0;
+  return h;
+}
+
+/** Lays out the scanner's tables at `at`, in 4-byte words. */
+class TableWriter {
+  readonly words: number[] = [];
+  readonly #base: number;
+
+  constructor(base: number) {
+    this.#base = base;
+  }
+
+  get address(): number {
+    return this.#base + 4 * this.words.length;
+  }
+
+  bytes(b: Uint8Array): void {
+    for (let i = 0; i < b.length; i += 4) this.words.push((b[i] ?? 0) | ((b[i + 1] ?? 0) << 8) | ((b[i + 2] ?? 0) << 16) | ((b[i + 3] ?? 0) << 24));
+  }
+
+  /** A list of names: its address. */
+  names(xs: readonly string[]): number {
+    const at = this.address;
+    this.words.push(xs.length);
+    for (const x of xs) {
+      const b = Buffer.from(x, 'utf8');
+      this.words.push(b.length);
+      this.bytes(b);
+    }
+    return at;
+  }
+
+  /** A key table for a type (and kind): its address, or 0 when the variant has no typed keys. */
+  keys(types: Readonly<Record<string, AttributeType>> | undefined): number {
+    if (!types) return 0;
+    const entries = Object.entries(types);
+    if (entries.length * 4 > SLOTS) throw new Error(`the line scanner's key tables hold ${SLOTS / 4} keys, not ${entries.length}`);
+    const slots = new Array<number>(SLOTS).fill(0);
+    const at = this.address;
+    this.words.push(...slots);
+    for (const [key, shape] of entries) {
+      const b = Buffer.from(key, 'utf8');
+      const h = hashBytes(b);
+      let slot = h & (SLOTS - 1);
+      while (slots[slot] !== 0) slot = (slot + 1) & (SLOTS - 1);
+      slots[slot] = this.address;
+      this.words.push(h, SHAPES.indexOf(shape), b.length);
+      this.bytes(b);
+    }
+    for (let i = 0; i < SLOTS; i++) this.words[(at - this.#base) / 4 + i] = slots[i] as number;
+    return at;
+  }
+}
+
+/** The scanner, its tables written: the first free address past them. */
+function instantiate(): { x: Exports; free: number } {
+  const url = new URL('../../dist/wasm/line-scan.wasm', import.meta.url);
+  let code: Buffer;
+  try {
+    code = readFileSync(url);
+  } catch (e: unknown) {
+    throw new AgentmeterError('E_LINE_SCANNER', `the line scanner ${url.pathname} is missing: build it with \`npm run build\``, { cause: e });
+  }
+  // The module's memory, once it is instantiated.
+  const memory: { buffer?: WasmMemory } = {};
+  const canonicalNumber = (at: number, length: number): number => {
+    const text = Buffer.from((memory.buffer as WasmMemory).buffer, at, length).toString('latin1');
+    return String(Number(text)) === text ? 1 : 0;
+  };
+  const instance = new wasm.Instance(new wasm.Module(code), { env: { canonicalNumber } });
+  const x = instance.exports as unknown as Exports;
+  memory.buffer = x.memory;
+  const t = new TableWriter(x.base());
+  const fields = t.names(FIELD_NAMES);
+  const types = t.names(TYPE_NAMES);
+  const kinds = t.names(SPAN_KINDS);
+  const statuses = t.names(SPAN_STATUSES);
+  const sources = t.names(FEEDBACK_SOURCES);
+  // Per type, per kind (spans) or alone: the key table's address.
+  const tables: number[] = [];
+  for (let type = 0; type < TYPE_NAMES.length; type++) {
+    for (let k = 0; k < SPAN_KINDS.length; k++) {
+      tables.push(t.keys(ATTRIBUTE_TYPES[type <= 2 ? `${TYPE_NAMES[type] as string}:${SPAN_KINDS[k] as string}` : (TYPE_NAMES[type] as string)]));
+    }
+  }
+  const tableIndex = t.address;
+  t.words.push(...tables);
+  const end = t.address;
+  const size = x.memory.buffer.byteLength;
+  if (end > size) x.memory.grow(Math.ceil((end - size) / PAGE));
+  new Int32Array(x.memory.buffer, x.base(), t.words.length).set(t.words);
+  x.init(fields, types, kinds, statuses, sources, tableIndex, SPAN_KINDS.length, MAX_ATTRS_DEPTH);
+  return { x, free: end };
+}
+
+/**
+ * The scanner's memory as the caller sees it: `load` copies bytes in, `line` scans one line of
+ * them (offsets into what was loaded), `rows` hands back what was written.
+ */
+export class LineScanner {
+  readonly #x: Exports;
+  /** Where loaded bytes start, and rows. */
+  readonly #in: number;
+  #rows = 0;
+  #pos = 0;
+  #bytes: Uint8Array = new Uint8Array(0);
+
+  constructor(x: Exports, free: number) {
+    this.#x = x;
+    this.#in = (free + 15) & ~15;
+  }
+
+  /** Copy `bytes` in (the last load's bytes and rows are dropped), with room for `rowBytes` of rows after them. */
+  load(bytes: Uint8Array, rowBytes = 0): void {
+    this.#rows = (this.#in + bytes.length + PAD + 15) & ~15;
+    this.#pos = this.#rows;
+    this.#room(this.#rows + rowBytes);
+    this.#memory().set(bytes, this.#in);
+    this.#bytes = this.#memory().subarray(this.#in, this.#in + bytes.length);
+  }
+
+  /** The bytes loaded, in the scanner's memory (valid until the next `load`). */
+  get bytes(): Uint8Array {
+    return this.#bytes;
+  }
+
+  /**
+   * Scan line [s, e) of the bytes loaded. When the scanner takes it, returns the offset of its
+   * `ts` and, with `row`, appends its COPY row; else -1 and nothing is written. With `utf8`,
+   * a line past ASCII is taken only if it is well-formed UTF-8 (pass false for bytes already
+   * checked).
+   */
+  line(s: number, e: number, row: boolean, utf8: boolean): number {
+    if (row) this.#room(this.#pos + 2 * (e - s) + 128);
+    const ts = this.#x.scanLine(this.#in + s, this.#in + e, row ? this.#pos : 0, utf8 ? 1 : 0);
+    if (ts === -1) return -1;
+    if (row) this.#pos = this.#x.rowEnd.value;
+    return ts - this.#in;
+  }
+
+  /** Append text (rows written the ordinary way) after the rows. */
+  write(text: string): void {
+    const n = Buffer.byteLength(text, 'utf8');
+    this.#room(this.#pos + n);
+    this.#pos += Buffer.from(this.#x.memory.buffer).write(text, this.#pos, 'utf8');
+  }
+
+  /** A copy of the rows written since the last `load`. */
+  rows(): Buffer {
+    const out = Buffer.allocUnsafeSlow(this.#pos - this.#rows);
+    out.set(this.#memory().subarray(this.#rows, this.#pos));
+    return out;
+  }
+
+  #memory(): Uint8Array {
+    return new Uint8Array(this.#x.memory.buffer);
+  }
+
+  /** Memory up to `end` (growing it moves nothing, but detaches the views of the old buffer). */
+  #room(end: number): void {
+    const size = this.#x.memory.buffer.byteLength;
+    if (end <= size) return;
+    this.#x.memory.grow(Math.ceil((Math.max(end, 2 * size) - size) / PAGE));
+    this.#bytes = this.#memory().subarray(this.#in, this.#in + this.#bytes.length);
+  }
+}
+
+let scanner: LineScanner | undefined;
+
+/** This thread's line scanner, made on first use. */
+export function lineScanner(): LineScanner {
+  if (scanner === undefined) {
+    const { x, free } = instantiate();
+    scanner = new LineScanner(x, free);
+  }
+  return scanner;
+}

@@ -1,0 +1,137 @@
+/**
+ * The line scanner (WebAssembly, `wasm/line-scan.ts`) is only a fast path: a read that counts
+ * events without decoding them (`validate`) must count and skip exactly what the ordinary
+ * path does, on any bytes: torn and bad lines, numbers as strings, unicode split across
+ * chunks, bytes that are not UTF-8. (Its COPY rows are held to the ordinary path by
+ * test/sinks/copy-scan.test.ts.)
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeLine, validateEvent } from '../../src/model/index.js';
+import { scanEvents } from '../../src/store/index.js';
+import type { ReadStats, SkippedLine } from '../../src/store/index.js';
+import { lineScanner } from '../../src/store/line-scan.js';
+import { tempDir } from '../helpers.js';
+
+const T0 = Date.parse('2025-03-01T10:00:00.000Z');
+const iso = (ms: number): string => new Date(ms).toISOString();
+const uuid = (i: number): string => `0190a001-0000-7000-8000-${i.toString(16).padStart(12, '0')}`;
+
+/** Lines as agentmeter writes them (JSON.stringify, the SDK's key order), of every type. */
+function writerLines(i: number, value: unknown, text: string): string[] {
+  const span = uuid(i);
+  const base = { v: 1, id: uuid(1000 + i), ts: iso(T0 + i) };
+  return [
+    { ...base, type: 'span.start', span_id: span, kind: 'agent', name: text, parent_id: null, run_id: span, env: 'prod', attrs: { 'gen_ai.agent.name': text, 'agent.attempt': value, x: value } },
+    { ...base, type: 'span.end', span_id: span, kind: 'agent', run_id: span, env: 'prod', start_ts: iso(T0), duration_ms: 12.5, status: 'success', attrs: { cost_usd: value, files_modified: [text] } },
+    { ...base, type: 'span', span_id: span, kind: 'pipeline', name: 'ci', parent_id: span, run_id: span, env: 'prod', start_ts: iso(T0), duration_ms: value, status: 'failure', attrs: { 'pipeline.attempt': 2 } },
+    { ...base, type: 'span.event', span_id: span, run_id: span, env: 'prod', name: 'debug.attempt', attrs: { note: text } },
+    { ...base, type: 'feedback', span_id: span, run_id: null, env: 'prod', success: true, rating: value, source: 'human', attrs: { 'target.kind': 'agent' } },
+  ].map((e) => JSON.stringify(e));
+}
+
+const text = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 8 }),
+  fc.constantFrom('plain', 'é😀', 'a "b" \\ c', '\\u0000', ''),
+);
+const value = fc.oneof(fc.integer(), fc.double(), fc.constantFrom('3', '0.5', null, true, 1e21, 0.1 + 0.2, -0));
+// Bytes no UTF-8 decoder accepts as they are: a stray continuation, a lead without its tail,
+// an overlong slash, an encoded surrogate, past U+10FFFF.
+const badUtf8 = fc.constantFrom([0x80], [0xc3], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xff]);
+const line = fc
+  .record({
+    i: fc.nat({ max: 50 }),
+    which: fc.nat({ max: 4 }),
+    value,
+    text,
+    op: fc.constantFrom('none', 'none', 'delete', 'insert', 'bytes', 'cut', 'long', 'crlf', 'bom'),
+    at: fc.nat(),
+    piece: fc.constantFrom('"', '\\', '{', '}', ',', ':', ' ', '0', '-', 'é', '\t', 'null', '"x":1,'),
+    bytes: badUtf8,
+  })
+  .map(({ i, which, value: v, text: t, op, at, piece, bytes }) => {
+    const l = Buffer.from(writerLines(i, v, t)[which] as string, 'utf8');
+    const k = at % (l.length + 1);
+    switch (op) {
+      case 'delete':
+        return Buffer.concat([l.subarray(0, k), l.subarray(k + 1)]);
+      case 'insert':
+        return Buffer.concat([l.subarray(0, k), Buffer.from(piece, 'utf8'), l.subarray(k)]);
+      case 'bytes':
+        return Buffer.concat([l.subarray(0, k), Buffer.from(bytes), l.subarray(k)]);
+      case 'cut':
+        return l.subarray(0, k);
+      case 'long':
+        // Across the reader's 64 KiB chunks, multi-byte characters cut between them.
+        return Buffer.from(writerLines(i, v, 'é😀'.repeat(9000) + t)[which] as string, 'utf8');
+      case 'crlf':
+        return Buffer.concat([l, Buffer.from('\r')]);
+      case 'bom':
+        return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), l]);
+      default:
+        return l;
+    }
+  });
+
+async function read(root: string, decode: boolean): Promise<{ stats: ReadStats; skips: SkippedLine[] }> {
+  const skips: SkippedLine[] = [];
+  const stats = await scanEvents({ root, ...(decode ? { onEvent: () => undefined } : {}), onSkip: (s) => skips.push(s) });
+  return { stats, skips };
+}
+
+describe('the line scanner', () => {
+  it('counts and skips what the ordinary path does, on any segment', async () => {
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(line, { maxLength: 24 }), fc.boolean(), async (lines, torn) => {
+        const root = tempDir();
+        const day = join(root, 'events', '2025-03-01');
+        mkdirSync(day, { recursive: true });
+        const parts = lines.flatMap((l) => [l, Buffer.from('\n')]);
+        if (torn) parts.push(Buffer.from('{"v":1,"id":"x'));
+        writeFileSync(join(day, `20250301T000000000Z-1-${n++}.jsonl`), Buffer.concat(parts));
+        const counted = await read(root, false);
+        const decoded = await read(root, true);
+        expect(counted).toEqual(decoded);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('takes a line only if the ordinary path accepts it, and takes every line agentmeter writes', () => {
+    const scan = lineScanner();
+    let taken = 0;
+    fc.assert(
+      fc.property(line, (l) => {
+        scan.load(l);
+        if (scan.line(0, l.length, false, true) === -1) return;
+        taken++;
+        const d = decodeLine(l.toString('utf8'));
+        expect(d.ok && validateEvent(d.value).ok, l.toString('utf8')).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+    expect(taken).toBeGreaterThan(100);
+    for (const l of writerLines(7, 3, 'plain é😀')) {
+      const b = Buffer.from(l, 'utf8');
+      scan.load(b);
+      expect(scan.line(0, b.length, false, true), l).not.toBe(-1);
+    }
+  });
+
+  it('declines a line past ASCII that is not UTF-8 when asked to check it', () => {
+    const scan = lineScanner();
+    const good = Buffer.from(writerLines(1, 1, 'é')[3] as string, 'utf8');
+    const at = good.indexOf('é');
+    for (const bytes of [[0x80], [0xc3], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xff]]) {
+      const bad = Buffer.concat([good.subarray(0, at), Buffer.from(bytes), good.subarray(at)]);
+      scan.load(bad);
+      expect(scan.line(0, bad.length, false, true)).toBe(-1);
+      expect(scan.line(0, bad.length, false, false)).not.toBe(-1);
+    }
+    scan.load(good);
+    expect(scan.line(0, good.length, false, true)).not.toBe(-1);
+  });
+});

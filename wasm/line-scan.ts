@@ -1,0 +1,713 @@
+/**
+ * The validating line scanner, in AssemblyScript, compiled to WebAssembly by `npm run build`
+ * (`dist/wasm/line-scan.wasm`). `src/store/line-scan.ts` loads it, lays out its memory, writes
+ * the tables it reads (field, type, kind, status and source names; the typed attribute keys
+ * of each type and kind from the generated `ATTRIBUTE_TYPES`) and calls `scanLine`.
+ *
+ * It takes lines in the form agentmeter's own writers produce (the SDK's recorder,
+ * `encodeLine`): one JSON object, no whitespace, every top-level key once, `type` (and a
+ * span's `kind`) before `attrs`. For such a line it checks everything `validateEvent` checks
+ * (the fields of the event's variant and their types, the enums, the typed attribute keys of
+ * its kind, `attrs` well-formed JSON no deeper than the reader allows) and what the COPY
+ * rows rely on (timestamps canonical, numbers written as JavaScript writes them, no escapes
+ * in the columns it copies, no `\u0000`), and may write the line's COPY row. Anything else is
+ * declined: the caller reads that line the ordinary way (`decodeLine`, `validateEvent`), so
+ * the ordinary path stays the one definition of a valid line and this is only its fast path.
+ * docs/architecture.md, "The line scanner".
+ *
+ * Bytes past the line's end may be anything (the next line, or padding): every read past it
+ * is followed by a check against the end, as a read of the next line would be.
+ */
+
+// Field numbers: bit i of a mask is field i (the order of the field names JavaScript writes).
+const V = 0;
+const ID = 1;
+const TS = 2;
+const TYPE = 3;
+const SPAN_ID = 4;
+const KIND = 5;
+const NAME = 6;
+const PARENT_ID = 7;
+const RUN_ID = 8;
+const ENV = 9;
+const START_TS = 10;
+const DURATION_MS = 11;
+const STATUS = 12;
+const SUCCESS = 13;
+const RATING = 14;
+const SOURCE = 15;
+const ATTRS = 16;
+
+const T_START = 0;
+const T_END = 1;
+const T_SPAN = 2;
+const T_POINT = 3;
+const T_FEEDBACK = 4;
+
+// Attribute shapes, in the order of `SHAPES` in src/store/line-scan.ts.
+const S_STRING = 0;
+const S_NUMBER = 1;
+const S_BOOLEAN = 2;
+const S_NUMBER_NULL = 3;
+const S_BOOLEAN_NULL = 4;
+const S_STRING_ARRAY = 5;
+const S_STRING_MAP = 6;
+const S_SPAN_KIND = 7;
+
+/** Slots per key table (open addressing, a power of two). */
+const SLOTS = 128;
+
+/** Whether a number's text is what `String(Number(text))` gives: asked of JavaScript for the rare forms checked here by their digits. */
+@external('env', 'canonicalNumber')
+declare function canonicalNumber(at: usize, length: i32): bool;
+
+// The tables, set by `init`: lists of names (an i32 count, then per name an i32 length and
+// its bytes, padded to 4), and per type and kind (type × kinds + kind; the type alone for
+// `span.event` and `feedback`) the address of its key table, 0 for none. A key table is
+// SLOTS i32 addresses (0: empty) of entries (i32 hash, i32 shape, i32 length, the key's bytes),
+// placed by the hash of the key's bytes (`h * 31 + byte`, wrapping) and the next free slot.
+let fieldNames: usize = 0;
+let typeNames: usize = 0;
+let kindNames: usize = 0;
+let statusNames: usize = 0;
+let sourceNames: usize = 0;
+let keyTables: usize = 0;
+let nKinds: i32 = 0;
+let maxAttrsDepth: i32 = 0;
+
+/** Where JavaScript may put its tables and data: past this module's own static data. */
+export function base(): usize {
+  return (__heap_base + 15) & ~15;
+}
+
+export function init(fields: usize, types: usize, kinds: usize, statuses: usize, sources: usize, tables: usize, kindCount: i32, attrsDepth: i32): void {
+  fieldNames = fields;
+  typeNames = types;
+  kindNames = kinds;
+  statusNames = statuses;
+  sourceNames = sources;
+  keyTables = tables;
+  nKinds = kindCount;
+  maxAttrsDepth = attrsDepth;
+}
+
+// The line being scanned.
+let S: usize = 0;
+let E: usize = 0;
+let sawBackslash = false;
+let sawHigh = false;
+let keyEnd: usize = 0;
+/** Where each field's text starts and ends (a string's without its quotes); start -1: null. */
+const FS = memory.data(17 * 4);
+const FE = memory.data(17 * 4);
+/** After `scanLine` wrote a row: where it ends. */
+export let rowEnd: usize = 0;
+
+// @ts-ignore: decorator
+@inline function at(i: usize): u32 {
+  return <u32>load<u8>(i);
+}
+
+// @ts-ignore: decorator
+@inline function setField(f: i32, s: isize, e: isize): void {
+  store<i32>(FS + (<usize>f << 2), <i32>s);
+  store<i32>(FE + (<usize>f << 2), <i32>e);
+}
+
+// @ts-ignore: decorator
+@inline function fieldStart(f: i32): isize {
+  return <isize>load<i32>(FS + (<usize>f << 2));
+}
+
+// @ts-ignore: decorator
+@inline function fieldEnd(f: i32): isize {
+  return <isize>load<i32>(FE + (<usize>f << 2));
+}
+
+function equalsAt(s: usize, e: usize, x: usize, n: usize): bool {
+  if (e - s != n) return false;
+  return memory.compare(s, x, n) == 0;
+}
+
+/** The index of the bytes in [s, e) in a list of names, or -1. */
+function indexIn(s: usize, e: usize, list: usize): i32 {
+  const count = load<i32>(list);
+  let p = list + 4;
+  const n = e - s;
+  for (let k = 0; k < count; k++) {
+    const len = <usize>load<i32>(p);
+    if (len == n && memory.compare(s, p + 4, n) == 0) return k;
+    p += 4 + ((len + 3) & ~3);
+  }
+  return -1;
+}
+
+/** The bytes of name `k` of a list, and their length in `nameLength`. */
+let nameLength: usize = 0;
+function nameAt(list: usize, k: i32): usize {
+  let p = list + 4;
+  for (let j = 0; j < k; j++) p += 4 + ((<usize>load<i32>(p) + 3) & ~3);
+  nameLength = <usize>load<i32>(p);
+  return p + 4;
+}
+
+/**
+ * A string without escapes or control characters starting after its opening quote at `i`:
+ * the index of its closing quote, or -1.
+ */
+function plainString(i: usize): isize {
+  const e = E;
+  for (; i < e; i++) {
+    const c = at(i);
+    if (c == 0x22) return <isize>i;
+    if (c == 0x5c || c < 0x20) return -1;
+    if (c >= 0x80) sawHigh = true;
+  }
+  return -1;
+}
+
+let keyHash: i32 = 0;
+
+/** `plainString` for a key, with the hash of its bytes in `keyHash`, its closing quote in `keyEnd`. */
+function plainKey(i: usize): bool {
+  const e = E;
+  let h: i32 = 0;
+  for (; i < e; i++) {
+    const c = at(i);
+    if (c == 0x22) {
+      keyEnd = i;
+      keyHash = h;
+      return true;
+    }
+    if (c == 0x5c || c < 0x20) return false;
+    if (c >= 0x80) sawHigh = true;
+    h = h * 31 + <i32>c;
+  }
+  return false;
+}
+
+function isHex(c: u32): bool {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
+}
+
+/** Any JSON string after its opening quote at `i`: the index after its closing quote, or -1. */
+function jsonString(i: usize): isize {
+  const e = E;
+  for (; i < e; i++) {
+    const c = at(i);
+    if (c == 0x22) return <isize>(i + 1);
+    if (c < 0x20) return -1;
+    if (c >= 0x80) sawHigh = true;
+    else if (c == 0x5c) {
+      sawBackslash = true;
+      const d = at(++i);
+      if (d == 0x75 /* u */) {
+        if (i + 4 >= e || !isHex(at(i + 1)) || !isHex(at(i + 2)) || !isHex(at(i + 3)) || !isHex(at(i + 4))) return -1;
+        i += 4;
+      } else if (!(d == 0x22 || d == 0x5c || d == 0x2f || d == 0x62 || d == 0x66 || d == 0x6e || d == 0x72 || d == 0x74)) return -1;
+    }
+  }
+  return -1;
+}
+
+// @ts-ignore: decorator
+@inline function isDigit(c: u32): bool {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/**
+ * A JSON number at `i` written exactly as JavaScript writes it (`String(Number(text))`): the
+ * index after it, or -1. Plain decimals of at most 15 digits and at least 1e-6 are
+ * recognised by their digits: doubles keep 15 significant digits, so their shortest form is
+ * their own digits. Other forms are asked of JavaScript.
+ */
+function number(i: usize): isize {
+  const e = E;
+  const s = i;
+  if (at(i) == 0x2d /* - */) i++;
+  const intStart = i;
+  let c = at(i);
+  if (c == 0x30) i++;
+  else if (c >= 0x31 && c <= 0x39) {
+    for (i++; i < e; i++) {
+      c = at(i);
+      if (c < 0x30 || c > 0x39) break;
+    }
+  } else return -1;
+  const intDigits = i - intStart;
+  const intZero = intDigits == 1 && at(intStart) == 0x30;
+  let fracDigits: usize = 0;
+  let leadingZeros: usize = 0;
+  let lastZero = false;
+  if (i < e && at(i) == 0x2e /* . */) {
+    const f = ++i;
+    for (; i < e; i++) {
+      c = at(i);
+      if (c < 0x30 || c > 0x39) break;
+    }
+    fracDigits = i - f;
+    if (fracDigits == 0) return -1;
+    while (leadingZeros < fracDigits && at(f + leadingZeros) == 0x30) leadingZeros++;
+    lastZero = at(i - 1) == 0x30;
+  }
+  let exponent = false;
+  if (i < e && (at(i) == 0x65 || at(i) == 0x45) /* e E */) {
+    exponent = true;
+    i++;
+    if (at(i) == 0x2b || at(i) == 0x2d) i++;
+    const x = i;
+    while (i < e && isDigit(at(i))) i++;
+    if (i == x) return -1;
+  }
+  if (i > e) return -1;
+  const fast =
+    !exponent &&
+    !lastZero &&
+    (intZero ? (fracDigits > 0 ? leadingZeros <= 5 && fracDigits <= 15 : s == intStart) : intDigits + fracDigits <= 15);
+  if (fast) return <isize>i;
+  return canonicalNumber(s, <i32>(i - s)) ? <isize>i : -1;
+}
+
+function literal(i: usize, word: u32, length: usize): isize {
+  if (i + length > E) return -1;
+  // The word's bytes, little-endian in `word`: true, fals(e), null.
+  for (let k: usize = 0; k < length; k++) if (at(i + k) != ((word >>> (<u32>k << 3)) & 0xff)) return -1;
+  return <isize>(i + length);
+}
+
+const TRUE: u32 = 0x65757274; // "true"
+const FALS: u32 = 0x736c6166; // "fals"
+const NULL: u32 = 0x6c6c756e; // "null"
+
+function trueOrFalse(i: usize): isize {
+  const c = at(i);
+  if (c == 0x74) return literal(i, TRUE, 4);
+  if (c != 0x66) return -1;
+  const r = literal(i, FALS, 4);
+  return r == -1 || r >= <isize>E || at(<usize>r) != 0x65 ? -1 : r + 1;
+}
+
+/** Any JSON value at `i` inside `attrs` at `depth`: the index after it, or -1. */
+function value(i: usize, depth: i32): isize {
+  const c = at(i);
+  if (c == 0x22) return jsonString(i + 1);
+  if (c == 0x7b) return object(i, depth + 1, 0);
+  if (c == 0x5b) return array(i, depth + 1);
+  if (c == 0x74 || c == 0x66) return trueOrFalse(i);
+  if (c == 0x6e) return literal(i, NULL, 4);
+  if (c == 0x2d || isDigit(c)) return number(i);
+  return -1;
+}
+
+function array(i: usize, depth: i32): isize {
+  if (depth > maxAttrsDepth) return -1;
+  i++;
+  if (at(i) == 0x5d) return <isize>(i + 1);
+  while (true) {
+    const r = value(i, depth);
+    if (r == -1 || r >= <isize>E) return -1;
+    i = <usize>r;
+    const c = at(i);
+    if (c == 0x5d) return <isize>(i + 1);
+    if (c != 0x2c) return -1;
+    i++;
+  }
+}
+
+/** The shape of typed key [s, e) in key table `table`, or -1. */
+function shapeOf(table: usize, s: usize, e: usize, h: i32): i32 {
+  // A table holds at most a quarter of its slots (src/store/line-scan.ts): a probe meets an empty one.
+  let slot = <usize>(h & (SLOTS - 1));
+  while (true) {
+    const entry = <usize>load<i32>(table + (slot << 2));
+    if (entry == 0) return -1;
+    if (load<i32>(entry) == h && equalsAt(s, e, entry + 12, <usize>load<i32>(entry + 8))) return load<i32>(entry + 4);
+    slot = (slot + 1) & (SLOTS - 1);
+  }
+}
+
+/**
+ * A JSON object at `i`: the index after it, or -1. With a key table (the top level of
+ * `attrs`), the values of the variant's typed keys must have their shapes.
+ */
+function object(i: usize, depth: i32, table: usize): isize {
+  if (depth > maxAttrsDepth) return -1;
+  i++;
+  if (at(i) == 0x7d) return <isize>(i + 1);
+  while (true) {
+    if (at(i) != 0x22) return -1;
+    const ks = i + 1;
+    let shape = -1;
+    if (table != 0) {
+      // An escaped key could spell a typed one: left to the ordinary path.
+      if (!plainKey(ks)) return -1;
+      const ke = keyEnd;
+      i = ke + 1;
+      shape = shapeOf(table, ks, ke, keyHash);
+    } else {
+      const r = jsonString(ks);
+      if (r == -1) return -1;
+      i = <usize>r;
+    }
+    if (at(i) != 0x3a /* : */) return -1;
+    const vs = i + 1;
+    const r = value(vs, depth);
+    if (r == -1 || r >= <isize>E) return -1;
+    i = <usize>r;
+    if (shape != -1 && !hasShape(shape, vs, i)) return -1;
+    const c = at(i);
+    if (c == 0x7d) return <isize>(i + 1);
+    if (c != 0x2c) return -1;
+    i++;
+  }
+}
+
+/** Whether the (well-formed) value in [s, e) has an attribute shape. */
+function hasShape(shape: i32, s: usize, e: usize): bool {
+  const c = at(s);
+  switch (shape) {
+    case S_STRING:
+      return c == 0x22;
+    case S_NUMBER:
+      return c == 0x2d || isDigit(c);
+    case S_NUMBER_NULL:
+      return c == 0x2d || isDigit(c) || c == 0x6e;
+    case S_BOOLEAN:
+      return c == 0x74 || c == 0x66;
+    case S_BOOLEAN_NULL:
+      return c == 0x74 || c == 0x66 || c == 0x6e;
+    case S_SPAN_KIND:
+      return c == 0x22 && indexIn(s + 1, e - 1, kindNames) != -1;
+    case S_STRING_ARRAY:
+      return c == 0x5b && stringsOnly(s + 1, e - 1, false);
+    case S_STRING_MAP:
+      return c == 0x7b && stringsOnly(s + 1, e - 1, true);
+    default:
+      return false;
+  }
+}
+
+/** The members of a well-formed array (or object, `keyed`) in [s, e) are all strings. */
+function stringsOnly(s: usize, e: usize, keyed: bool): bool {
+  let i = s;
+  while (i < e) {
+    if (keyed) i = <usize>(jsonString(i + 1) + 1); // past the key and its colon
+    if (at(i) != 0x22) return false;
+    i = <usize>(jsonString(i + 1) + 1); // past the value and its comma
+  }
+  return true;
+}
+
+// @ts-ignore: decorator
+@inline function digitAt(s: usize, k: usize): i32 {
+  return <i32>at(s + k) - 0x30;
+}
+
+/** A canonical UTC timestamp `YYYY-MM-DDTHH:MM:SS.mmmZ` of a day that exists, in [s, e). */
+function timestamp(s: usize, e: usize): bool {
+  if (e - s != 24) return false;
+  for (let k: usize = 0; k < 24; k++) {
+    const c = at(s + k);
+    let want: u32 = 0;
+    if (k == 4 || k == 7) want = 0x2d;
+    else if (k == 10) want = 0x54;
+    else if (k == 13 || k == 16) want = 0x3a;
+    else if (k == 19) want = 0x2e;
+    else if (k == 23) want = 0x5a;
+    if (want == 0 ? c < 0x30 || c > 0x39 : c != want) return false;
+  }
+  const year = digitAt(s, 0) * 1000 + digitAt(s, 1) * 100 + digitAt(s, 2) * 10 + digitAt(s, 3);
+  // Before 1970 is outside the accepted range (validateEvent): declined, the ordinary path says so.
+  if (year < 1970) return false;
+  const month = digitAt(s, 5) * 10 + digitAt(s, 6);
+  const day = digitAt(s, 8) * 10 + digitAt(s, 9);
+  if (month < 1 || month > 12 || day < 1 || digitAt(s, 11) * 10 + digitAt(s, 12) > 23 || digitAt(s, 14) > 5 || digitAt(s, 17) > 5) return false;
+  if (day <= 28) return true;
+  const leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+  const days = month == 2 ? (leap ? 29 : 28) : month == 4 || month == 6 || month == 9 || month == 11 ? 30 : 31;
+  return day <= days;
+}
+
+/** The field a key in [s, e) names, or -1. */
+function fieldOf(s: usize, e: usize): i32 {
+  let f: i32;
+  switch (<i32>(e - s)) {
+    case 1:
+      f = V;
+      break;
+    case 2:
+      f = at(s) == 0x69 ? ID : TS;
+      break;
+    case 3:
+      f = ENV;
+      break;
+    case 4:
+      f = at(s) == 0x74 ? TYPE : at(s) == 0x6b ? KIND : NAME;
+      break;
+    case 5:
+      f = ATTRS;
+      break;
+    case 6:
+      f = at(s) == 0x72 ? (at(s + 1) == 0x75 ? RUN_ID : RATING) : at(s + 2) == 0x61 ? STATUS : SOURCE;
+      break;
+    case 7:
+      f = at(s + 1) == 0x70 ? SPAN_ID : SUCCESS;
+      break;
+    case 8:
+      f = START_TS;
+      break;
+    case 9:
+      f = PARENT_ID;
+      break;
+    case 11:
+      f = DURATION_MS;
+      break;
+    default:
+      return -1;
+  }
+  const name = nameAt(fieldNames, f);
+  return equalsAt(s, e, name, nameLength) ? f : -1;
+}
+
+// @ts-ignore: decorator
+@inline function bit(f: i32): i32 {
+  return 1 << f;
+}
+
+/** The fields of each type, exactly (the schema allows no others and requires them all). */
+function typeFields(type: i32): i32 {
+  const common = bit(V) | bit(ID) | bit(TS) | bit(TYPE) | bit(SPAN_ID) | bit(RUN_ID) | bit(ENV) | bit(ATTRS);
+  switch (type) {
+    case T_START:
+      return common | bit(KIND) | bit(NAME) | bit(PARENT_ID);
+    case T_END:
+      return common | bit(KIND) | bit(START_TS) | bit(DURATION_MS) | bit(STATUS);
+    case T_SPAN:
+      return common | bit(KIND) | bit(NAME) | bit(PARENT_ID) | bit(START_TS) | bit(DURATION_MS) | bit(STATUS);
+    case T_POINT:
+      return common | bit(NAME);
+    default:
+      return common | bit(SUCCESS) | bit(RATING) | bit(SOURCE);
+  }
+}
+
+/** Whether [s, e) holds the text `\u0000` or `\ud…`/`\uD…` (an escaped surrogate). */
+function hasOddEscape(s: usize, e: usize): bool {
+  for (let i = s; i + 2 < e; i++) {
+    if (at(i) != 0x5c || at(i + 1) != 0x75) continue;
+    const c = at(i + 2);
+    if (c == 0x64 || c == 0x44) return true;
+    if (i + 5 < e && c == 0x30 && at(i + 3) == 0x30 && at(i + 4) == 0x30 && at(i + 5) == 0x30) return true;
+  }
+  return false;
+}
+
+/** Whether [s, e) is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
+function isUtf8(s: usize, e: usize): bool {
+  let i = s;
+  while (i < e) {
+    const c = at(i);
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    let n: usize;
+    let min: u32;
+    let cp: u32;
+    if (c >= 0xc2 && c <= 0xdf) {
+      n = 1;
+      min = 0x80;
+      cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      n = 2;
+      min = 0x800;
+      cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 3;
+      min = 0x10000;
+      cp = c & 0x07;
+    } else return false;
+    if (i + n >= e + 1) return false;
+    for (let k: usize = 1; k <= n; k++) {
+      const d = at(i + k);
+      if ((d & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+/**
+ * Scan the line in [s, e). When it is in the form this scanner knows: with `row`, write its
+ * COPY row at `row` (room for `2 * (e - s) + 128` bytes; its end in `rowEnd`), and return
+ * the start of its `ts` (for its day); else -1, with nothing written. With `utf8`, a line
+ * with bytes past ASCII is taken only if it is well-formed UTF-8 (a caller that checked its
+ * whole chunk passes false).
+ */
+export function scanLine(s: usize, e: usize, row: usize, utf8: bool): isize {
+  S = s;
+  E = e;
+  sawBackslash = false;
+  sawHigh = false;
+  if (s >= e || at(s) != 0x7b) return -1;
+  let seen = 0;
+  let type = -1;
+  let kind = -1;
+  let i = s + 1;
+  while (true) {
+    if (at(i) != 0x22) return -1;
+    const ker = plainString(i + 1);
+    if (ker == -1) return -1;
+    const ke = <usize>ker;
+    if (at(ke + 1) != 0x3a) return -1;
+    const f = fieldOf(i + 1, ke);
+    if (f == -1 || (seen & bit(f)) != 0) return -1;
+    seen |= bit(f);
+    const vs = ke + 2;
+    const c = at(vs);
+    let ve: isize;
+    if (f == ATTRS) {
+      if (type == -1 || (type <= T_SPAN && kind == -1)) return -1;
+      const table = <usize>load<i32>(keyTables + (<usize>(type * nKinds + (type <= T_SPAN ? kind : 0)) << 2));
+      ve = c == 0x7b ? object(vs, 1, table) : -1;
+      setField(f, vs, ve);
+    } else if (c == 0x22) {
+      if (f == V || f == DURATION_MS || f == RATING || f == SUCCESS) return -1;
+      const se = plainString(vs + 1);
+      if (se == -1) return -1;
+      setField(f, vs + 1, se);
+      ve = se + 1;
+      const ss = vs + 1;
+      const sz = <usize>se;
+      if (f == TYPE) {
+        type = indexIn(ss, sz, typeNames);
+        if (type == -1) return -1;
+      } else if (f == KIND) {
+        kind = indexIn(ss, sz, kindNames);
+        if (kind == -1) return -1;
+      } else if (f == STATUS) {
+        if (indexIn(ss, sz, statusNames) == -1) return -1;
+      } else if (f == SOURCE) {
+        if (indexIn(ss, sz, sourceNames) == -1) return -1;
+      } else if (f == TS || f == START_TS) {
+        if (!timestamp(ss, sz)) return -1;
+      }
+    } else if (c == 0x6e /* null */) {
+      if (!(f == PARENT_ID || f == RUN_ID || f == DURATION_MS || f == RATING || f == SUCCESS)) return -1;
+      ve = literal(vs, NULL, 4);
+      setField(f, -1, -1);
+    } else if (f == SUCCESS) {
+      ve = trueOrFalse(vs);
+      setField(f, vs, ve);
+    } else if (f == V || f == DURATION_MS || f == RATING) {
+      // A negative duration is invalid (validateEvent): declined, the ordinary path says so.
+      ve = (c == 0x2d && f != DURATION_MS) || isDigit(c) ? number(vs) : -1;
+      setField(f, vs, ve);
+      // Version 1, as this release writes and reads it (`Math.trunc(v)` is then `1`).
+      if (f == V && !(ve == <isize>(vs + 1) && c == 0x31)) return -1;
+    } else return -1;
+    if (ve == -1 || ve >= <isize>e) return -1;
+    const d = at(<usize>ve);
+    if (d == 0x7d /* } */) {
+      if (<usize>ve + 1 != e) return -1;
+      break;
+    }
+    if (d != 0x2c) return -1;
+    i = <usize>ve + 1;
+  }
+  if (seen != typeFields(type)) return -1;
+  // A span's run is a string; only feedback may have none.
+  if (type != T_FEEDBACK && fieldStart(RUN_ID) == -1) return -1;
+  // The COPY rows leave a line holding the text `\u0000` or an escaped surrogate anywhere
+  // to JSON.stringify (`rawAttrsJson`).
+  if (sawBackslash && hasOddEscape(s, e)) return -1;
+  if (utf8 && sawHigh && !isUtf8(s, e)) return -1;
+  if (row != 0) writeRow(row, type);
+  return fieldStart(TS);
+}
+
+const TAB: u8 = 0x09;
+
+let P: usize = 0;
+
+function put(f: i32): void {
+  const s = fieldStart(f);
+  let p = P;
+  if (s == -1) {
+    store<u8>(p++, 0x5c);
+    store<u8>(p++, 0x4e);
+  } else {
+    const n = <usize>(fieldEnd(f) - s);
+    memory.copy(p, <usize>s, n);
+    p += n;
+  }
+  store<u8>(p++, TAB);
+  P = p;
+}
+
+function putNull(): void {
+  store<u8>(P, 0x5c);
+  store<u8>(P + 1, 0x4e);
+  store<u8>(P + 2, TAB);
+  P += 3;
+}
+
+/** The row of the scanned line at `row`, column by column as `copyLine` writes it. */
+function writeRow(row: usize, type: i32): void {
+  P = row;
+  put(ID);
+  put(TS);
+  put(V);
+  put(TYPE);
+  put(SPAN_ID);
+  put(RUN_ID);
+  if (type == T_START || type == T_SPAN) put(PARENT_ID);
+  else putNull();
+  if (type <= T_SPAN) put(KIND);
+  else putNull();
+  if (type == T_START || type == T_SPAN || type == T_POINT) put(NAME);
+  else putNull();
+  put(ENV);
+  if (type == T_START) put(TS);
+  else if (type == T_END || type == T_SPAN) put(START_TS);
+  else putNull();
+  if (type == T_END || type == T_SPAN) {
+    put(DURATION_MS);
+    put(STATUS);
+  } else {
+    putNull();
+    putNull();
+  }
+  if (type == T_FEEDBACK) {
+    const s = fieldStart(SUCCESS);
+    if (s == -1) putNull();
+    else {
+      store<u8>(P++, at(<usize>s) == 0x74 ? 0x74 : 0x66);
+      store<u8>(P++, TAB);
+    }
+    put(RATING);
+    put(SOURCE);
+  } else {
+    putNull();
+    putNull();
+    putNull();
+  }
+  // attrs as COPY text: JSON has no raw tab, newline or NUL, so only backslashes double.
+  const as = <usize>fieldStart(ATTRS);
+  const ae = <usize>fieldEnd(ATTRS);
+  let p = P;
+  if (sawBackslash) {
+    for (let i = as; i < ae; i++) {
+      const c = load<u8>(i);
+      store<u8>(p++, c);
+      if (c == 0x5c) store<u8>(p++, 0x5c);
+    }
+  } else {
+    memory.copy(p, as, ae - as);
+    p += ae - as;
+  }
+  store<u8>(p++, 0x0a);
+  rowEnd = p;
+}
