@@ -57,9 +57,19 @@ const S_SPAN_KIND = 7;
 /** Slots per key table (open addressing, a power of two). */
 const SLOTS = 128;
 
-/** Whether a number's text is what `String(Number(text))` gives: asked of JavaScript for the rare forms checked here by their digits. */
-@external('env', 'canonicalNumber')
-declare function canonicalNumber(at: usize, length: i32): bool;
+/**
+ * The value of a number's text when it is what `String(Number(text))` gives, else NaN: asked
+ * of JavaScript for the forms not recognised here by their digits.
+ */
+@external('env', 'numberOf')
+declare function numberOf(at: usize, length: i32): f64;
+
+/** The value of the last number `number` read. */
+let numberValue: f64 = 0;
+
+// Powers of ten a double holds exactly: a mantissa of at most 15 digits divided by one of
+// them is the double nearest the decimal, as JavaScript reads it.
+const POW10: StaticArray<f64> = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 
 // The tables, set by `init`: lists of names (an i32 count, then per name an i32 length and
 // its bytes, padded to 4), and per type and kind (type × kinds + kind; the type alone for
@@ -103,6 +113,144 @@ const FE = memory.data(17 * 4);
 /** After `scanLine` wrote a row: where it ends. */
 export let rowEnd: usize = 0;
 
+// What `recordLine` records of a line it takes, for a fold (src/store/tape-fold.ts): `REC`,
+// i32s: the type, kind and status (indexes into their names; -1: none), the number of
+// `attrs` entries, flags (`F_*`: what the fold leaves to the ordinary path), then per field
+// the id of its text among the interned strings (-1: none); `RECF`, f64s: `ts` and `start_ts`
+// in Unix ms, `duration_ms` (NaN: null). Then an entry per top-level key of `attrs`, in line
+// order, ENTRY_BYTES each: the key's interned id, the value's form (`V_*`), its start and
+// end, a plain string's interned id (-1: none), whether its text is past ASCII, and a
+// number's value (f64).
+let recording = false;
+const REC = memory.data(32 * 4);
+const RECF = memory.data(4 * 8);
+const MAX_ENTRIES = 64;
+const ENTRY_BYTES = 32;
+const ENT = memory.data(MAX_ENTRIES * ENTRY_BYTES);
+let nEntries = 0;
+let flags = 0;
+/** An attribute key that is escaped, all digits (ordered first by JavaScript) or `__proto__`, or twice in a line. */
+const F_ODD_KEY = 1;
+/** More entries than MAX_ENTRIES, or more distinct texts than the table holds. */
+const F_TOO_MANY = 2;
+const V_STRING = 0;
+const V_ESCAPED = 1;
+const V_NUMBER = 2;
+const V_TRUE = 3;
+const V_FALSE = 4;
+const V_NULL = 5;
+const V_OBJECT = 6;
+const V_ARRAY = 7;
+let backslashes = 0;
+let highs = 0;
+
+export function rec(): usize {
+  return REC;
+}
+/** Where each field's text starts and ends (i32s by field number; a string's without its quotes). */
+export function fieldStarts(): usize {
+  return FS;
+}
+export function fieldEnds(): usize {
+  return FE;
+}
+export function recf(): usize {
+  return RECF;
+}
+export function entries(): usize {
+  return ENT;
+}
+
+// Strings interned per segment (`resetStrings`): each distinct text (an attribute key, a
+// plain string value, an id, a name) gets an id in the order first seen, so the fold makes
+// each text once. Slots of 4 i32s (hash, start, length, id; start 0: empty), open
+// addressing; past half full, texts get no id (-1). `stringsAt` holds each id's start and
+// length, for JavaScript to make its text.
+let strings: usize = 0;
+let stringsAt: usize = 0;
+let stringSlots: i32 = 0;
+let nStrings: i32 = 0;
+
+export function resetStrings(table: usize, slots: i32, index: usize): void {
+  strings = table;
+  stringSlots = slots;
+  stringsAt = index;
+  nStrings = 0;
+  memory.fill(table, 0, <usize>slots << 4);
+}
+
+/** The id of the text [s, e), interned if new; -1 when the table is too full. */
+function intern(s: usize, e: usize): i32 {
+  let h: i32 = 0;
+  for (let i = s; i < e; i++) h = h * 31 + <i32>at(i);
+  return internHashed(s, e, h);
+}
+
+/** `intern` of a text whose hash (`h * 31 + byte`) the caller has. */
+function internHashed(s: usize, e: usize, h: i32): i32 {
+  const mask = stringSlots - 1;
+  // Mixed (murmur3's finaliser): ids that differ in a few characters must not share low bits.
+  let m = <u32>h;
+  m ^= m >>> 16;
+  m *= 0x85ebca6b;
+  m ^= m >>> 13;
+  m *= 0xc2b2ae35;
+  m ^= m >>> 16;
+  let slot = <i32>m & mask;
+  const n = e - s;
+  while (true) {
+    const p = strings + (<usize>slot << 4);
+    const start = <usize>load<i32>(p, 4);
+    if (start == 0) break;
+    if (load<i32>(p) == h && <usize>load<i32>(p, 8) == n && same(start, s, n)) return load<i32>(p, 12);
+    slot = (slot + 1) & mask;
+  }
+  if (nStrings * 2 >= stringSlots) return -1;
+  const p = strings + (<usize>slot << 4);
+  store<i32>(p, h);
+  store<i32>(p, <i32>s, 4);
+  store<i32>(p, <i32>n, 8);
+  store<i32>(p, nStrings, 12);
+  store<i32>(stringsAt + (<usize>nStrings << 3), <i32>s);
+  store<i32>(stringsAt + (<usize>nStrings << 3), <i32>n, 4);
+  return nStrings++;
+}
+
+/** Record the top-level `attrs` entry with key [ks, ke) and value [vs, ve). */
+function recordEntry(ks: usize, ke: usize, kh: i32, hashed: bool, vs: usize, ve: usize, escaped: bool, high: bool): void {
+  if (nEntries == MAX_ENTRIES) {
+    flags |= F_TOO_MANY;
+    return;
+  }
+  // Keys JavaScript would order or treat apart: all digits (an array index comes first in an
+  // object), `__proto__` (dropped when attributes merge).
+  let digits = true;
+  for (let i = ks; i < ke; i++) if (!isDigit(at(i))) digits = false;
+  if (digits || (ke - ks == 9 && same(ks, PROTO, 9))) flags |= F_ODD_KEY;
+  const key = hashed ? internHashed(ks, ke, kh) : intern(ks, ke);
+  if (key == -1) flags |= F_TOO_MANY;
+  const p = ENT + <usize>nEntries * ENTRY_BYTES;
+  for (let k = 0; k < nEntries; k++) if (load<i32>(ENT + <usize>k * ENTRY_BYTES) == key) flags |= F_ODD_KEY;
+  const c = at(vs);
+  let form = V_NUMBER;
+  if (c == 0x22) form = escaped ? V_ESCAPED : V_STRING;
+  else if (c == 0x74) form = V_TRUE;
+  else if (c == 0x66) form = V_FALSE;
+  else if (c == 0x6e) form = V_NULL;
+  else if (c == 0x7b) form = V_OBJECT;
+  else if (c == 0x5b) form = V_ARRAY;
+  store<i32>(p, key);
+  store<i32>(p, form, 4);
+  store<i32>(p, <i32>vs, 8);
+  store<i32>(p, <i32>ve, 12);
+  store<i32>(p, form == V_STRING ? intern(vs + 1, ve - 1) : -1, 16);
+  store<i32>(p, high ? 1 : 0, 20);
+  if (form == V_NUMBER) store<f64>(p, numberValue, 24);
+  nEntries++;
+}
+
+const PROTO = memory.data<u8>([0x5f, 0x5f, 0x70, 0x72, 0x6f, 0x74, 0x6f, 0x5f, 0x5f]);
+
 // @ts-ignore: decorator
 @inline function at(i: usize): u32 {
   return <u32>load<u8>(i);
@@ -126,7 +274,15 @@ export let rowEnd: usize = 0;
 
 function equalsAt(s: usize, e: usize, x: usize, n: usize): bool {
   if (e - s != n) return false;
-  return memory.compare(s, x, n) == 0;
+  return same(s, x, n);
+}
+
+/** Whether the n bytes at a and at b are the same (eight at a time). */
+function same(a: usize, b: usize, n: usize): bool {
+  let i: usize = 0;
+  for (; i + 8 <= n; i += 8) if (load<u64>(a + i) != load<u64>(b + i)) return false;
+  for (; i < n; i++) if (load<u8>(a + i) != load<u8>(b + i)) return false;
+  return true;
 }
 
 /** The index of the bytes in [s, e) in a list of names, or -1. */
@@ -136,7 +292,7 @@ function indexIn(s: usize, e: usize, list: usize): i32 {
   const n = e - s;
   for (let k = 0; k < count; k++) {
     const len = <usize>load<i32>(p);
-    if (len == n && memory.compare(s, p + 4, n) == 0) return k;
+    if (len == n && same(s, p + 4, n)) return k;
     p += 4 + ((len + 3) & ~3);
   }
   return -1;
@@ -161,7 +317,10 @@ function plainString(i: usize): isize {
     const c = at(i);
     if (c == 0x22) return <isize>i;
     if (c == 0x5c || c < 0x20) return -1;
-    if (c >= 0x80) sawHigh = true;
+    if (c >= 0x80) {
+      sawHigh = true;
+      highs++;
+    }
   }
   return -1;
 }
@@ -197,9 +356,12 @@ function jsonString(i: usize): isize {
     const c = at(i);
     if (c == 0x22) return <isize>(i + 1);
     if (c < 0x20) return -1;
-    if (c >= 0x80) sawHigh = true;
-    else if (c == 0x5c) {
+    if (c >= 0x80) {
+      sawHigh = true;
+      highs++;
+    } else if (c == 0x5c) {
       sawBackslash = true;
+      backslashes++;
       const d = at(++i);
       if (d == 0x75 /* u */) {
         if (i + 4 >= e || !isHex(at(i + 1)) || !isHex(at(i + 2)) || !isHex(at(i + 3)) || !isHex(at(i + 4))) return -1;
@@ -264,8 +426,22 @@ function number(i: usize): isize {
     !exponent &&
     !lastZero &&
     (intZero ? (fracDigits > 0 ? leadingZeros <= 5 && fracDigits <= 15 : s == intStart) : intDigits + fracDigits <= 15);
-  if (fast) return <isize>i;
-  return canonicalNumber(s, <i32>(i - s)) ? <isize>i : -1;
+  if (fast) {
+    if (recording) {
+      let m: f64 = 0;
+      for (let k = intStart; k < i; k++) {
+        const d = at(k);
+        if (d != 0x2e) m = m * 10 + <f64>(d - 0x30);
+      }
+      m = m / unchecked(POW10[<i32>fracDigits]);
+      numberValue = intStart != s ? -m : m;
+    }
+    return <isize>i;
+  }
+  const v = numberOf(s, <i32>(i - s));
+  if (isNaN(v)) return -1;
+  numberValue = v;
+  return <isize>i;
 }
 
 function literal(i: usize, word: u32, length: usize): isize {
@@ -332,29 +508,40 @@ function shapeOf(table: usize, s: usize, e: usize, h: i32): i32 {
  */
 function object(i: usize, depth: i32, table: usize): isize {
   if (depth > maxAttrsDepth) return -1;
+  const top = recording && depth == 1;
   i++;
   if (at(i) == 0x7d) return <isize>(i + 1);
   while (true) {
     if (at(i) != 0x22) return -1;
     const ks = i + 1;
+    let ke: usize;
     let shape = -1;
+    let hashed = false;
     if (table != 0) {
       // An escaped key could spell a typed one: left to the ordinary path.
       if (!plainKey(ks)) return -1;
-      const ke = keyEnd;
+      ke = keyEnd;
       i = ke + 1;
       shape = shapeOf(table, ks, ke, keyHash);
+      hashed = true;
     } else {
+      const before = backslashes;
       const r = jsonString(ks);
       if (r == -1) return -1;
       i = <usize>r;
+      ke = i - 1;
+      if (top && backslashes != before) flags |= F_ODD_KEY;
     }
     if (at(i) != 0x3a /* : */) return -1;
     const vs = i + 1;
+    const kh = keyHash;
+    const b = backslashes;
+    const h = highs;
     const r = value(vs, depth);
     if (r == -1 || r >= <isize>E) return -1;
     i = <usize>r;
     if (shape != -1 && !hasShape(shape, vs, i)) return -1;
+    if (top) recordEntry(ks, ke, kh, hashed, vs, i, backslashes != b, highs != h);
     const c = at(i);
     if (c == 0x7d) return <isize>(i + 1);
     if (c != 0x2c) return -1;
@@ -426,6 +613,25 @@ function timestamp(s: usize, e: usize): bool {
   const leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
   const days = month == 2 ? (leap ? 29 : 28) : month == 4 || month == 6 || month == 9 || month == 11 ? 30 : 31;
   return day <= days;
+}
+
+/** Unix ms of a canonical timestamp at `s` (checked by `timestamp`), as `Date.parse` reads it. */
+function tsMs(s: usize): f64 {
+  const y = <i64>(digitAt(s, 0) * 1000 + digitAt(s, 1) * 100 + digitAt(s, 2) * 10 + digitAt(s, 3));
+  const m = <i64>(digitAt(s, 5) * 10 + digitAt(s, 6));
+  const d = <i64>(digitAt(s, 8) * 10 + digitAt(s, 9));
+  // Days since 1970-01-01 of a proleptic Gregorian date (years from 1970: no negative eras).
+  const yy = m <= 2 ? y - 1 : y;
+  const era = yy / 400;
+  const yoe = yy - era * 400;
+  const doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+  const doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  const days = era * 146097 + doe - 719468;
+  const hh = <i64>(digitAt(s, 11) * 10 + digitAt(s, 12));
+  const mi = <i64>(digitAt(s, 14) * 10 + digitAt(s, 15));
+  const ss = <i64>(digitAt(s, 17) * 10 + digitAt(s, 18));
+  const ms = <i64>(digitAt(s, 20) * 100 + digitAt(s, 21) * 10 + digitAt(s, 22));
+  return <f64>(days * 86400000 + hh * 3600000 + mi * 60000 + ss * 1000 + ms);
 }
 
 /** The field a key in [s, e) names, or -1. */
@@ -547,6 +753,30 @@ function isUtf8(s: usize, e: usize): bool {
  * whole chunk passes false).
  */
 export function scanLine(s: usize, e: usize, row: usize, utf8: bool): isize {
+  recording = false;
+  return scan(s, e, row, utf8);
+}
+
+/**
+ * Scan the line in [s, e) as `scanLine` does (checking UTF-8), and record what a fold reads
+ * of it (`REC`, `RECF`, the entries): its type, or -1 when it is declined.
+ */
+export function recordLine(s: usize, e: usize): i32 {
+  recording = true;
+  nEntries = 0;
+  flags = 0;
+  store<i32>(REC, -1, 4);
+  store<i32>(REC, -1, 8);
+  store<f64>(RECF, NaN, 16);
+  const r = scan(s, e, 0, true);
+  recording = false;
+  if (r == -1) return -1;
+  store<i32>(REC, nEntries, 12);
+  store<i32>(REC, flags, 16);
+  return load<i32>(REC);
+}
+
+function scan(s: usize, e: usize, row: usize, utf8: bool): isize {
   S = s;
   E = e;
   sawBackslash = false;
@@ -584,20 +814,30 @@ export function scanLine(s: usize, e: usize, row: usize, utf8: bool): isize {
       if (f == TYPE) {
         type = indexIn(ss, sz, typeNames);
         if (type == -1) return -1;
+        if (recording) store<i32>(REC, type);
       } else if (f == KIND) {
         kind = indexIn(ss, sz, kindNames);
         if (kind == -1) return -1;
+        if (recording) store<i32>(REC, kind, 4);
       } else if (f == STATUS) {
-        if (indexIn(ss, sz, statusNames) == -1) return -1;
+        const status = indexIn(ss, sz, statusNames);
+        if (status == -1) return -1;
+        if (recording) store<i32>(REC, status, 8);
       } else if (f == SOURCE) {
         if (indexIn(ss, sz, sourceNames) == -1) return -1;
       } else if (f == TS || f == START_TS) {
         if (!timestamp(ss, sz)) return -1;
+        if (recording) store<f64>(RECF + (f == TS ? 0 : 8), tsMs(ss));
+      } else if (recording && (f == SPAN_ID || f == PARENT_ID || f == RUN_ID || f == NAME || f == ENV)) {
+        const id = intern(ss, sz);
+        if (id == -1) flags |= F_TOO_MANY;
+        store<i32>(REC + 24 + (<usize>f << 2), id);
       }
     } else if (c == 0x6e /* null */) {
       if (!(f == PARENT_ID || f == RUN_ID || f == DURATION_MS || f == RATING || f == SUCCESS)) return -1;
       ve = literal(vs, NULL, 4);
       setField(f, -1, -1);
+      if (recording) store<i32>(REC + 24 + (<usize>f << 2), -1);
     } else if (f == SUCCESS) {
       ve = trueOrFalse(vs);
       setField(f, vs, ve);
@@ -605,6 +845,7 @@ export function scanLine(s: usize, e: usize, row: usize, utf8: bool): isize {
       // A negative duration is invalid (validateEvent): declined, the ordinary path says so.
       ve = (c == 0x2d && f != DURATION_MS) || isDigit(c) ? number(vs) : -1;
       setField(f, vs, ve);
+      if (recording && f == DURATION_MS) store<f64>(RECF, numberValue, 16);
       // Version 1, as this release writes and reads it (`Math.trunc(v)` is then `1`).
       if (f == V && !(ve == <isize>(vs + 1) && c == 0x31)) return -1;
     } else return -1;

@@ -8,10 +8,19 @@ import { envSelected } from '../model/envs.js';
 import type { EnvSelection } from '../model/envs.js';
 import type { Span, SpanSummary } from '../model/span.js';
 import { SpanFolder } from '../model/fold.js';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { scanSegmentFile, scanSegmentFileSync } from './reader.js';
 import type { ReadStats, SkippedLine } from './reader.js';
 import { DigestBuilder } from './span-digest.js';
 import type { SpanDigest } from './span-digest.js';
+import { foldSegmentBytes } from './tape-fold.js';
+
+/**
+ * Segments up to this size are read whole and folded from the line scanner's records
+ * (`tape-fold.ts`) when it takes every line; larger ones, and the rest, line by line.
+ */
+const WHOLE_SEGMENT_BYTES = 64 * 1024 * 1024;
 
 /**
  * Fold the events of one segment. Nothing here decides open or abandoned: what did not finish
@@ -21,6 +30,10 @@ import type { SpanDigest } from './span-digest.js';
  * const digest = await foldSegment(file, st.size, st.mtimeMs);
  */
 export async function foldSegment(file: string, size: number, mtimeMs: number, onSkip?: (s: SkippedLine) => void): Promise<SpanDigest> {
+  if (size <= WHOLE_SEGMENT_BYTES) {
+    const digest = foldSegmentBytes(await readWhole(file), size, mtimeMs);
+    if (digest !== undefined) return digest;
+  }
   const builder = new DigestBuilder(size, mtimeMs);
   const folder = new SpanFolder({ onSpan: (s: Span, h: number) => builder.add(s, h), drains: true });
   const stats = await scanSegmentFile(file, { onEvent: (e) => folder.add(e), ...(onSkip ? { onSkip } : {}) });
@@ -29,10 +42,38 @@ export async function foldSegment(file: string, size: number, mtimeMs: number, o
 
 /** `foldSegment` with blocking reads, for a fold worker (fold-pool.ts), which does nothing else meanwhile. */
 export function foldSegmentSync(file: string, size: number, mtimeMs: number): SpanDigest {
+  if (size <= WHOLE_SEGMENT_BYTES) {
+    const digest = foldSegmentBytes(readWholeSync(file), size, mtimeMs);
+    if (digest !== undefined) return digest;
+  }
+  return foldSegmentLines(file, size, mtimeMs);
+}
+
+/** `foldSegmentSync` line by line through the reader: the ordinary fold of every line. */
+export function foldSegmentLines(file: string, size: number, mtimeMs: number): SpanDigest {
   const builder = new DigestBuilder(size, mtimeMs);
   const folder = new SpanFolder({ onSpan: (s: Span, h: number) => builder.add(s, h), drains: true });
   const stats = scanSegmentFileSync(file, { onEvent: (e) => folder.add(e) });
   return builder.finish(stats, folder.drain());
+}
+
+const NOTHING = Buffer.alloc(0);
+
+/** A segment's bytes, or none when it cannot be read (the fold line by line then says why). */
+function readWholeSync(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch {
+    return NOTHING;
+  }
+}
+
+async function readWhole(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch {
+    return NOTHING;
+  }
 }
 
 /** Which folded spans a collecting read keeps (`collectStore`'s options, as data a worker can take). */

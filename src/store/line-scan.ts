@@ -29,6 +29,13 @@ interface Exports {
   base(): number;
   init(fields: number, types: number, kinds: number, statuses: number, sources: number, tables: number, kindCount: number, attrsDepth: number): void;
   scanLine(s: number, e: number, row: number, utf8: number): number;
+  recordLine(s: number, e: number): number;
+  resetStrings(table: number, slots: number, index: number): void;
+  rec(): number;
+  fieldStarts(): number;
+  fieldEnds(): number;
+  recf(): number;
+  entries(): number;
   rowEnd: { value: number };
 }
 
@@ -45,6 +52,30 @@ const MAX_ATTRS_DEPTH = Math.min(32, MAX_DEPTH - 2);
 /** Room after the scanned bytes: the scanner may look a few bytes past a line's end. */
 const PAD = 64;
 const PAGE = 65536;
+/** Slots of the table of strings interned per load: up to half as many distinct texts. */
+const STRING_SLOTS = 1 << 17;
+/** What `record` says of a line: offsets into `rec` (i32s), `recf` (f64s), and an entry's (`ENTRY` i32s, its number at `ENTRY_NUMBER` f64s). */
+export const REC = { type: 0, kind: 1, status: 2, entries: 3, flags: 4, ids: 6 } as const;
+export const RECF = { ts: 0, startTs: 1, duration: 2 } as const;
+export const ENTRY = { size: 8, key: 0, form: 1, start: 2, end: 3, string: 4 } as const;
+/** An entry's number among its f64s (4 an entry). */
+export const ENTRY_NUMBER = 3;
+/** Entries per line `record` takes (the scanner's MAX_ENTRIES). */
+export const MAX_ENTRIES = 64;
+/** An entry value's form. */
+export const V_STRING = 0;
+export const V_ESCAPED = 1;
+export const V_NUMBER = 2;
+export const V_TRUE = 3;
+export const V_FALSE = 4;
+export const V_NULL = 5;
+/** The fields whose text `record` interns (the scanner's field numbers). */
+export const F_ID = 1;
+export const F_SPAN_ID = 4;
+export const F_NAME = 6;
+export const F_PARENT_ID = 7;
+export const F_RUN_ID = 8;
+export const F_ENV = 9;
 
 /** The hash the scanner places typed keys by. */
 function hashBytes(b: Uint8Array): number {
@@ -115,11 +146,12 @@ function instantiate(): { x: Exports; free: number } {
   }
   // The module's memory, once it is instantiated.
   const memory: { buffer?: WasmMemory } = {};
-  const canonicalNumber = (at: number, length: number): number => {
+  const numberOf = (at: number, length: number): number => {
     const text = Buffer.from((memory.buffer as WasmMemory).buffer, at, length).toString('latin1');
-    return String(Number(text)) === text ? 1 : 0;
+    const n = Number(text);
+    return String(n) === text ? n : NaN;
   };
-  const instance = new wasm.Instance(new wasm.Module(code), { env: { canonicalNumber } });
+  const instance = new wasm.Instance(new wasm.Module(code), { env: { numberOf } });
   const x = instance.exports as unknown as Exports;
   memory.buffer = x.memory;
   const t = new TableWriter(x.base());
@@ -137,12 +169,12 @@ function instantiate(): { x: Exports; free: number } {
   }
   const tableIndex = t.address;
   t.words.push(...tables);
-  const end = t.address;
+  const end = t.address + 64 + STRING_SLOTS * 16 + STRING_SLOTS * 4;
   const size = x.memory.buffer.byteLength;
   if (end > size) x.memory.grow(Math.ceil((end - size) / PAGE));
   new Int32Array(x.memory.buffer, x.base(), t.words.length).set(t.words);
   x.init(fields, types, kinds, statuses, sources, tableIndex, SPAN_KINDS.length, MAX_ATTRS_DEPTH);
-  return { x, free: end };
+  return { x, free: t.address };
 }
 
 /**
@@ -151,15 +183,30 @@ function instantiate(): { x: Exports; free: number } {
  */
 export class LineScanner {
   readonly #x: Exports;
+  /** The table of interned strings, and each id's start and length. */
+  readonly #strings: number;
+  readonly #stringsAt: number;
   /** Where loaded bytes start, and rows. */
   readonly #in: number;
   #rows = 0;
   #pos = 0;
   #bytes: Uint8Array = new Uint8Array(0);
+  /** Views of what `record` writes (made again when the memory grows). */
+  rec = new Int32Array(0);
+  /** Where each field's text starts and ends (scanner addresses; a string's without its quotes). */
+  fieldStart = new Int32Array(0);
+  fieldEnd = new Int32Array(0);
+  recf = new Float64Array(0);
+  ent = new Int32Array(0);
+  entf = new Float64Array(0);
+  #at = new Int32Array(0);
 
   constructor(x: Exports, free: number) {
     this.#x = x;
-    this.#in = (free + 15) & ~15;
+    this.#strings = (free + 15) & ~15;
+    this.#stringsAt = this.#strings + STRING_SLOTS * 16;
+    this.#in = (this.#stringsAt + STRING_SLOTS * 4 + 15) & ~15;
+    this.#views();
   }
 
   /** Copy `bytes` in (the last load's bytes and rows are dropped), with room for `rowBytes` of rows after them. */
@@ -169,6 +216,34 @@ export class LineScanner {
     this.#room(this.#rows + rowBytes);
     this.#memory().set(bytes, this.#in);
     this.#bytes = this.#memory().subarray(this.#in, this.#in + bytes.length);
+  }
+
+  /** `load`, for lines to `record`: the interned strings start afresh. */
+  loadForRecord(bytes: Uint8Array): void {
+    this.load(bytes);
+    this.#x.resetStrings(this.#strings, STRING_SLOTS, this.#stringsAt);
+  }
+
+  /**
+   * Scan line [s, e) of the bytes loaded (`loadForRecord`) and record what a fold reads of it
+   * in `rec`, `recf` and the entries (`ent`, `entf`; see `REC`, `RECF`, `ENTRY`): its type
+   * (an index into the scanner's type names), or -1 when it is declined. Addresses recorded
+   * are the scanner's: `offset` turns them into offsets into the bytes loaded.
+   */
+  record(s: number, e: number): number {
+    return this.#x.recordLine(this.#in + s, this.#in + e);
+  }
+
+  /** The offset into the bytes loaded of an address `record` wrote. */
+  offset(address: number): number {
+    return address - this.#in;
+  }
+
+  /** The text of an interned string. */
+  stringOf(id: number): string {
+    const at = this.#at;
+    const start = at[2 * id] as number;
+    return Buffer.from(this.#x.memory.buffer, start, at[2 * id + 1] as number).toString('utf8');
   }
 
   /** The bytes loaded, in the scanner's memory (valid until the next `load`). */
@@ -214,6 +289,18 @@ export class LineScanner {
     if (end <= size) return;
     this.#x.memory.grow(Math.ceil((Math.max(end, 2 * size) - size) / PAGE));
     this.#bytes = this.#memory().subarray(this.#in, this.#in + this.#bytes.length);
+    this.#views();
+  }
+
+  #views(): void {
+    const buffer = this.#x.memory.buffer;
+    this.rec = new Int32Array(buffer, this.#x.rec(), 32);
+    this.fieldStart = new Int32Array(buffer, this.#x.fieldStarts(), 17);
+    this.fieldEnd = new Int32Array(buffer, this.#x.fieldEnds(), 17);
+    this.recf = new Float64Array(buffer, this.#x.recf(), 4);
+    this.ent = new Int32Array(buffer, this.#x.entries(), MAX_ENTRIES * ENTRY.size);
+    this.entf = new Float64Array(buffer, this.#x.entries(), (MAX_ENTRIES * ENTRY.size) / 2);
+    this.#at = new Int32Array(buffer, this.#stringsAt, STRING_SLOTS);
   }
 }
 

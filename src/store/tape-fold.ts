@@ -1,0 +1,295 @@
+/**
+ * One segment folded from what the line scanner records of each line (`LineScanner.record`)
+ * instead of from parsed events: no object per event, each distinct text made once. The
+ * fold is `SpanFolder`'s (`model/fold.ts`) with `drains`, and each span is the one
+ * `spanFromParts` makes, handed to the same `DigestBuilder`; so the digest is the one
+ * `foldSegment` builds, byte for byte (test/store/tape-fold.test.ts holds them together).
+ *
+ * It takes a segment only if the scanner takes every line of it: a torn tail, a bad or blank
+ * line, a line in another form, an attribute key JavaScript orders or drops apart (all
+ * digits, `__proto__`, twice in a line) sends the whole segment to the ordinary fold.
+ * docs/architecture.md, "The line scanner".
+ */
+import type { AgentmeterEvent, BaseAttributes, JsonValue } from '../model/events.js';
+import { SPAN_KINDS, SPAN_STATUSES } from '../model/events.js';
+import { hashId } from '../model/fold.js';
+import { HashSet53 } from '../model/hash-set.js';
+import type { Span } from '../model/span.js';
+import { grown } from '../model/columns.js';
+import { ENTRY, ENTRY_NUMBER, F_ENV, F_ID, F_NAME, F_PARENT_ID, F_RUN_ID, F_SPAN_ID, MAX_ENTRIES, REC, RECF, V_FALSE, V_NULL, V_NUMBER, V_STRING, V_TRUE, lineScanner } from './line-scan.js';
+import type { LineScanner } from './line-scan.js';
+import { MAX_LINE_BYTES } from './reader.js';
+import { DigestBuilder } from './span-digest.js';
+import type { SpanDigest } from './span-digest.js';
+
+// The scanner's type numbers.
+const T_START = 0;
+const T_END = 1;
+const T_SPAN = 2;
+const T_POINT = 3;
+
+/**
+ * The digest of a segment's bytes, folded from the line scanner's records; undefined when
+ * a line is not one it takes (fold the segment the ordinary way).
+ */
+export function foldSegmentBytes(bytes: Buffer, size: number, mtimeMs: number): SpanDigest | undefined {
+  const n = bytes.length;
+  if (n === 0 || bytes[n - 1] !== 10) return undefined;
+  const scan = lineScanner();
+  scan.loadForRecord(bytes);
+  const fold = new TapeFolder(scan, bytes, new DigestBuilder(size, mtimeMs));
+  let lines = 0;
+  for (let s = 0; s < n; ) {
+    const nl = bytes.indexOf(10, s);
+    if (nl - s > MAX_LINE_BYTES || !fold.add(s, nl)) return undefined;
+    lines++;
+    s = nl + 1;
+  }
+  return fold.finish(lines);
+}
+
+/** A line's record, copied out of the scanner (the scanner's views hold only the last line). */
+class Saved {
+  line = 0;
+  rec = new Int32Array(32);
+  recf = new Float64Array(4);
+  ent = new Int32Array(MAX_ENTRIES * ENTRY.size);
+  entf = new Float64Array((MAX_ENTRIES * ENTRY.size) / 2);
+
+  copy(scan: LineScanner, line: number): this {
+    this.line = line;
+    this.rec.set(scan.rec);
+    this.recf.set(scan.recf);
+    const n = (scan.rec[REC.entries] as number) * ENTRY.size;
+    this.ent.set(scan.ent.subarray(0, n));
+    this.entf.set(scan.entf.subarray(0, n / 2));
+    return this;
+  }
+}
+
+/** What a span is made of: a record's arrays (the scanner's, or a `Saved` copy). */
+interface Parts {
+  rec: Int32Array;
+  recf: Float64Array;
+  ent: Int32Array;
+  entf: Float64Array;
+}
+
+class TapeFolder {
+  readonly #scan: LineScanner;
+  readonly #bytes: Buffer;
+  readonly #builder: DigestBuilder;
+  /** Records of unmatched starts and ends, and spare ones. */
+  readonly #spare: Saved[] = [];
+  /** Each line's start and end, by line number (from 0). */
+  #lineStart = new Int32Array(1024);
+  #lineEnd = new Int32Array(1024);
+  #line = 0;
+  /** Interned texts made so far, by id; and the hash of each that was a span id. */
+  readonly #strings: (string | undefined)[] = [];
+  readonly #hashes: (number | undefined)[] = [];
+  readonly #pendingStarts = new Map<string, Saved>();
+  readonly #pendingEnds = new Map<string, Saved>();
+  /** Per span id: its point events' lines and ids. */
+  readonly #points = new Map<string, { lines: number[]; ids: string[] }>();
+  readonly #feedback = new Map<string, { line: number; id: string; tsMs: number }>();
+  readonly #finished = new HashSet53();
+
+  constructor(scan: LineScanner, bytes: Buffer, builder: DigestBuilder) {
+    this.#scan = scan;
+    this.#bytes = bytes;
+    this.#builder = builder;
+  }
+
+  /** Fold line [s, e); false when the scanner does not take it. */
+  add(s: number, e: number): boolean {
+    const scan = this.#scan;
+    const type = scan.record(s, e);
+    if (type === -1 || scan.rec[REC.flags] !== 0) return false;
+    const line = this.#line++;
+    if (line === this.#lineStart.length) {
+      this.#lineStart = grown(this.#lineStart, 2 * line);
+      this.#lineEnd = grown(this.#lineEnd, 2 * line);
+    }
+    this.#lineStart[line] = s;
+    this.#lineEnd[line] = e;
+    // Every field `record` interns has an id (a line it could not intern is flagged).
+    const idOfSpan = scan.rec[REC.ids + F_SPAN_ID] as number;
+    const spanId = this.#string(idOfSpan);
+    const h = this.#hash(idOfSpan, spanId);
+    if (type === T_START) {
+      if (this.#finished.has(h) || this.#pendingStarts.has(spanId)) return true;
+      const end = this.#pendingEnds.get(spanId);
+      if (end === undefined) {
+        this.#pendingStarts.set(spanId, this.#save(line));
+        return true;
+      }
+      this.#pendingEnds.delete(spanId);
+      this.#emit(scan, end, spanId, h);
+      this.#spare.push(end);
+    } else if (type === T_END) {
+      if (this.#finished.has(h) || this.#pendingEnds.has(spanId)) return true;
+      const start = this.#pendingStarts.get(spanId);
+      if (start === undefined) {
+        this.#pendingEnds.set(spanId, this.#save(line));
+        return true;
+      }
+      this.#pendingStarts.delete(spanId);
+      this.#emit(start, scan, spanId, h);
+      this.#spare.push(start);
+    } else if (type === T_SPAN) {
+      if (this.#finished.has(h)) return true;
+      const start = this.#pendingStarts.get(spanId);
+      if (start !== undefined) this.#pendingStarts.delete(spanId);
+      const end = this.#pendingEnds.get(spanId);
+      if (end !== undefined) {
+        this.#pendingEnds.delete(spanId);
+        this.#spare.push(end);
+      }
+      this.#emit(start, scan, spanId, h);
+      if (start !== undefined) this.#spare.push(start);
+    } else if (type === T_POINT) {
+      // Attempts recorded after their span ended are already summarised on the end event.
+      if (this.#finished.has(h)) return true;
+      const id = this.#field(F_ID);
+      let p = this.#points.get(spanId);
+      if (p === undefined) {
+        p = { lines: [], ids: [] };
+        this.#points.set(spanId, p);
+      }
+      if (p.ids.includes(id)) return true;
+      p.lines.push(line);
+      p.ids.push(id);
+    } else {
+      const id = this.#field(F_ID);
+      const tsMs = scan.recf[RECF.ts] as number;
+      const prev = this.#feedback.get(spanId);
+      if (prev !== undefined && (prev.id === id || prev.tsMs > tsMs)) return true;
+      this.#feedback.set(spanId, { line, id, tsMs });
+    }
+    return true;
+  }
+
+  /** The digest, with what did not finish as events in the order they were read (`SpanFolder.drain`). */
+  finish(lines: number): SpanDigest {
+    const pending: number[] = [];
+    for (const x of this.#pendingStarts.values()) pending.push(x.line);
+    for (const x of this.#pendingEnds.values()) pending.push(x.line);
+    for (const p of this.#points.values()) pending.push(...p.lines);
+    for (const f of this.#feedback.values()) pending.push(f.line);
+    pending.sort((a, b) => a - b);
+    const events = pending.map((l) => JSON.parse(this.#bytes.toString('utf8', this.#lineStart[l], this.#lineEnd[l])) as AgentmeterEvent);
+    return this.#builder.finish({ lines, events: lines, skipped: 0, samples: [] }, events);
+  }
+
+  /** The live record of line `line`, copied out. */
+  #save(line: number): Saved {
+    return (this.#spare.pop() ?? new Saved()).copy(this.#scan, line);
+  }
+
+  /**
+   * The span of a start (if any) and an end or complete event, as `spanFromParts` makes it,
+   * to the digest. Point events seen for it count in it.
+   */
+  #emit(start: Parts | undefined, end: Parts, spanId: string, h: number): void {
+    const head = start ?? end;
+    const endType = end.rec[REC.type] as number;
+    const startMs = start ? (start.recf[RECF.ts] as number) : (end.recf[RECF.startTs] as number);
+    const endMs = end.recf[RECF.ts] as number;
+    const attrs: BaseAttributes = {};
+    if (start) this.#attrs(start, attrs);
+    this.#attrs(end, attrs);
+    let durationMs: number | null = null;
+    if (attrs['duration.unknown'] !== true) {
+      const d = end.recf[RECF.duration] as number;
+      durationMs = Number.isNaN(d) ? Math.max(0, endMs - startMs) : d;
+    }
+    const kind = SPAN_KINDS[head.rec[REC.kind] as number] as Span['kind'];
+    const complete = endType === T_SPAN;
+    const span: Span = {
+      spanId,
+      runId: this.#textOf(head, F_RUN_ID),
+      parentId: complete ? this.#textOrNull(end, F_PARENT_ID) : start ? this.#textOrNull(start, F_PARENT_ID) : null,
+      kind,
+      name: complete ? this.#textOf(end, F_NAME) : start ? this.#textOf(start, F_NAME) : kind,
+      env: this.#textOf(head, F_ENV),
+      startMs,
+      endMs,
+      durationMs,
+      status: SPAN_STATUSES[end.rec[REC.status] as number] as Span['status'],
+      state: 'ended',
+      attrs,
+      pointEvents: this.#takePoints(spanId),
+    };
+    this.#finished.add(h);
+    this.#builder.add(span, h);
+  }
+
+  /** The entries of a record onto `attrs`, in order (later keys replace earlier values in place, as `mergeAttrs` does). */
+  #attrs(p: Parts, attrs: BaseAttributes): void {
+    const n = p.rec[REC.entries] as number;
+    const ent = p.ent;
+    for (let k = 0; k < n; k++) {
+      const at = k * ENTRY.size;
+      const key = this.#string(ent[at + ENTRY.key] as number);
+      const form = ent[at + ENTRY.form] as number;
+      let v: JsonValue;
+      if (form === V_NUMBER) v = p.entf[k * 4 + ENTRY_NUMBER] as number;
+      else if (form === V_STRING) {
+        const id = ent[at + ENTRY.string] as number;
+        v = id >= 0 ? this.#string(id) : this.#slice((ent[at + ENTRY.start] as number) + 1, (ent[at + ENTRY.end] as number) - 1);
+      } else if (form === V_TRUE) v = true;
+      else if (form === V_FALSE) v = false;
+      else if (form === V_NULL) v = null;
+      else v = JSON.parse(this.#slice(ent[at + ENTRY.start] as number, ent[at + ENTRY.end] as number)) as JsonValue;
+      attrs[key] = v;
+    }
+  }
+
+  #takePoints(spanId: string): number {
+    const p = this.#points.get(spanId);
+    if (p === undefined) return 0;
+    this.#points.delete(spanId);
+    return p.lines.length;
+  }
+
+  /** Text at scanner addresses [s, e). */
+  #slice(s: number, e: number): string {
+    return this.#bytes.toString('utf8', this.#scan.offset(s), this.#scan.offset(e));
+  }
+
+  /** An interned string's text, made once. */
+  #string(id: number): string {
+    let s = this.#strings[id];
+    if (s === undefined) {
+      s = this.#scan.stringOf(id);
+      this.#strings[id] = s;
+    }
+    return s;
+  }
+
+  /** A span id's hash, computed once per text. */
+  #hash(id: number, text: string): number {
+    let h = this.#hashes[id];
+    if (h === undefined) {
+      h = hashId(text);
+      this.#hashes[id] = h;
+    }
+    return h;
+  }
+
+  /** The text of a string field of the live record, read from the line. */
+  #field(field: number): string {
+    return this.#slice(this.#scan.fieldStart[field] as number, this.#scan.fieldEnd[field] as number);
+  }
+
+  /** An interned field of a record (`record` interns every one it can, else flags the line). */
+  #textOf(p: Parts, field: number): string {
+    return this.#string(p.rec[REC.ids + field] as number);
+  }
+
+  #textOrNull(p: Parts, field: number): string | null {
+    const id = p.rec[REC.ids + field] as number;
+    return id < 0 ? null : this.#string(id);
+  }
+}
