@@ -8,17 +8,17 @@ import { envSelected } from '../model/envs.js';
 import type { EnvSelection } from '../model/envs.js';
 import type { Span, SpanSummary } from '../model/span.js';
 import { SpanFolder } from '../model/fold.js';
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { scanSegmentFile, scanSegmentFileSync } from './reader.js';
 import type { ReadStats, SkippedLine } from './reader.js';
 import { DigestBuilder } from './span-digest.js';
 import type { SpanDigest } from './span-digest.js';
-import { foldSegmentBytes } from './tape-fold.js';
+import { foldSegmentFileSync } from './tape-fold.js';
 
 /**
- * Segments up to this size are read whole and folded from the line scanner's records
- * (`tape-fold.ts`) when it takes every line; larger ones, and the rest, line by line.
+ * A fold worker reads segments up to this size whole and folds them from the line scanner's
+ * records (`tape-fold.ts`) when it takes every line; larger ones, and the rest, line by line.
+ * The reading thread folds line by line: the scanner's memory (a segment and its table of
+ * texts) would stay with it for the whole read (docs/performance.md, "Cold reads, fourth pass").
  */
 const WHOLE_SEGMENT_BYTES = 64 * 1024 * 1024;
 
@@ -30,10 +30,6 @@ const WHOLE_SEGMENT_BYTES = 64 * 1024 * 1024;
  * const digest = await foldSegment(file, st.size, st.mtimeMs);
  */
 export async function foldSegment(file: string, size: number, mtimeMs: number, onSkip?: (s: SkippedLine) => void): Promise<SpanDigest> {
-  if (size <= WHOLE_SEGMENT_BYTES) {
-    const digest = foldSegmentBytes(await readWhole(file), size, mtimeMs);
-    if (digest !== undefined) return digest;
-  }
   const builder = new DigestBuilder(size, mtimeMs);
   const folder = new SpanFolder({ onSpan: (s: Span, h: number) => builder.add(s, h), drains: true });
   const stats = await scanSegmentFile(file, { onEvent: (e) => folder.add(e), ...(onSkip ? { onSkip } : {}) });
@@ -43,7 +39,7 @@ export async function foldSegment(file: string, size: number, mtimeMs: number, o
 /** `foldSegment` with blocking reads, for a fold worker (fold-pool.ts), which does nothing else meanwhile. */
 export function foldSegmentSync(file: string, size: number, mtimeMs: number): SpanDigest {
   if (size <= WHOLE_SEGMENT_BYTES) {
-    const digest = foldSegmentBytes(readWholeSync(file), size, mtimeMs);
+    const digest = foldSegmentFileSync(file, size, mtimeMs);
     if (digest !== undefined) return digest;
   }
   return foldSegmentLines(file, size, mtimeMs);
@@ -55,25 +51,6 @@ export function foldSegmentLines(file: string, size: number, mtimeMs: number): S
   const folder = new SpanFolder({ onSpan: (s: Span, h: number) => builder.add(s, h), drains: true });
   const stats = scanSegmentFileSync(file, { onEvent: (e) => folder.add(e) });
   return builder.finish(stats, folder.drain());
-}
-
-const NOTHING = Buffer.alloc(0);
-
-/** A segment's bytes, or none when it cannot be read (the fold line by line then says why). */
-function readWholeSync(file: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch {
-    return NOTHING;
-  }
-}
-
-async function readWhole(file: string): Promise<Buffer> {
-  try {
-    return await readFile(file);
-  } catch {
-    return NOTHING;
-  }
 }
 
 /** Which folded spans a collecting read keeps (`collectStore`'s options, as data a worker can take). */

@@ -53,7 +53,9 @@ const MAX_ATTRS_DEPTH = Math.min(32, MAX_DEPTH - 2);
 const PAD = 64;
 const PAGE = 65536;
 /** Slots of the table of strings interned per load: up to half as many distinct texts. */
-const STRING_SLOTS = 1 << 17;
+const STRING_SLOTS = 1 << 16;
+/** Distinct texts interned per load, at most. */
+export const MAX_STRINGS = STRING_SLOTS / 2;
 /** What `record` says of a line: offsets into `rec` (i32s), `recf` (f64s), and an entry's (`ENTRY` i32s, its number at `ENTRY_NUMBER` f64s). */
 export const REC = { type: 0, kind: 1, status: 2, entries: 3, flags: 4, ids: 6 } as const;
 export const RECF = { ts: 0, startTs: 1, duration: 2 } as const;
@@ -218,10 +220,19 @@ export class LineScanner {
     this.#bytes = this.#memory().subarray(this.#in, this.#in + bytes.length);
   }
 
-  /** `load`, for lines to `record`: the interned strings start afresh. */
-  loadForRecord(bytes: Uint8Array): void {
-    this.load(bytes);
+  /**
+   * Room for up to `size` bytes of lines to `record`, written by `fill` (straight into the
+   * scanner's memory; it returns how many it wrote); the interned strings start afresh.
+   * Returns the bytes written, in the scanner's memory (valid until the next load).
+   */
+  loadForRecord(size: number, fill: (into: Uint8Array) => number): Buffer {
+    this.#rows = (this.#in + size + PAD + 15) & ~15;
+    this.#pos = this.#rows;
+    this.#room(this.#rows, false);
+    const n = fill(this.#memory().subarray(this.#in, this.#in + size));
+    this.#bytes = this.#memory().subarray(this.#in, this.#in + n);
     this.#x.resetStrings(this.#strings, STRING_SLOTS, this.#stringsAt);
+    return Buffer.from(this.#x.memory.buffer, this.#in, n);
   }
 
   /**
@@ -283,11 +294,14 @@ export class LineScanner {
     return new Uint8Array(this.#x.memory.buffer);
   }
 
-  /** Memory up to `end` (growing it moves nothing, but detaches the views of the old buffer). */
-  #room(end: number): void {
+  /**
+   * Memory up to `end`, at least doubled when it grows `ahead` (rows appended a line at a
+   * time); growing moves nothing, but detaches the views of the old buffer.
+   */
+  #room(end: number, ahead = true): void {
     const size = this.#x.memory.buffer.byteLength;
     if (end <= size) return;
-    this.#x.memory.grow(Math.ceil((Math.max(end, 2 * size) - size) / PAGE));
+    this.#x.memory.grow(Math.ceil((Math.max(end, ahead ? 2 * size : 0) - size) / PAGE));
     this.#bytes = this.#memory().subarray(this.#in, this.#in + this.#bytes.length);
     this.#views();
   }

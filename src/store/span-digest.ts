@@ -124,6 +124,10 @@ export class DigestBuilder {
   readonly #valueIds = SUMMARY_PROFILE_KEYS.map(() => new Map<JsonValue, number>());
   /** The span's profile as indexes into `pdict` plus one (0: no such key). */
   readonly #ids = new Int32Array(SUMMARY_PROFILE_KEYS.length);
+  /** The span being added: its kind, its kind's detail keys (undefined: not a detail kind), which number keys it has. */
+  #spanKind = 0;
+  #detailSlots: Uint8Array | undefined = undefined;
+  #mask = 0;
   #prow = new Int32Array(16 * SUMMARY_PROFILE_KEYS.length);
   #nProfiles = 0;
   readonly #layoutIndex = new Map<number, number>([[0, 0]]);
@@ -200,49 +204,91 @@ export class DigestBuilder {
 
   /** Add a finished span; `idHash` is `hashId(span.spanId)` when the caller has it (the fold's `onSpan` does). */
   add(span: Span, idHash: number = hashId(span.spanId)): void {
-    const d = this.#d;
-    const i = this.#n;
-    if (i === this.#hash.length) this.#grow(2 * i);
     const kind = SPAN_KINDS.indexOf(span.kind);
-    // The kind's detail keys, by detail slot; undefined: not a detail kind.
-    const detailKeys = DETAIL_SLOTS_OF[kind];
-    const detail = detailKeys !== undefined;
-    this.#detailKeys.length = 0;
-    this.#detailValues.length = 0;
-    if (detail) this.#addDetail(span, i, kind);
-    this.#hash[i] = idHash;
-    this.#kind[i] = kind;
-    this.#status[i] = span.status === null ? NO_STATUS : SPAN_STATUSES.indexOf(span.status);
-    this.#start[i] = span.startMs;
-    this.#dur[i] = span.durationMs ?? NaN;
-    this.#env[i] = intern(this.#envIndex, d.envs, span.env);
-    this.#points[i] = span.pointEvents;
+    this.beginSpan(kind, idHash, span.status === null ? NO_STATUS : SPAN_STATUSES.indexOf(span.status), span.startMs, span.durationMs ?? NaN, span.env, span.pointEvents);
+    if (DETAIL_SLOTS_OF[kind] !== undefined) this.detailRow(span.endMs ?? NaN, span.name, span.spanId, span.parentId, span.runId);
     // One pass over the span's attributes (a dozen) instead of a lookup of each of the two
     // dozen summary keys: keyed reads of many names over objects of many shapes are slow.
-    const ids = this.#ids.fill(0);
-    const nums = this.#numValues;
-    let mask = 0;
     const attrs = span.attrs;
     for (const k in attrs) {
       const slot = ATTR_SLOTS.get(k);
-      if (slot === undefined) continue;
-      const v = attrs[k] as JsonValue;
-      if (slot < 0) {
-        if (isProfileValue(v)) ids[-1 - slot] = this.#valueId(-1 - slot, v) + 1;
-        else if (detail) this.#detailAttr(k, v);
-      } else if (slot >= DETAIL_SLOT) {
-        if (detail && detailKeys[slot - DETAIL_SLOT] === 1) this.#detailAttr(k, v);
-      } else if (typeof v === 'number' && Number.isFinite(v)) {
-        // Which number keys the span has, as a bit mask (fewer than 31 keys, checked below).
-        mask |= 1 << slot;
-        nums[slot] = v;
-      } else if (detail) {
-        this.#detailAttr(k, v);
-      }
+      if (slot !== undefined) this.attr(slot, k, attrs[k] as JsonValue);
     }
+    this.endSpan();
+  }
+
+  /**
+   * Start a span's row: `add` without the detail row and the attributes, which follow
+   * (`detailRow` for a kind of `DETAIL_KINDS`, then `attr` per summary attribute in the
+   * span's key order), then `endSpan`. For a fold that has no `Span` objects (tape-fold.ts).
+   * `kind` and `status` are indexes into SPAN_KINDS and SPAN_STATUSES (`NO_STATUS`: none);
+   * `durationMs` NaN for none.
+   */
+  beginSpan(kind: number, idHash: number, status: number, startMs: number, durationMs: number, env: string, points: number): void {
+    const i = this.#n;
+    if (i === this.#hash.length) this.#grow(2 * i);
+    this.#spanKind = kind;
+    this.#detailSlots = DETAIL_SLOTS_OF[kind];
+    this.#detailKeys.length = 0;
+    this.#detailValues.length = 0;
+    this.#ids.fill(0);
+    this.#mask = 0;
+    this.#hash[i] = idHash;
+    this.#kind[i] = kind;
+    this.#status[i] = status;
+    this.#start[i] = startMs;
+    this.#dur[i] = durationMs;
+    this.#env[i] = intern(this.#envIndex, this.#d.envs, env);
+    this.#points[i] = points;
+  }
+
+  /** The detail row of the span begun (its kind is one of `DETAIL_KINDS`); `endMs` NaN for none. */
+  detailRow(endMs: number, name: string, spanId: string, parentId: string | null, runId: string): void {
+    const kind = this.#spanKind;
+    const row = this.#nDetail++;
+    if (row === this.#dAt.length) {
+      this.#dAt = grown(this.#dAt, 2 * row);
+      this.#dEnd = grown(this.#dEnd, 2 * row);
+      this.#dName = grown(this.#dName, 2 * row);
+      this.#dId = grown(this.#dId, 32 * row);
+      this.#dParent = grown(this.#dParent, 2 * row);
+      this.#dRun = grown(this.#dRun, 2 * row);
+    }
+    const more = this.#d.dMore[kind] as DetailMore;
+    this.#dAt[row] = this.#n;
+    this.#dEnd[row] = endMs;
+    this.#dName[row] = intern(this.#nameIndex[kind] as Map<string, number>, more.names, name);
+    if (!packUuid(spanId, this.#dId, row * 16)) more.odd.push([row, spanId]);
+    this.#dParent[row] = parentId === null ? NO_LINK : this.#linkId(parentId);
+    this.#dRun[row] = this.#linkId(runId);
+  }
+
+  /** A summary attribute of the span begun: `k` with its slot (`attrSlot(k)`), and its value. */
+  attr(slot: number, k: string, v: JsonValue): void {
+    const detailKeys = this.#detailSlots;
+    if (slot < 0) {
+      if (isProfileValue(v)) this.#ids[-1 - slot] = this.#valueId(-1 - slot, v) + 1;
+      else if (detailKeys !== undefined) this.#detailAttr(k, v);
+    } else if (slot >= DETAIL_SLOT) {
+      if (detailKeys !== undefined && detailKeys[slot - DETAIL_SLOT] === 1) this.#detailAttr(k, v);
+    } else if (typeof v === 'number' && Number.isFinite(v)) {
+      // Which number keys the span has, as a bit mask (fewer than 31 keys, checked below).
+      this.#mask |= 1 << slot;
+      this.#numValues[slot] = v;
+    } else if (detailKeys !== undefined) {
+      this.#detailAttr(k, v);
+    }
+  }
+
+  /** Finish the span begun. */
+  endSpan(): void {
+    const d = this.#d;
+    const i = this.#n;
+    const mask = this.#mask;
+    const nums = this.#numValues;
     if (this.#nNums + SUMMARY_NUMBER_KEYS.length > this.#nums.length) this.#nums = grown(this.#nums, 2 * this.#nums.length);
     for (let k = 0, m = mask; m !== 0; k++, m >>>= 1) if (m & 1) this.#nums[this.#nNums++] = nums[k] as number;
-    this.#profile[i] = this.#profileOf(ids);
+    this.#profile[i] = this.#profileOf(this.#ids);
     let li = this.#layoutIndex.get(mask);
     if (li === undefined) {
       li = d.layouts.length;
@@ -253,7 +299,7 @@ export class DigestBuilder {
     }
     this.#layout[i] = li;
     this.#n = i + 1;
-    if (this.#detailKeys.length > 0) this.#addDetailAttrs(kind, this.#nDetail - 1);
+    if (this.#detailKeys.length > 0) this.#addDetailAttrs(this.#spanKind, this.#nDetail - 1);
   }
 
   #detailAttr(k: string, v: JsonValue): void {
@@ -297,26 +343,6 @@ export class DigestBuilder {
     this.#layout = grown(this.#layout, size);
     this.#kind = grown(this.#kind, size);
     this.#status = grown(this.#status, size);
-  }
-
-  /** A detail row for `span`, the span of row `at` of the columns, of kind `kind` (its index). */
-  #addDetail(span: Span, at: number, kind: number): void {
-    const row = this.#nDetail++;
-    if (row === this.#dAt.length) {
-      this.#dAt = grown(this.#dAt, 2 * row);
-      this.#dEnd = grown(this.#dEnd, 2 * row);
-      this.#dName = grown(this.#dName, 2 * row);
-      this.#dId = grown(this.#dId, 32 * row);
-      this.#dParent = grown(this.#dParent, 2 * row);
-      this.#dRun = grown(this.#dRun, 2 * row);
-    }
-    const more = this.#d.dMore[kind] as DetailMore;
-    this.#dAt[row] = at;
-    this.#dEnd[row] = span.endMs ?? NaN;
-    this.#dName[row] = intern(this.#nameIndex[kind] as Map<string, number>, more.names, span.name);
-    if (!packUuid(span.spanId, this.#dId, row * 16)) more.odd.push([row, span.spanId]);
-    this.#dParent[row] = span.parentId === null ? NO_LINK : this.#linkId(span.parentId);
-    this.#dRun[row] = this.#linkId(span.runId);
   }
 
   /** The index of a parent or run id among the link ids, added if new. */
@@ -412,7 +438,7 @@ function detailWanted(detail: boolean | readonly SpanKind[]): Uint8Array | undef
 }
 
 /** The status column's value for a span without a status (open or abandoned). */
-const NO_STATUS = 255;
+export const NO_STATUS = 255;
 
 /** The parent column's value for a span without a parent. */
 const NO_LINK = 0xffffffff;
@@ -432,6 +458,16 @@ const ATTR_SLOTS = new Map<string, number>([
   ...DETAIL_KEYS.map((k, i) => [k, DETAIL_SLOT + i] as const),
 ]);
 if (ATTR_SLOTS.size !== SUMMARY_NUMBER_KEYS.length + SUMMARY_PROFILE_KEYS.length + DETAIL_KEYS.length) throw new Error('a summary key is in two of the profile, number and detail lists');
+
+/** Whether spans of a kind (an index into SPAN_KINDS) have a detail row (`DigestBuilder.detailRow`). */
+export function isDetailKind(kind: number): boolean {
+  return DETAIL_SLOTS_OF[kind] !== undefined;
+}
+
+/** A summary attribute's slot for `DigestBuilder.attr`; undefined: the digest does not keep the key. */
+export function attrSlot(k: string): number | undefined {
+  return ATTR_SLOTS.get(k);
+}
 
 /** Per kind (by index into SPAN_KINDS), which detail keys (by slot - DETAIL_SLOT) its spans keep; undefined: not a detail kind. */
 const DETAIL_SLOTS_OF: (Uint8Array | undefined)[] = SPAN_KINDS.map((kind) => {

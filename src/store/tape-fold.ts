@@ -10,16 +10,17 @@
  * digits, `__proto__`, twice in a line) sends the whole segment to the ordinary fold.
  * docs/architecture.md, "The line scanner".
  */
-import type { AgentmeterEvent, BaseAttributes, JsonValue } from '../model/events.js';
-import { SPAN_KINDS, SPAN_STATUSES } from '../model/events.js';
+import { closeSync, openSync, readSync } from 'node:fs';
+import type { AgentmeterEvent, JsonValue } from '../model/events.js';
+import { SPAN_KINDS } from '../model/events.js';
 import { hashId } from '../model/fold.js';
 import { HashSet53 } from '../model/hash-set.js';
-import type { Span } from '../model/span.js';
 import { grown } from '../model/columns.js';
-import { ENTRY, ENTRY_NUMBER, F_ENV, F_ID, F_NAME, F_PARENT_ID, F_RUN_ID, F_SPAN_ID, MAX_ENTRIES, REC, RECF, V_FALSE, V_NULL, V_NUMBER, V_STRING, V_TRUE, lineScanner } from './line-scan.js';
+import { ENTRY, ENTRY_NUMBER, F_ENV, F_ID, F_NAME, F_PARENT_ID, F_RUN_ID, F_SPAN_ID, MAX_ENTRIES, MAX_STRINGS, REC, RECF, V_FALSE, V_NULL, V_NUMBER, V_STRING, V_TRUE, lineScanner } from './line-scan.js';
 import type { LineScanner } from './line-scan.js';
+import { SEGMENT_READ_FLAGS } from './layout.js';
 import { MAX_LINE_BYTES } from './reader.js';
-import { DigestBuilder } from './span-digest.js';
+import { DigestBuilder, attrSlot, isDetailKind } from './span-digest.js';
 import type { SpanDigest } from './span-digest.js';
 
 // The scanner's type numbers.
@@ -32,11 +33,57 @@ const T_POINT = 3;
  * The digest of a segment's bytes, folded from the line scanner's records; undefined when
  * a line is not one it takes (fold the segment the ordinary way).
  */
-export function foldSegmentBytes(bytes: Buffer, size: number, mtimeMs: number): SpanDigest | undefined {
+export function foldSegmentBytes(bytes: Uint8Array, size: number, mtimeMs: number): SpanDigest | undefined {
+  const scan = lineScanner();
+  return foldLoaded(
+    scan,
+    scan.loadForRecord(bytes.length, (into) => {
+      into.set(bytes);
+      return bytes.length;
+    }),
+    size,
+    mtimeMs,
+  );
+}
+
+/**
+ * `foldSegmentBytes` of a segment file of about `size` bytes, read straight into the line
+ * scanner's memory; undefined when it cannot be read whole or a line is not one the scanner
+ * takes (fold it line by line: that read says why).
+ */
+export function foldSegmentFileSync(file: string, size: number, mtimeMs: number): SpanDigest | undefined {
+  const scan = lineScanner();
+  let fd: number;
+  try {
+    fd = openSync(file, SEGMENT_READ_FLAGS);
+  } catch {
+    return undefined;
+  }
+  let whole = true;
+  let bytes: Buffer;
+  try {
+    // A byte more than expected tells a segment that grew since: left to the read line by line.
+    bytes = scan.loadForRecord(size + 1, (into) => {
+      let n = 0;
+      while (n < into.length) {
+        const r = readSync(fd, into, n, into.length - n, null);
+        if (r === 0) break;
+        n += r;
+      }
+      whole = n <= size;
+      return n;
+    });
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+  return whole ? foldLoaded(scan, bytes, size, mtimeMs) : undefined;
+}
+
+function foldLoaded(scan: LineScanner, bytes: Buffer, size: number, mtimeMs: number): SpanDigest | undefined {
   const n = bytes.length;
   if (n === 0 || bytes[n - 1] !== 10) return undefined;
-  const scan = lineScanner();
-  scan.loadForRecord(bytes);
   const fold = new TapeFolder(scan, bytes, new DigestBuilder(size, mtimeMs));
   let lines = 0;
   for (let s = 0; s < n; ) {
@@ -47,6 +94,12 @@ export function foldSegmentBytes(bytes: Buffer, size: number, mtimeMs: number): 
   }
   return fold.finish(lines);
 }
+
+/**
+ * Which keys the span being emitted has at its start and at its end (marked with the span's
+ * stamp), and where in the end's entries: by interned key id, one set per thread.
+ */
+const marks = { stamp: 0, inStart: new Int32Array(MAX_STRINGS), inEnd: new Int32Array(MAX_STRINGS), endAt: new Int32Array(MAX_STRINGS) };
 
 /** A line's record, copied out of the scanner (the scanner's views hold only the last line). */
 class Saved {
@@ -94,6 +147,9 @@ class TapeFolder {
   readonly #points = new Map<string, { lines: number[]; ids: string[] }>();
   readonly #feedback = new Map<string, { line: number; id: string; tsMs: number }>();
   readonly #finished = new HashSet53();
+  /** Each attribute key's slot in the digest (null: not kept), by interned id. */
+  readonly #slots: (number | null | undefined)[] = [];
+  #durationUnknownKey = -1;
 
   constructor(scan: LineScanner, bytes: Buffer, builder: DigestBuilder) {
     this.#scan = scan;
@@ -189,61 +245,92 @@ class TapeFolder {
 
   /**
    * The span of a start (if any) and an end or complete event, as `spanFromParts` makes it,
-   * to the digest. Point events seen for it count in it.
+   * to the digest, without making it: its fields and its merged attributes (the end's over
+   * the start's, in the start's key order, then the end's new keys) go to the builder as
+   * `DigestBuilder.add` hands a `Span`'s. Point events seen for it count in it.
    */
   #emit(start: Parts | undefined, end: Parts, spanId: string, h: number): void {
     const head = start ?? end;
-    const endType = end.rec[REC.type] as number;
+    const complete = end.rec[REC.type] === T_SPAN;
     const startMs = start ? (start.recf[RECF.ts] as number) : (end.recf[RECF.startTs] as number);
     const endMs = end.recf[RECF.ts] as number;
-    const attrs: BaseAttributes = {};
-    if (start) this.#attrs(start, attrs);
-    this.#attrs(end, attrs);
-    let durationMs: number | null = null;
-    if (attrs['duration.unknown'] !== true) {
+    // A writer that did not know the duration says so (`duration.unknown`, as `spanFromParts` reads it).
+    let unknown = this.#durationUnknown(end);
+    if (unknown === -1 && start) unknown = this.#durationUnknown(start);
+    let durationMs = NaN;
+    if (unknown !== 1) {
       const d = end.recf[RECF.duration] as number;
       durationMs = Number.isNaN(d) ? Math.max(0, endMs - startMs) : d;
     }
-    const kind = SPAN_KINDS[head.rec[REC.kind] as number] as Span['kind'];
-    const complete = endType === T_SPAN;
-    const span: Span = {
-      spanId,
-      runId: this.#textOf(head, F_RUN_ID),
-      parentId: complete ? this.#textOrNull(end, F_PARENT_ID) : start ? this.#textOrNull(start, F_PARENT_ID) : null,
-      kind,
-      name: complete ? this.#textOf(end, F_NAME) : start ? this.#textOf(start, F_NAME) : kind,
-      env: this.#textOf(head, F_ENV),
-      startMs,
-      endMs,
-      durationMs,
-      status: SPAN_STATUSES[end.rec[REC.status] as number] as Span['status'],
-      state: 'ended',
-      attrs,
-      pointEvents: this.#takePoints(spanId),
-    };
+    const kind = head.rec[REC.kind] as number;
+    const b = this.#builder;
+    b.beginSpan(kind, h, end.rec[REC.status] as number, startMs, durationMs, this.#textOf(head, F_ENV), this.#takePoints(spanId));
+    if (isDetailKind(kind)) {
+      const name = complete ? this.#textOf(end, F_NAME) : start ? this.#textOf(start, F_NAME) : (SPAN_KINDS[kind] as string);
+      const parentId = complete ? this.#textOrNull(end, F_PARENT_ID) : start ? this.#textOrNull(start, F_PARENT_ID) : null;
+      b.detailRow(endMs, name, spanId, parentId, this.#textOf(head, F_RUN_ID));
+    }
+    const stamp = ++marks.stamp;
+    const n = end.rec[REC.entries] as number;
+    for (let j = 0; j < n; j++) {
+      const key = end.ent[j * ENTRY.size + ENTRY.key] as number;
+      marks.inEnd[key] = stamp;
+      marks.endAt[key] = j;
+    }
+    if (start) {
+      const m = start.rec[REC.entries] as number;
+      for (let i = 0; i < m; i++) {
+        const key = start.ent[i * ENTRY.size + ENTRY.key] as number;
+        marks.inStart[key] = stamp;
+        if (marks.inEnd[key] === stamp) this.#attr(end, marks.endAt[key] as number);
+        else this.#attr(start, i);
+      }
+    }
+    for (let j = 0; j < n; j++) if (start === undefined || marks.inStart[end.ent[j * ENTRY.size + ENTRY.key] as number] !== stamp) this.#attr(end, j);
     this.#finished.add(h);
-    this.#builder.add(span, h);
+    b.endSpan();
   }
 
-  /** The entries of a record onto `attrs`, in order (later keys replace earlier values in place, as `mergeAttrs` does). */
-  #attrs(p: Parts, attrs: BaseAttributes): void {
-    const n = p.rec[REC.entries] as number;
-    const ent = p.ent;
-    for (let k = 0; k < n; k++) {
-      const at = k * ENTRY.size;
-      const key = this.#string(ent[at + ENTRY.key] as number);
-      const form = ent[at + ENTRY.form] as number;
-      let v: JsonValue;
-      if (form === V_NUMBER) v = p.entf[k * 4 + ENTRY_NUMBER] as number;
-      else if (form === V_STRING) {
-        const id = ent[at + ENTRY.string] as number;
-        v = id >= 0 ? this.#string(id) : this.#slice((ent[at + ENTRY.start] as number) + 1, (ent[at + ENTRY.end] as number) - 1);
-      } else if (form === V_TRUE) v = true;
-      else if (form === V_FALSE) v = false;
-      else if (form === V_NULL) v = null;
-      else v = JSON.parse(this.#slice(ent[at + ENTRY.start] as number, ent[at + ENTRY.end] as number)) as JsonValue;
-      attrs[key] = v;
+  /** Entry `k` of a record to the builder, if the digest keeps its key. */
+  #attr(p: Parts, k: number): void {
+    const at = k * ENTRY.size;
+    const key = p.ent[at + ENTRY.key] as number;
+    const slot = this.#slot(key);
+    if (slot === null) return;
+    const form = p.ent[at + ENTRY.form] as number;
+    let v: JsonValue;
+    if (form === V_NUMBER) v = p.entf[k * 4 + ENTRY_NUMBER] as number;
+    else if (form === V_STRING) {
+      const id = p.ent[at + ENTRY.string] as number;
+      v = id >= 0 ? this.#string(id) : this.#slice((p.ent[at + ENTRY.start] as number) + 1, (p.ent[at + ENTRY.end] as number) - 1);
+    } else if (form === V_TRUE) v = true;
+    else if (form === V_FALSE) v = false;
+    else if (form === V_NULL) v = null;
+    else v = JSON.parse(this.#slice(p.ent[at + ENTRY.start] as number, p.ent[at + ENTRY.end] as number)) as JsonValue;
+    this.#builder.attr(slot, this.#string(key), v);
+  }
+
+  /** The digest's slot for an attribute key (by its interned id); null: not kept. */
+  #slot(key: number): number | null {
+    let slot = this.#slots[key];
+    if (slot === undefined) {
+      const text = this.#string(key);
+      slot = attrSlot(text) ?? null;
+      this.#slots[key] = slot;
+      if (text === 'duration.unknown') this.#durationUnknownKey = key;
     }
+    return slot;
+  }
+
+  /** A record's `duration.unknown`: 1 when true, 0 when another value, -1 when absent. */
+  #durationUnknown(p: Parts): number {
+    const n = p.rec[REC.entries] as number;
+    for (let k = 0; k < n; k++) {
+      const key = p.ent[k * ENTRY.size + ENTRY.key] as number;
+      this.#slot(key);
+      if (key === this.#durationUnknownKey) return p.ent[k * ENTRY.size + ENTRY.form] === V_TRUE ? 1 : 0;
+    }
+    return -1;
   }
 
   #takePoints(spanId: string): number {
