@@ -54,8 +54,8 @@ const S_STRING_ARRAY = 5;
 const S_STRING_MAP = 6;
 const S_SPAN_KIND = 7;
 
-/** Slots per key table (open addressing, a power of two). */
-const SLOTS = 128;
+/** What a lookup in a table of keys gives for a key it does not have. */
+const NOT_FOUND: i32 = -2147483648;
 
 /**
  * The value of a number's text when it is what `String(Number(text))` gives, else NaN: asked
@@ -73,9 +73,11 @@ const POW10: StaticArray<f64> = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
 
 // The tables, set by `init`: lists of names (an i32 count, then per name an i32 length and
 // its bytes, padded to 4), and per type and kind (type × kinds + kind; the type alone for
-// `span.event` and `feedback`) the address of its key table, 0 for none. A key table is
-// SLOTS i32 addresses (0: empty) of entries (i32 hash, i32 shape, i32 length, the key's bytes),
-// placed by the hash of the key's bytes (`h * 31 + byte`, wrapping) and the next free slot.
+// `span.event` and `feedback`) the address of its key table, 0 for none. A key table is its
+// mask (slots - 1, slots a power of two), then its slots: i32 addresses (0: empty) of entries
+// (i32 hash, i32 shape, i32 length, the key's bytes), placed by the hash of the key's bytes
+// (`h * 31 + byte`, wrapping) and the next free slot. The table of wanted keys (`wanted`)
+// is one too, holding each key's slot in the span digest.
 let fieldNames: usize = 0;
 let typeNames: usize = 0;
 let kindNames: usize = 0;
@@ -84,13 +86,15 @@ let sourceNames: usize = 0;
 let keyTables: usize = 0;
 let nKinds: i32 = 0;
 let maxAttrsDepth: i32 = 0;
+let wanted: usize = 0;
 
 /** Where JavaScript may put its tables and data: past this module's own static data. */
 export function base(): usize {
   return (__heap_base + 15) & ~15;
 }
 
-export function init(fields: usize, types: usize, kinds: usize, statuses: usize, sources: usize, tables: usize, kindCount: i32, attrsDepth: i32): void {
+export function init(fields: usize, types: usize, kinds: usize, statuses: usize, sources: usize, tables: usize, kindCount: i32, attrsDepth: i32, wantedKeys: usize): void {
+  wanted = wantedKeys;
   fieldNames = fields;
   typeNames = types;
   kindNames = kinds;
@@ -117,10 +121,10 @@ export let rowEnd: usize = 0;
 // i32s: the type, kind and status (indexes into their names; -1: none), the number of
 // `attrs` entries, flags (`F_*`: what the fold leaves to the ordinary path), then per field
 // the id of its text among the interned strings (-1: none); `RECF`, f64s: `ts` and `start_ts`
-// in Unix ms, `duration_ms` (NaN: null). Then an entry per top-level key of `attrs`, in line
-// order, ENTRY_BYTES each: the key's interned id, the value's form (`V_*`), its start and
-// end, a plain string's interned id (-1: none), whether its text is past ASCII, and a
-// number's value (f64).
+// in Unix ms, `duration_ms` (NaN: null). Then an entry per top-level key of `attrs` that the
+// fold reads (in the table of wanted keys), in line order, ENTRY_BYTES each: the key's code
+// in that table, the value's form (`V_*`), its start and end, a plain string's interned id
+// (-1: none), and a number's value (f64).
 let recording = false;
 const REC = memory.data(32 * 4);
 const RECF = memory.data(4 * 8);
@@ -129,9 +133,9 @@ const ENTRY_BYTES = 32;
 const ENT = memory.data(MAX_ENTRIES * ENTRY_BYTES);
 let nEntries = 0;
 let flags = 0;
-/** An attribute key that is escaped, all digits (ordered first by JavaScript) or `__proto__`, or twice in a line. */
+/** An attribute key that is escaped (it could spell a wanted one), or a wanted key twice in a line. */
 const F_ODD_KEY = 1;
-/** More entries than MAX_ENTRIES, or more distinct texts than the table holds. */
+/** More wanted entries than MAX_ENTRIES, or more distinct texts than the table holds. */
 const F_TOO_MANY = 2;
 const V_STRING = 0;
 const V_ESCAPED = 1;
@@ -142,7 +146,6 @@ const V_NULL = 5;
 const V_OBJECT = 6;
 const V_ARRAY = 7;
 let backslashes = 0;
-let highs = 0;
 
 export function rec(): usize {
   return REC;
@@ -216,21 +219,26 @@ function internHashed(s: usize, e: usize, h: i32): i32 {
   return nStrings++;
 }
 
-/** Record the top-level `attrs` entry with key [ks, ke) and value [vs, ve). */
-function recordEntry(ks: usize, ke: usize, kh: i32, hashed: bool, vs: usize, ve: usize, escaped: bool, high: bool): void {
+/**
+ * Record the top-level `attrs` entry with key [ks, ke) and value [vs, ve), if the fold reads
+ * its key (the table of wanted keys); other keys are not recorded, and what JavaScript would
+ * make of them (an array index ordered first, `__proto__`, a key twice) changes nothing the
+ * fold reads.
+ */
+function recordEntry(ks: usize, ke: usize, kh: i32, hashed: bool, vs: usize, ve: usize, escaped: bool): void {
+  let h = kh;
+  if (!hashed) {
+    h = 0;
+    for (let i = ks; i < ke; i++) h = h * 31 + <i32>at(i);
+  }
+  const key = lookup(wanted, ks, ke, h);
+  if (key == NOT_FOUND) return;
   if (nEntries == MAX_ENTRIES) {
     flags |= F_TOO_MANY;
     return;
   }
-  // Keys JavaScript would order or treat apart: all digits (an array index comes first in an
-  // object), `__proto__` (dropped when attributes merge).
-  let digits = true;
-  for (let i = ks; i < ke; i++) if (!isDigit(at(i))) digits = false;
-  if (digits || (ke - ks == 9 && same(ks, PROTO, 9))) flags |= F_ODD_KEY;
-  const key = hashed ? internHashed(ks, ke, kh) : intern(ks, ke);
-  if (key == -1) flags |= F_TOO_MANY;
-  const p = ENT + <usize>nEntries * ENTRY_BYTES;
   for (let k = 0; k < nEntries; k++) if (load<i32>(ENT + <usize>k * ENTRY_BYTES) == key) flags |= F_ODD_KEY;
+  const p = ENT + <usize>nEntries * ENTRY_BYTES;
   const c = at(vs);
   let form = V_NUMBER;
   if (c == 0x22) form = escaped ? V_ESCAPED : V_STRING;
@@ -244,12 +252,11 @@ function recordEntry(ks: usize, ke: usize, kh: i32, hashed: bool, vs: usize, ve:
   store<i32>(p, <i32>vs, 8);
   store<i32>(p, <i32>ve, 12);
   store<i32>(p, form == V_STRING ? intern(vs + 1, ve - 1) : -1, 16);
-  store<i32>(p, high ? 1 : 0, 20);
   if (form == V_NUMBER) store<f64>(p, numberValue, 24);
   nEntries++;
 }
 
-const PROTO = memory.data<u8>([0x5f, 0x5f, 0x70, 0x72, 0x6f, 0x74, 0x6f, 0x5f, 0x5f]);
+
 
 // @ts-ignore: decorator
 @inline function at(i: usize): u32 {
@@ -317,10 +324,7 @@ function plainString(i: usize): isize {
     const c = at(i);
     if (c == 0x22) return <isize>i;
     if (c == 0x5c || c < 0x20) return -1;
-    if (c >= 0x80) {
-      sawHigh = true;
-      highs++;
-    }
+    if (c >= 0x80) sawHigh = true;
   }
   return -1;
 }
@@ -356,10 +360,7 @@ function jsonString(i: usize): isize {
     const c = at(i);
     if (c == 0x22) return <isize>(i + 1);
     if (c < 0x20) return -1;
-    if (c >= 0x80) {
-      sawHigh = true;
-      highs++;
-    } else if (c == 0x5c) {
+    if (c >= 0x80) sawHigh = true; else if (c == 0x5c) {
       sawBackslash = true;
       backslashes++;
       const d = at(++i);
@@ -490,15 +491,16 @@ function array(i: usize, depth: i32): isize {
   }
 }
 
-/** The shape of typed key [s, e) in key table `table`, or -1. */
-function shapeOf(table: usize, s: usize, e: usize, h: i32): i32 {
+/** What a table of keys says of key [s, e) with hash `h`: its shape, or slot; NOT_FOUND when absent. */
+function lookup(table: usize, s: usize, e: usize, h: i32): i32 {
   // A table holds at most a quarter of its slots (src/store/line-scan.ts): a probe meets an empty one.
-  let slot = <usize>(h & (SLOTS - 1));
+  const mask = load<i32>(table);
+  let slot = h & mask;
   while (true) {
-    const entry = <usize>load<i32>(table + (slot << 2));
-    if (entry == 0) return -1;
+    const entry = <usize>load<i32>(table + 4 + (<usize>slot << 2));
+    if (entry == 0) return NOT_FOUND;
     if (load<i32>(entry) == h && equalsAt(s, e, entry + 12, <usize>load<i32>(entry + 8))) return load<i32>(entry + 4);
-    slot = (slot + 1) & (SLOTS - 1);
+    slot = (slot + 1) & mask;
   }
 }
 
@@ -515,14 +517,14 @@ function object(i: usize, depth: i32, table: usize): isize {
     if (at(i) != 0x22) return -1;
     const ks = i + 1;
     let ke: usize;
-    let shape = -1;
+    let shape = NOT_FOUND;
     let hashed = false;
     if (table != 0) {
       // An escaped key could spell a typed one: left to the ordinary path.
       if (!plainKey(ks)) return -1;
       ke = keyEnd;
       i = ke + 1;
-      shape = shapeOf(table, ks, ke, keyHash);
+      shape = lookup(table, ks, ke, keyHash);
       hashed = true;
     } else {
       const before = backslashes;
@@ -536,12 +538,11 @@ function object(i: usize, depth: i32, table: usize): isize {
     const vs = i + 1;
     const kh = keyHash;
     const b = backslashes;
-    const h = highs;
     const r = value(vs, depth);
     if (r == -1 || r >= <isize>E) return -1;
     i = <usize>r;
-    if (shape != -1 && !hasShape(shape, vs, i)) return -1;
-    if (top) recordEntry(ks, ke, kh, hashed, vs, i, backslashes != b, highs != h);
+    if (shape != NOT_FOUND && !hasShape(shape, vs, i)) return -1;
+    if (top) recordEntry(ks, ke, kh, hashed, vs, i, backslashes != b);
     const c = at(i);
     if (c == 0x7d) return <isize>(i + 1);
     if (c != 0x2c) return -1;

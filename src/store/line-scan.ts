@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { ATTRIBUTE_TYPES, AgentmeterError, FEEDBACK_SOURCES, MAX_DEPTH, SPAN_KINDS, SPAN_STATUSES } from '../model/index.js';
 import type { AttributeType } from '../model/index.js';
+import { attrSlots } from './span-digest.js';
 
 // The WebAssembly API, typed here: the ES library this project compiles against has no DOM types.
 interface WasmMemory {
@@ -27,7 +28,7 @@ const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 interface Exports {
   memory: WasmMemory;
   base(): number;
-  init(fields: number, types: number, kinds: number, statuses: number, sources: number, tables: number, kindCount: number, attrsDepth: number): void;
+  init(fields: number, types: number, kinds: number, statuses: number, sources: number, tables: number, kindCount: number, attrsDepth: number, wanted: number): void;
   scanLine(s: number, e: number, row: number, utf8: number): number;
   recordLine(s: number, e: number): number;
   resetStrings(table: number, slots: number, index: number): void;
@@ -45,8 +46,6 @@ const FIELD_NAMES = ['v', 'id', 'ts', 'type', 'span_id', 'kind', 'name', 'parent
 const TYPE_NAMES = ['span.start', 'span.end', 'span', 'span.event', 'feedback'];
 /** Attribute shapes by the scanner's shape numbers. */
 const SHAPES: readonly AttributeType[] = ['string', 'number', 'boolean', 'number|null', 'boolean|null', 'string[]', 'string-map', 'span-kind'];
-/** Slots per key table (the scanner's SLOTS): at least four per key, so a probe ends soon. */
-const SLOTS = 128;
 /** Attributes nest at most this deep inside `attrs` (the line's object and `attrs` are two more). */
 const MAX_ATTRS_DEPTH = Math.min(32, MAX_DEPTH - 2);
 /** Room after the scanned bytes: the scanner may look a few bytes past a line's end. */
@@ -54,12 +53,17 @@ const PAD = 64;
 const PAGE = 65536;
 /** Slots of the table of strings interned per load: up to half as many distinct texts. */
 const STRING_SLOTS = 1 << 16;
-/** Distinct texts interned per load, at most. */
-export const MAX_STRINGS = STRING_SLOTS / 2;
 /** What `record` says of a line: offsets into `rec` (i32s), `recf` (f64s), and an entry's (`ENTRY` i32s, its number at `ENTRY_NUMBER` f64s). */
 export const REC = { type: 0, kind: 1, status: 2, entries: 3, flags: 4, ids: 6 } as const;
 export const RECF = { ts: 0, startTs: 1, duration: 2 } as const;
 export const ENTRY = { size: 8, key: 0, form: 1, start: 2, end: 3, string: 4 } as const;
+/**
+ * The attribute keys `record` records (an entry's `key` is an index into this list), with
+ * their slots in the span digest: the keys the digest keeps, and `duration.unknown`, which
+ * says how to read a span's duration (slot DURATION_UNKNOWN).
+ */
+export const DURATION_UNKNOWN = 2_000_000;
+export const WANTED: readonly (readonly [string, number])[] = [...attrSlots(), ['duration.unknown', DURATION_UNKNOWN]];
 /** An entry's number among its f64s (4 an entry). */
 export const ENTRY_NUMBER = 3;
 /** Entries per line `record` takes (the scanner's MAX_ENTRIES). */
@@ -115,24 +119,26 @@ class TableWriter {
     return at;
   }
 
-  /** A key table for a type (and kind): its address, or 0 when the variant has no typed keys. */
-  keys(types: Readonly<Record<string, AttributeType>> | undefined): number {
-    if (!types) return 0;
-    const entries = Object.entries(types);
-    if (entries.length * 4 > SLOTS) throw new Error(`the line scanner's key tables hold ${SLOTS / 4} keys, not ${entries.length}`);
-    const slots = new Array<number>(SLOTS).fill(0);
+  /**
+   * A table of keys, each with a code (a shape, a slot): its address. At least four slots a
+   * key, so a probe ends soon.
+   */
+  keys(entries: readonly (readonly [string, number])[]): number {
+    let size = 16;
+    while (size < 4 * entries.length) size *= 2;
+    const slots = new Array<number>(size).fill(0);
     const at = this.address;
-    this.words.push(...slots);
-    for (const [key, shape] of entries) {
+    this.words.push(size - 1, ...slots);
+    for (const [key, code] of entries) {
       const b = Buffer.from(key, 'utf8');
       const h = hashBytes(b);
-      let slot = h & (SLOTS - 1);
-      while (slots[slot] !== 0) slot = (slot + 1) & (SLOTS - 1);
+      let slot = h & (size - 1);
+      while (slots[slot] !== 0) slot = (slot + 1) & (size - 1);
       slots[slot] = this.address;
-      this.words.push(h, SHAPES.indexOf(shape), b.length);
+      this.words.push(h, code, b.length);
       this.bytes(b);
     }
-    for (let i = 0; i < SLOTS; i++) this.words[(at - this.#base) / 4 + i] = slots[i] as number;
+    for (let i = 0; i < size; i++) this.words[(at - this.#base) / 4 + 1 + i] = slots[i] as number;
     return at;
   }
 }
@@ -166,16 +172,18 @@ function instantiate(): { x: Exports; free: number } {
   const tables: number[] = [];
   for (let type = 0; type < TYPE_NAMES.length; type++) {
     for (let k = 0; k < SPAN_KINDS.length; k++) {
-      tables.push(t.keys(ATTRIBUTE_TYPES[type <= 2 ? `${TYPE_NAMES[type] as string}:${SPAN_KINDS[k] as string}` : (TYPE_NAMES[type] as string)]));
+      const types = ATTRIBUTE_TYPES[type <= 2 ? `${TYPE_NAMES[type] as string}:${SPAN_KINDS[k] as string}` : (TYPE_NAMES[type] as string)];
+      tables.push(types ? t.keys(Object.entries(types).map(([key, shape]) => [key, SHAPES.indexOf(shape)] as const)) : 0);
     }
   }
   const tableIndex = t.address;
   t.words.push(...tables);
+  const wanted = t.keys(WANTED.map(([key], i) => [key, i] as const));
   const end = t.address + 64 + STRING_SLOTS * 16 + STRING_SLOTS * 4;
   const size = x.memory.buffer.byteLength;
   if (end > size) x.memory.grow(Math.ceil((end - size) / PAGE));
   new Int32Array(x.memory.buffer, x.base(), t.words.length).set(t.words);
-  x.init(fields, types, kinds, statuses, sources, tableIndex, SPAN_KINDS.length, MAX_ATTRS_DEPTH);
+  x.init(fields, types, kinds, statuses, sources, tableIndex, SPAN_KINDS.length, MAX_ATTRS_DEPTH, wanted);
   return { x, free: t.address };
 }
 

@@ -464,9 +464,9 @@ export function isDetailKind(kind: number): boolean {
   return DETAIL_SLOTS_OF[kind] !== undefined;
 }
 
-/** A summary attribute's slot for `DigestBuilder.attr`; undefined: the digest does not keep the key. */
-export function attrSlot(k: string): number | undefined {
-  return ATTR_SLOTS.get(k);
+/** Every attribute key the digest keeps, with its slot for `DigestBuilder.attr`. */
+export function attrSlots(): [string, number][] {
+  return [...ATTR_SLOTS];
 }
 
 /** Per kind (by index into SPAN_KINDS), which detail keys (by slot - DETAIL_SLOT) its spans keep; undefined: not a detail kind. */

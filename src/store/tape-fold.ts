@@ -16,11 +16,11 @@ import { SPAN_KINDS } from '../model/events.js';
 import { hashId } from '../model/fold.js';
 import { HashSet53 } from '../model/hash-set.js';
 import { grown } from '../model/columns.js';
-import { ENTRY, ENTRY_NUMBER, F_ENV, F_ID, F_NAME, F_PARENT_ID, F_RUN_ID, F_SPAN_ID, MAX_ENTRIES, MAX_STRINGS, REC, RECF, V_FALSE, V_NULL, V_NUMBER, V_STRING, V_TRUE, lineScanner } from './line-scan.js';
+import { DURATION_UNKNOWN, ENTRY, ENTRY_NUMBER, F_ENV, F_ID, F_NAME, F_PARENT_ID, F_RUN_ID, F_SPAN_ID, MAX_ENTRIES, REC, RECF, WANTED, V_FALSE, V_NULL, V_NUMBER, V_STRING, V_TRUE, lineScanner } from './line-scan.js';
 import type { LineScanner } from './line-scan.js';
 import { SEGMENT_READ_FLAGS } from './layout.js';
 import { MAX_LINE_BYTES } from './reader.js';
-import { DigestBuilder, attrSlot, isDetailKind } from './span-digest.js';
+import { DigestBuilder, isDetailKind } from './span-digest.js';
 import type { SpanDigest } from './span-digest.js';
 
 // The scanner's type numbers.
@@ -97,9 +97,10 @@ function foldLoaded(scan: LineScanner, bytes: Buffer, size: number, mtimeMs: num
 
 /**
  * Which keys the span being emitted has at its start and at its end (marked with the span's
- * stamp), and where in the end's entries: by interned key id, one set per thread.
+ * stamp), and where in the end's entries: by index into WANTED, one set per thread.
  */
-const marks = { stamp: 0, inStart: new Int32Array(MAX_STRINGS), inEnd: new Int32Array(MAX_STRINGS), endAt: new Int32Array(MAX_STRINGS) };
+const marks = { stamp: 0, inStart: new Int32Array(WANTED.length), inEnd: new Int32Array(WANTED.length), endAt: new Int32Array(WANTED.length) };
+const DURATION_UNKNOWN_KEY = WANTED.findIndex(([, slot]) => slot === DURATION_UNKNOWN);
 
 /** A line's record, copied out of the scanner (the scanner's views hold only the last line). */
 class Saved {
@@ -147,9 +148,6 @@ class TapeFolder {
   readonly #points = new Map<string, { lines: number[]; ids: string[] }>();
   readonly #feedback = new Map<string, { line: number; id: string; tsMs: number }>();
   readonly #finished = new HashSet53();
-  /** Each attribute key's slot in the digest (null: not kept), by interned id. */
-  readonly #slots: (number | null | undefined)[] = [];
-  #durationUnknownKey = -1;
 
   constructor(scan: LineScanner, bytes: Buffer, builder: DigestBuilder) {
     this.#scan = scan;
@@ -294,9 +292,8 @@ class TapeFolder {
   /** Entry `k` of a record to the builder, if the digest keeps its key. */
   #attr(p: Parts, k: number): void {
     const at = k * ENTRY.size;
-    const key = p.ent[at + ENTRY.key] as number;
-    const slot = this.#slot(key);
-    if (slot === null) return;
+    const [key, slot] = WANTED[p.ent[at + ENTRY.key] as number] as readonly [string, number];
+    if (slot === DURATION_UNKNOWN) return;
     const form = p.ent[at + ENTRY.form] as number;
     let v: JsonValue;
     if (form === V_NUMBER) v = p.entf[k * 4 + ENTRY_NUMBER] as number;
@@ -307,29 +304,13 @@ class TapeFolder {
     else if (form === V_FALSE) v = false;
     else if (form === V_NULL) v = null;
     else v = JSON.parse(this.#slice(p.ent[at + ENTRY.start] as number, p.ent[at + ENTRY.end] as number)) as JsonValue;
-    this.#builder.attr(slot, this.#string(key), v);
-  }
-
-  /** The digest's slot for an attribute key (by its interned id); null: not kept. */
-  #slot(key: number): number | null {
-    let slot = this.#slots[key];
-    if (slot === undefined) {
-      const text = this.#string(key);
-      slot = attrSlot(text) ?? null;
-      this.#slots[key] = slot;
-      if (text === 'duration.unknown') this.#durationUnknownKey = key;
-    }
-    return slot;
+    this.#builder.attr(slot, key, v);
   }
 
   /** A record's `duration.unknown`: 1 when true, 0 when another value, -1 when absent. */
   #durationUnknown(p: Parts): number {
     const n = p.rec[REC.entries] as number;
-    for (let k = 0; k < n; k++) {
-      const key = p.ent[k * ENTRY.size + ENTRY.key] as number;
-      this.#slot(key);
-      if (key === this.#durationUnknownKey) return p.ent[k * ENTRY.size + ENTRY.form] === V_TRUE ? 1 : 0;
-    }
+    for (let k = 0; k < n; k++) if (p.ent[k * ENTRY.size + ENTRY.key] === DURATION_UNKNOWN_KEY) return p.ent[k * ENTRY.size + ENTRY.form] === V_TRUE ? 1 : 0;
     return -1;
   }
 
