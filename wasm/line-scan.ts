@@ -164,22 +164,29 @@ export function entries(): usize {
   return ENT;
 }
 
-// Strings interned per segment (`resetStrings`): each distinct text (an attribute key, a
-// plain string value, an id, a name) gets an id in the order first seen, so the fold makes
-// each text once. Slots of 4 i32s (hash, start, length, id; start 0: empty), open
-// addressing; past half full, texts get no id (-1). `stringsAt` holds each id's start and
-// length, for JavaScript to make its text.
+// Strings interned per segment (`resetStrings`): each distinct text (an id, a name, a plain
+// string value) gets an id in the order first seen, so the fold makes each text once. Its
+// bytes are copied into the arena, so ids outlive the chunk of the segment they were read
+// in. Slots of 4 i32s (hash, start, generation, id), open addressing: a slot of another
+// generation is empty, so a new segment clears nothing. Past half full, or with the arena
+// full, texts get no id (-1). `stringsAt` holds each id's start and length, for JavaScript
+// to make its text.
 let strings: usize = 0;
 let stringsAt: usize = 0;
 let stringSlots: i32 = 0;
 let nStrings: i32 = 0;
+let generation: i32 = 0;
+let arena: usize = 0;
+let arenaEnd: usize = 0;
 
-export function resetStrings(table: usize, slots: i32, index: usize): void {
+export function resetStrings(table: usize, slots: i32, index: usize, arenaStart: usize, arenaBytes: usize): void {
   strings = table;
   stringSlots = slots;
   stringsAt = index;
   nStrings = 0;
-  memory.fill(table, 0, <usize>slots << 4);
+  arena = arenaStart;
+  arenaEnd = arenaStart + arenaBytes;
+  generation++;
 }
 
 /** The id of the text [s, e), interned if new; -1 when the table is too full. */
@@ -203,18 +210,23 @@ function internHashed(s: usize, e: usize, h: i32): i32 {
   const n = e - s;
   while (true) {
     const p = strings + (<usize>slot << 4);
-    const start = <usize>load<i32>(p, 4);
-    if (start == 0) break;
-    if (load<i32>(p) == h && <usize>load<i32>(p, 8) == n && same(start, s, n)) return load<i32>(p, 12);
+    if (load<i32>(p, 8) != generation) break;
+    if (load<i32>(p) == h) {
+      const id = load<i32>(p, 12);
+      if (<usize>load<i32>(stringsAt + (<usize>id << 3), 4) == n && same(<usize>load<i32>(p, 4), s, n)) return id;
+    }
     slot = (slot + 1) & mask;
   }
-  if (nStrings * 2 >= stringSlots) return -1;
+  if (nStrings * 2 >= stringSlots || arena + n > arenaEnd) return -1;
+  const at = arena;
+  memory.copy(at, s, n);
+  arena += n;
   const p = strings + (<usize>slot << 4);
   store<i32>(p, h);
-  store<i32>(p, <i32>s, 4);
-  store<i32>(p, <i32>n, 8);
+  store<i32>(p, <i32>at, 4);
+  store<i32>(p, generation, 8);
   store<i32>(p, nStrings, 12);
-  store<i32>(stringsAt + (<usize>nStrings << 3), <i32>s);
+  store<i32>(stringsAt + (<usize>nStrings << 3), <i32>at);
   store<i32>(stringsAt + (<usize>nStrings << 3), <i32>n, 4);
   return nStrings++;
 }

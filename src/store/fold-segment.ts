@@ -15,12 +15,13 @@ import type { SpanDigest } from './span-digest.js';
 import { foldSegmentFileSync } from './tape-fold.js';
 
 /**
- * A fold worker reads segments up to this size whole and folds them from the line scanner's
- * records (`tape-fold.ts`) when it takes every line; larger ones, and the rest, line by line.
- * The reading thread folds line by line: the scanner's memory (a segment and its table of
- * texts) would stay with it for the whole read (docs/performance.md, "Cold reads, fourth pass").
+ * A fold worker folds segments up to this size from the line scanner's records (`tape-fold.ts`)
+ * when it takes every line; larger ones, and the rest, line by line. A record fold keeps each
+ * distinct text of its segment and every unmatched record: a 64 MiB segment of long spans
+ * took more than a worker's heap. The reading thread folds line by line: the scanner's
+ * memory would stay with it for the whole read (docs/performance.md, "Cold reads, fourth pass").
  */
-const WHOLE_SEGMENT_BYTES = 64 * 1024 * 1024;
+const RECORD_FOLD_BYTES = 16 * 1024 * 1024;
 
 /**
  * Fold the events of one segment. Nothing here decides open or abandoned: what did not finish
@@ -38,7 +39,7 @@ export async function foldSegment(file: string, size: number, mtimeMs: number, o
 
 /** `foldSegment` with blocking reads, for a fold worker (fold-pool.ts), which does nothing else meanwhile. */
 export function foldSegmentSync(file: string, size: number, mtimeMs: number): SpanDigest {
-  if (size <= WHOLE_SEGMENT_BYTES) {
+  if (size <= RECORD_FOLD_BYTES) {
     const digest = foldSegmentFileSync(file, size, mtimeMs);
     if (digest !== undefined) return digest;
   }

@@ -31,7 +31,7 @@ interface Exports {
   init(fields: number, types: number, kinds: number, statuses: number, sources: number, tables: number, kindCount: number, attrsDepth: number, wanted: number): void;
   scanLine(s: number, e: number, row: number, utf8: number): number;
   recordLine(s: number, e: number): number;
-  resetStrings(table: number, slots: number, index: number): void;
+  resetStrings(table: number, slots: number, index: number, arena: number, arenaBytes: number): void;
   rec(): number;
   fieldStarts(): number;
   fieldEnds(): number;
@@ -51,8 +51,10 @@ const MAX_ATTRS_DEPTH = Math.min(32, MAX_DEPTH - 2);
 /** Room after the scanned bytes: the scanner may look a few bytes past a line's end. */
 const PAD = 64;
 const PAGE = 65536;
-/** Slots of the table of strings interned per load: up to half as many distinct texts. */
-const STRING_SLOTS = 1 << 16;
+/** The most slots of the table of strings interned per segment (16 bytes each, and 4 in the index). */
+const MAX_STRING_SLOTS = 1 << 19;
+/** A segment is recorded in chunks of this many bytes (a line that does not fit one is folded another way). */
+export const RECORD_CHUNK = 4 * 1024 * 1024;
 /** What `record` says of a line: offsets into `rec` (i32s), `recf` (f64s), and an entry's (`ENTRY` i32s, its number at `ENTRY_NUMBER` f64s). */
 export const REC = { type: 0, kind: 1, status: 2, entries: 3, flags: 4, ids: 6 } as const;
 export const RECF = { ts: 0, startTs: 1, duration: 2 } as const;
@@ -179,7 +181,7 @@ function instantiate(): { x: Exports; free: number } {
   const tableIndex = t.address;
   t.words.push(...tables);
   const wanted = t.keys(WANTED.map(([key], i) => [key, i] as const));
-  const end = t.address + 64 + STRING_SLOTS * 16 + STRING_SLOTS * 4;
+  const end = t.address + 64;
   const size = x.memory.buffer.byteLength;
   if (end > size) x.memory.grow(Math.ceil((end - size) / PAGE));
   new Int32Array(x.memory.buffer, x.base(), t.words.length).set(t.words);
@@ -193,14 +195,17 @@ function instantiate(): { x: Exports; free: number } {
  */
 export class LineScanner {
   readonly #x: Exports;
-  /** The table of interned strings, and each id's start and length. */
-  readonly #strings: number;
-  readonly #stringsAt: number;
-  /** Where loaded bytes start, and rows. */
-  readonly #in: number;
+  /** The first address past the scanner's tables. */
+  readonly #free: number;
+  /** Where loaded bytes (or the chunk being recorded) start; where rows start. */
+  #in: number;
   #rows = 0;
   #pos = 0;
   #bytes: Uint8Array = new Uint8Array(0);
+  /** While recording: the table of interned strings, each id's start and length, and the chunk's length. */
+  #stringSlots = 0;
+  #stringsAt = 0;
+  #chunk = 0;
   /** Views of what `record` writes (made again when the memory grows). */
   rec = new Int32Array(0);
   /** Where each field's text starts and ends (scanner addresses; a string's without its quotes). */
@@ -213,14 +218,14 @@ export class LineScanner {
 
   constructor(x: Exports, free: number) {
     this.#x = x;
-    this.#strings = (free + 15) & ~15;
-    this.#stringsAt = this.#strings + STRING_SLOTS * 16;
-    this.#in = (this.#stringsAt + STRING_SLOTS * 4 + 15) & ~15;
+    this.#free = (free + 15) & ~15;
+    this.#in = this.#free;
     this.#views();
   }
 
   /** Copy `bytes` in (the last load's bytes and rows are dropped), with room for `rowBytes` of rows after them. */
   load(bytes: Uint8Array, rowBytes = 0): void {
+    this.#in = this.#free;
     this.#rows = (this.#in + bytes.length + PAD + 15) & ~15;
     this.#pos = this.#rows;
     this.#room(this.#rows + rowBytes);
@@ -229,36 +234,63 @@ export class LineScanner {
   }
 
   /**
-   * Room for up to `size` bytes of lines to `record`, written by `fill` (straight into the
-   * scanner's memory; it returns how many it wrote); the interned strings start afresh.
-   * Returns the bytes written, in the scanner's memory (valid until the next load).
+   * Start recording a segment of about `size` bytes, read `nextChunk` by `nextChunk`: the
+   * interned strings start afresh, with room for as many distinct texts as such a segment
+   * can hold (false: a segment too large for the table; fold it another way).
    */
-  loadForRecord(size: number, fill: (into: Uint8Array) => number): Buffer {
-    this.#rows = (this.#in + size + PAD + 15) & ~15;
-    this.#pos = this.#rows;
-    this.#room(this.#rows, false);
-    const n = fill(this.#memory().subarray(this.#in, this.#in + size));
-    this.#bytes = this.#memory().subarray(this.#in, this.#in + n);
-    this.#x.resetStrings(this.#strings, STRING_SLOTS, this.#stringsAt);
-    return Buffer.from(this.#x.memory.buffer, this.#in, n);
+  startRecord(size: number): boolean {
+    // Lines are hundreds of bytes, and each brings a new text or two (its span id, a key of a
+    // run or task): a table of size / 128 slots stays under half full. A segment that
+    // brings more is declined (`record` flags the line that finds the table full).
+    let slots = 1 << 12;
+    while (slots < size / 128) slots *= 2;
+    if (slots > MAX_STRING_SLOTS) return false;
+    // Pages of memory are taken when written: the arena costs what its texts fill.
+    const arenaBytes = Math.ceil(size / 2) + 4096;
+    const table = this.#free;
+    this.#stringSlots = slots;
+    this.#stringsAt = table + slots * 16;
+    const arena = this.#stringsAt + slots * 4;
+    this.#in = (arena + arenaBytes + 15) & ~15;
+    this.#chunk = 0;
+    this.#room(this.#in + RECORD_CHUNK + PAD, false);
+    this.#x.resetStrings(table, slots, this.#stringsAt, arena, arenaBytes);
+    this.#views();
+    return true;
   }
 
   /**
-   * Scan line [s, e) of the bytes loaded (`loadForRecord`) and record what a fold reads of it
-   * in `rec`, `recf` and the entries (`ent`, `entf`; see `REC`, `RECF`, `ENTRY`): its type
-   * (an index into the scanner's type names), or -1 when it is declined. Addresses recorded
-   * are the scanner's: `offset` turns them into offsets into the bytes loaded.
+   * The next chunk of the segment being recorded: the bytes of the last chunk from `keepFrom`
+   * on (a line it cut) move to the start, and `fill` writes after them straight into the
+   * scanner's memory (returning how many bytes it wrote). Returns the chunk, in the scanner's
+   * memory (valid until the next chunk); lines are recorded by their offsets into it.
+   */
+  nextChunk(keepFrom: number, fill: (into: Uint8Array) => number): Buffer {
+    const mem = this.#memory();
+    const keep = this.#chunk - keepFrom;
+    if (keep > 0) mem.copyWithin(this.#in, this.#in + keepFrom, this.#in + this.#chunk);
+    const n = fill(mem.subarray(this.#in + keep, this.#in + RECORD_CHUNK));
+    this.#chunk = keep + n;
+    this.#bytes = mem.subarray(this.#in, this.#in + this.#chunk);
+    return Buffer.from(this.#x.memory.buffer, this.#in, this.#chunk);
+  }
+
+  /**
+   * Scan line [s, e) of the chunk (`nextChunk`) and record what a fold reads of it in `rec`,
+   * `recf` and the entries (`ent`, `entf`; see `REC`, `RECF`, `ENTRY`): its type (an index
+   * into the scanner's type names), or -1 when it is declined. Addresses recorded are the
+   * scanner's: `offset` turns them into offsets into the chunk.
    */
   record(s: number, e: number): number {
     return this.#x.recordLine(this.#in + s, this.#in + e);
   }
 
-  /** The offset into the bytes loaded of an address `record` wrote. */
+  /** The offset into the chunk of an address `record` wrote. */
   offset(address: number): number {
     return address - this.#in;
   }
 
-  /** The text of an interned string. */
+  /** The text of an interned string (its bytes are kept apart, so it outlives its chunk). */
   stringOf(id: number): string {
     const at = this.#at;
     const start = at[2 * id] as number;
@@ -322,7 +354,7 @@ export class LineScanner {
     this.recf = new Float64Array(buffer, this.#x.recf(), 4);
     this.ent = new Int32Array(buffer, this.#x.entries(), MAX_ENTRIES * ENTRY.size);
     this.entf = new Float64Array(buffer, this.#x.entries(), (MAX_ENTRIES * ENTRY.size) / 2);
-    this.#at = new Int32Array(buffer, this.#stringsAt, STRING_SLOTS);
+    this.#at = new Int32Array(buffer, this.#stringsAt, this.#stringSlots);
   }
 }
 

@@ -16,10 +16,9 @@ import { SPAN_KINDS } from '../model/events.js';
 import { hashId } from '../model/fold.js';
 import { HashSet53 } from '../model/hash-set.js';
 import { grown } from '../model/columns.js';
-import { DURATION_UNKNOWN, ENTRY, ENTRY_NUMBER, F_ENV, F_ID, F_NAME, F_PARENT_ID, F_RUN_ID, F_SPAN_ID, MAX_ENTRIES, REC, RECF, WANTED, V_FALSE, V_NULL, V_NUMBER, V_STRING, V_TRUE, lineScanner } from './line-scan.js';
+import { DURATION_UNKNOWN, ENTRY, ENTRY_NUMBER, F_ENV, F_ID, F_NAME, F_PARENT_ID, F_RUN_ID, F_SPAN_ID, RECORD_CHUNK, REC, RECF, WANTED, V_FALSE, V_NULL, V_NUMBER, V_STRING, V_TRUE, lineScanner } from './line-scan.js';
 import type { LineScanner } from './line-scan.js';
 import { SEGMENT_READ_FLAGS } from './layout.js';
-import { MAX_LINE_BYTES } from './reader.js';
 import { DigestBuilder, isDetailKind } from './span-digest.js';
 import type { SpanDigest } from './span-digest.js';
 
@@ -31,68 +30,70 @@ const T_POINT = 3;
 
 /**
  * The digest of a segment's bytes, folded from the line scanner's records; undefined when
- * a line is not one it takes (fold the segment the ordinary way).
+ * a line is not one it takes (fold the segment the ordinary way). `step` bytes are read at a
+ * time (a test's way to cut lines between chunks).
  */
-export function foldSegmentBytes(bytes: Uint8Array, size: number, mtimeMs: number): SpanDigest | undefined {
-  const scan = lineScanner();
-  return foldLoaded(
-    scan,
-    scan.loadForRecord(bytes.length, (into) => {
-      into.set(bytes);
-      return bytes.length;
-    }),
-    size,
-    mtimeMs,
-  );
+export function foldSegmentBytes(bytes: Uint8Array, size: number, mtimeMs: number, step = RECORD_CHUNK): SpanDigest | undefined {
+  let at = 0;
+  return foldChunks(size, mtimeMs, (into) => {
+    const n = Math.min(into.length, step, bytes.length - at);
+    into.set(bytes.subarray(at, at + n));
+    at += n;
+    return n;
+  });
 }
 
 /**
- * `foldSegmentBytes` of a segment file of about `size` bytes, read straight into the line
- * scanner's memory; undefined when it cannot be read whole or a line is not one the scanner
- * takes (fold it line by line: that read says why).
+ * `foldSegmentBytes` of a segment file of about `size` bytes, read in chunks straight into
+ * the line scanner's memory; undefined when it cannot be read, it grew past `size`, or a
+ * line is not one the scanner takes (fold it line by line: that read says why).
  */
 export function foldSegmentFileSync(file: string, size: number, mtimeMs: number): SpanDigest | undefined {
-  const scan = lineScanner();
   let fd: number;
   try {
     fd = openSync(file, SEGMENT_READ_FLAGS);
   } catch {
     return undefined;
   }
-  let whole = true;
-  let bytes: Buffer;
   try {
-    // A byte more than expected tells a segment that grew since: left to the read line by line.
-    bytes = scan.loadForRecord(size + 1, (into) => {
-      let n = 0;
-      while (n < into.length) {
-        const r = readSync(fd, into, n, into.length - n, null);
-        if (r === 0) break;
-        n += r;
-      }
-      whole = n <= size;
-      return n;
-    });
+    return foldChunks(size, mtimeMs, (into) => readSync(fd, into, 0, into.length, null));
   } catch {
     return undefined;
   } finally {
     closeSync(fd);
   }
-  return whole ? foldLoaded(scan, bytes, size, mtimeMs) : undefined;
 }
 
-function foldLoaded(scan: LineScanner, bytes: Buffer, size: number, mtimeMs: number): SpanDigest | undefined {
-  const n = bytes.length;
-  if (n === 0 || bytes[n - 1] !== 10) return undefined;
-  const fold = new TapeFolder(scan, bytes, new DigestBuilder(size, mtimeMs));
+/** Fold the bytes `read` gives (0: the end), chunk by chunk. */
+function foldChunks(size: number, mtimeMs: number, read: (into: Uint8Array) => number): SpanDigest | undefined {
+  const scan = lineScanner();
+  if (!scan.startRecord(size)) return undefined;
+  const fold = new TapeFolder(scan, new DigestBuilder(size, mtimeMs));
+  let keepFrom = 0;
+  let total = 0;
   let lines = 0;
-  for (let s = 0; s < n; ) {
-    const nl = bytes.indexOf(10, s);
-    if (nl - s > MAX_LINE_BYTES || !fold.add(s, nl)) return undefined;
-    lines++;
-    s = nl + 1;
+  for (;;) {
+    let got = 0;
+    const bytes = scan.nextChunk(keepFrom, (into) => (got = read(into)));
+    total += got;
+    // Grown since its size was taken: the fold line by line reads it as it is.
+    if (total > size) return undefined;
+    fold.chunk(bytes);
+    let s = 0;
+    for (let nl = bytes.indexOf(10, s); nl !== -1; nl = bytes.indexOf(10, s)) {
+      if (!fold.add(s, nl)) return undefined;
+      lines++;
+      s = nl + 1;
+    }
+    if (got === 0) {
+      // The end. A last line without its newline is a torn tail, which the fold line by line reports.
+      return s === bytes.length && lines > 0 ? fold.finish(lines) : undefined;
+    }
+    // A line longer than a chunk is folded another way.
+    if (s === 0 && bytes.length === RECORD_CHUNK) return undefined;
+    fold.endChunk();
+    keepFrom = s;
   }
-  return fold.finish(lines);
 }
 
 /**
@@ -102,23 +103,38 @@ function foldLoaded(scan: LineScanner, bytes: Buffer, size: number, mtimeMs: num
 const marks = { stamp: 0, inStart: new Int32Array(WANTED.length), inEnd: new Int32Array(WANTED.length), endAt: new Int32Array(WANTED.length) };
 const DURATION_UNKNOWN_KEY = WANTED.findIndex(([, slot]) => slot === DURATION_UNKNOWN);
 
-/** A line's record, copied out of the scanner (the scanner's views hold only the last line). */
+/**
+ * A line's record, copied out of the scanner (the scanner's views hold only the last line):
+ * arrays of its own size, since a segment of long spans holds thousands unmatched at once.
+ */
 class Saved {
-  line = 0;
-  rec = new Int32Array(32);
-  recf = new Float64Array(4);
-  ent = new Int32Array(MAX_ENTRIES * ENTRY.size);
-  entf = new Float64Array((MAX_ENTRIES * ENTRY.size) / 2);
+  readonly line: number;
+  /** The line's text, once its chunk is gone (`TapeFolder.endChunk`). */
+  text: string | undefined = undefined;
+  readonly rec: Int32Array;
+  readonly recf: Float64Array;
+  readonly ent: Int32Array;
+  readonly entf: Float64Array;
+  /** Values of entries read by their place in the line (escaped strings, objects, arrays), made when saved. */
+  readonly values: (JsonValue | undefined)[] = [];
 
-  copy(scan: LineScanner, line: number): this {
+  constructor(scan: LineScanner, line: number) {
     this.line = line;
-    this.rec.set(scan.rec);
-    this.recf.set(scan.recf);
+    this.rec = scan.rec.slice(0, REC_SAVED);
+    this.recf = scan.recf.slice(0, RECF_SAVED);
     const n = (scan.rec[REC.entries] as number) * ENTRY.size;
-    this.ent.set(scan.ent.subarray(0, n));
-    this.entf.set(scan.entf.subarray(0, n / 2));
-    return this;
+    this.ent = scan.ent.slice(0, n);
+    this.entf = scan.entf.slice(0, n / 2);
   }
+}
+
+/** How much of `rec` and `recf` a fold reads: through the interned fields' ids, and the three times. */
+const REC_SAVED = REC.ids + F_ENV + 1;
+const RECF_SAVED = RECF.duration + 1;
+
+/** Whether an entry's value is read from its place in the line (not a number, plain string or literal). */
+function byPlace(form: number): boolean {
+  return form !== V_NUMBER && form !== V_STRING && form !== V_TRUE && form !== V_FALSE && form !== V_NULL;
 }
 
 /** What a span is made of: a record's arrays (the scanner's, or a `Saved` copy). */
@@ -127,14 +143,16 @@ interface Parts {
   recf: Float64Array;
   ent: Int32Array;
   entf: Float64Array;
+  /** A saved record's values read by their place (the scanner's live record reads them from its chunk). */
+  values?: (JsonValue | undefined)[];
 }
 
 class TapeFolder {
   readonly #scan: LineScanner;
-  readonly #bytes: Buffer;
+  /** The chunk being folded, and the number of its first line. */
+  #bytes: Buffer = Buffer.alloc(0);
+  #chunkLine = 0;
   readonly #builder: DigestBuilder;
-  /** Records of unmatched starts and ends, and spare ones. */
-  readonly #spare: Saved[] = [];
   /** Each line's start and end, by line number (from 0). */
   #lineStart = new Int32Array(1024);
   #lineEnd = new Int32Array(1024);
@@ -144,15 +162,33 @@ class TapeFolder {
   readonly #hashes: (number | undefined)[] = [];
   readonly #pendingStarts = new Map<string, Saved>();
   readonly #pendingEnds = new Map<string, Saved>();
-  /** Per span id: its point events' lines and ids. */
-  readonly #points = new Map<string, { lines: number[]; ids: string[] }>();
-  readonly #feedback = new Map<string, { line: number; id: string; tsMs: number }>();
+  /** Per span id: its point events' lines, ids and (once their chunk is gone) texts. */
+  readonly #points = new Map<string, { lines: number[]; ids: string[]; texts: (string | undefined)[] }>();
+  readonly #feedback = new Map<string, { line: number; id: string; tsMs: number; text: string | undefined }>();
   readonly #finished = new HashSet53();
 
-  constructor(scan: LineScanner, bytes: Buffer, builder: DigestBuilder) {
+  constructor(scan: LineScanner, builder: DigestBuilder) {
     this.#scan = scan;
-    this.#bytes = bytes;
     this.#builder = builder;
+  }
+
+  /** The next chunk (`LineScanner.nextChunk`): its lines follow. */
+  chunk(bytes: Buffer): void {
+    this.#bytes = bytes;
+    this.#chunkLine = this.#line;
+  }
+
+  /** The chunk is about to be replaced: what may still be handed out keeps its line's text. */
+  endChunk(): void {
+    for (const x of this.#pendingStarts.values()) x.text ??= this.#lineText(x.line);
+    for (const x of this.#pendingEnds.values()) x.text ??= this.#lineText(x.line);
+    for (const p of this.#points.values()) for (let i = 0; i < p.lines.length; i++) p.texts[i] ??= this.#lineText(p.lines[i] as number);
+    for (const f of this.#feedback.values()) f.text ??= this.#lineText(f.line);
+  }
+
+  /** The text of line `line` of the chunk. */
+  #lineText(line: number): string {
+    return this.#bytes.toString('utf8', this.#lineStart[line] as number, this.#lineEnd[line] as number);
   }
 
   /** Fold line [s, e); false when the scanner does not take it. */
@@ -180,7 +216,6 @@ class TapeFolder {
       }
       this.#pendingEnds.delete(spanId);
       this.#emit(scan, end, spanId, h);
-      this.#spare.push(end);
     } else if (type === T_END) {
       if (this.#finished.has(h) || this.#pendingEnds.has(spanId)) return true;
       const start = this.#pendingStarts.get(spanId);
@@ -190,55 +225,59 @@ class TapeFolder {
       }
       this.#pendingStarts.delete(spanId);
       this.#emit(start, scan, spanId, h);
-      this.#spare.push(start);
     } else if (type === T_SPAN) {
       if (this.#finished.has(h)) return true;
       const start = this.#pendingStarts.get(spanId);
       if (start !== undefined) this.#pendingStarts.delete(spanId);
-      const end = this.#pendingEnds.get(spanId);
-      if (end !== undefined) {
-        this.#pendingEnds.delete(spanId);
-        this.#spare.push(end);
-      }
+      this.#pendingEnds.delete(spanId);
       this.#emit(start, scan, spanId, h);
-      if (start !== undefined) this.#spare.push(start);
     } else if (type === T_POINT) {
       // Attempts recorded after their span ended are already summarised on the end event.
       if (this.#finished.has(h)) return true;
       const id = this.#field(F_ID);
       let p = this.#points.get(spanId);
       if (p === undefined) {
-        p = { lines: [], ids: [] };
+        p = { lines: [], ids: [], texts: [] };
         this.#points.set(spanId, p);
       }
       if (p.ids.includes(id)) return true;
       p.lines.push(line);
       p.ids.push(id);
+      p.texts.push(undefined);
     } else {
       const id = this.#field(F_ID);
       const tsMs = scan.recf[RECF.ts] as number;
       const prev = this.#feedback.get(spanId);
       if (prev !== undefined && (prev.id === id || prev.tsMs > tsMs)) return true;
-      this.#feedback.set(spanId, { line, id, tsMs });
+      this.#feedback.set(spanId, { line, id, tsMs, text: undefined });
     }
     return true;
   }
 
   /** The digest, with what did not finish as events in the order they were read (`SpanFolder.drain`). */
   finish(lines: number): SpanDigest {
-    const pending: number[] = [];
-    for (const x of this.#pendingStarts.values()) pending.push(x.line);
-    for (const x of this.#pendingEnds.values()) pending.push(x.line);
-    for (const p of this.#points.values()) pending.push(...p.lines);
-    for (const f of this.#feedback.values()) pending.push(f.line);
-    pending.sort((a, b) => a - b);
-    const events = pending.map((l) => JSON.parse(this.#bytes.toString('utf8', this.#lineStart[l], this.#lineEnd[l])) as AgentmeterEvent);
+    const pending: [line: number, text: string | undefined][] = [];
+    for (const x of this.#pendingStarts.values()) pending.push([x.line, x.text]);
+    for (const x of this.#pendingEnds.values()) pending.push([x.line, x.text]);
+    for (const p of this.#points.values()) for (let i = 0; i < p.lines.length; i++) pending.push([p.lines[i] as number, p.texts[i]]);
+    for (const f of this.#feedback.values()) pending.push([f.line, f.text]);
+    pending.sort((a, b) => a[0] - b[0]);
+    const events = pending.map(([l, text]) => JSON.parse(text ?? this.#lineText(l)) as AgentmeterEvent);
     return this.#builder.finish({ lines, events: lines, skipped: 0, samples: [] }, events);
   }
 
-  /** The live record of line `line`, copied out. */
+  /** The live record of line `line`, copied out, with the values read by their place made (its chunk may go). */
   #save(line: number): Saved {
-    return (this.#spare.pop() ?? new Saved()).copy(this.#scan, line);
+    const saved = new Saved(this.#scan, line);
+    const n = saved.rec[REC.entries] as number;
+    for (let k = 0; k < n; k++) saved.values[k] = byPlace(saved.ent[k * ENTRY.size + ENTRY.form] as number) ? this.#placed(saved, k) : undefined;
+    return saved;
+  }
+
+  /** The value of entry `k` read from its place in the chunk. */
+  #placed(p: Parts, k: number): JsonValue {
+    const at = k * ENTRY.size;
+    return JSON.parse(this.#slice(p.ent[at + ENTRY.start] as number, p.ent[at + ENTRY.end] as number)) as JsonValue;
   }
 
   /**
@@ -303,7 +342,7 @@ class TapeFolder {
     } else if (form === V_TRUE) v = true;
     else if (form === V_FALSE) v = false;
     else if (form === V_NULL) v = null;
-    else v = JSON.parse(this.#slice(p.ent[at + ENTRY.start] as number, p.ent[at + ENTRY.end] as number)) as JsonValue;
+    else v = p.values !== undefined ? (p.values[k] as JsonValue) : this.#placed(p, k);
     this.#builder.attr(slot, key, v);
   }
 

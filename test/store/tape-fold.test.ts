@@ -81,8 +81,14 @@ function line(fields: [string, unknown][], a: [string, unknown][]): string {
 }
 
 let uid = 0;
-function segmentLines(spans: (typeof spanArb extends fc.Arbitrary<infer T> ? T : never)[]): string[] {
+/**
+ * The segment's lines, span after span; `nested`: every span's first events in order, then
+ * the rest of each in reverse (a run's start first and its end last, as nested spans write
+ * them), so a start and its end lie far apart, in different chunks.
+ */
+function segmentLines(spans: (typeof spanArb extends fc.Arbitrary<infer T> ? T : never)[], nested = false): string[] {
   const out: string[] = [];
+  const later: string[][] = [];
   spans.forEach((s, i) => {
     const spanId = spanIdOf(i);
     const runId = spanIdOf(100 + s.run);
@@ -104,23 +110,27 @@ function segmentLines(spans: (typeof spanArb extends fc.Arbitrary<infer T> ? T :
       startComplete: [start, ...points, complete],
       endComplete: [end, ...points, complete],
     };
-    const events = forms[s.form] as string[];
-    for (const e of [...events, ...feedback]) {
-      out.push(e);
-      if (s.duplicate) out.push(e);
-    }
+    const events = [...(forms[s.form] as string[]), ...feedback].flatMap((e) => (s.duplicate ? [e, e] : [e]));
+    if (nested) {
+      out.push(...events.slice(0, 1));
+      later.push(events.slice(1));
+    } else out.push(...events);
   });
+  for (const rest of later.reverse()) out.push(...rest);
   return out;
 }
 
 const encoded = (d: SpanDigest): Buffer => Buffer.from(encodeDigest(d, (n) => Buffer.alloc(digestBufferSize(n))));
 
-/** Fold the segment both ways: whether the scanner's fold took it (then the digests must match). */
-function agree(dir: string, name: string, text: string): boolean {
+/**
+ * Fold the segment both ways: whether the scanner's fold took it (then the digests must
+ * match). It reads `step` bytes at a time, so lines are cut between chunks.
+ */
+function agree(dir: string, name: string, text: string, step?: number): boolean {
   const file = join(dir, name);
   writeFileSync(file, text);
   const st = statSync(file);
-  const fast = foldSegmentBytes(Buffer.from(text, 'utf8'), st.size, st.mtimeMs);
+  const fast = foldSegmentBytes(Buffer.from(text, 'utf8'), st.size, st.mtimeMs, step);
   if (fast === undefined) return false;
   expect(encoded(fast).equals(encoded(foldSegmentLines(file, st.size, st.mtimeMs))), text.slice(0, 3000)).toBe(true);
   return true;
@@ -132,13 +142,13 @@ describe('the segment fold over line scanner records', () => {
     let n = 0;
     let taken = 0;
     fc.assert(
-      fc.property(fc.array(spanArb, { minLength: 1, maxLength: 30 }), fc.nat(), fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: oddPair }), (spans, shuffle, odd) => {
+      fc.property(fc.array(spanArb, { minLength: 1, maxLength: 30 }), fc.nat(), fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: oddPair }), fc.integer({ min: 1, max: 5000 }), (spans, shuffle, odd, step) => {
         // Sometimes one span has an odd attribute: the segment is declined, or folds alike.
         if (odd !== null) (spans[shuffle % spans.length] as (typeof spans)[number]).end.push(odd);
-        const lines = segmentLines(spans);
+        const lines = segmentLines(spans, shuffle % 3 === 1);
         // Sometimes the order of lines shuffled: ends before starts, feedback first.
         if (shuffle % 4 === 0) lines.sort((a, b) => ((a.length * 7919 + shuffle) % 97) - ((b.length * 7919 + shuffle) % 97));
-        if (agree(dir, `s${n++}.jsonl`, lines.map((l) => `${l}\n`).join(''))) taken++;
+        if (agree(dir, `s${n++}.jsonl`, lines.map((l) => `${l}\n`).join(''), step)) taken++;
       }),
       { numRuns: 400 },
     );
