@@ -54,7 +54,7 @@ const PAGE = 65536;
 /** The most slots of the table of strings interned per segment (16 bytes each, and 4 in the index). */
 const MAX_STRING_SLOTS = 1 << 19;
 /** A segment is recorded in chunks of this many bytes (a line that does not fit one is folded another way). */
-export const RECORD_CHUNK = 4 * 1024 * 1024;
+export const RECORD_CHUNK = 1024 * 1024;
 /** What `record` says of a line: offsets into `rec` (i32s), `recf` (f64s), and an entry's (`ENTRY` i32s, its number at `ENTRY_NUMBER` f64s). */
 export const REC = { type: 0, kind: 1, status: 2, entries: 3, flags: 4, ids: 6 } as const;
 export const RECF = { ts: 0, startTs: 1, duration: 2 } as const;

@@ -104,30 +104,39 @@ const marks = { stamp: 0, inStart: new Int32Array(WANTED.length), inEnd: new Int
 const DURATION_UNKNOWN_KEY = WANTED.findIndex(([, slot]) => slot === DURATION_UNKNOWN);
 
 /**
- * A line's record, copied out of the scanner (the scanner's views hold only the last line):
- * arrays of its own size, since a segment of long spans holds thousands unmatched at once.
+ * A line's record, copied out of the scanner (the scanner's views hold only the last line),
+ * in small arrays reused once the record is matched: a segment of long spans holds
+ * thousands unmatched at once.
  */
 class Saved {
-  readonly line: number;
+  line = 0;
   /** The line's text, once its chunk is gone (`TapeFolder.endChunk`). */
   text: string | undefined = undefined;
-  readonly rec: Int32Array;
-  readonly recf: Float64Array;
-  readonly ent: Int32Array;
-  readonly entf: Float64Array;
+  readonly rec = new Int32Array(REC_SAVED);
+  readonly recf = new Float64Array(RECF_SAVED);
+  ent = new Int32Array(SAVED_ENTRIES * ENTRY.size);
+  entf = new Float64Array((SAVED_ENTRIES * ENTRY.size) / 2);
   /** Values of entries read by their place in the line (escaped strings, objects, arrays), made when saved. */
   readonly values: (JsonValue | undefined)[] = [];
 
-  constructor(scan: LineScanner, line: number) {
+  copy(scan: LineScanner, line: number): this {
     this.line = line;
-    this.rec = scan.rec.slice(0, REC_SAVED);
-    this.recf = scan.recf.slice(0, RECF_SAVED);
+    this.text = undefined;
+    this.rec.set(scan.rec.subarray(0, REC_SAVED));
+    this.recf.set(scan.recf.subarray(0, RECF_SAVED));
     const n = (scan.rec[REC.entries] as number) * ENTRY.size;
-    this.ent = scan.ent.slice(0, n);
-    this.entf = scan.entf.slice(0, n / 2);
+    if (n > this.ent.length) {
+      this.ent = new Int32Array(n);
+      this.entf = new Float64Array(n / 2);
+    }
+    this.ent.set(scan.ent.subarray(0, n));
+    this.entf.set(scan.entf.subarray(0, n / 2));
+    return this;
   }
 }
 
+/** Entries a saved record has room for before it grows: a line has a few keys the fold reads. */
+const SAVED_ENTRIES = 8;
 /** How much of `rec` and `recf` a fold reads: through the interned fields' ids, and the three times. */
 const REC_SAVED = REC.ids + F_ENV + 1;
 const RECF_SAVED = RECF.duration + 1;
@@ -166,6 +175,8 @@ class TapeFolder {
   readonly #points = new Map<string, { lines: number[]; ids: string[]; texts: (string | undefined)[] }>();
   readonly #feedback = new Map<string, { line: number; id: string; tsMs: number; text: string | undefined }>();
   readonly #finished = new HashSet53();
+  /** Saved records matched and free for reuse. */
+  readonly #spare: Saved[] = [];
 
   constructor(scan: LineScanner, builder: DigestBuilder) {
     this.#scan = scan;
@@ -216,6 +227,7 @@ class TapeFolder {
       }
       this.#pendingEnds.delete(spanId);
       this.#emit(scan, end, spanId, h);
+      this.#spare.push(end);
     } else if (type === T_END) {
       if (this.#finished.has(h) || this.#pendingEnds.has(spanId)) return true;
       const start = this.#pendingStarts.get(spanId);
@@ -225,12 +237,18 @@ class TapeFolder {
       }
       this.#pendingStarts.delete(spanId);
       this.#emit(start, scan, spanId, h);
+      this.#spare.push(start);
     } else if (type === T_SPAN) {
       if (this.#finished.has(h)) return true;
       const start = this.#pendingStarts.get(spanId);
       if (start !== undefined) this.#pendingStarts.delete(spanId);
-      this.#pendingEnds.delete(spanId);
+      const end = this.#pendingEnds.get(spanId);
+      if (end !== undefined) {
+        this.#pendingEnds.delete(spanId);
+        this.#spare.push(end);
+      }
       this.#emit(start, scan, spanId, h);
+      if (start !== undefined) this.#spare.push(start);
     } else if (type === T_POINT) {
       // Attempts recorded after their span ended are already summarised on the end event.
       if (this.#finished.has(h)) return true;
@@ -268,7 +286,7 @@ class TapeFolder {
 
   /** The live record of line `line`, copied out, with the values read by their place made (its chunk may go). */
   #save(line: number): Saved {
-    const saved = new Saved(this.#scan, line);
+    const saved = (this.#spare.pop() ?? new Saved()).copy(this.#scan, line);
     const n = saved.rec[REC.entries] as number;
     for (let k = 0; k < n; k++) saved.values[k] = byPlace(saved.ent[k * ENTRY.size + ENTRY.form] as number) ? this.#placed(saved, k) : undefined;
     return saved;
