@@ -124,7 +124,7 @@ export let rowEnd: usize = 0;
 // in Unix ms, `duration_ms` (NaN: null). Then an entry per top-level key of `attrs` that the
 // fold reads (in the table of wanted keys), in line order, ENTRY_BYTES each: the key's code
 // in that table, the value's form (`V_*`), its start and end, a plain string's interned id
-// (-1: none), and a number's value (f64).
+// (-1: not a plain string), and a number's value (f64).
 let recording = false;
 const REC = memory.data(32 * 4);
 const RECF = memory.data(4 * 8);
@@ -263,7 +263,12 @@ function recordEntry(ks: usize, ke: usize, kh: i32, hashed: bool, vs: usize, ve:
   store<i32>(p, form, 4);
   store<i32>(p, <i32>vs, 8);
   store<i32>(p, <i32>ve, 12);
-  store<i32>(p, form == V_STRING ? intern(vs + 1, ve - 1) : -1, 16);
+  let text = -1;
+  if (form == V_STRING) {
+    text = intern(vs + 1, ve - 1);
+    if (text == -1) flags |= F_TOO_MANY;
+  }
+  store<i32>(p, text, 16);
   if (form == V_NUMBER) store<f64>(p, numberValue, 24);
   nEntries++;
 }

@@ -6,9 +6,9 @@
  * `foldSegment` builds, byte for byte (test/store/tape-fold.test.ts holds them together).
  *
  * It takes a segment only if the scanner takes every line of it: a torn tail, a bad or blank
- * line, a line in another form, an attribute key JavaScript orders or drops apart (all
- * digits, `__proto__`, twice in a line) sends the whole segment to the ordinary fold.
- * docs/architecture.md, "The line scanner".
+ * line, a line in another form, a kept attribute key twice in a line or an escaped key, a
+ * line longer than a chunk, or more distinct texts than the scanner's table holds sends the
+ * whole segment to the ordinary fold. docs/architecture.md, "The line scanner".
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { AgentmeterEvent, JsonValue } from '../model/events.js';
@@ -158,9 +158,8 @@ interface Parts {
 
 class TapeFolder {
   readonly #scan: LineScanner;
-  /** The chunk being folded, and the number of its first line. */
+  /** The chunk being folded. */
   #bytes: Buffer = Buffer.alloc(0);
-  #chunkLine = 0;
   readonly #builder: DigestBuilder;
   /** Each line's start and end, by line number (from 0). */
   #lineStart = new Int32Array(1024);
@@ -186,7 +185,6 @@ class TapeFolder {
   /** The next chunk (`LineScanner.nextChunk`): its lines follow. */
   chunk(bytes: Buffer): void {
     this.#bytes = bytes;
-    this.#chunkLine = this.#line;
   }
 
   /** The chunk is about to be replaced: what may still be handed out keeps its line's text. */
@@ -354,10 +352,9 @@ class TapeFolder {
     const form = p.ent[at + ENTRY.form] as number;
     let v: JsonValue;
     if (form === V_NUMBER) v = p.entf[k * 4 + ENTRY_NUMBER] as number;
-    else if (form === V_STRING) {
-      const id = p.ent[at + ENTRY.string] as number;
-      v = id >= 0 ? this.#string(id) : this.#slice((p.ent[at + ENTRY.start] as number) + 1, (p.ent[at + ENTRY.end] as number) - 1);
-    } else if (form === V_TRUE) v = true;
+    // Plain strings of kept keys are interned (a line whose text the table cannot take is declined).
+    else if (form === V_STRING) v = this.#string(p.ent[at + ENTRY.string] as number);
+    else if (form === V_TRUE) v = true;
     else if (form === V_FALSE) v = false;
     else if (form === V_NULL) v = null;
     else v = p.values !== undefined ? (p.values[k] as JsonValue) : this.#placed(p, k);

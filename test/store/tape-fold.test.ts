@@ -156,7 +156,7 @@ describe('the segment fold over line scanner records', () => {
     expect(taken).toBeGreaterThan(100);
   });
 
-  it('declines a segment with a torn tail, a bad, blank or escaped line, a key it reads twice or escaped', () => {
+  it('declines a segment with a torn tail, a bad, blank or escaped line, a key it reads twice or escaped, too many texts', () => {
     const dir = tempDir();
     const good = segmentLines([{ kind: 'agent', form: 'pair', skew: 0, durMs: 5, status: 'success', env: 'prod', name: 'a', parent: null, run: 0, start: [['gen_ai.request.model', 'm']], end: [['cost_usd', 0.5]], unknown: undefined, points: 1, feedback: 1, duplicate: false }]);
     const text = good.map((l) => `${l}\n`).join('');
@@ -174,6 +174,11 @@ describe('the segment fold over line scanner records', () => {
     ]) {
       expect(agree(dir, 'bad.jsonl', bad), bad.slice(-200)).toBe(false);
     }
+    // More distinct texts than the scanner's table holds for a segment of this size.
+    const many = Array.from({ length: 3000 }, (_, i) =>
+      line([['v', 1], ['id', `e${i}`], ['ts', iso(T0)], ['type', 'span.start'], ['span_id', `s${i}`], ['kind', 'agent'], ['name', 'a'], ['parent_id', null], ['run_id', 'r'], ['env', 'prod']], [['gen_ai.request.model', `m${i}`]]),
+    );
+    expect(agree(dir, 'many.jsonl', `${many.join('\n')}\n`)).toBe(false);
     // Keys the fold does not read, whatever JavaScript makes of them, change nothing it reads.
     for (const odd of ['"42":1,', '"__proto__":{"project":"p"},', '"x":1,"x":2,']) {
       expect(agree(dir, 'odd.jsonl', `${text}${first.replace('"attrs":{', `"attrs":{${odd}`)}\n`), odd).toBe(true);
