@@ -332,18 +332,41 @@ function nameAt(list: usize, k: i32): usize {
 }
 
 /**
+ * Where the next byte that ends a run of plain string bytes lies among the 16 at `p`, as a
+ * bit mask: a quote, a backslash, a control character, or a byte past ASCII.
+ */
+// @ts-ignore: decorator
+@inline function stops(p: usize): i32 {
+  const v = v128.load(p);
+  const quote = i8x16.eq(v, i8x16.splat(0x22));
+  const backslash = i8x16.eq(v, i8x16.splat(0x5c));
+  const control = i8x16.lt_u(v, i8x16.splat(0x20));
+  // Bytes past ASCII are the negative ones, read as signed.
+  const high = i8x16.lt_s(v, i8x16.splat(0));
+  return i8x16.bitmask(v128.or(v128.or(quote, backslash), v128.or(control, high)));
+}
+
+/**
  * A string without escapes or control characters starting after its opening quote at `i`:
- * the index of its closing quote, or -1.
+ * the index of its closing quote, or -1. Plain bytes are passed 16 at a time.
  */
 function plainString(i: usize): isize {
   const e = E;
-  for (; i < e; i++) {
+  while (true) {
+    if (i + 16 <= e) {
+      const m = stops(i);
+      if (m == 0) {
+        i += 16;
+        continue;
+      }
+      i += <usize>ctz(m);
+    } else if (i >= e) return -1;
     const c = at(i);
     if (c == 0x22) return <isize>i;
     if (c == 0x5c || c < 0x20) return -1;
     if (c >= 0x80) sawHigh = true;
+    i++;
   }
-  return -1;
 }
 
 let keyHash: i32 = 0;
@@ -370,14 +393,26 @@ function isHex(c: u32): bool {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
 }
 
-/** Any JSON string after its opening quote at `i`: the index after its closing quote, or -1. */
+/**
+ * Any JSON string after its opening quote at `i`: the index after its closing quote, or -1.
+ * Plain bytes are passed 16 at a time.
+ */
 function jsonString(i: usize): isize {
   const e = E;
-  for (; i < e; i++) {
+  while (true) {
+    if (i + 16 <= e) {
+      const m = stops(i);
+      if (m == 0) {
+        i += 16;
+        continue;
+      }
+      i += <usize>ctz(m);
+    } else if (i >= e) return -1;
     const c = at(i);
     if (c == 0x22) return <isize>(i + 1);
     if (c < 0x20) return -1;
-    if (c >= 0x80) sawHigh = true; else if (c == 0x5c) {
+    if (c >= 0x80) sawHigh = true;
+    else if (c == 0x5c) {
       sawBackslash = true;
       backslashes++;
       const d = at(++i);
@@ -386,8 +421,8 @@ function jsonString(i: usize): isize {
         i += 4;
       } else if (!(d == 0x22 || d == 0x5c || d == 0x2f || d == 0x62 || d == 0x66 || d == 0x6e || d == 0x72 || d == 0x74)) return -1;
     }
+    i++;
   }
-  return -1;
 }
 
 // @ts-ignore: decorator
