@@ -78,7 +78,6 @@ const POW10: StaticArray<f64> = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
 // (i32 hash, i32 shape, i32 length, the key's bytes), placed by the hash of the key's bytes
 // (`h * 31 + byte`, wrapping) and the next free slot. The table of wanted keys (`wanted`)
 // is one too, holding each key's slot in the span digest.
-let fieldNames: usize = 0;
 let typeNames: usize = 0;
 let kindNames: usize = 0;
 let statusNames: usize = 0;
@@ -95,7 +94,13 @@ export function base(): usize {
 
 export function init(fields: usize, types: usize, kinds: usize, statuses: usize, sources: usize, tables: usize, kindCount: i32, attrsDepth: i32, wantedKeys: usize): void {
   wanted = wantedKeys;
-  fieldNames = fields;
+  let p = fields + 4;
+  for (let f = 0; f < load<i32>(fields); f++) {
+    const length = load<i32>(p);
+    store<i32>(FIELD_NAMES + (<usize>f << 3), <i32>(p + 4));
+    store<i32>(FIELD_NAMES + (<usize>f << 3), length, 4);
+    p += 4 + ((<usize>length + 3) & ~3);
+  }
   typeNames = types;
   kindNames = kinds;
   statusNames = statuses;
@@ -106,7 +111,6 @@ export function init(fields: usize, types: usize, kinds: usize, statuses: usize,
 }
 
 // The line being scanned.
-let S: usize = 0;
 let E: usize = 0;
 let sawBackslash = false;
 let sawHigh = false;
@@ -322,14 +326,8 @@ function indexIn(s: usize, e: usize, list: usize): i32 {
   return -1;
 }
 
-/** The bytes of name `k` of a list, and their length in `nameLength`. */
-let nameLength: usize = 0;
-function nameAt(list: usize, k: i32): usize {
-  let p = list + 4;
-  for (let j = 0; j < k; j++) p += 4 + ((<usize>load<i32>(p) + 3) & ~3);
-  nameLength = <usize>load<i32>(p);
-  return p + 4;
-}
+/** Each field's name, by field number: its address and length (`init`), so a key is not looked up in the list. */
+const FIELD_NAMES = memory.data(17 * 8);
 
 /**
  * Where the next byte that ends a run of plain string bytes lies among the 16 at `p`, as a
@@ -346,6 +344,17 @@ function nameAt(list: usize, k: i32): usize {
   return i8x16.bitmask(v128.or(v128.or(quote, backslash), v128.or(control, high)));
 }
 
+/** The next byte from `i` that may end a run of plain string bytes: 16 plain ones at a time, then one by one near `e`. */
+// @ts-ignore: decorator
+@inline function nextStop(i: usize, e: usize): usize {
+  while (i + 16 <= e) {
+    const m = stops(i);
+    if (m != 0) return i + <usize>ctz(m);
+    i += 16;
+  }
+  return i;
+}
+
 /**
  * A string without escapes or control characters starting after its opening quote at `i`:
  * the index of its closing quote, or -1. Plain bytes are passed 16 at a time.
@@ -353,14 +362,8 @@ function nameAt(list: usize, k: i32): usize {
 function plainString(i: usize): isize {
   const e = E;
   while (true) {
-    if (i + 16 <= e) {
-      const m = stops(i);
-      if (m == 0) {
-        i += 16;
-        continue;
-      }
-      i += <usize>ctz(m);
-    } else if (i >= e) return -1;
+    i = nextStop(i, e);
+    if (i >= e) return -1;
     const c = at(i);
     if (c == 0x22) return <isize>i;
     if (c == 0x5c || c < 0x20) return -1;
@@ -400,14 +403,8 @@ function isHex(c: u32): bool {
 function jsonString(i: usize): isize {
   const e = E;
   while (true) {
-    if (i + 16 <= e) {
-      const m = stops(i);
-      if (m == 0) {
-        i += 16;
-        continue;
-      }
-      i += <usize>ctz(m);
-    } else if (i >= e) return -1;
+    i = nextStop(i, e);
+    if (i >= e) return -1;
     const c = at(i);
     if (c == 0x22) return <isize>(i + 1);
     if (c < 0x20) return -1;
@@ -724,8 +721,8 @@ function fieldOf(s: usize, e: usize): i32 {
     default:
       return -1;
   }
-  const name = nameAt(fieldNames, f);
-  return equalsAt(s, e, name, nameLength) ? f : -1;
+  const at = FIELD_NAMES + (<usize>f << 3);
+  return equalsAt(s, e, <usize>load<i32>(at), <usize>load<i32>(at, 4)) ? f : -1;
 }
 
 // @ts-ignore: decorator
@@ -830,7 +827,6 @@ export function recordLine(s: usize, e: usize): i32 {
 }
 
 function scan(s: usize, e: usize, row: usize, utf8: bool): isize {
-  S = s;
   E = e;
   sawBackslash = false;
   sawHigh = false;

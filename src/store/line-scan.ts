@@ -69,10 +69,9 @@ export const WANTED: readonly (readonly [string, number])[] = [...attrSlots(), [
 /** An entry's number among its f64s (4 an entry). */
 export const ENTRY_NUMBER = 3;
 /** Entries per line `record` takes (the scanner's MAX_ENTRIES). */
-export const MAX_ENTRIES = 64;
-/** An entry value's form. */
+const MAX_ENTRIES = 64;
+/** An entry value's form (the others, an escaped string, an object, an array, are read from their place in the line). */
 export const V_STRING = 0;
-export const V_ESCAPED = 1;
 export const V_NUMBER = 2;
 export const V_TRUE = 3;
 export const V_FALSE = 4;
@@ -201,7 +200,6 @@ export class LineScanner {
   #in: number;
   #rows = 0;
   #pos = 0;
-  #bytes: Uint8Array = new Uint8Array(0);
   /** While recording: the table of interned strings, each id's start and length, and the chunk's length. */
   #stringSlots = 0;
   #stringsAt = 0;
@@ -230,7 +228,6 @@ export class LineScanner {
     this.#pos = this.#rows;
     this.#room(this.#rows + rowBytes);
     this.#memory().set(bytes, this.#in);
-    this.#bytes = this.#memory().subarray(this.#in, this.#in + bytes.length);
   }
 
   /**
@@ -271,7 +268,6 @@ export class LineScanner {
     if (keep > 0) mem.copyWithin(this.#in, this.#in + keepFrom, this.#in + this.#chunk);
     const n = fill(mem.subarray(this.#in + keep, this.#in + RECORD_CHUNK));
     this.#chunk = keep + n;
-    this.#bytes = mem.subarray(this.#in, this.#in + this.#chunk);
     return Buffer.from(this.#x.memory.buffer, this.#in, this.#chunk);
   }
 
@@ -297,10 +293,6 @@ export class LineScanner {
     return Buffer.from(this.#x.memory.buffer, start, at[2 * id + 1] as number).toString('utf8');
   }
 
-  /** The bytes loaded, in the scanner's memory (valid until the next `load`). */
-  get bytes(): Uint8Array {
-    return this.#bytes;
-  }
 
   /**
    * Scan line [s, e) of the bytes loaded. When the scanner takes it, returns the offset of its
@@ -342,7 +334,6 @@ export class LineScanner {
     const size = this.#x.memory.buffer.byteLength;
     if (end <= size) return;
     this.#x.memory.grow(Math.ceil((Math.max(end, ahead ? 2 * size : 0) - size) / PAGE));
-    this.#bytes = this.#memory().subarray(this.#in, this.#in + this.#bytes.length);
     this.#views();
   }
 
