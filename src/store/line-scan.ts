@@ -213,6 +213,8 @@ export class LineScanner {
   ent = new Int32Array(0);
   entf = new Float64Array(0);
   #at = new Int32Array(0);
+  /** All of the scanner's memory, to make texts from without a view per text. */
+  #bytes = Buffer.alloc(0);
 
   constructor(x: Exports, free: number) {
     this.#x = x;
@@ -290,7 +292,7 @@ export class LineScanner {
   stringOf(id: number): string {
     const at = this.#at;
     const start = at[2 * id] as number;
-    return Buffer.from(this.#x.memory.buffer, start, at[2 * id + 1] as number).toString('utf8');
+    return this.#bytes.toString('utf8', start, start + (at[2 * id + 1] as number));
   }
 
 
@@ -346,6 +348,7 @@ export class LineScanner {
     this.ent = new Int32Array(buffer, this.#x.entries(), MAX_ENTRIES * ENTRY.size);
     this.entf = new Float64Array(buffer, this.#x.entries(), (MAX_ENTRIES * ENTRY.size) / 2);
     this.#at = new Int32Array(buffer, this.#stringsAt, this.#stringSlots);
+    this.#bytes = Buffer.from(buffer);
   }
 }
 

@@ -140,6 +140,11 @@ export class DigestBuilder {
   /** The detail attributes of the span being added. */
   readonly #detailKeys: string[] = [];
   readonly #detailValues: JsonValue[] = [];
+  #nDetailAttrs = 0;
+  /** Per kind, the last key list added and its index in `shapes`: rows of a kind mostly share one. */
+  readonly #lastShape: (number[] | undefined)[] = SPAN_KINDS.map(() => undefined);
+  readonly #lastShapeIndex = SPAN_KINDS.map(() => 0);
+  readonly #shapeIds: number[] = [];
   // Span columns (`#n` rows), the numbers (`#nNums`), detail rows (`#nDetail`).
   #n = 0;
   #hash = new Float64Array(1024);
@@ -229,8 +234,7 @@ export class DigestBuilder {
     if (i === this.#hash.length) this.#grow(2 * i);
     this.#spanKind = kind;
     this.#detailSlots = DETAIL_SLOTS_OF[kind];
-    this.#detailKeys.length = 0;
-    this.#detailValues.length = 0;
+    this.#nDetailAttrs = 0;
     this.#ids.fill(0);
     this.#mask = 0;
     this.#hash[i] = idHash;
@@ -299,38 +303,52 @@ export class DigestBuilder {
     }
     this.#layout[i] = li;
     this.#n = i + 1;
-    if (this.#detailKeys.length > 0) this.#addDetailAttrs(this.#spanKind, this.#nDetail - 1);
+    if (this.#nDetailAttrs > 0) this.#addDetailAttrs(this.#spanKind, this.#nDetail - 1);
   }
 
   #detailAttr(k: string, v: JsonValue): void {
-    this.#detailKeys.push(k);
-    this.#detailValues.push(v);
+    // Kept in place (emptying an array by its length gives its storage back, to be made again).
+    const n = this.#nDetailAttrs++;
+    this.#detailKeys[n] = k;
+    this.#detailValues[n] = v;
   }
 
   /** The detail attributes gathered for detail row `row`, of kind `kind` (its index). */
   #addDetailAttrs(kind: number, row: number): void {
     const more = this.#d.dMore[kind] as DetailMore;
     const keyIndex = this.#attrKeyIndex[kind] as Map<string, number>;
-    const shape: number[] = [];
-    for (const k of this.#detailKeys) {
+    const n = this.#nDetailAttrs;
+    const ids = this.#shapeIds;
+    ids.length = n;
+    for (let j = 0; j < n; j++) {
+      const k = this.#detailKeys[j] as string;
       let id = keyIndex.get(k);
       if (id === undefined) {
         id = more.keys.length;
         more.keys.push(k);
         keyIndex.set(k, id);
       }
-      shape.push(id);
+      ids[j] = id;
     }
-    const shapeIndex = this.#shapeIndex[kind] as Map<string, number>;
-    const text = shape.join(',');
-    let si = shapeIndex.get(text);
-    if (si === undefined) {
-      si = more.shapes.length;
-      more.shapes.push(shape);
-      shapeIndex.set(text, si);
+    const last = this.#lastShape[kind];
+    let si: number;
+    if (last !== undefined && sameIds(last, ids)) {
+      si = this.#lastShapeIndex[kind] as number;
+    } else {
+      const shapeIndex = this.#shapeIndex[kind] as Map<string, number>;
+      const text = ids.join(',');
+      let found = shapeIndex.get(text);
+      if (found === undefined) {
+        found = more.shapes.length;
+        more.shapes.push(ids.slice());
+        shapeIndex.set(text, found);
+      }
+      si = found;
+      this.#lastShape[kind] = more.shapes[si];
+      this.#lastShapeIndex[kind] = si;
     }
     more.attrs.push(row, si);
-    for (const v of this.#detailValues) more.attrs.push(v);
+    for (let j = 0; j < n; j++) more.attrs.push(this.#detailValues[j] as JsonValue);
   }
 
   #grow(size: number): void {
@@ -505,6 +523,19 @@ const COLUMNS: readonly [ColumnName, Float64ArrayConstructor | Uint32ArrayConstr
 
 const align8 = (n: number): number => (n + 7) & ~7;
 
+/** A typed array's numbers in a plain array, for JSON (`Array.from` goes through an iterator). */
+function toArray(a: ArrayLike<number>): number[] {
+  const out = new Array<number>(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i] as number;
+  return out;
+}
+
+function sameIds(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /**
  * The header's compact forms. Profiles are rows of indexes into one dictionary per profile
  * key, and pending feedback (most of what a segment leaves to the fold across segments) is
@@ -557,7 +588,7 @@ export function encodeDigest(d: SpanDigest, alloc: (size: number) => Buffer = (s
   if (feedback) expandFeedback(feedback, all);
   const { fb, rest } = compactFeedback(all);
   const nFb = fb.tsMs.length;
-  const compact: CompactHeader = { pdict, prow: Array.from(prow), nFb, fbEnvs: fb.envs, fbSources: fb.sources, fbAttrText: fb.attrText };
+  const compact: CompactHeader = { pdict, prow: toArray(prow), nFb, fbEnvs: fb.envs, fbSources: fb.sources, fbAttrText: fb.attrText };
   const head = Buffer.from(JSON.stringify({ ...header, ...compact, pending: rest, n: hash.length, nNums: nums.length, nDetail: dAt.length, nLinks: dLinkIds.length / 16, nMore: moreParts.map((m) => m.length), le: LITTLE_ENDIAN }), 'utf8');
   const cols: Record<ColumnName | FbColumnName, ArrayLike<number>> = {
     hash, kind, status, start, dur, env, points, profile, layout, nums, dAt, dEnd, dName, dId, dParent, dRun, dLinkIds,
