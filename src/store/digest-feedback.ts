@@ -57,6 +57,9 @@ export interface FeedbackBuild {
   attrText: string[];
 }
 
+/** Feedback in columns as `encodeDigest` writes them: built (`compactFeedback`) or already columns. */
+export type FeedbackRows = Omit<FeedbackBuild, 'tsMs' | 'rating' | 'flags' | 'env' | 'source' | 'attrs'> & Record<'tsMs' | 'rating' | 'flags' | 'env' | 'source' | 'attrs', ArrayLike<number>>;
+
 export function compactFeedback(pending: AgentmeterEvent[]): { fb: FeedbackBuild; rest: AgentmeterEvent[] } {
   const fb: FeedbackBuild = { uuids: new Uint8Array(pending.length * 48), tsMs: [], rating: [], flags: [], env: [], source: [], attrs: [], envs: [], sources: [], attrText: [] };
   const envIndex = new Map<string, number>();

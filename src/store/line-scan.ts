@@ -76,13 +76,20 @@ export const V_NUMBER = 2;
 export const V_TRUE = 3;
 export const V_FALSE = 4;
 export const V_NULL = 5;
-/** The fields whose text `record` interns (the scanner's field numbers). */
+/**
+ * The fields a fold reads (the scanner's field numbers, `FIELD_NAMES`): `record` interns the
+ * text of span_id, name, parent_id, run_id and env; the others are read from the line.
+ */
 export const F_ID = 1;
 export const F_SPAN_ID = 4;
 export const F_NAME = 6;
 export const F_PARENT_ID = 7;
 export const F_RUN_ID = 8;
 export const F_ENV = 9;
+export const F_SUCCESS = 13;
+export const F_RATING = 14;
+export const F_SOURCE = 15;
+export const F_ATTRS = 16;
 
 /** The hash the scanner places typed keys by. */
 function hashBytes(b: Uint8Array): number {

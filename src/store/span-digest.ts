@@ -6,7 +6,7 @@ import { DETAIL_KEYS, DETAIL_KEYS_OF, DETAIL_KINDS, SUMMARY_NUMBER_KEYS, SUMMARY
 import { FB_COLUMNS, compactFeedback, expandFeedback } from './digest-feedback.js';
 import { packUuid, unpackUuid } from '../model/packed-uuid.js';
 import { grown, intern } from '../model/columns.js';
-import type { FbColumnName, FeedbackColumns } from './digest-feedback.js';
+import type { FbColumnName, FeedbackColumns, FeedbackRows } from './digest-feedback.js';
 import type { SkippedLine } from './reader.js';
 
 /** Bump when the layout below changes; older digests are rebuilt. */
@@ -584,9 +584,13 @@ export function encodeDigest(d: SpanDigest, alloc: (size: number) => Buffer = (s
   const { hash, kind, status, start, dur, env, points, profile, layout, nums, pdict, prow, pending, feedback, dAt, dEnd, dName, dId, dParent, dRun, dLinkIds, dMore, ...header } = d;
   const moreParts = dMore.map((m) => (m instanceof Uint8Array ? m : Buffer.from(JSON.stringify(m), 'utf8')));
   const moreBytes = Buffer.concat(moreParts);
-  const all = [...pending];
-  if (feedback) expandFeedback(feedback, all);
-  const { fb, rest } = compactFeedback(all);
+  let { fb, rest }: { fb: FeedbackRows; rest: AgentmeterEvent[] } = compactFeedback(pending);
+  if (feedback) {
+    // Columns already (a decoded digest, or the line scanner's fold) go as they are when the
+    // events bring none; else all of it is made into columns again, events first.
+    if (fb.tsMs.length === 0) fb = feedback;
+    else ({ fb, rest } = compactFeedback([...pending, ...expanded(feedback)]));
+  }
   const nFb = fb.tsMs.length;
   const compact: CompactHeader = { pdict, prow: toArray(prow), nFb, fbEnvs: fb.envs, fbSources: fb.sources, fbAttrText: fb.attrText };
   const head = Buffer.from(JSON.stringify({ ...header, ...compact, pending: rest, n: hash.length, nNums: nums.length, nDetail: dAt.length, nLinks: dLinkIds.length / 16, nMore: moreParts.map((m) => m.length), le: LITTLE_ENDIAN }), 'utf8');
@@ -616,6 +620,12 @@ export function encodeDigest(d: SpanDigest, alloc: (size: number) => Buffer = (s
     at = align8(at + view.byteLength);
   }
   out.set(moreBytes, at);
+  return out;
+}
+
+function expanded(fb: FeedbackColumns): AgentmeterEvent[] {
+  const out: AgentmeterEvent[] = [];
+  expandFeedback(fb, out);
   return out;
 }
 

@@ -15,8 +15,10 @@ import type { AgentmeterEvent, JsonValue } from '../model/events.js';
 import { SPAN_KINDS } from '../model/events.js';
 import { hashId } from '../model/fold.js';
 import { HashSet53 } from '../model/hash-set.js';
-import { grown } from '../model/columns.js';
-import { DURATION_UNKNOWN, ENTRY, ENTRY_NUMBER, F_ENV, F_ID, F_NAME, F_PARENT_ID, F_RUN_ID, F_SPAN_ID, RECORD_CHUNK, REC, RECF, WANTED, V_FALSE, V_NULL, V_NUMBER, V_STRING, V_TRUE, lineScanner } from './line-scan.js';
+import { grown, intern } from '../model/columns.js';
+import { packUuid } from '../model/packed-uuid.js';
+import type { FeedbackColumns } from './digest-feedback.js';
+import { DURATION_UNKNOWN, ENTRY, ENTRY_NUMBER, F_ATTRS, F_ENV, F_ID, F_NAME, F_PARENT_ID, F_RATING, F_RUN_ID, F_SOURCE, F_SPAN_ID, F_SUCCESS, RECORD_CHUNK, REC, RECF, WANTED, V_FALSE, V_NULL, V_NUMBER, V_STRING, V_TRUE, lineScanner } from './line-scan.js';
 import type { LineScanner } from './line-scan.js';
 import { SEGMENT_READ_FLAGS } from './layout.js';
 import { DigestBuilder, isDetailKind } from './span-digest.js';
@@ -151,6 +153,22 @@ function byPlace(form: number): boolean {
   return form !== V_NUMBER && form !== V_STRING && form !== V_TRUE && form !== V_FALSE && form !== V_NULL;
 }
 
+/** A span's last feedback so far (`TapeFolder.#keptFeedback`); `attrs` undefined: kept as its line. */
+interface KeptFeedback {
+  line: number;
+  id: string;
+  tsMs: number;
+  /** The line's text, once its chunk is gone (a feedback kept as its line). */
+  text: string | undefined;
+  attrs: string | undefined;
+  spanId: string;
+  runId: string | null;
+  env: string;
+  success: boolean | null;
+  rating: number;
+  source: string;
+}
+
 /** What a span is made of: a record's arrays (the scanner's, or a `Saved` copy). */
 interface Parts {
   rec: Int32Array;
@@ -177,7 +195,9 @@ class TapeFolder {
   readonly #pendingEnds = new Map<string, Saved>();
   /** Per span id: its point events' lines, ids and (once their chunk is gone) texts. */
   readonly #points = new Map<string, { lines: number[]; ids: string[]; texts: (string | undefined)[] }>();
-  readonly #feedback = new Map<string, { line: number; id: string; tsMs: number; text: string | undefined }>();
+  /** The last feedback per span id (`SpanFolder`'s rule), as its columns' values, or as its line when its ids are not UUIDs. */
+  readonly #feedback = new Map<string, KeptFeedback>();
+  readonly #uuidScratch = new Uint8Array(48);
   readonly #finished = new HashSet53();
   /** Saved records matched and free for reuse. */
   readonly #spare: Saved[] = [];
@@ -197,7 +217,7 @@ class TapeFolder {
     for (const x of this.#pendingStarts.values()) x.text ??= this.#lineText(x.line);
     for (const x of this.#pendingEnds.values()) x.text ??= this.#lineText(x.line);
     for (const p of this.#points.values()) for (let i = 0; i < p.lines.length; i++) p.texts[i] ??= this.#lineText(p.lines[i] as number);
-    for (const f of this.#feedback.values()) f.text ??= this.#lineText(f.line);
+    for (const f of this.#feedback.values()) if (f.attrs === undefined) f.text ??= this.#lineText(f.line);
   }
 
   /** The text of line `line` of the chunk. */
@@ -270,7 +290,7 @@ class TapeFolder {
       const tsMs = scan.recf[RECF.ts] as number;
       const prev = this.#feedback.get(spanId);
       if (prev !== undefined && (prev.id === id || prev.tsMs > tsMs)) return true;
-      this.#feedback.set(spanId, { line, id, tsMs, text: undefined });
+      this.#feedback.set(spanId, this.#keptFeedback(line, id, spanId, tsMs));
     }
     return true;
   }
@@ -281,10 +301,66 @@ class TapeFolder {
     for (const x of this.#pendingStarts.values()) pending.push([x.line, x.text]);
     for (const x of this.#pendingEnds.values()) pending.push([x.line, x.text]);
     for (const p of this.#points.values()) for (let i = 0; i < p.lines.length; i++) pending.push([p.lines[i] as number, p.texts[i]]);
-    for (const f of this.#feedback.values()) pending.push([f.line, f.text]);
+    const kept: KeptFeedback[] = [];
+    for (const f of this.#feedback.values()) {
+      if (f.attrs === undefined) pending.push([f.line, f.text]);
+      else kept.push(f);
+    }
     pending.sort((a, b) => a[0] - b[0]);
     const events = pending.map(([l, text]) => JSON.parse(text ?? this.#lineText(l)) as AgentmeterEvent);
-    return this.#builder.finish({ lines, events: lines, skipped: 0, samples: [] }, events);
+    const d = this.#builder.finish({ lines, events: lines, skipped: 0, samples: [] }, events);
+    if (kept.length > 0) d.feedback = this.#feedbackColumns(kept);
+    return d;
+  }
+
+  /**
+   * A feedback line's values, as `compactFeedback` takes them from its event: the fields
+   * from the record and the line, `attrs` as its text (made canonical at the end, for the kept
+   * ones only). A feedback whose ids are not UUIDs stays a line, parsed at the end.
+   */
+  #keptFeedback(line: number, id: string, spanId: string, tsMs: number): KeptFeedback {
+    const scan = this.#scan;
+    const runIdOf = scan.rec[REC.ids + F_RUN_ID] as number;
+    const runId = runIdOf < 0 ? null : this.#string(runIdOf);
+    const u = this.#uuidScratch;
+    const f: KeptFeedback = { line, id, tsMs, text: undefined, attrs: undefined, spanId, runId, env: '', success: null, rating: NaN, source: '' };
+    if (!packUuid(id, u, 0) || !packUuid(spanId, u, 16) || (runId !== null && !packUuid(runId, u, 32))) return f;
+    f.env = this.#textOf(scan, F_ENV);
+    const success = scan.fieldStart[F_SUCCESS] as number;
+    f.success = success < 0 ? null : this.#bytes[scan.offset(success)] === 0x74;
+    // A JSON number's text, which `Number` reads as `JSON.parse` does.
+    if ((scan.fieldStart[F_RATING] as number) >= 0) f.rating = Number(this.#field(F_RATING));
+    f.source = this.#field(F_SOURCE);
+    f.attrs = this.#field(F_ATTRS);
+    return f;
+  }
+
+  /** The kept feedback in columns, in line order, as `compactFeedback` makes them of its events. */
+  #feedbackColumns(kept: KeptFeedback[]): FeedbackColumns {
+    kept.sort((a, b) => a.line - b.line);
+    const n = kept.length;
+    const fb: FeedbackColumns = {
+      n, uuids: new Uint8Array(n * 48), tsMs: new Float64Array(n), rating: new Float64Array(n), flags: new Uint8Array(n),
+      env: new Uint32Array(n), source: new Uint32Array(n), attrs: new Uint32Array(n), envs: [], sources: [], attrText: [],
+    };
+    const envIndex = new Map<string, number>();
+    const sourceIndex = new Map<string, number>();
+    const attrIndex = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      const f = kept[i] as KeptFeedback;
+      const at = i * 48;
+      packUuid(f.id, fb.uuids, at);
+      packUuid(f.spanId, fb.uuids, at + 16);
+      if (f.runId !== null) packUuid(f.runId, fb.uuids, at + 32);
+      fb.tsMs[i] = f.tsMs;
+      fb.rating[i] = f.rating;
+      fb.flags[i] = (f.success === null ? 2 : f.success ? 1 : 0) | (f.runId === null ? 4 : 0);
+      fb.env[i] = intern(envIndex, fb.envs, f.env);
+      fb.source[i] = intern(sourceIndex, fb.sources, f.source);
+      // The text `JSON.stringify` gives the parsed object, as the event's would.
+      fb.attrs[i] = intern(attrIndex, fb.attrText, JSON.stringify(JSON.parse(f.attrs as string)));
+    }
+    return fb;
   }
 
   /** The live record of line `line`, copied out, with the values read by their place made (its chunk may go). */

@@ -68,6 +68,14 @@ const spanArb = fc.record({
   unknown: fc.option(fc.boolean(), { nil: undefined }),
   points: fc.nat({ max: 2 }),
   feedback: fc.nat({ max: 2 }),
+  // The feedback's attributes (`{}`, or any of the span's), success and rating.
+  fbAttrs: fc.oneof({ weight: 3, arbitrary: fc.constant([] as [string, unknown][]) }, { weight: 1, arbitrary: attrs }),
+  fbSuccess: fc.constantFrom(true, false, null),
+  fbRating: fc.constantFrom(null, 0, 3, 4.5, 0.1 + 0.2, 1e-7, -1, 2.50),
+  // Or attributes as text JSON.stringify would not write: an array index key (ordered first
+  // when parsed), an escape it would not make, a key twice. (A number in another form than
+  // JSON.stringify's declines the line.)
+  fbRaw: fc.constantFrom(undefined, undefined, undefined, undefined, undefined, '{"b":1.5,"42":1}', '{"x":"\\u0041","y":{"z":[1,{}]}}', '{"k":1,"k":2}'),
   duplicate: fc.boolean(),
 });
 
@@ -100,7 +108,8 @@ function segmentLines(spans: (typeof spanArb extends fc.Arbitrary<infer T> ? T :
     const end = line([['v', 1], ['id', id()], ['ts', iso(at + (s.durMs ?? s.skew))], ['type', 'span.end'], ['span_id', spanId], ['kind', s.kind], ['run_id', runId], ['env', s.env], ['start_ts', iso(at)], ['duration_ms', s.durMs], ['status', s.status]], endAttrs);
     const complete = line([['v', 1], ['id', id()], ['ts', iso(at + 9)], ['type', 'span'], ['span_id', spanId], ['kind', s.kind], ['name', s.name], ['parent_id', parentId], ['run_id', runId], ['env', s.env], ['start_ts', iso(at)], ['duration_ms', s.durMs], ['status', s.status]], [...s.start, ...endAttrs]);
     const points = Array.from({ length: s.points }, (_, p) => line([['v', 1], ['id', `point-${i}-${p}`], ['ts', iso(at + p)], ['type', 'span.event'], ['span_id', spanId], ['run_id', runId], ['env', s.env], ['name', 'debug.attempt']], [['note', p]]));
-    const feedback = Array.from({ length: s.feedback }, (_, f) => line([['v', 1], ['id', id()], ['ts', iso(at + 100 - f * 50)], ['type', 'feedback'], ['span_id', spanId], ['run_id', f === 0 ? runId : null], ['env', s.env], ['success', f === 0], ['rating', f + 3], ['source', 'human']], []));
+    const feedback = Array.from({ length: s.feedback }, (_, f) => line([['v', 1], ['id', id()], ['ts', iso(at + 100 - f * 50)], ['type', 'feedback'], ['span_id', spanId], ['run_id', f === 0 ? runId : null], ['env', s.env], ['success', f === 0 ? s.fbSuccess : false], ['rating', f === 0 ? s.fbRating : f + 3], ['source', f === 0 ? 'human' : 'automated_tests']], f === 0 ? s.fbAttrs : []))
+      .map((l, f) => (f === 0 && s.fbRaw !== undefined ? `${l.slice(0, l.lastIndexOf('"attrs":'))}"attrs":${s.fbRaw}}` : l));
     const forms: Record<string, string[]> = {
       pair: [start, ...points, end],
       complete: [...points, complete],
@@ -158,7 +167,7 @@ describe('the segment fold over line scanner records', () => {
 
   it('declines a segment with a torn tail, a bad, blank or escaped line, a key it reads twice or escaped, too many texts', () => {
     const dir = tempDir();
-    const good = segmentLines([{ kind: 'agent', form: 'pair', skew: 0, durMs: 5, status: 'success', env: 'prod', name: 'a', parent: null, run: 0, start: [['gen_ai.request.model', 'm']], end: [['cost_usd', 0.5]], unknown: undefined, points: 1, feedback: 1, duplicate: false }]);
+    const good = segmentLines([{ kind: 'agent', form: 'pair', skew: 0, durMs: 5, status: 'success', env: 'prod', name: 'a', parent: null, run: 0, start: [['gen_ai.request.model', 'm']], end: [['cost_usd', 0.5]], unknown: undefined, points: 1, feedback: 1, fbAttrs: [], fbSuccess: true, fbRating: 4, fbRaw: undefined, duplicate: false }]);
     const text = good.map((l) => `${l}\n`).join('');
     const first = good[0] as string;
     expect(agree(dir, 'good.jsonl', text)).toBe(true);
