@@ -125,7 +125,8 @@ export let rowEnd: usize = 0;
 // i32s: the type, kind and status (indexes into their names; -1: none), the number of
 // `attrs` entries, flags (`F_*`: what the fold leaves to the ordinary path), then per field
 // the id of its text among the interned strings (-1: none); `RECF`, f64s: `ts` and `start_ts`
-// in Unix ms, `duration_ms` (NaN: null). Then an entry per top-level key of `attrs` that the
+// in Unix ms, `duration_ms` (NaN: null), and the span id's hash (`spanIdForms`, which also
+// writes the id packed at the end of `REC`). Then an entry per top-level key of `attrs` that the
 // fold reads (in the table of wanted keys), in line order, ENTRY_BYTES each: the key's code
 // in that table, the value's form (`V_*`), its start and end, a plain string's interned id
 // (-1: not a plain string), and a number's value (f64).
@@ -233,6 +234,49 @@ function internHashed(s: usize, e: usize, h: i32): i32 {
   store<i32>(stringsAt + (<usize>nStrings << 3), <i32>at);
   store<i32>(stringsAt + (<usize>nStrings << 3), <i32>n, 4);
   return nStrings++;
+}
+
+/**
+ * What a fold needs of a span id besides its text, so that it need not make the text: its
+ * hash as `hashId` (src/model/fold.ts) computes it from the text's UTF-16 code units, at
+ * `RECF` + 24 (-1 when the text is not ASCII, whose bytes are then not those units), and at
+ * `REC` + 96 its 16 bytes as `packUuid` (src/model/packed-uuid.ts) packs a lowercase
+ * canonical UUID, with `REC` + 92 set to 1 (0: not one).
+ */
+function spanIdForms(s: usize, e: usize): void {
+  let h1: u32 = 0x811c9dc5;
+  let h2: u32 = 0x01000193;
+  let high: u32 = 0;
+  for (let i = s; i < e; i++) {
+    const c = at(i);
+    high |= c;
+    h1 = (h1 ^ c) * 0x01000193;
+    h2 = (h2 ^ c) * 0x5bd1e995;
+  }
+  store<f64>(RECF, high < 0x80 ? <f64>h1 * 2097152.0 + <f64>(h2 & 0x1fffff) : -1.0, 24);
+  store<i32>(REC, packUuid(s, e, REC + 96) ? 1 : 0, 92);
+}
+
+/** 0–15 for a lowercase hex digit, else -1. */
+// @ts-ignore: decorator
+@inline function hexValue(c: u32): i32 {
+  if (c - 0x30 < 10) return <i32>(c - 0x30);
+  if (c - 0x61 < 6) return <i32>(c - 0x61 + 10);
+  return -1;
+}
+
+/** Pack the lowercase canonical UUID [s, e) into 16 bytes at `out`; false for any other text. */
+function packUuid(s: usize, e: usize, out: usize): bool {
+  if (e - s != 36 || at(s + 8) != 0x2d || at(s + 13) != 0x2d || at(s + 18) != 0x2d || at(s + 23) != 0x2d) return false;
+  for (let i = 0; i < 16; i++) {
+    // Where byte i's two digits are: dashes after the 4th, 6th, 8th and 10th bytes.
+    const j = s + <usize>(2 * i + <i32>(i >= 4) + <i32>(i >= 6) + <i32>(i >= 8) + <i32>(i >= 10));
+    const hi = hexValue(at(j));
+    const lo = hexValue(at(j + 1));
+    if ((hi | lo) < 0) return false;
+    store<u8>(out + <usize>i, <u8>((hi << 4) | lo));
+  }
+  return true;
 }
 
 /**
@@ -881,6 +925,7 @@ function scan(s: usize, e: usize, row: usize, utf8: bool): isize {
         const id = intern(ss, sz);
         if (id == -1) flags |= F_TOO_MANY;
         store<i32>(REC + 24 + (<usize>f << 2), id);
+        if (f == SPAN_ID) spanIdForms(ss, sz);
       }
     } else if (c == 0x6e /* null */) {
       if (!(f == PARENT_ID || f == RUN_ID || f == DURATION_MS || f == RATING || f == SUCCESS)) return -1;

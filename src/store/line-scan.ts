@@ -56,8 +56,9 @@ const MAX_STRING_SLOTS = 1 << 19;
 /** A segment is recorded in chunks of this many bytes (a line that does not fit one is folded another way). */
 export const RECORD_CHUNK = 1024 * 1024;
 /** What `record` says of a line: offsets into `rec` (i32s), `recf` (f64s), and an entry's (`ENTRY` i32s, its number at `ENTRY_NUMBER` f64s). */
-export const REC = { type: 0, kind: 1, status: 2, entries: 3, flags: 4, ids: 6 } as const;
-export const RECF = { ts: 0, startTs: 1, duration: 2 } as const;
+export const REC = { type: 0, kind: 1, status: 2, entries: 3, flags: 4, ids: 6, uuidOk: 23, uuid: 24 } as const;
+/** `idHash`: the span id's `hashId`, -1 when its text is not ASCII (`uuidOk` 1: `uuid` holds it packed, as `packUuid` packs it). */
+export const RECF = { ts: 0, startTs: 1, duration: 2, idHash: 3 } as const;
 export const ENTRY = { size: 8, key: 0, form: 1, start: 2, end: 3, string: 4 } as const;
 /**
  * The attribute keys `record` records (an entry's `key` is an index into this list), with
@@ -213,6 +214,7 @@ export class LineScanner {
   #chunk = 0;
   /** Views of what `record` writes (made again when the memory grows). */
   rec = new Int32Array(0);
+  recBytes = new Uint8Array(0);
   /** Where each field's text starts and ends (scanner addresses; a string's without its quotes). */
   fieldStart = new Int32Array(0);
   fieldEnd = new Int32Array(0);
@@ -349,6 +351,7 @@ export class LineScanner {
   #views(): void {
     const buffer = this.#x.memory.buffer;
     this.rec = new Int32Array(buffer, this.#x.rec(), 32);
+    this.recBytes = new Uint8Array(buffer, this.#x.rec(), 128);
     this.fieldStart = new Int32Array(buffer, this.#x.fieldStarts(), 17);
     this.fieldEnd = new Int32Array(buffer, this.#x.fieldEnds(), 17);
     this.recf = new Float64Array(buffer, this.#x.recf(), 4);

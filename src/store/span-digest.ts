@@ -248,6 +248,19 @@ export class DigestBuilder {
 
   /** The detail row of the span begun (its kind is one of `DETAIL_KINDS`); `endMs` NaN for none. */
   detailRow(endMs: number, name: string, spanId: string, parentId: string | null, runId: string): void {
+    const row = this.#detailRowOf(endMs, name, parentId, runId);
+    if (!packUuid(spanId, this.#dId, row * 16)) (this.#d.dMore[this.#spanKind] as DetailMore).odd.push([row, spanId]);
+  }
+
+  /** `detailRow` of a span whose id is a canonical UUID, given as `packUuid` packs it: 16 bytes of `id` from `at`. */
+  detailRowPacked(endMs: number, name: string, id: Uint8Array, at: number, parentId: string | null, runId: string): void {
+    const to = this.#detailRowOf(endMs, name, parentId, runId) * 16;
+    const d = this.#dId;
+    for (let i = 0; i < 16; i++) d[to + i] = id[at + i] as number;
+  }
+
+  /** A new detail row with all but its span id. */
+  #detailRowOf(endMs: number, name: string, parentId: string | null, runId: string): number {
     const kind = this.#spanKind;
     const row = this.#nDetail++;
     if (row === this.#dAt.length) {
@@ -262,9 +275,9 @@ export class DigestBuilder {
     this.#dAt[row] = this.#n;
     this.#dEnd[row] = endMs;
     this.#dName[row] = intern(this.#nameIndex[kind] as Map<string, number>, more.names, name);
-    if (!packUuid(spanId, this.#dId, row * 16)) more.odd.push([row, spanId]);
     this.#dParent[row] = parentId === null ? NO_LINK : this.#linkId(parentId);
     this.#dRun[row] = this.#linkId(runId);
+    return row;
   }
 
   /** A summary attribute of the span begun: `k` with its slot (`attrSlot(k)`), and its value. */

@@ -115,6 +115,7 @@ class Saved {
   /** The line's text, once its chunk is gone (`TapeFolder.endChunk`). */
   text: string | undefined = undefined;
   readonly rec = new Int32Array(REC_SAVED);
+  readonly recBytes = new Uint8Array(this.rec.buffer);
   readonly recf = new Float64Array(RECF_SAVED);
   /** The entries, and their numbers in the same bytes (as the scanner's `ent` and `entf`). */
   ent = new Int32Array(SAVED_ENTRIES * ENTRY.size);
@@ -144,9 +145,9 @@ class Saved {
 
 /** Entries a saved record has room for before it grows: a line has a few keys the fold reads. */
 const SAVED_ENTRIES = 8;
-/** How much of `rec` and `recf` a fold reads: through the interned fields' ids, and the three times. */
-const REC_SAVED = REC.ids + F_ENV + 1;
-const RECF_SAVED = RECF.duration + 1;
+/** How much of `rec` and `recf` a fold reads: through the span id packed, and the three times and the id's hash. */
+const REC_SAVED = REC.uuid + 4;
+const RECF_SAVED = RECF.idHash + 1;
 
 /** Whether an entry's value is read from its place in the line (not a number, plain string or literal). */
 function byPlace(form: number): boolean {
@@ -172,6 +173,8 @@ interface KeptFeedback {
 /** What a span is made of: a record's arrays (the scanner's, or a `Saved` copy). */
 interface Parts {
   rec: Int32Array;
+  /** `rec`'s bytes. */
+  recBytes: Uint8Array;
   recf: Float64Array;
   ent: Int32Array;
   entf: Float64Array;
@@ -190,13 +193,15 @@ class TapeFolder {
   #line = 0;
   /** Interned texts made so far, by id; and the hash of each that was a span id. */
   readonly #strings: (string | undefined)[] = [];
-  readonly #hashes: (number | undefined)[] = [];
-  readonly #pendingStarts = new Map<string, Saved>();
-  readonly #pendingEnds = new Map<string, Saved>();
+  /** By interned id, the hash of each text that was a span id (-1: not yet): numbers in an array would each be boxed. */
+  #hashes = new Float64Array(1024).fill(-1);
+  // By the span id's interned id (a small integer is a faster key than its text).
+  readonly #pendingStarts = new Map<number, Saved>();
+  readonly #pendingEnds = new Map<number, Saved>();
   /** Per span id: its point events' lines, ids and (once their chunk is gone) texts. */
-  readonly #points = new Map<string, { lines: number[]; ids: string[]; texts: (string | undefined)[] }>();
+  readonly #points = new Map<number, { lines: number[]; ids: string[]; texts: (string | undefined)[] }>();
   /** The last feedback per span id (`SpanFolder`'s rule), as its columns' values, or as its line when its ids are not UUIDs. */
-  readonly #feedback = new Map<string, KeptFeedback>();
+  readonly #feedback = new Map<number, KeptFeedback>();
   readonly #uuidScratch = new Uint8Array(48);
   readonly #finished = new HashSet53();
   /** Saved records matched and free for reuse. */
@@ -239,8 +244,8 @@ class TapeFolder {
     this.#lineEnd[line] = e;
     // Every field `record` interns has an id (a line it could not intern is flagged).
     const idOfSpan = scan.rec[REC.ids + F_SPAN_ID] as number;
-    const spanId = this.#string(idOfSpan);
-    const h = this.#hash(idOfSpan, spanId);
+    const spanId = idOfSpan;
+    const h = this.#hash(idOfSpan);
     if (type === T_START) {
       if (this.#finished.has(h) || this.#pendingStarts.has(spanId)) return true;
       const end = this.#pendingEnds.get(spanId);
@@ -290,7 +295,7 @@ class TapeFolder {
       const tsMs = scan.recf[RECF.ts] as number;
       const prev = this.#feedback.get(spanId);
       if (prev !== undefined && (prev.id === id || prev.tsMs > tsMs)) return true;
-      this.#feedback.set(spanId, this.#keptFeedback(line, id, spanId, tsMs));
+      this.#feedback.set(spanId, this.#keptFeedback(line, id, this.#string(spanId), tsMs));
     }
     return true;
   }
@@ -383,7 +388,7 @@ class TapeFolder {
    * the start's, in the start's key order, then the end's new keys) go to the builder as
    * `DigestBuilder.add` hands a `Span`'s. Point events seen for it count in it.
    */
-  #emit(start: Parts | undefined, end: Parts, spanId: string, h: number): void {
+  #emit(start: Parts | undefined, end: Parts, spanId: number, h: number): void {
     const head = start ?? end;
     const complete = end.rec[REC.type] === T_SPAN;
     const startMs = start ? (start.recf[RECF.ts] as number) : (end.recf[RECF.startTs] as number);
@@ -402,7 +407,10 @@ class TapeFolder {
     if (isDetailKind(kind)) {
       const name = complete ? this.#textOf(end, F_NAME) : start ? this.#textOf(start, F_NAME) : (SPAN_KINDS[kind] as string);
       const parentId = complete ? this.#textOrNull(end, F_PARENT_ID) : start ? this.#textOrNull(start, F_PARENT_ID) : null;
-      b.detailRow(endMs, name, spanId, parentId, this.#textOf(head, F_RUN_ID));
+      const runId = this.#textOf(head, F_RUN_ID);
+      // A span id that is a UUID goes packed, without its text made.
+      if (head.rec[REC.uuidOk] === 1) b.detailRowPacked(endMs, name, head.recBytes, 4 * REC.uuid, parentId, runId);
+      else b.detailRow(endMs, name, this.#string(spanId), parentId, runId);
     }
     const stamp = ++marks.stamp;
     const n = end.rec[REC.entries] as number;
@@ -449,7 +457,7 @@ class TapeFolder {
     return -1;
   }
 
-  #takePoints(spanId: string): number {
+  #takePoints(spanId: number): number {
     const p = this.#points.get(spanId);
     if (p === undefined) return 0;
     this.#points.delete(spanId);
@@ -471,11 +479,18 @@ class TapeFolder {
     return s;
   }
 
-  /** A span id's hash, computed once per text. */
-  #hash(id: number, text: string): number {
-    let h = this.#hashes[id];
-    if (h === undefined) {
-      h = hashId(text);
+  /** The hash of a span id (`hashId`) by its interned id, computed once per text. */
+  #hash(id: number): number {
+    if (id >= this.#hashes.length) {
+      const more = new Float64Array(Math.max(2 * this.#hashes.length, id + 1)).fill(-1);
+      more.set(this.#hashes);
+      this.#hashes = more;
+    }
+    let h = this.#hashes[id] as number;
+    if (h < 0) {
+      // The scanner hashed an ASCII id (the live record's); another is hashed from its text.
+      h = this.#scan.recf[RECF.idHash] as number;
+      if (h < 0) h = hashId(this.#string(id));
       this.#hashes[id] = h;
     }
     return h;

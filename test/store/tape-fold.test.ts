@@ -18,7 +18,10 @@ import { tempDir } from '../helpers.js';
 const T0 = Date.parse('2025-03-01T10:00:00.000Z');
 const iso = (ms: number): string => new Date(ms).toISOString();
 const KINDS = ['run', 'task', 'agent', 'workflow', 'pipeline', 'debug', 'optimization', 'tool', 'llm'] as const;
-const spanIdOf = (i: number): string => (i % 3 === 2 ? `span-${i}-é` : `0190a001-0000-7000-8000-${i.toString(16).padStart(12, '0')}`);
+// Span ids: UUIDs (which the scanner packs and hashes), and ids that are not: ASCII (it
+// hashes them), upper case (not packed), not ASCII (hashed from their text).
+const spanIdOf = (i: number): string =>
+  i % 3 === 2 ? `span-${i}-é` : i % 5 === 4 ? (i % 2 === 0 ? `span-${i}` : `0190A001-0000-7000-8000-${i.toString(16).toUpperCase().padStart(12, '0')}`) : `0190a001-0000-7000-8000-${i.toString(16).padStart(12, '0')}`;
 
 const text = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom('claude-sonnet-4', 'gpt-5', 'planner', 'refactor', 'tests failed', '') },
