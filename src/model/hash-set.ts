@@ -51,8 +51,66 @@ export class HashSet53 {
     const old = this.#table;
     const next = new Float64Array(old.length * 2).fill(-1);
     const mask = next.length - 1;
-    for (const v of old) if (v !== -1) this.#insert(next, mask, v);
+    for (let i = 0; i < old.length; i++) if ((old[i] as number) !== -1) this.#insert(next, mask, old[i] as number);
     this.#table = next;
     this.#mask = mask;
+  }
+}
+
+/**
+ * A map from 53-bit integer keys to non-negative integers, in typed arrays with open
+ * addressing: a `Map<number, number>` boxes every key above 2^31 and hashes it as a double.
+ */
+export class HashMap53 {
+  #keys: Float64Array;
+  #values: Int32Array;
+  #mask: number;
+  #size = 0;
+
+  constructor(capacity = 1024) {
+    let cap = 16;
+    while (cap < capacity * 2) cap *= 2;
+    this.#keys = new Float64Array(cap).fill(-1);
+    this.#values = new Int32Array(cap);
+    this.#mask = cap - 1;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** The value of `h` (a non-negative integer below 2^53), or -1. */
+  get(h: number): number {
+    const t = this.#keys;
+    for (let i = h % (this.#mask + 1); ; i = (i + 1) & this.#mask) {
+      const k = t[i] as number;
+      if (k === h) return this.#values[i] as number;
+      if (k === -1) return -1;
+    }
+  }
+
+  /** Set `h` to `v` (a non-negative 32-bit integer). */
+  set(h: number, v: number): void {
+    if ((this.#size + 1) * 2 > this.#keys.length) this.#grow();
+    const t = this.#keys;
+    for (let i = h % (this.#mask + 1); ; i = (i + 1) & this.#mask) {
+      const k = t[i] as number;
+      if (k === h || k === -1) {
+        if (k === -1) this.#size++;
+        t[i] = h;
+        this.#values[i] = v;
+        return;
+      }
+    }
+  }
+
+  #grow(): void {
+    const keys = this.#keys;
+    const values = this.#values;
+    this.#keys = new Float64Array(keys.length * 2).fill(-1);
+    this.#values = new Int32Array(keys.length * 2);
+    this.#mask = keys.length * 2 - 1;
+    this.#size = 0;
+    for (let i = 0; i < keys.length; i++) if ((keys[i] as number) !== -1) this.set(keys[i] as number, values[i] as number);
   }
 }

@@ -1,5 +1,6 @@
 import type { BaseAttributes, FeedbackEvent } from '../model/events.js';
 import { hashId } from '../model/fold.js';
+import { HashMap53 } from '../model/hash-set.js';
 import type { FoldStats } from '../model/fold.js';
 import type { Feedback } from '../model/span.js';
 import { parseIsoMs } from '../model/time.js';
@@ -15,7 +16,9 @@ import type { FeedbackColumns } from './digest-feedback.js';
  * Canonical UUIDs are kept as 16 bytes each and turned back into text when emitted.
  */
 export class FeedbackTable {
-  readonly #slots = new Map<string | number, number>();
+  /** Slots by span: a canonical span id by 53 of its bits (`keyOf`), another by its text. */
+  readonly #slots = new HashMap53();
+  readonly #oddSlots = new Map<string, number>();
   #n = 0;
   #idHash = new Float64Array(1024);
   #tsMs = new Float64Array(1024);
@@ -107,8 +110,8 @@ export class FeedbackTable {
 
   /** The slot for this feedback, or -1 when the kept one stays (a duplicate, or later). */
   #claim(key: string | number, idHash: number, tsMs: number): number {
-    let slot = this.#slots.get(key);
-    if (slot !== undefined) {
+    let slot = typeof key === 'number' ? this.#slots.get(key) : (this.#oddSlots.get(key) ?? -1);
+    if (slot >= 0) {
       if (this.#idHash[slot] === idHash) {
         this.#stats.duplicates++;
         return -1;
@@ -117,7 +120,8 @@ export class FeedbackTable {
     } else {
       slot = this.#n++;
       if (slot >= this.#idHash.length) this.#grow();
-      this.#slots.set(key, slot);
+      if (typeof key === 'number') this.#slots.set(key, slot);
+      else this.#oddSlots.set(key, slot);
     }
     this.#idHash[slot] = idHash;
     this.#tsMs[slot] = tsMs;
