@@ -125,8 +125,7 @@ export let rowEnd: usize = 0;
 // i32s: the type, kind and status (indexes into their names; -1: none), the number of
 // `attrs` entries, flags (`F_*`: what the fold leaves to the ordinary path), then per field
 // the id of its text among the interned strings (-1: none); `RECF`, f64s: `ts` and `start_ts`
-// in Unix ms, `duration_ms` (NaN: null), and the span id's hash (`spanIdForms`, which also
-// writes the id packed at the end of `REC`). Then an entry per top-level key of `attrs` that the
+// in Unix ms, `duration_ms` (NaN: null). Then an entry per top-level key of `attrs` that the
 // fold reads (in the table of wanted keys), in line order, ENTRY_BYTES each: the key's code
 // in that table, the value's form (`V_*`), its start and end, a plain string's interned id
 // (-1: not a plain string), and a number's value (f64).
@@ -172,15 +171,14 @@ export function entries(): usize {
 // Strings interned per segment (`resetStrings`): each distinct text (an id, a name, a plain
 // string value) gets an id in the order first seen, so the fold makes each text once. Its
 // bytes are copied into the arena, so ids outlive the chunk of the segment they were read
-// in. Slots of 4 i32s (hash, start, generation, id), open addressing: a slot of another
-// generation is empty, so a new segment clears nothing. Past half full, or with the arena
-// full, texts get no id (-1). `stringsAt` holds each id's start and length, for JavaScript
-// to make its text.
+// in. Slots of 4 i32s (hash, start, length, id), open addressing, cleared per segment (a
+// start of 0: empty); a slot holds what a probe compares, so a text found reads only its
+// slot and its bytes. Past half full, or with the arena full, texts get no id (-1).
+// `stringsAt` holds each id's start and length, for JavaScript to make its text.
 let strings: usize = 0;
 let stringsAt: usize = 0;
 let stringSlots: i32 = 0;
 let nStrings: i32 = 0;
-let generation: i32 = 0;
 let arena: usize = 0;
 let arenaEnd: usize = 0;
 
@@ -191,18 +189,17 @@ export function resetStrings(table: usize, slots: i32, index: usize, arenaStart:
   nStrings = 0;
   arena = arenaStart;
   arenaEnd = arenaStart + arenaBytes;
-  generation++;
+  memory.fill(table, 0, <usize>slots << 4);
 }
 
 /** The id of the text [s, e), interned if new; -1 when the table is too full. */
 function intern(s: usize, e: usize): i32 {
-  let h: i32 = 0;
-  for (let i = s; i < e; i++) h = h * 31 + <i32>at(i);
-  return internHashed(s, e, h);
-}
-
-/** `intern` of a text whose hash (`h * 31 + byte`) the caller has. */
-function internHashed(s: usize, e: usize, h: i32): i32 {
+  // Eight bytes at a time, then byte by byte (FNV-style), folded to 32 bits.
+  let x: u64 = <u64>(e - s);
+  let i = s;
+  for (; i + 8 <= e; i += 8) x = (x ^ load<u64>(i)) * 0x9e3779b97f4a7c15;
+  for (; i < e; i++) x = (x ^ <u64>at(i)) * 0x100000001b3;
+  const h = <i32>(x ^ (x >>> 29) ^ (x >>> 47));
   const mask = stringSlots - 1;
   // Mixed (murmur3's finaliser): ids that differ in a few characters must not share low bits.
   let m = <u32>h;
@@ -215,11 +212,9 @@ function internHashed(s: usize, e: usize, h: i32): i32 {
   const n = e - s;
   while (true) {
     const p = strings + (<usize>slot << 4);
-    if (load<i32>(p, 8) != generation) break;
-    if (load<i32>(p) == h) {
-      const id = load<i32>(p, 12);
-      if (<usize>load<i32>(stringsAt + (<usize>id << 3), 4) == n && same(<usize>load<i32>(p, 4), s, n)) return id;
-    }
+    const start = <usize>load<i32>(p, 4);
+    if (start == 0) break;
+    if (load<i32>(p) == h && <usize>load<i32>(p, 8) == n && same(start, s, n)) return load<i32>(p, 12);
     slot = (slot + 1) & mask;
   }
   if (nStrings * 2 >= stringSlots || arena + n > arenaEnd) return -1;
@@ -229,7 +224,7 @@ function internHashed(s: usize, e: usize, h: i32): i32 {
   const p = strings + (<usize>slot << 4);
   store<i32>(p, h);
   store<i32>(p, <i32>at, 4);
-  store<i32>(p, generation, 8);
+  store<i32>(p, <i32>n, 8);
   store<i32>(p, nStrings, 12);
   store<i32>(stringsAt + (<usize>nStrings << 3), <i32>at);
   store<i32>(stringsAt + (<usize>nStrings << 3), <i32>n, 4);
@@ -237,13 +232,13 @@ function internHashed(s: usize, e: usize, h: i32): i32 {
 }
 
 /**
- * What a fold needs of a span id besides its text, so that it need not make the text: its
- * hash as `hashId` (src/model/fold.ts) computes it from the text's UTF-16 code units, at
- * `RECF` + 24 (-1 when the text is not ASCII, whose bytes are then not those units), and at
- * `REC` + 96 its 16 bytes as `packUuid` (src/model/packed-uuid.ts) packs a lowercase
- * canonical UUID, with `REC` + 92 set to 1 (0: not one).
+ * The hash of interned text `id` as `hashId` (src/model/fold.ts) computes it from the text's
+ * UTF-16 code units; -1 when the text is not ASCII (its bytes are then not those units). A
+ * fold asks once per span id, so that it need not make the id's text.
  */
-function spanIdForms(s: usize, e: usize): void {
+export function idHash(id: i32): f64 {
+  const s = <usize>load<i32>(stringsAt + (<usize>id << 3));
+  const e = s + <usize>load<i32>(stringsAt + (<usize>id << 3), 4);
   let h1: u32 = 0x811c9dc5;
   let h2: u32 = 0x01000193;
   let high: u32 = 0;
@@ -253,8 +248,16 @@ function spanIdForms(s: usize, e: usize): void {
     h1 = (h1 ^ c) * 0x01000193;
     h2 = (h2 ^ c) * 0x5bd1e995;
   }
-  store<f64>(RECF, high < 0x80 ? <f64>h1 * 2097152.0 + <f64>(h2 & 0x1fffff) : -1.0, 24);
-  store<i32>(REC, packUuid(s, e, REC + 96) ? 1 : 0, 92);
+  return high < 0x80 ? <f64>h1 * 2097152.0 + <f64>(h2 & 0x1fffff) : -1.0;
+}
+
+/**
+ * Interned text `id` packed into 16 bytes at `out` as `packUuid` (src/model/packed-uuid.ts)
+ * packs a lowercase canonical UUID; false (0) for any other text.
+ */
+export function packId(id: i32, out: usize): bool {
+  const s = <usize>load<i32>(stringsAt + (<usize>id << 3));
+  return packUuid(s, s + <usize>load<i32>(stringsAt + (<usize>id << 3), 4), out);
 }
 
 /** 0–15 for a lowercase hex digit, else -1. */
@@ -925,7 +928,6 @@ function scan(s: usize, e: usize, row: usize, utf8: bool): isize {
         const id = intern(ss, sz);
         if (id == -1) flags |= F_TOO_MANY;
         store<i32>(REC + 24 + (<usize>f << 2), id);
-        if (f == SPAN_ID) spanIdForms(ss, sz);
       }
     } else if (c == 0x6e /* null */) {
       if (!(f == PARENT_ID || f == RUN_ID || f == DURATION_MS || f == RATING || f == SUCCESS)) return -1;

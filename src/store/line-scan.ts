@@ -32,6 +32,8 @@ interface Exports {
   scanLine(s: number, e: number, row: number, utf8: number): number;
   recordLine(s: number, e: number): number;
   resetStrings(table: number, slots: number, index: number, arena: number, arenaBytes: number): void;
+  idHash(id: number): number;
+  packId(id: number, out: number): number;
   rec(): number;
   fieldStarts(): number;
   fieldEnds(): number;
@@ -56,9 +58,10 @@ const MAX_STRING_SLOTS = 1 << 19;
 /** A segment is recorded in chunks of this many bytes (a line that does not fit one is folded another way). */
 export const RECORD_CHUNK = 1024 * 1024;
 /** What `record` says of a line: offsets into `rec` (i32s), `recf` (f64s), and an entry's (`ENTRY` i32s, its number at `ENTRY_NUMBER` f64s). */
-export const REC = { type: 0, kind: 1, status: 2, entries: 3, flags: 4, ids: 6, uuidOk: 23, uuid: 24 } as const;
-/** `idHash`: the span id's `hashId`, -1 when its text is not ASCII (`uuidOk` 1: `uuid` holds it packed, as `packUuid` packs it). */
-export const RECF = { ts: 0, startTs: 1, duration: 2, idHash: 3 } as const;
+export const REC = { type: 0, kind: 1, status: 2, entries: 3, flags: 4, ids: 6 } as const;
+export const RECF = { ts: 0, startTs: 1, duration: 2 } as const;
+/** Where in `recBytes` `packId` packs a UUID (bytes `record` leaves alone). */
+export const PACKED_AT = 96;
 export const ENTRY = { size: 8, key: 0, form: 1, start: 2, end: 3, string: 4 } as const;
 /**
  * The attribute keys `record` records (an entry's `key` is an index into this list), with
@@ -214,6 +217,7 @@ export class LineScanner {
   #chunk = 0;
   /** Views of what `record` writes (made again when the memory grows). */
   rec = new Int32Array(0);
+  /** `rec`'s bytes, where `packId` packs (at PACKED_AT). */
   recBytes = new Uint8Array(0);
   /** Where each field's text starts and ends (scanner addresses; a string's without its quotes). */
   fieldStart = new Int32Array(0);
@@ -295,6 +299,16 @@ export class LineScanner {
   /** The offset into the chunk of an address `record` wrote. */
   offset(address: number): number {
     return address - this.#in;
+  }
+
+  /** `hashId` of an interned string, without making its text; -1 when it is not ASCII (make it and hash that). */
+  idHash(id: number): number {
+    return this.#x.idHash(id);
+  }
+
+  /** Pack an interned string into `recBytes` at PACKED_AT as `packUuid` does; false when it is not a lowercase canonical UUID. */
+  packId(id: number): boolean {
+    return this.#x.packId(id, this.#x.rec() + PACKED_AT) !== 0;
   }
 
   /** The text of an interned string (its bytes are kept apart, so it outlives its chunk). */

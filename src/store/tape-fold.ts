@@ -18,7 +18,7 @@ import { HashSet53 } from '../model/hash-set.js';
 import { grown, intern } from '../model/columns.js';
 import { packUuid } from '../model/packed-uuid.js';
 import type { FeedbackColumns } from './digest-feedback.js';
-import { DURATION_UNKNOWN, ENTRY, ENTRY_NUMBER, F_ATTRS, F_ENV, F_ID, F_NAME, F_PARENT_ID, F_RATING, F_RUN_ID, F_SOURCE, F_SPAN_ID, F_SUCCESS, RECORD_CHUNK, REC, RECF, WANTED, V_FALSE, V_NULL, V_NUMBER, V_STRING, V_TRUE, lineScanner } from './line-scan.js';
+import { DURATION_UNKNOWN, ENTRY, ENTRY_NUMBER, F_ATTRS, F_ENV, F_ID, F_NAME, F_PARENT_ID, F_RATING, F_RUN_ID, F_SOURCE, F_SPAN_ID, F_SUCCESS, PACKED_AT, RECORD_CHUNK, REC, RECF, WANTED, V_FALSE, V_NULL, V_NUMBER, V_STRING, V_TRUE, lineScanner } from './line-scan.js';
 import type { LineScanner } from './line-scan.js';
 import { SEGMENT_READ_FLAGS } from './layout.js';
 import { DigestBuilder, isDetailKind } from './span-digest.js';
@@ -115,7 +115,6 @@ class Saved {
   /** The line's text, once its chunk is gone (`TapeFolder.endChunk`). */
   text: string | undefined = undefined;
   readonly rec = new Int32Array(REC_SAVED);
-  readonly recBytes = new Uint8Array(this.rec.buffer);
   readonly recf = new Float64Array(RECF_SAVED);
   /** The entries, and their numbers in the same bytes (as the scanner's `ent` and `entf`). */
   ent = new Int32Array(SAVED_ENTRIES * ENTRY.size);
@@ -145,9 +144,9 @@ class Saved {
 
 /** Entries a saved record has room for before it grows: a line has a few keys the fold reads. */
 const SAVED_ENTRIES = 8;
-/** How much of `rec` and `recf` a fold reads: through the span id packed, and the three times and the id's hash. */
-const REC_SAVED = REC.uuid + 4;
-const RECF_SAVED = RECF.idHash + 1;
+/** How much of `rec` and `recf` a fold reads: through the interned fields' ids, and the three times. */
+const REC_SAVED = REC.ids + F_ENV + 1;
+const RECF_SAVED = RECF.duration + 1;
 
 /** Whether an entry's value is read from its place in the line (not a number, plain string or literal). */
 function byPlace(form: number): boolean {
@@ -173,8 +172,6 @@ interface KeptFeedback {
 /** What a span is made of: a record's arrays (the scanner's, or a `Saved` copy). */
 interface Parts {
   rec: Int32Array;
-  /** `rec`'s bytes. */
-  recBytes: Uint8Array;
   recf: Float64Array;
   ent: Int32Array;
   entf: Float64Array;
@@ -409,7 +406,7 @@ class TapeFolder {
       const parentId = complete ? this.#textOrNull(end, F_PARENT_ID) : start ? this.#textOrNull(start, F_PARENT_ID) : null;
       const runId = this.#textOf(head, F_RUN_ID);
       // A span id that is a UUID goes packed, without its text made.
-      if (head.rec[REC.uuidOk] === 1) b.detailRowPacked(endMs, name, head.recBytes, 4 * REC.uuid, parentId, runId);
+      if (this.#scan.packId(spanId)) b.detailRowPacked(endMs, name, this.#scan.recBytes, PACKED_AT, parentId, runId);
       else b.detailRow(endMs, name, this.#string(spanId), parentId, runId);
     }
     const stamp = ++marks.stamp;
@@ -488,8 +485,8 @@ class TapeFolder {
     }
     let h = this.#hashes[id] as number;
     if (h < 0) {
-      // The scanner hashed an ASCII id (the live record's); another is hashed from its text.
-      h = this.#scan.recf[RECF.idHash] as number;
+      // The scanner hashes an ASCII id; another is hashed from its text.
+      h = this.#scan.idHash(id);
       if (h < 0) h = hashId(this.#string(id));
       this.#hashes[id] = h;
     }
