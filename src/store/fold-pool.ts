@@ -12,6 +12,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { SegmentSpans, SpanFilter } from './fold-segment.js';
+import type { Piece } from './pieces.js';
 
 /**
  * A segment to fold; `cachePath` set: write the digest there too. With `collect`, the
@@ -23,6 +24,8 @@ export interface FoldJob {
   size: number;
   mtimeMs: number;
   cachePath: string | undefined;
+  /** The piece of the segment to fold (pieces.ts); none: the segment whole. */
+  piece?: Piece | undefined;
   collect?: SpanFilter;
   /** A buffer the reading thread is done with, to encode the digest into if it is large enough. */
   buffer?: ArrayBuffer;
@@ -113,11 +116,11 @@ export class FoldPool {
     }
   }
 
-  /** Fold one segment on a worker; rejects when the pool failed (the caller folds it itself). */
-  fold(file: string, size: number, mtimeMs: number, cachePath: string | undefined): Promise<FoldReply> {
+  /** Fold one segment, or a piece of it, on a worker; rejects when the pool failed (the caller folds it itself). */
+  fold(file: string, size: number, mtimeMs: number, cachePath: string | undefined, piece?: Piece): Promise<FoldReply> {
     if (this.#failed) return Promise.reject(this.#failed);
     return new Promise<FoldReply>((resolve, reject) => {
-      this.#queue.push({ job: { id: this.#next++, file, size, mtimeMs, cachePath }, resolve, reject });
+      this.#queue.push({ job: { id: this.#next++, file, size, mtimeMs, cachePath, piece }, resolve, reject });
       this.#pump();
     });
   }

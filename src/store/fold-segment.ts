@@ -9,48 +9,49 @@ import type { EnvSelection } from '../model/envs.js';
 import type { Span, SpanSummary } from '../model/span.js';
 import { SpanFolder } from '../model/fold.js';
 import { scanSegmentFile, scanSegmentFileSync } from './reader.js';
-import type { ReadStats, SkippedLine } from './reader.js';
+import type { ReadStats } from './reader.js';
 import { DigestBuilder } from './span-digest.js';
 import type { SpanDigest } from './span-digest.js';
 import { foldSegmentFileSync } from './tape-fold.js';
+import { PIECE_BYTES } from './pieces.js';
+import type { Piece } from './pieces.js';
 
 /**
- * A fold worker folds segments up to this size from the line scanner's records (`tape-fold.ts`)
- * when it takes every line; larger ones, and the rest, line by line. A record fold keeps each
- * distinct text of its segment and every unmatched record: a 64 MiB segment of long spans
- * took more than a worker's heap. The reading thread folds line by line: the scanner's
- * memory would stay with it for the whole read (docs/performance.md, "Cold reads, fourth pass").
- */
-const RECORD_FOLD_BYTES = 16 * 1024 * 1024;
-
-/**
- * Fold the events of one segment. Nothing here decides open or abandoned: what did not finish
- * inside the segment is left in the digest's `pending` for the fold across segments.
+ * Fold the events of one segment, or of piece `piece` of it (pieces.ts). Nothing here decides
+ * open or abandoned: what did not finish inside it is left in the digest's `pending` for the
+ * fold across segments.
  *
  * @example
  * const digest = await foldSegment(file, st.size, st.mtimeMs);
  */
-export async function foldSegment(file: string, size: number, mtimeMs: number, onSkip?: (s: SkippedLine) => void): Promise<SpanDigest> {
+export async function foldSegment(file: string, size: number, mtimeMs: number, piece?: Piece): Promise<SpanDigest> {
   const builder = new DigestBuilder(size, mtimeMs);
   const folder = new SpanFolder({ onSpan: (s: Span, h: number) => builder.add(s, h), drains: true });
-  const stats = await scanSegmentFile(file, { onEvent: (e) => folder.add(e), ...(onSkip ? { onSkip } : {}) });
+  const stats = await scanSegmentFile(file, { onEvent: (e) => folder.add(e), piece });
   return builder.finish(stats, folder.drain());
 }
 
-/** `foldSegment` with blocking reads, for a fold worker (fold-pool.ts), which does nothing else meanwhile. */
-export function foldSegmentSync(file: string, size: number, mtimeMs: number): SpanDigest {
-  if (size <= RECORD_FOLD_BYTES) {
-    const digest = foldSegmentFileSync(file, size, mtimeMs);
+/**
+ * `foldSegment` with blocking reads, for a fold worker (fold-pool.ts), which does nothing else
+ * meanwhile: from the line scanner's records (`tape-fold.ts`) when it takes every line, else
+ * line by line. A record fold holds each distinct text of what it folds and every unmatched
+ * record, so it takes a piece of a segment at most (docs/performance.md, "Cold reads, fourth
+ * pass"). The reading thread folds line by line: the scanner's memory would stay with it for
+ * the whole read.
+ */
+export function foldSegmentSync(file: string, size: number, mtimeMs: number, piece?: Piece): SpanDigest {
+  if (piece !== undefined || size < 2 * PIECE_BYTES) {
+    const digest = foldSegmentFileSync(file, size, mtimeMs, piece);
     if (digest !== undefined) return digest;
   }
-  return foldSegmentLines(file, size, mtimeMs);
+  return foldSegmentLines(file, size, mtimeMs, piece);
 }
 
 /** `foldSegmentSync` line by line through the reader: the ordinary fold of every line. */
-export function foldSegmentLines(file: string, size: number, mtimeMs: number): SpanDigest {
+export function foldSegmentLines(file: string, size: number, mtimeMs: number, piece?: Piece): SpanDigest {
   const builder = new DigestBuilder(size, mtimeMs);
   const folder = new SpanFolder({ onSpan: (s: Span, h: number) => builder.add(s, h), drains: true });
-  const stats = scanSegmentFileSync(file, { onEvent: (e) => folder.add(e) });
+  const stats = scanSegmentFileSync(file, { onEvent: (e) => folder.add(e), piece });
   return builder.finish(stats, folder.drain());
 }
 

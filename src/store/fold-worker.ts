@@ -27,7 +27,7 @@ port?.on('message', (job: FoldJob) => {
 async function run(job: FoldJob): Promise<FoldReply & { bytes: Uint8Array }> {
   // Into the buffer the reading thread handed back, when it has one large enough.
   const given = job.buffer;
-  const bytes = encodeDigest(foldSegmentSync(job.file, job.size, job.mtimeMs), (size) =>
+  const bytes = encodeDigest(foldSegmentSync(job.file, job.size, job.mtimeMs, job.piece), (size) =>
     given !== undefined && given.byteLength >= size ? Buffer.from(given) : Buffer.alloc(digestBufferSize(size)),
   );
   let cached: FoldReply['cached'] = 'no';

@@ -17,6 +17,8 @@ import { errnoText, isErrno, isSystemError } from './errno.js';
 import { SEGMENT_READ_FLAGS, listPartitions, listSegments, storeExists } from './layout.js';
 import { lineScanner } from './line-scan.js';
 import type { LineScanner } from './line-scan.js';
+import { pieceRangeSync } from './pieces.js';
+import type { ByteRange, Piece } from './pieces.js';
 
 /** A line the reader skipped. `line` is 1-based; 0 means the whole file could not be read. */
 export interface SkippedLine {
@@ -126,10 +128,10 @@ export async function scanEvents(opts: ScanEventsOptions): Promise<ReadStats> {
  */
 export async function scanSegmentFile(
   path: string,
-  opts: Pick<ScanEventsOptions, 'onEvent' | 'onSkip' | 'signal' | 'maxLineBytes'>,
+  opts: Pick<ScanEventsOptions, 'onEvent' | 'onSkip' | 'signal' | 'maxLineBytes'> & { piece?: Piece | undefined },
 ): Promise<ReadStats> {
   const stats: ReadStats = { partitions: 0, segments: 0, bytes: 0, lines: 0, events: 0, skipped: 0, samples: [] };
-  await new SegmentScan({ root: '', ...opts }, stats).file(path);
+  await new SegmentScan({ root: '', ...opts }, stats).file(path, opts.piece);
   return stats;
 }
 
@@ -137,9 +139,9 @@ export async function scanSegmentFile(
  * `scanSegmentFile` with blocking reads, for a thread that has nothing else to do while it
  * reads (a fold worker): the same lines, events and skips.
  */
-export function scanSegmentFileSync(path: string, opts: Pick<ScanEventsOptions, 'onEvent' | 'onSkip' | 'maxLineBytes'>): ReadStats {
+export function scanSegmentFileSync(path: string, opts: Pick<ScanEventsOptions, 'onEvent' | 'onSkip' | 'maxLineBytes'> & { piece?: Piece | undefined }): ReadStats {
   const stats: ReadStats = { partitions: 0, segments: 0, bytes: 0, lines: 0, events: 0, skipped: 0, samples: [] };
-  new SegmentScan({ root: '', ...opts }, stats).fileSync(path);
+  new SegmentScan({ root: '', ...opts }, stats).fileSync(path, opts.piece);
   return stats;
 }
 
@@ -172,7 +174,8 @@ class SegmentScan {
     this.#onSkip?.(s);
   }
 
-  async file(path: string): Promise<void> {
+  /** Read the segment `path`, or only piece `piece` of it (pieces.ts; lines numbered from its start). */
+  async file(path: string, piece?: Piece): Promise<void> {
     let fh: FileHandle;
     try {
       fh = await open(path, SEGMENT_READ_FLAGS);
@@ -183,7 +186,7 @@ class SegmentScan {
     }
     this.#stats.segments++;
     try {
-      await this.#lines(fh, path);
+      await this.#lines(fh, path, pieceRangeSync(fh.fd, piece));
     } catch (e: unknown) {
       if (this.#signal?.aborted === true || !isSystemError(e)) throw e;
       this.skip(path, 0, `read failed (${errnoText(e)})`);
@@ -192,16 +195,20 @@ class SegmentScan {
     }
   }
 
-  async #lines(fh: FileHandle, path: string): Promise<void> {
+  async #lines(fh: FileHandle, path: string, range: ByteRange): Promise<void> {
     const cut = new LineCutter(this, path);
-    let next = fh.read(this.#chunk, 0, CHUNK_BYTES, null);
+    let at = range.start;
+    const end = range.end ?? Infinity;
+    const nothing = Promise.resolve({ bytesRead: 0 });
+    let next = at < end ? fh.read(this.#chunk, 0, Math.min(CHUNK_BYTES, end - at), at) : nothing;
     for (;;) {
       const { bytesRead } = await next;
       if (bytesRead === 0) break;
+      at += bytesRead;
       const chunk = this.#chunk;
       this.#chunk = this.#spare;
       this.#spare = chunk;
-      next = fh.read(this.#chunk, 0, CHUNK_BYTES, null);
+      next = at < end ? fh.read(this.#chunk, 0, Math.min(CHUNK_BYTES, end - at), at) : nothing;
       // Parsing below may throw (an abort); the read in flight must not reject unobserved.
       next.catch(() => undefined);
       cut.chunk(chunk, bytesRead);
@@ -215,7 +222,7 @@ class SegmentScan {
    * that does nothing else (a fold worker), where each asynchronous read of a small chunk
    * cost more than the read itself (docs/performance.md, "Cold reads").
    */
-  fileSync(path: string): void {
+  fileSync(path: string, piece?: Piece): void {
     let fd: number;
     try {
       fd = openSync(path, SEGMENT_READ_FLAGS);
@@ -227,9 +234,12 @@ class SegmentScan {
     try {
       syncBuffer ??= Buffer.allocUnsafe(SYNC_CHUNK_BYTES);
       const cut = new LineCutter(this, path);
-      for (;;) {
-        const bytesRead = readSync(fd, syncBuffer, 0, SYNC_CHUNK_BYTES, null);
+      const range = pieceRangeSync(fd, piece);
+      const end = range.end ?? Infinity;
+      for (let at = range.start; at < end; ) {
+        const bytesRead = readSync(fd, syncBuffer, 0, Math.min(SYNC_CHUNK_BYTES, end - at), at);
         if (bytesRead === 0) break;
+        at += bytesRead;
         cut.chunk(syncBuffer, bytesRead);
       }
       cut.end();

@@ -10,6 +10,8 @@ import { writeFileAtomic } from './atomic-file.js';
 import { FeedbackTable } from './feedback-table.js';
 import { foldSegment } from './fold-segment.js';
 import { FoldPool, defaultFoldThreads, foldThreadsUsable } from './fold-pool.js';
+import { PIECE_BYTES, pieceCount } from './pieces.js';
+import type { Piece } from './pieces.js';
 import { decodeDigest, digestBufferSize, encodeDigest, parseDetail, replayDigest } from './span-digest.js';
 import type { SpanDigest } from './span-digest.js';
 
@@ -43,8 +45,10 @@ export interface ScanSummariesOptions {
    * the workers (default 8 MiB): a small store is folded before a worker would have started.
    */
   threadsAfterBytes?: number;
-  /** After each segment: segments done and in all, and how many of them were folded from events. */
+  /** After each segment (or piece of one): how many done and in all, and how many of them were folded from events. */
   onProgress?: (p: ScanProgress) => void;
+  /** Segments of twice this or more fold, cache and replay in pieces of this many bytes (default `PIECE_BYTES`, 4 MiB; pieces.ts). */
+  pieceBytes?: number;
 }
 
 /** Where a scan is, for progress reports. */
@@ -93,13 +97,13 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
       const parts = await listPartitions(o.root, { sinceMs: o.sinceMs, untilMs: o.untilMs });
       read.partitions = parts.length;
       const lists = await Promise.all(parts.map(async (part) => (await listSegments(part.path)).map((file) => ({ day: part.day, file }))));
-      const files = lists.flat();
+      const files = await units(lists.flat(), o.pieceBytes ?? PIECE_BYTES);
       // Fold workers start only once enough bytes turned out to need folding, never for one segment.
       const threads = files.length > 1 && foldThreadsUsable() ? (o.threads ?? defaultFoldThreads()) : 0;
       const threadsAfter = o.threadsAfterBytes ?? THREADS_AFTER_BYTES;
       let toFold = 0;
       const fold = (f: Probe): Promise<SpanDigest> => {
-        toFold += f.st?.size ?? 0;
+        toFold += Math.min(f.piece.bytes, f.st.size - f.piece.k * f.piece.bytes);
         if (threads > 0 && toFold >= threadsAfter) pool ??= new FoldPool(threads);
         return pool ? foldOnPool(pool, f, useCache, cache, writes, folds) : foldHere(f, useCache, writes, folds);
       };
@@ -111,25 +115,31 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
       const buffers: Buffer[] = [];
       let next = 0;
       let folded = 0;
+      // Lines of the pieces of this segment replayed so far: a piece numbers its lines from its start.
+      let lineBase = 0;
       for (let i = 0; i < files.length; i++) {
         for (; next < files.length && next <= i + window; next++) {
-          const f = files[next] as { day: string; file: string };
-          ahead.push(load(o.root, f.day, f.file, { useCache, detail }, buffers, cache, fold));
+          ahead.push(load(o.root, files[next] as Unit, { useCache, detail }, buffers, cache, fold));
         }
         const { probe: pr, digest, wasFolded } = await (ahead.shift() as Promise<Loaded>);
         if (wasFolded) folded++;
         o.onProgress?.({ done: i + 1, total: files.length, folded });
+        if (pr.piece.k === 0) lineBase = 0;
         if (!digest) {
           if (pr.backing) buffers.push(pr.backing);
           continue;
         }
-        read.segments++;
-        read.bytes += digest.size;
+        if (pr.piece.k === 0) {
+          read.segments++;
+          read.bytes += digest.size;
+        }
         read.lines += digest.lines;
         read.events += digest.events;
         read.skipped += digest.skipped;
-        for (const s of digest.samples) if (read.samples.length < 20) read.samples.push(s);
-        if (o.onSkip) for (const s of digest.samples) o.onSkip(s);
+        const samples = lineBase === 0 ? digest.samples : digest.samples.map((s) => (s.line > 0 ? { ...s, line: s.line + lineBase } : s));
+        lineBase += digest.lines;
+        for (const s of samples) if (read.samples.length < 20) read.samples.push(s);
+        if (o.onSkip) for (const s of samples) o.onSkip(s);
         replayDigest(digest, accept, o.onSpan, detail, o.links === true);
         // A read that takes no feedback counts it without keeping it, as the fold does.
         if (digest.feedback) {
@@ -161,11 +171,34 @@ const THREADS_AFTER_BYTES = 8 * 1024 * 1024;
 /** Segments whose stat and cached digest are read ahead of the one being replayed (more with fold workers). */
 const PREFETCH = 2;
 
-/** A segment's stat and the bytes of its cached digest, read ahead; never rejects. */
+/** A segment, or a piece of one, to read: its stat, taken once for all its pieces. */
+interface Unit {
+  day: string;
+  file: string;
+  st: { size: number; mtimeMs: number };
+  piece: Piece;
+}
+
+/** The segments that still exist, each as its pieces (one, for all but large segments). */
+async function units(files: { day: string; file: string }[], pieceBytes: number): Promise<Unit[]> {
+  // Missing: deleted by retention between listing and reading.
+  const stats = await Promise.all(files.map((f) => stat(f.file).catch(() => undefined)));
+  const out: Unit[] = [];
+  files.forEach((f, i) => {
+    const st = stats[i];
+    if (st === undefined) return;
+    const n = pieceCount(st.size, pieceBytes);
+    for (let k = 0; k < n; k++) out.push({ ...f, st: { size: st.size, mtimeMs: st.mtimeMs }, piece: { k, n, bytes: pieceBytes } });
+  });
+  return out;
+}
+
+/** A unit and the bytes of its cached digest, read ahead; never rejects. */
 interface Probe {
   file: string;
+  piece: Piece;
   cachePath: string;
-  st: { size: number; mtimeMs: number } | undefined;
+  st: { size: number; mtimeMs: number };
   bytes: Buffer | undefined;
   /** The pooled buffer `bytes` is read into, returned to the pool once the digest is replayed. */
   backing: Buffer | undefined;
@@ -180,14 +213,12 @@ interface Loaded {
   wasFolded: boolean;
 }
 
-async function probe(root: string, day: string, file: string, useCache: boolean, pool: Buffer[]): Promise<Probe> {
-  const cachePath = join(root, CACHE_DIR, day, `${basename(file, '.jsonl')}.digest`);
-  const [st, read] = await Promise.all([
-    // Missing: deleted by retention between listing and reading.
-    stat(file).catch(() => undefined),
-    useCache ? readPooled(cachePath, pool).catch(() => undefined) : undefined,
-  ]);
-  return { file, cachePath, st, bytes: read?.bytes, backing: read?.backing };
+async function probe(root: string, u: Unit, useCache: boolean, pool: Buffer[]): Promise<Probe> {
+  // A segment whole, and the pieces of a large one (of a given size), have digests apart.
+  const name = u.piece.n === 1 ? basename(u.file, '.jsonl') : `${basename(u.file, '.jsonl')}.${u.piece.bytes}-${u.piece.k}`;
+  const cachePath = join(root, CACHE_DIR, u.day, `${name}.digest`);
+  const read = useCache ? await readPooled(cachePath, pool).catch(() => undefined) : undefined;
+  return { file: u.file, piece: u.piece, cachePath, st: u.st, bytes: read?.bytes, backing: read?.backing };
 }
 
 /**
@@ -199,16 +230,14 @@ async function probe(root: string, day: string, file: string, useCache: boolean,
  */
 async function load(
   root: string,
-  day: string,
-  file: string,
+  u: Unit,
   { useCache, detail }: { useCache: boolean; detail: boolean | readonly SpanKind[] },
   pool: Buffer[],
   cache: ScanSummariesStats['cache'],
   fold: (p: Probe) => Promise<SpanDigest>,
 ): Promise<Loaded> {
-  const p = await probe(root, day, file, useCache, pool);
+  const p = await probe(root, u, useCache, pool);
   const st = p.st;
-  if (st === undefined) return { probe: p, digest: undefined, wasFolded: false };
   if (p.bytes !== undefined) {
     const d = decodeDigest(p.bytes);
     // A read that asks for detail checks it too: a damaged detail is folded again.
@@ -228,10 +257,10 @@ async function foldOnPool(
   writes: CacheWrites,
   folds: ScanSummariesStats['folds'],
 ): Promise<SpanDigest> {
-  const st = p.st as { size: number; mtimeMs: number };
+  const st = p.st;
   let reply;
   try {
-    reply = await pool.fold(p.file, st.size, st.mtimeMs, useCache ? p.cachePath : undefined);
+    reply = await pool.fold(p.file, st.size, st.mtimeMs, useCache ? p.cachePath : undefined, p.piece);
   } catch {
     // A worker that failed (out of memory, killed): the segment is folded here instead.
     return foldHere(p, useCache, writes, folds);
@@ -247,9 +276,9 @@ async function foldOnPool(
 }
 
 async function foldHere(p: Probe, useCache: boolean, writes: CacheWrites, folds: ScanSummariesStats['folds']): Promise<SpanDigest> {
-  const st = p.st as { size: number; mtimeMs: number };
+  const st = p.st;
   folds.here++;
-  const d = await foldSegment(p.file, st.size, st.mtimeMs);
+  const d = await foldSegment(p.file, st.size, st.mtimeMs, p.piece);
   if (useCache) await writes.add(p.cachePath, encodeDigest(d));
   return d;
 }

@@ -21,6 +21,8 @@ import type { FeedbackColumns } from './digest-feedback.js';
 import { DURATION_UNKNOWN, ENTRY, ENTRY_NUMBER, F_ATTRS, F_ENV, F_ID, F_NAME, F_PARENT_ID, F_RATING, F_RUN_ID, F_SOURCE, F_SPAN_ID, F_SUCCESS, PACKED_AT, RECORD_CHUNK, REC, RECF, WANTED, V_FALSE, V_NULL, V_NUMBER, V_STRING, V_TRUE, lineScanner } from './line-scan.js';
 import type { LineScanner } from './line-scan.js';
 import { SEGMENT_READ_FLAGS } from './layout.js';
+import { pieceRangeSync } from './pieces.js';
+import type { Piece } from './pieces.js';
 import { DigestBuilder, isDetailKind } from './span-digest.js';
 import type { SpanDigest } from './span-digest.js';
 
@@ -37,7 +39,7 @@ const T_POINT = 3;
  */
 export function foldSegmentBytes(bytes: Uint8Array, size: number, mtimeMs: number, step = RECORD_CHUNK): SpanDigest | undefined {
   let at = 0;
-  return foldChunks(size, mtimeMs, (into) => {
+  return foldChunks(size, size, mtimeMs, (into) => {
     const n = Math.min(into.length, step, bytes.length - at);
     into.set(bytes.subarray(at, at + n));
     at += n;
@@ -46,11 +48,11 @@ export function foldSegmentBytes(bytes: Uint8Array, size: number, mtimeMs: numbe
 }
 
 /**
- * `foldSegmentBytes` of a segment file of about `size` bytes, read in chunks straight into
- * the line scanner's memory; undefined when it cannot be read, it grew past `size`, or a
+ * `foldSegmentBytes` of a segment file of about `size` bytes (or of piece `piece` of it),
+ * read in chunks straight into the line scanner's memory; undefined when it cannot be read, it grew past `size`, or a
  * line is not one the scanner takes (fold it line by line: that read says why).
  */
-export function foldSegmentFileSync(file: string, size: number, mtimeMs: number): SpanDigest | undefined {
+export function foldSegmentFileSync(file: string, size: number, mtimeMs: number, piece?: Piece): SpanDigest | undefined {
   let fd: number;
   try {
     fd = openSync(file, SEGMENT_READ_FLAGS);
@@ -58,7 +60,16 @@ export function foldSegmentFileSync(file: string, size: number, mtimeMs: number)
     return undefined;
   }
   try {
-    return foldChunks(size, mtimeMs, (into) => readSync(fd, into, 0, into.length, null));
+    // A piece (pieces.ts) reads its bytes; the last one, or a whole segment, to the end of
+    // the file, which is `size` bytes unless it grew.
+    const range = pieceRangeSync(fd, piece);
+    const limit = range.end ?? Infinity;
+    let at = range.start;
+    return foldChunks((range.end ?? size) - at, size, mtimeMs, (into) => {
+      const n = readSync(fd, into, 0, Math.min(into.length, limit - at), at);
+      at += n;
+      return n;
+    });
   } catch {
     return undefined;
   } finally {
@@ -66,10 +77,13 @@ export function foldSegmentFileSync(file: string, size: number, mtimeMs: number)
   }
 }
 
-/** Fold the bytes `read` gives (0: the end), chunk by chunk. */
-function foldChunks(size: number, mtimeMs: number, read: (into: Uint8Array) => number): SpanDigest | undefined {
+/**
+ * Fold the `length` bytes `read` gives (0: the end), chunk by chunk, into the digest of a
+ * segment of `size` bytes (`length` is less for a piece of it).
+ */
+function foldChunks(length: number, size: number, mtimeMs: number, read: (into: Uint8Array) => number): SpanDigest | undefined {
   const scan = lineScanner();
-  if (!scan.startRecord(size)) return undefined;
+  if (!scan.startRecord(length)) return undefined;
   const fold = new TapeFolder(scan, new DigestBuilder(size, mtimeMs));
   let keepFrom = 0;
   let total = 0;
@@ -79,7 +93,7 @@ function foldChunks(size: number, mtimeMs: number, read: (into: Uint8Array) => n
     const bytes = scan.nextChunk(keepFrom, (into) => (got = read(into)));
     total += got;
     // Grown since its size was taken: the fold line by line reads it as it is.
-    if (total > size) return undefined;
+    if (total > length) return undefined;
     fold.chunk(bytes);
     let s = 0;
     for (let nl = bytes.indexOf(10, s); nl !== -1; nl = bytes.indexOf(10, s)) {

@@ -344,6 +344,31 @@ describe('cold reads equal the plain parse', () => {
     );
   });
 
+  it('on fuzzed stores, segments folded in pieces (cold, warm, uncached) give the plain parse\'s report, skipped lines numbered in their segment', async () => {
+    let pieced = 0;
+    await fc.assert(
+      fc.asyncProperty(storeArb, fc.integer({ min: 256, max: 6000 }), async (spec, pieceBytes) => {
+        const root = tempDir();
+        writeStore(root, spec);
+        const plain = await plainReport(root, { scanSpans, ReportBuilder });
+        const inPieces = (cache: boolean) => ((o: StoreApi.ScanSummariesOptions) => scanSummaries({ ...o, cache, pieceBytes })) as unknown as typeof scanSpans;
+        expect(await plainReport(root, { scanSpans: inPieces(true), ReportBuilder })).toEqual(plain);
+        const warm = await scanSummaries({ root, nowMs: NOW, pieceBytes, onSpan: () => undefined });
+        expect(warm.cache.writes).toBe(0);
+        // Segments counted once, whatever their pieces.
+        expect(warm.read.segments).toBe(SEGMENTS);
+        expect(await plainReport(root, { scanSpans: inPieces(true), ReportBuilder })).toEqual(plain);
+        expect(await plainReport(root, { scanSpans: inPieces(false), ReportBuilder })).toEqual(plain);
+        // Whole segments after pieces: their digests apart, the same report.
+        expect(comparable(await new DirectorySource(root).report(query), root)).toEqual(plain);
+        if (warm.cache.hits > SEGMENTS) pieced++;
+      }),
+      { numRuns: 30 },
+    );
+    // Not vacuous: most stores drawn had segments in pieces.
+    expect(pieced).toBeGreaterThan(15);
+  });
+
   it('on fuzzed stores, agents from the span cache (built, then replayed) and uncached equals agents from the plain parse', async () => {
     const queries: QueryApi.AgentsQuery[] = [
       { nowMs: NOW, envs: 'all' },
@@ -439,6 +464,9 @@ describe('cold reads equal the plain parse', () => {
         const second = await dist.store.scanSummaries({ root: copy, nowMs: NOW, threads: 2, threadsAfterBytes: 0, onSpan: () => undefined });
         expect(second.cache).toEqual({ hits: SEGMENTS, writes: 0, errors: 0 });
         expect(comparable(await new dist.query.DirectorySource(copy, { cache: false }).report(query), copy)).toEqual(plain);
+        // Segments in pieces, folded on workers: from the line scanner's records, or line by line where it declines.
+        const inPieces = ((o: StoreApi.ScanSummariesOptions) => dist.store.scanSummaries({ ...o, threads: 2, threadsAfterBytes: 0, pieceBytes: 700 })) as unknown as typeof scanSpans;
+        expect(await plainReport(root, { scanSpans: inPieces, ReportBuilder: dist.analytics.ReportBuilder })).toEqual(plain);
       }),
       { numRuns: 4 },
     );
