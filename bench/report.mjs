@@ -1,7 +1,8 @@
 // `agentmeter report` over 1,000,000 events (30 days) against DuckDB over the same files:
 // the first (cold) report, the one a new user sees, `--no-cache`, and the span cache warm;
 // then `agents`, `report orchestrator` and `report automation` (cold and warm), the other
-// reads a new user runs.
+// reads a new user runs; and the first report and `--no-cache` over the same number of
+// events as one busy writer leaves them, in segments of about 64 MiB, against DuckDB over those.
 //
 // Every case runs three times, interleaved round by round so that load from other processes
 // hits them alike, and the figure is the median. A cold run reads a fresh copy of the
@@ -30,6 +31,7 @@ const { values: flags } = parseArgs({ options: { 'no-profile': { type: 'boolean'
 const EVENTS = 1_000_000;
 const DAYS = 30;
 const SEGMENTS_PER_DAY = 4;
+const BIG_DAYS = 8;
 const ROUNDS = 3;
 const TARGET_COLD_RATIO = 1.0;
 const STRETCH_COLD_RATIO = 0.75;
@@ -39,21 +41,28 @@ const DAY_MS = 86_400_000;
 
 // Generated once; later runs reuse it (the manifest pins the parameters and the end time, and
 // reports pass --until so a store generated yesterday still covers the same 30 days).
-const root = dataDir('report-1m');
-const manifestPath = join(root, 'manifest.json');
-const wanted = { events: EVENTS, days: DAYS, segmentsPerDay: SEGMENTS_PER_DAY, seed: 42, generator: 2 };
-let manifest = existsSync(manifestPath) ? JSON.parse(readFileSync(manifestPath, 'utf8')) : undefined;
-if (!manifest || Object.entries(wanted).some(([k, v]) => manifest[k] !== v)) {
-  console.log(`report: generating ${EVENTS.toLocaleString('en-US')} events over ${DAYS} days …`);
-  const g = generateStore({ root, events: EVENTS, days: DAYS, segmentsPerDay: SEGMENTS_PER_DAY, seed: 42 });
-  manifest = { ...wanted, endMs: g.endMs, written: g.events, bytes: g.bytes };
-  writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
-  console.log(`report: wrote ${g.events.toLocaleString('en-US')} events, ${(g.bytes / 1e6).toFixed(0)} MB, in ${g.seconds.toFixed(1)} s`);
+function storeOf(name, days, segmentsPerDay) {
+  const dir = dataDir(name);
+  const manifestPath = join(dir, 'manifest.json');
+  const wanted = { events: EVENTS, days, segmentsPerDay, seed: 42, generator: 2 };
+  let m = existsSync(manifestPath) ? JSON.parse(readFileSync(manifestPath, 'utf8')) : undefined;
+  if (!m || Object.entries(wanted).some(([k, v]) => m[k] !== v)) {
+    console.log(`report: generating ${EVENTS.toLocaleString('en-US')} events over ${days} days, ${segmentsPerDay} segments a day …`);
+    const g = generateStore({ root: dir, events: EVENTS, days, segmentsPerDay, seed: 42 });
+    m = { ...wanted, endMs: g.endMs, written: g.events, bytes: g.bytes };
+    writeFileSync(manifestPath, JSON.stringify(m, null, 2) + '\n');
+    console.log(`report: wrote ${g.events.toLocaleString('en-US')} events, ${(g.bytes / 1e6).toFixed(0)} MB, in ${g.seconds.toFixed(1)} s`);
+  }
+  const segments = readdirSync(join(dir, 'events')).reduce((n, d) => n + readdirSync(join(dir, 'events', d)).length, 0);
+  console.log(`report: store ${dir}: ${m.written.toLocaleString('en-US')} events, ${(m.bytes / 1e6).toFixed(0)} MB, ${segments} segments, ends ${new Date(m.endMs).toISOString()}`);
+  return { root: dir, manifest: m, segments, until: new Date(m.endMs).toISOString(), glob: join(dir, 'events', '*', '*.jsonl') };
 }
-const until = new Date(manifest.endMs).toISOString();
-const glob = join(root, 'events', '*', '*.jsonl');
-const files = readdirSync(join(root, 'events')).reduce((n, d) => n + readdirSync(join(root, 'events', d)).length, 0);
-console.log(`report: store ${root}: ${manifest.written.toLocaleString('en-US')} events, ${(manifest.bytes / 1e6).toFixed(0)} MB, ${files} segments, ends ${until}`);
+const main = storeOf('report-1m', DAYS, SEGMENTS_PER_DAY);
+// The same events as one busy writer leaves them: a segment of about 64 MiB a day (the
+// writer's rotation size), which a read folds in pieces (docs/architecture.md).
+const big = storeOf('report-1m-64mib', BIG_DAYS, 1);
+const { root, manifest, until, glob } = main;
+const files = main.segments;
 const busy = await waitForQuiet('report');
 
 const baselineCli = flags.baseline ? join(flags.baseline, 'dist', 'cli', 'bin.js') : undefined;
@@ -62,18 +71,18 @@ if (baselineCli && !existsSync(baselineCli)) throw new Error(`--baseline: ${base
 /** A fresh copy of the segments, without a span cache, every file last modified ten days ago. */
 const copies = dataDir('report-copies');
 let copyNo = 0;
-function freshCopy() {
+function freshCopy(store = main) {
   const dir = join(copies, `copy-${copyNo++}`);
   rmSync(dir, { recursive: true, force: true });
-  cpSync(join(root, 'events'), join(dir, 'events'), { recursive: true });
-  const old = (manifest.endMs - 10 * DAY_MS) / 1000;
+  cpSync(join(store.root, 'events'), join(dir, 'events'), { recursive: true });
+  const old = (store.manifest.endMs - 10 * DAY_MS) / 1000;
   for (const d of readdirSync(join(dir, 'events'))) for (const f of readdirSync(join(dir, 'events', d))) utimesSync(join(dir, 'events', d, f), old, old);
   return dir;
 }
 
 /** `measure(dir)` on a fresh copy, which is removed afterwards. */
-async function onFreshCopy(measure) {
-  const dir = freshCopy();
+async function onFreshCopy(measure, store = main) {
+  const dir = freshCopy(store);
   try {
     return await measure(dir);
   } finally {
@@ -82,6 +91,7 @@ async function onFreshCopy(measure) {
 }
 
 const report = (cli, dir, ...extra) => [cli, 'report', '--dir', dir, '--since', '30d', '--until', until, '--json', '--env', 'all', ...extra];
+const bigReport = (cli, dir, ...extra) => [cli, 'report', '--dir', dir, '--since', '30d', '--until', big.until, '--json', '--env', 'all', ...extra];
 const reportOk = (out) => JSON.parse(out).runs.total > 0;
 // `agents` and `report orchestrator` over the same 30 days: the other reads a new user runs first.
 const agents = (cli, dir, ...extra) => [cli, 'agents', '--dir', dir, '--since', '30d', '--until', until, '--json', '--env', 'all', ...extra];
@@ -126,6 +136,15 @@ const cases = [
     check: reportOk,
   },
   { name: 'report, span cache warm', id: 'warm', ours: true, run: () => timeNode(report(CLI, root)), check: reportOk },
+  { name: 'DuckDB read_json_auto + GROUP BY, 64 MiB segments', id: 'duckdb-64mib', run: () => timeNode([join('bench', 'runners', 'duckdb-report.mjs'), big.glob, 'auto']), check: duckOk },
+  {
+    name: 'report, cold, 64 MiB segments (fresh copy, old mtimes)',
+    id: 'cold-64mib',
+    ours: true,
+    run: () => onFreshCopy((dir) => timeNodeThreads(bigReport(CLI, dir)), big),
+    check: reportOk,
+  },
+  { name: 'report --no-cache, 64 MiB segments', id: 'no-cache-64mib', ours: true, run: () => timeNodeThreads(bigReport(CLI, big.root, '--no-cache')), check: reportOk },
   ...coldAndWarm('agents', 'agents-cold', 'agents-warm', agents, agentsOk),
   ...coldAndWarm('report orchestrator', 'orchestrator-cold', 'orchestrator', orchestrator, orchestratorOk),
   ...coldAndWarm('report automation', 'automation-cold', 'automation', automation, automationOk),
@@ -218,6 +237,8 @@ const targets = [
   ['cold (first) report ≤ 1.0× DuckDB (wall)', byId.cold.wall / duckAuto.wall, TARGET_COLD_RATIO],
   ['cold (first) report ≤ 0.75× DuckDB (stretch, wall)', byId.cold.wall / duckAuto.wall, STRETCH_COLD_RATIO],
   ['--no-cache ≤ 1.0× DuckDB (wall)', byId['no-cache'].wall / duckAuto.wall, TARGET_COLD_RATIO],
+  ['cold (first) report, 64 MiB segments ≤ 1.0× DuckDB over them (wall)', byId['cold-64mib'].wall / byId['duckdb-64mib'].wall, TARGET_COLD_RATIO],
+  ['--no-cache, 64 MiB segments ≤ 1.0× DuckDB over them (wall)', byId['no-cache-64mib'].wall / byId['duckdb-64mib'].wall, TARGET_COLD_RATIO],
   ['span cache warm ≤ 0.75× DuckDB (wall)', byId.warm.wall / duckAuto.wall, TARGET_WARM_RATIO],
   ['run after the cold one ≤ 0.75× DuckDB (wall): one slow report', byId.second.wall / duckAuto.wall, TARGET_WARM_RATIO],
 ];
