@@ -607,6 +607,7 @@ function lookup(table: usize, s: usize, e: usize, h: i32): i32 {
 function object(i: usize, depth: i32, table: usize): isize {
   if (depth > maxAttrsDepth) return -1;
   const top = recording && depth == 1;
+  if (checkPlain && depth > 1) attrsPlain = false;
   i++;
   if (at(i) == 0x7d) return <isize>(i + 1);
   while (true) {
@@ -631,6 +632,7 @@ function object(i: usize, depth: i32, table: usize): isize {
       if (top && backslashes != before) flags |= F_ODD_KEY;
     }
     if (at(i) != 0x3a /* : */) return -1;
+    if (checkPlain && depth == 1 && attrsPlain) notePlainKey(ks, ke);
     const vs = i + 1;
     const kh = keyHash;
     const b = backslashes;
@@ -870,7 +872,41 @@ export function recordLine(s: usize, e: usize): i32 {
   if (r == -1) return -1;
   store<i32>(REC, nEntries, 12);
   store<i32>(REC, flags, 16);
+  store<i32>(REC, load<i32>(REC) == T_FEEDBACK && attrsPlain && !sawBackslash ? 1 : 0, 20);
   return load<i32>(REC);
+}
+
+// Whether a feedback line's `attrs` is the text `JSON.stringify` gives them once parsed:
+// besides what every line the scanner takes has (no whitespace, numbers as JavaScript writes
+// them), no escape, no nested object, no key twice and no key of digits only (an array
+// index, which a parsed object orders first). Then a fold takes the text as it is.
+let checkPlain = false;
+let attrsPlain = false;
+const MAX_KEYS = 32;
+const KEYS = memory.data(MAX_KEYS * 8);
+let nKeys = 0;
+
+/** Note key [ks, ke) of the attrs object being checked (`attrsPlain`). */
+function notePlainKey(ks: usize, ke: usize): void {
+  const n = ke - ks;
+  let digits = n > 0;
+  for (let i = ks; i < ke && digits; i++) digits = isDigit(at(i));
+  if (digits || nKeys == MAX_KEYS) {
+    attrsPlain = false;
+    return;
+  }
+  for (let k = 0; k < nKeys; k++) {
+    const p = KEYS + (<usize>k << 3);
+    const s = <usize>load<i32>(p);
+    if (<usize>load<i32>(p, 4) - s == n && same(s, ks, n)) {
+      attrsPlain = false;
+      return;
+    }
+  }
+  const p = KEYS + (<usize>nKeys << 3);
+  store<i32>(p, <i32>ks);
+  store<i32>(p, <i32>ke, 4);
+  nKeys++;
 }
 
 function scan(s: usize, e: usize, row: usize, utf8: bool): isize {
@@ -897,7 +933,12 @@ function scan(s: usize, e: usize, row: usize, utf8: bool): isize {
     if (f == ATTRS) {
       if (type == -1 || (type <= T_SPAN && kind == -1)) return -1;
       const table = <usize>load<i32>(keyTables + (<usize>(type * nKinds + (type <= T_SPAN ? kind : 0)) << 2));
+      // A feedback's attrs may go to the digest as their text (`REC` + 20).
+      checkPlain = recording && type == T_FEEDBACK;
+      attrsPlain = true;
+      nKeys = 0;
       ve = c == 0x7b ? object(vs, 1, table) : -1;
+      checkPlain = false;
       setField(f, vs, ve);
     } else if (c == 0x22) {
       if (f == V || f == DURATION_MS || f == RATING || f == SUCCESS) return -1;

@@ -175,6 +175,8 @@ interface KeptFeedback {
   /** The line's text, once its chunk is gone (a feedback kept as its line). */
   text: string | undefined;
   attrs: string | undefined;
+  /** `attrs` is what `JSON.stringify` makes of it parsed (`REC.plainAttrs`). */
+  plain: boolean;
   spanId: string;
   runId: string | null;
   env: string;
@@ -339,7 +341,7 @@ class TapeFolder {
     const runIdOf = scan.rec[REC.ids + F_RUN_ID] as number;
     const runId = runIdOf < 0 ? null : this.#string(runIdOf);
     const u = this.#uuidScratch;
-    const f: KeptFeedback = { line, id, tsMs, text: undefined, attrs: undefined, spanId, runId, env: '', success: null, rating: NaN, source: '' };
+    const f: KeptFeedback = { line, id, tsMs, text: undefined, attrs: undefined, plain: false, spanId, runId, env: '', success: null, rating: NaN, source: '' };
     if (!packUuid(id, u, 0) || !packUuid(spanId, u, 16) || (runId !== null && !packUuid(runId, u, 32))) return f;
     f.env = this.#textOf(scan, F_ENV);
     const success = scan.fieldStart[F_SUCCESS] as number;
@@ -348,6 +350,7 @@ class TapeFolder {
     if ((scan.fieldStart[F_RATING] as number) >= 0) f.rating = Number(this.#field(F_RATING));
     f.source = this.#field(F_SOURCE);
     f.attrs = this.#field(F_ATTRS);
+    f.plain = scan.rec[REC.plainAttrs] === 1;
     return f;
   }
 
@@ -373,8 +376,9 @@ class TapeFolder {
       fb.flags[i] = (f.success === null ? 2 : f.success ? 1 : 0) | (f.runId === null ? 4 : 0);
       fb.env[i] = intern(envIndex, fb.envs, f.env);
       fb.source[i] = intern(sourceIndex, fb.sources, f.source);
-      // The text `JSON.stringify` gives the parsed object, as the event's would.
-      fb.attrs[i] = intern(attrIndex, fb.attrText, JSON.stringify(JSON.parse(f.attrs as string)));
+      // The text `JSON.stringify` gives the parsed object, as the event's would: the line's
+      // own when the scanner found it so.
+      fb.attrs[i] = intern(attrIndex, fb.attrText, f.plain ? (f.attrs as string) : JSON.stringify(JSON.parse(f.attrs as string)));
     }
     return fb;
   }

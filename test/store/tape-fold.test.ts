@@ -78,7 +78,7 @@ const spanArb = fc.record({
   // Or attributes as text JSON.stringify would not write: an array index key (ordered first
   // when parsed), an escape it would not make, a key twice. (A number in another form than
   // JSON.stringify's declines the line.)
-  fbRaw: fc.constantFrom(undefined, undefined, undefined, undefined, undefined, '{"b":1.5,"42":1}', '{"x":"\\u0041","y":{"z":[1,{}]}}', '{"k":1,"k":2}'),
+  fbRaw: fc.constantFrom(undefined, undefined, undefined, undefined, undefined, '{"b":1.5,"42":1}', '{"x":"\\u0041","y":{"z":[1,{}]}}', '{"k":1,"k":2}', '{"y":{"b":1,"2":2}}', '{"y":[{"k":1,"k":2}]}', '{"a":{},"b":[]}', '{"x":"\\u0041\\/"}'),
   duplicate: fc.boolean(),
 });
 
