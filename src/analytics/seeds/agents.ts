@@ -14,6 +14,8 @@
  * keeps only what the answer needs of each.
  */
 import { hashId } from '../../model/fold.js';
+import { grown } from '../../model/columns.js';
+import { HashMap53 } from '../../model/hash-set.js';
 import type { Feedback, Span, SpanSummary } from '../../model/span.js';
 import { keyAttr } from '../attrs.js';
 import { rate, wilsonInterval } from '../stats.js';
@@ -181,15 +183,22 @@ interface WorkflowRecord {
 export class AgentAnalysisBuilder {
   readonly #o: AgentAnalysisOptions;
   readonly #recentSince: number;
-  readonly #accs = new Map<string, AgentParts>();
+  /** Each agent's parts, and its index among them by name. */
+  readonly #accList: AgentParts[] = [];
+  readonly #accs = new Map<string, number>();
   /**
-   * Each counted invocation's span id hash and agent, for the ratings (joined at `build`):
-   * the hash as the fold dedupes spans by, not the id (a string each, 150 bytes with its
-   * entry, which made the ids most of the memory of `agents` over a large store).
+   * Each counted invocation's span id hash and agent (an index into `#accList`), for the
+   * ratings (joined at `build`): the hash as the fold dedupes spans by, not the id (a string
+   * each, 150 bytes with its entry, which made the ids most of the memory of `agents` over a
+   * large store), in typed arrays (plain arrays of them, grown in the large-object space,
+   * were a tenth of the peak memory of `agents` over 1 M events).
    */
-  readonly #ratedHash: number[] = [];
-  readonly #ratedAgent: AgentParts[] = [];
-  readonly #ratingBySpan = new Map<number, number>();
+  #ratedHash = new Float64Array(1024);
+  #ratedAgent = new Uint32Array(1024);
+  #nRated = 0;
+  /** The rating of each rated span, by its id hash (an index into `#ratings`). */
+  readonly #ratingBySpan = new HashMap53();
+  #ratings = new Float64Array(256);
   readonly #members: WorkflowMember[] = [];
   readonly #workflows: WorkflowRecord[] = [];
   #minMs = Infinity;
@@ -219,14 +228,16 @@ export class AgentAnalysisBuilder {
     if (workflowId !== undefined) this.#members.push({ workflowId, startMs: s.startMs, spanId: s.spanId, name, durationMs: s.durationMs });
     const taskType = keyAttr(s.attrs, 'task.type');
     if (this.#o.taskType !== undefined && taskType !== this.#o.taskType) return;
-    let a = this.#accs.get(name);
-    if (!a) {
-      a = {
+    let ai = this.#accs.get(name);
+    if (ai === undefined) {
+      ai = this.#accList.length;
+      this.#accs.set(name, ai);
+      this.#accList.push({
         name, count: 0, successes: 0, failures: 0, ratingSum: 0, ratingUnitSum: 0, ratings: 0, durationSum: 0, durations: 0,
         taskTypes: new Map(), failuresBy: new Map(), byType: new Map(), recent: { s: 0, f: 0 }, previous: { s: 0, f: 0 },
-      };
-      this.#accs.set(name, a);
+      });
     }
+    const a = this.#accList[ai] as AgentParts;
     a.count++;
     this.#minMs = Math.min(this.#minMs, s.startMs);
     this.#maxMs = Math.max(this.#maxMs, s.endMs ?? s.startMs);
@@ -252,26 +263,40 @@ export class AgentAnalysisBuilder {
       a.durationSum += d / 1000;
       a.durations++;
     }
-    this.#ratedHash.push(hashId(s.spanId));
-    this.#ratedAgent.push(a);
+    const n = this.#nRated++;
+    if (n === this.#ratedHash.length) {
+      this.#ratedHash = grown(this.#ratedHash, 2 * n);
+      this.#ratedAgent = grown(this.#ratedAgent, 2 * n);
+    }
+    this.#ratedHash[n] = hashId(s.spanId);
+    this.#ratedAgent[n] = ai;
   }
 
   /** A span's feedback (the fold's last per span); its rating counts for that invocation. */
   addFeedback(f: Feedback): void {
-    if (f.rating !== null && Number.isFinite(f.rating)) this.#ratingBySpan.set(hashId(f.spanId), f.rating);
+    if (f.rating === null || !Number.isFinite(f.rating)) return;
+    const h = hashId(f.spanId);
+    let i = this.#ratingBySpan.get(h);
+    if (i < 0) {
+      i = this.#ratingBySpan.size;
+      if (i === this.#ratings.length) this.#ratings = grown(this.#ratings, 2 * i);
+      this.#ratingBySpan.set(h, i);
+    }
+    this.#ratings[i] = f.rating;
   }
 
   build(): AgentAnalysis {
-    for (let i = 0; i < this.#ratedHash.length; i++) {
-      const r = this.#ratingBySpan.get(this.#ratedHash[i] as number);
-      if (r === undefined) continue;
-      const a = this.#ratedAgent[i] as AgentParts;
+    for (let i = 0; i < this.#nRated; i++) {
+      const ri = this.#ratingBySpan.get(this.#ratedHash[i] as number);
+      if (ri < 0) continue;
+      const r = this.#ratings[ri] as number;
+      const a = this.#accList[this.#ratedAgent[i] as number] as AgentParts;
       a.ratingSum += r;
       a.ratingUnitSum += (r - 1) / 4;
       a.ratings++;
     }
     const parts = workflowParts(this.#workflows, this.#members);
-    return agentAnalysisFromParts([...this.#accs.values()], workflowStatsFromParts(parts), { minMs: this.#minMs, maxMs: this.#maxMs }, this.#o);
+    return agentAnalysisFromParts(this.#accList, workflowStatsFromParts(parts), { minMs: this.#minMs, maxMs: this.#maxMs }, this.#o);
   }
 }
 
