@@ -10,7 +10,7 @@ import type { FbColumnName, FeedbackColumns, FeedbackRows } from './digest-feedb
 import type { SkippedLine } from './reader.js';
 
 /** Bump when the layout below changes; older digests are rebuilt. */
-export const DIGEST_VERSION = 9;
+export const DIGEST_VERSION = 10;
 
 /**
  * One segment folded alone: finished spans as summaries in typed columns (dictionary-coded
@@ -513,9 +513,9 @@ const DETAIL_SLOTS_OF: (Uint8Array | undefined)[] = SPAN_KINDS.map((kind) => {
 const MAGIC = 0x44534d41; // "AMSD" little-endian
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-type ColumnName = 'hash' | 'start' | 'dur' | 'nums' | 'profile' | 'env' | 'points' | 'layout' | 'kind' | 'status' | 'dAt' | 'dEnd' | 'dName' | 'dId' | 'dParent' | 'dRun' | 'dLinkIds';
+type ColumnName = 'hash' | 'start' | 'dur' | 'nums' | 'profile' | 'env' | 'points' | 'layout' | 'kind' | 'status' | 'prow' | 'dAt' | 'dEnd' | 'dName' | 'dId' | 'dParent' | 'dRun' | 'dLinkIds';
 /** Each column: its type, and its length in the header's counts times a width. */
-const COLUMNS: readonly [ColumnName, Float64ArrayConstructor | Uint32ArrayConstructor | Uint8ArrayConstructor, 'n' | 'nNums' | 'nDetail' | 'nLinks', number][] = [
+const COLUMNS: readonly [ColumnName, Float64ArrayConstructor | Uint32ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor, 'n' | 'nNums' | 'nDetail' | 'nLinks' | 'nProw', number][] = [
   ['hash', Float64Array, 'n', 1],
   ['start', Float64Array, 'n', 1],
   ['dur', Float64Array, 'n', 1],
@@ -529,6 +529,7 @@ const COLUMNS: readonly [ColumnName, Float64ArrayConstructor | Uint32ArrayConstr
   ['dName', Uint32Array, 'nDetail', 1],
   ['dParent', Uint32Array, 'nDetail', 1],
   ['dRun', Uint32Array, 'nDetail', 1],
+  ['prow', Int32Array, 'nProw', 1],
   ['kind', Uint8Array, 'n', 1],
   ['status', Uint8Array, 'n', 1],
   ['dId', Uint8Array, 'nDetail', 16],
@@ -536,13 +537,6 @@ const COLUMNS: readonly [ColumnName, Float64ArrayConstructor | Uint32ArrayConstr
 ];
 
 const align8 = (n: number): number => (n + 7) & ~7;
-
-/** A typed array's numbers in a plain array, for JSON (`Array.from` goes through an iterator). */
-function toArray(a: ArrayLike<number>): number[] {
-  const out = new Array<number>(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = a[i] as number;
-  return out;
-}
 
 /** Whether `a` is the first `n` numbers of `b`. */
 function sameIds(a: readonly number[], b: readonly number[], n: number): boolean {
@@ -556,15 +550,16 @@ function sameIds(a: readonly number[], b: readonly number[], n: number): boolean
  * key, and pending feedback (most of what a segment leaves to the fold across segments) is
  * stored in columns with shared attribute objects (as JSON text, parsed once per scan):
  * JSON objects with repeated keys cost far more to parse, and to hold in memory until the
- * fold ends, than arrays of values.
+ * fold ends, than arrays of values. The attribute objects' texts follow the columns as they
+ * are, their lengths in bytes in the header: inside the header, each text written again as a
+ * JSON string, they were most of its length and of its time to write and read.
  */
 interface CompactHeader {
   pdict: JsonValue[][];
-  prow: number[];
   nFb: number;
   fbEnvs: string[];
   fbSources: string[];
-  fbAttrText: string[];
+  fbAttrLen: number[];
 }
 
 /** A digest's profiles as attribute objects (in SUMMARY_PROFILE_KEYS order, as `summaryProfile` makes them). */
@@ -607,15 +602,19 @@ export function encodeDigest(d: SpanDigest, alloc: (size: number) => Buffer = (s
     else ({ fb, rest } = compactFeedback([...pending, ...expanded(feedback)]));
   }
   const nFb = fb.tsMs.length;
-  const compact: CompactHeader = { pdict, prow: toArray(prow), nFb, fbEnvs: fb.envs, fbSources: fb.sources, fbAttrText: fb.attrText };
-  const head = Buffer.from(JSON.stringify({ ...header, ...compact, pending: rest, n: hash.length, nNums: nums.length, nDetail: dAt.length, nLinks: dLinkIds.length / 16, nMore: moreParts.map((m) => m.length), le: LITTLE_ENDIAN }), 'utf8');
+  const attrLen = fb.attrText.map((t) => Buffer.byteLength(t, 'utf8'));
+  let attrBytes = 0;
+  for (const n of attrLen) attrBytes += n;
+  const compact: CompactHeader = { pdict, nFb, fbEnvs: fb.envs, fbSources: fb.sources, fbAttrLen: attrLen };
+  const head = Buffer.from(JSON.stringify({ ...header, ...compact, pending: rest, n: hash.length, nNums: nums.length, nDetail: dAt.length, nLinks: dLinkIds.length / 16, nProw: prow.length, nMore: moreParts.map((m) => m.length), le: LITTLE_ENDIAN }), 'utf8');
   const cols: Record<ColumnName | FbColumnName, ArrayLike<number>> = {
-    hash, kind, status, start, dur, env, points, profile, layout, nums, dAt, dEnd, dName, dId, dParent, dRun, dLinkIds,
+    hash, kind, status, start, dur, env, points, profile, layout, nums, prow, dAt, dEnd, dName, dId, dParent, dRun, dLinkIds,
     fbUuids: fb.uuids, fbTs: fb.tsMs, fbRating: fb.rating, fbEnv: fb.env, fbSource: fb.source, fbAttrs: fb.attrs, fbFlags: fb.flags,
   };
   let size = align8(8 + head.length);
   for (const [name, T] of ALL_COLUMNS) size = align8(size + cols[name].length * T.BYTES_PER_ELEMENT);
-  const out = alloc(size + moreBytes.length).subarray(0, size + moreBytes.length);
+  const total = size + moreBytes.length + attrBytes;
+  const out = alloc(total).subarray(0, total);
   if (out.byteOffset % 8 !== 0) throw new Error('encodeDigest: the buffer must start on 8 bytes');
   // The padding between columns is zero whatever the buffer held before.
   out.fill(0, 0, size);
@@ -635,6 +634,8 @@ export function encodeDigest(d: SpanDigest, alloc: (size: number) => Buffer = (s
     at = align8(at + view.byteLength);
   }
   out.set(moreBytes, at);
+  at += moreBytes.length;
+  for (const t of fb.attrText) at += out.write(t, at, 'utf8');
   return out;
 }
 
@@ -646,7 +647,7 @@ function expanded(fb: FeedbackColumns): AgentmeterEvent[] {
 
 const ALL_COLUMNS = [...COLUMNS.map(([name, T]) => [name, T] as const), ...FB_COLUMNS.map(([name, T]) => [name, T] as const)];
 
-type Header = Omit<SpanDigest, ColumnName | 'pdict' | 'prow' | 'feedback' | 'dMore'> & CompactHeader & { n: number; nNums: number; nDetail: number; nLinks: number; nMore: number[]; le: boolean };
+type Header = Omit<SpanDigest, ColumnName | 'pdict' | 'feedback' | 'dMore'> & CompactHeader & { n: number; nNums: number; nDetail: number; nLinks: number; nProw: number; nMore: number[]; le: boolean };
 
 /** Read a digest; `undefined` when it is corrupt, truncated, or of another version or keys. */
 export function decodeDigest(buf: Buffer): SpanDigest | undefined {
@@ -679,11 +680,18 @@ export function decodeDigest(buf: Buffer): SpanDigest | undefined {
       dMore.push(bytes.subarray(at, at + len));
       at += len;
     }
+    if (!Array.isArray(header.fbAttrLen)) return undefined;
+    const attrText: string[] = [];
+    for (const len of header.fbAttrLen) {
+      if (!Number.isInteger(len) || len < 0 || at + len > bytes.length) return undefined;
+      attrText.push(bytes.toString('utf8', at, at + len));
+      at += len;
+    }
     const c = fbCols as Record<FbColumnName, never>;
-    const { nFb, fbEnvs, fbSources, fbAttrText, nDetail: _nDetail, nLinks: _nLinks, nMore: _nMore, ...rest } = header;
+    const { nFb, fbEnvs, fbSources, fbAttrLen: _fbAttrLen, nDetail: _nDetail, nLinks: _nLinks, nProw: _nProw, nMore: _nMore, ...rest } = header;
     const feedback: FeedbackColumns = {
       n: nFb, uuids: c.fbUuids, tsMs: c.fbTs, rating: c.fbRating, flags: c.fbFlags, env: c.fbEnv, source: c.fbSource, attrs: c.fbAttrs,
-      envs: fbEnvs, sources: fbSources, attrText: fbAttrText,
+      envs: fbEnvs, sources: fbSources, attrText,
     };
     const columns = cols as Record<ColumnName, ArrayLike<number>>;
     return { ...rest, ...columns, dId: columns.dId as Uint8Array, dLinkIds: columns.dLinkIds as Uint8Array, feedback, dMore };

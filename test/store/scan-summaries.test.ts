@@ -123,16 +123,17 @@ describe('scanSummaries (span cache)', () => {
     };
     const first = await detailKeys();
     expect(first.keys.length).toBeGreaterThan(10);
-    // The detail's JSON is the tail of each digest, a part per span kind (their lengths in the
-    // header's `nMore`): overwrite the last bytes of the agents' part (the length stays).
+    // The detail's JSON ends each digest but for the feedback attributes' texts, a part per
+    // span kind (their lengths in the header's `nMore`, the texts' in `fbAttrLen`): overwrite
+    // the last bytes of the agents' part (the length stays).
     let damaged = 0;
     const agent = SPAN_KINDS.indexOf('agent');
     for (const day of readdirSync(join(root, CACHE_DIR))) {
       for (const f of readdirSync(join(root, CACHE_DIR, day))) {
         const path = join(root, CACHE_DIR, day, f);
         const bytes = readFileSync(path);
-        const { nMore } = JSON.parse(bytes.toString('utf8', 8, 8 + bytes.readUInt32LE(4))) as { nMore: number[] };
-        const end = bytes.length - nMore.slice(agent + 1).reduce((a, b) => a + b, 0);
+        const { nMore, fbAttrLen } = JSON.parse(bytes.toString('utf8', 8, 8 + bytes.readUInt32LE(4))) as { nMore: number[]; fbAttrLen: number[] };
+        const end = bytes.length - [...nMore.slice(agent + 1), ...fbAttrLen].reduce((a, b) => a + b, 0);
         if (bytes[end - 1] !== 0x7d) continue; // ends with the JSON's `}`
         bytes.fill(0x5b, end - 3, end);
         writeFileSync(path, bytes);
