@@ -1,10 +1,10 @@
 /**
  * A large segment is folded in pieces: piece k of n holds the lines that start in bytes
  * [k × bytes, (k + 1) × bytes), the last one those from (n - 1) × bytes on, and each piece
- * is folded, cached and replayed as a segment of its own. Spans are folded across pieces as they are across segments, so the
- * spans are the same; what a fold holds, and a digest's size, stay those of a piece, and
- * the pieces of one segment fold on several workers at once (docs/architecture.md, "The span
- * cache").
+ * is folded, cached and replayed as a segment of its own. Spans are folded across pieces as
+ * they are across segments, so the spans are the same; what a fold holds, and a digest's
+ * size, stay those of a piece, and the pieces of one segment fold on several workers at
+ * once (docs/architecture.md, "3. Read back into spans").
  */
 import { readSync } from 'node:fs';
 
