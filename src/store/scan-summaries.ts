@@ -97,7 +97,7 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
       const parts = await listPartitions(o.root, { sinceMs: o.sinceMs, untilMs: o.untilMs });
       read.partitions = parts.length;
       const lists = await Promise.all(parts.map(async (part) => (await listSegments(part.path)).map((file) => ({ day: part.day, file }))));
-      const files = await units(lists.flat(), o.pieceBytes ?? PIECE_BYTES);
+      const files = await units(lists.flat(), o.pieceBytes !== undefined && o.pieceBytes >= 1 ? Math.floor(o.pieceBytes) : PIECE_BYTES);
       // Fold workers start only once enough bytes turned out to need folding, never for one segment.
       const threads = files.length > 1 && foldThreadsUsable() ? (o.threads ?? defaultFoldThreads()) : 0;
       const threadsAfter = o.threadsAfterBytes ?? THREADS_AFTER_BYTES;
