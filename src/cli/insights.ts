@@ -46,7 +46,7 @@ export interface Common {
 export async function commonOptions(opts: Record<string, unknown>, io: Io): Promise<Common | null> {
   const format = read(FORMAT, opts);
   const envs = read(ENV_FILTER, opts);
-  const source = await sourceOf(opts, io, { progress: progressLine(io, 'reading segments', { json: format === 'json' }) });
+  const source = await sourceOf(opts, io, { progress: progressLine(io, 'reading the store', { json: format === 'json' }) });
   if (!source) return null;
   return { source, format, envs };
 }

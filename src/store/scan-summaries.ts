@@ -51,7 +51,7 @@ export interface ScanSummariesOptions {
   pieceBytes?: number;
 }
 
-/** Where a scan is, for progress reports. */
+/** Where a scan is, for progress reports: in segments, a large one counted by its pieces (pieces.ts). */
 export interface ScanProgress {
   done: number;
   total: number;

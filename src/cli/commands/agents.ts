@@ -49,7 +49,7 @@ ${WINDOW_RULE}`,
     const envs = read(ENV_FILTER, opts);
     const taskType = read(TASK_TYPE, opts);
     // Read through the span cache, as report is: a line while a cold read folds segments.
-    const progress = progressLine(io, 'reading segments', { json: read(AGENTS_JSON, opts) === true });
+    const progress = progressLine(io, 'reading the store', { json: read(AGENTS_JSON, opts) === true });
     const source = await sourceOf(opts, io, { progress });
     if (!source) return EXIT.noStore;
     const where = source.label;

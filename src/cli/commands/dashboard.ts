@@ -95,7 +95,7 @@ JSON API: docs/dashboard.md.`,
     }
     const names = typeof opts['allowHost'] === 'string' ? opts['allowHost'].split(',').map((s) => s.trim()).filter((s) => s !== '') : [];
     // The first load of a store without a span cache reads every event: say how far it is.
-    const progress = progressLine(io, 'reading segments');
+    const progress = progressLine(io, 'reading the store');
     let starting = true;
     const source = new DirectorySource(dir, { onProgress: (s) => (starting ? progress.update(s.done, s.total) : undefined) });
     const app = dashboardRoutes({ dir, source });

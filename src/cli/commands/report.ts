@@ -87,7 +87,7 @@ ${WINDOW_RULE}`,
     const format = read(FORMAT, opts);
     const envs = read(ENV_FILTER, opts);
     const by = read(BY, opts);
-    const progress = progressLine(io, 'reading segments', { json: format === 'json' });
+    const progress = progressLine(io, 'reading the store', { json: format === 'json' });
     const source = await sourceOf(opts, io, { progress });
     if (!source) return EXIT.noStore;
     const report = await source.report({ sinceMs, untilMs, nowMs: now, by, envs });
