@@ -27,8 +27,9 @@ import type { Piece } from './pieces.js';
 export async function foldSegment(file: string, size: number, mtimeMs: number, piece?: Piece): Promise<SpanDigest> {
   const builder = new DigestBuilder(size, mtimeMs);
   const folder = new SpanFolder({ onSpan: (s: Span, h: number) => builder.add(s, h), drains: true });
-  const stats = await scanSegmentFile(file, { onEvent: (e) => folder.add(e), piece });
-  return builder.finish(stats, folder.drain());
+  let fixed = false;
+  const stats = await scanSegmentFile(file, { onEvent: (e) => folder.add(e), piece, onRange: (r) => (fixed = r.fixed) });
+  return withFixed(builder.finish(stats, folder.drain()), fixed);
 }
 
 /**
@@ -51,8 +52,15 @@ export function foldSegmentSync(file: string, size: number, mtimeMs: number, pie
 export function foldSegmentLines(file: string, size: number, mtimeMs: number, piece?: Piece): SpanDigest {
   const builder = new DigestBuilder(size, mtimeMs);
   const folder = new SpanFolder({ onSpan: (s: Span, h: number) => builder.add(s, h), drains: true });
-  const stats = scanSegmentFileSync(file, { onEvent: (e) => folder.add(e), piece });
-  return builder.finish(stats, folder.drain());
+  let fixed = false;
+  const stats = scanSegmentFileSync(file, { onEvent: (e) => folder.add(e), piece, onRange: (r) => (fixed = r.fixed) });
+  return withFixed(builder.finish(stats, folder.drain()), fixed);
+}
+
+/** A digest marked as a piece whose bytes do not change as its segment grows (`SpanDigest.fixed`). */
+function withFixed(d: SpanDigest, fixed: boolean): SpanDigest {
+  if (fixed) d.fixed = true;
+  return d;
 }
 
 /** Which folded spans a collecting read keeps (`collectStore`'s options, as data a worker can take). */

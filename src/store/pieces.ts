@@ -23,10 +23,15 @@ export interface Piece {
   bytes: number;
 }
 
-/** The bytes of a piece: from `start`, to `end` (undefined: to the end of the file, the last piece). */
+/**
+ * The bytes of a piece: from `start`, to `end` (undefined: to the end of the file, the last
+ * piece). `fixed`: its end is the start of a line whose newline was read, so the piece holds
+ * the same bytes however the segment grows (segments are only appended to).
+ */
 export interface ByteRange {
   start: number;
   end: number | undefined;
+  fixed: boolean;
 }
 
 /** How many pieces a segment of `size` bytes folds in (1: the segment whole). */
@@ -42,21 +47,24 @@ const NEWLINE = 10;
  * `k × bytes`, up to the first that starts at or after `(k + 1) × bytes`.
  */
 export function pieceRangeSync(fd: number, p: Piece | undefined): ByteRange {
-  if (p === undefined || p.n === 1) return { start: 0, end: undefined };
+  if (p === undefined || p.n === 1) return { start: 0, end: undefined, fixed: false };
   const read = (buf: Buffer, at: number): number => readSync(fd, buf, 0, buf.length, at);
-  return {
-    start: p.k === 0 ? 0 : lineStartSync(read, p.k * p.bytes),
-    end: p.k === p.n - 1 ? undefined : lineStartSync(read, (p.k + 1) * p.bytes),
-  };
+  const start = p.k === 0 ? 0 : lineStartSync(read, p.k * p.bytes);
+  if (p.k === p.n - 1) return { start: Math.abs(start), end: undefined, fixed: false };
+  const end = lineStartSync(read, (p.k + 1) * p.bytes);
+  return { start: Math.abs(start), end: Math.abs(end), fixed: end > 0 };
 }
 
-/** Where the first line starting at or after `from` (> 0) starts: after the first newline at `from - 1` or later; the end of the file if none. */
+/**
+ * Where the first line starting at or after `from` (> 0) starts: after the first newline at
+ * `from - 1` or later; when there is none, minus the end of the file.
+ */
 function lineStartSync(read: (buf: Buffer, at: number) => number, from: number): number {
   const buf = Buffer.allocUnsafe(FIND_BYTES);
   for (let at = from - 1; ; at += FIND_BYTES) {
     const got = read(buf, at);
     const nl = buf.subarray(0, got).indexOf(NEWLINE);
     if (nl !== -1) return at + nl + 1;
-    if (got < FIND_BYTES) return at + got;
+    if (got < FIND_BYTES) return -(at + got);
   }
 }

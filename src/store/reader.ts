@@ -128,10 +128,10 @@ export async function scanEvents(opts: ScanEventsOptions): Promise<ReadStats> {
  */
 export async function scanSegmentFile(
   path: string,
-  opts: Pick<ScanEventsOptions, 'onEvent' | 'onSkip' | 'signal' | 'maxLineBytes'> & { piece?: Piece | undefined },
+  opts: Pick<ScanEventsOptions, 'onEvent' | 'onSkip' | 'signal' | 'maxLineBytes'> & PieceOptions,
 ): Promise<ReadStats> {
   const stats: ReadStats = { partitions: 0, segments: 0, bytes: 0, lines: 0, events: 0, skipped: 0, samples: [] };
-  await new SegmentScan({ root: '', ...opts }, stats).file(path, opts.piece);
+  await new SegmentScan({ root: '', ...opts }, stats).file(path, opts);
   return stats;
 }
 
@@ -139,10 +139,16 @@ export async function scanSegmentFile(
  * `scanSegmentFile` with blocking reads, for a thread that has nothing else to do while it
  * reads (a fold worker): the same lines, events and skips.
  */
-export function scanSegmentFileSync(path: string, opts: Pick<ScanEventsOptions, 'onEvent' | 'onSkip' | 'maxLineBytes'> & { piece?: Piece | undefined }): ReadStats {
+export function scanSegmentFileSync(path: string, opts: Pick<ScanEventsOptions, 'onEvent' | 'onSkip' | 'maxLineBytes'> & PieceOptions): ReadStats {
   const stats: ReadStats = { partitions: 0, segments: 0, bytes: 0, lines: 0, events: 0, skipped: 0, samples: [] };
-  new SegmentScan({ root: '', ...opts }, stats).fileSync(path, opts.piece);
+  new SegmentScan({ root: '', ...opts }, stats).fileSync(path, opts);
   return stats;
+}
+
+/** Which piece of a segment to read (pieces.ts), and where to hear which bytes that was. */
+interface PieceOptions {
+  piece?: Piece | undefined;
+  onRange?: ((r: ByteRange) => void) | undefined;
 }
 
 /** Per-scan state: the reused chunk buffer, the counters and the callbacks. */
@@ -174,8 +180,8 @@ class SegmentScan {
     this.#onSkip?.(s);
   }
 
-  /** Read the segment `path`, or only piece `piece` of it (pieces.ts; lines numbered from its start). */
-  async file(path: string, piece?: Piece): Promise<void> {
+  /** Read the segment `path`, or only a piece of it (pieces.ts; lines numbered from its start). */
+  async file(path: string, p: PieceOptions = {}): Promise<void> {
     let fh: FileHandle;
     try {
       fh = await open(path, SEGMENT_READ_FLAGS);
@@ -186,7 +192,9 @@ class SegmentScan {
     }
     this.#stats.segments++;
     try {
-      await this.#lines(fh, path, pieceRangeSync(fh.fd, piece));
+      const range = pieceRangeSync(fh.fd, p.piece);
+      p.onRange?.(range);
+      await this.#lines(fh, path, range);
     } catch (e: unknown) {
       if (this.#signal?.aborted === true || !isSystemError(e)) throw e;
       this.skip(path, 0, `read failed (${errnoText(e)})`);
@@ -222,7 +230,7 @@ class SegmentScan {
    * that does nothing else (a fold worker), where each asynchronous read of a small chunk
    * cost more than the read itself (docs/performance.md, "Cold reads").
    */
-  fileSync(path: string, piece?: Piece): void {
+  fileSync(path: string, p: PieceOptions = {}): void {
     let fd: number;
     try {
       fd = openSync(path, SEGMENT_READ_FLAGS);
@@ -234,7 +242,8 @@ class SegmentScan {
     try {
       syncBuffer ??= Buffer.allocUnsafe(SYNC_CHUNK_BYTES);
       const cut = new LineCutter(this, path);
-      const range = pieceRangeSync(fd, piece);
+      const range = pieceRangeSync(fd, p.piece);
+      p.onRange?.(range);
       const end = range.end ?? Infinity;
       for (let at = range.start; at < end; ) {
         const bytesRead = readSync(fd, syncBuffer, 0, Math.min(SYNC_CHUNK_BYTES, end - at), at);

@@ -127,7 +127,7 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
         if (pr.piece.k === 0) {
           lineBase = 0;
           read.segments++;
-          read.bytes += digest.size;
+          read.bytes += pr.st.size;
         }
         read.lines += digest.lines;
         read.events += digest.events;
@@ -218,11 +218,12 @@ async function probe(root: string, u: Unit, useCache: boolean, pool: Buffer[]): 
 }
 
 /**
- * The digest of a segment: the cached one when it describes the segment as it is (same size
- * and mtime), else the segment folded afresh. The digest is written whatever the segment's
- * mtime: segments only grow, so a digest of a segment still being written no longer matches
- * after the next append and is rebuilt then, while a copied or imported store (all mtimes
- * recent) is cached by its first report instead of its second.
+ * The digest of a segment (or piece): the cached one when it describes the segment as it is
+ * (same size and mtime) or still holds for it (`stillHolds`), else the segment folded
+ * afresh. The digest is written whatever the segment's mtime: segments only grow, so a
+ * digest of a segment still being written no longer matches after the next append and is
+ * rebuilt then, while a copied or imported store (all mtimes recent) is cached by its first
+ * report instead of its second.
  */
 async function load(
   root: string,
@@ -237,12 +238,27 @@ async function load(
   if (p.bytes !== undefined) {
     const d = decodeDigest(p.bytes);
     // A read that asks for detail checks it too: a damaged detail is folded again.
-    if (d && d.size === st.size && d.mtimeMs === st.mtimeMs && parseDetail(d, detail)) {
+    if (d && (describes(d, st) || stillHolds(d, st)) && parseDetail(d, detail)) {
       cache.hits++;
       return { probe: p, digest: d, wasFolded: false };
     }
   }
   return { probe: p, digest: await fold(p), wasFolded: true };
+}
+
+/** Whether a digest was made of the segment as it is. */
+function describes(d: SpanDigest, st: { size: number; mtimeMs: number }): boolean {
+  return d.size === st.size && d.mtimeMs === st.mtimeMs;
+}
+
+/**
+ * Whether a digest of a piece still holds for its segment grown since: a piece whose end a
+ * newline fixed (never the last) has the same bytes while the segment is only appended to,
+ * and a segment that grew has at least as many pieces, so it is still not the last; a segment
+ * being written refolds its last pieces only, not all of them.
+ */
+function stillHolds(d: SpanDigest, st: { size: number }): boolean {
+  return d.fixed === true && st.size >= d.size;
 }
 
 async function foldOnPool(

@@ -85,6 +85,12 @@ export interface SpanDigest {
   dMore: (DetailMore | Uint8Array)[];
   /** Decoded digests: the pending feedback, in columns (see `FeedbackTable.addColumns`). */
   feedback?: FeedbackColumns;
+  /**
+   * A piece of a segment (pieces.ts) whose end is a line start read after its newline: it
+   * holds the same bytes however the segment grows, so its digest serves while the segment
+   * only grows (`scanSummaries`).
+   */
+  fixed?: boolean;
 }
 
 /** What the detail rows of one kind need besides their columns. Rows are rows of the digest. */

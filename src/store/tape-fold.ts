@@ -65,11 +65,13 @@ export function foldSegmentFileSync(file: string, size: number, mtimeMs: number,
     const range = pieceRangeSync(fd, piece);
     const limit = range.end ?? Infinity;
     let at = range.start;
-    return foldChunks((range.end ?? size) - at, size, mtimeMs, (into) => {
+    const d = foldChunks((range.end ?? size) - at, size, mtimeMs, (into) => {
       const n = readSync(fd, into, 0, Math.min(into.length, limit - at), at);
       at += n;
       return n;
     });
+    if (d !== undefined && range.fixed) d.fixed = true;
+    return d;
   } catch {
     return undefined;
   } finally {

@@ -11,7 +11,7 @@
  * Fold workers run a compiled script, so one property drives `dist/` (built before the
  * tests, as for the CLI tests); the other runs the sources, where segments fold inline.
  */
-import { cpSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
@@ -24,6 +24,7 @@ import type * as QueryApi from '../../src/query/index.js';
 import { DirectorySource } from '../../src/query/index.js';
 import type * as StoreApi from '../../src/store/index.js';
 import { collectStore, scanSpans, scanSummaries, spanSelected } from '../../src/store/index.js';
+import { pieceCount } from '../../src/store/pieces.js';
 import { tempDir } from '../helpers.js';
 
 const DIST = resolve(import.meta.dirname, '../../dist');
@@ -346,8 +347,9 @@ describe('cold reads equal the plain parse', () => {
 
   it('on fuzzed stores, segments folded in pieces (cold, warm, uncached) give the plain parse\'s report, skipped lines numbered in their segment', async () => {
     let pieced = 0;
+    let kept = 0;
     await fc.assert(
-      fc.asyncProperty(storeArb, fc.integer({ min: 400, max: 6000 }), async (spec, pieceBytes) => {
+      fc.asyncProperty(storeArb, fc.integer({ min: 400, max: 6000 }), fc.nat(), async (spec, pieceBytes, grow) => {
         const root = tempDir();
         writeStore(root, spec);
         const plain = await plainReport(root, { scanSpans, ReportBuilder });
@@ -362,11 +364,24 @@ describe('cold reads equal the plain parse', () => {
         // Whole segments after pieces: their digests apart, the same report.
         expect(comparable(await new DirectorySource(root).report(query), root)).toEqual(plain);
         if (warm.cache.hits > SEGMENTS) pieced++;
+        // A segment being written grows: lines of its own again, a bad line, a torn tail. Its
+        // pieces that a newline fixed still serve, and the reports still equal the plain parse's.
+        const files = readdirSync(join(root, 'events')).flatMap((d) => readdirSync(join(root, 'events', d)).map((f) => join(root, 'events', d, f)));
+        const file = files[grow % files.length] as string;
+        const own = readFileSync(file, 'utf8').split('\n').slice(0, 3).join('\n');
+        appendFileSync(file, `\n${own}\nnot json\n${own.slice(0, 40)}`);
+        const others = files.filter((f) => f !== file).reduce((n, f) => n + pieceCount(statSync(f).size, pieceBytes), 0);
+        const after = await scanSummaries({ root, nowMs: NOW, pieceBytes, onSpan: () => undefined });
+        kept += after.cache.hits - others;
+        const plainAfter = await plainReport(root, { scanSpans, ReportBuilder });
+        expect(await plainReport(root, { scanSpans: inPieces(true), ReportBuilder })).toEqual(plainAfter);
+        expect(await plainReport(root, { scanSpans: inPieces(false), ReportBuilder })).toEqual(plainAfter);
       }),
       { numRuns: 20 },
     );
-    // Not vacuous: most stores drawn had segments in pieces.
+    // Not vacuous: most stores drawn had segments in pieces, and grown segments kept some.
     expect(pieced).toBeGreaterThan(10);
+    expect(kept).toBeGreaterThan(10);
   });
 
   it('on fuzzed stores, agents from the span cache (built, then replayed) and uncached equals agents from the plain parse', async () => {

@@ -2,7 +2,7 @@
  * A segment's pieces hold each of its lines exactly once: piece k the lines that start in
  * [k × bytes, (k + 1) × bytes), the last one the rest, a torn tail included.
  */
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -45,5 +45,41 @@ describe('pieces of a segment', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('a piece whose end a newline fixed holds the same bytes after the segment grows', () => {
+    const dir = tempDir();
+    let n = 0;
+    let fixed = 0;
+    const text = fc.array(fc.string({ unit: 'grapheme', maxLength: 200 }), { maxLength: 40 }).map((ls) => ls.join('\n'));
+    fc.assert(
+      fc.property(text, text, fc.integer({ min: 1, max: 1500 }), (before, after, bytes) => {
+        const file = join(dir, `g${n++}.jsonl`);
+        writeFileSync(file, before);
+        const ranges = (): { count: number; r: ReturnType<typeof pieceRangeSync>[] } => {
+          const fd = openSync(file, 'r');
+          try {
+            const size = statSync(file).size;
+            const count = pieceCount(size, bytes);
+            return { count, r: Array.from({ length: count }, (_, k) => pieceRangeSync(fd, { k, n: count, bytes })) };
+          } finally {
+            closeSync(fd);
+          }
+        };
+        const was = ranges();
+        appendFileSync(file, after);
+        const now = ranges();
+        was.r.forEach((r, k) => {
+          // Not the last piece: its end is a line start after a newline, or the end of the file.
+          if (k === was.count - 1) expect(r.fixed).toBe(false);
+          if (!r.fixed) return;
+          fixed++;
+          expect(k).toBeLessThan(now.count - 1);
+          expect(now.r[k]).toEqual(r);
+        });
+      }),
+      { numRuns: 300 },
+    );
+    expect(fixed).toBeGreaterThan(100);
   });
 });
