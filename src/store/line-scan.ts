@@ -57,8 +57,11 @@ const PAGE = 65536;
 const MAX_STRING_SLOTS = 1 << 19;
 /** A segment is recorded in chunks of this many bytes (a line that does not fit one is folded another way). */
 export const RECORD_CHUNK = 1024 * 1024;
-/** What `record` says of a line: offsets into `rec` (i32s), `recf` (f64s), and an entry's (`ENTRY` i32s, its number at `ENTRY_NUMBER` f64s). */
-/** `plainAttrs` 1: a feedback line whose `attrs` text is what `JSON.stringify` makes of them parsed. */
+/**
+ * What `record` says of a line: offsets into `rec` (i32s), `recf` (f64s), and an entry's
+ * (`ENTRY` i32s, its number at `ENTRY_NUMBER` f64s). `plainAttrs` 1: a feedback line whose
+ * `attrs` text is what `JSON.stringify` makes of them parsed.
+ */
 export const REC = { type: 0, kind: 1, status: 2, entries: 3, flags: 4, plainAttrs: 5, ids: 6 } as const;
 export const RECF = { ts: 0, startTs: 1, duration: 2 } as const;
 /** Where in `recBytes` `packId` packs a UUID (bytes `record` leaves alone). */
