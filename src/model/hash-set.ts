@@ -9,8 +9,7 @@ export class HashSet53 {
   #size = 0;
 
   constructor(capacity = 1024) {
-    let cap = 16;
-    while (cap < capacity * 2) cap *= 2;
+    const cap = slotsFor(capacity);
     this.#table = new Float64Array(cap).fill(-1);
     this.#mask = cap - 1;
   }
@@ -68,8 +67,7 @@ export class HashMap53 {
   #size = 0;
 
   constructor(capacity = 1024) {
-    let cap = 16;
-    while (cap < capacity * 2) cap *= 2;
+    const cap = slotsFor(capacity);
     this.#keys = new Float64Array(cap).fill(-1);
     this.#values = new Int32Array(cap);
     this.#mask = cap - 1;
@@ -113,4 +111,11 @@ export class HashMap53 {
     this.#size = 0;
     for (let i = 0; i < keys.length; i++) if ((keys[i] as number) !== -1) this.set(keys[i] as number, values[i] as number);
   }
+}
+
+/** Slots for `capacity` keys: a power of two, at least twice as many (at most half full). */
+function slotsFor(capacity: number): number {
+  let cap = 16;
+  while (cap < capacity * 2) cap *= 2;
+  return cap;
 }

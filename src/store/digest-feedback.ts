@@ -61,36 +61,64 @@ export interface FeedbackBuild {
 export type FeedbackRows = Omit<FeedbackBuild, 'tsMs' | 'rating' | 'flags' | 'env' | 'source' | 'attrs'> & Record<'tsMs' | 'rating' | 'flags' | 'env' | 'source' | 'attrs', ArrayLike<number>>;
 
 export function compactFeedback(pending: AgentmeterEvent[]): { fb: FeedbackBuild; rest: AgentmeterEvent[] } {
-  const fb: FeedbackBuild = { uuids: new Uint8Array(pending.length * 48), tsMs: [], rating: [], flags: [], env: [], source: [], attrs: [], envs: [], sources: [], attrText: [] };
-  const envIndex = new Map<string, number>();
-  const sourceIndex = new Map<string, number>();
-  const attrIndex = new Map<string, number>();
+  const rows = new FeedbackColumnsBuilder(pending.length);
   const rest: AgentmeterEvent[] = [];
-  const u = fb.uuids;
   for (const e of pending) {
+    if (!isPlainFeedback(e) || !rows.add(e.id, e.span_id, e.run_id, parseIsoMs(e.ts), e.rating ?? NaN, e.success, e.env, e.source, () => JSON.stringify(e.attrs))) rest.push(e);
+  }
+  return { fb: rows.finish(), rest };
+}
+
+/**
+ * Feedback rows made into columns, the one definition of a row: from events
+ * (`compactFeedback`) and from the line scanner's records (tape-fold.ts).
+ */
+export class FeedbackColumnsBuilder {
+  readonly #fb: FeedbackBuild;
+  readonly #envIndex = new Map<string, number>();
+  readonly #sourceIndex = new Map<string, number>();
+  readonly #attrIndex = new Map<string, number>();
+
+  /** Room for `capacity` rows. */
+  constructor(capacity: number) {
+    this.#fb = { uuids: new Uint8Array(capacity * 48), tsMs: [], rating: [], flags: [], env: [], source: [], attrs: [], envs: [], sources: [], attrText: [] };
+  }
+
+  /**
+   * Add a feedback as the next row; false (nothing added) when an id is not a canonical UUID.
+   * `rating` NaN for none; `attrText` the text `JSON.stringify` gives its attributes, asked
+   * only for a row that is added.
+   */
+  add(id: string, spanId: string, runId: string | null, tsMs: number, rating: number, success: boolean | null, env: string, source: string, attrText: () => string): boolean {
+    const fb = this.#fb;
+    const u = fb.uuids;
     // Packed straight into the next row; a row that fails is overwritten by the next one.
     const at = fb.tsMs.length * 48;
-    if (!isPlainFeedback(e) || !packUuid(e.id, u, at) || !packUuid(e.span_id, u, at + 16) || (e.run_id !== null && !packUuid(e.run_id, u, at + 32))) {
-      rest.push(e);
-      continue;
-    }
-    if (e.run_id === null) u.fill(0, at + 32, at + 48);
-    fb.tsMs.push(parseIsoMs(e.ts));
-    fb.rating.push(e.rating ?? NaN);
-    fb.flags.push((e.success === null ? 2 : e.success ? 1 : 0) | (e.run_id === null ? 4 : 0));
-    fb.env.push(intern(envIndex, fb.envs, e.env));
-    fb.source.push(intern(sourceIndex, fb.sources, e.source));
-    const text = JSON.stringify(e.attrs);
-    let ai = attrIndex.get(text);
-    if (ai === undefined) {
-      ai = fb.attrText.length;
-      attrIndex.set(text, ai);
-      fb.attrText.push(text);
-    }
-    fb.attrs.push(ai);
+    if (!packUuid(id, u, at) || !packUuid(spanId, u, at + 16) || (runId !== null && !packUuid(runId, u, at + 32))) return false;
+    if (runId === null) u.fill(0, at + 32, at + 48);
+    fb.tsMs.push(tsMs);
+    fb.rating.push(rating);
+    fb.flags.push((success === null ? 2 : success ? 1 : 0) | (runId === null ? 4 : 0));
+    fb.env.push(intern(this.#envIndex, fb.envs, env));
+    fb.source.push(intern(this.#sourceIndex, fb.sources, source));
+    fb.attrs.push(intern(this.#attrIndex, fb.attrText, attrText()));
+    return true;
   }
-  fb.uuids = u.subarray(0, fb.tsMs.length * 48);
-  return { fb, rest };
+
+  /** The rows added. */
+  finish(): FeedbackBuild {
+    this.#fb.uuids = this.#fb.uuids.subarray(0, this.#fb.tsMs.length * 48);
+    return this.#fb;
+  }
+
+  /** The rows added, in typed columns (as a decoded digest has them). */
+  columns(): FeedbackColumns {
+    const fb = this.finish();
+    return {
+      n: fb.tsMs.length, uuids: fb.uuids, tsMs: Float64Array.from(fb.tsMs), rating: Float64Array.from(fb.rating), flags: Uint8Array.from(fb.flags),
+      env: Uint32Array.from(fb.env), source: Uint32Array.from(fb.source), attrs: Uint32Array.from(fb.attrs), envs: fb.envs, sources: fb.sources, attrText: fb.attrText,
+    };
+  }
 }
 
 /** Feedback events back from columns (for a digest encoded again). */

@@ -15,8 +15,9 @@ import type { AgentmeterEvent, JsonValue } from '../model/events.js';
 import { SPAN_KINDS } from '../model/events.js';
 import { hashId } from '../model/fold.js';
 import { HashSet53 } from '../model/hash-set.js';
-import { grown, intern } from '../model/columns.js';
+import { grown } from '../model/columns.js';
 import { packUuid } from '../model/packed-uuid.js';
+import { FeedbackColumnsBuilder } from './digest-feedback.js';
 import type { FeedbackColumns } from './digest-feedback.js';
 import { DURATION_UNKNOWN, ENTRY, ENTRY_NUMBER, F_ATTRS, F_ENV, F_ID, F_NAME, F_PARENT_ID, F_RATING, F_RUN_ID, F_SOURCE, F_SPAN_ID, F_SUCCESS, PACKED_AT, RECORD_CHUNK, REC, RECF, WANTED, V_FALSE, V_NULL, V_NUMBER, V_STRING, V_TRUE, lineScanner } from './line-scan.js';
 import type { LineScanner } from './line-scan.js';
@@ -358,30 +359,11 @@ class TapeFolder {
   /** The kept feedback in columns, in line order, as `compactFeedback` makes them of its events. */
   #feedbackColumns(kept: KeptFeedback[]): FeedbackColumns {
     kept.sort((a, b) => a.line - b.line);
-    const n = kept.length;
-    const fb: FeedbackColumns = {
-      n, uuids: new Uint8Array(n * 48), tsMs: new Float64Array(n), rating: new Float64Array(n), flags: new Uint8Array(n),
-      env: new Uint32Array(n), source: new Uint32Array(n), attrs: new Uint32Array(n), envs: [], sources: [], attrText: [],
-    };
-    const envIndex = new Map<string, number>();
-    const sourceIndex = new Map<string, number>();
-    const attrIndex = new Map<string, number>();
-    for (let i = 0; i < n; i++) {
-      const f = kept[i] as KeptFeedback;
-      const at = i * 48;
-      packUuid(f.id, fb.uuids, at);
-      packUuid(f.spanId, fb.uuids, at + 16);
-      if (f.runId !== null) packUuid(f.runId, fb.uuids, at + 32);
-      fb.tsMs[i] = f.tsMs;
-      fb.rating[i] = f.rating;
-      fb.flags[i] = (f.success === null ? 2 : f.success ? 1 : 0) | (f.runId === null ? 4 : 0);
-      fb.env[i] = intern(envIndex, fb.envs, f.env);
-      fb.source[i] = intern(sourceIndex, fb.sources, f.source);
-      // The text `JSON.stringify` gives the parsed object, as the event's would: the line's
-      // own when the scanner found it so.
-      fb.attrs[i] = intern(attrIndex, fb.attrText, f.plain ? (f.attrs as string) : JSON.stringify(JSON.parse(f.attrs as string)));
-    }
-    return fb;
+    const rows = new FeedbackColumnsBuilder(kept.length);
+    // Kept only when its ids are UUIDs (`#keptFeedback`): every row is added. The attributes'
+    // text is the line's own when the scanner found it is what `JSON.stringify` writes.
+    for (const f of kept) rows.add(f.id, f.spanId, f.runId, f.tsMs, f.rating, f.success, f.env, f.source, () => (f.plain ? (f.attrs as string) : JSON.stringify(JSON.parse(f.attrs as string))));
+    return rows.columns();
   }
 
   /** The live record of line `line`, copied out, with the values read by their place made (its chunk may go). */
