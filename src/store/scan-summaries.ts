@@ -43,6 +43,7 @@ export interface ScanSummariesOptions {
   /**
    * Fold on the reading thread until this many bytes of segments needed folding, then start
    * the workers (default 8 MiB): a small store is folded before a worker would have started.
+   * A fold with four times this many bytes from its segment to the end starts them at once.
    */
   threadsAfterBytes?: number;
   /** After each segment (or piece of one): how many done and in all, and how many of them were folded from events. */
@@ -103,8 +104,12 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
       const threadsAfter = o.threadsAfterBytes ?? THREADS_AFTER_BYTES;
       let toFold = 0;
       const fold = (f: Probe): Promise<SpanDigest> => {
-        toFold += Math.min(f.piece.bytes, f.st.size - f.piece.k * f.piece.bytes);
-        if (threads > 0 && toFold >= threadsAfter) pool ??= new FoldPool(threads);
+        toFold += unitBytes(f);
+        // A cold read folds everything: its first fold already has plenty after it, and the
+        // reading thread would fold its first segments line by line, with its code not yet
+        // compiled, while the workers wait. Only the newest segments change in a store being
+        // written, so a warm read's folds are at its end.
+        if (threads > 0 && (toFold >= threadsAfter || f.rest >= COLD_AFTER * threadsAfter)) pool ??= new FoldPool(threads);
         return pool ? foldOnPool(pool, f, useCache, cache, writes, folds) : foldHere(f, useCache, writes, folds);
       };
       // The stat and cached digest of the next segments are read ahead (and the segments
@@ -164,6 +169,9 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
 /** A worker starts in 30–60 ms and folds about 4 MB in a few hundred; below this, fold here. */
 const THREADS_AFTER_BYTES = 8 * 1024 * 1024;
 
+/** A fold with this many times `threadsAfterBytes` from its segment to the end starts the workers at once. */
+const COLD_AFTER = 4;
+
 /** Segments whose stat and cached digest are read ahead of the one being replayed (more with fold workers). */
 const PREFETCH = 2;
 
@@ -173,6 +181,8 @@ interface Unit {
   file: string;
   st: { size: number; mtimeMs: number };
   piece: Piece;
+  /** Bytes of this unit and of all after it. */
+  rest: number;
 }
 
 /** The segments that still exist, each as its pieces (one, for all but large segments). */
@@ -184,9 +194,20 @@ async function units(files: { day: string; file: string }[], pieceBytes: number)
     const st = stats[i];
     if (st === undefined) return;
     const n = pieceCount(st.size, pieceBytes);
-    for (let k = 0; k < n; k++) out.push({ ...f, st: { size: st.size, mtimeMs: st.mtimeMs }, piece: { k, n, bytes: pieceBytes } });
+    for (let k = 0; k < n; k++) out.push({ ...f, st: { size: st.size, mtimeMs: st.mtimeMs }, piece: { k, n, bytes: pieceBytes }, rest: 0 });
   });
+  let rest = 0;
+  for (let i = out.length - 1; i >= 0; i--) {
+    const u = out[i] as Unit;
+    rest += unitBytes(u);
+    u.rest = rest;
+  }
   return out;
+}
+
+/** The bytes of a segment, or of a piece of one. */
+function unitBytes(u: { st: { size: number }; piece: Piece }): number {
+  return u.piece.n === 1 ? u.st.size : Math.min(u.piece.bytes, u.st.size - u.piece.k * u.piece.bytes);
 }
 
 /** A unit and the bytes of its cached digest, read ahead; never rejects. */
@@ -195,6 +216,8 @@ interface Probe {
   piece: Piece;
   cachePath: string;
   st: { size: number; mtimeMs: number };
+  /** Bytes of this unit and of all after it. */
+  rest: number;
   bytes: Buffer | undefined;
   /** The pooled buffer `bytes` is read into, returned to the pool once the digest is replayed. */
   backing: Buffer | undefined;
@@ -214,7 +237,7 @@ async function probe(root: string, u: Unit, useCache: boolean, pool: Buffer[]): 
   const name = u.piece.n === 1 ? basename(u.file, '.jsonl') : `${basename(u.file, '.jsonl')}.${u.piece.bytes}-${u.piece.k}`;
   const cachePath = join(root, CACHE_DIR, u.day, `${name}.digest`);
   const read = useCache ? await readPooled(cachePath, pool).catch(() => undefined) : undefined;
-  return { file: u.file, piece: u.piece, cachePath, st: u.st, bytes: read?.bytes, backing: read?.backing };
+  return { file: u.file, piece: u.piece, cachePath, st: u.st, rest: u.rest, bytes: read?.bytes, backing: read?.backing };
 }
 
 /**

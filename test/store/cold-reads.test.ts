@@ -515,6 +515,23 @@ describe('cold reads equal the plain parse', () => {
     );
   }, 240_000);
 
+  it('a cold read folds on the workers from its first segment; a warm one folds its grown last segment on the reading thread (dist/)', async () => {
+    const root = tempDir();
+    writeStore(root, { spans: fc.sample(spanArb, { seed: 11, numRuns: 60 }), bad: [], torn: [] });
+    const files = readdirSync(join(root, 'events')).sort().flatMap((d) => readdirSync(join(root, 'events', d)).sort().map((f) => join(root, 'events', d, f)));
+    const sizes = files.map((f) => statSync(f).size);
+    // The first and the last segment are each under the threshold; the store is four times over it.
+    const after = Math.floor(sizes.reduce((a, b) => a + b, 0) / 4);
+    expect(Math.max(sizes[0] as number, sizes[sizes.length - 1] as number)).toBeLessThan(after);
+    const cold = await dist.store.scanSummaries({ root, nowMs: NOW, threads: 2, threadsAfterBytes: after, onSpan: () => undefined });
+    expect(cold.folds).toEqual({ here: 0, workers: files.length });
+    const line = JSON.stringify({ v: 1, id: id(), ts: iso(T0 + 5), type: 'span', span_id: 'late', kind: 'tool', name: 'late', parent_id: null, run_id: 'run-9', env: 'prod', start_ts: iso(T0), duration_ms: 5, status: 'success', attrs: {} });
+    appendFileSync(files[files.length - 1] as string, `${line}\n`);
+    const warm = await dist.store.scanSummaries({ root, nowMs: NOW, threads: 2, threadsAfterBytes: after, onSpan: () => undefined });
+    expect(warm.folds).toEqual({ here: 1, workers: 0 });
+    expect(warm.cache.hits).toBe(files.length - 1);
+  });
+
   it('a segment that grows after its digest was written is folded again, and the digest replaced', async () => {
     const root = tempDir();
     writeStore(root, { spans: [{ ...fc.sample(spanArb, { seed: 7, numRuns: 1 })[0] as StoreSpec['spans'][number], form: 'complete' }], bad: [], torn: [] });
