@@ -48,6 +48,10 @@ const FIELD_NAMES = ['v', 'id', 'ts', 'type', 'span_id', 'kind', 'name', 'parent
 const TYPE_NAMES = ['span.start', 'span.end', 'span', 'span.event', 'feedback'];
 /** Attribute shapes by the scanner's shape numbers. */
 const SHAPES: readonly AttributeType[] = ['string', 'number', 'boolean', 'number|null', 'boolean|null', 'string[]', 'string-map', 'span-kind'];
+/** A key table's code: the key's shape (or NO_SHAPE) in its low bits, its index in WANTED + 1 above them. */
+const SHAPE_BITS = 4;
+const SHAPE_MASK = (1 << SHAPE_BITS) - 1;
+const NO_SHAPE = SHAPE_MASK;
 /** Attributes nest at most this deep inside `attrs` (the line's object and `attrs` are two more). */
 const MAX_ATTRS_DEPTH = Math.min(32, MAX_DEPTH - 2);
 /** Room after the scanned bytes: the scanner may look a few bytes past a line's end. */
@@ -189,7 +193,11 @@ function instantiate(): { x: Exports; free: number } {
   for (let type = 0; type < TYPE_NAMES.length; type++) {
     for (let k = 0; k < SPAN_KINDS.length; k++) {
       const types = ATTRIBUTE_TYPES[type <= 2 ? `${TYPE_NAMES[type] as string}:${SPAN_KINDS[k] as string}` : (TYPE_NAMES[type] as string)];
-      tables.push(types ? t.keys(Object.entries(types).map(([key, shape]) => [key, SHAPES.indexOf(shape)] as const)) : 0);
+      // Each key with its shape (NO_SHAPE: untyped) and its index in WANTED + 1 (0: not kept),
+      // so the scanner looks a key up once for both.
+      const codes = new Map<string, number>(types ? Object.entries(types).map(([key, shape]) => [key, SHAPES.indexOf(shape)]) : []);
+      WANTED.forEach(([key], i) => codes.set(key, ((codes.get(key) ?? NO_SHAPE) & SHAPE_MASK) | ((i + 1) << SHAPE_BITS)));
+      tables.push(types ? t.keys([...codes]) : 0);
     }
   }
   const tableIndex = t.address;

@@ -121,6 +121,33 @@ describe('the line scanner', () => {
     }
   });
 
+  it('takes a timestamp with any byte replaced only if the ordinary path accepts it, and every one a writer writes', () => {
+    const scan = lineScanner();
+    const l = writerLines(3, 1, 'x')[1] as string;
+    let taken = 0;
+    for (const field of ['"ts":"', '"start_ts":"']) {
+      const at = l.indexOf(field) + field.length;
+      for (let k = 0; k < 24; k++) {
+        for (const c of '0123456789-:.TZ/ t\x7fé') {
+          const b = Buffer.from(l.slice(0, at + k) + c + l.slice(at + k + 1), 'utf8');
+          scan.load(b);
+          const d = decodeLine(b.toString('utf8'));
+          const valid = d.ok && validateEvent(d.value).ok;
+          const took = scan.line(0, b.length, false, true) !== -1;
+          if (took) taken++;
+          // Taken only in the form a writer writes (`toISOString` of an instant since 1970), which
+          // the scanner reads as `Date.parse` does; the ordinary path takes any text from 1970 on.
+          const ts = b.toString('utf8', at, at + 24 + (c === 'é' ? 1 : 0));
+          const written = Date.parse(ts) >= 0 && new Date(Date.parse(ts)).toISOString() === ts;
+          expect(!took || (valid && written), ts).toBe(true);
+          // A digit for a digit keeps the form: taken whenever that is still an instant.
+          if (/^[0-9]{2}$/.test(c + (l[at + k] as string))) expect(took, ts).toBe(valid && written);
+        }
+      }
+    }
+    expect(taken).toBeGreaterThan(200);
+  });
+
   it('declines a line past ASCII that is not UTF-8 when asked to check it', () => {
     const scan = lineScanner();
     const good = Buffer.from(writerLines(1, 1, 'é')[3] as string, 'utf8');
