@@ -80,6 +80,9 @@ export const DURATION_UNKNOWN = 2_000_000;
 export const WANTED: readonly (readonly [string, number])[] = [...attrSlots(), ['duration.unknown', DURATION_UNKNOWN]];
 /** An entry's number among its f64s (4 an entry). */
 export const ENTRY_NUMBER = 3;
+/** The length of `rec` (i32s) and `recf` (f64s): the scanner's REC and RECF. */
+export const REC_LENGTH = 32;
+export const RECF_LENGTH = 4;
 /** Entries per line `record` takes (the scanner's MAX_ENTRIES). */
 const MAX_ENTRIES = 64;
 /** An entry value's form (the others, an escaped string, an object, an array, are read from their place in the line). */
@@ -237,6 +240,8 @@ export class LineScanner {
   recf = new Float64Array(0);
   ent = new Int32Array(0);
   entf = new Float64Array(0);
+  /** `entries[n]`: the first n entries of `ent`, a view each, to copy them without making one. */
+  entries: Int32Array[] = [];
   #at = new Int32Array(0);
   /** All of the scanner's memory, to make texts from without a view per text. */
   #bytes = Buffer.alloc(0);
@@ -376,13 +381,14 @@ export class LineScanner {
 
   #views(): void {
     const buffer = this.#x.memory.buffer;
-    this.rec = new Int32Array(buffer, this.#x.rec(), 32);
+    this.rec = new Int32Array(buffer, this.#x.rec(), REC_LENGTH);
     this.recBytes = new Uint8Array(buffer, this.#x.rec(), 128);
     this.fieldStart = new Int32Array(buffer, this.#x.fieldStarts(), 17);
     this.fieldEnd = new Int32Array(buffer, this.#x.fieldEnds(), 17);
-    this.recf = new Float64Array(buffer, this.#x.recf(), 4);
+    this.recf = new Float64Array(buffer, this.#x.recf(), RECF_LENGTH);
     this.ent = new Int32Array(buffer, this.#x.entries(), MAX_ENTRIES * ENTRY.size);
     this.entf = new Float64Array(buffer, this.#x.entries(), (MAX_ENTRIES * ENTRY.size) / 2);
+    this.entries = Array.from({ length: MAX_ENTRIES + 1 }, (_, n) => this.ent.subarray(0, n * ENTRY.size));
     this.#at = new Int32Array(buffer, this.#stringsAt, this.#stringSlots);
     this.#bytes = Buffer.from(buffer);
   }

@@ -19,7 +19,7 @@ import { grown } from '../model/columns.js';
 import { packUuid } from '../model/packed-uuid.js';
 import { FeedbackColumnsBuilder } from './digest-feedback.js';
 import type { FeedbackColumns } from './digest-feedback.js';
-import { DURATION_UNKNOWN, ENTRY, ENTRY_NUMBER, F_ATTRS, F_ENV, F_ID, F_NAME, F_PARENT_ID, F_RATING, F_RUN_ID, F_SOURCE, F_SPAN_ID, F_SUCCESS, PACKED_AT, RECORD_CHUNK, REC, RECF, WANTED, V_FALSE, V_NULL, V_NUMBER, V_STRING, V_TRUE, lineScanner } from './line-scan.js';
+import { DURATION_UNKNOWN, ENTRY, ENTRY_NUMBER, F_ATTRS, F_ENV, F_ID, F_NAME, F_PARENT_ID, F_RATING, F_RUN_ID, F_SOURCE, F_SPAN_ID, F_SUCCESS, PACKED_AT, RECORD_CHUNK, REC, RECF, REC_LENGTH, RECF_LENGTH, WANTED, V_FALSE, V_NULL, V_NUMBER, V_STRING, V_TRUE, lineScanner } from './line-scan.js';
 import type { LineScanner } from './line-scan.js';
 import { SEGMENT_READ_FLAGS } from './layout.js';
 import { pieceRangeSync } from './pieces.js';
@@ -121,6 +121,9 @@ function foldChunks(length: number, size: number, mtimeMs: number, read: (into: 
  */
 const marks = { stamp: 0, inStart: new Int32Array(WANTED.length), inEnd: new Int32Array(WANTED.length), endAt: new Int32Array(WANTED.length) };
 const DURATION_UNKNOWN_KEY = WANTED.findIndex(([, slot]) => slot === DURATION_UNKNOWN);
+/** WANTED's keys and slots apart: a tuple taken apart per attribute was most of `#attr`. */
+const WANTED_KEYS = WANTED.map(([key]) => key);
+const WANTED_SLOTS = Int32Array.from(WANTED, ([, slot]) => slot);
 
 /**
  * A line's record, copied out of the scanner (the scanner's views hold only the last line),
@@ -131,8 +134,8 @@ class Saved {
   line = 0;
   /** The line's text, once its chunk is gone (`TapeFolder.endChunk`). */
   text: string | undefined = undefined;
-  readonly rec = new Int32Array(REC_SAVED);
-  readonly recf = new Float64Array(RECF_SAVED);
+  readonly rec = new Int32Array(REC_LENGTH);
+  readonly recf = new Float64Array(RECF_LENGTH);
   /** The entries, and their numbers in the same bytes (as the scanner's `ent` and `entf`). */
   ent = new Int32Array(SAVED_ENTRIES * ENTRY.size);
   entf = new Float64Array(this.ent.buffer);
@@ -142,28 +145,23 @@ class Saved {
   copy(scan: LineScanner, line: number): this {
     this.line = line;
     this.text = undefined;
-    // Element by element: a few dozen numbers, where `set` from a `subarray` made two views
-    // per array, a sixth of what a fold allocated.
-    const rec = scan.rec;
-    const recf = scan.recf;
-    for (let i = 0; i < REC_SAVED; i++) this.rec[i] = rec[i] as number;
-    for (let i = 0; i < RECF_SAVED; i++) this.recf[i] = recf[i] as number;
-    const n = (rec[REC.entries] as number) * ENTRY.size;
-    if (n > this.ent.length) {
-      this.ent = new Int32Array(n);
+    // Whole views, or views made once (`LineScanner.entries`): `set` from a `subarray` made
+    // two views per array, a sixth of what a fold allocated, and element by element the
+    // entries were a fifth of a fold's own time.
+    this.rec.set(scan.rec);
+    this.recf.set(scan.recf);
+    const entries = scan.rec[REC.entries] as number;
+    if (entries * ENTRY.size > this.ent.length) {
+      this.ent = new Int32Array(entries * ENTRY.size);
       this.entf = new Float64Array(this.ent.buffer);
     }
-    const ent = scan.ent;
-    for (let i = 0; i < n; i++) this.ent[i] = ent[i] as number;
+    this.ent.set(scan.entries[entries] as Int32Array);
     return this;
   }
 }
 
 /** Entries a saved record has room for before it grows: a line has a few keys the fold reads. */
 const SAVED_ENTRIES = 8;
-/** How much of `rec` and `recf` a fold reads: through the interned fields' ids, and the three times. */
-const REC_SAVED = REC.ids + F_ENV + 1;
-const RECF_SAVED = RECF.duration + 1;
 
 /** Whether an entry's value is read from its place in the line (not a number, plain string or literal). */
 function byPlace(form: number): boolean {
@@ -434,7 +432,8 @@ class TapeFolder {
   /** Entry `k` of a record to the builder, if the digest keeps its key. */
   #attr(p: Parts, k: number): void {
     const at = k * ENTRY.size;
-    const [key, slot] = WANTED[p.ent[at + ENTRY.key] as number] as readonly [string, number];
+    const w = p.ent[at + ENTRY.key] as number;
+    const slot = WANTED_SLOTS[w] as number;
     if (slot === DURATION_UNKNOWN) return;
     const form = p.ent[at + ENTRY.form] as number;
     let v: JsonValue;
@@ -445,7 +444,7 @@ class TapeFolder {
     else if (form === V_FALSE) v = false;
     else if (form === V_NULL) v = null;
     else v = p.values !== undefined ? (p.values[k] as JsonValue) : this.#placed(p, k);
-    this.#builder.attr(slot, key, v);
+    this.#builder.attr(slot, WANTED_KEYS[w] as string, v);
   }
 
   /** A record's `duration.unknown`: 1 when true, 0 when another value, -1 when absent. */
