@@ -103,6 +103,16 @@ export function init(fields: usize, types: usize, kinds: usize, statuses: usize,
     const length = load<i32>(p);
     store<i32>(FIELD_NAMES + (<usize>f << 3), <i32>(p + 4));
     store<i32>(FIELD_NAMES + (<usize>f << 3), length, 4);
+    // The key as a writer writes it, `"name":`, for `scan` to match 16 bytes at a time.
+    const k = KEYS_AS_WRITTEN + (<usize>f << 4);
+    const n = length + 3;
+    if (n <= 16) {
+      store<u8>(k, 0x22);
+      memory.copy(k + 1, p + 4, <usize>length);
+      store<u8>(k + 1 + <usize>length, 0x22);
+      store<u8>(k + 2 + <usize>length, 0x3a);
+      store<i32>(KEY_LENGTHS + (<usize>f << 2), n);
+    }
     p += 4 + ((<usize>length + 3) & ~3);
   }
   typeNames = types;
@@ -372,6 +382,9 @@ function indexIn(s: usize, e: usize, list: usize): i32 {
 
 /** Each field's name, by field number: its address and length (`init`), so a key is not looked up in the list. */
 const FIELD_NAMES = memory.data(17 * 8);
+/** Each field's key as written (`"name":`), 16 bytes, and its length (0: longer than 16). */
+const KEYS_AS_WRITTEN = memory.data(17 * 16, 16);
+const KEY_LENGTHS = memory.data(17 * 4);
 
 /**
  * Where the next byte that ends a run of plain string bytes lies among the 16 at `p`, as a
@@ -928,15 +941,37 @@ function scan(s: usize, e: usize, row: usize, utf8: bool): isize {
   let seen = 0;
   let type = -1;
   let kind = -1;
+  // The fields a writer writes next, in the order of their numbers: those of the line's type
+  // once it is known, all of them before.
+  let ahead = 0x1ffff;
   let i = s + 1;
   while (true) {
-    if (at(i) != 0x22) return -1;
-    const ker = plainString(i + 1);
-    if (ker == -1) return -1;
-    const ke = <usize>ker;
-    if (at(ke + 1) != 0x3a) return -1;
-    const f = fieldOf(i + 1, ke);
+    let f = -1;
+    let ke: usize = 0;
+    // The key a writer writes next, matched at once; any other, found and named byte by byte.
+    if (ahead != 0) {
+      const g = <i32>ctz(ahead);
+      const n = <usize>load<i32>(KEY_LENGTHS + (<usize>g << 2));
+      if (n != 0 && i + n <= e) {
+        const m = <u32>i8x16.bitmask(i8x16.eq(v128.load(i), v128.load(KEYS_AS_WRITTEN + (<usize>g << 4))));
+        const want = (<u32>1 << <u32>n) - 1;
+        if ((m & want) == want) {
+          f = g;
+          ke = i + n - 2;
+        }
+      }
+    }
+    if (f == -1) {
+      if (at(i) != 0x22) return -1;
+      const ker = plainString(i + 1);
+      if (ker == -1) return -1;
+      ke = <usize>ker;
+      if (at(ke + 1) != 0x3a) return -1;
+      f = fieldOf(i + 1, ke);
+    }
     if (f == -1 || (seen & bit(f)) != 0) return -1;
+    // Past this field, the type's later fields (bits above f).
+    ahead &= ~((bit(f) << 1) - 1);
     seen |= bit(f);
     const vs = ke + 2;
     const c = at(vs);
@@ -962,6 +997,7 @@ function scan(s: usize, e: usize, row: usize, utf8: bool): isize {
       if (f == TYPE) {
         type = indexIn(ss, sz, typeNames);
         if (type == -1) return -1;
+        ahead &= typeFields(type);
         if (recording) store<i32>(REC, type);
       } else if (f == KIND) {
         kind = indexIn(ss, sz, kindNames);
