@@ -80,7 +80,7 @@ const POW10: StaticArray<f64> = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
 // `span.event` and `feedback`) the address of its key table, 0 for none. A key table is its
 // mask (slots - 1, slots a power of two), then its slots: i32 addresses (0: empty) of entries
 // (i32 hash, i32 shape, i32 length, the key's bytes), placed by the hash of the key's bytes
-// (`h * 31 + byte`, wrapping) and the next free slot. The table of wanted keys (`wanted`)
+// (`keyHashOf`) and the next free slot. The table of wanted keys (`wanted`)
 // is one too, holding each key's slot in the span digest.
 let typeNames: usize = 0;
 let kindNames: usize = 0;
@@ -433,20 +433,20 @@ let keyHash: i32 = 0;
 
 /** `plainString` for a key, with the hash of its bytes in `keyHash`, its closing quote in `keyEnd`. */
 function plainKey(i: usize): bool {
-  const e = E;
-  let h: i32 = 0;
-  for (; i < e; i++) {
-    const c = at(i);
-    if (c == 0x22) {
-      keyEnd = i;
-      keyHash = h;
-      return true;
-    }
-    if (c == 0x5c || c < 0x20) return false;
-    if (c >= 0x80) sawHigh = true;
-    h = h * 31 + <i32>c;
-  }
-  return false;
+  const q = plainString(i);
+  if (q == -1) return false;
+  keyEnd = <usize>q;
+  keyHash = keyHashOf(i, <usize>q);
+  return true;
+}
+
+/** The hash a table of keys places key [s, e) by: four bytes at a time (`keyHash` in src/store/line-scan.ts). */
+function keyHashOf(s: usize, e: usize): i32 {
+  let h = <u32>(e - s);
+  let p = s;
+  for (; p + 4 <= e; p += 4) h = (h ^ load<u32>(p)) * 0x01000193;
+  for (; p < e; p++) h = (h ^ <u32>load<u8>(p)) * 0x01000193;
+  return <i32>(h ^ (h >>> 15));
 }
 
 function isHex(c: u32): bool {
@@ -646,9 +646,7 @@ function object(i: usize, depth: i32, table: usize): isize {
       ke = i - 1;
       if (top) {
         if (backslashes != before) flags |= F_ODD_KEY;
-        let h: i32 = 0;
-        for (let k = ks; k < ke; k++) h = h * 31 + <i32>at(k);
-        const code = lookup(wanted, ks, ke, h);
+        const code = lookup(wanted, ks, ke, keyHashOf(ks, ke));
         if (code != NOT_FOUND) want = code;
       }
     }

@@ -106,11 +106,13 @@ export const F_RATING = 14;
 export const F_SOURCE = 15;
 export const F_ATTRS = 16;
 
-/** The hash the scanner places typed keys by. */
-function hashBytes(b: Uint8Array): number {
-  let h = 0;
-  for (const c of b) h = (Math.imul(h, 31) + c) | 0;
-  return h;
+/** The hash the scanner places keys by (its `keyHashOf`): four bytes at a time, little-endian. */
+function keyHash(b: Uint8Array): number {
+  let h = b.length;
+  let p = 0;
+  for (; p + 4 <= b.length; p += 4) h = Math.imul(h ^ ((b[p] as number) | ((b[p + 1] as number) << 8) | ((b[p + 2] as number) << 16) | ((b[p + 3] as number) << 24)), 0x01000193);
+  for (; p < b.length; p++) h = Math.imul(h ^ (b[p] as number), 0x01000193);
+  return (h ^ (h >>> 15)) | 0;
 }
 
 /** Lays out the scanner's tables at `at`, in 4-byte words. */
@@ -154,7 +156,7 @@ class TableWriter {
     this.words.push(size - 1, ...slots);
     for (const [key, code] of entries) {
       const b = Buffer.from(key, 'utf8');
-      const h = hashBytes(b);
+      const h = keyHash(b);
       let slot = h & (size - 1);
       while (slots[slot] !== 0) slot = (slot + 1) & (size - 1);
       slots[slot] = this.address;
