@@ -208,11 +208,17 @@ export function resetStrings(table: usize, slots: i32, index: usize, arenaStart:
 
 /** The id of the text [s, e), interned if new; -1 when the table is too full. */
 function intern(s: usize, e: usize): i32 {
-  // Eight bytes at a time, then byte by byte (FNV-style), folded to 32 bits.
-  let x: u64 = <u64>(e - s);
-  let i = s;
-  for (; i + 8 <= e; i += 8) x = (x ^ load<u64>(i)) * 0x9e3779b97f4a7c15;
-  for (; i < e; i++) x = (x ^ <u64>at(i)) * 0x100000001b3;
+  // Eight bytes at a time, the last eight overlapping (a text under eight bytes: its bytes,
+  // the rest masked off; bytes past a line are there to read), folded to 32 bits.
+  const n = e - s;
+  let x: u64 = <u64>n;
+  if (n < 8) {
+    if (n > 0) x = (x ^ (load<u64>(s) & ((<u64>1 << (<u64>n << 3)) - 1))) * 0x9e3779b97f4a7c15;
+  } else {
+    let i = s;
+    for (; i + 8 < e; i += 8) x = (x ^ load<u64>(i)) * 0x9e3779b97f4a7c15;
+    x = (x ^ load<u64>(e - 8)) * 0x9e3779b97f4a7c15;
+  }
   const h = <i32>(x ^ (x >>> 29) ^ (x >>> 47));
   const mask = stringSlots - 1;
   // Mixed (murmur3's finaliser): ids that differ in a few characters must not share low bits.
@@ -223,7 +229,6 @@ function intern(s: usize, e: usize): i32 {
   m *= 0xc2b2ae35;
   m ^= m >>> 16;
   let slot = <i32>m & mask;
-  const n = e - s;
   while (true) {
     const p = strings + (<usize>slot << 4);
     const start = <usize>load<i32>(p, 4);
@@ -361,10 +366,13 @@ function equalsAt(s: usize, e: usize, x: usize, n: usize): bool {
 
 /** Whether the n bytes at a and at b are the same (eight at a time). */
 function same(a: usize, b: usize, n: usize): bool {
-  let i: usize = 0;
-  for (; i + 8 <= n; i += 8) if (load<u64>(a + i) != load<u64>(b + i)) return false;
-  for (; i < n; i++) if (load<u8>(a + i) != load<u8>(b + i)) return false;
-  return true;
+  if (n < 8) {
+    for (let i: usize = 0; i < n; i++) if (load<u8>(a + i) != load<u8>(b + i)) return false;
+    return true;
+  }
+  // Eight at a time, the last eight overlapping.
+  for (let i: usize = 0; i + 8 < n; i += 8) if (load<u64>(a + i) != load<u64>(b + i)) return false;
+  return load<u64>(a + n - 8) == load<u64>(b + n - 8);
 }
 
 /** The index of the bytes in [s, e) in a list of names, or -1. */

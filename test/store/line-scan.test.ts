@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeLine, validateEvent } from '../../src/model/index.js';
 import { scanEvents } from '../../src/store/index.js';
 import type { ReadStats, SkippedLine } from '../../src/store/index.js';
-import { lineScanner } from '../../src/store/line-scan.js';
+import { F_ENV, F_RUN_ID, F_SPAN_ID, REC, lineScanner } from '../../src/store/line-scan.js';
 import { tempDir } from '../helpers.js';
 
 const T0 = Date.parse('2025-03-01T10:00:00.000Z');
@@ -146,6 +146,38 @@ describe('the line scanner', () => {
       }
     }
     expect(taken).toBeGreaterThan(200);
+  });
+
+  it('records a text by one id wherever it lies and whatever follows it, and different texts by different ids', () => {
+    const scan = lineScanner();
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: fc.constantFrom('a', 'b', '-', '0', 'é'), maxLength: 20 }), { minLength: 1, maxLength: 12 }), (texts) => {
+        // Each text as a span id, a run id and an env, each followed by other bytes.
+        const lines = texts.map((t, i) => JSON.stringify({ v: 1, id: `e${i}`, ts: iso(T0 + i), type: 'span.event', span_id: t, run_id: texts[(i + 1) % texts.length], env: t, name: 'x', attrs: {} }));
+        const bytes = Buffer.from(lines.join('\n') + '\n', 'utf8');
+        expect(scan.startRecord(bytes.length)).toBe(true);
+        const chunk = scan.nextChunk(0, (into) => {
+          into.set(bytes);
+          return bytes.length;
+        });
+        const ids = new Map<string, number>();
+        let s = 0;
+        for (let i = 0; i < texts.length; i++) {
+          const t = texts[i] as string;
+          const nl = chunk.indexOf(10, s);
+          expect(scan.record(s, nl)).toBe(3);
+          for (const [field, text] of [[F_SPAN_ID, t], [F_ENV, t], [F_RUN_ID, texts[(i + 1) % texts.length] as string]] as const) {
+            const id = scan.rec[REC.ids + field] as number;
+            expect(scan.stringOf(id)).toBe(text);
+            expect(ids.get(text) ?? id).toBe(id);
+            ids.set(text, id);
+          }
+          s = nl + 1;
+        }
+        expect(new Set(ids.values()).size).toBe(ids.size);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('declines a line past ASCII that is not UTF-8 when asked to check it', () => {
