@@ -79,9 +79,10 @@ const POW10: StaticArray<f64> = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
 // its bytes, padded to 4), and per type and kind (type × kinds + kind; the type alone for
 // `span.event` and `feedback`) the address of its key table, 0 for none. A key table is its
 // mask (slots - 1, slots a power of two), then its slots: i32 addresses (0: empty) of entries
-// (i32 hash, i32 shape, i32 length, the key's bytes), placed by the hash of the key's bytes
-// (`keyHashOf`) and the next free slot. The table of wanted keys (`wanted`)
-// is one too, holding each key's slot in the span digest.
+// (i32 hash, i32 code, i32 length, the key's bytes), placed by the hash of the key's bytes
+// (`keyHashOf`) and the next free slot. A type's code is the key's shape and its index among
+// the wanted keys (SHAPE_BITS); the table of wanted keys (`wanted`) is one too, its code the
+// index alone.
 let typeNames: usize = 0;
 let kindNames: usize = 0;
 let statusNames: usize = 0;
