@@ -153,29 +153,52 @@ export class DigestBuilder {
   readonly #shapeIds: number[] = [];
   // Span columns (`#n` rows), the numbers (`#nNums`), detail rows (`#nDetail`).
   #n = 0;
-  #hash = new Float64Array(1024);
-  #start = new Float64Array(1024);
-  #dur = new Float64Array(1024);
-  #profile = new Uint32Array(1024);
-  #env = new Uint32Array(1024);
-  #points = new Uint32Array(1024);
-  #layout = new Uint32Array(1024);
-  #kind = new Uint8Array(1024);
-  #status = new Uint8Array(1024);
+  #hash: Float64Array;
+  #start: Float64Array;
+  #dur: Float64Array;
+  #profile: Uint32Array;
+  #env: Uint32Array;
+  #points: Uint32Array;
+  #layout: Uint32Array;
+  #kind: Uint8Array;
+  #status: Uint8Array;
   #nNums = 0;
-  #nums = new Float64Array(4096);
+  #nums: Float64Array;
   #nDetail = 0;
-  #dAt = new Uint32Array(256);
-  #dEnd = new Float64Array(256);
-  #dName = new Uint32Array(256);
-  #dId = new Uint8Array(16 * 256);
-  #dParent = new Uint32Array(256);
-  #dRun = new Uint32Array(256);
+  #dAt: Uint32Array;
+  #dEnd: Float64Array;
+  #dName: Uint32Array;
+  #dId: Uint8Array;
+  #dParent: Uint32Array;
+  #dRun: Uint32Array;
   #nLinks = 0;
   #dLinkIds = new Uint8Array(16 * 256);
   readonly #linkIndex = new Map<string, number>();
 
-  constructor(size: number, mtimeMs: number) {
+  /**
+   * `spans`: about how many spans the segment holds, when the caller can tell (columns grown
+   * from small sizes, doubling, were a twentieth of a fold's time).
+   */
+  constructor(size: number, mtimeMs: number, spans = 1024) {
+    const n = Math.max(1024, Math.ceil(spans));
+    this.#hash = new Float64Array(n);
+    this.#start = new Float64Array(n);
+    this.#dur = new Float64Array(n);
+    this.#profile = new Uint32Array(n);
+    this.#env = new Uint32Array(n);
+    this.#points = new Uint32Array(n);
+    this.#layout = new Uint32Array(n);
+    this.#kind = new Uint8Array(n);
+    this.#status = new Uint8Array(n);
+    this.#nums = new Float64Array(4 * n);
+    // Detail rows: the spans of a few kinds.
+    const rows = Math.ceil(n / 4);
+    this.#dAt = new Uint32Array(rows);
+    this.#dEnd = new Float64Array(rows);
+    this.#dName = new Uint32Array(rows);
+    this.#dId = new Uint8Array(16 * rows);
+    this.#dParent = new Uint32Array(rows);
+    this.#dRun = new Uint32Array(rows);
     const none = new Float64Array(0);
     this.#d = {
       v: DIGEST_VERSION,

@@ -87,7 +87,10 @@ export function foldSegmentFileSync(file: string, size: number, mtimeMs: number,
 function foldChunks(length: number, size: number, mtimeMs: number, read: (into: Uint8Array) => number): SpanDigest | undefined {
   const scan = lineScanner();
   if (!scan.startRecord(length)) return undefined;
-  const fold = new TapeFolder(scan, new DigestBuilder(size, mtimeMs));
+  folder ??= new TapeFolder(scan);
+  const fold = folder;
+  // A span is a start and an end line, or one line: a kilobyte or so.
+  fold.start(new DigestBuilder(size, mtimeMs, length / SPAN_BYTES), length);
   let keepFrom = 0;
   let total = 0;
   let lines = 0;
@@ -196,11 +199,29 @@ interface Parts {
   values?: (JsonValue | undefined)[];
 }
 
+/** A span's point events so far: their lines, ids and (once their chunk is gone) texts. */
+interface Points {
+  lines: number[];
+  ids: string[];
+  texts: (string | undefined)[];
+}
+
+/** About how many bytes of a segment a span takes, to size its columns. */
+const SPAN_BYTES = 1024;
+
+/** This thread's folder (`TapeFolder.start` makes it ready for the next segment). */
+let folder: TapeFolder | undefined;
+
+/**
+ * The record fold of one segment at a time. What it keeps per span is in arrays by the span
+ * id's interned id, which the scanner gives from 0 up per segment: `Map`s by the id were a
+ * fifth of the fold's own time, and made again per segment, most of what it allocated.
+ */
 class TapeFolder {
   readonly #scan: LineScanner;
   /** The chunk being folded. */
   #bytes: Buffer = Buffer.alloc(0);
-  readonly #builder: DigestBuilder;
+  #builder: DigestBuilder | undefined;
   /** Each line's start and end, by line number (from 0). */
   #lineStart = new Int32Array(1024);
   #lineEnd = new Int32Array(1024);
@@ -209,21 +230,50 @@ class TapeFolder {
   readonly #strings: (string | undefined)[] = [];
   /** By interned id, the hash of each text that was a span id (-1: not yet): numbers in an array would each be boxed. */
   #hashes = new Float64Array(1024).fill(-1);
-  // By the span id's interned id (a small integer is a faster key than its text).
-  readonly #pendingStarts = new Map<number, Saved>();
-  readonly #pendingEnds = new Map<number, Saved>();
-  /** Per span id: its point events' lines, ids and (once their chunk is gone) texts. */
-  readonly #points = new Map<number, { lines: number[]; ids: string[]; texts: (string | undefined)[] }>();
-  /** The last feedback per span id (`SpanFolder`'s rule), as its columns' values, or as its line when its ids are not UUIDs. */
-  readonly #feedback = new Map<number, KeptFeedback>();
+  /** By span id (interned): 1 once its span is finished. */
+  #finished = new Uint8Array(1024);
+  /** By span id (interned): the start or end waiting for the other, its points, its last feedback (`SpanFolder`'s rule). */
+  readonly #starts: (Saved | undefined)[] = [];
+  readonly #ends: (Saved | undefined)[] = [];
+  readonly #points: (Points | undefined)[] = [];
+  /** As its columns' values, or as its line when its ids are not UUIDs. */
+  readonly #feedback: (KeptFeedback | undefined)[] = [];
+  /** One past the highest id any of the arrays by id holds for this segment. */
+  #top = 0;
+  /** The ids given something to keep from the chunk being folded (`endChunk`). */
+  readonly #inChunk: number[] = [];
+  /** The hashes of the segment's span ids, to find two that share one (`#hash`). */
+  #seen = new HashSet53();
   readonly #uuidScratch = new Uint8Array(48);
-  readonly #finished = new HashSet53();
   /** Saved records matched and free for reuse. */
   readonly #spare: Saved[] = [];
 
-  constructor(scan: LineScanner, builder: DigestBuilder) {
+  constructor(scan: LineScanner) {
     this.#scan = scan;
+  }
+
+  /** Begin a segment, into `builder`: what the last one left by id is cleared. */
+  start(builder: DigestBuilder, length: number): void {
     this.#builder = builder;
+    this.#line = 0;
+    const top = this.#top;
+    for (let id = 0; id < top; id++) {
+      const start = this.#starts[id];
+      if (start !== undefined) this.#spare.push(start);
+      const end = this.#ends[id];
+      if (end !== undefined) this.#spare.push(end);
+    }
+    // Texts of any id (names, values), not only span ids.
+    this.#strings.length = 0;
+    this.#starts.fill(undefined, 0, top);
+    this.#ends.fill(undefined, 0, top);
+    this.#points.fill(undefined, 0, top);
+    this.#feedback.fill(undefined, 0, top);
+    this.#hashes.fill(-1, 0, top);
+    this.#finished.fill(0, 0, top);
+    this.#top = 0;
+    this.#inChunk.length = 0;
+    this.#seen = new HashSet53(length / SPAN_BYTES);
   }
 
   /** The next chunk (`LineScanner.nextChunk`): its lines follow. */
@@ -233,10 +283,17 @@ class TapeFolder {
 
   /** The chunk is about to be replaced: what may still be handed out keeps its line's text. */
   endChunk(): void {
-    for (const x of this.#pendingStarts.values()) x.text ??= this.#lineText(x.line);
-    for (const x of this.#pendingEnds.values()) x.text ??= this.#lineText(x.line);
-    for (const p of this.#points.values()) for (let i = 0; i < p.lines.length; i++) p.texts[i] ??= this.#lineText(p.lines[i] as number);
-    for (const f of this.#feedback.values()) if (f.attrs === undefined) f.text ??= this.#lineText(f.line);
+    for (const id of this.#inChunk) {
+      const start = this.#starts[id];
+      if (start !== undefined) start.text ??= this.#lineText(start.line);
+      const end = this.#ends[id];
+      if (end !== undefined) end.text ??= this.#lineText(end.line);
+      const p = this.#points[id];
+      if (p !== undefined) for (let i = 0; i < p.lines.length; i++) p.texts[i] ??= this.#lineText(p.lines[i] as number);
+      const f = this.#feedback[id];
+      if (f !== undefined && f.attrs === undefined) f.text ??= this.#lineText(f.line);
+    }
+    this.#inChunk.length = 0;
   }
 
   /** The text of line `line` of the chunk. */
@@ -259,56 +316,65 @@ class TapeFolder {
     // Every field `record` interns has an id (a line it could not intern is flagged).
     const spanId = scan.rec[REC.ids + F_SPAN_ID] as number;
     const h = this.#hash(spanId);
+    // Two span ids of one hash: `SpanFolder` takes them for one span (its finished set holds
+    // hashes), this fold by id would not; the ordinary fold reads such a segment.
+    if (h < 0) return false;
+    if (spanId >= this.#top) this.#top = spanId + 1;
+    const finished = this.#finished[spanId] === 1;
     if (type === T_START) {
-      if (this.#finished.has(h) || this.#pendingStarts.has(spanId)) return true;
-      const end = this.#pendingEnds.get(spanId);
+      if (finished || this.#starts[spanId] !== undefined) return true;
+      const end = this.#ends[spanId];
       if (end === undefined) {
-        this.#pendingStarts.set(spanId, this.#save(line));
+        this.#starts[spanId] = this.#save(line);
+        this.#inChunk.push(spanId);
         return true;
       }
-      this.#pendingEnds.delete(spanId);
+      this.#ends[spanId] = undefined;
       this.#emit(scan, end, spanId, h);
       this.#spare.push(end);
     } else if (type === T_END) {
-      if (this.#finished.has(h) || this.#pendingEnds.has(spanId)) return true;
-      const start = this.#pendingStarts.get(spanId);
+      if (finished || this.#ends[spanId] !== undefined) return true;
+      const start = this.#starts[spanId];
       if (start === undefined) {
-        this.#pendingEnds.set(spanId, this.#save(line));
+        this.#ends[spanId] = this.#save(line);
+        this.#inChunk.push(spanId);
         return true;
       }
-      this.#pendingStarts.delete(spanId);
+      this.#starts[spanId] = undefined;
       this.#emit(start, scan, spanId, h);
       this.#spare.push(start);
     } else if (type === T_SPAN) {
-      if (this.#finished.has(h)) return true;
-      const start = this.#pendingStarts.get(spanId);
-      if (start !== undefined) this.#pendingStarts.delete(spanId);
-      const end = this.#pendingEnds.get(spanId);
+      if (finished) return true;
+      const start = this.#starts[spanId];
+      if (start !== undefined) this.#starts[spanId] = undefined;
+      const end = this.#ends[spanId];
       if (end !== undefined) {
-        this.#pendingEnds.delete(spanId);
+        this.#ends[spanId] = undefined;
         this.#spare.push(end);
       }
       this.#emit(start, scan, spanId, h);
       if (start !== undefined) this.#spare.push(start);
     } else if (type === T_POINT) {
       // Attempts recorded after their span ended are already summarised on the end event.
-      if (this.#finished.has(h)) return true;
+      if (finished) return true;
       const id = this.#field(F_ID);
-      let p = this.#points.get(spanId);
+      let p = this.#points[spanId];
       if (p === undefined) {
         p = { lines: [], ids: [], texts: [] };
-        this.#points.set(spanId, p);
+        this.#points[spanId] = p;
       }
       if (p.ids.includes(id)) return true;
       p.lines.push(line);
       p.ids.push(id);
       p.texts.push(undefined);
+      this.#inChunk.push(spanId);
     } else {
       const id = this.#field(F_ID);
       const tsMs = scan.recf[RECF.ts] as number;
-      const prev = this.#feedback.get(spanId);
+      const prev = this.#feedback[spanId];
       if (prev !== undefined && (prev.id === id || prev.tsMs > tsMs)) return true;
-      this.#feedback.set(spanId, this.#keptFeedback(line, id, this.#string(spanId), tsMs));
+      this.#feedback[spanId] = this.#keptFeedback(line, id, this.#string(spanId), tsMs);
+      this.#inChunk.push(spanId);
     }
     return true;
   }
@@ -316,17 +382,22 @@ class TapeFolder {
   /** The digest, with what did not finish as events in the order they were read (`SpanFolder.drain`). */
   finish(lines: number): SpanDigest {
     const pending: [line: number, text: string | undefined][] = [];
-    for (const x of this.#pendingStarts.values()) pending.push([x.line, x.text]);
-    for (const x of this.#pendingEnds.values()) pending.push([x.line, x.text]);
-    for (const p of this.#points.values()) for (let i = 0; i < p.lines.length; i++) pending.push([p.lines[i] as number, p.texts[i]]);
     const kept: KeptFeedback[] = [];
-    for (const f of this.#feedback.values()) {
+    for (let id = 0; id < this.#top; id++) {
+      const start = this.#starts[id];
+      if (start !== undefined) pending.push([start.line, start.text]);
+      const end = this.#ends[id];
+      if (end !== undefined) pending.push([end.line, end.text]);
+      const p = this.#points[id];
+      if (p !== undefined) for (let i = 0; i < p.lines.length; i++) pending.push([p.lines[i] as number, p.texts[i]]);
+      const f = this.#feedback[id];
+      if (f === undefined) continue;
       if (f.attrs === undefined) pending.push([f.line, f.text]);
       else kept.push(f);
     }
     pending.sort((a, b) => a[0] - b[0]);
     const events = pending.map(([l, text]) => JSON.parse(text ?? this.#lineText(l)) as AgentmeterEvent);
-    const d = this.#builder.finish({ lines, events: lines, skipped: 0, samples: [] }, events);
+    const d = (this.#builder as DigestBuilder).finish({ lines, events: lines, skipped: 0, samples: [] }, events);
     if (kept.length > 0) d.feedback = this.#feedbackColumns(kept);
     return d;
   }
@@ -398,7 +469,7 @@ class TapeFolder {
       durationMs = Number.isNaN(d) ? Math.max(0, endMs - startMs) : d;
     }
     const kind = head.rec[REC.kind] as number;
-    const b = this.#builder;
+    const b = this.#builder as DigestBuilder;
     b.beginSpan(kind, h, end.rec[REC.status] as number, startMs, durationMs, this.#textOf(head, F_ENV), this.#takePoints(spanId));
     if (isDetailKind(kind)) {
       const name = complete ? this.#textOf(end, F_NAME) : start ? this.#textOf(start, F_NAME) : (SPAN_KINDS[kind] as string);
@@ -425,7 +496,7 @@ class TapeFolder {
       }
     }
     for (let j = 0; j < n; j++) if (start === undefined || marks.inStart[end.ent[j * ENTRY.size + ENTRY.key] as number] !== stamp) this.#attr(end, j);
-    this.#finished.add(h);
+    this.#finished[spanId] = 1;
     b.endSpan();
   }
 
@@ -444,7 +515,7 @@ class TapeFolder {
     else if (form === V_FALSE) v = false;
     else if (form === V_NULL) v = null;
     else v = p.values !== undefined ? (p.values[k] as JsonValue) : this.#placed(p, k);
-    this.#builder.attr(slot, WANTED_KEYS[w] as string, v);
+    (this.#builder as DigestBuilder).attr(slot, WANTED_KEYS[w] as string, v);
   }
 
   /** A record's `duration.unknown`: 1 when true, 0 when another value, -1 when absent. */
@@ -455,9 +526,9 @@ class TapeFolder {
   }
 
   #takePoints(spanId: number): number {
-    const p = this.#points.get(spanId);
+    const p = this.#points[spanId];
     if (p === undefined) return 0;
-    this.#points.delete(spanId);
+    this.#points[spanId] = undefined;
     return p.lines.length;
   }
 
@@ -476,18 +547,23 @@ class TapeFolder {
     return s;
   }
 
-  /** The hash of a span id (`hashId`) by its interned id, computed once per text. */
+  /**
+   * The hash of a span id (`hashId`) by its interned id, computed once per text; -1 when
+   * another span id of the segment has the same hash.
+   */
   #hash(id: number): number {
     if (id >= this.#hashes.length) {
       const more = new Float64Array(Math.max(2 * this.#hashes.length, id + 1)).fill(-1);
       more.set(this.#hashes);
       this.#hashes = more;
+      this.#finished = grown(this.#finished, more.length);
     }
     let h = this.#hashes[id] as number;
     if (h < 0) {
       // The scanner hashes an ASCII id; another is hashed from its text.
       h = this.#scan.idHash(id);
       if (h < 0) h = hashId(this.#string(id));
+      if (!this.#seen.add(h)) return -1;
       this.#hashes[id] = h;
     }
     return h;

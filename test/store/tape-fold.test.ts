@@ -9,6 +9,7 @@ import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { hashId } from '../../src/model/fold.js';
 import { foldSegmentLines } from '../../src/store/fold-segment.js';
 import { digestBufferSize, encodeDigest } from '../../src/store/span-digest.js';
 import type { SpanDigest } from '../../src/store/span-digest.js';
@@ -191,6 +192,13 @@ describe('the segment fold over line scanner records', () => {
       line([['v', 1], ['id', `e${i}`], ['ts', iso(T0)], ['type', 'span.start'], ['span_id', `s${i}`], ['kind', 'agent'], ['name', 'a'], ['parent_id', null], ['run_id', 'r'], ['env', 'prod']], [['gen_ai.request.model', `m${i}`]]),
     );
     expect(agree(dir, 'many.jsonl', `${many.join('\n')}\n`)).toBe(false);
+    // Two span ids of one hash (found by search): the ordinary fold takes them for one span
+    // (it keeps finished spans by hash), so this fold must decline the segment, not count two.
+    expect(hashId('s20298416')).toBe(hashId('s78716519'));
+    const span = (spanId: string, at: number): string =>
+      line([['v', 1], ['id', `e-${spanId}`], ['ts', iso(T0 + at + 5)], ['type', 'span'], ['span_id', spanId], ['kind', 'agent'], ['name', 'a'], ['parent_id', null], ['run_id', 'r'], ['env', 'prod'], ['start_ts', iso(T0 + at)], ['duration_ms', 5], ['status', 'success']], []);
+    expect(agree(dir, 'one-hash.jsonl', `${span('s20298416', 0)}\n${span('s20298417', 10)}\n`)).toBe(true);
+    expect(agree(dir, 'same-hash.jsonl', `${span('s20298416', 0)}\n${span('s78716519', 10)}\n`)).toBe(false);
     // Keys the fold does not read, whatever JavaScript makes of them, change nothing it reads.
     for (const odd of ['"42":1,', '"__proto__":{"project":"p"},', '"x":1,"x":2,']) {
       expect(agree(dir, 'odd.jsonl', `${text}${first.replace('"attrs":{', `"attrs":{${odd}`)}\n`), odd).toBe(true);
