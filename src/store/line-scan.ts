@@ -315,6 +315,11 @@ export class LineScanner {
     return this.#x.recordLine(this.#in + s, this.#in + e);
   }
 
+  /** How many texts the segment being recorded can intern: every id is below it. */
+  get idLimit(): number {
+    return this.#stringSlots / 2;
+  }
+
   /** The offset into the chunk of an address `record` wrote. */
   offset(address: number): number {
     return address - this.#in;

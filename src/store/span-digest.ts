@@ -239,8 +239,12 @@ export class DigestBuilder {
   /** Add a finished span; `idHash` is `hashId(span.spanId)` when the caller has it (the fold's `onSpan` does). */
   add(span: Span, idHash: number = hashId(span.spanId)): void {
     const kind = SPAN_KINDS.indexOf(span.kind);
-    this.beginSpan(kind, idHash, span.status === null ? NO_STATUS : SPAN_STATUSES.indexOf(span.status), span.startMs, span.durationMs ?? NaN, span.env, span.pointEvents);
-    if (DETAIL_SLOTS_OF[kind] !== undefined) this.detailRow(span.endMs ?? NaN, span.name, span.spanId, span.parentId, span.runId);
+    this.beginSpan(kind, idHash, span.status === null ? NO_STATUS : SPAN_STATUSES.indexOf(span.status), span.startMs, span.durationMs ?? NaN, this.envIndex(span.env), span.pointEvents);
+    if (DETAIL_SLOTS_OF[kind] !== undefined) {
+      const name = this.nameIndex(kind, span.name);
+      const parent = this.linkIndex(span.parentId);
+      this.detailRow(span.endMs ?? NaN, name, span.spanId, parent, this.linkIndex(span.runId));
+    }
     // One pass over the span's attributes (a dozen) instead of a lookup of each of the two
     // dozen summary keys: keyed reads of many names over objects of many shapes are slow.
     const attrs = span.attrs;
@@ -256,9 +260,9 @@ export class DigestBuilder {
    * (`detailRow` for a kind of `DETAIL_KINDS`, then `attr` per summary attribute in the
    * span's key order), then `endSpan`. For a fold that has no `Span` objects (tape-fold.ts).
    * `kind` and `status` are indexes into SPAN_KINDS and SPAN_STATUSES (`NO_STATUS`: none);
-   * `durationMs` NaN for none.
+   * `durationMs` NaN for none; `env` is `envIndex` of the span's env.
    */
-  beginSpan(kind: number, idHash: number, status: number, startMs: number, durationMs: number, env: string, points: number): void {
+  beginSpan(kind: number, idHash: number, status: number, startMs: number, durationMs: number, env: number, points: number): void {
     const i = this.#n;
     if (i === this.#hash.length) this.#grow(2 * i);
     this.#spanKind = kind;
@@ -271,26 +275,55 @@ export class DigestBuilder {
     this.#status[i] = status;
     this.#start[i] = startMs;
     this.#dur[i] = durationMs;
-    this.#env[i] = intern(this.#envIndex, this.#d.envs, env);
+    this.#env[i] = env;
     this.#points[i] = points;
   }
 
-  /** The detail row of the span begun (its kind is one of `DETAIL_KINDS`); `endMs` NaN for none. */
-  detailRow(endMs: number, name: string, spanId: string, parentId: string | null, runId: string): void {
-    const row = this.#detailRowOf(endMs, name, parentId, runId);
+  /**
+   * The index of `env` among the segment's envs, for `beginSpan`; of `name` among the names
+   * of spans of kind `kind` (an index into SPAN_KINDS), and of a parent or run id among the
+   * link ids (`NO_LINK` for none), for `detailRow`. Each is added when new, so indexes follow
+   * the order of first use: a caller that remembers them (tape-fold.ts, by interned text)
+   * asks for each when it first needs it.
+   */
+  envIndex(env: string): number {
+    return intern(this.#envIndex, this.#d.envs, env);
+  }
+
+  nameIndex(kind: number, name: string): number {
+    return intern(this.#nameIndex[kind] as Map<string, number>, (this.#d.dMore[kind] as DetailMore).names, name);
+  }
+
+  linkIndex(id: string | null): number {
+    if (id === null) return NO_LINK;
+    let i = this.#linkIndex.get(id);
+    if (i === undefined) {
+      i = this.#nLinks++;
+      this.#linkIndex.set(id, i);
+      if (16 * i === this.#dLinkIds.length) this.#dLinkIds = grown(this.#dLinkIds, 32 * i);
+      if (!packUuid(id, this.#dLinkIds, 16 * i)) this.#d.linkOdd.push([i, id]);
+    }
+    return i;
+  }
+
+  /**
+   * The detail row of the span begun (its kind is one of `DETAIL_KINDS`); `endMs` NaN for
+   * none; `name`, `parent` and `run` by their indexes (`nameIndex`, `linkIndex`).
+   */
+  detailRow(endMs: number, name: number, spanId: string, parent: number, run: number): void {
+    const row = this.#detailRowOf(endMs, name, parent, run);
     if (!packUuid(spanId, this.#dId, row * 16)) (this.#d.dMore[this.#spanKind] as DetailMore).odd.push([row, spanId]);
   }
 
   /** `detailRow` of a span whose id is a canonical UUID, given as `packUuid` packs it: 16 bytes of `id` from `at`. */
-  detailRowPacked(endMs: number, name: string, id: Uint8Array, at: number, parentId: string | null, runId: string): void {
-    const to = this.#detailRowOf(endMs, name, parentId, runId) * 16;
+  detailRowPacked(endMs: number, name: number, id: Uint8Array, at: number, parent: number, run: number): void {
+    const to = this.#detailRowOf(endMs, name, parent, run) * 16;
     const d = this.#dId;
     for (let i = 0; i < 16; i++) d[to + i] = id[at + i] as number;
   }
 
   /** A new detail row with all but its span id. */
-  #detailRowOf(endMs: number, name: string, parentId: string | null, runId: string): number {
-    const kind = this.#spanKind;
+  #detailRowOf(endMs: number, name: number, parent: number, run: number): number {
     const row = this.#nDetail++;
     if (row === this.#dAt.length) {
       this.#dAt = grown(this.#dAt, 2 * row);
@@ -300,12 +333,11 @@ export class DigestBuilder {
       this.#dParent = grown(this.#dParent, 2 * row);
       this.#dRun = grown(this.#dRun, 2 * row);
     }
-    const more = this.#d.dMore[kind] as DetailMore;
     this.#dAt[row] = this.#n;
     this.#dEnd[row] = endMs;
-    this.#dName[row] = intern(this.#nameIndex[kind] as Map<string, number>, more.names, name);
-    this.#dParent[row] = parentId === null ? NO_LINK : this.#linkId(parentId);
-    this.#dRun[row] = this.#linkId(runId);
+    this.#dName[row] = name;
+    this.#dParent[row] = parent;
+    this.#dRun[row] = run;
     return row;
   }
 
@@ -404,18 +436,6 @@ export class DigestBuilder {
     this.#layout = grown(this.#layout, size);
     this.#kind = grown(this.#kind, size);
     this.#status = grown(this.#status, size);
-  }
-
-  /** The index of a parent or run id among the link ids, added if new. */
-  #linkId(id: string): number {
-    let i = this.#linkIndex.get(id);
-    if (i === undefined) {
-      i = this.#nLinks++;
-      this.#linkIndex.set(id, i);
-      if (16 * i === this.#dLinkIds.length) this.#dLinkIds = grown(this.#dLinkIds, 32 * i);
-      if (!packUuid(id, this.#dLinkIds, 16 * i)) this.#d.linkOdd.push([i, id]);
-    }
-    return i;
   }
 
   /** The index of `v` in the dictionary of profile key `k`, added if new. */

@@ -242,6 +242,16 @@ class TapeFolder {
   #top = 0;
   /** The ids given something to keep from the chunk being folded (`endChunk`). */
   readonly #inChunk: number[] = [];
+  /**
+   * By interned id, its index among the builder's envs and link ids, and among the names of
+   * spans of kind `#nameKind[id]` (-1: not yet): looked up by text once per segment instead of
+   * per span. Valid below `#cacheTop`.
+   */
+  #envAt = new Int32Array(0);
+  #linkAt = new Int32Array(0);
+  #nameAt = new Int32Array(0);
+  #nameKind = new Int8Array(0);
+  #cacheTop = 0;
   /** The hashes of the segment's span ids, to find two that share one (`#hash`). */
   #seen = new HashSet53();
   readonly #uuidScratch = new Uint8Array(48);
@@ -273,6 +283,19 @@ class TapeFolder {
     this.#finished.fill(0, 0, top);
     this.#top = 0;
     this.#inChunk.length = 0;
+    const limit = this.#scan.idLimit;
+    if (this.#envAt.length < limit) {
+      this.#envAt = new Int32Array(limit).fill(-1);
+      this.#linkAt = new Int32Array(limit).fill(-1);
+      this.#nameAt = new Int32Array(limit);
+      this.#nameKind = new Int8Array(limit).fill(-1);
+    } else {
+      const n = this.#cacheTop;
+      this.#envAt.fill(-1, 0, n);
+      this.#linkAt.fill(-1, 0, n);
+      this.#nameKind.fill(-1, 0, n);
+    }
+    this.#cacheTop = 0;
     this.#seen = new HashSet53(length / SPAN_BYTES);
   }
 
@@ -470,14 +493,17 @@ class TapeFolder {
     }
     const kind = head.rec[REC.kind] as number;
     const b = this.#builder as DigestBuilder;
-    b.beginSpan(kind, h, end.rec[REC.status] as number, startMs, durationMs, this.#textOf(head, F_ENV), this.#takePoints(spanId));
+    b.beginSpan(kind, h, end.rec[REC.status] as number, startMs, durationMs, this.#envOf(head.rec[REC.ids + F_ENV] as number), this.#takePoints(spanId));
     if (isDetailKind(kind)) {
-      const name = complete ? this.#textOf(end, F_NAME) : start ? this.#textOf(start, F_NAME) : (SPAN_KINDS[kind] as string);
-      const parentId = complete ? this.#textOrNull(end, F_PARENT_ID) : start ? this.#textOrNull(start, F_PARENT_ID) : null;
-      const runId = this.#textOf(head, F_RUN_ID);
+      // The name and parent of a complete span or a start; a lone end has neither. Indexes are
+      // asked for in the order `DigestBuilder.add` asks: name, parent, run.
+      const named = complete ? end : start;
+      const name = named ? this.#nameOf(kind, named.rec[REC.ids + F_NAME] as number) : b.nameIndex(kind, SPAN_KINDS[kind] as string);
+      const parent = named ? this.#linkOf(named.rec[REC.ids + F_PARENT_ID] as number) : b.linkIndex(null);
+      const run = this.#linkOf(head.rec[REC.ids + F_RUN_ID] as number);
       // A span id that is a UUID goes packed, without its text made.
-      if (this.#scan.packId(spanId)) b.detailRowPacked(endMs, name, this.#scan.recBytes, PACKED_AT, parentId, runId);
-      else b.detailRow(endMs, name, this.#string(spanId), parentId, runId);
+      if (this.#scan.packId(spanId)) b.detailRowPacked(endMs, name, this.#scan.recBytes, PACKED_AT, parent, run);
+      else b.detailRow(endMs, name, this.#string(spanId), parent, run);
     }
     const stamp = ++marks.stamp;
     const n = end.rec[REC.entries] as number;
@@ -579,8 +605,34 @@ class TapeFolder {
     return this.#string(p.rec[REC.ids + field] as number);
   }
 
-  #textOrNull(p: Parts, field: number): string | null {
-    const id = p.rec[REC.ids + field] as number;
-    return id < 0 ? null : this.#string(id);
+  /** The builder's index of the env, the parent or run id (-1: null), and the name of a span of `kind`, by interned text. */
+  #envOf(id: number): number {
+    let i = this.#envAt[id] as number;
+    if (i < 0) {
+      i = (this.#builder as DigestBuilder).envIndex(this.#string(id));
+      this.#envAt[id] = i;
+      if (id >= this.#cacheTop) this.#cacheTop = id + 1;
+    }
+    return i;
+  }
+
+  #linkOf(id: number): number {
+    if (id < 0) return (this.#builder as DigestBuilder).linkIndex(null);
+    let i = this.#linkAt[id] as number;
+    if (i < 0) {
+      i = (this.#builder as DigestBuilder).linkIndex(this.#string(id));
+      this.#linkAt[id] = i;
+      if (id >= this.#cacheTop) this.#cacheTop = id + 1;
+    }
+    return i;
+  }
+
+  #nameOf(kind: number, id: number): number {
+    if (this.#nameKind[id] === kind) return this.#nameAt[id] as number;
+    const i = (this.#builder as DigestBuilder).nameIndex(kind, this.#string(id));
+    this.#nameAt[id] = i;
+    this.#nameKind[id] = kind;
+    if (id >= this.#cacheTop) this.#cacheTop = id + 1;
+    return i;
   }
 }
