@@ -138,6 +138,11 @@ export class DigestBuilder {
   #nProfiles = 0;
   readonly #layoutIndex = new Map<number, number>([[0, 0]]);
   readonly #numValues: number[] = SUMMARY_NUMBER_KEYS.map(() => 0);
+  /**
+   * The next span's id hash, start and duration, for `beginSpan`: numbers passed as
+   * arguments were made objects, a tenth of what a fold allocated.
+   */
+  readonly times = new Float64Array(3);
   /** Per kind, each name's index in its `DetailMore.names`. */
   readonly #nameIndex = SPAN_KINDS.map(() => new Map<string, number>());
   /** Per kind, each attribute key's index in its `DetailMore.keys`, and each key list's in its `shapes`. */
@@ -239,7 +244,11 @@ export class DigestBuilder {
   /** Add a finished span; `idHash` is `hashId(span.spanId)` when the caller has it (the fold's `onSpan` does). */
   add(span: Span, idHash: number = hashId(span.spanId)): void {
     const kind = SPAN_KINDS.indexOf(span.kind);
-    this.beginSpan(kind, idHash, span.status === null ? NO_STATUS : SPAN_STATUSES.indexOf(span.status), span.startMs, span.durationMs ?? NaN, this.envIndex(span.env), span.pointEvents);
+    const times = this.times;
+    times[0] = idHash;
+    times[1] = span.startMs;
+    times[2] = span.durationMs ?? NaN;
+    this.beginSpan(kind, span.status === null ? NO_STATUS : SPAN_STATUSES.indexOf(span.status), this.envIndex(span.env), span.pointEvents);
     if (DETAIL_SLOTS_OF[kind] !== undefined) {
       const name = this.nameIndex(kind, span.name);
       const parent = this.linkIndex(span.parentId);
@@ -260,9 +269,11 @@ export class DigestBuilder {
    * (`detailRow` for a kind of `DETAIL_KINDS`, then `attr` per summary attribute in the
    * span's key order), then `endSpan`. For a fold that has no `Span` objects (tape-fold.ts).
    * `kind` and `status` are indexes into SPAN_KINDS and SPAN_STATUSES (`NO_STATUS`: none);
-   * `durationMs` NaN for none; `env` is `envIndex` of the span's env.
+   * `env` is `envIndex` of the span's env; its id's hash, start and duration (NaN for none)
+   * are in `times`.
    */
-  beginSpan(kind: number, idHash: number, status: number, startMs: number, durationMs: number, env: number, points: number): void {
+  beginSpan(kind: number, status: number, env: number, points: number): void {
+    const times = this.times;
     const i = this.#n;
     if (i === this.#hash.length) this.#grow(2 * i);
     this.#spanKind = kind;
@@ -270,11 +281,11 @@ export class DigestBuilder {
     this.#nDetailAttrs = 0;
     this.#ids.fill(0);
     this.#mask = 0;
-    this.#hash[i] = idHash;
+    this.#hash[i] = times[0] as number;
     this.#kind[i] = kind;
     this.#status[i] = status;
-    this.#start[i] = startMs;
-    this.#dur[i] = durationMs;
+    this.#start[i] = times[1] as number;
+    this.#dur[i] = times[2] as number;
     this.#env[i] = env;
     this.#points[i] = points;
   }
@@ -339,6 +350,17 @@ export class DigestBuilder {
     this.#dParent[row] = parent;
     this.#dRun[row] = run;
     return row;
+  }
+
+  /** `attr` of a number read from `from[at]`: a number an argument is made an object, one in an array is not. */
+  numberAttr(slot: number, k: string, from: Float64Array, at: number): void {
+    const v = from[at] as number;
+    if (slot >= 0 && slot < DETAIL_SLOT && Number.isFinite(v)) {
+      this.#mask |= 1 << slot;
+      this.#numValues[slot] = v;
+    } else {
+      this.attr(slot, k, v);
+    }
   }
 
   /** A summary attribute of the span begun: `k` with its slot (`attrSlot(k)`), and its value. */

@@ -226,8 +226,9 @@ class TapeFolder {
   #lineStart = new Int32Array(1024);
   #lineEnd = new Int32Array(1024);
   #line = 0;
-  /** Interned texts made so far, by id. */
+  /** Interned texts made so far, by id, below `#stringTop`. */
   readonly #strings: (string | undefined)[] = [];
+  #stringTop = 0;
   /** By interned id, the hash of each text that was a span id (-1: not yet): numbers in an array would each be boxed. */
   #hashes = new Float64Array(1024).fill(-1);
   /** By span id (interned): 1 once its span is finished. */
@@ -241,7 +242,8 @@ class TapeFolder {
   /** One past the highest id any of the arrays by id holds for this segment. */
   #top = 0;
   /** The ids given something to keep from the chunk being folded (`endChunk`). */
-  readonly #inChunk: number[] = [];
+  #inChunk = new Int32Array(1024);
+  #nInChunk = 0;
   /**
    * By interned id, its index among the builder's envs and link ids, and among the names of
    * spans of kind `#nameKind[id]` (-1: not yet): looked up by text once per segment instead of
@@ -273,8 +275,10 @@ class TapeFolder {
       const end = this.#ends[id];
       if (end !== undefined) this.#spare.push(end);
     }
-    // Texts of any id (names, values), not only span ids.
-    this.#strings.length = 0;
+    // Texts of any id (names, values), not only span ids. Filled, not emptied: an array
+    // emptied gives its storage back, to be grown again.
+    this.#strings.fill(undefined, 0, this.#stringTop);
+    this.#stringTop = 0;
     this.#starts.fill(undefined, 0, top);
     this.#ends.fill(undefined, 0, top);
     this.#points.fill(undefined, 0, top);
@@ -282,7 +286,7 @@ class TapeFolder {
     this.#hashes.fill(-1, 0, top);
     this.#finished.fill(0, 0, top);
     this.#top = 0;
-    this.#inChunk.length = 0;
+    this.#nInChunk = 0;
     const limit = this.#scan.idLimit;
     if (this.#envAt.length < limit) {
       this.#envAt = new Int32Array(limit).fill(-1);
@@ -304,9 +308,16 @@ class TapeFolder {
     this.#bytes = bytes;
   }
 
+  /** `id` is given something to keep from this chunk. */
+  #keep(id: number): void {
+    if (this.#nInChunk === this.#inChunk.length) this.#inChunk = grown(this.#inChunk, 2 * this.#nInChunk);
+    this.#inChunk[this.#nInChunk++] = id;
+  }
+
   /** The chunk is about to be replaced: what may still be handed out keeps its line's text. */
   endChunk(): void {
-    for (const id of this.#inChunk) {
+    for (let k = 0; k < this.#nInChunk; k++) {
+      const id = this.#inChunk[k] as number;
       const start = this.#starts[id];
       if (start !== undefined) start.text ??= this.#lineText(start.line);
       const end = this.#ends[id];
@@ -316,7 +327,7 @@ class TapeFolder {
       const f = this.#feedback[id];
       if (f !== undefined && f.attrs === undefined) f.text ??= this.#lineText(f.line);
     }
-    this.#inChunk.length = 0;
+    this.#nInChunk = 0;
   }
 
   /** The text of line `line` of the chunk. */
@@ -349,7 +360,7 @@ class TapeFolder {
       const end = this.#ends[spanId];
       if (end === undefined) {
         this.#starts[spanId] = this.#save(line);
-        this.#inChunk.push(spanId);
+        this.#keep(spanId);
         return true;
       }
       this.#ends[spanId] = undefined;
@@ -360,7 +371,7 @@ class TapeFolder {
       const start = this.#starts[spanId];
       if (start === undefined) {
         this.#ends[spanId] = this.#save(line);
-        this.#inChunk.push(spanId);
+        this.#keep(spanId);
         return true;
       }
       this.#starts[spanId] = undefined;
@@ -390,14 +401,14 @@ class TapeFolder {
       p.lines.push(line);
       p.ids.push(id);
       p.texts.push(undefined);
-      this.#inChunk.push(spanId);
+      this.#keep(spanId);
     } else {
       const id = this.#field(F_ID);
       const tsMs = scan.recf[RECF.ts] as number;
       const prev = this.#feedback[spanId];
       if (prev !== undefined && (prev.id === id || prev.tsMs > tsMs)) return true;
       this.#feedback[spanId] = this.#keptFeedback(line, id, this.#string(spanId), tsMs);
-      this.#inChunk.push(spanId);
+      this.#keep(spanId);
     }
     return true;
   }
@@ -493,7 +504,11 @@ class TapeFolder {
     }
     const kind = head.rec[REC.kind] as number;
     const b = this.#builder as DigestBuilder;
-    b.beginSpan(kind, h, end.rec[REC.status] as number, startMs, durationMs, this.#envOf(head.rec[REC.ids + F_ENV] as number), this.#takePoints(spanId));
+    const times = b.times;
+    times[0] = h;
+    times[1] = startMs;
+    times[2] = durationMs;
+    b.beginSpan(kind, end.rec[REC.status] as number, this.#envOf(head.rec[REC.ids + F_ENV] as number), this.#takePoints(spanId));
     if (isDetailKind(kind)) {
       // The name and parent of a complete span or a start; a lone end has neither. Indexes are
       // asked for in the order `DigestBuilder.add` asks: name, parent, run.
@@ -533,10 +548,13 @@ class TapeFolder {
     const slot = WANTED_SLOTS[w] as number;
     if (slot === DURATION_UNKNOWN) return;
     const form = p.ent[at + ENTRY.form] as number;
+    if (form === V_NUMBER) {
+      (this.#builder as DigestBuilder).numberAttr(slot, WANTED_KEYS[w] as string, p.entf, k * 4 + ENTRY_NUMBER);
+      return;
+    }
     let v: JsonValue;
-    if (form === V_NUMBER) v = p.entf[k * 4 + ENTRY_NUMBER] as number;
     // Plain strings of kept keys are interned (a line whose text the table cannot take is declined).
-    else if (form === V_STRING) v = this.#string(p.ent[at + ENTRY.string] as number);
+    if (form === V_STRING) v = this.#string(p.ent[at + ENTRY.string] as number);
     else if (form === V_TRUE) v = true;
     else if (form === V_FALSE) v = false;
     else if (form === V_NULL) v = null;
@@ -569,6 +587,7 @@ class TapeFolder {
     if (s === undefined) {
       s = this.#scan.stringOf(id);
       this.#strings[id] = s;
+      if (id >= this.#stringTop) this.#stringTop = id + 1;
     }
     return s;
   }
