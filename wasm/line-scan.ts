@@ -251,6 +251,11 @@ function intern(s: usize, e: usize): i32 {
   return nStrings++;
 }
 
+/** The id of the text [s, e) of the chunk, interned if new (-1: the table is too full), for a text `recordLine` does not intern. */
+export function internText(s: usize, e: usize): i32 {
+  return intern(s, e);
+}
+
 /**
  * The hash of interned text `id` as `hashId` (src/model/fold.ts) computes it from the text's
  * UTF-16 code units; -1 when the text is not ASCII (its bytes are then not those units). A

@@ -33,6 +33,7 @@ interface Exports {
   recordLine(s: number, e: number): number;
   resetStrings(table: number, slots: number, index: number, arena: number, arenaBytes: number): void;
   idHash(id: number): number;
+  internText(s: number, e: number): number;
   packId(id: number, out: number): number;
   rec(): number;
   fieldStarts(): number;
@@ -323,6 +324,14 @@ export class LineScanner {
   /** The offset into the chunk of an address `record` wrote. */
   offset(address: number): number {
     return address - this.#in;
+  }
+
+  /**
+   * The id of the text at scanner addresses [s, e) (as `record` gives them) among the
+   * segment's interned strings, added if new; -1 when the table is too full.
+   */
+  intern(s: number, e: number): number {
+    return this.#x.internText(s, e);
   }
 
   /** `hashId` of an interned string, without making its text; -1 when it is not ASCII (make it and hash that). */

@@ -454,7 +454,10 @@ class TapeFolder {
     // A JSON number's text, which `Number` reads as `JSON.parse` does.
     if ((scan.fieldStart[F_RATING] as number) >= 0) f.rating = Number(this.#field(F_RATING));
     f.source = this.#field(F_SOURCE);
-    f.attrs = this.#field(F_ATTRS);
+    // Interned: a segment's feedback shares a few hundred attribute texts, and the digest
+    // keeps each once (`FeedbackColumnsBuilder`), looked up by the same string each time.
+    const attrs = scan.intern(scan.fieldStart[F_ATTRS] as number, scan.fieldEnd[F_ATTRS] as number);
+    f.attrs = attrs < 0 ? this.#field(F_ATTRS) : this.#string(attrs);
     f.plain = scan.rec[REC.plainAttrs] === 1;
     return f;
   }
