@@ -12,6 +12,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { SegmentSpans, SpanFilter } from './fold-segment.js';
+import { foldWorkerOnline, foldWorkerStarting } from './heap.js';
 import type { Piece } from './pieces.js';
 
 /**
@@ -45,10 +46,13 @@ const WORKER_URL = new URL('./fold-worker.js', import.meta.url);
 /**
  * A worker's heap. Folding one segment keeps little (what did not finish inside it) and makes
  * much short-lived garbage; V8's default young generation let two workers add 120 MB to a
- * report's peak memory, these 50 MB, for about 5 % more CPU (docs/performance.md). A segment
- * that needs more fails its worker and is folded on the reading thread.
+ * report's peak memory. At 8 MB (semi-spaces of 2 MB) a worker scavenges half as often as at
+ * 4 MB, each time copying the segment's texts and columns still being built: its collector
+ * took 70 ms of a cold report instead of 200 ms, for no peak memory measurable
+ * (docs/performance.md, "Cold reads, seventh pass"). A segment that needs more fails its
+ * worker and is folded on the reading thread.
  */
-const WORKER_HEAP = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 };
+const WORKER_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 32 };
 
 /**
  * Fold threads by default: one per core, at most 4, and at least 2 cores (on one core a
@@ -94,6 +98,7 @@ export class FoldPool {
   readonly #spare: ArrayBuffer[] = [];
 
   constructor(threads: number) {
+    if (threads > 0) foldWorkerStarting(WORKER_HEAP.maxYoungGenerationSizeMb);
     for (let i = 0; i < threads; i++) {
       // No stdio of its own: nothing in the fold writes there, and piping it costs a stream.
       const w = new Worker(WORKER_URL, { stdout: false, stderr: false, resourceLimits: WORKER_HEAP });
@@ -105,6 +110,7 @@ export class FoldPool {
         else p?.reject(new Error(m.error ?? 'fold failed'));
         this.#pump();
       });
+      w.once('online', foldWorkerOnline);
       w.on('error', (e) => this.#fail(e));
       w.on('exit', (code) => {
         if (code !== 0) this.#fail(new Error(`fold worker exited with code ${code}`));

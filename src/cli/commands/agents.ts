@@ -4,7 +4,7 @@ import { EXIT, useColor } from '../io.js';
 import { painter } from '../render/format.js';
 import { renderAgents } from '../render/agents.js';
 import { progressLine } from '../progress.js';
-import { streamingHeap } from '../heap.js';
+import { streamingHeap } from '../../store/heap.js';
 import { STORE_OPTION, sourceOf } from '../stores.js';
 import { CACHE_OPTION, ENV_FILTER, WINDOW_RULE, read, readOptionalWindow, windowOptions } from '../options.js';
 import type { TypedOption } from '../options.js';

@@ -10,7 +10,7 @@ import { painter } from '../render/format.js';
 import { renderOrchestrator } from '../render/orchestrator.js';
 import { renderAutomation } from '../render/automation.js';
 import { progressLine } from '../progress.js';
-import { streamingHeap } from '../heap.js';
+import { streamingHeap } from '../../store/heap.js';
 import { sourceOf } from '../stores.js';
 import { ENV_FILTER, read, readWindow } from '../options.js';
 import { warnSkipped } from './report.js';

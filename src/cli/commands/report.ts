@@ -11,7 +11,7 @@ import { EXIT, UsageError, terminalWidth, useColor } from '../io.js';
 import type { Io } from '../io.js';
 import { STORE_OPTION, noStoreMessage, sourceOf } from '../stores.js';
 import { progressLine } from '../progress.js';
-import { streamingHeap } from '../heap.js';
+import { streamingHeap } from '../../store/heap.js';
 import { CACHE_OPTION, ENV_FILTER, JSON_OPTION, WIDE_OPTION, WINDOW_RULE, formatOption, read, readWindow, windowOptions } from '../options.js';
 import type { TypedOption } from '../options.js';
 
