@@ -318,6 +318,19 @@ export class DigestBuilder {
   }
 
   /**
+   * A new link id's index, for a link id that is a canonical UUID, given as `packUuid` packs
+   * it (16 bytes of `id` from `at`): for a caller that asks once per distinct id and has no
+   * text of it (tape-fold.ts). Indexes follow the order of first use, as `linkIndex`'s do.
+   */
+  linkPacked(id: Uint8Array, at: number): number {
+    const i = this.#nLinks++;
+    if (16 * i === this.#dLinkIds.length) this.#dLinkIds = grown(this.#dLinkIds, 32 * i);
+    const d = this.#dLinkIds;
+    for (let k = 0; k < 16; k++) d[16 * i + k] = id[at + k] as number;
+    return i;
+  }
+
+  /**
    * The detail row of the span begun (its kind is one of `DETAIL_KINDS`); `endMs` NaN for
    * none; `name`, `parent` and `run` by their indexes (`nameIndex`, `linkIndex`).
    */

@@ -642,7 +642,9 @@ class TapeFolder {
     if (id < 0) return (this.#builder as DigestBuilder).linkIndex(null);
     let i = this.#linkAt[id] as number;
     if (i < 0) {
-      i = (this.#builder as DigestBuilder).linkIndex(this.#string(id));
+      // A UUID goes packed, without its text made.
+      const b = this.#builder as DigestBuilder;
+      i = this.#scan.packId(id) ? b.linkPacked(this.#scan.recBytes, PACKED_AT) : b.linkIndex(this.#string(id));
       this.#linkAt[id] = i;
       if (id >= this.#cacheTop) this.#cacheTop = id + 1;
     }
