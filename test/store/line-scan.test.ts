@@ -12,7 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeLine, validateEvent } from '../../src/model/index.js';
 import { scanEvents } from '../../src/store/index.js';
 import type { ReadStats, SkippedLine } from '../../src/store/index.js';
-import { F_ENV, F_RUN_ID, F_SPAN_ID, REC, lineScanner } from '../../src/store/line-scan.js';
+import { packUuid } from '../../src/model/packed-uuid.js';
+import { F_ENV, F_RUN_ID, F_SPAN_ID, PACKED_AT, REC, lineScanner } from '../../src/store/line-scan.js';
 import { tempDir } from '../helpers.js';
 
 const T0 = Date.parse('2025-03-01T10:00:00.000Z');
@@ -178,6 +179,36 @@ describe('the line scanner', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('packs an interned text as packUuid does, and only a lowercase canonical UUID', () => {
+    const scan = lineScanner();
+    const hex = fc.constantFrom(...'0123456789abcdef');
+    const uuid = fc.tuple(...[8, 4, 4, 4, 12].map((n) => fc.string({ unit: hex, minLength: n, maxLength: n }))).map((parts) => parts.join('-'));
+    // A UUID, or one with a character replaced by another near the ranges.
+    const text = fc.oneof(uuid, fc.tuple(uuid, fc.nat(35), fc.constantFrom(...'/:`gGAF-x0af')).map(([u, p, c]) => u.slice(0, p) + c + u.slice(p + 1)));
+    const want = new Uint8Array(16);
+    let packed = 0;
+    fc.assert(
+      fc.property(text, (t) => {
+        const bytes = Buffer.from(`${JSON.stringify({ v: 1, id: 'e', ts: iso(T0), type: 'span.event', span_id: t, run_id: 'r', env: 'prod', name: 'x', attrs: {} })}\n`, 'utf8');
+        expect(scan.startRecord(bytes.length)).toBe(true);
+        scan.nextChunk(0, (into) => {
+          into.set(bytes);
+          return bytes.length;
+        });
+        expect(scan.record(0, bytes.length - 1)).toBe(3);
+        const ok = packUuid(t, want, 0);
+        expect(scan.packId(scan.rec[REC.ids + F_SPAN_ID] as number), t).toBe(ok);
+        if (ok) {
+          packed++;
+          expect([...scan.recBytes.subarray(PACKED_AT, PACKED_AT + 16)], t).toEqual([...want]);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+    // Not vacuous: about half are UUIDs.
+    expect(packed).toBeGreaterThan(500);
   });
 
   it('declines a line past ASCII that is not UTF-8 when asked to check it', () => {

@@ -169,6 +169,21 @@ describe('the segment fold over line scanner records', () => {
     expect(taken).toBeGreaterThan(100);
   });
 
+  it('packs span, parent and run ids as the ordinary fold does, whether they are UUIDs or nearly', () => {
+    const dir = tempDir();
+    const uuid = '0190a001-0000-7000-8000-00000000abcd';
+    // One character off at every place: a digit or letter just outside the ranges, upper
+    // case, a dash moved or missing, one character more or less.
+    const ids = [uuid, '0190a001-89ab-7cde-8f00-0123456789ef'];
+    for (let p = 0; p < uuid.length; p++) for (const c of ['/', ':', '`', 'g', 'A', 'F', '-', 'x']) ids.push(uuid.slice(0, p) + c + uuid.slice(p + 1));
+    ids.push(`${uuid}0`, uuid.slice(1), uuid.replace(/-/g, ''));
+    const distinct = [...new Set(ids)];
+    const lines = distinct.map((spanId, i) =>
+      line([['v', 1], ['id', `e${i}`], ['ts', iso(T0 + i + 5)], ['type', 'span'], ['span_id', spanId], ['kind', 'agent'], ['name', 'a'], ['parent_id', distinct[(i + 1) % distinct.length] as string], ['run_id', distinct[(i + 7) % distinct.length] as string], ['env', 'prod'], ['start_ts', iso(T0 + i)], ['duration_ms', 5], ['status', 'success']], []),
+    );
+    expect(agree(dir, 'ids.jsonl', `${lines.join('\n')}\n`)).toBe(true);
+  });
+
   it('declines a segment with a torn tail, a bad, blank or escaped line, a key it reads twice or escaped, too many texts', () => {
     const dir = tempDir();
     const good = segmentLines([{ kind: 'agent', form: 'pair', skew: 0, durMs: 5, status: 'success', env: 'prod', name: 'a', parent: null, run: 0, start: [['gen_ai.request.model', 'm']], end: [['cost_usd', 0.5]], unknown: undefined, points: 1, feedback: 1, fbAttrs: [], fbSuccess: true, fbRating: 4, fbRaw: undefined, duplicate: false }]);
