@@ -90,19 +90,37 @@ export class FeedbackColumnsBuilder {
    * only for a row that is added.
    */
   add(id: string, spanId: string, runId: string | null, tsMs: number, rating: number, success: boolean | null, env: string, source: string, attrText: () => string): boolean {
-    const fb = this.#fb;
-    const u = fb.uuids;
+    const u = this.#fb.uuids;
     // Packed straight into the next row; a row that fails is overwritten by the next one.
-    const at = fb.tsMs.length * 48;
+    const at = this.#fb.tsMs.length * 48;
     if (!packUuid(id, u, at) || !packUuid(spanId, u, at + 16) || (runId !== null && !packUuid(runId, u, at + 32))) return false;
     if (runId === null) u.fill(0, at + 32, at + 48);
+    this.#rest(tsMs, rating, success, runId === null, env, source, attrText());
+    return true;
+  }
+
+  /**
+   * `add` of a feedback whose ids are packed already (as `packUuid` packs them): 48 bytes of
+   * `uuids` from `from`, event id, span id, run id (ignored when `runIdNull`).
+   */
+  addPacked(uuids: Uint8Array, from: number, runIdNull: boolean, tsMs: number, rating: number, success: boolean | null, env: string, source: string, attrText: string): void {
+    const u = this.#fb.uuids;
+    const at = this.#fb.tsMs.length * 48;
+    const n = runIdNull ? 32 : 48;
+    for (let k = 0; k < n; k++) u[at + k] = uuids[from + k] as number;
+    if (runIdNull) u.fill(0, at + 32, at + 48);
+    this.#rest(tsMs, rating, success, runIdNull, env, source, attrText);
+  }
+
+  /** The row's columns after its ids. */
+  #rest(tsMs: number, rating: number, success: boolean | null, runIdNull: boolean, env: string, source: string, attrText: string): void {
+    const fb = this.#fb;
     fb.tsMs.push(tsMs);
     fb.rating.push(rating);
-    fb.flags.push((success === null ? 2 : success ? 1 : 0) | (runId === null ? 4 : 0));
+    fb.flags.push((success === null ? 2 : success ? 1 : 0) | (runIdNull ? 4 : 0));
     fb.env.push(intern(this.#envIndex, fb.envs, env));
     fb.source.push(intern(this.#sourceIndex, fb.sources, source));
-    fb.attrs.push(intern(this.#attrIndex, fb.attrText, attrText()));
-    return true;
+    fb.attrs.push(intern(this.#attrIndex, fb.attrText, attrText));
   }
 
   /** The rows added. */

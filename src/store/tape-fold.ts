@@ -181,8 +181,9 @@ interface KeptFeedback {
   attrs: string | undefined;
   /** `attrs` is what `JSON.stringify` makes of it parsed (`REC.plainAttrs`). */
   plain: boolean;
-  spanId: string;
-  runId: string | null;
+  /** Event id, span id, run id, packed (as `packUuid` packs them), when they are UUIDs. */
+  uuids: Uint8Array;
+  runIdNull: boolean;
   env: string;
   success: boolean | null;
   rating: number;
@@ -256,7 +257,6 @@ class TapeFolder {
   #cacheTop = 0;
   /** The hashes of the segment's span ids, to find two that share one (`#hash`). */
   #seen = new HashSet53();
-  readonly #uuidScratch = new Uint8Array(48);
   /** Saved records matched and free for reuse. */
   readonly #spare: Saved[] = [];
 
@@ -407,7 +407,7 @@ class TapeFolder {
       const tsMs = scan.recf[RECF.ts] as number;
       const prev = this.#feedback[spanId];
       if (prev !== undefined && (prev.id === id || prev.tsMs > tsMs)) return true;
-      this.#feedback[spanId] = this.#keptFeedback(line, id, this.#string(spanId), tsMs);
+      this.#feedback[spanId] = this.#keptFeedback(line, id, spanId, tsMs);
       this.#keep(spanId);
     }
     return true;
@@ -441,19 +441,20 @@ class TapeFolder {
    * from the record and the line, `attrs` as its text (made canonical at the end, for the kept
    * ones only). A feedback whose ids are not UUIDs stays a line, parsed at the end.
    */
-  #keptFeedback(line: number, id: string, spanId: string, tsMs: number): KeptFeedback {
+  #keptFeedback(line: number, id: string, spanId: number, tsMs: number): KeptFeedback {
     const scan = this.#scan;
-    const runIdOf = scan.rec[REC.ids + F_RUN_ID] as number;
-    const runId = runIdOf < 0 ? null : this.#string(runIdOf);
-    const u = this.#uuidScratch;
-    const f: KeptFeedback = { line, id, tsMs, text: undefined, attrs: undefined, plain: false, spanId, runId, env: '', success: null, rating: NaN, source: '' };
-    if (!packUuid(id, u, 0) || !packUuid(spanId, u, 16) || (runId !== null && !packUuid(runId, u, 32))) return f;
+    const runId = scan.rec[REC.ids + F_RUN_ID] as number;
+    const u = new Uint8Array(48);
+    const f: KeptFeedback = { line, id, tsMs, text: undefined, attrs: undefined, plain: false, uuids: u, runIdNull: runId < 0, env: '', success: null, rating: NaN, source: '' };
+    // The span and run ids are interned: the scanner packs them without their texts made.
+    if (!packUuid(id, u, 0) || !this.#packed(spanId, u, 16) || (runId >= 0 && !this.#packed(runId, u, 32))) return f;
     f.env = this.#textOf(scan, F_ENV);
     const success = scan.fieldStart[F_SUCCESS] as number;
     f.success = success < 0 ? null : this.#bytes[scan.offset(success)] === 0x74;
     // A JSON number's text, which `Number` reads as `JSON.parse` does.
     if ((scan.fieldStart[F_RATING] as number) >= 0) f.rating = Number(this.#field(F_RATING));
-    f.source = this.#field(F_SOURCE);
+    const source = scan.intern(scan.fieldStart[F_SOURCE] as number, scan.fieldEnd[F_SOURCE] as number);
+    f.source = source < 0 ? this.#field(F_SOURCE) : this.#string(source);
     // Interned: a segment's feedback shares a few hundred attribute texts, and the digest
     // keeps each once (`FeedbackColumnsBuilder`), looked up by the same string each time.
     const attrs = scan.intern(scan.fieldStart[F_ATTRS] as number, scan.fieldEnd[F_ATTRS] as number);
@@ -462,13 +463,22 @@ class TapeFolder {
     return f;
   }
 
+  /** Interned text `id` packed into `out` at `at` as `packUuid` packs it; false when it is not a UUID. */
+  #packed(id: number, out: Uint8Array, at: number): boolean {
+    const scan = this.#scan;
+    if (!scan.packId(id)) return false;
+    const b = scan.recBytes;
+    for (let k = 0; k < 16; k++) out[at + k] = b[PACKED_AT + k] as number;
+    return true;
+  }
+
   /** The kept feedback in columns, in line order, as `compactFeedback` makes them of its events. */
   #feedbackColumns(kept: KeptFeedback[]): FeedbackColumns {
     kept.sort((a, b) => a.line - b.line);
     const rows = new FeedbackColumnsBuilder(kept.length);
     // Kept only when its ids are UUIDs (`#keptFeedback`): every row is added. The attributes'
     // text is the line's own when the scanner found it is what `JSON.stringify` writes.
-    for (const f of kept) rows.add(f.id, f.spanId, f.runId, f.tsMs, f.rating, f.success, f.env, f.source, () => (f.plain ? (f.attrs as string) : JSON.stringify(JSON.parse(f.attrs as string))));
+    for (const f of kept) rows.addPacked(f.uuids, 0, f.runIdNull, f.tsMs, f.rating, f.success, f.env, f.source, f.plain ? (f.attrs as string) : JSON.stringify(JSON.parse(f.attrs as string)));
     return rows.columns();
   }
 
