@@ -46,9 +46,9 @@ const WORKER_URL = new URL('./fold-worker.js', import.meta.url);
 /**
  * A worker's heap. Folding one segment keeps little (what did not finish inside it) and makes
  * much short-lived garbage; V8's default young generation let two workers add 120 MB to a
- * report's peak memory. At 8 MB (semi-spaces of 2 MB) a worker scavenges half as often as at
+ * report's peak memory. At 8 MB (two semi-spaces of 4 MB) a worker scavenges half as often as at
  * 4 MB, each time copying the segment's texts and columns still being built: its collector
- * took 70 ms of a cold report instead of 200 ms, for no peak memory measurable
+ * took about 120 ms of a cold report instead of 250 ms, for no peak memory measurable
  * (docs/performance.md, "Cold reads, seventh pass"). A segment that needs more fails its
  * worker and is folded on the reading thread.
  */

@@ -215,8 +215,9 @@ let folder: TapeFolder | undefined;
 
 /**
  * The record fold of one segment at a time. What it keeps per span is in arrays by the span
- * id's interned id, which the scanner gives from 0 up per segment: `Map`s by the id were a
- * fifth of the fold's own time, and made again per segment, most of what it allocated.
+ * id's interned id, which the scanner gives from 0 up per segment: `Map`s by the id, made
+ * again per segment, were the largest single thing a fold allocated (docs/performance.md,
+ * "Cold reads, seventh pass").
  */
 class TapeFolder {
   readonly #scan: LineScanner;
