@@ -369,12 +369,8 @@ export class DigestBuilder {
   /** `attr` of a number, read from `from[at]`: a number passed as an argument is boxed in a heap object, one read from an array is not. */
   numberAttr(slot: number, k: string, from: Float64Array, at: number): void {
     const v = from[at] as number;
-    if (slot >= 0 && slot < DETAIL_SLOT && Number.isFinite(v)) {
-      this.#mask |= 1 << slot;
-      this.#numValues[slot] = v;
-    } else {
-      this.attr(slot, k, v);
-    }
+    if (slot >= 0 && slot < DETAIL_SLOT && Number.isFinite(v)) this.#number(slot, v);
+    else this.attr(slot, k, v);
   }
 
   /** A summary attribute of the span begun: `k` with its slot (`attrSlot(k)`), and its value. */
@@ -386,12 +382,17 @@ export class DigestBuilder {
     } else if (slot >= DETAIL_SLOT) {
       if (detailKeys !== undefined && detailKeys[slot - DETAIL_SLOT] === 1) this.#detailAttr(k, v);
     } else if (typeof v === 'number' && Number.isFinite(v)) {
-      // Which number keys the span has, as a bit mask (fewer than 31 keys, checked below).
-      this.#mask |= 1 << slot;
-      this.#numValues[slot] = v;
+      this.#number(slot, v);
     } else if (detailKeys !== undefined) {
       this.#detailAttr(k, v);
     }
+  }
+
+  /** A finite number of summary number key `slot`. */
+  #number(slot: number, v: number): void {
+    // Which number keys the span has, as a bit mask (fewer than 31 keys, checked below).
+    this.#mask |= 1 << slot;
+    this.#numValues[slot] = v;
   }
 
   /** Finish the span begun. */
