@@ -167,6 +167,11 @@ export class SpanFolder {
    * Count a span folded elsewhere (e.g. read from the span cache) as finished. Returns false
    * when a span with the same id hash was already finished: a duplicate to skip.
    */
+  /** Make room for about `spans` finished spans ahead, so the set of them does not grow half a million spans at a time. */
+  reserveFinished(spans: number): void {
+    this.#finished.reserve(spans);
+  }
+
   markFinished(spanIdHash: number): boolean {
     if (this.#finished.add(spanIdHash)) return true;
     this.stats.duplicates++;

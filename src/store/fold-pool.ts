@@ -32,13 +32,22 @@ export interface FoldJob {
   buffer?: ArrayBuffer;
 }
 
-/** A worker's answer: the encoded digest and whether it was written to the cache, or the segment's spans. */
+/**
+ * A worker's answer: the encoded digest, or the segment's spans. A digest being written to
+ * the cache comes back `pending`, before its write is synced; a second message with the same
+ * id and no bytes says `written` or `failed` once it is.
+ */
 export interface FoldReply {
   id: number;
   bytes?: Uint8Array;
-  cached?: 'no' | 'written' | 'failed';
+  cached?: 'no' | 'pending' | 'written' | 'failed';
   spans?: SegmentSpans;
   error?: string;
+}
+
+/** A folded digest; `written` settles when its write to the cache has (only when one was asked for). */
+export interface FoldedDigest extends FoldReply {
+  written?: Promise<'written' | 'failed'>;
 }
 
 const WORKER_URL = new URL('./fold-worker.js', import.meta.url);
@@ -72,7 +81,7 @@ export function foldThreadsUsable(): boolean {
 
 interface Waiting {
   job: FoldJob;
-  resolve: (r: FoldReply) => void;
+  resolve: (r: FoldedDigest) => void;
   reject: (e: Error) => void;
 }
 
@@ -96,6 +105,9 @@ export class FoldPool {
   #failed: Error | undefined;
   /** Buffers of replayed digests, handed back to the workers with their next jobs (`recycle`). */
   readonly #spare: ArrayBuffer[] = [];
+  /** Cache writes still being synced, by job id, and how many each worker has. */
+  readonly #writes = new Map<number, { worker: Worker; settle: (c: 'written' | 'failed') => void; done: Promise<unknown> }>();
+  readonly #writing = new Map<Worker, number>();
 
   constructor(threads: number) {
     if (threads > 0) foldWorkerStarting(WORKER_HEAP.maxYoungGenerationSizeMb);
@@ -103,10 +115,15 @@ export class FoldPool {
       // No stdio of its own: nothing in the fold writes there, and piping it costs a stream.
       const w = new Worker(WORKER_URL, { stdout: false, stderr: false, resourceLimits: WORKER_HEAP });
       w.on('message', (m: FoldReply) => {
+        if (m.bytes === undefined && m.spans === undefined && (m.cached === 'written' || m.cached === 'failed')) {
+          this.#settleWrite(m.id, m.cached);
+          return;
+        }
         const p = this.#busy.get(m.id);
         this.#busy.delete(m.id);
         this.#held.set(w, (this.#held.get(w) as number) - 1);
-        if (m.bytes !== undefined || m.spans !== undefined) p?.resolve(m);
+        if (m.cached === 'pending' && p) p.resolve({ ...m, written: this.#writeOf(m.id, w) });
+        else if (m.bytes !== undefined || m.spans !== undefined) p?.resolve(m);
         else p?.reject(new Error(m.error ?? 'fold failed'));
         this.#pump();
       });
@@ -114,18 +131,21 @@ export class FoldPool {
       w.on('error', (e) => this.#fail(e));
       w.on('exit', (code) => {
         if (code !== 0) this.#fail(new Error(`fold worker exited with code ${code}`));
+        // A worker gone will not report its writes.
+        for (const [id, x] of [...this.#writes]) if (x.worker === w) this.#settleWrite(id, 'failed');
       });
       // An idle pool must not keep the process alive.
       w.unref();
       this.#all.push(w);
       this.#held.set(w, 0);
+      this.#writing.set(w, 0);
     }
   }
 
   /** Fold one segment, or a piece of it, on a worker; rejects when the pool failed (the caller folds it itself). */
-  fold(file: string, size: number, mtimeMs: number, cachePath: string | undefined, piece?: Piece): Promise<FoldReply> {
+  fold(file: string, size: number, mtimeMs: number, cachePath: string | undefined, piece?: Piece): Promise<FoldedDigest> {
     if (this.#failed) return Promise.reject(this.#failed);
-    return new Promise<FoldReply>((resolve, reject) => {
+    return new Promise<FoldedDigest>((resolve, reject) => {
       this.#queue.push({ job: { id: this.#next++, file, size, mtimeMs, cachePath, piece }, resolve, reject });
       this.#pump();
     });
@@ -151,9 +171,33 @@ export class FoldPool {
     if (this.#spare.length < this.#all.length * 2 + 2) this.#spare.push(buffer);
   }
 
+  /** Stop the workers once their cache writes have settled (a write cut short leaves a temp file). */
   async close(): Promise<void> {
+    const writes = [...this.#writes.values()].map((x) => x.done);
     this.#fail(new Error('fold pool closed'));
+    await Promise.all(writes);
     await Promise.all(this.#all.splice(0).map((w) => w.terminate()));
+  }
+
+  /** A promise for the cache write of job `id`, on worker `w`, which holds the worker alive until it settles. */
+  #writeOf(id: number, w: Worker): Promise<'written' | 'failed'> {
+    let settle!: (c: 'written' | 'failed') => void;
+    const done = new Promise<'written' | 'failed'>((resolve) => {
+      settle = resolve;
+    });
+    this.#writes.set(id, { worker: w, settle, done });
+    this.#writing.set(w, (this.#writing.get(w) as number) + 1);
+    w.ref();
+    return done;
+  }
+
+  #settleWrite(id: number, c: 'written' | 'failed'): void {
+    const x = this.#writes.get(id);
+    if (!x) return;
+    this.#writes.delete(id);
+    this.#writing.set(x.worker, (this.#writing.get(x.worker) as number) - 1);
+    x.settle(c);
+    this.#unrefIdle();
   }
 
   #pump(): void {
@@ -166,7 +210,12 @@ export class FoldPool {
       if (buffer !== undefined) w.postMessage({ ...p.job, buffer }, [buffer]);
       else w.postMessage(p.job);
     }
-    for (const w of this.#all) if (this.#held.get(w) === 0) w.unref();
+    this.#unrefIdle();
+  }
+
+  /** An idle worker (no job, no write being synced) must not keep the process alive. */
+  #unrefIdle(): void {
+    for (const w of this.#all) if (this.#held.get(w) === 0 && this.#writing.get(w) === 0) w.unref();
   }
 
   /** The worker holding the fewest jobs, when it can take one more. */

@@ -1,9 +1,9 @@
 /**
  * Worker thread of `FoldPool`: folds one segment at a time into an encoded span digest,
- * writes it to the span cache when asked, and hands the bytes back to the reading thread.
+ * hands the bytes back to the reading thread, and writes them to the span cache when asked.
  */
 import { parentPort } from 'node:worker_threads';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomicSoon } from './atomic-file.js';
 import { collectSegmentSync, foldSegmentSync } from './fold-segment.js';
 import type { FoldJob, FoldReply } from './fold-pool.js';
 import { digestBufferSize, encodeDigest } from './span-digest.js';
@@ -19,25 +19,27 @@ port?.on('message', (job: FoldJob) => {
     }
     return;
   }
-  void run(job).then((reply) => port.postMessage(reply, [reply.bytes.buffer as ArrayBuffer]), (e: unknown) => {
-    port.postMessage({ id: job.id, error: e instanceof Error ? e.message : String(e) });
-  });
+  let bytes: Buffer;
+  try {
+    bytes = digestOf(job);
+  } catch (e: unknown) {
+    port.postMessage({ id: job.id, error: e instanceof Error ? e.message : String(e) } satisfies FoldReply);
+    return;
+  }
+  // The digest goes back at once; its write to the cache is synced and renamed while the next
+  // segment folds, and reported in a second message (fold-pool.ts).
+  const write = job.cachePath !== undefined ? writeFileAtomicSoon(job.cachePath, bytes) : undefined;
+  port.postMessage({ id: job.id, bytes, cached: write ? 'pending' : 'no' } satisfies FoldReply, [bytes.buffer as ArrayBuffer]);
+  write?.then(
+    () => port.postMessage({ id: job.id, cached: 'written' } satisfies FoldReply),
+    () => port.postMessage({ id: job.id, cached: 'failed' } satisfies FoldReply),
+  );
 });
 
-async function run(job: FoldJob): Promise<FoldReply & { bytes: Uint8Array }> {
+function digestOf(job: FoldJob): Buffer {
   // Into the buffer the reading thread handed back, when it has one large enough.
   const given = job.buffer;
-  const bytes = encodeDigest(foldSegmentSync(job.file, job.size, job.mtimeMs, job.piece), (size) =>
+  return encodeDigest(foldSegmentSync(job.file, job.size, job.mtimeMs, job.piece), (size) =>
     given !== undefined && given.byteLength >= size ? Buffer.from(given) : Buffer.alloc(digestBufferSize(size)),
   );
-  let cached: FoldReply['cached'] = 'no';
-  if (job.cachePath !== undefined) {
-    try {
-      await writeFileAtomic(job.cachePath, bytes);
-      cached = 'written';
-    } catch {
-      cached = 'failed';
-    }
-  }
-  return { id: job.id, bytes, cached };
 }

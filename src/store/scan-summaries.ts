@@ -12,7 +12,7 @@ import { foldSegment } from './fold-segment.js';
 import { FoldPool, defaultFoldThreads, foldThreadsUsable } from './fold-pool.js';
 import { PIECE_BYTES, pieceCount } from './pieces.js';
 import type { Piece } from './pieces.js';
-import { decodeDigest, digestBufferSize, encodeDigest, parseDetail, replayDigest } from './span-digest.js';
+import { SPAN_BYTES, decodeDigest, digestBufferSize, encodeDigest, parseDetail, replayDigest } from './span-digest.js';
 import type { SpanDigest } from './span-digest.js';
 
 /** Where digests live, beside the events they are derived from. */
@@ -99,6 +99,8 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
       read.partitions = parts.length;
       const lists = await Promise.all(parts.map(async (part) => (await listSegments(part.path)).map((file) => ({ day: part.day, file }))));
       const files = await units(lists.flat(), o.pieceBytes !== undefined && o.pieceBytes >= 1 ? Math.floor(o.pieceBytes) : PIECE_BYTES);
+      // About a span per kilobyte of events (span-digest.ts sizes its columns so too).
+      if (files.length > 0) folder.reserveFinished((files[0] as Unit).rest / SPAN_BYTES);
       // Fold workers start only once enough bytes turned out to need folding, never for one segment.
       const threads = files.length > 1 && foldThreadsUsable() ? (o.threads ?? defaultFoldThreads()) : 0;
       const threadsAfter = o.threadsAfterBytes ?? THREADS_AFTER_BYTES;
@@ -301,8 +303,7 @@ async function foldOnPool(
     return foldHere(p, useCache, writes, folds);
   }
   folds.workers++;
-  if (reply.cached === 'written') cache.writes++;
-  else if (reply.cached === 'failed') cache.errors++;
+  if (reply.written) writes.track(reply.written);
   const b = reply.bytes as Uint8Array;
   const d = decodeDigest(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
   if (!d) throw new Error(`span digest of ${p.file} did not decode`);
@@ -327,6 +328,8 @@ const MAX_CACHE_WRITES = 4;
 class CacheWrites {
   readonly #cache: ScanSummariesStats['cache'];
   readonly #inFlight = new Set<Promise<void>>();
+  /** Writes of fold workers: their bytes are in the page cache already, so they do not count against `MAX_CACHE_WRITES`. */
+  readonly #elsewhere = new Set<Promise<void>>();
 
   constructor(cache: ScanSummariesStats['cache']) {
     this.#cache = cache;
@@ -347,9 +350,19 @@ class CacheWrites {
     this.#inFlight.add(tracked);
   }
 
+  /** Count a write under way elsewhere (a fold worker's) when it settles. */
+  track(written: Promise<'written' | 'failed'>): void {
+    const tracked = written.then((c) => {
+      if (c === 'written') this.#cache.writes++;
+      else this.#cache.errors++;
+    });
+    const done = tracked.finally(() => this.#elsewhere.delete(done));
+    this.#elsewhere.add(done);
+  }
+
   /** Wait for every write. */
   async settle(): Promise<void> {
-    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
+    while (this.#inFlight.size > 0 || this.#elsewhere.size > 0) await Promise.all([...this.#inFlight, ...this.#elsewhere]);
   }
 }
 

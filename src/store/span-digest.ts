@@ -663,6 +663,9 @@ function expandProfiles(pdict: JsonValue[][], prow: ArrayLike<number>): BaseAttr
   return out;
 }
 
+/** About how many bytes of a segment a span takes: to size a digest's columns, and a scan's set of finished spans. */
+export const SPAN_BYTES = 1024;
+
 /**
  * The size of a buffer to hold a digest of `size` bytes: rounded up to 64 KiB, so that a
  * buffer kept for reuse also serves the next, slightly larger, digest.
@@ -708,21 +711,33 @@ export function encodeDigest(d: SpanDigest, alloc: (size: number) => Buffer = (s
   out.writeUInt32LE(head.length, 4);
   head.copy(out, 8);
   let at = align8(8 + head.length);
-  for (const [name, T] of ALL_COLUMNS) {
-    // Written in place, not through a typed copy of each column (a score of buffers a digest).
-    const col = cols[name];
-    const view = new T(out.buffer as ArrayBuffer, out.byteOffset + at, col.length);
-    if (ArrayBuffer.isView(col)) {
-      view.set(col as ArrayLike<number>);
-    } else {
-      for (let i = 0; i < col.length; i++) view[i] = col[i] as number;
-    }
-    at = align8(at + view.byteLength);
-  }
+  for (const [name, T] of ALL_COLUMNS) at = align8(at + writeColumn(out, at, T, cols[name]));
   out.set(moreBytes, at);
   at += moreBytes.length;
   for (const t of fb.attrText) at += out.write(t, at, 'utf8');
   return out;
+}
+
+/** A column's type in a digest. */
+type ColumnType = Float64ArrayConstructor | Uint32ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor;
+
+/**
+ * Write `col` at `at` of `out` as elements of `T`, in place; returns its bytes. A column that
+ * is a `T` already (every column a fold builds) is copied as bytes, so this stays one small,
+ * monomorphic function: with a typed view made and set per column type, `encodeDigest` was
+ * among the largest functions a fold worker optimized (docs/performance.md, "Cold reads,
+ * eighth pass").
+ */
+function writeColumn(out: Buffer, at: number, T: ColumnType, col: ArrayLike<number>): number {
+  const bytes = col.length * T.BYTES_PER_ELEMENT;
+  if (col.constructor === T) {
+    const typed = col as InstanceType<ColumnType>;
+    out.set(new Uint8Array(typed.buffer, typed.byteOffset, bytes), at);
+  } else {
+    const view = new T(out.buffer as ArrayBuffer, out.byteOffset + at, col.length);
+    for (let i = 0; i < col.length; i++) view[i] = col[i] as number;
+  }
+  return bytes;
 }
 
 function expanded(fb: FeedbackColumns): AgentmeterEvent[] {

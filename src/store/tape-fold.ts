@@ -24,7 +24,7 @@ import type { LineScanner } from './line-scan.js';
 import { SEGMENT_READ_FLAGS } from './layout.js';
 import { pieceRangeSync } from './pieces.js';
 import type { Piece } from './pieces.js';
-import { DigestBuilder, isDetailKind } from './span-digest.js';
+import { DigestBuilder, SPAN_BYTES, isDetailKind } from './span-digest.js';
 import type { SpanDigest } from './span-digest.js';
 
 // The scanner's type numbers.
@@ -206,9 +206,6 @@ interface Points {
   ids: string[];
   texts: (string | undefined)[];
 }
-
-/** About how many bytes of a segment a span takes, to size its columns. */
-const SPAN_BYTES = 1024;
 
 /** This thread's folder (`TapeFolder.start` makes it ready for the next segment). */
 let folder: TapeFolder | undefined;

@@ -1,6 +1,7 @@
 /**
  * The typed-array hash set and map over 53-bit keys behave as `Set` and `Map` do, through
- * their growth, for keys that share low bits and keys past 2^32.
+ * their growth (and a set's room reserved ahead, at any point), for keys that share low bits
+ * and keys past 2^32.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -16,17 +17,18 @@ const key = fc.oneof(
 describe('HashSet53 and HashMap53', () => {
   it('agree with Set and Map', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(key, fc.nat({ max: 0x7fffffff })), { maxLength: 3000 }), fc.array(key, { maxLength: 200 }), (ops, probes) => {
+      fc.property(fc.array(fc.tuple(key, fc.nat({ max: 0x7fffffff })), { maxLength: 3000 }), fc.array(key, { maxLength: 200 }), fc.nat({ max: 5000 }), fc.nat({ max: 3000 }), (ops, probes, room, reserveAt) => {
         const set = new HashSet53(4);
         const map = new HashMap53(4);
         const s = new Set<number>();
         const m = new Map<number, number>();
-        for (const [k, v] of ops) {
+        ops.forEach(([k, v], i) => {
+          if (i === reserveAt) set.reserve(room);
           expect(set.add(k)).toBe(!s.has(k));
           s.add(k);
           map.set(k, v);
           m.set(k, v);
-        }
+        });
         expect(set.size).toBe(s.size);
         expect(map.size).toBe(m.size);
         for (const k of [...probes, ...s]) {

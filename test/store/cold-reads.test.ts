@@ -532,6 +532,25 @@ describe('cold reads equal the plain parse', () => {
     expect(warm.cache.hits).toBe(files.length - 1);
   });
 
+  it('fold workers hand digests back before their cache writes settle: every write counted, no temp file left, a failing one counted as an error (dist/)', async () => {
+    const root = tempDir();
+    writeStore(root, { spans: fc.sample(spanArb, { seed: 5, numRuns: 60 }), bad: [], torn: [] });
+    const plain = await plainReport(root, { scanSpans: dist.store.scanSpans, ReportBuilder: dist.analytics.ReportBuilder });
+    const cold = await dist.store.scanSummaries({ root, nowMs: NOW, threads: 2, threadsAfterBytes: 0, onSpan: () => undefined });
+    expect(cold.folds).toEqual({ here: 0, workers: SEGMENTS });
+    expect(cold.cache).toEqual({ hits: 0, writes: SEGMENTS, errors: 0 });
+    const cached = readdirSync(join(root, 'cache'), { recursive: true }).map(String);
+    expect(cached.filter((f) => f.endsWith('.digest'))).toHaveLength(SEGMENTS);
+    expect(cached.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    // A cache that cannot be written (a file where its folder goes): the report is the same.
+    const blocked = tempDir();
+    cpSync(join(root, 'events'), join(blocked, 'events'), { recursive: true });
+    writeFileSync(join(blocked, 'cache'), '');
+    const failed = await dist.store.scanSummaries({ root: blocked, nowMs: NOW, threads: 2, threadsAfterBytes: 0, onSpan: () => undefined });
+    expect(failed.cache).toEqual({ hits: 0, writes: 0, errors: SEGMENTS });
+    expect(comparable(await new dist.query.DirectorySource(blocked).report(query), blocked)).toEqual(plain);
+  });
+
   it('a segment that grows after its digest was written is folded again, and the digest replaced', async () => {
     const root = tempDir();
     writeStore(root, { spans: [{ ...fc.sample(spanArb, { seed: 7, numRuns: 1 })[0] as StoreSpec['spans'][number], form: 'complete' }], bad: [], torn: [] });
