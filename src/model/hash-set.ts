@@ -41,7 +41,8 @@ export class HashSet53 {
 
   /** Room for `n` hashes in all without growing (a reader that knows about how many are coming). */
   reserve(n: number): void {
-    while (n * 2 > this.#table.length) this.#grow();
+    // In one step: each doubling is a table of fresh memory to fill.
+    if (n * 2 > this.#table.length) this.#grow(slotsFor(n));
   }
 
   #insert(t: Float64Array, mask: number, h: number): boolean {
@@ -56,9 +57,9 @@ export class HashSet53 {
     }
   }
 
-  #grow(): void {
+  #grow(slots = this.#table.length * 2): void {
     const old = this.#table;
-    const next = new Float64Array(old.length * 2).fill(-1);
+    const next = new Float64Array(slots).fill(-1);
     const mask = next.length - 1;
     for (let i = 0; i < old.length; i++) if ((old[i] as number) !== -1) this.#insert(next, mask, old[i] as number);
     this.#table = next;
