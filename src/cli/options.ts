@@ -13,7 +13,7 @@ import type { EnvSelection } from '../model/index.js';
 import type { OptionSpec } from './command.js';
 import { UsageError } from './io.js';
 import { parseEnvs, parseWindow } from './window.js';
-import { isPostgresStore } from '../query/index.js';
+import { isPostgresStore } from '../query/open-source.js';
 
 /** An option declaration with the parser of its value. */
 export interface TypedOption<T> extends OptionSpec {

@@ -4,14 +4,14 @@
  * `./.agentmeter`. The answers come from the query layer's `ReportSource`
  * (docs/architecture.md); the PostgreSQL module (and `pg`) is imported only when asked for.
  */
-import { openSource } from '../query/index.js';
+import { openSource } from '../query/open-source.js';
 import type { ReportSource } from '../query/index.js';
 import { DATABASE_OPTION, read } from './options.js';
 import { UsageError } from './io.js';
 import type { Io } from './io.js';
 import type { Progress } from './progress.js';
 
-export { NotMigratedError, loadPostgres, requireMigrated } from '../query/index.js';
+export { NotMigratedError, loadPostgres, requireMigrated } from '../query/postgres-source.js';
 
 /** `--database` (alias `--store`), for commands that can run on PostgreSQL. */
 export const STORE_OPTION = DATABASE_OPTION;

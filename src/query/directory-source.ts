@@ -6,11 +6,17 @@
  * the detail they read, `DETAIL_KINDS`); `report automation` keeps its optimization sessions,
  * few in a store.
  */
-import { AgentAnalysisBuilder, answerOrchestratorQueries, automationSummary, MAX_SKIPPED_SAMPLES, RunRecordsBuilder } from '../analytics/index.js';
-import { envSelected } from '../model/index.js';
+import { MAX_SKIPPED_SAMPLES } from '../analytics/report.js';
+import { AgentAnalysisBuilder } from '../analytics/seeds/agents.js';
+import { automationSummary } from '../analytics/seeds/automation.js';
+import { answerOrchestratorQueries } from '../analytics/seeds/orchestrator-queries.js';
+import { RunRecordsBuilder } from '../analytics/seeds/orchestrator-runs.js';
+import { envSelected } from '../model/envs.js';
 import type { DetailedSummary, Feedback, SpanKind } from '../model/index.js';
 import type { AgentSpan, RecordSpan, Report } from '../analytics/index.js';
-import { scanSpans, scanSummaries, spanSelected } from '../store/index.js';
+import { spanSelected } from '../store/fold-segment.js';
+import { scanSpans } from '../store/scan-spans.js';
+import { scanSummaries } from '../store/scan-summaries.js';
 import type { ScanSummariesOptions } from '../store/index.js';
 import type { ScanProgress, SkippedLine, SpanFilter } from '../store/index.js';
 import { reportBuilderFor } from './report-builder.js';

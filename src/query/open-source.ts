@@ -2,7 +2,7 @@
  * Which source a read command reads: a directory (`--dir`, `$AGENTMETER_DIR`, `./.agentmeter`)
  * or PostgreSQL (`--store postgres://…`). One resolution for every reader.
  */
-import { resolveStoreDir, storeExists } from '../store/index.js';
+import { resolveStoreDir, storeExists } from '../store/layout.js';
 import type { ScanProgress } from '../store/index.js';
 import { DirectorySource } from './directory-source.js';
 import { PostgresSource, loadPostgres } from './postgres-source.js';

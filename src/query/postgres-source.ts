@@ -4,18 +4,14 @@
  * definitions as for a directory. `pg` and the SQL are loaded only when a command asks for a
  * `postgres://` store. Rules and edge cases: docs/postgres.md.
  */
-import {
-  AutomationAccumulator,
-  SKETCH_MIN_INDEXABLE,
-  SKETCH_RELATIVE_ACCURACY,
-  agentAnalysisFromParts,
-  automationSummaryFromParts,
-  groupAttribute,
-  orchestratorAnswersFromParts,
-  workflowStatsFromParts,
-} from '../analytics/index.js';
+import { groupAttribute } from '../analytics/report.js';
+import { agentAnalysisFromParts, workflowStatsFromParts } from '../analytics/seeds/agents.js';
+import { AutomationAccumulator, automationSummaryFromParts } from '../analytics/seeds/automation.js';
+import { orchestratorAnswersFromParts } from '../analytics/seeds/orchestrator-queries.js';
+import { SKETCH_MIN_INDEXABLE, SKETCH_RELATIVE_ACCURACY } from '../analytics/stats.js';
 import type { AgentParts, Report } from '../analytics/index.js';
-import { DEFAULT_EXCLUDED_ENVS, loadOptional } from '../model/index.js';
+import { loadOptional } from '../model/diagnostics.js';
+import { DEFAULT_EXCLUDED_ENVS } from '../model/envs.js';
 import type { EnvSelection } from '../model/index.js';
 import { reportBuilderFor } from './report-builder.js';
 import type { AgentsQuery, ReportQuery, ReportSource, ScanHandlers, ScanWindow, SeedQuery, Skipped } from './source.js';

@@ -1,4 +1,4 @@
-import { ReportBuilder } from '../analytics/index.js';
+import { ReportBuilder } from '../analytics/report.js';
 import type { ReportQuery } from './source.js';
 
 /** The report's accumulator for a query, the same for every source. */

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { AgentmeterError } from '../model/index.js';
+import { AgentmeterError } from '../model/diagnostics.js';
 import { isErrno } from './errno.js';
 
 /**

@@ -10,7 +10,10 @@
  * scanned and the rows written.
  */
 import { readFileSync } from 'node:fs';
-import { ATTRIBUTE_TYPES, AgentmeterError, FEEDBACK_SOURCES, MAX_DEPTH, SPAN_KINDS, SPAN_STATUSES } from '../model/index.js';
+import { MAX_DEPTH } from '../model/codec.js';
+import { AgentmeterError } from '../model/diagnostics.js';
+import { FEEDBACK_SOURCES, SPAN_KINDS, SPAN_STATUSES } from '../model/events.js';
+import { ATTRIBUTE_TYPES } from '../model/generated/attribute-types.js';
 import type { AttributeType } from '../model/index.js';
 import { attrSlots } from './span-digest.js';
 

@@ -11,7 +11,9 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { AgentmeterError, decodeLine, validateEvent } from '../model/index.js';
+import { decodeLine } from '../model/codec.js';
+import { AgentmeterError } from '../model/diagnostics.js';
+import { validateEvent } from '../model/validate.js';
 import type { AgentmeterEvent } from '../model/index.js';
 import { errnoText, isErrno, isSystemError } from './errno.js';
 import { SEGMENT_READ_FLAGS, listPartitions, listSegments, storeExists } from './layout.js';

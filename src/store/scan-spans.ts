@@ -4,7 +4,7 @@
  * is the one path from files to spans that every report uses; memory stays bounded by what
  * is unmatched (see `SpanFolder`).
  */
-import { SpanFolder } from '../model/index.js';
+import { SpanFolder } from '../model/fold.js';
 import type { Feedback, FoldStats, Span } from '../model/index.js';
 import { scanEvents } from './reader.js';
 import type { ReadStats, SkippedLine } from './reader.js';

@@ -1,9 +1,9 @@
-import { GROUP_BY_VALUES } from '../../analytics/index.js';
+import { GROUP_BY_VALUES } from '../../analytics/report-types.js';
 import type { GroupBy, Report } from '../../analytics/index.js';
-import { DirectorySource } from '../../query/index.js';
+import { DirectorySource } from '../../query/directory-source.js';
 import type { ReportSource } from '../../query/index.js';
 import type { EnvSelection } from '../../model/index.js';
-import { listPartitions } from '../../store/index.js';
+import { listPartitions } from '../../store/layout.js';
 import { renderReport } from '../render/report.js';
 import type { CommandSpec } from '../command.js';
 import { DIR_OPTION } from '../command.js';

@@ -4,7 +4,7 @@
  * RFC 4180: CRLF line ends, fields quoted when they hold a comma, quote, CR or LF.
  */
 import type { Report, SectionReports } from '../../analytics/index.js';
-import { SUMS, setAtPath } from '../../model/index.js';
+import { SUMS, setAtPath } from '../../model/metric-defs.js';
 
 const NO_TREND = { previous: 0, delta: 0, previous_total: 0 };
 const OUTCOME = {

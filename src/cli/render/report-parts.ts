@@ -3,7 +3,7 @@
  * renderers: one headline per section and the columns of the groups table.
  */
 import type { GroupReport, Report, SectionReports } from '../../analytics/index.js';
-import { SUMS, readAtPath } from '../../model/index.js';
+import { SUMS, readAtPath } from '../../model/metric-defs.js';
 import type { SumDef, SumSection } from '../../model/index.js';
 import {
   formatCount,
