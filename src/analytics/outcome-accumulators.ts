@@ -4,7 +4,7 @@
  * per group; `merge` makes partial aggregates combine exactly. Formulas: docs/metrics.md.
  */
 import type { SpanStatus } from '../model/events.js';
-import type { Feedback, SpanSummary } from '../model/span.js';
+import type { FeedbackSummary, SpanSummary } from '../model/span.js';
 import { numberAttr } from './attrs.js';
 import { QuantileSketch, Summary, rate, wilsonInterval } from './stats.js';
 import { SumAccumulator } from './sum-accumulator.js';
@@ -132,7 +132,7 @@ export class AgentAccumulator {
     this.retries += retriesOf(debug);
   }
 
-  addFeedback(f: Feedback): void {
+  addFeedback(f: FeedbackSummary): void {
     if (f.rating !== null) this.ratings.add(f.rating);
     if (f.success === true) this.feedbackSuccess++;
     else if (f.success === false) this.feedbackFailure++;

@@ -5,7 +5,7 @@
  */
 import type { FeedbackAggregate, SpanAggregate } from '../model/aggregate.js';
 import type { BaseAttributes, SpanKind } from '../model/events.js';
-import type { Feedback, SpanSummary } from '../model/span.js';
+import type { Feedback, FeedbackSummary, SpanSummary } from '../model/span.js';
 import { toIso, utcDay } from '../model/time.js';
 import { DEFAULT_EXCLUDED_ENVS } from '../model/envs.js';
 import { agentFeedbackOfAggregate, feedbackOfAggregate, sectionsOfAggregate } from './aggregate.js';
@@ -88,7 +88,7 @@ function inAgentGroup(kind: SpanKind, attrs: BaseAttributes): boolean {
 
 // Feedback carries its target's kind and grouping attributes (the SDK copies them), so it
 // is attributed without joining on span ids, which would cost memory per span.
-function isAgentFeedback(f: Feedback): boolean {
+function isAgentFeedback(f: FeedbackSummary): boolean {
   const target = f.attrs['target.kind'];
   if (target !== undefined) return target === 'agent';
   return keyAttr(f.attrs, 'gen_ai.agent.name') !== undefined;
@@ -159,8 +159,8 @@ export class ReportBuilder {
     this.#group(w, groupKey(this.#by, s.attrs, s.startMs, s.env)).add(s);
   }
 
-  /** Add one piece of feedback (the last per span, as the folder emits it). */
-  addFeedback(f: Feedback): void {
+  /** Add one piece of feedback (the last per span, as the folder emits it); its ids are not read. */
+  addFeedback(f: FeedbackSummary): void {
     const w = this.#window(f.tsMs);
     if (!w || !this.#includes(f.env)) return;
     if (w === 'current') this.#feedback.add(f);

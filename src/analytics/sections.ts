@@ -5,7 +5,7 @@
  * read from the previous window's bundle of the same group.
  */
 import type { SpanKind } from '../model/events.js';
-import type { Feedback, SpanSummary } from '../model/span.js';
+import type { FeedbackSummary, SpanSummary } from '../model/span.js';
 import { AgentAccumulator, ModelCallAccumulator, OutcomeAccumulator } from './outcome-accumulators.js';
 import { rate, Summary } from './stats.js';
 import { DebugAccumulator, OptimizationAccumulator, PipelineAccumulator } from './work-accumulators.js';
@@ -18,7 +18,7 @@ export class FeedbackAccumulator {
   failure = 0;
   readonly ratings = new Summary();
 
-  add(f: Feedback): void {
+  add(f: FeedbackSummary): void {
     this.count++;
     if (f.success === true) this.success++;
     else if (f.success === false) this.failure++;

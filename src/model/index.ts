@@ -27,7 +27,7 @@ export type {
   WorkflowAttributes,
 } from './events.js';
 export { FEEDBACK_SOURCES, SCHEMA_VERSION, SPAN_KINDS, SPAN_STATUSES } from './events.js';
-export type { DetailedSummary, Feedback, Span, SpanState, SpanSummary } from './span.js';
+export type { DetailedSummary, Feedback, FeedbackSummary, Span, SpanState, SpanSummary } from './span.js';
 export { DETAIL_KEYS, DETAIL_KEYS_OF, DETAIL_KINDS, SUMMARY_NUMBER_KEYS, SUMMARY_PROFILE_KEYS, SUMMARY_SIGNATURE, summaryProfile } from './summary.js';
 export { DEFAULT_OPEN_TIMEOUT_MS, SpanFolder, feedbackFromEvent, hashId, mergeAttrs } from './fold.js';
 export type { FoldStats, SpanFolderOptions } from './fold.js';

@@ -30,17 +30,21 @@ export interface Span {
   pointEvents: number;
 }
 
-/** Feedback as read, after dedupe; the last one per span wins. */
-export interface Feedback {
-  id: string;
-  spanId: string;
-  runId: string | null;
+/** What a report reads of a piece of feedback: all but its ids (a `Feedback` is one). */
+export interface FeedbackSummary {
   env: string;
   tsMs: number;
   success: boolean | null;
   rating: number | null;
   source: string;
   attrs: BaseAttributes;
+}
+
+/** Feedback as read, after dedupe; the last one per span wins. */
+export interface Feedback extends FeedbackSummary {
+  id: string;
+  spanId: string;
+  runId: string | null;
 }
 
 /**

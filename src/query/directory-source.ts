@@ -111,7 +111,7 @@ export class DirectorySource implements ReportSource {
       untilMs: q.untilMs + DAY_MS,
       nowMs: q.nowMs,
       onSpan: (s) => builder.addSpan(s),
-      onFeedback: (f) => builder.addFeedback(f),
+      onFeedbackSummary: (f) => builder.addFeedback(f),
       onSkip,
       ...(this.#onProgress ? { onProgress: this.#onProgress } : {}),
     });

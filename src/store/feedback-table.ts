@@ -2,7 +2,7 @@ import type { BaseAttributes, FeedbackEvent } from '../model/events.js';
 import { hashId } from '../model/fold.js';
 import { HashMap53 } from '../model/hash-set.js';
 import type { FoldStats } from '../model/fold.js';
-import type { Feedback } from '../model/span.js';
+import type { Feedback, FeedbackSummary } from '../model/span.js';
 import { parseIsoMs } from '../model/time.js';
 import { grown, intern } from '../model/columns.js';
 import { packUuid, unpackUuid } from '../model/packed-uuid.js';
@@ -28,8 +28,9 @@ export class FeedbackTable {
   #env = new Uint32Array(1024);
   #source = new Uint32Array(1024);
   #attrs = new Uint32Array(1024);
-  /** id, span id, run id: 16 bytes each when canonical. */
+  /** id, span id, run id: 16 bytes each when canonical; and as 12 words a slot, to copy them. */
   #uuids = new Uint8Array(1024 * 48);
+  #uuidWords = new Int32Array(this.#uuids.buffer);
   /** Flags per slot: which of id, span id, run id are in `#odd` as text (bit 0–2), run id null (bit 3). */
   #flags = new Uint8Array(1024);
   readonly #odd = new Map<number, string>();
@@ -58,6 +59,8 @@ export class FeedbackTable {
   /** Add the feedback columns of a span digest, as events in column order. */
   addColumns(fb: FeedbackColumns): void {
     const u = fb.uuids;
+    // A digest's columns start on 8 bytes: its ids are copied 4 bytes at a time.
+    const words = u.byteOffset % 4 === 0 ? new Int32Array(u.buffer, u.byteOffset, u.length >> 2) : undefined;
     // Each of the digest's attribute texts is looked up once, when first used.
     const attrIds = new Int32Array(fb.attrText.length).fill(-1);
     for (let i = 0; i < fb.n; i++) {
@@ -71,9 +74,13 @@ export class FeedbackTable {
       if ((attrIds[ai] as number) < 0) attrIds[ai] = this.#attrIdOfText(fb.attrText[ai] as string);
       this.#put(slot, fb.rating[i] as number, success === 2 ? null : success === 1, fb.envs[fb.env[i] as number] as string,
         fb.sources[fb.source[i] as number] as string, attrIds[ai] as number);
-      const to = slot * 48;
-      const d = this.#uuids;
-      for (let k = 0; k < 48; k++) d[to + k] = u[at + k] as number;
+      if (words !== undefined) {
+        const d = this.#uuidWords;
+        for (let k = 0, to = slot * 12, from = i * 12; k < 12; k++) d[to + k] = words[from + k] as number;
+      } else {
+        const d = this.#uuids;
+        for (let k = 0, to = slot * 48; k < 48; k++) d[to + k] = u[at + k] as number;
+      }
       this.#setOdd(slot, flags & 4 ? 8 : 0, undefined, undefined, undefined);
     }
   }
@@ -189,6 +196,22 @@ export class FeedbackTable {
     }
   }
 
+  /** `emit` without the ids, for a reader that reads none (`scanSummaries`' `onFeedbackSummary`). */
+  emitSummaries(emit: (f: FeedbackSummary) => void): void {
+    for (let slot = 0; slot < this.#n; slot++) {
+      const success = this.#success[slot] as number;
+      const rating = this.#rating[slot] as number;
+      emit({
+        env: this.#strings[this.#env[slot] as number] as string,
+        tsMs: this.#tsMs[slot] as number,
+        success: success === 2 ? null : success === 1,
+        rating: Number.isNaN(rating) ? null : rating,
+        source: this.#strings[this.#source[slot] as number] as string,
+        attrs: this.#attrList[this.#attrs[slot] as number] as BaseAttributes,
+      });
+    }
+  }
+
   #intern(s: string): number {
     return intern(this.#stringIndex, this.#strings, s);
   }
@@ -199,7 +222,8 @@ export class FeedbackTable {
   }
 
   #grow(): void {
-    const n = Math.ceil(this.#idHash.length * 1.5);
+    // Doubling: each growth copies every column into fresh memory, which costs more than it holds.
+    const n = this.#idHash.length * 2;
     this.#idHash = grown(this.#idHash, n);
     this.#tsMs = grown(this.#tsMs, n);
     this.#rating = grown(this.#rating, n);
@@ -209,6 +233,7 @@ export class FeedbackTable {
     this.#attrs = grown(this.#attrs, n);
     this.#flags = grown(this.#flags, n);
     this.#uuids = grown(this.#uuids, n * 48);
+    this.#uuidWords = new Int32Array(this.#uuids.buffer);
   }
 }
 

@@ -4,6 +4,8 @@ import type { FeedbackEvent } from '../../src/model/index.js';
 import type { Feedback } from '../../src/model/index.js';
 import { SpanFolder } from '../../src/model/index.js';
 import { packUuid, unpackUuid } from '../../src/model/packed-uuid.js';
+import { FeedbackColumnsBuilder } from '../../src/store/digest-feedback.js';
+import type { FeedbackColumns } from '../../src/store/digest-feedback.js';
 import { FeedbackTable } from '../../src/store/feedback-table.js';
 
 const U = (n: number): string => `01a23454-bbae-7380-b8ac-${n.toString(16).padStart(12, '0')}`;
@@ -82,6 +84,45 @@ describe('FeedbackTable', () => {
   it('grows past its first columns without losing any', () => {
     const events = Array.from({ length: 3000 }, (_, i) => fb(U(i), U(100_000 + i), new Date(Date.UTC(2026, 0, 1) + i).toISOString(), { run_id: i % 2 ? null : U(7) }));
     expect(viaTable(events)).toEqual(viaFolder(events));
+  });
+
+  it('takes digest columns as it takes events, with the ids 4 bytes at a time or byte by byte, and hands feedback over with or without its ids', () => {
+    // Spans with feedback twice (later and earlier), a run id or none, over the columns' first growth.
+    const events = Array.from({ length: 3000 }, (_, i) =>
+      fb(U(i), U(100_000 + (i % 2200)), new Date(Date.UTC(2026, 0, 1) + (i % 7) * 1000 + i).toISOString(), {
+        run_id: i % 3 ? U(7 + (i % 5)) : null,
+        success: i % 4 === 0 ? null : i % 4 === 1,
+        rating: i % 5 === 0 ? null : i % 5,
+        attrs: { 'target.kind': i % 2 ? 'agent' : 'task', project: `p${i % 9}` },
+      }),
+    );
+    const want = viaFolder(events).out;
+    // In chunks, as digests bring them; every other chunk's ids start on an odd byte.
+    const chunks: FeedbackColumns[] = [];
+    for (let at = 0; at < events.length; at += 700) {
+      const rows = new FeedbackColumnsBuilder(700);
+      for (const e of events.slice(at, at + 700)) {
+        expect(rows.add(e.id, e.span_id, e.run_id, Date.parse(e.ts), e.rating ?? NaN, e.success, e.env, e.source, () => JSON.stringify(e.attrs))).toBe(true);
+      }
+      const c = rows.columns();
+      if (chunks.length % 2 === 1) {
+        const odd = new Uint8Array(c.uuids.length + 1).subarray(1);
+        odd.set(c.uuids);
+        chunks.push({ ...c, uuids: odd });
+      } else chunks.push(c);
+    }
+    const stats = { events: 0, duplicates: 0, orphanEnds: 0, orphanPoints: 0 };
+    const withIds: Feedback[] = [];
+    const table = new FeedbackTable(stats);
+    for (const c of chunks) table.addColumns(c);
+    table.emit((f) => withIds.push(f));
+    expect(withIds).toEqual(want);
+    expect(stats.events).toBe(events.length);
+    const summaries: unknown[] = [];
+    const again = new FeedbackTable({ ...stats, events: 0 });
+    for (const c of chunks) again.addColumns(c);
+    again.emitSummaries((f) => summaries.push(f));
+    expect(summaries).toEqual(want.map((f) => ({ env: f.env, tsMs: f.tsMs, success: f.success, rating: f.rating, source: f.source, attrs: f.attrs })));
   });
 });
 
