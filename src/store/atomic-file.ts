@@ -52,11 +52,12 @@ export function writeFileAtomicSoon(path: string, data: Uint8Array): Promise<voi
   try {
     for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
   } catch (e: unknown) {
-    closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // Already gone.
+    for (const undo of [() => closeSync(fd), () => unlinkSync(tmp)]) {
+      try {
+        undo();
+      } catch {
+        // Closed or gone already.
+      }
     }
     return Promise.reject(e instanceof Error ? e : new Error(String(e)));
   }
