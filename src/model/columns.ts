@@ -10,6 +10,17 @@ export function grown<T extends Float64Array | Uint32Array | Int32Array | Uint8A
   return b;
 }
 
+/**
+ * An empty array made to hold any value from the start. An array begun as `[]` holds small
+ * integers until something else comes; that change of its elements' kind throws away the
+ * optimized code that saw the array before it, to be compiled again, once per such list per
+ * segment in a fold worker (docs/performance.md, "Cold reads, eighth pass"). One sliced
+ * from `[null]` holds any value from the start.
+ */
+export function anyList<T>(): T[] {
+  return [null].slice(0, 0) as T[];
+}
+
 /** The index of `s` in `list`, added if new; `index` maps each string of `list` to its index. */
 export function intern(index: Map<string, number>, list: string[], s: string): number {
   let i = index.get(s);

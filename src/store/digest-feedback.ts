@@ -5,7 +5,7 @@
  */
 import type { AgentmeterEvent, FeedbackEvent } from '../model/events.js';
 import { parseIsoMs } from '../model/time.js';
-import { intern } from '../model/columns.js';
+import { anyList, grown, intern } from '../model/columns.js';
 import { packUuid, unpackUuid } from '../model/packed-uuid.js';
 
 /**
@@ -46,12 +46,12 @@ function isPlainFeedback(e: AgentmeterEvent): e is FeedbackEvent {
 export interface FeedbackBuild {
   /** 48 bytes per row, packed in place (`tsMs.length` rows). */
   uuids: Uint8Array;
-  tsMs: number[];
-  rating: number[];
-  flags: number[];
-  env: number[];
-  source: number[];
-  attrs: number[];
+  tsMs: Float64Array;
+  rating: Float64Array;
+  flags: Uint8Array;
+  env: Uint32Array;
+  source: Uint32Array;
+  attrs: Uint32Array;
   envs: string[];
   sources: string[];
   attrText: string[];
@@ -74,14 +74,22 @@ export function compactFeedback(pending: AgentmeterEvent[]): { fb: FeedbackBuild
  * (`compactFeedback`) and from the line scanner's records (tape-fold.ts).
  */
 export class FeedbackColumnsBuilder {
+  /** The columns, room for `capacity` rows (more grow them), cut to the rows added by `finish`. */
   readonly #fb: FeedbackBuild;
+  #n = 0;
   readonly #envIndex = new Map<string, number>();
   readonly #sourceIndex = new Map<string, number>();
   readonly #attrIndex = new Map<string, number>();
 
   /** Room for `capacity` rows. */
   constructor(capacity: number) {
-    this.#fb = { uuids: new Uint8Array(capacity * 48), tsMs: [], rating: [], flags: [], env: [], source: [], attrs: [], envs: [], sources: [], attrText: [] };
+    // Typed columns: arrays of numbers begun empty changed their elements' kind as the first
+    // time or missing rating came, which threw away a fold worker's optimized code.
+    const n = Math.max(1, capacity);
+    this.#fb = {
+      uuids: new Uint8Array(n * 48), tsMs: new Float64Array(n), rating: new Float64Array(n), flags: new Uint8Array(n),
+      env: new Uint32Array(n), source: new Uint32Array(n), attrs: new Uint32Array(n), envs: anyList(), sources: anyList(), attrText: anyList(),
+    };
   }
 
   /**
@@ -90,9 +98,10 @@ export class FeedbackColumnsBuilder {
    * only for a row that is added.
    */
   add(id: string, spanId: string, runId: string | null, tsMs: number, rating: number, success: boolean | null, env: string, source: string, attrText: () => string): boolean {
+    this.#room();
     const u = this.#fb.uuids;
     // Packed straight into the next row; a row that fails is overwritten by the next one.
-    const at = this.#fb.tsMs.length * 48;
+    const at = this.#n * 48;
     if (!packUuid(id, u, at) || !packUuid(spanId, u, at + 16) || (runId !== null && !packUuid(runId, u, at + 32))) return false;
     if (runId === null) u.fill(0, at + 32, at + 48);
     this.#rest(tsMs, rating, success, runId === null, env, source, attrText());
@@ -104,8 +113,9 @@ export class FeedbackColumnsBuilder {
    * `uuids` from `from`, event id, span id, run id (ignored when `runIdNull`).
    */
   addPacked(uuids: Uint8Array, from: number, runIdNull: boolean, tsMs: number, rating: number, success: boolean | null, env: string, source: string, attrText: string): void {
+    this.#room();
     const u = this.#fb.uuids;
-    const at = this.#fb.tsMs.length * 48;
+    const at = this.#n * 48;
     const n = runIdNull ? 32 : 48;
     for (let k = 0; k < n; k++) u[at + k] = uuids[from + k] as number;
     if (runIdNull) u.fill(0, at + 32, at + 48);
@@ -115,26 +125,49 @@ export class FeedbackColumnsBuilder {
   /** The row's columns after its ids. */
   #rest(tsMs: number, rating: number, success: boolean | null, runIdNull: boolean, env: string, source: string, attrText: string): void {
     const fb = this.#fb;
-    fb.tsMs.push(tsMs);
-    fb.rating.push(rating);
-    fb.flags.push((success === null ? 2 : success ? 1 : 0) | (runIdNull ? 4 : 0));
-    fb.env.push(intern(this.#envIndex, fb.envs, env));
-    fb.source.push(intern(this.#sourceIndex, fb.sources, source));
-    fb.attrs.push(intern(this.#attrIndex, fb.attrText, attrText));
+    const i = this.#n++;
+    fb.tsMs[i] = tsMs;
+    fb.rating[i] = rating;
+    fb.flags[i] = (success === null ? 2 : success ? 1 : 0) | (runIdNull ? 4 : 0);
+    fb.env[i] = intern(this.#envIndex, fb.envs, env);
+    fb.source[i] = intern(this.#sourceIndex, fb.sources, source);
+    fb.attrs[i] = intern(this.#attrIndex, fb.attrText, attrText);
+  }
+
+  /** Room for one more row. */
+  #room(): void {
+    const fb = this.#fb;
+    const n = fb.tsMs.length;
+    if (this.#n < n) return;
+    fb.uuids = grown(fb.uuids, 2 * n * 48);
+    fb.tsMs = grown(fb.tsMs, 2 * n);
+    fb.rating = grown(fb.rating, 2 * n);
+    fb.flags = grown(fb.flags, 2 * n);
+    fb.env = grown(fb.env, 2 * n);
+    fb.source = grown(fb.source, 2 * n);
+    fb.attrs = grown(fb.attrs, 2 * n);
   }
 
   /** The rows added. */
   finish(): FeedbackBuild {
-    this.#fb.uuids = this.#fb.uuids.subarray(0, this.#fb.tsMs.length * 48);
-    return this.#fb;
+    const fb = this.#fb;
+    const n = this.#n;
+    fb.uuids = fb.uuids.subarray(0, n * 48);
+    fb.tsMs = fb.tsMs.subarray(0, n);
+    fb.rating = fb.rating.subarray(0, n);
+    fb.flags = fb.flags.subarray(0, n);
+    fb.env = fb.env.subarray(0, n);
+    fb.source = fb.source.subarray(0, n);
+    fb.attrs = fb.attrs.subarray(0, n);
+    return fb;
   }
 
   /** The rows added, in typed columns (as a decoded digest has them). */
   columns(): FeedbackColumns {
     const fb = this.finish();
     return {
-      n: fb.tsMs.length, uuids: fb.uuids, tsMs: Float64Array.from(fb.tsMs), rating: Float64Array.from(fb.rating), flags: Uint8Array.from(fb.flags),
-      env: Uint32Array.from(fb.env), source: Uint32Array.from(fb.source), attrs: Uint32Array.from(fb.attrs), envs: fb.envs, sources: fb.sources, attrText: fb.attrText,
+      n: fb.tsMs.length, uuids: fb.uuids, tsMs: fb.tsMs, rating: fb.rating, flags: fb.flags, env: fb.env, source: fb.source, attrs: fb.attrs,
+      envs: fb.envs, sources: fb.sources, attrText: fb.attrText,
     };
   }
 }

@@ -5,7 +5,7 @@ import type { DetailedSummary, Span } from '../model/span.js';
 import { DETAIL_KEYS, DETAIL_KEYS_OF, DETAIL_KINDS, SUMMARY_NUMBER_KEYS, SUMMARY_PROFILE_KEYS, SUMMARY_SIGNATURE, isProfileValue } from '../model/summary.js';
 import { FB_COLUMNS, compactFeedback, expandFeedback } from './digest-feedback.js';
 import { packUuid, unpackUuid } from '../model/packed-uuid.js';
-import { grown, intern } from '../model/columns.js';
+import { anyList, grown, intern } from '../model/columns.js';
 import type { FbColumnName, FeedbackColumns, FeedbackRows } from './digest-feedback.js';
 import type { SkippedLine } from './reader.js';
 
@@ -137,7 +137,7 @@ export class DigestBuilder {
   #prow = new Int32Array(16 * SUMMARY_PROFILE_KEYS.length);
   #nProfiles = 0;
   readonly #layoutIndex = new Map<number, number>([[0, 0]]);
-  readonly #numValues: number[] = SUMMARY_NUMBER_KEYS.map(() => 0);
+  readonly #numValues = new Float64Array(SUMMARY_NUMBER_KEYS.length);
   /**
    * The next span's id hash, start and duration, for `beginSpan`: numbers passed as
    * arguments are boxed in heap objects, and those of `beginSpan` and `attr` were a tenth
@@ -150,8 +150,8 @@ export class DigestBuilder {
   readonly #attrKeyIndex = SPAN_KINDS.map(() => new Map<string, number>());
   readonly #shapeIndex = SPAN_KINDS.map(() => new Map<string, number>());
   /** The detail attributes of the span being added. */
-  readonly #detailKeys: string[] = [];
-  readonly #detailValues: JsonValue[] = [];
+  readonly #detailKeys: string[] = anyList();
+  readonly #detailValues: JsonValue[] = anyList();
   #nDetailAttrs = 0;
   /** Per kind, the last key list added and its index in `shapes`: rows of a kind mostly share one. */
   readonly #lastShape: (number[] | undefined)[] = SPAN_KINDS.map(() => undefined);
@@ -225,8 +225,8 @@ export class DigestBuilder {
       profile: none,
       layout: none,
       nums: none,
-      envs: [],
-      pdict: SUMMARY_PROFILE_KEYS.map(() => []),
+      envs: anyList(),
+      pdict: SUMMARY_PROFILE_KEYS.map(() => anyList<JsonValue>()),
       prow: none,
       layouts: [[]],
       pending: [],
@@ -238,7 +238,7 @@ export class DigestBuilder {
       dRun: none,
       dLinkIds: new Uint8Array(0),
       linkOdd: [],
-      dMore: SPAN_KINDS.map(() => ({ names: [], odd: [], attrs: [], keys: [], shapes: [] })),
+      dMore: SPAN_KINDS.map(() => ({ names: anyList(), odd: anyList(), attrs: anyList(), keys: anyList(), shapes: anyList() })),
     };
   }
 

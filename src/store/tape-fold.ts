@@ -15,7 +15,7 @@ import type { AgentmeterEvent, JsonValue } from '../model/events.js';
 import { SPAN_KINDS } from '../model/events.js';
 import { hashId } from '../model/fold.js';
 import { HashSet53 } from '../model/hash-set.js';
-import { grown } from '../model/columns.js';
+import { anyList, grown } from '../model/columns.js';
 import { packUuid } from '../model/packed-uuid.js';
 import { FeedbackColumnsBuilder } from './digest-feedback.js';
 import type { FeedbackColumns } from './digest-feedback.js';
@@ -413,8 +413,8 @@ class TapeFolder {
 
   /** The digest, with what did not finish as events in the order they were read (`SpanFolder.drain`). */
   finish(lines: number): SpanDigest {
-    const pending: [line: number, text: string | undefined][] = [];
-    const kept: KeptFeedback[] = [];
+    const pending: [line: number, text: string | undefined][] = anyList();
+    const kept: KeptFeedback[] = anyList();
     for (let id = 0; id < this.#top; id++) {
       const start = this.#starts[id];
       if (start !== undefined) pending.push([start.line, start.text]);
