@@ -90,7 +90,7 @@ export interface SpanDigest {
    * holds the same bytes however the segment grows, so its digest serves while the segment
    * only grows (`scanSummaries`).
    */
-  fixed?: boolean;
+  fixed?: boolean | undefined;
 }
 
 /** What the detail rows of one kind need besides their columns. Rows are rows of the digest. */
@@ -804,23 +804,43 @@ export function decodeDigest(buf: Buffer): SpanDigest | undefined {
       at += len;
     }
     if (!Array.isArray(header.fbAttrLen)) return undefined;
-    const attrText: string[] = [];
-    for (const len of header.fbAttrLen) {
-      if (!Number.isInteger(len) || len < 0 || at + len > bytes.length) return undefined;
-      attrText.push(bytes.toString('utf8', at, at + len));
-      at += len;
-    }
+    const attrText = textsAt(bytes, at, header.fbAttrLen);
+    if (attrText === undefined) return undefined;
     const c = fbCols as Record<FbColumnName, never>;
-    const { nFb, fbEnvs, fbSources, fbAttrLen: _fbAttrLen, nDetail: _nDetail, nLinks: _nLinks, nProw: _nProw, nMore: _nMore, ...rest } = header;
+    const h = header;
     const feedback: FeedbackColumns = {
-      n: nFb, uuids: c.fbUuids, tsMs: c.fbTs, rating: c.fbRating, flags: c.fbFlags, env: c.fbEnv, source: c.fbSource, attrs: c.fbAttrs,
-      envs: fbEnvs, sources: fbSources, attrText,
+      n: h.nFb, uuids: c.fbUuids, tsMs: c.fbTs, rating: c.fbRating, flags: c.fbFlags, env: c.fbEnv, source: c.fbSource, attrs: c.fbAttrs,
+      envs: h.fbEnvs, sources: h.fbSources, attrText,
     };
-    const columns = cols as Record<ColumnName, ArrayLike<number>>;
-    return { ...rest, ...columns, dId: columns.dId as Uint8Array, dLinkIds: columns.dLinkIds as Uint8Array, feedback, dMore };
+    const k = cols as Record<ColumnName, ArrayLike<number>>;
+    // Every digest of one shape, its keys in `DigestBuilder`'s order (spread from the header,
+    // they came in whatever order and form it had): `replayDigest`'s optimized code was
+    // thrown away when a digest of another shape came.
+    return {
+      v: h.v, keys: h.keys, size: h.size, mtimeMs: h.mtimeMs, lines: h.lines, events: h.events, skipped: h.skipped, samples: h.samples,
+      hash: k.hash, kind: k.kind, status: k.status, start: k.start, dur: k.dur, env: k.env, points: k.points, profile: k.profile, layout: k.layout, nums: k.nums,
+      envs: h.envs, pdict: h.pdict, prow: k.prow, layouts: h.layouts, pending: h.pending,
+      dAt: k.dAt, dEnd: k.dEnd, dName: k.dName, dId: k.dId as Uint8Array, dParent: k.dParent, dRun: k.dRun, dLinkIds: k.dLinkIds as Uint8Array, linkOdd: h.linkOdd,
+      dMore, feedback, fixed: h.fixed,
+    };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The texts of `lengths` bytes each from `at` on, or undefined when a length is not one or
+ * runs past the bytes. Apart from `decodeDigest`, whose once-per-segment body V8 optimized
+ * for this loop's sake (see `encodeDigest`'s helpers).
+ */
+function textsAt(bytes: Buffer, at: number, lengths: readonly unknown[]): string[] | undefined {
+  const out = anyList<string>();
+  for (const len of lengths) {
+    if (typeof len !== 'number' || !Number.isInteger(len) || len < 0 || at + len > bytes.length) return undefined;
+    out.push(bytes.toString('utf8', at, at + len));
+    at += len;
+  }
+  return out;
 }
 
 /** The `DetailMore` of a digest's kind `k` (an index into SPAN_KINDS): as built, or parsed from its JSON. */
@@ -907,9 +927,12 @@ export function replayDigest(
   // Checked by `parseDetail`, as a read with detail loads a digest.
   if (links && wanted) for (const [i, id] of d.linkOdd) linkText[i] = id;
   const link = (i: number): string => (linkText[i] ??= unpackUuid(d.dLinkIds, 16 * i));
+  // Keys in the order of the fold's spans (`spanFromParts`), so that replayed summaries and
+  // spans folded from pending events share their shape: the accumulators that take both
+  // stay monomorphic, and their optimized code was thrown away when the second shape came.
   const s: DetailedSummary = {
-    kind: 'run', env: '', startMs: 0, durationMs: null, status: null, state: 'ended', attrs: {}, pointEvents: 0,
-    spanId: undefined, parentId: undefined, runId: undefined, name: undefined, endMs: undefined,
+    spanId: undefined, runId: undefined, parentId: undefined, kind: 'run', name: undefined, env: '',
+    startMs: 0, endMs: undefined, durationMs: null, status: null, state: 'ended', attrs: {}, pointEvents: 0,
   };
 
   // Rows with detail attributes: their keys, the tail's values and where theirs start.
