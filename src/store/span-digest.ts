@@ -943,7 +943,13 @@ export function replayDigest(
       const m = detailMore(d, k);
       mores[k] = m;
       for (const [r, id] of m.odd) odd.set(r, id);
-      const shapes = m.shapes.map((sh) => sh.map((k) => m.keys[k] as string));
+      // Each key list holds strings from the start, an empty one too: lists of other kinds
+      // threw the replay's optimized code away as they came.
+      const shapes = m.shapes.map((sh) => {
+        const keys = anyList<string>();
+        for (const k of sh) keys.push(m.keys[k] as string);
+        return keys;
+      });
       for (let j = 0; j < m.attrs.length; ) {
         const keys = shapes[m.attrs[j + 1] as number] as string[];
         extra.set(m.attrs[j] as number, [keys, m.attrs, j + 2]);
