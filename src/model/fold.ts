@@ -172,6 +172,23 @@ export class SpanFolder {
     this.#finished.reserve(spans);
   }
 
+  /**
+   * `markFinished` of each of `hashes`, in order, in one pass: `fresh[i]` 1 when the span is
+   * new, 0 for a duplicate. A scan marks a digest's spans so before replaying them: half a
+   * million inserts into a table of 8 MB, each a miss of the caches, overlap in one tight
+   * loop, where one per span replayed cost a tenth of a warm report.
+   */
+  markAllFinished(hashes: ArrayLike<number>, fresh: Uint8Array): void {
+    const set = this.#finished;
+    let dups = 0;
+    for (let i = 0; i < hashes.length; i++) {
+      const isNew = set.add(hashes[i] as number);
+      fresh[i] = isNew ? 1 : 0;
+      if (!isNew) dups++;
+    }
+    this.stats.duplicates += dups;
+  }
+
   markFinished(spanIdHash: number): boolean {
     if (this.#finished.add(spanIdHash)) return true;
     this.stats.duplicates++;

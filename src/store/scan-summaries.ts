@@ -93,7 +93,9 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
   // Feedback waits for the end of the scan (the last per span wins) in compact columns; a
   // read that takes none keeps none.
   const feedback = o.onFeedback || o.onFeedbackSummary ? new FeedbackTable(folder.stats) : undefined;
-  const accept = (h: number): boolean => folder.markFinished(h);
+  // Each digest's spans are marked finished in one pass before it replays (`markAllFinished`).
+  let fresh = new Uint8Array(4096);
+  const accept = (_h: number, i: number): boolean => fresh[i] === 1;
   const useCache = o.cache !== false;
   const detail = o.detail ?? false;
   const folds = { here: 0, workers: 0 };
@@ -149,6 +151,8 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
         lineBase += digest.lines;
         for (const s of samples) if (read.samples.length < 20) read.samples.push(s);
         if (o.onSkip) for (const s of samples) o.onSkip(s);
+        if (fresh.length < digest.hash.length) fresh = new Uint8Array(2 * digest.hash.length);
+        folder.markAllFinished(digest.hash, fresh);
         replayDigest(digest, accept, o.onSpan, detail, o.links === true);
         // A read that takes no feedback counts it without keeping it, as the fold does.
         if (digest.feedback) {

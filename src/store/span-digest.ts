@@ -901,7 +901,8 @@ export function parseDetail(d: SpanDigest, kinds: boolean | readonly SpanKind[] 
 }
 
 /**
- * Hand each span of a digest to `emit` unless `accept(hash)` refuses it (a duplicate).
+ * Hand each span of a digest to `emit` unless `accept(hash, i)` refuses it (a duplicate; `i` is
+ * the span's row, asked in order).
  * Allocation-free: one summary object and one attributes object per (profile, layout) are
  * reused, so `emit` must not keep references (ReportBuilder.addSpan does not). With
  * `detail` (true: every kind of `DETAIL_KINDS`, or a list of them), spans of those kinds come
@@ -911,7 +912,7 @@ export function parseDetail(d: SpanDigest, kinds: boolean | readonly SpanKind[] 
  */
 export function replayDigest(
   d: SpanDigest,
-  accept: (hash: number) => boolean,
+  accept: (hash: number, i: number) => boolean,
   emit: (s: DetailedSummary) => void,
   detail: boolean | readonly SpanKind[] = false,
   links = false,
@@ -974,7 +975,7 @@ export function replayDigest(
       nextDetail = row < nDetail ? (d.dAt[row] as number) : -1;
       if ((wanted as Uint8Array)[d.kind[i] as number] === 0) r = -1;
     }
-    if (!accept(d.hash[i] as number)) {
+    if (!accept(d.hash[i] as number, i)) {
       numAt += layout.length;
       continue;
     }
