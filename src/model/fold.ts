@@ -163,11 +163,7 @@ export class SpanFolder {
     return out;
   }
 
-  /**
-   * Count a span folded elsewhere (e.g. read from the span cache) as finished. Returns false
-   * when a span with the same id hash was already finished: a duplicate to skip.
-   */
-  /** Make room for about `spans` finished spans ahead, so the set of them does not grow half a million spans at a time. */
+  /** Make room for about `spans` finished spans at once: grown step by step, the set fills fresh memory at each step. */
   reserveFinished(spans: number): void {
     this.#finished.reserve(spans);
   }
@@ -189,6 +185,10 @@ export class SpanFolder {
     this.stats.duplicates += dups;
   }
 
+  /**
+   * Count a span folded elsewhere (e.g. read from the span cache) as finished. Returns false
+   * when a span with the same id hash was already finished: a duplicate to skip.
+   */
   markFinished(spanIdHash: number): boolean {
     if (this.#finished.add(spanIdHash)) return true;
     this.stats.duplicates++;
