@@ -43,22 +43,8 @@ function isPlainFeedback(e: AgentmeterEvent): e is FeedbackEvent {
   return typeof e.attrs === 'object' && e.attrs !== null && typeof e.source === 'string';
 }
 
-export interface FeedbackBuild {
-  /** 48 bytes per row, packed in place (`tsMs.length` rows). */
-  uuids: Uint8Array;
-  tsMs: Float64Array;
-  rating: Float64Array;
-  flags: Uint8Array;
-  env: Uint32Array;
-  source: Uint32Array;
-  attrs: Uint32Array;
-  envs: string[];
-  sources: string[];
-  attrText: string[];
-}
-
-/** Feedback in columns as `encodeDigest` writes them: built (`compactFeedback`) or already columns. */
-export type FeedbackRows = Omit<FeedbackBuild, 'tsMs' | 'rating' | 'flags' | 'env' | 'source' | 'attrs'> & Record<'tsMs' | 'rating' | 'flags' | 'env' | 'source' | 'attrs', ArrayLike<number>>;
+/** Feedback columns as built (`tsMs.length` rows), and as `encodeDigest` writes them. */
+export type FeedbackBuild = Omit<FeedbackColumns, 'n'>;
 
 export function compactFeedback(pending: AgentmeterEvent[]): { fb: FeedbackBuild; rest: AgentmeterEvent[] } {
   const rows = new FeedbackColumnsBuilder(pending.length);

@@ -180,36 +180,31 @@ export class FeedbackTable {
   emit(emit: (f: Feedback) => void): void {
     for (let slot = 0; slot < this.#n; slot++) {
       const flags = this.#flags[slot] as number;
-      const success = this.#success[slot] as number;
-      const rating = this.#rating[slot] as number;
       emit({
         id: this.#getUuid(slot, 0, flags),
         spanId: this.#getUuid(slot, 1, flags),
         runId: flags & 8 ? null : this.#getUuid(slot, 2, flags),
-        env: this.#strings[this.#env[slot] as number] as string,
-        tsMs: this.#tsMs[slot] as number,
-        success: success === 2 ? null : success === 1,
-        rating: Number.isNaN(rating) ? null : rating,
-        source: this.#strings[this.#source[slot] as number] as string,
-        attrs: this.#attrList[this.#attrs[slot] as number] as BaseAttributes,
+        ...this.#summary(slot),
       });
     }
   }
 
   /** `emit` without the ids, for a reader that reads none (`scanSummaries`' `onFeedbackSummary`). */
   emitSummaries(emit: (f: FeedbackSummary) => void): void {
-    for (let slot = 0; slot < this.#n; slot++) {
-      const success = this.#success[slot] as number;
-      const rating = this.#rating[slot] as number;
-      emit({
-        env: this.#strings[this.#env[slot] as number] as string,
-        tsMs: this.#tsMs[slot] as number,
-        success: success === 2 ? null : success === 1,
-        rating: Number.isNaN(rating) ? null : rating,
-        source: this.#strings[this.#source[slot] as number] as string,
-        attrs: this.#attrList[this.#attrs[slot] as number] as BaseAttributes,
-      });
-    }
+    for (let slot = 0; slot < this.#n; slot++) emit(this.#summary(slot));
+  }
+
+  #summary(slot: number): FeedbackSummary {
+    const success = this.#success[slot] as number;
+    const rating = this.#rating[slot] as number;
+    return {
+      env: this.#strings[this.#env[slot] as number] as string,
+      tsMs: this.#tsMs[slot] as number,
+      success: success === 2 ? null : success === 1,
+      rating: Number.isNaN(rating) ? null : rating,
+      source: this.#strings[this.#source[slot] as number] as string,
+      attrs: this.#attrList[this.#attrs[slot] as number] as BaseAttributes,
+    };
   }
 
   #intern(s: string): number {

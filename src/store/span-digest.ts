@@ -6,7 +6,7 @@ import { DETAIL_KEYS, DETAIL_KEYS_OF, DETAIL_KINDS, SUMMARY_NUMBER_KEYS, SUMMARY
 import { FB_COLUMNS, compactFeedback, expandFeedback } from './digest-feedback.js';
 import { packUuid, unpackUuid } from '../model/packed-uuid.js';
 import { anyList, grown, intern } from '../model/columns.js';
-import type { FbColumnName, FeedbackColumns, FeedbackRows } from './digest-feedback.js';
+import type { FbColumnName, FeedbackBuild, FeedbackColumns } from './digest-feedback.js';
 import type { SkippedLine } from './reader.js';
 
 /** Bump when the layout below changes; older digests are rebuilt. */
@@ -683,7 +683,7 @@ export function encodeDigest(d: SpanDigest, alloc: (size: number) => Buffer = (s
   const { hash, kind, status, start, dur, env, points, profile, layout, nums, pdict, prow, pending, feedback, dAt, dEnd, dName, dId, dParent, dRun, dLinkIds, dMore, ...header } = d;
   const moreParts = dMore.map((m) => (m instanceof Uint8Array ? m : Buffer.from(JSON.stringify(m), 'utf8')));
   const moreBytes = Buffer.concat(moreParts);
-  let { fb, rest }: { fb: FeedbackRows; rest: AgentmeterEvent[] } = compactFeedback(pending);
+  let { fb, rest }: { fb: FeedbackBuild; rest: AgentmeterEvent[] } = compactFeedback(pending);
   if (feedback) {
     // Columns already (a decoded digest, or the line scanner's fold) go as they are when the
     // events bring none; else all of it is made into columns again, events first.
