@@ -110,7 +110,7 @@ export class FoldPool {
   readonly #writing = new Map<Worker, number>();
 
   constructor(threads: number) {
-    if (threads > 0) foldWorkerStarting(WORKER_HEAP.maxYoungGenerationSizeMb);
+    foldWorkerStarting(WORKER_HEAP.maxYoungGenerationSizeMb, threads, availableParallelism());
     for (let i = 0; i < threads; i++) {
       // No stdio of its own: nothing in the fold writes there, and piping it costs a stream.
       const w = new Worker(WORKER_URL, { stdout: false, stderr: false, resourceLimits: WORKER_HEAP });

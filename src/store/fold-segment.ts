@@ -12,8 +12,6 @@ import { scanSegmentFile, scanSegmentFileSync } from './reader.js';
 import type { ReadStats } from './reader.js';
 import { DigestBuilder } from './span-digest.js';
 import type { SpanDigest } from './span-digest.js';
-import { foldSegmentFileSync } from './tape-fold.js';
-import { PIECE_BYTES } from './pieces.js';
 import type { Piece } from './pieces.js';
 
 /**
@@ -33,22 +31,11 @@ export async function foldSegment(file: string, size: number, mtimeMs: number, p
 }
 
 /**
- * `foldSegment` with blocking reads, for a fold worker (fold-pool.ts), which does nothing else
- * meanwhile: from the line scanner's records (`tape-fold.ts`) when it takes every line, else
- * line by line. A record fold holds each distinct text of what it folds and every unmatched
- * record, so it takes a piece of a segment at most (docs/performance.md, "Cold reads, fourth
- * pass"). The reading thread folds line by line: the scanner's memory would stay with it for
- * the whole read.
+ * `foldSegment` with blocking reads, line by line through the reader: the ordinary fold of
+ * every line, for a fold worker (fold-worker.ts) when the line scanner's records
+ * (`foldSegmentFileSync`) do not take the segment. The reading thread folds line by line
+ * (`foldSegment`): the scanner's memory would stay with it for the whole read.
  */
-export function foldSegmentSync(file: string, size: number, mtimeMs: number, piece?: Piece): SpanDigest {
-  if (piece !== undefined || size < 2 * PIECE_BYTES) {
-    const digest = foldSegmentFileSync(file, size, mtimeMs, piece);
-    if (digest !== undefined) return digest;
-  }
-  return foldSegmentLines(file, size, mtimeMs, piece);
-}
-
-/** `foldSegmentSync` line by line through the reader: the ordinary fold of every line. */
 export function foldSegmentLines(file: string, size: number, mtimeMs: number, piece?: Piece): SpanDigest {
   const builder = new DigestBuilder(size, mtimeMs);
   const folder = new SpanFolder({ onSpan: (s: Span, h: number) => builder.add(s, h), drains: true });

@@ -22,7 +22,7 @@ import type { FeedbackColumns } from './digest-feedback.js';
 import { DURATION_UNKNOWN, ENTRY, ENTRY_NUMBER, F_ATTRS, F_ENV, F_ID, F_NAME, F_PARENT_ID, F_RATING, F_RUN_ID, F_SOURCE, F_SPAN_ID, F_SUCCESS, PACKED_AT, RECORD_CHUNK, REC, RECF, REC_LENGTH, RECF_LENGTH, WANTED, V_FALSE, V_NULL, V_NUMBER, V_STRING, V_TRUE, lineScanner } from './line-scan.js';
 import type { LineScanner } from './line-scan.js';
 import { SEGMENT_READ_FLAGS } from './layout.js';
-import { pieceRangeSync } from './pieces.js';
+import { PIECE_BYTES, pieceRangeSync } from './pieces.js';
 import type { Piece } from './pieces.js';
 import { DigestBuilder, SPAN_BYTES, isDetailKind } from './span-digest.js';
 import type { SpanDigest } from './span-digest.js';
@@ -50,10 +50,14 @@ export function foldSegmentBytes(bytes: Uint8Array, size: number, mtimeMs: numbe
 
 /**
  * `foldSegmentBytes` of a segment file of about `size` bytes (or of piece `piece` of it),
- * read in chunks straight into the line scanner's memory; undefined when it cannot be read, it grew past `size`, or a
- * line is not one the scanner takes (fold it line by line: that read says why).
+ * read in chunks straight into the line scanner's memory; undefined when it cannot be read,
+ * it grew past `size`, a line is not one the scanner takes (fold it line by line: that read
+ * says why), or it is a whole segment of two pieces or more. A record fold holds each
+ * distinct text of what it folds and every unmatched record, so it takes a piece of a segment
+ * at most (docs/performance.md, "Cold reads, fourth pass").
  */
 export function foldSegmentFileSync(file: string, size: number, mtimeMs: number, piece?: Piece): SpanDigest | undefined {
+  if (piece === undefined && size >= 2 * PIECE_BYTES) return undefined;
   let fd: number;
   try {
     fd = openSync(file, SEGMENT_READ_FLAGS);

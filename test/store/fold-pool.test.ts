@@ -16,7 +16,7 @@ import { sampleLine } from './helpers.js';
 const DIST = resolve(import.meta.dirname, '../../dist/store');
 const load = async <T>(file: string): Promise<T> => (await import(pathToFileURL(join(DIST, file)).href)) as T;
 const { FoldPool } = await load<typeof PoolApi>('fold-pool.js');
-const { foldSegmentSync } = await load<typeof SegmentApi>('fold-segment.js');
+const { foldSegmentLines } = await load<typeof SegmentApi>('fold-segment.js');
 const { encodeDigest } = await load<typeof DigestApi>('span-digest.js');
 
 const T0 = Date.UTC(2026, 0, 5, 9);
@@ -43,7 +43,7 @@ describe('FoldPool.recycle', () => {
     pool = new FoldPool(1);
     const fresh = (f: string): Buffer => {
       const st = statSync(f);
-      return Buffer.from(encodeDigest(foldSegmentSync(f, st.size, st.mtimeMs)));
+      return Buffer.from(encodeDigest(foldSegmentLines(f, st.size, st.mtimeMs)));
     };
     const fold = async (f: string): Promise<Uint8Array> => {
       const st = statSync(f);
