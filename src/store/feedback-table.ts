@@ -8,6 +8,27 @@ import { grown, intern } from '../model/columns.js';
 import { packUuid, unpackUuid } from '../model/packed-uuid.js';
 import type { FeedbackColumns } from './digest-feedback.js';
 
+/** Options of a `FeedbackTable`. */
+export interface FeedbackTableOptions {
+  /**
+   * Keep each feedback's ids, for `emit` (default true). A reader that takes summaries only
+   * (`emitSummaries`, a report) keeps none: they were 48 of each row's 86 bytes.
+   */
+  ids?: boolean;
+  /**
+   * About how many rows the scan may keep (one per span with feedback at most): the columns
+   * are made that long at once, and grow by doubling past it. Memory of a typed array is taken
+   * from the system as rows are written, so rows never written cost nothing, where columns
+   * doubled from 1,024 rows each took fresh memory and copied the rows before them: on a
+   * machine whose first touch of a page costs about 10 µs, that was a fifth of what the
+   * table cost a report (docs/performance.md, "Cold reads, ninth pass").
+   */
+  rows?: number;
+}
+
+/** Rows a table makes its columns for at once, at most (`FeedbackTableOptions.rows`): 40 MB of columns with ids. */
+const MAX_RESERVED_ROWS = 1 << 20;
+
 /**
  * The last feedback per span across a whole scan, as `SpanFolder` keeps it (a repeated event
  * id is a duplicate; otherwise the later `ts` wins, a tie going to the one read last), but
@@ -20,19 +41,20 @@ export class FeedbackTable {
   readonly #slots = new HashMap53();
   readonly #oddSlots = new Map<string, number>();
   #n = 0;
-  #idHash = new Float64Array(1024);
-  #tsMs = new Float64Array(1024);
-  #rating = new Float64Array(1024);
+  #idHash: Float64Array;
+  #tsMs: Float64Array;
+  #rating: Float64Array;
   /** 0 false, 1 true, 2 null. */
-  #success = new Uint8Array(1024);
-  #env = new Uint32Array(1024);
-  #source = new Uint32Array(1024);
-  #attrs = new Uint32Array(1024);
-  /** id, span id, run id: 16 bytes each when canonical; and as 12 words a slot, to copy them. */
-  #uuids = new Uint8Array(1024 * 48);
-  #uuidWords = new Int32Array(this.#uuids.buffer);
-  /** Flags per slot: which of id, span id, run id are in `#odd` as text (bit 0–2), run id null (bit 3). */
-  #flags = new Uint8Array(1024);
+  #success: Uint8Array;
+  #env: Uint32Array;
+  #source: Uint32Array;
+  #attrs: Uint32Array;
+  /** With ids: id, span id, run id, 16 bytes each when canonical; and as 12 words a slot, to copy them. */
+  readonly #ids: boolean;
+  #uuids: Uint8Array;
+  #uuidWords: Int32Array;
+  /** With ids, flags per slot: which of id, span id, run id are in `#odd` as text (bit 0–2), run id null (bit 3). */
+  #flags: Uint8Array;
   readonly #odd = new Map<number, string>();
   readonly #scratch = new Uint8Array(48);
   readonly #strings: string[] = [];
@@ -48,8 +70,20 @@ export class FeedbackTable {
   readonly #stats: FoldStats;
 
   /** `stats`: the fold's counters, which count feedback events and duplicates too. */
-  constructor(stats: FoldStats) {
+  constructor(stats: FoldStats, o: FeedbackTableOptions = {}) {
     this.#stats = stats;
+    this.#ids = o.ids ?? true;
+    const n = Math.max(1024, Math.min(MAX_RESERVED_ROWS, Math.ceil(o.rows ?? 0)));
+    this.#idHash = new Float64Array(n);
+    this.#tsMs = new Float64Array(n);
+    this.#rating = new Float64Array(n);
+    this.#success = new Uint8Array(n);
+    this.#env = new Uint32Array(n);
+    this.#source = new Uint32Array(n);
+    this.#attrs = new Uint32Array(n);
+    this.#uuids = new Uint8Array(this.#ids ? n * 48 : 0);
+    this.#uuidWords = new Int32Array(this.#uuids.buffer);
+    this.#flags = new Uint8Array(this.#ids ? n : 0);
   }
 
   add(e: FeedbackEvent): void {
@@ -59,10 +93,13 @@ export class FeedbackTable {
   /** Add the feedback columns of a span digest, as events in column order. */
   addColumns(fb: FeedbackColumns): void {
     const u = fb.uuids;
+    const ids = this.#ids;
     // A digest's columns start on 8 bytes: its ids are copied 4 bytes at a time.
-    const words = u.byteOffset % 4 === 0 ? new Int32Array(u.buffer, u.byteOffset, u.length >> 2) : undefined;
-    // Each of the digest's attribute texts is looked up once, when first used.
+    const words = ids && u.byteOffset % 4 === 0 ? new Int32Array(u.buffer, u.byteOffset, u.length >> 2) : undefined;
+    // Each of the digest's attribute texts, envs and sources is looked up once, when first used.
     const attrIds = new Int32Array(fb.attrText.length).fill(-1);
+    const envIds = new Int32Array(fb.envs.length).fill(-1);
+    const sourceIds = new Int32Array(fb.sources.length).fill(-1);
     for (let i = 0; i < fb.n; i++) {
       this.#stats.events++;
       const at = i * 48;
@@ -72,8 +109,12 @@ export class FeedbackTable {
       const success = flags & 3;
       const ai = fb.attrs[i] as number;
       if ((attrIds[ai] as number) < 0) attrIds[ai] = this.#attrIdOfText(fb.attrText[ai] as string);
-      this.#put(slot, fb.rating[i] as number, success === 2 ? null : success === 1, fb.envs[fb.env[i] as number] as string,
-        fb.sources[fb.source[i] as number] as string, attrIds[ai] as number);
+      const ei = fb.env[i] as number;
+      if ((envIds[ei] as number) < 0) envIds[ei] = this.#intern(fb.envs[ei] as string);
+      const si = fb.source[i] as number;
+      if ((sourceIds[si] as number) < 0) sourceIds[si] = this.#intern(fb.sources[si] as string);
+      this.#put(slot, fb.rating[i] as number, success === 2 ? null : success === 1, envIds[ei] as number, sourceIds[si] as number, attrIds[ai] as number);
+      if (!ids) continue;
       if (words !== undefined) {
         const d = this.#uuidWords;
         for (let k = 0, to = slot * 12, from = i * 12; k < 12; k++) d[to + k] = words[from + k] as number;
@@ -108,7 +149,8 @@ export class FeedbackTable {
     const idHash = flags & 1 ? hashId(id) : keyOf(scratch, 0);
     const slot = this.#claim(key, idHash, parseIsoMs(ts));
     if (slot < 0) return;
-    this.#put(slot, rating === null ? NaN : rating, success, env, source, this.#attrId(attrs));
+    this.#put(slot, rating === null ? NaN : rating, success, this.#intern(env), this.#intern(source), this.#attrId(attrs));
+    if (!this.#ids) return;
     const u = this.#uuids;
     const at = slot * 48;
     for (let i = 0; i < 48; i++) u[at + i] = scratch[i] as number;
@@ -135,11 +177,12 @@ export class FeedbackTable {
     return slot;
   }
 
-  #put(slot: number, rating: number, success: boolean | null, env: string, source: string, attrId: number): void {
+  /** A kept feedback's values; `env` and `source` by their index (`#intern`). */
+  #put(slot: number, rating: number, success: boolean | null, env: number, source: number, attrId: number): void {
     this.#rating[slot] = rating;
     this.#success[slot] = success === null ? 2 : success ? 1 : 0;
-    this.#env[slot] = this.#intern(env);
-    this.#source[slot] = this.#intern(source);
+    this.#env[slot] = env;
+    this.#source[slot] = source;
     this.#attrs[slot] = attrId;
   }
 
@@ -176,8 +219,9 @@ export class FeedbackTable {
     this.#flags[slot] = flags;
   }
 
-  /** Hand each kept feedback to `emit`, in the order their spans were first seen. */
+  /** Hand each kept feedback to `emit`, in the order their spans were first seen (a table made with ids). */
   emit(emit: (f: Feedback) => void): void {
+    if (!this.#ids) throw new Error('FeedbackTable.emit: the table keeps no ids (made with ids: false); emitSummaries hands over what it keeps');
     for (let slot = 0; slot < this.#n; slot++) {
       const flags = this.#flags[slot] as number;
       emit({
@@ -226,6 +270,7 @@ export class FeedbackTable {
     this.#env = grown(this.#env, n);
     this.#source = grown(this.#source, n);
     this.#attrs = grown(this.#attrs, n);
+    if (!this.#ids) return;
     this.#flags = grown(this.#flags, n);
     this.#uuids = grown(this.#uuids, n * 48);
     this.#uuidWords = new Int32Array(this.#uuids.buffer);

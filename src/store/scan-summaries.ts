@@ -90,9 +90,9 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
   const read: ReadStats = { partitions: 0, segments: 0, bytes: 0, lines: 0, events: 0, skipped: 0, samples: [] };
   const cache = { hits: 0, writes: 0, errors: 0 };
   const folder = new SpanFolder({ onSpan: o.onSpan, ...(o.nowMs !== undefined ? { nowMs: o.nowMs } : {}) });
-  // Feedback waits for the end of the scan (the last per span wins) in compact columns; a
-  // read that takes none keeps none.
-  const feedback = o.onFeedback || o.onFeedbackSummary ? new FeedbackTable(folder.stats) : undefined;
+  // Feedback waits for the end of the scan (the last per span wins) in compact columns, made
+  // once the segments are listed; a read that takes none keeps none.
+  let feedback: FeedbackTable | undefined;
   // Each digest's spans are marked finished in one pass before it replays (`markAllFinished`).
   let fresh = new Uint8Array(4096);
   const accept = (_h: number, i: number): boolean => fresh[i] === 1;
@@ -107,8 +107,11 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
       read.partitions = parts.length;
       const lists = await Promise.all(parts.map(async (part) => (await listSegments(part.path)).map((file) => ({ day: part.day, file }))));
       const files = await units(lists.flat(), o.pieceBytes !== undefined && o.pieceBytes >= 1 ? Math.floor(o.pieceBytes) : PIECE_BYTES);
-      // About a span per kilobyte of events (span-digest.ts sizes its columns so too).
-      if (files.length > 0) folder.reserveFinished((files[0] as Unit).rest / SPAN_BYTES);
+      // About a span per kilobyte of events (span-digest.ts sizes its columns so too), and a
+      // kept feedback per span at most.
+      const spans = files.length > 0 ? (files[0] as Unit).rest / SPAN_BYTES : 0;
+      folder.reserveFinished(spans);
+      if (o.onFeedback || o.onFeedbackSummary) feedback = new FeedbackTable(folder.stats, { ids: o.onFeedback !== undefined, rows: spans });
       // Fold workers start only once enough bytes turned out to need folding, never for one segment.
       const threads = files.length > 1 && foldThreadsUsable() ? (o.threads ?? defaultFoldThreads()) : 0;
       const threadsAfter = o.threadsAfterBytes ?? THREADS_AFTER_BYTES;

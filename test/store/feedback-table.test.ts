@@ -118,11 +118,32 @@ describe('FeedbackTable', () => {
     table.emit((f) => withIds.push(f));
     expect(withIds).toEqual(want);
     expect(stats.events).toBe(events.length);
+    const wantSummaries = want.map((f) => ({ env: f.env, tsMs: f.tsMs, success: f.success, rating: f.rating, source: f.source, attrs: f.attrs }));
     const summaries: unknown[] = [];
     const again = new FeedbackTable({ ...stats, events: 0 });
     for (const c of chunks) again.addColumns(c);
     again.emitSummaries((f) => summaries.push(f));
-    expect(summaries).toEqual(want.map((f) => ({ env: f.env, tsMs: f.tsMs, success: f.success, rating: f.rating, source: f.source, attrs: f.attrs })));
+    expect(summaries).toEqual(wantSummaries);
+    // Without ids, sized for fewer rows than come (it grows) and for more (it never does): the same summaries, and no `emit`.
+    for (const rows of [100, 100_000]) {
+      const counted = { ...stats, events: 0, duplicates: 0 };
+      const bare = new FeedbackTable(counted, { ids: false, rows });
+      for (const c of chunks) bare.addColumns(c);
+      for (const e of events.slice(0, 50)) bare.add(e);
+      const got: unknown[] = [];
+      bare.emitSummaries((f) => got.push(f));
+      const refCounted = { ...stats, events: 0, duplicates: 0 };
+      const withEvents = new FeedbackTable(refCounted);
+      for (const c of chunks) withEvents.addColumns(c);
+      for (const e of events.slice(0, 50)) withEvents.add(e);
+      const ref: unknown[] = [];
+      withEvents.emitSummaries((f) => ref.push(f));
+      expect(got).toEqual(ref);
+      expect(counted).toEqual(refCounted);
+      expect(counted.events).toBe(events.length + 50);
+      expect(counted.duplicates).toBeGreaterThan(0);
+      expect(() => bare.emit(() => undefined)).toThrow(/keeps no ids/);
+    }
   });
 });
 
