@@ -119,10 +119,25 @@ function keyHash(b: Uint8Array): number {
   return (h ^ (h >>> 15)) | 0;
 }
 
-/** Lays out the scanner's tables at `at`, in 4-byte words. */
+/** Bytes as little-endian 4-byte words, the last padded with zeros. */
+function wordsOf(b: Uint8Array): number[] {
+  const words: number[] = [];
+  for (let i = 0; i < b.length; i += 4) words.push((b[i] ?? 0) | ((b[i + 1] ?? 0) << 8) | ((b[i + 2] ?? 0) << 16) | ((b[i + 3] ?? 0) << 24));
+  return words;
+}
+
+/**
+ * Lays out the scanner's tables at `at`, in 4-byte words. Built by every thread that scans
+ * (each fold worker before its first segment): equal tables are written once, and each key's
+ * bytes and hash are made once, which took a worker's start from 36 to 12 ms (docs/performance.md,
+ * "Cold reads, ninth pass").
+ */
 class TableWriter {
   readonly words: number[] = [];
   readonly #base: number;
+  /** Tables written, by their entries as text: the address of each. */
+  readonly #tables = new Map<string, number>();
+  readonly #keys = new Map<string, { length: number; h: number; words: number[] }>();
 
   constructor(base: number) {
     this.#base = base;
@@ -133,7 +148,7 @@ class TableWriter {
   }
 
   bytes(b: Uint8Array): void {
-    for (let i = 0; i < b.length; i += 4) this.words.push((b[i] ?? 0) | ((b[i + 1] ?? 0) << 8) | ((b[i + 2] ?? 0) << 16) | ((b[i + 3] ?? 0) << 24));
+    this.words.push(...wordsOf(b));
   }
 
   /** A list of names: its address. */
@@ -153,19 +168,33 @@ class TableWriter {
    * key, so a probe ends soon.
    */
   keys(entries: readonly (readonly [string, number])[]): number {
+    const text = JSON.stringify(entries);
+    let at = this.#tables.get(text);
+    if (at === undefined) {
+      at = this.#keysOnce(entries);
+      this.#tables.set(text, at);
+    }
+    return at;
+  }
+
+  #keysOnce(entries: readonly (readonly [string, number])[]): number {
     let size = 16;
     while (size < 4 * entries.length) size *= 2;
     const slots = new Array<number>(size).fill(0);
     const at = this.address;
     this.words.push(size - 1, ...slots);
     for (const [key, code] of entries) {
-      const b = Buffer.from(key, 'utf8');
-      const h = keyHash(b);
+      let k = this.#keys.get(key);
+      if (k === undefined) {
+        const b = Buffer.from(key, 'utf8');
+        k = { length: b.length, h: keyHash(b), words: wordsOf(b) };
+        this.#keys.set(key, k);
+      }
+      const h = k.h;
       let slot = h & (size - 1);
       while (slots[slot] !== 0) slot = (slot + 1) & (size - 1);
       slots[slot] = this.address;
-      this.words.push(h, code, b.length);
-      this.bytes(b);
+      this.words.push(h, code, k.length, ...k.words);
     }
     for (let i = 0; i < size; i++) this.words[(at - this.#base) / 4 + 1 + i] = slots[i] as number;
     return at;
@@ -218,6 +247,14 @@ function instantiate(): { x: Exports; free: number } {
   new Int32Array(x.memory.buffer, x.base(), t.words.length).set(t.words);
   x.init(fields, types, kinds, statuses, sources, tableIndex, SPAN_KINDS.length, MAX_ATTRS_DEPTH, wanted);
   return { x, free: t.address };
+}
+
+/**
+ * Where the bytes of a segment being recorded come from (`LineScanner.nextChunk`): `read`
+ * writes the next of them into `into`, from its start, and returns how many (0: the end).
+ */
+export interface ChunkSource {
+  read(into: Uint8Array): number;
 }
 
 /**
@@ -296,15 +333,15 @@ export class LineScanner {
 
   /**
    * The next chunk of the segment being recorded: the bytes of the last chunk from `keepFrom`
-   * on (a line it cut) move to the start, and `fill` writes after them straight into the
-   * scanner's memory (returning how many bytes it wrote). Returns the chunk, in the scanner's
-   * memory (valid until the next chunk); lines are recorded by their offsets into it.
+   * on (a line it cut) move to the start, and `from` writes after them straight into the
+   * scanner's memory. Returns the chunk, in the scanner's memory (valid until the next chunk);
+   * lines are recorded by their offsets into it.
    */
-  nextChunk(keepFrom: number, fill: (into: Uint8Array) => number): Buffer {
+  nextChunk(keepFrom: number, from: ChunkSource): Buffer {
     const mem = this.#memory();
     const keep = this.#chunk - keepFrom;
     if (keep > 0) mem.copyWithin(this.#in, this.#in + keepFrom, this.#in + this.#chunk);
-    const n = fill(mem.subarray(this.#in + keep, this.#in + RECORD_CHUNK));
+    const n = from.read(mem.subarray(this.#in + keep, this.#in + RECORD_CHUNK));
     this.#chunk = keep + n;
     return Buffer.from(this.#x.memory.buffer, this.#in, this.#chunk);
   }

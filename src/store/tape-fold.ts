@@ -20,7 +20,7 @@ import { packUuid } from '../model/packed-uuid.js';
 import { FeedbackColumnsBuilder } from './digest-feedback.js';
 import type { FeedbackColumns } from './digest-feedback.js';
 import { DURATION_UNKNOWN, ENTRY, ENTRY_NUMBER, F_ATTRS, F_ENV, F_ID, F_NAME, F_PARENT_ID, F_RATING, F_RUN_ID, F_SOURCE, F_SPAN_ID, F_SUCCESS, PACKED_AT, RECORD_CHUNK, REC, RECF, REC_LENGTH, RECF_LENGTH, WANTED, V_FALSE, V_NULL, V_NUMBER, V_STRING, V_TRUE, lineScanner } from './line-scan.js';
-import type { LineScanner } from './line-scan.js';
+import type { ChunkSource, LineScanner } from './line-scan.js';
 import { SEGMENT_READ_FLAGS } from './layout.js';
 import { PIECE_BYTES, pieceRangeSync } from './pieces.js';
 import type { Piece } from './pieces.js';
@@ -39,13 +39,7 @@ const T_POINT = 3;
  * time (a test's way to cut lines between chunks).
  */
 export function foldSegmentBytes(bytes: Uint8Array, size: number, mtimeMs: number, step = RECORD_CHUNK): SpanDigest | undefined {
-  let at = 0;
-  return foldChunks(size, size, mtimeMs, (into) => {
-    const n = Math.min(into.length, step, bytes.length - at);
-    into.set(bytes.subarray(at, at + n));
-    at += n;
-    return n;
-  });
+  return foldChunks(size, size, mtimeMs, new ByteChunks(bytes, step));
 }
 
 /**
@@ -68,13 +62,7 @@ export function foldSegmentFileSync(file: string, size: number, mtimeMs: number,
     // A piece (pieces.ts) reads its bytes; the last one, or a whole segment, to the end of
     // the file, which is `size` bytes unless it grew.
     const range = pieceRangeSync(fd, piece);
-    const limit = range.end ?? Infinity;
-    let at = range.start;
-    const d = foldChunks((range.end ?? size) - at, size, mtimeMs, (into) => {
-      const n = readSync(fd, into, 0, Math.min(into.length, limit - at), at);
-      at += n;
-      return n;
-    });
+    const d = foldChunks((range.end ?? size) - range.start, size, mtimeMs, new FileChunks(fd, range.start, range.end ?? Infinity));
     if (d !== undefined && range.fixed) d.fixed = true;
     return d;
   } catch {
@@ -85,10 +73,53 @@ export function foldSegmentFileSync(file: string, size: number, mtimeMs: number,
 }
 
 /**
- * Fold the `length` bytes `read` gives (0: the end), chunk by chunk, into the digest of a
- * segment of `size` bytes (`length` is less for a piece of it).
+ * The chunks of a fold come from objects of a class, each with its own state, where they
+ * came from a closure made per segment: the fold's optimized code, which had inlined the one
+ * closure it had seen, was thrown away at the next segment's, once per worker.
  */
-function foldChunks(length: number, size: number, mtimeMs: number, read: (into: Uint8Array) => number): SpanDigest | undefined {
+class FileChunks implements ChunkSource {
+  readonly #fd: number;
+  #at: number;
+  readonly #limit: number;
+
+  /** Bytes [at, limit) of file `fd`, or to its end. */
+  constructor(fd: number, at: number, limit: number) {
+    this.#fd = fd;
+    this.#at = at;
+    this.#limit = limit;
+  }
+
+  read(into: Uint8Array): number {
+    const n = readSync(this.#fd, into, 0, Math.min(into.length, this.#limit - this.#at), this.#at);
+    this.#at += n;
+    return n;
+  }
+}
+
+/** `bytes`, `step` of them at a time at most. */
+class ByteChunks implements ChunkSource {
+  readonly #bytes: Uint8Array;
+  readonly #step: number;
+  #at = 0;
+
+  constructor(bytes: Uint8Array, step: number) {
+    this.#bytes = bytes;
+    this.#step = step;
+  }
+
+  read(into: Uint8Array): number {
+    const n = Math.min(into.length, this.#step, this.#bytes.length - this.#at);
+    into.set(this.#bytes.subarray(this.#at, this.#at + n));
+    this.#at += n;
+    return n;
+  }
+}
+
+/**
+ * Fold the `length` bytes `from` gives, chunk by chunk, into the digest of a segment of
+ * `size` bytes (`length` is less for a piece of it).
+ */
+function foldChunks(length: number, size: number, mtimeMs: number, from: ChunkSource): SpanDigest | undefined {
   const scan = lineScanner();
   if (!scan.startRecord(length)) return undefined;
   folder ??= new TapeFolder(scan);
@@ -98,9 +129,12 @@ function foldChunks(length: number, size: number, mtimeMs: number, read: (into: 
   let keepFrom = 0;
   let total = 0;
   let lines = 0;
+  // Bytes of the last chunk, to tell how many a chunk brought after the ones it kept.
+  let last = 0;
   for (;;) {
-    let got = 0;
-    const bytes = scan.nextChunk(keepFrom, (into) => (got = read(into)));
+    const bytes = scan.nextChunk(keepFrom, from);
+    const got = bytes.length - (last - keepFrom);
+    last = bytes.length;
     total += got;
     // Grown since its size was taken: the fold line by line reads it as it is.
     if (total > length) return undefined;

@@ -14,6 +14,7 @@ import { scanEvents } from '../../src/store/index.js';
 import type { ReadStats, SkippedLine } from '../../src/store/index.js';
 import { packUuid } from '../../src/model/packed-uuid.js';
 import { F_ENV, F_RUN_ID, F_SPAN_ID, PACKED_AT, REC, lineScanner } from '../../src/store/line-scan.js';
+import type { ChunkSource } from '../../src/store/line-scan.js';
 import { tempDir } from '../helpers.js';
 
 const T0 = Date.parse('2025-03-01T10:00:00.000Z');
@@ -81,6 +82,15 @@ async function read(root: string, decode: boolean): Promise<{ stats: ReadStats; 
   const stats = await scanEvents({ root, ...(decode ? { onEvent: () => undefined } : {}), onSkip: (s) => skips.push(s) });
   return { stats, skips };
 }
+
+
+/** A chunk source of `bytes` in one read. */
+const whole = (bytes: Uint8Array): ChunkSource => ({
+  read: (into) => {
+    into.set(bytes);
+    return bytes.length;
+  },
+});
 
 describe('the line scanner', () => {
   it('counts and skips what the ordinary path does, on any segment', async () => {
@@ -157,10 +167,7 @@ describe('the line scanner', () => {
         const lines = texts.map((t, i) => JSON.stringify({ v: 1, id: `e${i}`, ts: iso(T0 + i), type: 'span.event', span_id: t, run_id: texts[(i + 1) % texts.length], env: t, name: 'x', attrs: {} }));
         const bytes = Buffer.from(lines.join('\n') + '\n', 'utf8');
         expect(scan.startRecord(bytes.length)).toBe(true);
-        const chunk = scan.nextChunk(0, (into) => {
-          into.set(bytes);
-          return bytes.length;
-        });
+        const chunk = scan.nextChunk(0, whole(bytes));
         const ids = new Map<string, number>();
         let s = 0;
         for (let i = 0; i < texts.length; i++) {
@@ -193,10 +200,7 @@ describe('the line scanner', () => {
       fc.property(text, (t) => {
         const bytes = Buffer.from(`${JSON.stringify({ v: 1, id: 'e', ts: iso(T0), type: 'span.event', span_id: t, run_id: 'r', env: 'prod', name: 'x', attrs: {} })}\n`, 'utf8');
         expect(scan.startRecord(bytes.length)).toBe(true);
-        scan.nextChunk(0, (into) => {
-          into.set(bytes);
-          return bytes.length;
-        });
+        scan.nextChunk(0, whole(bytes));
         expect(scan.record(0, bytes.length - 1)).toBe(3);
         const ok = packUuid(t, want, 0);
         expect(scan.packId(scan.rec[REC.ids + F_SPAN_ID] as number), t).toBe(ok);
