@@ -134,7 +134,7 @@ export class DigestBuilder {
   #spanKind = 0;
   #detailSlots: Uint8Array | undefined = undefined;
   #mask = 0;
-  #prow = new Int32Array(16 * SUMMARY_PROFILE_KEYS.length);
+  #prow: Int32Array;
   #nProfiles = 0;
   readonly #layoutIndex = new Map<number, number>([[0, 0]]);
   readonly #numValues = new Float64Array(SUMMARY_NUMBER_KEYS.length);
@@ -178,7 +178,7 @@ export class DigestBuilder {
   #dParent: Uint32Array;
   #dRun: Uint32Array;
   #nLinks = 0;
-  #dLinkIds = new Uint8Array(16 * 256);
+  #dLinkIds: Uint8Array;
   readonly #linkIndex = new Map<string, number>();
 
   /**
@@ -207,6 +207,9 @@ export class DigestBuilder {
     this.#dId = new Uint8Array(16 * rows);
     this.#dParent = new Uint32Array(rows);
     this.#dRun = new Uint32Array(rows);
+    // As many profiles as spans at most, and a parent and a run per detail row.
+    this.#prow = new Int32Array(n * SUMMARY_PROFILE_KEYS.length);
+    this.#dLinkIds = new Uint8Array(16 * 2 * rows);
     const none = new Float64Array(0);
     this.#d = {
       v: DIGEST_VERSION,

@@ -201,6 +201,13 @@ class Saved {
   }
 }
 
+/**
+ * Bytes of the shortest line a segment is expected to hold, to size the arrays by line: a
+ * line the scanner takes has a dozen fields and is rarely under a few hundred bytes. More
+ * lines grow them.
+ */
+const MIN_LINE_BYTES = 128;
+
 /** Entries a saved record has room for before it grows: a line has a few keys the fold reads. */
 const SAVED_ENTRIES = 8;
 
@@ -323,6 +330,9 @@ class TapeFolder {
     this.#finished.fill(0, 0, top);
     this.#top = 0;
     this.#nInChunk = 0;
+    // Arrays by id and by line, made large enough for the segment before its first line, so
+    // they do not grow while the fold runs: a column made anew while optimized code relied on
+    // the one before threw that code away, in every worker's first segment.
     const limit = this.#scan.idLimit;
     if (this.#envAt.length < limit) {
       this.#envAt = new Int32Array(limit).fill(-1);
@@ -334,6 +344,15 @@ class TapeFolder {
       this.#envAt.fill(-1, 0, n);
       this.#linkAt.fill(-1, 0, n);
       this.#nameKind.fill(-1, 0, n);
+    }
+    if (this.#hashes.length < limit) {
+      this.#hashes = new Float64Array(limit).fill(-1);
+      this.#finished = new Uint8Array(limit);
+    }
+    const lines = Math.ceil(length / MIN_LINE_BYTES);
+    if (this.#lineStart.length < lines) {
+      this.#lineStart = new Int32Array(lines);
+      this.#lineEnd = new Int32Array(lines);
     }
     this.#cacheTop = 0;
     this.#seen = new HashSet53(length / SPAN_BYTES);
@@ -643,15 +662,10 @@ class TapeFolder {
 
   /**
    * The hash of a span id (`hashId`) by its interned id, computed once per text; -1 when
-   * another span id of the segment has the same hash.
+   * another span id of the segment has the same hash. Ids are below `idLimit`, which `start`
+   * made room for.
    */
   #hash(id: number): number {
-    if (id >= this.#hashes.length) {
-      const more = new Float64Array(Math.max(2 * this.#hashes.length, id + 1)).fill(-1);
-      more.set(this.#hashes);
-      this.#hashes = more;
-      this.#finished = grown(this.#finished, more.length);
-    }
     let h = this.#hashes[id] as number;
     if (h < 0) {
       // The scanner hashes an ASCII id; another is hashed from its text.
