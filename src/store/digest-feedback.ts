@@ -90,34 +90,52 @@ export class FeedbackColumnsBuilder {
     const at = this.#n * 48;
     if (!packUuid(id, u, at) || !packUuid(spanId, u, at + 16) || (runId !== null && !packUuid(runId, u, at + 32))) return false;
     if (runId === null) u.fill(0, at + 32, at + 48);
-    this.#rest(tsMs, rating, success, runId === null, env, source, attrText());
+    this.#rest(tsMs, rating, success, runId === null, this.envIndex(env), this.sourceIndex(source), this.attrIndex(attrText()));
     return true;
   }
 
   /**
-   * `add` of a feedback whose ids are packed already (as `packUuid` packs them): 48 bytes of
-   * `uuids` from `from`, event id, span id, run id (ignored when `runIdNull`).
+   * The index of an env, a source, and attributes by the text `JSON.stringify` gives them,
+   * among the columns' (added when new), for `addPacked`: a caller that remembers them
+   * (tape-fold.ts, by interned text) looks each up once.
    */
-  addPacked(uuids: Uint8Array, from: number, runIdNull: boolean, tsMs: number, rating: number, success: boolean | null, env: string, source: string, attrText: string): void {
+  envIndex(env: string): number {
+    return intern(this.#envIndex, this.#fb.envs, env);
+  }
+
+  sourceIndex(source: string): number {
+    return intern(this.#sourceIndex, this.#fb.sources, source);
+  }
+
+  attrIndex(attrText: string): number {
+    return intern(this.#attrIndex, this.#fb.attrText, attrText);
+  }
+
+  /**
+   * `add` of a feedback whose ids are packed already (as `packUuid` packs them): 48 bytes of
+   * `uuids` from `from`, event id, span id, run id (ignored when `runIdNull`); `env`,
+   * `source` and `attrs` by their indexes (`envIndex`, `sourceIndex`, `attrIndex`).
+   */
+  addPacked(uuids: Uint8Array, from: number, runIdNull: boolean, tsMs: number, rating: number, success: boolean | null, env: number, source: number, attrs: number): void {
     this.#room();
     const u = this.#fb.uuids;
     const at = this.#n * 48;
     const n = runIdNull ? 32 : 48;
     for (let k = 0; k < n; k++) u[at + k] = uuids[from + k] as number;
     if (runIdNull) u.fill(0, at + 32, at + 48);
-    this.#rest(tsMs, rating, success, runIdNull, env, source, attrText);
+    this.#rest(tsMs, rating, success, runIdNull, env, source, attrs);
   }
 
   /** The row's columns after its ids. */
-  #rest(tsMs: number, rating: number, success: boolean | null, runIdNull: boolean, env: string, source: string, attrText: string): void {
+  #rest(tsMs: number, rating: number, success: boolean | null, runIdNull: boolean, env: number, source: number, attrs: number): void {
     const fb = this.#fb;
     const i = this.#n++;
     fb.tsMs[i] = tsMs;
     fb.rating[i] = rating;
     fb.flags[i] = (success === null ? 2 : success ? 1 : 0) | (runIdNull ? 4 : 0);
-    fb.env[i] = intern(this.#envIndex, fb.envs, env);
-    fb.source[i] = intern(this.#sourceIndex, fb.sources, source);
-    fb.attrs[i] = intern(this.#attrIndex, fb.attrText, attrText);
+    fb.env[i] = env;
+    fb.source[i] = source;
+    fb.attrs[i] = attrs;
   }
 
   /** Room for one more row. */

@@ -95,7 +95,6 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
   let feedback: FeedbackTable | undefined;
   // Each digest's spans are marked finished in one pass before it replays (`markAllFinished`).
   let fresh = new Uint8Array(4096);
-  const accept = (_h: number, i: number): boolean => fresh[i] === 1;
   const useCache = o.cache !== false;
   const detail = o.detail ?? false;
   const folds = { here: 0, workers: 0 };
@@ -156,7 +155,7 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
         if (o.onSkip) for (const s of samples) o.onSkip(s);
         if (fresh.length < digest.hash.length) fresh = new Uint8Array(2 * digest.hash.length);
         folder.markAllFinished(digest.hash, fresh);
-        replayDigest(digest, accept, o.onSpan, detail, o.links === true);
+        replayDigest(digest, fresh, o.onSpan, detail, o.links === true);
         // A read that takes no feedback counts it without keeping it, as the fold does.
         if (digest.feedback) {
           if (feedback) feedback.addColumns(digest.feedback);

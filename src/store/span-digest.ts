@@ -906,8 +906,9 @@ export function parseDetail(d: SpanDigest, kinds: boolean | readonly SpanKind[] 
 }
 
 /**
- * Hand each span of a digest to `emit` unless `accept(hash, i)` refuses it (a duplicate; `i` is
- * the span's row, asked in order).
+ * Hand each span of a digest to `emit` whose row `i` is marked new, `fresh[i]` 1 (0: a
+ * duplicate; `SpanFolder.markAllFinished` marks them). A flag per row, not a callback given
+ * the span's hash: a hash above 2^31 passed to a function was a heap number per span.
  * Allocation-free: one summary object and one attributes object per (profile, layout) are
  * reused, so `emit` must not keep references (ReportBuilder.addSpan does not). With
  * `detail` (true: every kind of `DETAIL_KINDS`, or a list of them), spans of those kinds come
@@ -917,7 +918,7 @@ export function parseDetail(d: SpanDigest, kinds: boolean | readonly SpanKind[] 
  */
 export function replayDigest(
   d: SpanDigest,
-  accept: (hash: number, i: number) => boolean,
+  fresh: Uint8Array,
   emit: (s: DetailedSummary) => void,
   detail: boolean | readonly SpanKind[] = false,
   links = false,
@@ -980,7 +981,7 @@ export function replayDigest(
       nextDetail = row < nDetail ? (d.dAt[row] as number) : -1;
       if ((wanted as Uint8Array)[d.kind[i] as number] === 0) r = -1;
     }
-    if (!accept(d.hash[i] as number, i)) {
+    if (fresh[i] !== 1) {
       numAt += layout.length;
       continue;
     }

@@ -233,6 +233,10 @@ interface KeptFeedback {
   success: boolean | null;
   rating: number;
   source: string;
+  /** The interned ids of env, source and attrs (-1: not interned), by which their indexes in the columns are remembered. */
+  envId: number;
+  sourceId: number;
+  attrsId: number;
 }
 
 /** What a span is made of: a record's arrays (the scanner's, or a `Saved` copy). */
@@ -289,14 +293,15 @@ class TapeFolder {
   #inChunk = new Int32Array(1024);
   #nInChunk = 0;
   /**
-   * By interned id, its index among the builder's envs and link ids, and among the names of
-   * spans of kind `#nameKind[id]` (-1: not yet): looked up by text once per segment instead of
-   * per span. Valid below `#cacheTop`.
+   * By interned id, its index among the builder's envs and link ids (-1: not yet), and at
+   * `id * SPAN_KINDS.length + kind` its index among the names of spans of that kind plus one
+   * (0: not yet): looked up by text once per segment instead of per span. A text may name
+   * spans of several kinds (a task and the agent working on it): by id alone, such names
+   * were looked up by text again at each change of kind. Valid below `#cacheTop`.
    */
   #envAt = new Int32Array(0);
   #linkAt = new Int32Array(0);
   #nameAt = new Int32Array(0);
-  #nameKind = new Int8Array(0);
   #cacheTop = 0;
   /** The hashes of the segment's span ids, to find two that share one (`#hash`). */
   #seen = new HashSet53();
@@ -337,13 +342,12 @@ class TapeFolder {
     if (this.#envAt.length < limit) {
       this.#envAt = new Int32Array(limit).fill(-1);
       this.#linkAt = new Int32Array(limit).fill(-1);
-      this.#nameAt = new Int32Array(limit);
-      this.#nameKind = new Int8Array(limit).fill(-1);
+      this.#nameAt = new Int32Array(limit * SPAN_KINDS.length);
     } else {
       const n = this.#cacheTop;
       this.#envAt.fill(-1, 0, n);
       this.#linkAt.fill(-1, 0, n);
-      this.#nameKind.fill(-1, 0, n);
+      this.#nameAt.fill(0, 0, n * SPAN_KINDS.length);
     }
     if (this.#hashes.length < limit) {
       this.#hashes = new Float64Array(limit).fill(-1);
@@ -500,20 +504,26 @@ class TapeFolder {
     const scan = this.#scan;
     const runId = scan.rec[REC.ids + F_RUN_ID] as number;
     const u = new Uint8Array(48);
-    const f: KeptFeedback = { line, id, tsMs, text: undefined, attrs: undefined, plain: false, uuids: u, runIdNull: runId < 0, env: '', success: null, rating: NaN, source: '' };
+    const f: KeptFeedback = {
+      line, id, tsMs, text: undefined, attrs: undefined, plain: false, uuids: u, runIdNull: runId < 0, env: '', success: null, rating: NaN, source: '',
+      envId: -1, sourceId: -1, attrsId: -1,
+    };
     // The span and run ids are interned: the scanner packs them without their texts made.
     if (!packUuid(id, u, 0) || !this.#packed(spanId, u, 16) || (runId >= 0 && !this.#packed(runId, u, 32))) return f;
-    f.env = this.#textOf(scan, F_ENV);
+    f.envId = scan.rec[REC.ids + F_ENV] as number;
+    f.env = this.#string(f.envId);
     const success = scan.fieldStart[F_SUCCESS] as number;
     f.success = success < 0 ? null : this.#bytes[scan.offset(success)] === 0x74;
     // A JSON number's text, which `Number` reads as `JSON.parse` does.
     if ((scan.fieldStart[F_RATING] as number) >= 0) f.rating = Number(this.#field(F_RATING));
     const source = scan.intern(scan.fieldStart[F_SOURCE] as number, scan.fieldEnd[F_SOURCE] as number);
     f.source = source < 0 ? this.#field(F_SOURCE) : this.#string(source);
+    f.sourceId = source;
     // Interned: a segment's feedback shares a few hundred attribute texts, and the digest
     // keeps each once (`FeedbackColumnsBuilder`), looked up by the same string each time.
     const attrs = scan.intern(scan.fieldStart[F_ATTRS] as number, scan.fieldEnd[F_ATTRS] as number);
     f.attrs = attrs < 0 ? this.#field(F_ATTRS) : this.#string(attrs);
+    f.attrsId = attrs;
     f.plain = scan.rec[REC.plainAttrs] === 1;
     return f;
   }
@@ -532,8 +542,29 @@ class TapeFolder {
     kept.sort((a, b) => a.line - b.line);
     const rows = new FeedbackColumnsBuilder(kept.length);
     // Kept only when its ids are UUIDs (`#keptFeedback`): every row is added. The attributes'
-    // text is the line's own when the scanner found it is what `JSON.stringify` writes.
-    for (const f of kept) rows.addPacked(f.uuids, 0, f.runIdNull, f.tsMs, f.rating, f.success, f.env, f.source, f.plain ? (f.attrs as string) : JSON.stringify(JSON.parse(f.attrs as string)));
+    // text is the line's own when the scanner found it is what `JSON.stringify` writes. Each
+    // interned env, source and attribute text is looked up in the columns once.
+    const envAt = new Map<number, number>();
+    const sourceAt = new Map<number, number>();
+    const attrsAt = new Map<number, number>();
+    for (const f of kept) {
+      let env = envAt.get(f.envId);
+      if (env === undefined) {
+        env = rows.envIndex(f.env);
+        envAt.set(f.envId, env);
+      }
+      let source = f.sourceId < 0 ? undefined : sourceAt.get(f.sourceId);
+      if (source === undefined) {
+        source = rows.sourceIndex(f.source);
+        if (f.sourceId >= 0) sourceAt.set(f.sourceId, source);
+      }
+      let attrs = f.attrsId < 0 ? undefined : attrsAt.get(f.attrsId);
+      if (attrs === undefined) {
+        attrs = rows.attrIndex(f.plain ? (f.attrs as string) : JSON.stringify(JSON.parse(f.attrs as string)));
+        if (f.attrsId >= 0) attrsAt.set(f.attrsId, attrs);
+      }
+      rows.addPacked(f.uuids, 0, f.runIdNull, f.tsMs, f.rating, f.success, env, source, attrs);
+    }
     return rows.columns();
   }
 
@@ -682,11 +713,6 @@ class TapeFolder {
     return this.#slice(this.#scan.fieldStart[field] as number, this.#scan.fieldEnd[field] as number);
   }
 
-  /** An interned field of a record (`record` interns every one it can, else flags the line). */
-  #textOf(p: Parts, field: number): string {
-    return this.#string(p.rec[REC.ids + field] as number);
-  }
-
   /** The builder's index of the env, the parent or run id (-1: null), and the name of a span of `kind`, by interned text. */
   #envOf(id: number): number {
     let i = this.#envAt[id] as number;
@@ -712,10 +738,11 @@ class TapeFolder {
   }
 
   #nameOf(kind: number, id: number): number {
-    if (this.#nameKind[id] === kind) return this.#nameAt[id] as number;
+    const at = id * SPAN_KINDS.length + kind;
+    const known = this.#nameAt[at] as number;
+    if (known > 0) return known - 1;
     const i = (this.#builder as DigestBuilder).nameIndex(kind, this.#string(id));
-    this.#nameAt[id] = i;
-    this.#nameKind[id] = kind;
+    this.#nameAt[at] = i + 1;
     if (id >= this.#cacheTop) this.#cacheTop = id + 1;
     return i;
   }

@@ -14,6 +14,9 @@ import type { SpanDigest } from '../../src/store/span-digest.js';
 
 const T0 = Date.UTC(2026, 0, 5, 9);
 
+/** Every span of `d` marked new, for `replayDigest`. */
+const allNew = (d: SpanDigest): Uint8Array => new Uint8Array(d.hash.length).fill(1);
+
 // A small seeded generator, so a failure names a reproducible span.
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -67,7 +70,7 @@ function expectedAttrs(s: Span): BaseAttributes {
 
 function replayed(d: SpanDigest): BaseAttributes[] {
   const out: BaseAttributes[] = [];
-  replayDigest(d, () => true, (s: DetailedSummary) => out.push({ ...s.attrs }));
+  replayDigest(d, allNew(d), (s: DetailedSummary) => out.push({ ...s.attrs }));
   return out;
 }
 
@@ -126,16 +129,16 @@ describe('span digest profiles', () => {
     const decoded = decodeDigest(encodeDigest(built)) as SpanDigest;
     for (const d of [built, decoded]) {
       const got: unknown[] = [];
-      replayDigest(d, () => true, (s) => got.push({ spanId: s.spanId, parentId: s.parentId, runId: s.runId, name: s.name, endMs: s.endMs, attrs: { ...s.attrs } }), true, true);
+      replayDigest(d, allNew(d), (s) => got.push({ spanId: s.spanId, parentId: s.parentId, runId: s.runId, name: s.name, endMs: s.endMs, attrs: { ...s.attrs } }), true, true);
       expect(got).toEqual(want);
       // Without links (a read that groups by neither), no parent or run is made.
       let linked = 0;
-      replayDigest(d, () => true, (s) => (linked += s.parentId !== undefined || s.runId !== undefined ? 1 : 0), true);
+      replayDigest(d, allNew(d), (s) => (linked += s.parentId !== undefined || s.runId !== undefined ? 1 : 0), true);
       expect(linked).toBe(0);
       // A damaged list of odd link ids is read only by a replay with links (which checks it first).
       const damaged = { ...d, linkOdd: 5 as unknown as SpanDigest['linkOdd'] };
       let n = 0;
-      replayDigest(damaged, () => true, () => n++, true);
+      replayDigest(damaged, allNew(damaged), () => n++, true);
       expect(n).toBe(input.length);
     }
   });
