@@ -14,8 +14,7 @@ import { RunRecordsBuilder } from '../analytics/seeds/orchestrator-runs.js';
 import { envSelected } from '../model/envs.js';
 import type { DetailedSummary, Feedback, SpanKind } from '../model/index.js';
 import type { AgentSpan, RecordSpan, Report } from '../analytics/index.js';
-import { spanSelected } from '../store/fold-segment.js';
-import { scanSpans } from '../store/scan-spans.js';
+import { spanSelected } from '../store/span-filter.js';
 import { scanSummaries } from '../store/scan-summaries.js';
 import type { ScanSummariesOptions } from '../store/index.js';
 import type { ScanProgress, SkippedLine, SpanFilter } from '../store/index.js';
@@ -197,7 +196,9 @@ export class DirectorySource implements ReportSource {
 
   async spans(w: ScanWindow, h: Parameters<ReportSource['spans']>[1]): Promise<Skipped> {
     const { samples, onSkip } = sampler();
-    // Whole spans: every event parsed (the span cache keeps summaries).
+    // Whole spans: every event parsed (the span cache keeps summaries). The reader and the event
+    // validator load with it: reports, which read summaries, start without them.
+    const { scanSpans } = await import('../store/scan-spans.js');
     const stats = await scanSpans({ ...windowed(w, h.onSpan, h.onFeedback), onSkip, root: this.dir });
     return { skipped_lines: stats.read.skipped, skipped_samples: samples };
   }

@@ -11,7 +11,8 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { SegmentSpans, SpanFilter } from './fold-segment.js';
+import type { SegmentSpans } from './fold-segment.js';
+import type { SpanFilter } from './span-filter.js';
 import { foldWorkerOnline, foldWorkerStarting } from './heap.js';
 import type { Piece } from './pieces.js';
 

@@ -3,10 +3,10 @@
  * cache, or into whole spans for `collectStore`; run on the calling thread or on a fold
  * worker (fold-pool.ts).
  */
-import type { AgentmeterEvent, SpanKind } from '../model/events.js';
-import { envSelected } from '../model/envs.js';
-import type { EnvSelection } from '../model/envs.js';
-import type { Span, SpanSummary } from '../model/span.js';
+import type { AgentmeterEvent } from '../model/events.js';
+import { spanSelected } from './span-filter.js';
+import type { SpanFilter } from './span-filter.js';
+import type { Span } from '../model/span.js';
 import { SpanFolder } from '../model/fold.js';
 import { scanSegmentFile, scanSegmentFileSync } from './reader.js';
 import type { ReadStats } from './reader.js';
@@ -48,22 +48,6 @@ export function foldSegmentLines(file: string, size: number, mtimeMs: number, pi
 function withFixed(d: SpanDigest, fixed: boolean): SpanDigest {
   if (fixed) d.fixed = true;
   return d;
-}
-
-/** Which folded spans a collecting read keeps (`collectStore`'s options, as data a worker can take). */
-export interface SpanFilter {
-  sinceMs: number;
-  untilMs: number;
-  /** Which time of a span the window selects on: its start, or its end (an open span: its start). */
-  windowOn: 'start' | 'end';
-  envs: EnvSelection;
-  kinds: readonly SpanKind[] | undefined;
-}
-
-/** Whether `s` passes `f`. */
-export function spanSelected(s: SpanSummary, f: SpanFilter): boolean {
-  const at = f.windowOn === 'end' && s.state === 'ended' && s.durationMs !== null && Number.isFinite(s.durationMs) ? Math.round(s.startMs + s.durationMs) : s.startMs;
-  return at >= f.sinceMs && at < f.untilMs && (f.kinds === undefined || f.kinds.includes(s.kind)) && envSelected(s.env, f.envs);
 }
 
 /**

@@ -13,6 +13,6 @@ export type { LocalSink, LocalSinkOptions } from './local-sink.js';
 export { derivedUuid } from './derived-ids.js';
 export { writeFileAtomic } from './atomic-file.js';
 export { collectStore } from './collect.js';
-export { spanSelected } from './fold-segment.js';
-export type { SpanFilter } from './fold-segment.js';
+export { spanSelected } from './span-filter.js';
+export type { SpanFilter } from './span-filter.js';
 export type { CollectOptions, Collected } from './collect.js';

@@ -8,7 +8,6 @@ import { SEGMENT_READ_FLAGS, listPartitions, listSegments, storeExists } from '.
 import type { ReadStats, SkippedLine } from './reader.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { FeedbackTable } from './feedback-table.js';
-import { foldSegment } from './fold-segment.js';
 import { FoldPool, defaultFoldThreads, foldThreadsUsable } from './fold-pool.js';
 import { PIECE_BYTES, pieceCount } from './pieces.js';
 import type { Piece } from './pieces.js';
@@ -327,6 +326,10 @@ async function foldOnPool(
 async function foldHere(p: Probe, useCache: boolean, writes: CacheWrites, folds: ScanSummariesStats['folds']): Promise<SpanDigest> {
   const st = p.st;
   folds.here++;
+  // Loaded when a segment first needs it: with the reader and the event validator it brings,
+  // it was a third of what a report loaded before its first read, and a cold read folds on
+  // the workers, a warm one replays digests.
+  const { foldSegment } = await import('./fold-segment.js');
   const d = await foldSegment(p.file, st.size, st.mtimeMs, p.piece);
   if (useCache) await writes.add(p.cachePath, encodeDigest(d));
   return d;
