@@ -114,7 +114,7 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
       const threads = files.length > 1 && foldThreadsUsable() ? (o.threads ?? defaultFoldThreads()) : 0;
       const threadsAfter = o.threadsAfterBytes ?? THREADS_AFTER_BYTES;
       let toFold = 0;
-      const fold = (f: Probe): Promise<SpanDigest> => {
+      const fold = (f: Probe): Promise<SpanDigest | Buffer> => {
         toFold += unitBytes(f);
         // A cold read folds everything: its first fold already has plenty after it, and the
         // reading thread would fold its first segments line by line, with its code not yet
@@ -137,7 +137,8 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
         for (; next < files.length && next <= i + window; next++) {
           ahead.push(load(o.root, files[next] as Unit, { useCache, detail }, buffers, cache, fold));
         }
-        const { probe: pr, digest, wasFolded } = await (ahead.shift() as Promise<Loaded>);
+        const { probe: pr, digest: loaded, wasFolded } = await (ahead.shift() as Promise<Loaded>);
+        const digest = loaded instanceof Uint8Array ? decodeFolded(loaded, pr.file) : loaded;
         if (wasFolded) folded++;
         o.onProgress?.({ done: i + 1, total: files.length, folded });
         if (pr.piece.k === 0) {
@@ -239,10 +240,15 @@ interface Probe {
   fromWorker?: ArrayBuffer;
 }
 
-/** A segment's (or piece's) digest, from the cache or folded. */
+/**
+ * A segment's (or piece's) digest, from the cache or folded. A worker's stays encoded until
+ * its turn to replay: decoded as it came, the digests waiting ahead (six with two workers)
+ * kept their parsed parts alive through the reading thread's young-generation collections,
+ * which copied them each time.
+ */
 interface Loaded {
   probe: Probe;
-  digest: SpanDigest;
+  digest: SpanDigest | Buffer;
   wasFolded: boolean;
 }
 
@@ -268,7 +274,7 @@ async function load(
   { useCache, detail }: { useCache: boolean; detail: boolean | readonly SpanKind[] },
   pool: Buffer[],
   cache: ScanSummariesStats['cache'],
-  fold: (p: Probe) => Promise<SpanDigest>,
+  fold: (p: Probe) => Promise<SpanDigest | Buffer>,
 ): Promise<Loaded> {
   const p = await probe(root, u, useCache, pool);
   const st = p.st;
@@ -305,7 +311,7 @@ async function foldOnPool(
   cache: ScanSummariesStats['cache'],
   writes: CacheWrites,
   folds: ScanSummariesStats['folds'],
-): Promise<SpanDigest> {
+): Promise<SpanDigest | Buffer> {
   const st = p.st;
   let reply;
   try {
@@ -317,9 +323,14 @@ async function foldOnPool(
   folds.workers++;
   if (reply.written) writes.track(reply.written);
   const b = reply.bytes as Uint8Array;
-  const d = decodeDigest(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-  if (!d) throw new Error(`span digest of ${p.file} did not decode`);
   p.fromWorker = b.buffer as ArrayBuffer;
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** A digest a fold worker encoded, decoded when it replays. */
+function decodeFolded(bytes: Buffer, file: string): SpanDigest {
+  const d = decodeDigest(bytes);
+  if (!d) throw new Error(`span digest of ${file} did not decode`);
   return d;
 }
 
