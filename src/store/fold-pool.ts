@@ -128,9 +128,17 @@ export class FoldPool {
         else p?.reject(new Error(m.error ?? 'fold failed'));
         this.#pump();
       });
-      w.once('online', foldWorkerOnline);
+      // The process's flags are set back once every worker's isolate is made (heap.ts); a
+      // worker that exits before it is online counts as made.
+      let online = false;
+      w.once('online', () => {
+        online = true;
+        foldWorkerOnline();
+      });
       w.on('error', (e) => this.#fail(e));
       w.on('exit', (code) => {
+        if (!online) foldWorkerOnline();
+        online = true;
         if (code !== 0) this.#fail(new Error(`fold worker exited with code ${code}`));
         // A worker gone will not report its writes.
         for (const [id, x] of [...this.#writes]) if (x.worker === w) this.#settleWrite(id, 'failed');
