@@ -689,8 +689,11 @@ export function digestBufferSize(size: number): number {
  */
 export function encodeDigest(d: SpanDigest, alloc: (size: number) => Buffer = (size) => Buffer.alloc(size)): Buffer {
   const { hash, kind, status, start, dur, env, points, profile, layout, nums, pdict, prow, pending, feedback, dAt, dEnd, dName, dId, dParent, dRun, dLinkIds, dMore, ...header } = d;
-  const moreParts = dMore.map((m) => (m instanceof Uint8Array ? m : Buffer.from(JSON.stringify(m), 'utf8')));
-  const moreBytes = Buffer.concat(moreParts);
+  // Each kind's detail tail as its bytes (a decoded digest's) or its JSON text, written into
+  // the digest in place: made into buffers and joined, they were a tenth of what encoding allocated.
+  const moreParts = dMore.map((m) => (m instanceof Uint8Array ? m : JSON.stringify(m)));
+  const moreLen = moreParts.map((m) => (typeof m === 'string' ? Buffer.byteLength(m, 'utf8') : m.length));
+  const moreBytes = sum(moreLen);
   let { fb, rest }: { fb: FeedbackBuild; rest: AgentmeterEvent[] } = compactFeedback(pending);
   if (feedback) {
     // Columns already (a decoded digest, or the line scanner's fold) go as they are when the
@@ -702,13 +705,13 @@ export function encodeDigest(d: SpanDigest, alloc: (size: number) => Buffer = (s
   const attrLen = fb.attrText.map((t) => Buffer.byteLength(t, 'utf8'));
   const attrBytes = sum(attrLen);
   const compact: CompactHeader = { pdict, nFb, fbEnvs: fb.envs, fbSources: fb.sources, fbAttrLen: attrLen };
-  const head = Buffer.from(JSON.stringify({ ...header, ...compact, pending: rest, n: hash.length, nNums: nums.length, nDetail: dAt.length, nLinks: dLinkIds.length / 16, nProw: prow.length, nMore: moreParts.map((m) => m.length), le: LITTLE_ENDIAN }), 'utf8');
+  const head = Buffer.from(JSON.stringify({ ...header, ...compact, pending: rest, n: hash.length, nNums: nums.length, nDetail: dAt.length, nLinks: dLinkIds.length / 16, nProw: prow.length, nMore: moreLen, le: LITTLE_ENDIAN }), 'utf8');
   const cols: Record<ColumnName | FbColumnName, ArrayLike<number>> = {
     hash, kind, status, start, dur, env, points, profile, layout, nums, prow, dAt, dEnd, dName, dId, dParent, dRun, dLinkIds,
     fbUuids: fb.uuids, fbTs: fb.tsMs, fbRating: fb.rating, fbEnv: fb.env, fbSource: fb.source, fbAttrs: fb.attrs, fbFlags: fb.flags,
   };
   const size = columnsEnd(align8(8 + head.length), cols);
-  const total = size + moreBytes.length + attrBytes;
+  const total = size + moreBytes + attrBytes;
   const out = alloc(total).subarray(0, total);
   if (out.byteOffset % 8 !== 0) throw new Error('encodeDigest: the buffer must start on 8 bytes');
   // The padding between columns is zero whatever the buffer held before.
@@ -717,8 +720,7 @@ export function encodeDigest(d: SpanDigest, alloc: (size: number) => Buffer = (s
   out.writeUInt32LE(head.length, 4);
   head.copy(out, 8);
   const at = writeColumns(out, align8(8 + head.length), cols);
-  out.set(moreBytes, at);
-  writeTexts(out, at + moreBytes.length, fb.attrText);
+  writeTexts(out, writeParts(out, at, moreParts), fb.attrText);
   return out;
 }
 
@@ -746,6 +748,18 @@ function writeColumns(out: Buffer, at: number, cols: Record<ColumnName | FbColum
 
 function writeTexts(out: Buffer, at: number, texts: readonly string[]): void {
   for (const t of texts) at += out.write(t, at, 'utf8');
+}
+
+/** Write each part (bytes, or text as UTF-8) at `at` of `out`, one after another; returns where they end. */
+function writeParts(out: Buffer, at: number, parts: readonly (Uint8Array | string)[]): number {
+  for (const p of parts) {
+    if (typeof p === 'string') at += out.write(p, at, 'utf8');
+    else {
+      out.set(p, at);
+      at += p.length;
+    }
+  }
+  return at;
 }
 
 /** A column's type in a digest. */
