@@ -129,7 +129,7 @@ function wordsOf(b: Uint8Array): number[] {
 /**
  * Lays out the scanner's tables at `at`, in 4-byte words. Built by every thread that scans
  * (each fold worker before its first segment): equal tables are written once, and each key's
- * bytes and hash are made once, which took a worker's start from 36 to 12 ms (docs/performance.md,
+ * bytes and hash are made once, which took a worker's scanner from 36 to 14 ms (docs/performance.md,
  * "Cold reads, ninth pass").
  */
 class TableWriter {
