@@ -26,6 +26,8 @@ export interface FoldJob {
   size: number;
   mtimeMs: number;
   cachePath: string | undefined;
+  /** Whether the digest keeps its detail (`DigestBuilder.detail`); it always does when it is written to the cache. */
+  detail: boolean;
   /** The piece of the segment to fold (pieces.ts); none: the segment whole. */
   piece?: Piece | undefined;
   collect?: SpanFilter;
@@ -151,11 +153,14 @@ export class FoldPool {
     }
   }
 
-  /** Fold one segment, or a piece of it, on a worker; rejects when the pool failed (the caller folds it itself). */
-  fold(file: string, size: number, mtimeMs: number, cachePath: string | undefined, piece?: Piece): Promise<FoldedDigest> {
+  /**
+   * Fold one segment, or a piece of it, on a worker; rejects when the pool failed (the caller
+   * folds it itself). `detail`: keep the detail even if it is not written to the cache.
+   */
+  fold(file: string, size: number, mtimeMs: number, cachePath: string | undefined, piece?: Piece, detail = true): Promise<FoldedDigest> {
     if (this.#failed) return Promise.reject(this.#failed);
     return new Promise<FoldedDigest>((resolve, reject) => {
-      this.#queue.push({ job: { id: this.#next++, file, size, mtimeMs, cachePath, piece }, resolve, reject });
+      this.#queue.push({ job: { id: this.#next++, file, size, mtimeMs, cachePath, detail, piece }, resolve, reject });
       this.#pump();
     });
   }
@@ -164,7 +169,7 @@ export class FoldPool {
   async collect(file: string, filter: SpanFilter): Promise<SegmentSpans> {
     if (this.#failed) throw this.#failed;
     const reply = await new Promise<FoldReply>((resolve, reject) => {
-      this.#queue.push({ job: { id: this.#next++, file, size: 0, mtimeMs: 0, cachePath: undefined, collect: filter }, resolve, reject });
+      this.#queue.push({ job: { id: this.#next++, file, size: 0, mtimeMs: 0, cachePath: undefined, detail: true, collect: filter }, resolve, reject });
       this.#pump();
     });
     return reply.spans as SegmentSpans;

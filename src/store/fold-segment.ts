@@ -17,13 +17,13 @@ import type { Piece } from './pieces.js';
 /**
  * Fold the events of one segment, or of piece `piece` of it (pieces.ts). Nothing here decides
  * open or abandoned: what did not finish inside it is left in the digest's `pending` for the
- * fold across segments.
+ * fold across segments. `detail` false: a digest without detail (`DigestBuilder.detail`).
  *
  * @example
  * const digest = await foldSegment(file, st.size, st.mtimeMs);
  */
-export async function foldSegment(file: string, size: number, mtimeMs: number, piece?: Piece): Promise<SpanDigest> {
-  const builder = new DigestBuilder(size, mtimeMs);
+export async function foldSegment(file: string, size: number, mtimeMs: number, piece?: Piece, detail = true): Promise<SpanDigest> {
+  const builder = new DigestBuilder(size, mtimeMs, undefined, detail);
   const folder = new SpanFolder({ onSpan: (s: Span, h: number) => builder.add(s, h), drains: true });
   let fixed = false;
   const stats = await scanSegmentFile(file, { onEvent: (e) => folder.add(e), piece, onRange: (r) => (fixed = r.fixed) });
@@ -36,8 +36,8 @@ export async function foldSegment(file: string, size: number, mtimeMs: number, p
  * (`foldSegmentFileSync`) do not take the segment. The reading thread folds line by line
  * (`foldSegment`): the scanner's memory would stay with it for the whole read.
  */
-export function foldSegmentLines(file: string, size: number, mtimeMs: number, piece?: Piece): SpanDigest {
-  const builder = new DigestBuilder(size, mtimeMs);
+export function foldSegmentLines(file: string, size: number, mtimeMs: number, piece?: Piece, detail = true): SpanDigest {
+  const builder = new DigestBuilder(size, mtimeMs, undefined, detail);
   const folder = new SpanFolder({ onSpan: (s: Span, h: number) => builder.add(s, h), drains: true });
   let fixed = false;
   const stats = scanSegmentFileSync(file, { onEvent: (e) => folder.add(e), piece, onRange: (r) => (fixed = r.fixed) });

@@ -30,7 +30,10 @@ async function run(job: FoldJob): Promise<void> {
     p.postMessage({ id: job.id, spans } satisfies FoldReply, [spans.hashes.buffer as ArrayBuffer, spans.keptAt.buffer as ArrayBuffer]);
     return;
   }
-  const digest = foldSegmentFileSync(job.file, job.size, job.mtimeMs, job.piece) ?? (await byLines()).foldSegmentLines(job.file, job.size, job.mtimeMs, job.piece);
+  // A digest written to the cache keeps its detail, whatever the read asked.
+  const detail = job.detail || job.cachePath !== undefined;
+  const digest =
+    foldSegmentFileSync(job.file, job.size, job.mtimeMs, job.piece, detail) ?? (await byLines()).foldSegmentLines(job.file, job.size, job.mtimeMs, job.piece, detail);
   const bytes = encoded(digest, job.buffer);
   // The digest goes back at once; its write to the cache is synced and renamed while the next
   // segment folds, and reported in a second message (fold-pool.ts).

@@ -121,7 +121,7 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
         // compiled, while the workers wait. Only the newest segments change in a store being
         // written, so a warm read's folds are at its end.
         if (threads > 0 && (toFold >= threadsAfter || f.rest >= COLD_AFTER * threadsAfter)) pool ??= new FoldPool(threads);
-        return pool ? foldOnPool(pool, f, useCache, cache, writes, folds) : foldHere(f, useCache, writes, folds);
+        return pool ? foldOnPool(pool, f, useCache, detail !== false, writes, folds) : foldHere(f, useCache, detail !== false, writes, folds);
       };
       // The stat and cached digest of the next segments are read ahead (and the segments
       // without one folded ahead, on the workers) while the current one replays; replaying
@@ -280,8 +280,9 @@ async function load(
   const st = p.st;
   if (p.bytes !== undefined) {
     const d = decodeDigest(p.bytes);
-    // A read that asks for detail checks it too: a damaged detail is folded again.
-    if (d && (describes(d, st) || stillHolds(d, st)) && parseDetail(d, detail)) {
+    // A read that asks for detail checks it too: a damaged detail is folded again. A digest
+    // without detail is never written; one found is folded again too.
+    if (d && d.detail !== false && (describes(d, st) || stillHolds(d, st)) && parseDetail(d, detail)) {
       cache.hits++;
       return { probe: p, digest: d, wasFolded: false };
     }
@@ -304,21 +305,19 @@ function stillHolds(d: SpanDigest, st: { size: number }): boolean {
   return d.fixed === true && st.size >= d.size;
 }
 
-async function foldOnPool(
-  pool: FoldPool,
-  p: Probe,
-  useCache: boolean,
-  cache: ScanSummariesStats['cache'],
-  writes: CacheWrites,
-  folds: ScanSummariesStats['folds'],
-): Promise<SpanDigest | Buffer> {
+/**
+ * Fold a segment (or piece) on the pool. `detail`: the read asks for detail; a digest for the
+ * cache keeps it anyway, and one for this read alone (`--no-cache`) is folded without when it
+ * does not ask (`DigestBuilder.detail`).
+ */
+async function foldOnPool(pool: FoldPool, p: Probe, useCache: boolean, detail: boolean, writes: CacheWrites, folds: ScanSummariesStats['folds']): Promise<SpanDigest | Buffer> {
   const st = p.st;
   let reply;
   try {
-    reply = await pool.fold(p.file, st.size, st.mtimeMs, useCache ? p.cachePath : undefined, p.piece);
+    reply = await pool.fold(p.file, st.size, st.mtimeMs, useCache ? p.cachePath : undefined, p.piece, detail);
   } catch {
     // A worker that failed (out of memory, killed): the segment is folded here instead.
-    return foldHere(p, useCache, writes, folds);
+    return foldHere(p, useCache, detail, writes, folds);
   }
   folds.workers++;
   if (reply.written) writes.track(reply.written);
@@ -334,14 +333,14 @@ function decodeFolded(bytes: Buffer, file: string): SpanDigest {
   return d;
 }
 
-async function foldHere(p: Probe, useCache: boolean, writes: CacheWrites, folds: ScanSummariesStats['folds']): Promise<SpanDigest> {
+async function foldHere(p: Probe, useCache: boolean, detail: boolean, writes: CacheWrites, folds: ScanSummariesStats['folds']): Promise<SpanDigest> {
   const st = p.st;
   folds.here++;
   // Loaded when a segment first needs it: with the reader and the event validator it brings,
   // it was a third of what a report loaded before its first read, and a cold read folds on
   // the workers, a warm one replays digests.
   const { foldSegment } = await import('./fold-segment.js');
-  const d = await foldSegment(p.file, st.size, st.mtimeMs, p.piece);
+  const d = await foldSegment(p.file, st.size, st.mtimeMs, p.piece, useCache || detail);
   if (useCache) await writes.add(p.cachePath, encodeDigest(d));
   return d;
 }

@@ -91,6 +91,12 @@ export interface SpanDigest {
    * only grows (`scanSummaries`).
    */
   fixed?: boolean | undefined;
+  /**
+   * False: built without the detail rows and attributes (`DigestBuilder`'s `detail`), for a
+   * read that neither asks for them nor caches the digest; such a digest is never written,
+   * and `parseDetail` refuses it.
+   */
+  detail?: false | undefined;
 }
 
 /** What the detail rows of one kind need besides their columns. Rows are rows of the digest. */
@@ -182,10 +188,20 @@ export class DigestBuilder {
   readonly #linkIndex = new Map<string, number>();
 
   /**
-   * `spans`: about how many spans the segment holds, when the caller can tell (columns grown
-   * from 1,024 rows by doubling took about 2 % of a fold's time).
+   * Whether the digest keeps the detail rows and attributes of spans of `DETAIL_KINDS`. A read
+   * that neither asks for them nor writes the digest to the cache (`report --no-cache`) folds
+   * without: they were a sixth of a fold's time and a third of a digest's bytes
+   * (docs/performance.md, "Cold reads, tenth pass").
    */
-  constructor(size: number, mtimeMs: number, spans = 1024) {
+  readonly detail: boolean;
+
+  /**
+   * `spans`: about how many spans the segment holds, when the caller can tell (columns grown
+   * from 1,024 rows by doubling took about 2 % of a fold's time). `detail` false: without
+   * detail (see `detail`).
+   */
+  constructor(size: number, mtimeMs: number, spans = 1024, detail = true) {
+    this.detail = detail;
     const n = Math.max(1024, Math.ceil(spans));
     this.#hash = new Float64Array(n);
     this.#start = new Float64Array(n);
@@ -200,7 +216,7 @@ export class DigestBuilder {
     // Detail rows: the spans of `DETAIL_KINDS`, most of a store's. Rows that stay empty cost
     // nothing, where growing the columns threw a fold worker's optimized code away (its first
     // run of that path).
-    const rows = n;
+    const rows = detail ? n : 0;
     this.#dAt = new Uint32Array(rows);
     this.#dEnd = new Float64Array(rows);
     this.#dName = new Uint32Array(rows);
@@ -245,6 +261,7 @@ export class DigestBuilder {
       linkOdd: [],
       dMore: SPAN_KINDS.map(() => ({ names: anyList(), odd: anyList(), attrs: anyList(), keys: anyList(), shapes: anyList() })),
     };
+    if (!detail) this.#d.detail = false;
   }
 
   /** Add a finished span; `idHash` is `hashId(span.spanId)` when the caller has it (the fold's `onSpan` does). */
@@ -255,7 +272,7 @@ export class DigestBuilder {
     times[1] = span.startMs;
     times[2] = span.durationMs ?? NaN;
     this.beginSpan(kind, span.status === null ? NO_STATUS : SPAN_STATUSES.indexOf(span.status), this.envIndex(span.env), span.pointEvents);
-    if (DETAIL_SLOTS_OF[kind] !== undefined) {
+    if (this.detail && DETAIL_SLOTS_OF[kind] !== undefined) {
       const name = this.nameIndex(kind, span.name);
       const parent = this.linkIndex(span.parentId);
       this.detailRow(span.endMs ?? NaN, name, span.spanId, parent, this.linkIndex(span.runId));
@@ -283,7 +300,7 @@ export class DigestBuilder {
     const i = this.#n;
     if (i === this.#hash.length) this.#grow(2 * i);
     this.#spanKind = kind;
-    this.#detailSlots = DETAIL_SLOTS_OF[kind];
+    this.#detailSlots = this.detail ? DETAIL_SLOTS_OF[kind] : undefined;
     this.#nDetailAttrs = 0;
     this.#ids.fill(0);
     this.#mask = 0;
@@ -572,7 +589,7 @@ const PROFILE_KEYS_PACK = SUMMARY_PROFILE_KEYS.length * 5 <= 53;
 if (SUMMARY_NUMBER_KEYS.length > 30) throw new Error('span digest layouts are bit masks of at most 30 number keys');
 
 // Detail keys' slots: DETAIL_SLOT and up.
-const DETAIL_SLOT = 1000;
+export const DETAIL_SLOT = 1000;
 
 /** Summary attribute → its slot: number keys by index (≥ 0), profile keys as -1 - index, detail keys from DETAIL_SLOT. */
 const ATTR_SLOTS = new Map<string, number>([
@@ -843,7 +860,7 @@ export function decodeDigest(buf: Buffer): SpanDigest | undefined {
       hash: k.hash, kind: k.kind, status: k.status, start: k.start, dur: k.dur, env: k.env, points: k.points, profile: k.profile, layout: k.layout, nums: k.nums,
       envs: h.envs, pdict: h.pdict, prow: k.prow, layouts: h.layouts, pending: h.pending,
       dAt: k.dAt, dEnd: k.dEnd, dName: k.dName, dId: k.dId as Uint8Array, dParent: k.dParent, dRun: k.dRun, dLinkIds: k.dLinkIds as Uint8Array, linkOdd: h.linkOdd,
-      dMore, feedback, fixed: h.fixed,
+      dMore, feedback, fixed: h.fixed, detail: h.detail === false ? false : undefined,
     };
   } catch {
     return undefined;
@@ -880,6 +897,7 @@ function detailMore(d: SpanDigest, k: number): DetailMore {
 export function parseDetail(d: SpanDigest, kinds: boolean | readonly SpanKind[] = true): boolean {
   const wanted = detailWanted(kinds);
   if (wanted === undefined) return true;
+  if (d.detail === false) return false;
   const mores: (DetailMore | undefined)[] = [];
   for (let k = 0; k < SPAN_KINDS.length; k++) {
     if (wanted[k] === 0) continue;

@@ -24,7 +24,7 @@ import type { ChunkSource, LineScanner } from './line-scan.js';
 import { SEGMENT_READ_FLAGS } from './layout.js';
 import { PIECE_BYTES, pieceRangeSync } from './pieces.js';
 import type { Piece } from './pieces.js';
-import { DigestBuilder, SPAN_BYTES, isDetailKind } from './span-digest.js';
+import { DETAIL_SLOT, DigestBuilder, SPAN_BYTES, isDetailKind } from './span-digest.js';
 import type { SpanDigest } from './span-digest.js';
 
 // The scanner's type numbers.
@@ -36,10 +36,11 @@ const T_POINT = 3;
 /**
  * The digest of a segment's bytes, folded from the line scanner's records; undefined when
  * a line is not one it takes (fold the segment the ordinary way). `step` bytes are read at a
- * time (a test's way to cut lines between chunks).
+ * time (a test's way to cut lines between chunks); `detail` false: a digest without detail
+ * (`DigestBuilder.detail`).
  */
-export function foldSegmentBytes(bytes: Uint8Array, size: number, mtimeMs: number, step = RECORD_CHUNK): SpanDigest | undefined {
-  return foldChunks(size, size, mtimeMs, new ByteChunks(bytes, step));
+export function foldSegmentBytes(bytes: Uint8Array, size: number, mtimeMs: number, step = RECORD_CHUNK, detail = true): SpanDigest | undefined {
+  return foldChunks(size, size, mtimeMs, new ByteChunks(bytes, step), detail);
 }
 
 /**
@@ -48,9 +49,9 @@ export function foldSegmentBytes(bytes: Uint8Array, size: number, mtimeMs: numbe
  * it grew past `size`, a line is not one the scanner takes (fold it line by line: that read
  * says why), or it is a whole segment of two pieces or more. A record fold holds each
  * distinct text of what it folds and every unmatched record, so it takes a piece of a segment
- * at most (docs/performance.md, "Cold reads, fourth pass").
+ * at most (docs/performance.md, "Cold reads, fourth pass"). `detail` as `foldSegmentBytes`'s.
  */
-export function foldSegmentFileSync(file: string, size: number, mtimeMs: number, piece?: Piece): SpanDigest | undefined {
+export function foldSegmentFileSync(file: string, size: number, mtimeMs: number, piece?: Piece, detail = true): SpanDigest | undefined {
   if (piece === undefined && size >= 2 * PIECE_BYTES) return undefined;
   let fd: number;
   try {
@@ -62,7 +63,7 @@ export function foldSegmentFileSync(file: string, size: number, mtimeMs: number,
     // A piece (pieces.ts) reads its bytes; the last one, or a whole segment, to the end of
     // the file, which is `size` bytes unless it grew.
     const range = pieceRangeSync(fd, piece);
-    const d = foldChunks((range.end ?? size) - range.start, size, mtimeMs, new FileChunks(fd, range.start, range.end ?? Infinity));
+    const d = foldChunks((range.end ?? size) - range.start, size, mtimeMs, new FileChunks(fd, range.start, range.end ?? Infinity), detail);
     if (d !== undefined && range.fixed) d.fixed = true;
     return d;
   } catch {
@@ -117,15 +118,16 @@ class ByteChunks implements ChunkSource {
 
 /**
  * Fold the `length` bytes `from` gives, chunk by chunk, into the digest of a segment of
- * `size` bytes (`length` is less for a piece of it).
+ * `size` bytes (`length` is less for a piece of it); with `detail` false, a digest without
+ * detail (`DigestBuilder.detail`).
  */
-function foldChunks(length: number, size: number, mtimeMs: number, from: ChunkSource): SpanDigest | undefined {
+function foldChunks(length: number, size: number, mtimeMs: number, from: ChunkSource, detail: boolean): SpanDigest | undefined {
   const scan = lineScanner();
   if (!scan.startRecord(length)) return undefined;
   folder ??= new TapeFolder(scan);
   const fold = folder;
   // A span is a start and an end line, or one line: a kilobyte or so.
-  fold.start(new DigestBuilder(size, mtimeMs, length / SPAN_BYTES), length);
+  fold.start(new DigestBuilder(size, mtimeMs, length / SPAN_BYTES, detail), length);
   let keepFrom = 0;
   let total = 0;
   let lines = 0;
@@ -608,7 +610,7 @@ class TapeFolder {
     times[1] = startMs;
     times[2] = durationMs;
     b.beginSpan(kind, end.rec[REC.status] as number, this.#envOf(head.rec[REC.ids + F_ENV] as number), this.#takePoints(spanId));
-    if (isDetailKind(kind)) {
+    if (b.detail && isDetailKind(kind)) {
       // The name and parent of a complete span or a start; a lone end has neither. Indexes are
       // asked for in the order `DigestBuilder.add` asks: name, parent, run.
       const named = complete ? end : start;
@@ -646,6 +648,8 @@ class TapeFolder {
     const w = p.ent[at + ENTRY.key] as number;
     const slot = WANTED_SLOTS[w] as number;
     if (slot === DURATION_UNKNOWN) return;
+    // A detail key's value, made only for a digest that keeps it.
+    if (slot >= DETAIL_SLOT && !(this.#builder as DigestBuilder).detail) return;
     const form = p.ent[at + ENTRY.form] as number;
     if (form === V_NUMBER) {
       (this.#builder as DigestBuilder).numberAttr(slot, WANTED_KEYS[w] as string, p.entf, k * 4 + ENTRY_NUMBER);

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hashId } from '../../src/model/fold.js';
 import { foldSegmentLines } from '../../src/store/fold-segment.js';
-import { digestBufferSize, encodeDigest } from '../../src/store/span-digest.js';
+import { decodeDigest, digestBufferSize, encodeDigest, parseDetail, replayDigest } from '../../src/store/span-digest.js';
 import type { SpanDigest } from '../../src/store/span-digest.js';
 import { foldSegmentBytes } from '../../src/store/tape-fold.js';
 import { tempDir } from '../helpers.js';
@@ -146,7 +146,25 @@ function agree(dir: string, name: string, text: string, step?: number): boolean 
   const fast = foldSegmentBytes(Buffer.from(text, 'utf8'), st.size, st.mtimeMs, step);
   if (fast === undefined) return false;
   expect(encoded(fast).equals(encoded(foldSegmentLines(file, st.size, st.mtimeMs))), text.slice(0, 3000)).toBe(true);
+  // Without detail (a read that neither asks for it nor caches the digest): both folds alike
+  // again, no detail rows, and the same spans summarised as the digest with detail gives.
+  const lean = foldSegmentBytes(Buffer.from(text, 'utf8'), st.size, st.mtimeMs, step, false) as SpanDigest;
+  expect(lean).toBeDefined();
+  expect(encoded(lean).equals(encoded(foldSegmentLines(file, st.size, st.mtimeMs, undefined, false))), text.slice(0, 3000)).toBe(true);
+  expect(lean.dAt.length).toBe(0);
+  expect(summaries(lean)).toEqual(summaries(fast));
+  const back = decodeDigest(encoded(lean)) as SpanDigest;
+  expect(back.detail).toBe(false);
+  expect(parseDetail(back, true)).toBe(false);
+  expect(parseDetail(back, false)).toBe(true);
   return true;
+}
+
+/** Each span a digest replays, without detail, as JSON. */
+function summaries(d: SpanDigest): string[] {
+  const out: string[] = [];
+  replayDigest(d, new Uint8Array(d.hash.length).fill(1), (s) => out.push(JSON.stringify(s)));
+  return out;
 }
 
 describe('the segment fold over line scanner records', () => {
