@@ -18,6 +18,9 @@ import { foldSegmentFileSync } from './tape-fold.js';
 let lineFolds: Promise<typeof import('./fold-segment.js')> | undefined;
 const byLines = (): Promise<typeof import('./fold-segment.js')> => (lineFolds ??= import('./fold-segment.js'));
 
+/** A digest is a cache: its folder is not synced after the rename (`AtomicWriteOptions.syncFolder`). */
+const CACHE_WRITE = { syncFolder: false };
+
 const port = parentPort;
 port?.on('message', (job: FoldJob) => {
   void run(job).catch((e: unknown) => port.postMessage({ id: job.id, error: e instanceof Error ? e.message : String(e) } satisfies FoldReply));
@@ -37,7 +40,7 @@ async function run(job: FoldJob): Promise<void> {
   const bytes = encoded(digest, job.buffer);
   // The digest goes back at once; its write to the cache is synced and renamed while the next
   // segment folds, and reported in a second message (fold-pool.ts).
-  const write = job.cachePath !== undefined ? writeFileAtomicSoon(job.cachePath, bytes) : undefined;
+  const write = job.cachePath !== undefined ? writeFileAtomicSoon(job.cachePath, bytes, CACHE_WRITE) : undefined;
   p.postMessage({ id: job.id, bytes, cached: write ? 'pending' : 'no' } satisfies FoldReply, [bytes.buffer as ArrayBuffer]);
   write?.then(
     () => p.postMessage({ id: job.id, cached: 'written' } satisfies FoldReply),

@@ -363,7 +363,8 @@ class CacheWrites {
 
   async add(path: string, bytes: Uint8Array): Promise<void> {
     while (this.#inFlight.size >= MAX_CACHE_WRITES) await Promise.race(this.#inFlight);
-    const w = writeFileAtomic(path, bytes).then(
+    // A digest is a cache: its folder is not synced after the rename (`AtomicWriteOptions.syncFolder`).
+    const w = writeFileAtomic(path, bytes, { syncFolder: false }).then(
       () => {
         this.#cache.writes++;
       },
