@@ -58,6 +58,17 @@ const SHAPE_BITS = 4;
 const SHAPE_MASK = (1 << SHAPE_BITS) - 1;
 const S_NONE = SHAPE_MASK;
 
+/**
+ * While recording: per wanted key (an i32 each, by its index), 1 when the fold will not read
+ * it, so it is not recorded (`skipKeys`); 0: record every wanted key.
+ */
+let skipWanted: usize = 0;
+
+/** Record no entry of the wanted keys whose word in `table` is 1 (a digest without detail reads none of them); 0: record all. */
+export function skipKeys(table: usize): void {
+  skipWanted = table;
+}
+
 /** What a lookup in a table of keys gives for a key it does not have. */
 const NOT_FOUND: i32 = -2147483648;
 
@@ -682,7 +693,7 @@ function object(i: usize, depth: i32, table: usize): isize {
     if (r == -1 || r >= <isize>E) return -1;
     i = <usize>r;
     if (shape != S_NONE && !hasShape(shape, vs, i)) return -1;
-    if (top && want >= 0) recordEntry(want, vs, i, backslashes != b);
+    if (top && want >= 0 && (skipWanted == 0 || load<i32>(skipWanted + (<usize>want << 2)) == 0)) recordEntry(want, vs, i, backslashes != b);
     const c = at(i);
     if (c == 0x7d) return <isize>(i + 1);
     if (c != 0x2c) return -1;

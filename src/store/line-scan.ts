@@ -15,7 +15,7 @@ import { AgentmeterError } from '../model/diagnostics.js';
 import { FEEDBACK_SOURCES, SPAN_KINDS, SPAN_STATUSES } from '../model/events.js';
 import { ATTRIBUTE_TYPES } from '../model/generated/attribute-types.js';
 import type { AttributeType } from '../model/index.js';
-import { attrSlots } from './span-digest.js';
+import { DETAIL_SLOT, attrSlots } from './span-digest.js';
 
 // The WebAssembly API, typed here: the ES library this project compiles against has no DOM types.
 interface WasmMemory {
@@ -38,6 +38,7 @@ interface Exports {
   idHash(id: number): number;
   internText(s: number, e: number): number;
   packId(id: number, out: number): number;
+  skipKeys(table: number): void;
   rec(): number;
   fieldStarts(): number;
   fieldEnds(): number;
@@ -201,8 +202,8 @@ class TableWriter {
   }
 }
 
-/** The scanner, its tables written: the first free address past them. */
-function instantiate(): { x: Exports; free: number } {
+/** The scanner, its tables written: the first free address past them, and where the table of keys only detail reads is. */
+function instantiate(): { x: Exports; free: number; detailOnly: number } {
   const url = new URL('../../dist/wasm/line-scan.wasm', import.meta.url);
   let code: Buffer;
   try {
@@ -241,12 +242,15 @@ function instantiate(): { x: Exports; free: number } {
   const tableIndex = t.address;
   t.words.push(...tables);
   const wanted = t.keys(WANTED.map(([key], i) => [key, i] as const));
+  // Per wanted key, 1 when only a digest with detail reads it (`LineScanner.startRecord`).
+  const detailOnly = t.address;
+  t.words.push(...WANTED.map(([, slot]) => (slot >= DETAIL_SLOT && slot !== DURATION_UNKNOWN ? 1 : 0)));
   const end = t.address + 64;
   const size = x.memory.buffer.byteLength;
   if (end > size) x.memory.grow(Math.ceil((end - size) / PAGE));
   new Int32Array(x.memory.buffer, x.base(), t.words.length).set(t.words);
   x.init(fields, types, kinds, statuses, sources, tableIndex, SPAN_KINDS.length, MAX_ATTRS_DEPTH, wanted);
-  return { x, free: t.address };
+  return { x, free: t.address, detailOnly };
 }
 
 /**
@@ -289,8 +293,12 @@ export class LineScanner {
   /** All of the scanner's memory, to make texts from without a view per text. */
   #bytes = Buffer.alloc(0);
 
-  constructor(x: Exports, free: number) {
+  /** The table of wanted keys only a digest with detail reads (`startRecord`). */
+  readonly #detailOnly: number;
+
+  constructor(x: Exports, free: number, detailOnly: number) {
     this.#x = x;
+    this.#detailOnly = detailOnly;
     this.#free = (free + 15) & ~15;
     this.#in = this.#free;
     this.#views();
@@ -308,9 +316,12 @@ export class LineScanner {
   /**
    * Start recording a segment of about `size` bytes, read `nextChunk` by `nextChunk`: the
    * interned strings start afresh, with room for as many distinct texts as such a segment
-   * can hold (false: a segment too large for the table; fold it another way).
+   * can hold (false: a segment too large for the table; fold it another way). `detail`
+   * false: the entries of the keys only a digest's detail reads (`DETAIL_KEYS`) are not
+   * recorded, nor their texts interned, for a fold without detail (`DigestBuilder.detail`).
    */
-  startRecord(size: number): boolean {
+  startRecord(size: number, detail = true): boolean {
+    this.#x.skipKeys(detail ? 0 : this.#detailOnly);
     // Lines are hundreds of bytes, and each brings a new text or two (its span id, a key of a
     // run or task): a table of size / 128 slots stays under half full. A segment that
     // brings more is declined (`record` flags the line that finds the table full).
@@ -455,8 +466,8 @@ let scanner: LineScanner | undefined;
 /** This thread's line scanner, made on first use. */
 export function lineScanner(): LineScanner {
   if (scanner === undefined) {
-    const { x, free } = instantiate();
-    scanner = new LineScanner(x, free);
+    const { x, free, detailOnly } = instantiate();
+    scanner = new LineScanner(x, free, detailOnly);
   }
   return scanner;
 }

@@ -123,7 +123,7 @@ class ByteChunks implements ChunkSource {
  */
 function foldChunks(length: number, size: number, mtimeMs: number, from: ChunkSource, detail: boolean): SpanDigest | undefined {
   const scan = lineScanner();
-  if (!scan.startRecord(length)) return undefined;
+  if (!scan.startRecord(length, detail)) return undefined;
   folder ??= new TapeFolder(scan);
   const fold = folder;
   // A span is a start and an end line, or one line: a kilobyte or so.

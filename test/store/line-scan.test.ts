@@ -13,7 +13,7 @@ import { decodeLine, validateEvent } from '../../src/model/index.js';
 import { scanEvents } from '../../src/store/index.js';
 import type { ReadStats, SkippedLine } from '../../src/store/index.js';
 import { packUuid } from '../../src/model/packed-uuid.js';
-import { F_ENV, F_RUN_ID, F_SPAN_ID, PACKED_AT, REC, lineScanner } from '../../src/store/line-scan.js';
+import { ENTRY, F_ENV, F_RUN_ID, F_SPAN_ID, PACKED_AT, REC, WANTED, lineScanner } from '../../src/store/line-scan.js';
 import type { ChunkSource } from '../../src/store/line-scan.js';
 import { tempDir } from '../helpers.js';
 
@@ -186,6 +186,28 @@ describe('the line scanner', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('records the keys only detail reads unless told the fold keeps no detail; the rest alike either way', () => {
+    const scan = lineScanner();
+    // `error.message` is a detail key of an agent span, `gen_ai.request.model` a summary one,
+    // `duration.unknown` read by every fold.
+    const line = JSON.stringify({
+      v: 1, id: 'e', ts: iso(T0), type: 'span', span_id: uuid(1), kind: 'agent', name: 'coder', parent_id: null, run_id: uuid(2), env: 'prod',
+      start_ts: iso(T0), duration_ms: 5, status: 'failure', attrs: { 'error.message': 'boom', 'gen_ai.request.model': 'gpt-5', 'duration.unknown': false },
+    });
+    const bytes = Buffer.from(`${line}\n`, 'utf8');
+    const keys = (detail: boolean): string[] => {
+      expect(scan.startRecord(bytes.length, detail)).toBe(true);
+      scan.nextChunk(0, whole(bytes));
+      expect(scan.record(0, bytes.length - 1)).toBe(2);
+      const n = scan.rec[REC.entries] as number;
+      return Array.from({ length: n }, (_, k) => WANTED[scan.ent[k * ENTRY.size + ENTRY.key] as number]?.[0] as string);
+    };
+    expect(keys(true)).toEqual(['error.message', 'gen_ai.request.model', 'duration.unknown']);
+    expect(keys(false)).toEqual(['gen_ai.request.model', 'duration.unknown']);
+    // And back: the next segment with detail records them again.
+    expect(keys(true)).toEqual(['error.message', 'gen_ai.request.model', 'duration.unknown']);
   });
 
   it('packs an interned text as packUuid does, and only a lowercase canonical UUID', () => {
