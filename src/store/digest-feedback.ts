@@ -66,6 +66,10 @@ export class FeedbackColumnsBuilder {
   readonly #envIndex = new Map<string, number>();
   readonly #sourceIndex = new Map<string, number>();
   readonly #attrIndex = new Map<string, number>();
+  /** Texts in `attrText` from here on were added by `attrIndexDistinct` and are not yet in `#attrIndex`. */
+  #attrIndexed = 0;
+  /** `attrIndex` added a text: a text said to be new may be that one, and is looked up from now on. */
+  #attrLookedUp = false;
 
   /** Room for `capacity` rows. */
   constructor(capacity: number) {
@@ -108,7 +112,27 @@ export class FeedbackColumnsBuilder {
   }
 
   attrIndex(attrText: string): number {
-    return intern(this.#attrIndex, this.#fb.attrText, attrText);
+    const texts = this.#fb.attrText;
+    for (; this.#attrIndexed < texts.length; this.#attrIndexed++) this.#attrIndex.set(texts[this.#attrIndexed] as string, this.#attrIndexed);
+    const before = texts.length;
+    const i = intern(this.#attrIndex, texts, attrText);
+    if (texts.length > before) this.#attrLookedUp = true;
+    this.#attrIndexed = texts.length;
+    return i;
+  }
+
+  /**
+   * `attrIndex` of a text the caller knows differs from every text it gave before
+   * (tape-fold.ts: each interned text once): a segment's kept feedback has hundreds of texts
+   * of a few hundred bytes, and a `Map` of them hashed each (docs/performance.md, "Cold reads,
+   * tenth pass"). Once `attrIndex` added a text (one made canonical, or not interned), a text
+   * given here may be that one, and is looked up.
+   */
+  attrIndexDistinct(attrText: string): number {
+    if (this.#attrLookedUp) return this.attrIndex(attrText);
+    const texts = this.#fb.attrText;
+    texts.push(attrText);
+    return texts.length - 1;
   }
 
   /**

@@ -562,7 +562,11 @@ class TapeFolder {
       }
       let attrs = f.attrsId < 0 ? undefined : attrsAt.get(f.attrsId);
       if (attrs === undefined) {
-        attrs = rows.attrIndex(f.plain ? (f.attrs as string) : JSON.stringify(JSON.parse(f.attrs as string)));
+        // An interned text that is what JSON.stringify writes differs from every text before
+        // it that came that way (each text has one id); `attrIndexDistinct` looks it up once
+        // a text made canonical has come.
+        if (f.plain && f.attrsId >= 0) attrs = rows.attrIndexDistinct(f.attrs as string);
+        else attrs = rows.attrIndex(f.plain ? (f.attrs as string) : JSON.stringify(JSON.parse(f.attrs as string)));
         if (f.attrsId >= 0) attrsAt.set(f.attrsId, attrs);
       }
       rows.addPacked(f.uuids, 0, f.runIdNull, f.tsMs, f.rating, f.success, env, source, attrs);

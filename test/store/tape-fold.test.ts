@@ -187,6 +187,20 @@ describe('the segment fold over line scanner records', () => {
     expect(taken).toBeGreaterThan(100);
   });
 
+  it('keeps one attributes text for feedback whose attributes are the same once made canonical, whichever came first', () => {
+    const dir = tempDir();
+    const fb = (i: number, attrs: string): string =>
+      `{"v":1,"id":"0190a000-0000-7000-8000-${(900 + i).toString(16).padStart(12, '0')}","ts":"${iso(T0 + i)}","type":"feedback","span_id":"0190a001-0000-7000-8000-${(700 + i).toString(16).padStart(12, '0')}","run_id":null,"env":"prod","success":true,"rating":4,"source":"human","attrs":${attrs}}`;
+    // Escaped, then plain; plain, then escaped; with another plain one between.
+    for (const order of [['{"x":"\\u0041"}', '{"x":"A"}', '{"y":1}', '{"x":"A"}'], ['{"x":"A"}', '{"y":1}', '{"x":"\\u0041"}', '{"y":1}']]) {
+      const text = `${order.map((a, i) => fb(i, a)).join('\n')}\n`;
+      expect(agree(dir, `fb-${order[0]?.length}.jsonl`, text)).toBe(true);
+      const d = foldSegmentBytes(Buffer.from(text, 'utf8'), Buffer.byteLength(text), 0) as SpanDigest;
+      expect(d.feedback?.n).toBe(4);
+      expect([...(d.feedback?.attrText ?? [])].sort()).toEqual(['{"x":"A"}', '{"y":1}']);
+    }
+  });
+
   it('packs span, parent and run ids as the ordinary fold does, whether they are UUIDs or nearly', () => {
     const dir = tempDir();
     const uuid = '0190a001-0000-7000-8000-00000000abcd';
