@@ -96,6 +96,9 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
   let fresh = new Uint8Array(4096);
   const useCache = o.cache !== false;
   const detail = o.detail ?? false;
+  // What is folded keeps its detail when the read asks for it or the digest goes to the
+  // cache; a read of neither (`report --no-cache`) folds without (`DigestBuilder.detail`).
+  const foldDetail = useCache || detail !== false;
   const folds = { here: 0, workers: 0 };
   let pool: FoldPool | undefined;
   const writes = new CacheWrites(cache);
@@ -121,7 +124,7 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
         // compiled, while the workers wait. Only the newest segments change in a store being
         // written, so a warm read's folds are at its end.
         if (threads > 0 && (toFold >= threadsAfter || f.rest >= COLD_AFTER * threadsAfter)) pool ??= new FoldPool(threads);
-        return pool ? foldOnPool(pool, f, useCache, detail !== false, writes, folds) : foldHere(f, useCache, detail !== false, writes, folds);
+        return pool ? foldOnPool(pool, f, useCache, foldDetail, writes, folds) : foldHere(f, useCache, foldDetail, writes, folds);
       };
       // The stat and cached digest of the next segments are read ahead (and the segments
       // without one folded ahead, on the workers) while the current one replays; replaying
@@ -305,11 +308,7 @@ function stillHolds(d: SpanDigest, st: { size: number }): boolean {
   return d.fixed === true && st.size >= d.size;
 }
 
-/**
- * Fold a segment (or piece) on the pool. `detail`: the read asks for detail; a digest for the
- * cache keeps it anyway, and one for this read alone (`--no-cache`) is folded without when it
- * does not ask (`DigestBuilder.detail`).
- */
+/** Fold a segment (or piece) on the pool; `detail`: the digest keeps its detail (`DigestBuilder.detail`). */
 async function foldOnPool(pool: FoldPool, p: Probe, useCache: boolean, detail: boolean, writes: CacheWrites, folds: ScanSummariesStats['folds']): Promise<SpanDigest | Buffer> {
   const st = p.st;
   let reply;
@@ -340,7 +339,7 @@ async function foldHere(p: Probe, useCache: boolean, detail: boolean, writes: Ca
   // it was a third of what a report loaded before its first read, and a cold read folds on
   // the workers, a warm one replays digests.
   const { foldSegment } = await import('./fold-segment.js');
-  const d = await foldSegment(p.file, st.size, st.mtimeMs, p.piece, useCache || detail);
+  const d = await foldSegment(p.file, st.size, st.mtimeMs, p.piece, detail);
   if (useCache) await writes.add(p.cachePath, encodeDigest(d));
   return d;
 }

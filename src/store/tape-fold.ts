@@ -24,7 +24,7 @@ import type { ChunkSource, LineScanner } from './line-scan.js';
 import { SEGMENT_READ_FLAGS } from './layout.js';
 import { PIECE_BYTES, pieceRangeSync } from './pieces.js';
 import type { Piece } from './pieces.js';
-import { DETAIL_SLOT, DigestBuilder, SPAN_BYTES, isDetailKind } from './span-digest.js';
+import { DigestBuilder, SPAN_BYTES, isDetailKind } from './span-digest.js';
 import type { SpanDigest } from './span-digest.js';
 
 // The scanner's type numbers.
@@ -652,8 +652,6 @@ class TapeFolder {
     const w = p.ent[at + ENTRY.key] as number;
     const slot = WANTED_SLOTS[w] as number;
     if (slot === DURATION_UNKNOWN) return;
-    // A detail key's value, made only for a digest that keeps it.
-    if (slot >= DETAIL_SLOT && !(this.#builder as DigestBuilder).detail) return;
     const form = p.ent[at + ENTRY.form] as number;
     if (form === V_NUMBER) {
       (this.#builder as DigestBuilder).numberAttr(slot, WANTED_KEYS[w] as string, p.entf, k * 4 + ENTRY_NUMBER);
