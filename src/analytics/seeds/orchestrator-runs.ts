@@ -6,7 +6,7 @@
  */
 import type { JsonValue } from '../../model/events.js';
 import type { Span, SpanSummary } from '../../model/span.js';
-import { grown, intern } from '../../model/columns.js';
+import { intern } from '../../model/columns.js';
 import { packUuid, unpackUuid } from '../../model/packed-uuid.js';
 import { keyAttr, numberAttr } from '../attrs.js';
 import { retriesOf } from '../outcome-accumulators.js';
@@ -185,13 +185,6 @@ function debugChild(c: RecordSpan): Child {
 /** What a builder keeps of a run or a task: the fields its record reads. */
 type Kept = Pick<RecordSpan, 'spanId' | 'name' | 'startMs' | 'endMs' | 'durationMs' | 'status' | 'state' | 'attrs'>;
 
-/** A span with only the fields and attributes (`keys`) its record reads. */
-function kept(s: RecordSpan, keys: readonly string[]): Kept {
-  const attrs: Span['attrs'] = {};
-  for (const k of keys) if (Object.hasOwn(s.attrs, k)) attrs[k] = s.attrs[k] as JsonValue;
-  return { spanId: s.spanId, name: s.name, startMs: s.startMs, endMs: s.endMs, durationMs: s.durationMs, status: s.status, state: s.state, attrs };
-}
-
 /** The attributes of a task and of a run that their records read (a test holds them to the code). */
 export const TASK_KEYS = ['agent.retries', 'agent.names', 'issue_iid', 'errors', 'errors.count', 'task.key', 'complexity', 'status.detail'];
 export const RUN_KEYS = ['project', 'gen_ai.provider.name', 'gen_ai.request.model', 'gen_ai.request.temperature', 'mode', 'specific_issue', 'run.key', 'run.total_successes', 'run.total_errors', 'status.detail'];
@@ -286,27 +279,32 @@ export function buildRunRecords(spans: Iterable<Span>): RunRecord[] {
  * answerOrchestratorQueries(b.build());
  */
 export class RunRecordsBuilder {
-  readonly #runs: Kept[] = [];
-  /** Tasks by run, and debug spans by task (slots of `#taskList`, `#debugList`). */
+  /** The ids of runs and tasks, and those spans name as their run or parent, each kept once, by number. */
+  readonly #keys = new Keys();
+  readonly #runs = new KeptRows(this.#keys, RUN_KEYS);
+  /** Tasks by run, and debug spans by task (slots of `#taskRows`, `#debugList`). */
   readonly #tasks = new Chains();
-  readonly #taskList: (Kept | undefined)[] = [];
+  readonly #taskRows = new KeptRows(this.#keys, TASK_KEYS);
   readonly #debugs = new Chains();
   readonly #debugList: (Child | undefined)[] = [];
-  readonly #agents = new AgentRows();
-  readonly #pipelines = new PipelineRows();
+  readonly #agents = new AgentRows(this.#keys);
+  readonly #pipelines = new PipelineRows(this.#keys);
 
   /** `s` may be reused by the caller once this returns (the span cache's replay does). */
   addSpan(s: RecordSpan): void {
-    if (s.kind === 'run') this.#runs.push(kept(s, RUN_KEYS));
-    else if (s.kind === 'task') this.#taskList[this.#tasks.add(s.runId)] = kept(s, TASK_KEYS);
-    else if (s.parentId !== null) {
+    if (s.kind === 'run') this.#runs.add(s);
+    else if (s.kind === 'task') {
+      // A task's slot in its run's chain and its row are the same number: one of each per task.
+      this.#tasks.add(this.#keys.id(s.runId));
+      this.#taskRows.add(s);
+    } else if (s.parentId !== null) {
       if (s.kind === 'agent') {
         const ended = s.state === 'ended';
         this.#agents.add(s.parentId, s.startMs, s.spanId, keyAttr(s.attrs, 'gen_ai.agent.name') ?? s.name, ended && s.status === 'success', ended && s.status === 'failure', seconds(s));
       } else if (s.kind === 'pipeline') {
         this.#pipelines.add(s.parentId, s);
       } else if (s.kind === 'debug') {
-        this.#debugList[this.#debugs.add(s.parentId)] = debugChild(s);
+        this.#debugList[this.#debugs.add(this.#keys.id(s.parentId))] = debugChild(s);
       }
     }
   }
@@ -322,10 +320,10 @@ export class RunRecordsBuilder {
    * never holds them all.
    */
   *records(): Generator<RunRecord> {
-    const runs = this.#runs.sort(byStart);
+    const runs = this.#runs.byStart();
     for (let i = 0; i < runs.length; i++) {
-      const r = runs[i] as Kept;
-      const tasks = this.#tasks.take(r.spanId).map((at) => takeAt(this.#taskList, at));
+      const r = this.#runs.take(runs[i] as number);
+      const tasks = this.#tasks.take(this.#keys.find(r.spanId)).map((at) => this.#taskRows.take(at));
       const project = keyAttr(r.attrs, 'project') ?? null;
       const temperature = numberAttr(r.attrs, 'gen_ai.request.temperature');
       yield {
@@ -349,12 +347,11 @@ export class RunRecordsBuilder {
         givenErrors: numberAttr(r.attrs, 'run.total_errors') ?? null,
       };
     }
-    runs.length = 0;
   }
 
   /** The children of a task, let go. */
   #take(taskId: string): Child[] {
-    const out = this.#debugs.take(taskId).map((at) => takeAt(this.#debugList, at));
+    const out = this.#debugs.take(this.#keys.find(taskId)).map((at) => takeAt(this.#debugList, at));
     return this.#agents.take(taskId, this.#pipelines.take(taskId, out));
   }
 }
@@ -365,26 +362,31 @@ export class RunRecordsBuilder {
  * strings were most of what a report over a large store kept.
  */
 class ChildRows {
+  readonly #keys: Keys;
   /** Rows by task. */
   readonly #byTask = new Chains();
   readonly #start = new Column(Float64Array);
   /** Span ids packed, 16 bytes a row; the others (not canonical UUIDs) by row. */
-  #ids = new Uint8Array(16 * 1024);
+  readonly #ids = new Column(Uint8Array, 16);
   readonly #oddIds = new Map<number, string>();
+
+  /** `keys`: task ids by number, shared by the kinds of rows (`RunRecordsBuilder`). */
+  constructor(keys: Keys) {
+    this.#keys = keys;
+  }
 
   /** A new row of `taskId`'s. */
   protected addRow(taskId: string, startMs: number, spanId: string): number {
-    const row = this.#byTask.add(taskId);
+    const row = this.#byTask.add(this.#keys.id(taskId));
     this.#start.set(row, startMs);
-    if (16 * row === this.#ids.length) this.#ids = grown(this.#ids, 2 * this.#ids.length);
-    if (!packUuid(spanId, this.#ids, 16 * row)) this.#oddIds.set(row, spanId);
+    if (!packUuid(spanId, this.#ids.block(row), this.#ids.offset(row))) this.#oddIds.set(row, spanId);
     return row;
   }
 
   /** `out` with `child(row, startMs, spanId)` of each of `taskId`'s rows added; they are not handed out again. */
   protected takeRows(taskId: string, out: Child[], child: (row: number, startMs: number, spanId: string) => Child): Child[] {
-    for (const r of this.#byTask.take(taskId)) {
-      const spanId = (this.#oddIds.size > 0 ? this.#oddIds.get(r) : undefined) ?? unpackUuid(this.#ids, 16 * r);
+    for (const r of this.#byTask.take(this.#keys.find(taskId))) {
+      const spanId = (this.#oddIds.size > 0 ? this.#oddIds.get(r) : undefined) ?? unpackUuid(this.#ids.block(r), this.#ids.offset(r));
       out.push(child(r, this.#start.get(r), spanId));
     }
     return out;
@@ -466,53 +468,228 @@ class Interned {
 }
 
 /**
- * Slots grouped by key, each group chained through its slots, last first: a list per key
- * (a task's children, a run's tasks) took a backing store of about 20 places for one or two
- * items, tens of thousands of times over.
+ * Span ids by number, each kept once: the ids of runs and tasks and those their spans name as
+ * their run or parent. A canonical UUID is kept packed (16 bytes, `packUuid`) in an
+ * open-addressed table; any other id in a map. A map per kind of span, keyed by the ids'
+ * texts, kept each id once per kind: with the runs' and tasks' own ids, a fifth of what
+ * `report orchestrator` kept (docs/performance.md, "Cold reads, eleventh pass").
+ */
+class Keys {
+  /** Each number's packed id (a UUID's), 16 bytes a number. */
+  readonly #packed = new Column(Uint8Array, 16);
+  /** Open addressing over the packed ids: a number plus one per slot (0: empty). */
+  #slots = new Int32Array(1024);
+  readonly #odd = new Map<string, number>();
+  readonly #oddText = new Map<number, string>();
+  #n = 0;
+  readonly #scratch = new Uint8Array(16);
+
+  /** `key`'s number, given when new. */
+  id(key: string): number {
+    const n = this.find(key);
+    if (n >= 0) return n;
+    const id = this.#n++;
+    if (packUuid(key, this.#scratch, 0)) {
+      this.#packed.block(id).set(this.#scratch, this.#packed.offset(id));
+      if (2 * this.#n > this.#slots.length) this.#grow();
+      this.#place(this.#slots, id);
+    } else {
+      this.#odd.set(key, id);
+      this.#oddText.set(id, key);
+    }
+    return id;
+  }
+
+  /** `key`'s number; -1 when it has none. */
+  find(key: string): number {
+    const b = this.#scratch;
+    if (!packUuid(key, b, 0)) return this.#odd.get(key) ?? -1;
+    const slots = this.#slots;
+    const mask = slots.length - 1;
+    for (let i = hash16(b, 0) & mask; ; i = (i + 1) & mask) {
+      const n = (slots[i] as number) - 1;
+      if (n < 0) return -1;
+      if (this.#equals(n, b)) return n;
+    }
+  }
+
+  /** The id of number `n`. */
+  text(n: number): string {
+    return this.#oddText.get(n) ?? unpackUuid(this.#packed.block(n), this.#packed.offset(n));
+  }
+
+  #equals(n: number, b: Uint8Array): boolean {
+    const block = this.#packed.block(n);
+    const at = this.#packed.offset(n);
+    for (let k = 0; k < 16; k++) if (block[at + k] !== b[k]) return false;
+    return true;
+  }
+
+  /** Number `n`'s packed id into `slots`. */
+  #place(slots: Int32Array, n: number): void {
+    const mask = slots.length - 1;
+    let i = hash16(this.#packed.block(n), this.#packed.offset(n)) & mask;
+    while (slots[i] !== 0) i = (i + 1) & mask;
+    slots[i] = n + 1;
+  }
+
+  #grow(): void {
+    const slots = new Int32Array(2 * this.#slots.length);
+    for (const v of this.#slots) if (v !== 0) this.#place(slots, v - 1);
+    this.#slots = slots;
+  }
+}
+
+/** FNV-1a of 16 bytes from `at`. */
+function hash16(b: Uint8Array, at: number): number {
+  let h = 0x811c9dc5;
+  for (let k = 0; k < 16; k++) h = Math.imul(h ^ (b[at + k] as number), 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * What a builder keeps of runs or tasks, a row each: the fields their records read, and of
+ * their attributes only `keys`. The id is its number among the builder's `Keys`, and times in
+ * columns: as an object a span, with its id's text and three boxed numbers, these came to
+ * four times the bytes.
+ */
+class KeptRows {
+  readonly #keys: Keys;
+  readonly #attrKeys: readonly string[];
+  readonly #id = new Column(Int32Array);
+  /** NaN: null. */
+  readonly #start = new Column(Float64Array);
+  readonly #end = new Column(Float64Array);
+  readonly #duration = new Column(Float64Array);
+  readonly #names: string[] = [];
+  readonly #statuses: Kept['status'][] = [];
+  readonly #states: Kept['state'][] = [];
+  readonly #attrs: (Span['attrs'] | undefined)[] = [];
+  #n = 0;
+
+  constructor(keys: Keys, attrKeys: readonly string[]) {
+    this.#keys = keys;
+    this.#attrKeys = attrKeys;
+  }
+
+  /** `s` as a new row (0, 1, 2…), with only the attributes of `attrKeys`. */
+  add(s: RecordSpan): number {
+    const row = this.#n++;
+    const attrs: Span['attrs'] = {};
+    for (const k of this.#attrKeys) if (Object.hasOwn(s.attrs, k)) attrs[k] = s.attrs[k] as JsonValue;
+    this.#id.set(row, this.#keys.id(s.spanId));
+    this.#start.set(row, s.startMs);
+    this.#end.set(row, s.endMs ?? NaN);
+    this.#duration.set(row, s.durationMs ?? NaN);
+    this.#names[row] = s.name;
+    this.#statuses[row] = s.status;
+    this.#states[row] = s.state;
+    this.#attrs[row] = attrs;
+    return row;
+  }
+
+  /** The rows in order of start time, then span id (`byStart`). */
+  byStart(): number[] {
+    const rows = Array.from({ length: this.#n }, (_, r) => r);
+    const start = this.#start;
+    return rows.sort((a, b) => start.get(a) - start.get(b) || compareText(this.#keys.text(this.#id.get(a)), this.#keys.text(this.#id.get(b))));
+  }
+
+  /** Row `row` as its record reads it, let go: it is not taken again. */
+  take(row: number): Kept {
+    const end = this.#end.get(row);
+    const duration = this.#duration.get(row);
+    const kept: Kept = {
+      spanId: this.#keys.text(this.#id.get(row)),
+      name: this.#names[row] as string,
+      startMs: this.#start.get(row),
+      endMs: Number.isNaN(end) ? null : end,
+      durationMs: Number.isNaN(duration) ? null : duration,
+      status: this.#statuses[row] as Kept['status'],
+      state: this.#states[row] as Kept['state'],
+      attrs: this.#attrs[row] as Span['attrs'],
+    };
+    this.#attrs[row] = undefined;
+    return kept;
+  }
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Slots grouped by key (a number, `Keys.id`), each group chained through its slots, last
+ * first: a list per key (a task's children, a run's tasks) took a backing store of about 20
+ * places for one or two items, tens of thousands of times over.
  */
 class Chains {
   /** Each slot's previous slot of its key, or -1. */
   readonly #prev = new Column(Int32Array);
   #n = 0;
-  /** Each key's last slot. */
-  readonly #last = new Map<string, number>();
+  /** Each key's last slot plus one (0: none). */
+  readonly #last = new Column(Int32Array);
 
   /** A new slot of `key`: 0, 1, 2… over all keys. */
-  add(key: string): number {
+  add(key: number): number {
     const slot = this.#n++;
-    this.#prev.set(slot, this.#last.get(key) ?? -1);
-    this.#last.set(key, slot);
+    this.#prev.set(slot, this.#last.get(key) - 1);
+    this.#last.set(key, slot + 1);
     return slot;
   }
 
-  /** The slots of `key`, last first; they are not handed out again. */
-  take(key: string): number[] {
+  /** The slots of `key` (-1: none), last first; they are not handed out again. */
+  take(key: number): number[] {
     const out: number[] = [];
-    for (let i = this.#last.get(key) ?? -1; i >= 0; i = this.#prev.get(i)) out.push(i);
-    this.#last.delete(key);
+    if (key < 0) return out;
+    for (let i = this.#last.get(key) - 1; i >= 0; i = this.#prev.get(i)) out.push(i);
+    this.#last.set(key, 0);
     return out;
   }
 }
 
+/** Rows of a block of a `Column`: 16,384. */
+const BLOCK_BITS = 14;
+const BLOCK_ROWS = 1 << BLOCK_BITS;
+
 /**
- * Numbers by row in a typed array grown by doubling: a fixed width a row, outside the
+ * Numbers by row, `width` a row, in typed arrays of `BLOCK_ROWS` rows each, outside the
  * JavaScript heap. Arrays of numbers took 8 bytes a row whatever the values, and each time
- * one grew, the backing store it left stayed in the heap until a full collection.
+ * one grew, the backing store it left stayed in the heap until a full collection. One array
+ * grown by doubling was up to half empty, and held both its old and new stores while it
+ * copied: over a month of a busy orchestrator's spans, a tenth of `report orchestrator`'s
+ * peak memory (docs/performance.md, "Cold reads, eleventh pass").
  */
 class Column<A extends Float64Array | Int32Array | Uint32Array | Uint8Array> {
-  #a: A;
+  readonly #blocks: A[] = [];
+  readonly #T: new (n: number) => A;
+  readonly #width: number;
 
-  constructor(T: new (n: number) => A) {
-    this.#a = new T(1024);
+  constructor(T: new (n: number) => A, width = 1) {
+    this.#T = T;
+    this.#width = width;
   }
 
   set(row: number, v: number): void {
-    if (row >= this.#a.length) this.#a = grown(this.#a, Math.max(2 * this.#a.length, row + 1));
-    this.#a[row] = v;
+    this.block(row)[(row & (BLOCK_ROWS - 1)) * this.#width] = v;
   }
 
+  /** Row `row`'s number; 0 for a row never set. */
   get(row: number): number {
-    return this.#a[row] as number;
+    const b = this.#blocks[row >>> BLOCK_BITS];
+    return b === undefined ? 0 : (b[row & (BLOCK_ROWS - 1)] as number);
+  }
+
+  /** Where row `row` starts in its block (`block`), for a column more than one wide. */
+  offset(row: number): number {
+    return (row & (BLOCK_ROWS - 1)) * this.#width;
+  }
+
+  /** The block of row `row`, made when new. */
+  block(row: number): A {
+    const b = row >>> BLOCK_BITS;
+    while (this.#blocks.length <= b) this.#blocks.push(new this.#T(BLOCK_ROWS * this.#width));
+    return this.#blocks[b] as A;
   }
 }
 

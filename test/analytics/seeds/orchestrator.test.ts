@@ -170,18 +170,22 @@ describe('RunRecordsBuilder (report orchestrator streams spans through it)', () 
     tasks: fc.array(fc.record({ run: fc.nat({ max: 1 }), startMs: at, status: fc.constantFrom('success' as const, 'failure' as const) }), { minLength: 1, maxLength: 4 }),
     children: fc.array(childArb, { maxLength: 24 }),
     order: fc.array(fc.nat(), { maxLength: 40 }),
+    // Ids as canonical UUIDs (kept packed by the builder) or as other texts, or a mix.
+    uuids: fc.constantFrom('none', 'all', 'some'),
   });
 
   function spansOf(spec: typeof storeArb extends fc.Arbitrary<infer T> ? T : never): Span[] {
-    const out: Span[] = [run('r0', 'model-a', 0), run('r1', 'model-b', 0.2)];
-    spec.tasks.forEach((t, i) => out.push(span('task', { spanId: `t${i}`, runId: `r${t.run}`, parentId: `r${t.run}`, startMs: 1_700_000_000_000 + t.startMs, status: t.status, attrs: { 'task.key': String(i) } })));
+    const n = (s: string): number => [...s].reduce((h, c) => h * 31 + c.charCodeAt(0), 7) % 0xffffffff;
+    const id = (s: string): string => (spec.uuids === 'all' || (spec.uuids === 'some' && s.length % 2 === 0) ? `${n(s).toString(16).padStart(8, '0')}-0000-4000-8000-${n(s + s).toString(16).padStart(12, '0')}` : s);
+    const out: Span[] = [run(id('r0'), 'model-a', 0), run(id('r1'), 'model-b', 0.2)];
+    spec.tasks.forEach((t, i) => out.push(span('task', { spanId: id(`t${i}`), runId: id(`r${t.run}`), parentId: id(`r${t.run}`), startMs: 1_700_000_000_000 + t.startMs, status: t.status, attrs: { 'task.key': String(i) } })));
     spec.children.forEach((c, i) => {
       const task = c.task % spec.tasks.length;
       const attrs: Span['attrs'] = { 'gen_ai.agent.name': c.agent };
       if (c.kind === 'pipeline' && c.attempt !== undefined) attrs['pipeline.attempt'] = c.attempt;
       if (c.kind === 'debug') attrs['debug.attempts'] = c.attempt ?? 1;
       out.push(span(c.kind, {
-        spanId: `c${String(i).padStart(2, '0')}`, runId: `r${spec.tasks[task]?.run}`, parentId: `t${task}`, startMs: 1_700_000_000_000 + c.startMs, status: c.ended ? c.status : null, state: c.ended ? 'ended' : 'open', attrs,
+        spanId: id(`c${String(i).padStart(2, '0')}`), runId: id(`r${spec.tasks[task]?.run}`), parentId: id(`t${task}`), startMs: 1_700_000_000_000 + c.startMs, status: c.ended ? c.status : null, state: c.ended ? 'ended' : 'open', attrs,
       }));
     });
     return out;
@@ -207,6 +211,35 @@ describe('RunRecordsBuilder (report orchestrator streams spans through it)', () 
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('keeps every span of a large store: ids packed or not, past the first block of every column', () => {
+    // 40,000 agent spans under 1,500 tasks of 300 runs: more rows than a column's block
+    // (16,384) and more ids than the id table's first size; one task in 7 has an id that is
+    // not a UUID.
+    const uuid = (kind: number, i: number): string => `0190${kind}a2b-${(i >>> 16).toString(16).padStart(4, '0')}-7${(i & 0xfff).toString(16).padStart(3, '0')}-8000-${i.toString(16).padStart(12, '0')}`;
+    const taskId = (t: number): string => (t % 7 === 3 ? `task-${t}` : uuid(2, t));
+    const b = new RunRecordsBuilder();
+    const t0 = 1_700_000_000_000;
+    // Runs last, children first: the builder takes spans in any order.
+    for (let i = 0; i < 40_000; i++) {
+      const t = (i * 7919) % 1_500;
+      b.addSpan(span('agent', { spanId: uuid(3, i), runId: uuid(1, t % 300), parentId: taskId(t), startMs: t0 + i, status: i % 3 === 0 ? 'failure' : 'success', attrs: { 'gen_ai.agent.name': `agent ${i % 4}` } }));
+    }
+    for (let t = 0; t < 1_500; t++) b.addSpan(span('task', { spanId: taskId(t), runId: uuid(1, t % 300), parentId: uuid(1, t % 300), startMs: t0 - 1_500 + t, status: 'success', attrs: { 'task.key': String(t) } }));
+    for (let r = 299; r >= 0; r--) b.addSpan(span('run', { spanId: uuid(1, r), runId: uuid(1, r), startMs: t0 - 10_000 + (r % 150), attrs: { 'run.key': `run ${r}` } }));
+    const runs = b.build();
+    expect(runs.map((r) => r.runId)).toEqual(Array.from({ length: 300 }, (_, i) => i).sort((x, y) => x % 150 - y % 150 || (uuid(1, x) < uuid(1, y) ? -1 : 1)).map((r) => `run ${r}`));
+    expect(runs.map((r) => r.spanId)).toEqual(runs.map((r) => uuid(1, Number(r.runId.slice(4)))));
+    const issues = runs.flatMap((r) => r.issues);
+    expect(issues).toHaveLength(1_500);
+    const agentsOf = new Array<number>(1_500).fill(0);
+    for (let i = 0; i < 40_000; i++) agentsOf[(i * 7919) % 1_500] = (agentsOf[(i * 7919) % 1_500] as number) + 1;
+    for (const i of issues) {
+      const t = Number(i.iid);
+      expect(i.spanId).toBe(taskId(t));
+      expect(Object.values(i.agentMetrics).reduce((n, m) => n + m.attempts, 0)).toBe(agentsOf[t]);
+    }
   });
 
   it('keeps every attribute of a run and of a task that their records read (RUN_KEYS, TASK_KEYS)', () => {
