@@ -410,6 +410,19 @@ export class DigestBuilder {
     }
   }
 
+  /**
+   * The index of `v` among the values of profile key `k` (`-1 - slot`), added when new; then
+   * `profileIndex` gives it to the span begun, as `attr` does with the value. For a caller
+   * that remembers the index per value (tape-fold.ts, by interned text).
+   */
+  profileValue(k: number, v: JsonValue): number {
+    return this.#valueId(k, v);
+  }
+
+  profileIndex(k: number, index: number): void {
+    this.#ids[k] = index + 1;
+  }
+
   /** A finite number of summary number key `slot`. */
   #number(slot: number, v: number): void {
     // Which number keys the span has, as a bit mask (fewer than 31 keys, checked below).

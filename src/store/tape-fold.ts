@@ -304,6 +304,13 @@ class TapeFolder {
   #envAt = new Int32Array(0);
   #linkAt = new Int32Array(0);
   #nameAt = new Int32Array(0);
+  /**
+   * By interned id, the profile key it was last a value of plus one (0: none) and its index
+   * among that key's values: a text is looked up in the builder's map once per segment, not
+   * per span (`DigestBuilder.profileValue`).
+   */
+  #valueKey = new Int32Array(0);
+  #valueAt = new Int32Array(0);
   #cacheTop = 0;
   /** The hashes of the segment's span ids, to find two that share one (`#hash`). */
   #seen = new HashSet53();
@@ -345,11 +352,14 @@ class TapeFolder {
       this.#envAt = new Int32Array(limit).fill(-1);
       this.#linkAt = new Int32Array(limit).fill(-1);
       this.#nameAt = new Int32Array(limit * SPAN_KINDS.length);
+      this.#valueKey = new Int32Array(limit);
+      this.#valueAt = new Int32Array(limit);
     } else {
       const n = this.#cacheTop;
       this.#envAt.fill(-1, 0, n);
       this.#linkAt.fill(-1, 0, n);
       this.#nameAt.fill(0, 0, n * SPAN_KINDS.length);
+      this.#valueKey.fill(0, 0, n);
     }
     if (this.#hashes.length < limit) {
       this.#hashes = new Float64Array(limit).fill(-1);
@@ -658,6 +668,10 @@ class TapeFolder {
       return;
     }
     let v: JsonValue;
+    if (form === V_STRING && slot < 0) {
+      this.#profileString(-1 - slot, p.ent[at + ENTRY.string] as number);
+      return;
+    }
     // Plain strings of kept keys are interned (a line whose text the table cannot take is declined).
     if (form === V_STRING) v = this.#string(p.ent[at + ENTRY.string] as number);
     else if (form === V_TRUE) v = true;
@@ -665,6 +679,20 @@ class TapeFolder {
     else if (form === V_NULL) v = null;
     else v = p.values !== undefined ? (p.values[k] as JsonValue) : this.#placed(p, k);
     (this.#builder as DigestBuilder).attr(slot, WANTED_KEYS[w] as string, v);
+  }
+
+  /** Interned text `id` as the value of profile key `k` of the span being emitted. */
+  #profileString(k: number, id: number): void {
+    const b = this.#builder as DigestBuilder;
+    let i: number;
+    if (this.#valueKey[id] === k + 1) i = this.#valueAt[id] as number;
+    else {
+      i = b.profileValue(k, this.#string(id));
+      this.#valueKey[id] = k + 1;
+      this.#valueAt[id] = i;
+      if (id >= this.#cacheTop) this.#cacheTop = id + 1;
+    }
+    b.profileIndex(k, i);
   }
 
   /** A record's `duration.unknown`: 1 when true, 0 when another value, -1 when absent. */
