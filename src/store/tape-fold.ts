@@ -632,7 +632,7 @@ class TapeFolder {
       const parent = named ? this.#linkOf(named.rec[REC.ids + F_PARENT_ID] as number) : b.linkIndex(null);
       const run = this.#linkOf(head.rec[REC.ids + F_RUN_ID] as number);
       // A span id that is a UUID goes packed, without its text made.
-      if (this.#scan.packId(spanId)) b.detailRowPacked(endMs, name, this.#scan.recBytes, PACKED_AT, parent, run);
+      if (this.#scan.packId(spanId)) b.detailRowPacked(endMs, name, this.#scan.rec, PACKED_AT / 4, parent, run);
       else b.detailRow(endMs, name, this.#string(spanId), parent, run);
     }
     const stamp = ++marks.stamp;
@@ -764,7 +764,7 @@ class TapeFolder {
     if (i < 0) {
       // A UUID goes packed, without its text made.
       const b = this.#builder as DigestBuilder;
-      i = this.#scan.packId(id) ? b.linkPacked(this.#scan.recBytes, PACKED_AT) : b.linkIndex(this.#string(id));
+      i = this.#scan.packId(id) ? b.linkPacked(this.#scan.rec, PACKED_AT / 4) : b.linkIndex(this.#string(id));
       this.#linkAt[id] = i;
       if (id >= this.#cacheTop) this.#cacheTop = id + 1;
     }
