@@ -484,10 +484,21 @@ class Keys {
   #n = 0;
   readonly #scratch = new Uint8Array(16);
 
+  /** The id last asked for and its number: a task's children mostly come one after another. */
+  #lastKey = '';
+  #lastId = -1;
+
   /** `key`'s number, given when new. */
   id(key: string): number {
-    const n = this.find(key);
-    if (n >= 0) return n;
+    if (key === this.#lastKey) return this.#lastId;
+    let n = this.find(key);
+    if (n < 0) n = this.#add(key);
+    this.#lastKey = key;
+    this.#lastId = n;
+    return n;
+  }
+
+  #add(key: string): number {
     const id = this.#n++;
     if (packUuid(key, this.#scratch, 0)) {
       this.#packed.block(id).set(this.#scratch, this.#packed.offset(id));
