@@ -162,6 +162,8 @@ const MAX_ENTRIES = 64;
 const ENTRY_BYTES = 32;
 const ENT = memory.data(MAX_ENTRIES * ENTRY_BYTES);
 let nEntries = 0;
+/** The wanted keys below 64 the line's entries have, a bit each (`recordEntry`). */
+let entryKeys: u64 = 0;
 let flags = 0;
 /** An attribute key that is escaped (it could spell a wanted one), or a wanted key twice in a line. */
 const F_ODD_KEY = 1;
@@ -339,7 +341,12 @@ function recordEntry(key: i32, vs: usize, ve: usize, escaped: bool): void {
     flags |= F_TOO_MANY;
     return;
   }
-  for (let k = 0; k < nEntries; k++) if (load<i32>(ENT + <usize>k * ENTRY_BYTES) == key) flags |= F_ODD_KEY;
+  // A key twice in a line: by a bit per key of the first 64, by the entries for any later one.
+  if (key < 64) {
+    const bit = <u64>1 << <u64>key;
+    if ((entryKeys & bit) != 0) flags |= F_ODD_KEY;
+    entryKeys |= bit;
+  } else for (let k = 0; k < nEntries; k++) if (load<i32>(ENT + <usize>k * ENTRY_BYTES) == key) flags |= F_ODD_KEY;
   const p = ENT + <usize>nEntries * ENTRY_BYTES;
   const c = at(vs);
   let form = V_NUMBER;
@@ -920,6 +927,7 @@ export function scanLine(s: usize, e: usize, row: usize, utf8: bool): isize {
 export function recordLine(s: usize, e: usize): i32 {
   recording = true;
   nEntries = 0;
+  entryKeys = 0;
   flags = 0;
   store<i32>(REC, -1, 4);
   store<i32>(REC, -1, 8);
