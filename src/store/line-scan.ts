@@ -73,7 +73,7 @@ export const RECORD_CHUNK = 1024 * 1024;
  */
 export const REC = { type: 0, kind: 1, status: 2, entries: 3, flags: 4, plainAttrs: 5, ids: 6 } as const;
 export const RECF = { ts: 0, startTs: 1, duration: 2 } as const;
-/** Where in `recBytes` `packId` packs a UUID (bytes `record` leaves alone). */
+/** Where in `recBytes` `packId` packs a UUID (bytes `record` leaves alone); a multiple of 4, so that `rec` reads it as 4 words. */
 export const PACKED_AT = 96;
 export const ENTRY = { size: 8, key: 0, form: 1, start: 2, end: 3, string: 4 } as const;
 /**

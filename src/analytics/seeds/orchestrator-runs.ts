@@ -681,11 +681,12 @@ class Column<A extends Float64Array | Int32Array | Uint32Array | Uint8Array> {
     this.#width = width;
   }
 
+  /** Row `row`'s number, in a column one wide (a wider one is read and written through `block` and `offset`). */
   set(row: number, v: number): void {
-    this.block(row)[(row & (BLOCK_ROWS - 1)) * this.#width] = v;
+    this.block(row)[row & (BLOCK_ROWS - 1)] = v;
   }
 
-  /** Row `row`'s number; 0 for a row never set. */
+  /** Row `row`'s number, in a column one wide; 0 for a row never set. */
   get(row: number): number {
     const b = this.#blocks[row >>> BLOCK_BITS];
     return b === undefined ? 0 : (b[row & (BLOCK_ROWS - 1)] as number);
