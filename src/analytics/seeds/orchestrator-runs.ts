@@ -322,8 +322,10 @@ export class RunRecordsBuilder {
   *records(): Generator<RunRecord> {
     const runs = this.#runs.byStart();
     for (let i = 0; i < runs.length; i++) {
-      const r = this.#runs.take(runs[i] as number);
-      const tasks = this.#tasks.take(this.#keys.find(r.spanId)).map((at) => this.#taskRows.take(at));
+      const run = runs[i] as number;
+      const r = this.#runs.take(run);
+      // A task's key goes with it: its children are chained by it.
+      const tasks = this.#tasks.take(this.#runs.keyOf(run)).map((at) => ({ key: this.#taskRows.keyOf(at), task: this.#taskRows.take(at) }));
       const project = keyAttr(r.attrs, 'project') ?? null;
       const temperature = numberAttr(r.attrs, 'gen_ai.request.temperature');
       yield {
@@ -342,7 +344,7 @@ export class RunRecordsBuilder {
         startMs: r.startMs,
         endMs: r.endMs,
         durationSeconds: seconds(r),
-        issues: tasks.sort(byStart).map((t) => issueRecord(t, this.#take(t.spanId).sort(byStart))),
+        issues: tasks.sort((a, b) => byStart(a.task, b.task)).map((t) => issueRecord(t.task, this.#take(t.key).sort(byStart))),
         givenSuccesses: numberAttr(r.attrs, 'run.total_successes') ?? null,
         givenErrors: numberAttr(r.attrs, 'run.total_errors') ?? null,
       };
@@ -350,9 +352,9 @@ export class RunRecordsBuilder {
   }
 
   /** The children of a task, let go. */
-  #take(taskId: string): Child[] {
-    const out = this.#debugs.take(this.#keys.find(taskId)).map((at) => takeAt(this.#debugList, at));
-    return this.#agents.take(taskId, this.#pipelines.take(taskId, out));
+  #take(task: number): Child[] {
+    const out = this.#debugs.take(task).map((at) => takeAt(this.#debugList, at));
+    return this.#agents.take(task, this.#pipelines.take(task, out));
   }
 }
 
@@ -383,9 +385,9 @@ class ChildRows {
     return row;
   }
 
-  /** `out` with `child(row, startMs, spanId)` of each of `taskId`'s rows added; they are not handed out again. */
-  protected takeRows(taskId: string, out: Child[], child: (row: number, startMs: number, spanId: string) => Child): Child[] {
-    for (const r of this.#byTask.take(this.#keys.find(taskId))) {
+  /** `out` with `child(row, startMs, spanId)` of each of task `task`'s rows (by its `Keys` number) added; they are not handed out again. */
+  protected takeRows(task: number, out: Child[], child: (row: number, startMs: number, spanId: string) => Child): Child[] {
+    for (const r of this.#byTask.take(task)) {
       const spanId = (this.#oddIds.size > 0 ? this.#oddIds.get(r) : undefined) ?? unpackUuid(this.#ids.block(r), this.#ids.offset(r));
       out.push(child(r, this.#start.get(r), spanId));
     }
@@ -409,8 +411,8 @@ class AgentRows extends ChildRows {
     this.#name.set(row, this.#names.id(name));
   }
 
-  take(taskId: string, out: Child[]): Child[] {
-    return this.takeRows(taskId, out, (r, startMs, spanId) => {
+  take(task: number, out: Child[]): Child[] {
+    return this.takeRows(task, out, (r, startMs, spanId) => {
       const seconds = this.#seconds.get(r);
       const outcome = this.#outcome.get(r);
       return { startMs, spanId, kind: 'agent', name: this.#names.text(this.#name.get(r)), success: (outcome & 1) !== 0, failure: (outcome & 2) !== 0, seconds: Number.isNaN(seconds) ? null : seconds };
@@ -441,8 +443,8 @@ class PipelineRows extends ChildRows {
     this.#at.set(row, c.endMs ?? c.startMs);
   }
 
-  take(taskId: string, out: Child[]): Child[] {
-    return this.takeRows(taskId, out, (r, startMs, spanId) => {
+  take(task: number, out: Child[]): Child[] {
+    return this.takeRows(task, out, (r, startMs, spanId) => {
       const attempt = this.#attempt.get(r);
       const flags = this.#flags.get(r);
       return {
@@ -491,7 +493,7 @@ class Keys {
   /** `key`'s number, given when new. */
   id(key: string): number {
     if (key === this.#lastKey) return this.#lastId;
-    let n = this.find(key);
+    let n = this.#find(key);
     if (n < 0) n = this.#add(key);
     this.#lastKey = key;
     this.#lastId = n;
@@ -512,7 +514,7 @@ class Keys {
   }
 
   /** `key`'s number; -1 when it has none. */
-  find(key: string): number {
+  #find(key: string): number {
     const b = this.#scratch;
     if (!packUuid(key, b, 0)) return this.#odd.get(key) ?? -1;
     const slots = this.#slots;
@@ -606,6 +608,11 @@ class KeptRows {
     return rows.sort((a, b) => start.get(a) - start.get(b) || compareText(this.#keys.text(this.#id.get(a)), this.#keys.text(this.#id.get(b))));
   }
 
+  /** Row `row`'s span id as its number among the builder's `Keys`: the key its children are chained by. */
+  keyOf(row: number): number {
+    return this.#id.get(row);
+  }
+
   /** Row `row` as its record reads it, let go: it is not taken again. */
   take(row: number): Kept {
     const end = this.#end.get(row);
@@ -649,10 +656,9 @@ class Chains {
     return slot;
   }
 
-  /** The slots of `key` (-1: none), last first; they are not handed out again. */
+  /** The slots of `key`, last first; they are not handed out again. */
   take(key: number): number[] {
     const out: number[] = [];
-    if (key < 0) return out;
     for (let i = this.#last.get(key) - 1; i >= 0; i = this.#prev.get(i)) out.push(i);
     this.#last.set(key, 0);
     return out;
