@@ -284,15 +284,19 @@ class TapeFolder {
   /** By span id (interned): 1 once its span is finished. */
   #finished = new Uint8Array(1024);
   /** By span id (interned): the start or end waiting for the other, its points, its last feedback (`SpanFolder`'s rule). */
-  readonly #starts: (Saved | undefined)[] = [];
-  readonly #ends: (Saved | undefined)[] = [];
-  readonly #points: (Points | undefined)[] = [];
+  #starts: (Saved | undefined)[] = [];
+  #ends: (Saved | undefined)[] = [];
+  #points: (Points | undefined)[] = [];
   /** As its columns' values, or as its line when its ids are not UUIDs. */
-  readonly #feedback: (KeptFeedback | undefined)[] = [];
+  #feedback: (KeptFeedback | undefined)[] = [];
   /** One past the highest id any of the arrays by id holds for this segment. */
   #top = 0;
-  /** The ids given something to keep from the chunk being folded (`endChunk`). */
-  #inChunk = new Int32Array(1024);
+  /**
+   * The ids given something to keep from the chunk being folded (`endChunk`): at most one a
+   * line, so room for a chunk of short lines; grown past that, which threw away the optimized
+   * `add` that had never seen it grow, once per worker.
+   */
+  #inChunk = new Int32Array(RECORD_CHUNK / MIN_LINE_BYTES);
   #nInChunk = 0;
   /**
    * By interned id, its index among the builder's envs and link ids (-1: not yet), and at
@@ -364,6 +368,15 @@ class TapeFolder {
     if (this.#hashes.length < limit) {
       this.#hashes = new Float64Array(limit).fill(-1);
       this.#finished = new Uint8Array(limit);
+    }
+    // The arrays of objects by id too (all empty here): `#unfinished` reads each below
+    // `#top`, and a read past an array's end threw its optimized code away, in every
+    // worker's first segments (docs/performance.md, "Cold reads, twelfth pass").
+    if (this.#starts.length < limit) {
+      this.#starts = new Array<Saved | undefined>(limit).fill(undefined);
+      this.#ends = new Array<Saved | undefined>(limit).fill(undefined);
+      this.#points = new Array<Points | undefined>(limit).fill(undefined);
+      this.#feedback = new Array<KeptFeedback | undefined>(limit).fill(undefined);
     }
     const lines = Math.ceil(length / MIN_LINE_BYTES);
     if (this.#lineStart.length < lines) {
@@ -488,6 +501,21 @@ class TapeFolder {
   finish(lines: number): SpanDigest {
     const pending: [line: number, text: string | undefined][] = anyList();
     const kept: KeptFeedback[] = anyList();
+    this.#unfinished(pending, kept);
+    pending.sort((a, b) => a[0] - b[0]);
+    const events: AgentmeterEvent[] = anyList();
+    for (const [l, text] of pending) events.push(JSON.parse(text ?? this.#lineText(l)) as AgentmeterEvent);
+    const d = (this.#builder as DigestBuilder).finish({ lines, events: lines, skipped: 0, samples: [] }, events);
+    if (kept.length > 0) d.feedback = this.#feedbackColumns(kept);
+    return d;
+  }
+
+  /**
+   * What did not finish, by id: its lines to `pending`, the feedback kept as values to `kept`.
+   * Apart from `finish`, which runs once a segment: with this loop in it, V8 compiled it
+   * on the stack, with the builder's `finish` inlined, three times a worker.
+   */
+  #unfinished(pending: [line: number, text: string | undefined][], kept: KeptFeedback[]): void {
     for (let id = 0; id < this.#top; id++) {
       const start = this.#starts[id];
       if (start !== undefined) pending.push([start.line, start.text]);
@@ -500,11 +528,6 @@ class TapeFolder {
       if (f.attrs === undefined) pending.push([f.line, f.text]);
       else kept.push(f);
     }
-    pending.sort((a, b) => a[0] - b[0]);
-    const events = pending.map(([l, text]) => JSON.parse(text ?? this.#lineText(l)) as AgentmeterEvent);
-    const d = (this.#builder as DigestBuilder).finish({ lines, events: lines, skipped: 0, samples: [] }, events);
-    if (kept.length > 0) d.feedback = this.#feedbackColumns(kept);
-    return d;
   }
 
   /**
