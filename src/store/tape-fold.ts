@@ -325,17 +325,16 @@ class TapeFolder {
     this.#scan = scan;
   }
 
-  /** Begin a segment, into `builder`: what the last one left by id is cleared. */
+  /**
+   * Begin a segment, into `builder`: what the last one left by id is cleared. It runs once a
+   * segment and has no loop of its own (`#recycle` has it): V8 compiled it as it ran, up to
+   * three times a worker, for less than that saved.
+   */
   start(builder: DigestBuilder, length: number): void {
     this.#builder = builder;
     this.#line = 0;
     const top = this.#top;
-    for (let id = 0; id < top; id++) {
-      const start = this.#starts[id];
-      if (start !== undefined) this.#spare.push(start);
-      const end = this.#ends[id];
-      if (end !== undefined) this.#spare.push(end);
-    }
+    this.#recycle(top);
     // Texts of any id (names, values), not only span ids. Filled, not emptied: an array
     // emptied gives its storage back, to be grown again.
     this.#strings.fill(undefined, 0, this.#stringTop);
@@ -385,6 +384,16 @@ class TapeFolder {
     }
     this.#cacheTop = 0;
     this.#seen = new HashSet53(length / SPAN_BYTES);
+  }
+
+  /** The records the last segment left unmatched, below id `top`, to reuse. */
+  #recycle(top: number): void {
+    for (let id = 0; id < top; id++) {
+      const start = this.#starts[id];
+      if (start !== undefined) this.#spare.push(start);
+      const end = this.#ends[id];
+      if (end !== undefined) this.#spare.push(end);
+    }
   }
 
   /** The next chunk (`LineScanner.nextChunk`): its lines follow. */
