@@ -7,6 +7,7 @@ import type { AgentmeterEvent, FeedbackEvent } from '../model/events.js';
 import { parseIsoMs } from '../model/time.js';
 import { anyList, grown, intern } from '../model/columns.js';
 import { packUuid, unpackUuid } from '../model/packed-uuid.js';
+import { hashId } from '../model/fold.js';
 
 /**
  * Pending feedback of a segment whose ids are canonical UUIDs, in columns: no event object
@@ -32,6 +33,12 @@ export interface FeedbackColumns {
    * digest's own objects was a tenth of a warm report and kept tens of thousands of copies.
    */
   attrText: string[];
+  /**
+   * `hashId` of each of `attrText`: a scan looks a text it has seen in an earlier digest up by
+   * this number, not by the text, which a `Map` hashed again for every digest
+   * (docs/performance.md, "Cold reads, twelfth pass").
+   */
+  attrHash: Float64Array;
 }
 
 const FEEDBACK_KEYS = new Set(['v', 'id', 'ts', 'type', 'span_id', 'run_id', 'env', 'success', 'rating', 'source', 'attrs']);
@@ -70,6 +77,8 @@ export class FeedbackColumnsBuilder {
   #attrIndexed = 0;
   /** `attrIndex` added a text: a text said to be new may be that one, and is looked up from now on. */
   #attrLookedUp = false;
+  /** `attrHash` as given for each text (NaN: not given; `finish` computes it). */
+  #attrHash = new Float64Array(64);
 
   /** Room for `capacity` rows. */
   constructor(capacity: number) {
@@ -79,6 +88,7 @@ export class FeedbackColumnsBuilder {
     this.#fb = {
       uuids: new Uint8Array(n * 48), tsMs: new Float64Array(n), rating: new Float64Array(n), flags: new Uint8Array(n),
       env: new Uint32Array(n), source: new Uint32Array(n), attrs: new Uint32Array(n), envs: anyList(), sources: anyList(), attrText: anyList(),
+      attrHash: new Float64Array(0),
     };
   }
 
@@ -116,7 +126,10 @@ export class FeedbackColumnsBuilder {
     for (; this.#attrIndexed < texts.length; this.#attrIndexed++) this.#attrIndex.set(texts[this.#attrIndexed] as string, this.#attrIndexed);
     const before = texts.length;
     const i = intern(this.#attrIndex, texts, attrText);
-    if (texts.length > before) this.#attrLookedUp = true;
+    if (texts.length > before) {
+      this.#attrLookedUp = true;
+      this.#hashOf(i, NaN);
+    }
     this.#attrIndexed = texts.length;
     return i;
   }
@@ -128,11 +141,18 @@ export class FeedbackColumnsBuilder {
    * tenth pass"). Once `attrIndex` added a text (one made canonical, or not interned), a text
    * given here may be that one, and is looked up.
    */
-  attrIndexDistinct(attrText: string): number {
+  attrIndexDistinct(attrText: string, hash = NaN): number {
     if (this.#attrLookedUp) return this.attrIndex(attrText);
     const texts = this.#fb.attrText;
     texts.push(attrText);
+    this.#hashOf(texts.length - 1, hash);
     return texts.length - 1;
+  }
+
+  /** Text `i`'s `hashId`, or NaN for `finish` to compute. */
+  #hashOf(i: number, hash: number): void {
+    if (i === this.#attrHash.length) this.#attrHash = grown(this.#attrHash, 2 * i);
+    this.#attrHash[i] = hash;
   }
 
   /**
@@ -187,6 +207,10 @@ export class FeedbackColumnsBuilder {
     fb.env = fb.env.subarray(0, n);
     fb.source = fb.source.subarray(0, n);
     fb.attrs = fb.attrs.subarray(0, n);
+    const texts = fb.attrText;
+    const hashes = this.#attrHash.subarray(0, texts.length);
+    for (let i = 0; i < texts.length; i++) if (Number.isNaN(hashes[i] as number)) hashes[i] = hashId(texts[i] as string);
+    fb.attrHash = hashes;
     return fb;
   }
 
@@ -195,7 +219,7 @@ export class FeedbackColumnsBuilder {
     const fb = this.finish();
     return {
       n: fb.tsMs.length, uuids: fb.uuids, tsMs: fb.tsMs, rating: fb.rating, flags: fb.flags, env: fb.env, source: fb.source, attrs: fb.attrs,
-      envs: fb.envs, sources: fb.sources, attrText: fb.attrText,
+      envs: fb.envs, sources: fb.sources, attrText: fb.attrText, attrHash: fb.attrHash,
     };
   }
 }

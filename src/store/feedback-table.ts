@@ -70,6 +70,14 @@ export class FeedbackTable {
    */
   readonly #attrList: BaseAttributes[] = [];
   readonly #attrKeys = new Map<string, number>();
+  /**
+   * The same by the text's `hashId`, as digests give it (`FeedbackColumns.attrHash`), with
+   * each one's text to tell apart two texts of one hash: 66,000 texts of 1,000,000 events,
+   * 1,920 of them distinct, were each hashed again as a `Map` key, a tenth of a warm report
+   * (docs/performance.md, "Cold reads, twelfth pass").
+   */
+  readonly #attrByHash = new HashMap53();
+  readonly #attrTextOf: string[] = [];
   readonly #stats: FoldStats;
 
   /** `stats`: the fold's counters, which count feedback events and duplicates too. */
@@ -111,7 +119,7 @@ export class FeedbackTable {
       const flags = fb.flags[i] as number;
       const success = flags & 3;
       const ai = fb.attrs[i] as number;
-      if ((attrIds[ai] as number) < 0) attrIds[ai] = this.#attrIdOfText(fb.attrText[ai] as string);
+      if ((attrIds[ai] as number) < 0) attrIds[ai] = this.#attrIdOfHashed(fb.attrText[ai] as string, fb.attrHash[ai] as number);
       const ei = fb.env[i] as number;
       if ((envIds[ei] as number) < 0) envIds[ei] = this.#intern(fb.envs[ei] as string);
       const si = fb.source[i] as number;
@@ -187,6 +195,20 @@ export class FeedbackTable {
     this.#env[slot] = env;
     this.#source[slot] = source;
     this.#attrs[slot] = attrId;
+  }
+
+  /** `#attrIdOfText` of a text whose `hashId` is `h` (anything else, from a damaged digest, is looked up by the text). */
+  #attrIdOfHashed(text: string, h: number): number {
+    if (!(Number.isInteger(h) && h >= 0 && h <= Number.MAX_SAFE_INTEGER)) return this.#attrIdOfText(text);
+    const known = this.#attrByHash.get(h);
+    if (known >= 0 && this.#attrTextOf[known] === text) return known;
+    const ai = this.#attrIdOfText(text);
+    // The first text of a hash keeps it; another of the same hash is looked up by its text.
+    if (known < 0) {
+      this.#attrByHash.set(h, ai);
+      this.#attrTextOf[ai] = text;
+    }
+    return ai;
   }
 
   /** The index of the attribute object whose JSON text is `text`, parsed when first seen. */

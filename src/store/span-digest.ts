@@ -10,7 +10,7 @@ import type { FbColumnName, FeedbackBuild, FeedbackColumns } from './digest-feed
 import type { SkippedLine } from './reader.js';
 
 /** Bump when the layout below changes; older digests are rebuilt. */
-export const DIGEST_VERSION = 10;
+export const DIGEST_VERSION = 11;
 
 /**
  * One segment folded alone: finished spans as summaries in typed columns (dictionary-coded
@@ -754,9 +754,9 @@ export function encodeDigest(d: SpanDigest, alloc: (size: number) => Buffer = (s
   const attrBytes = sum(attrLen);
   const compact: CompactHeader = { pdict, nFb, fbEnvs: fb.envs, fbSources: fb.sources, fbAttrLen: attrLen };
   const head = Buffer.from(JSON.stringify({ ...header, ...compact, pending: rest, n: hash.length, nNums: nums.length, nDetail: dAt.length, nLinks: dLinkIds.length / 16, nProw: prow.length, nMore: moreLen, le: LITTLE_ENDIAN }), 'utf8');
-  const cols: Record<ColumnName | FbColumnName, ArrayLike<number>> = {
+  const cols: Record<AnyColumnName, ArrayLike<number>> = {
     hash, kind, status, start, dur, env, points, profile, layout, nums, prow, dAt, dEnd, dName, dId, dParent, dRun, dLinkIds,
-    fbUuids: fb.uuids, fbTs: fb.tsMs, fbRating: fb.rating, fbEnv: fb.env, fbSource: fb.source, fbAttrs: fb.attrs, fbFlags: fb.flags,
+    fbUuids: fb.uuids, fbTs: fb.tsMs, fbRating: fb.rating, fbEnv: fb.env, fbSource: fb.source, fbAttrs: fb.attrs, fbFlags: fb.flags, fbAttrHash: fb.attrHash,
   };
   const size = columnsEnd(align8(8 + head.length), cols);
   const total = size + moreBytes + attrBytes;
@@ -784,12 +784,12 @@ function sum(xs: readonly number[]): number {
 }
 
 /** Where the columns end when they start at `at`, each on 8 bytes. */
-function columnsEnd(at: number, cols: Record<ColumnName | FbColumnName, ArrayLike<number>>): number {
+function columnsEnd(at: number, cols: Record<AnyColumnName, ArrayLike<number>>): number {
   for (const [name, T] of ALL_COLUMNS) at = align8(at + cols[name].length * T.BYTES_PER_ELEMENT);
   return at;
 }
 
-function writeColumns(out: Buffer, at: number, cols: Record<ColumnName | FbColumnName, ArrayLike<number>>): number {
+function writeColumns(out: Buffer, at: number, cols: Record<AnyColumnName, ArrayLike<number>>): number {
   for (const [name, T] of ALL_COLUMNS) at = align8(at + writeColumn(out, at, T, cols[name]));
   return at;
 }
@@ -838,7 +838,9 @@ function expanded(fb: FeedbackColumns): AgentmeterEvent[] {
   return out;
 }
 
-const ALL_COLUMNS = [...COLUMNS.map(([name, T]) => [name, T] as const), ...FB_COLUMNS.map(([name, T]) => [name, T] as const)];
+/** Every column in the order written: the span columns, the feedback's, then the hash of each feedback attribute text. */
+const ALL_COLUMNS = [...COLUMNS.map(([name, T]) => [name, T] as const), ...FB_COLUMNS.map(([name, T]) => [name, T] as const), ['fbAttrHash', Float64Array] as const];
+type AnyColumnName = ColumnName | FbColumnName | 'fbAttrHash';
 
 type Header = Omit<SpanDigest, ColumnName | 'pdict' | 'feedback' | 'dMore'> & CompactHeader & { n: number; nNums: number; nDetail: number; nLinks: number; nProw: number; nMore: number[]; le: boolean };
 
@@ -866,6 +868,11 @@ export function decodeDigest(buf: Buffer): SpanDigest | undefined {
       fbCols[name] = new T(bytes.buffer as ArrayBuffer, bytes.byteOffset + at, len);
       at = align8(at + len * T.BYTES_PER_ELEMENT);
     }
+    if (!Array.isArray(header.fbAttrLen)) return undefined;
+    const nTexts = header.fbAttrLen.length;
+    if (at + nTexts * 8 > bytes.length) return undefined;
+    const attrHash = new Float64Array(bytes.buffer as ArrayBuffer, bytes.byteOffset + at, nTexts);
+    at = align8(at + nTexts * 8);
     if (!Array.isArray(header.nMore) || header.nMore.length !== SPAN_KINDS.length) return undefined;
     const dMore: Uint8Array[] = [];
     for (const len of header.nMore) {
@@ -873,14 +880,13 @@ export function decodeDigest(buf: Buffer): SpanDigest | undefined {
       dMore.push(bytes.subarray(at, at + len));
       at += len;
     }
-    if (!Array.isArray(header.fbAttrLen)) return undefined;
     const attrText = textsAt(bytes, at, header.fbAttrLen);
     if (attrText === undefined) return undefined;
     const c = fbCols as Record<FbColumnName, never>;
     const h = header;
     const feedback: FeedbackColumns = {
       n: h.nFb, uuids: c.fbUuids, tsMs: c.fbTs, rating: c.fbRating, flags: c.fbFlags, env: c.fbEnv, source: c.fbSource, attrs: c.fbAttrs,
-      envs: h.fbEnvs, sources: h.fbSources, attrText,
+      envs: h.fbEnvs, sources: h.fbSources, attrText, attrHash,
     };
     const k = cols as Record<ColumnName, ArrayLike<number>>;
     // Every digest of one shape, its keys in `DigestBuilder`'s order (spread from the header,

@@ -607,13 +607,20 @@ class TapeFolder {
         // An interned text that is what JSON.stringify writes differs from every text before
         // it that came that way (each text has one id); `attrIndexDistinct` looks it up once
         // a text made canonical has come.
-        if (f.plain && f.attrsId >= 0) attrs = rows.attrIndexDistinct(f.attrs as string);
+        // The scanner hashes an ASCII text as `hashId` does (the columns' `attrHash`).
+        if (f.plain && f.attrsId >= 0) attrs = rows.attrIndexDistinct(f.attrs as string, this.#textHash(f.attrsId));
         else attrs = rows.attrIndex(f.plain ? (f.attrs as string) : JSON.stringify(JSON.parse(f.attrs as string)));
         if (f.attrsId >= 0) attrsAt.set(f.attrsId, attrs);
       }
       rows.addPacked(f.uuids, 0, f.runIdNull, f.tsMs, f.rating, f.success, env, source, attrs);
     }
     return rows.columns();
+  }
+
+  /** `hashId` of interned text `id`, from the scanner when it is ASCII; NaN: to be computed from the text. */
+  #textHash(id: number): number {
+    const h = this.#scan.idHash(id);
+    return h < 0 ? NaN : h;
   }
 
   /** The live record of line `line`, copied out, with the values read by their place made (its chunk may go). */

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { FeedbackEvent } from '../../src/model/index.js';
 import type { Feedback } from '../../src/model/index.js';
 import { SpanFolder } from '../../src/model/index.js';
+import { hashId } from '../../src/model/fold.js';
 import { packUuid, unpackUuid } from '../../src/model/packed-uuid.js';
 import { FeedbackColumnsBuilder } from '../../src/store/digest-feedback.js';
 import type { FeedbackColumns } from '../../src/store/digest-feedback.js';
@@ -144,6 +145,37 @@ describe('FeedbackTable', () => {
       expect(counted.duplicates).toBeGreaterThan(0);
       expect(() => bare.emit(() => undefined)).toThrow(/keeps no ids/);
     }
+  });
+
+  it("finds digests' attribute texts by their hash, tells two texts of one hash apart by their text, and looks a damaged hash up by the text", () => {
+    const events = Array.from({ length: 400 }, (_, i) => fb(U(i), U(10_000 + i), '2026-01-01T00:00:01.000Z', { attrs: { 'target.kind': 'agent', project: `p${i % 7}`, note: 'é'.repeat(i % 3) } }));
+    const want = viaFolder(events).out;
+    const chunk = (from: number, to: number): FeedbackColumns => {
+      const rows = new FeedbackColumnsBuilder(10);
+      for (const e of events.slice(from, to)) rows.add(e.id, e.span_id, e.run_id, Date.parse(e.ts), e.rating ?? NaN, e.success, e.env, e.source, () => JSON.stringify(e.attrs));
+      return rows.columns();
+    };
+    const plain = [chunk(0, 100), chunk(100, 200)];
+    for (const c of plain) expect([...c.attrHash]).toEqual(c.attrText.map(hashId));
+    // Every text of one chunk under one hash, and hashes no table can hold in another.
+    const collide = chunk(200, 300);
+    collide.attrHash.fill(plain[0]?.attrHash[0] as number);
+    const damaged = chunk(300, 400);
+    damaged.attrHash.set([NaN, -1, 1.5, 2 ** 60].slice(0, damaged.attrHash.length));
+    const stats = { events: 0, duplicates: 0, orphanEnds: 0, orphanPoints: 0 };
+    const table = new FeedbackTable(stats);
+    for (const c of [...plain, collide, damaged]) table.addColumns(c);
+    const out: Feedback[] = [];
+    table.emit((f) => out.push(f));
+    expect(out).toEqual(want);
+    // One object per content across digests, whichever way its text was found.
+    const byText = new Map<string, unknown>();
+    for (const f of out) {
+      const text = JSON.stringify(f.attrs);
+      if (!byText.has(text)) byText.set(text, f.attrs);
+      expect(f.attrs).toBe(byText.get(text));
+    }
+    expect(byText.size).toBe(21);
   });
 });
 
