@@ -121,14 +121,15 @@ export class FeedbackColumnsBuilder {
     return intern(this.#sourceIndex, this.#fb.sources, source);
   }
 
-  attrIndex(attrText: string): number {
+  /** `hash`: `hashId` of the text when the caller has it (NaN: computed by `finish`). */
+  attrIndex(attrText: string, hash = NaN): number {
     const texts = this.#fb.attrText;
     for (; this.#attrIndexed < texts.length; this.#attrIndexed++) this.#attrIndex.set(texts[this.#attrIndexed] as string, this.#attrIndexed);
     const before = texts.length;
     const i = intern(this.#attrIndex, texts, attrText);
     if (texts.length > before) {
       this.#attrLookedUp = true;
-      this.#hashOf(i, NaN);
+      this.#hashOf(i, hash);
     }
     this.#attrIndexed = texts.length;
     return i;
@@ -142,7 +143,7 @@ export class FeedbackColumnsBuilder {
    * given here may be that one, and is looked up.
    */
   attrIndexDistinct(attrText: string, hash = NaN): number {
-    if (this.#attrLookedUp) return this.attrIndex(attrText);
+    if (this.#attrLookedUp) return this.attrIndex(attrText, hash);
     const texts = this.#fb.attrText;
     texts.push(attrText);
     this.#hashOf(texts.length - 1, hash);
