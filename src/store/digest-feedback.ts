@@ -121,7 +121,7 @@ export class FeedbackColumnsBuilder {
     return intern(this.#sourceIndex, this.#fb.sources, source);
   }
 
-  /** `hash`: `hashId` of the text when the caller has it (NaN: computed by `finish`). */
+  /** `hash`: `hashId` of the text when the caller has it (NaN: `finish` computes it), here and in `attrIndexDistinct`. */
   attrIndex(attrText: string, hash = NaN): number {
     const texts = this.#fb.attrText;
     for (; this.#attrIndexed < texts.length; this.#attrIndexed++) this.#attrIndex.set(texts[this.#attrIndexed] as string, this.#attrIndexed);

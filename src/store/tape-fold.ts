@@ -606,8 +606,7 @@ class TapeFolder {
       if (attrs === undefined) {
         // An interned text that is what JSON.stringify writes differs from every text before
         // it that came that way (each text has one id); `attrIndexDistinct` looks it up once
-        // a text made canonical has come.
-        // The scanner hashes an ASCII text as `hashId` does (the columns' `attrHash`).
+        // a text made canonical has come. Its hash is the scanner's (`#textHash`).
         if (f.plain && f.attrsId >= 0) attrs = rows.attrIndexDistinct(f.attrs as string, this.#textHash(f.attrsId));
         else attrs = rows.attrIndex(f.plain ? (f.attrs as string) : JSON.stringify(JSON.parse(f.attrs as string)));
         if (f.attrsId >= 0) attrsAt.set(f.attrsId, attrs);
@@ -617,7 +616,11 @@ class TapeFolder {
     return rows.columns();
   }
 
-  /** `hashId` of interned text `id`, from the scanner when it is ASCII; NaN: to be computed from the text. */
+  /**
+   * `hashId` of interned text `id` (the columns' `attrHash`): the scanner hashes an ASCII
+   * text as `hashId` hashes its characters; NaN for another, which the columns hash from
+   * its text.
+   */
   #textHash(id: number): number {
     const h = this.#scan.idHash(id);
     return h < 0 ? NaN : h;
