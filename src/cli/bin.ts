@@ -21,6 +21,8 @@ if (argv[0] === 'hook' && !argv.includes('--help') && !argv.includes('-h')) {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw e;
   });
+  // A read's fold workers start loading their code now, beside the CLI's (early.ts).
+  await (await import('./early.js')).startEarly(argv);
   const { main } = await import('./main.js');
   const { selfCommand } = await import('./io.js');
   process.exitCode = await main(argv, {

@@ -82,6 +82,31 @@ export function foldThreadsUsable(): boolean {
   return WORKER_URL.pathname.endsWith('.js') && existsSync(fileURLToPath(WORKER_URL));
 }
 
+/** The pool `startFoldPoolEarly` started, until a read takes it (`foldPool`). */
+let early: FoldPool | undefined;
+
+/**
+ * Start the fold workers now, for a read about to begin that may fold segments: a worker
+ * takes about 100 ms to start and load its code, which then overlaps the reading thread
+ * loading its own instead of following it. A cold report's first fold began about 0.4 s
+ * after the process did, 0.25 s with this (docs/performance.md, "Cold reads, thirteenth
+ * pass"). The workers keep no process alive; a read that folds nothing leaves them idle.
+ * Returns the pool started (or started before and not yet taken); none where workers cannot run.
+ */
+export function startFoldPoolEarly(threads: number = defaultFoldThreads()): FoldPool | undefined {
+  if (early === undefined && threads > 0 && foldThreadsUsable()) early = new FoldPool(threads);
+  return early;
+}
+
+/** A pool of `threads` workers for a read, which closes it: the one started early when it has as many, else a new one. */
+export function foldPool(threads: number): FoldPool {
+  const pool = early;
+  early = undefined;
+  if (pool !== undefined && pool.threads === threads) return pool;
+  void pool?.close();
+  return new FoldPool(threads);
+}
+
 interface Waiting {
   job: FoldJob;
   resolve: (r: FoldedDigest) => void;
@@ -111,8 +136,11 @@ export class FoldPool {
   /** Cache writes still being synced, by job id, and how many each worker has. */
   readonly #writes = new Map<number, { worker: Worker; settle: (c: 'written' | 'failed') => void; done: Promise<unknown> }>();
   readonly #writing = new Map<Worker, number>();
+  /** How many workers the pool has. */
+  readonly threads: number;
 
   constructor(threads: number) {
+    this.threads = threads;
     foldWorkerStarting(WORKER_HEAP.maxYoungGenerationSizeMb, threads, availableParallelism());
     for (let i = 0; i < threads; i++) {
       // No stdio of its own: nothing in the fold writes there, and piping it costs a stream.

@@ -39,10 +39,21 @@ function setStreamingFlags(): void {
 export function foldWorkerStarting(youngMb: number, threads: number, cores: number): void {
   if (threads <= 0) return;
   starting += threads;
-  if (streaming) setFlagsFromString(`--min-semi-space-size=${Math.floor(youngMb / 2)}`);
+  if (streaming || streamsSoon) setFlagsFromString(`--min-semi-space-size=${Math.floor(youngMb / 2)}`);
   inlineCompiles = threads + 1 > cores;
   if (inlineCompiles) setFlagsFromString('--no-concurrent-recompilation');
 }
+
+/**
+ * The command about to run will call `streamingHeap` once its code is loaded: fold workers
+ * started before that (`startFoldPoolEarly`) size their heaps as they would after it. The
+ * reading thread's own settings still wait for `streamingHeap`, so it loads its modules
+ * with V8's.
+ */
+export function streamingSoon(): void {
+  streamsSoon = true;
+}
+let streamsSoon = false;
 
 /** Workers whose isolates may not be made yet: each is made on its own thread, after `new Worker` returns. */
 let starting = 0;

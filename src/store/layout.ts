@@ -26,6 +26,9 @@ export const SEGMENT_READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW;
 /** Folder under the store root that holds the day partitions. */
 export const EVENTS_DIR = 'events';
 
+/** Folder under the store root that holds the span digests, beside the events they are derived from (scan-summaries.ts). */
+export const CACHE_DIR = join('cache', 'spans-v1');
+
 /** Default store folder name, inside the working directory. */
 export const DEFAULT_STORE_DIR_NAME = '.agentmeter';
 
@@ -129,7 +132,7 @@ export async function pruneBefore(root: string, day: string): Promise<number> {
     if (partitionStartMs(name) === undefined || name >= day) continue;
     await rm(join(eventsDir, name), { recursive: true, force: true });
     // The day's derived span cache goes with its events (see scan-summaries.ts).
-    await rm(join(root, 'cache', 'spans-v1', name), { recursive: true, force: true });
+    await rm(join(root, CACHE_DIR, name), { recursive: true, force: true });
     deleted++;
   }
   return deleted;

@@ -4,18 +4,17 @@ import type { SpanKind } from '../model/events.js';
 import type { DetailedSummary, Feedback, FeedbackSummary } from '../model/span.js';
 import { SpanFolder } from '../model/fold.js';
 import type { FoldStats } from '../model/fold.js';
-import { SEGMENT_READ_FLAGS, listPartitions, listSegments, storeExists } from './layout.js';
+import { CACHE_DIR, SEGMENT_READ_FLAGS, listPartitions, listSegments, storeExists } from './layout.js';
 import type { ReadStats, SkippedLine } from './reader.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { FeedbackTable } from './feedback-table.js';
-import { FoldPool, defaultFoldThreads, foldThreadsUsable } from './fold-pool.js';
+import { defaultFoldThreads, foldPool, foldThreadsUsable } from './fold-pool.js';
+import type { FoldPool } from './fold-pool.js';
 import { PIECE_BYTES, pieceCount } from './pieces.js';
 import type { Piece } from './pieces.js';
 import { SPAN_BYTES, decodeDigest, digestBufferSize, encodeDigest, parseDetail, replayDigest } from './span-digest.js';
 import type { SpanDigest } from './span-digest.js';
 
-/** Where digests live, beside the events they are derived from. */
-export const CACHE_DIR = join('cache', 'spans-v1');
 
 /** Options of `scanSummaries`. */
 export interface ScanSummariesOptions {
@@ -111,7 +110,6 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
       // About a span per kilobyte of events (span-digest.ts sizes its columns so too), and a
       // kept feedback per span at most.
       const spans = files.length > 0 ? (files[0] as Unit).rest / SPAN_BYTES : 0;
-      folder.reserveFinished(spans);
       if (o.onFeedback || o.onFeedbackSummary) feedback = new FeedbackTable(folder.stats, { ids: o.onFeedback !== undefined, rows: spans });
       // Fold workers start only once enough bytes turned out to need folding, never for one segment.
       const threads = files.length > 1 && foldThreadsUsable() ? (o.threads ?? defaultFoldThreads()) : 0;
@@ -123,7 +121,7 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
         // reading thread would fold its first segments line by line, with its code not yet
         // compiled, while the workers wait. Only the newest segments change in a store being
         // written, so a warm read's folds are at its end.
-        if (threads > 0 && (toFold >= threadsAfter || f.rest >= COLD_AFTER * threadsAfter)) pool ??= new FoldPool(threads);
+        if (threads > 0 && (toFold >= threadsAfter || f.rest >= COLD_AFTER * threadsAfter)) pool ??= foldPool(threads);
         return pool ? foldOnPool(pool, f, useCache, foldDetail, writes, folds) : foldHere(f, useCache, foldDetail, writes, folds);
       };
       // The stat and cached digest of the next segments are read ahead (and the segments
@@ -141,6 +139,9 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
           ahead.push(load(o.root, files[next] as Unit, { useCache, detail }, buffers, cache, fold));
         }
         const { probe: pr, digest: loaded, wasFolded } = await (ahead.shift() as Promise<Loaded>);
+        // Made once the first segments are on their way to the workers: filling a table of
+        // megabytes took 10-15 ms, which the first fold waited for.
+        if (i === 0) folder.reserveFinished(spans);
         const digest = loaded instanceof Uint8Array ? decodeFolded(loaded, pr.file) : loaded;
         if (wasFolded) folded++;
         o.onProgress?.({ done: i + 1, total: files.length, folded });

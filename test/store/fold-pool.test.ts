@@ -1,7 +1,8 @@
 /**
  * `FoldPool.recycle`: a digest's buffer, handed back by the reading thread once replayed,
  * is what a worker encodes a later digest into, and the digest is the same as in a fresh
- * buffer. Fold workers run the compiled script, so this drives `dist/` (built before the tests).
+ * buffer. `startFoldPoolEarly`: the next read takes the pool started early. Fold workers run
+ * the compiled script, so this drives `dist/` (built before the tests).
  */
 import { statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -15,7 +16,7 @@ import { sampleLine } from './helpers.js';
 
 const DIST = resolve(import.meta.dirname, '../../dist/store');
 const load = async <T>(file: string): Promise<T> => (await import(pathToFileURL(join(DIST, file)).href)) as T;
-const { FoldPool } = await load<typeof PoolApi>('fold-pool.js');
+const { FoldPool, foldPool, startFoldPoolEarly } = await load<typeof PoolApi>('fold-pool.js');
 const { foldSegmentLines } = await load<typeof SegmentApi>('fold-segment.js');
 const { encodeDigest } = await load<typeof DigestApi>('span-digest.js');
 
@@ -66,5 +67,47 @@ describe('FoldPool.recycle', () => {
     const third = await fold(files[2] as string);
     expect(third.buffer.byteLength).toBeGreaterThan(16);
     expect(view(third).equals(fresh(files[2] as string))).toBe(true);
+  });
+});
+
+describe('startFoldPoolEarly', () => {
+  const folded = async (p: InstanceType<typeof FoldPool>, f: string): Promise<Buffer> => {
+    const st = statSync(f);
+    return view((await p.fold(f, st.size, st.mtimeMs, undefined)).bytes as Uint8Array);
+  };
+
+  it('hands its pool to the next read that folds, once, and that pool folds as a new one does', async () => {
+    const dir = tempDir();
+    const file = segment(dir, 'a', 60);
+    const early = startFoldPoolEarly(2) as InstanceType<typeof FoldPool>;
+    pool = early;
+    expect(early.threads).toBe(2);
+    // Started again before a read took it: still the one pool.
+    expect(startFoldPoolEarly(2)).toBe(early);
+    expect(foldPool(2)).toBe(early);
+    const later = foldPool(2);
+    expect(later).not.toBe(early);
+    try {
+      const st = statSync(file);
+      expect((await folded(early, file)).equals(Buffer.from(encodeDigest(foldSegmentLines(file, st.size, st.mtimeMs))))).toBe(true);
+      expect((await folded(later, file)).equals(await folded(early, file))).toBe(true);
+    } finally {
+      await later.close();
+    }
+  });
+
+  it('gives a read that wants another number of workers a pool of its own', async () => {
+    const early = startFoldPoolEarly(2);
+    pool = foldPool(1);
+    expect(pool).not.toBe(early);
+    expect(pool.threads).toBe(1);
+    const file = segment(tempDir(), 'b', 30);
+    const st = statSync(file);
+    expect((await folded(pool, file)).equals(Buffer.from(encodeDigest(foldSegmentLines(file, st.size, st.mtimeMs))))).toBe(true);
+    // The early pool was closed, not kept for a later read.
+    const next = foldPool(2);
+    expect(next).not.toBe(early);
+    expect(next.threads).toBe(2);
+    await next.close();
   });
 });

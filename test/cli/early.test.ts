@@ -1,0 +1,49 @@
+/** `foldsEarly`: which runs start their fold workers before the CLI loads (bin.ts). */
+import { mkdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { foldsEarly } from '../../src/cli/early.js';
+import { CACHE_DIR, EVENTS_DIR } from '../../src/store/layout.js';
+import { tempDir } from '../helpers.js';
+
+/** A store with events, and a span cache when `cached`. */
+function store(cached: boolean): string {
+  const root = tempDir();
+  mkdirSync(join(root, EVENTS_DIR, '2026-01-05'), { recursive: true });
+  if (cached) mkdirSync(join(root, CACHE_DIR, '2026-01-05'), { recursive: true });
+  return root;
+}
+
+describe('foldsEarly', () => {
+  const env = {};
+
+  it('starts them for a read of a store the cache does not serve yet', () => {
+    const cold = store(false);
+    expect(foldsEarly(['report', '--since', '30d', '--dir', cold], env)).toBe(true);
+    expect(foldsEarly(['report', 'orchestrator', `--dir=${cold}`], env)).toBe(true);
+    expect(foldsEarly(['agents'], { AGENTMETER_DIR: cold })).toBe(true);
+    // Relative to the working directory, as the CLI resolves it.
+    expect(foldsEarly(['compare', '--by', 'model', '--dir', basename(cold)], env, dirname(cold))).toBe(true);
+    expect(foldsEarly(['compare', '--by', 'model', '--dir', basename(cold)], env, cold)).toBe(false);
+  });
+
+  it('and for any read with --no-cache', () => {
+    const warm = store(true);
+    expect(foldsEarly(['report', '--dir', warm], env)).toBe(false);
+    expect(foldsEarly(['report', '--dir', warm, '--no-cache'], env)).toBe(true);
+    expect(foldsEarly(['report', '--dir', warm], { AGENTMETER_NO_CACHE: '1' })).toBe(true);
+  });
+
+  it('not for help, a read of PostgreSQL, a missing store, a command that reads no segments, or none', () => {
+    const cold = store(false);
+    expect(foldsEarly(['report', '--dir', cold, '--help'], env)).toBe(false);
+    expect(foldsEarly(['agents', '-h', '--dir', cold], env)).toBe(false);
+    expect(foldsEarly(['report', '--database', 'postgres://127.0.0.1/x'], { AGENTMETER_DIR: cold })).toBe(false);
+    expect(foldsEarly(['report', '--database=postgres://127.0.0.1/x'], { AGENTMETER_DIR: cold })).toBe(false);
+    expect(foldsEarly(['trends', '--store', 'postgres://127.0.0.1/x'], { AGENTMETER_DIR: cold })).toBe(false);
+    expect(foldsEarly(['report', '--dir', join(cold, 'missing')], env)).toBe(false);
+    expect(foldsEarly(['record', 'span', '--dir', cold], env)).toBe(false);
+    expect(foldsEarly(['help', 'report'], { AGENTMETER_DIR: cold })).toBe(false);
+    expect(foldsEarly([], { AGENTMETER_DIR: cold })).toBe(false);
+  });
+});
