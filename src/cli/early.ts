@@ -14,19 +14,19 @@ const READS = new Set(['report', 'agents', 'compare', 'trends', 'anomalies', 'ch
 const STREAMING = new Set(['report', 'agents']);
 
 /**
- * Whether `argv` runs a read of a store directory that will fold its segments: a store with
- * events and no span cache yet (imported, copied, never read), or any store read with
- * `--no-cache`. Not help, nor a read of PostgreSQL (`--database`, alias `--store`). A read
- * the cache serves starts its workers only if it finds segments to fold, as before: workers
- * started for nothing made a warm report a tenth slower on 2 cores.
+ * The store `argv` reads when it is a read of a store directory that will fold its segments:
+ * a store with events and no span cache yet (imported, copied, never read), or any store read
+ * with `--no-cache`; else undefined. Not help, nor a read of PostgreSQL (`--database`, alias
+ * `--store`). A read the cache serves starts its workers only if it finds segments to fold,
+ * as before: workers started for nothing made a warm report a tenth slower on 2 cores.
  */
-export function foldsEarly(argv: readonly string[], env: Record<string, string | undefined> = process.env, cwd = process.cwd()): boolean {
+export function foldsEarly(argv: readonly string[], env: Record<string, string | undefined> = process.env, cwd = process.cwd()): string | undefined {
   const command = argv[0];
-  if (command === undefined || !READS.has(command)) return false;
-  if (argv.some((a) => a === '--help' || a === '-h' || a.startsWith('--database') || a.startsWith('--store'))) return false;
+  if (command === undefined || !READS.has(command)) return undefined;
+  if (argv.some((a) => a === '--help' || a === '-h' || a.startsWith('--database') || a.startsWith('--store'))) return undefined;
   const root = resolveStoreDir({ dir: dirOf(argv), env, cwd });
-  if (!existsSync(join(root, EVENTS_DIR))) return false;
-  return argv.includes('--no-cache') || env['AGENTMETER_NO_CACHE'] === '1' || !existsSync(join(root, CACHE_DIR));
+  if (!existsSync(join(root, EVENTS_DIR))) return undefined;
+  return argv.includes('--no-cache') || env['AGENTMETER_NO_CACHE'] === '1' || !existsSync(join(root, CACHE_DIR)) ? root : undefined;
 }
 
 /** The value of `--dir` in `argv` (`--dir d` or `--dir=d`), the last one given. */
@@ -43,7 +43,7 @@ function dirOf(argv: readonly string[]): string | undefined {
 
 /** Start the fold workers when `argv` runs such a read (`foldsEarly`). */
 export async function startEarly(argv: readonly string[]): Promise<void> {
-  if (!foldsEarly(argv)) return;
+  if (foldsEarly(argv) === undefined) return;
   const [{ startFoldPoolEarly }, { streamingSoon }] = await Promise.all([import('../store/fold-pool.js'), import('../store/heap.js')]);
   if (STREAMING.has(argv[0] as string)) streamingSoon();
   startFoldPoolEarly();

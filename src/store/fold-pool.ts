@@ -86,16 +86,22 @@ export function foldThreadsUsable(): boolean {
 let early: FoldPool | undefined;
 
 /**
- * Start the fold workers now, for a read about to begin that may fold segments: a worker
+ * Start the fold workers now, for a read about to begin that will fold segments: a worker
  * takes about 100 ms to start and load its code, which then overlaps the reading thread
- * loading its own instead of following it. A cold report's first fold began about 0.4 s
- * after the process did, 0.25 s with this (docs/performance.md, "Cold reads, thirteenth
- * pass"). The workers keep no process alive; a read that folds nothing leaves them idle.
- * Returns the pool started (or started before and not yet taken); none where workers cannot run.
+ * loading its own instead of following it. A cold report's first fold began 0.35-0.49 s
+ * after the process did, 0.32-0.35 s with this (docs/performance.md, "Cold reads, thirteenth
+ * pass"). The read folds on them from its first segment that needs it (`foldPoolWaiting`).
+ * The workers keep no process alive; a read that folds nothing leaves them idle. Returns the
+ * pool started (or started before and not yet taken); none where workers cannot run.
  */
 export function startFoldPoolEarly(threads: number = defaultFoldThreads()): FoldPool | undefined {
   if (early === undefined && threads > 0 && foldThreadsUsable()) early = new FoldPool(threads);
   return early;
+}
+
+/** Whether a pool started early waits for a read to take it (`startFoldPoolEarly`). */
+export function foldPoolWaiting(): boolean {
+  return early !== undefined;
 }
 
 /** A pool of `threads` workers for a read, which closes it: the one started early when it has as many, else a new one. */

@@ -8,13 +8,12 @@ import { CACHE_DIR, SEGMENT_READ_FLAGS, listPartitions, listSegments, storeExist
 import type { ReadStats, SkippedLine } from './reader.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { FeedbackTable } from './feedback-table.js';
-import { defaultFoldThreads, foldPool, foldThreadsUsable } from './fold-pool.js';
+import { defaultFoldThreads, foldPool, foldPoolWaiting, foldThreadsUsable } from './fold-pool.js';
 import type { FoldPool } from './fold-pool.js';
 import { PIECE_BYTES, pieceCount } from './pieces.js';
 import type { Piece } from './pieces.js';
 import { SPAN_BYTES, decodeDigest, digestBufferSize, encodeDigest, parseDetail, replayDigest } from './span-digest.js';
 import type { SpanDigest } from './span-digest.js';
-
 
 /** Options of `scanSummaries`. */
 export interface ScanSummariesOptions {
@@ -111,7 +110,8 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
       // kept feedback per span at most.
       const spans = files.length > 0 ? (files[0] as Unit).rest / SPAN_BYTES : 0;
       if (o.onFeedback || o.onFeedbackSummary) feedback = new FeedbackTable(folder.stats, { ids: o.onFeedback !== undefined, rows: spans });
-      // Fold workers start only once enough bytes turned out to need folding, never for one segment.
+      // Fold workers start only once enough bytes turned out to need folding, never for one
+      // segment; workers started ahead of the read fold from its first segment that needs it.
       const threads = files.length > 1 && foldThreadsUsable() ? (o.threads ?? defaultFoldThreads()) : 0;
       const threadsAfter = o.threadsAfterBytes ?? THREADS_AFTER_BYTES;
       let toFold = 0;
@@ -121,7 +121,7 @@ export async function scanSummaries(o: ScanSummariesOptions): Promise<ScanSummar
         // reading thread would fold its first segments line by line, with its code not yet
         // compiled, while the workers wait. Only the newest segments change in a store being
         // written, so a warm read's folds are at its end.
-        if (threads > 0 && (toFold >= threadsAfter || f.rest >= COLD_AFTER * threadsAfter)) pool ??= foldPool(threads);
+        if (threads > 0 && (toFold >= threadsAfter || f.rest >= COLD_AFTER * threadsAfter || foldPoolWaiting())) pool ??= foldPool(threads);
         return pool ? foldOnPool(pool, f, useCache, foldDetail, writes, folds) : foldHere(f, useCache, foldDetail, writes, folds);
       };
       // The stat and cached digest of the next segments are read ahead (and the segments

@@ -22,6 +22,7 @@ import { envSelected } from '../../src/model/index.js';
 import type { Span } from '../../src/model/index.js';
 import type * as QueryApi from '../../src/query/index.js';
 import { DirectorySource } from '../../src/query/index.js';
+import type * as PoolApi from '../../src/store/fold-pool.js';
 import type * as StoreApi from '../../src/store/index.js';
 import { collectStore, scanSpans, scanSummaries, spanSelected } from '../../src/store/index.js';
 import { pieceCount } from '../../src/store/pieces.js';
@@ -30,6 +31,7 @@ import { tempDir } from '../helpers.js';
 const DIST = resolve(import.meta.dirname, '../../dist');
 const dist = {
   store: (await import(pathToFileURL(join(DIST, 'store', 'index.js')).href)) as typeof StoreApi,
+  pool: (await import(pathToFileURL(join(DIST, 'store', 'fold-pool.js')).href)) as typeof PoolApi,
   query: (await import(pathToFileURL(join(DIST, 'query', 'index.js')).href)) as typeof QueryApi,
   analytics: (await import(pathToFileURL(join(DIST, 'analytics', 'index.js')).href)) as typeof AnalyticsApi,
 };
@@ -455,7 +457,7 @@ describe('cold reads equal the plain parse', () => {
     expect(sessions).toBeGreaterThan(60);
   });
 
-  it('on fuzzed stores, folding on worker threads (dist/): first report, copied store, uncached', async () => {
+  it('on fuzzed stores, folding on worker threads (dist/): first report, copied store (its workers started early), uncached', async () => {
     await fc.assert(
       fc.asyncProperty(storeArb, async (spec) => {
         const root = tempDir();
@@ -472,10 +474,18 @@ describe('cold reads equal the plain parse', () => {
         // The detail of agent and workflow spans, encoded on a worker and decoded here.
         const agentsQuery = { nowMs: NOW, envs: 'all' as const };
         expect(rounded((await new dist.query.DirectorySource(root).agents(agentsQuery)).analysis)).toEqual(await plainAgents(root, agentsQuery));
-        // A copy: new mtimes, no cache. Its first report folds on workers and caches everything.
+        // A copy: new mtimes, no cache. Its first report folds on workers and caches everything,
+        // on workers started ahead of it, as the CLI starts them: from its first segment,
+        // however few bytes need folding.
         const copy = tempDir();
         cpSync(join(root, 'events'), join(copy, 'events'), { recursive: true });
+        const early = dist.pool.startFoldPoolEarly();
+        expect(early).toBeDefined();
         expect(comparable(await new dist.query.DirectorySource(copy).report(query), copy)).toEqual(plain);
+        // The read took that pool.
+        const next = dist.pool.startFoldPoolEarly();
+        expect(next).not.toBe(early);
+        await dist.pool.foldPool(next?.threads ?? 0).close();
         const second = await dist.store.scanSummaries({ root: copy, nowMs: NOW, threads: 2, threadsAfterBytes: 0, onSpan: () => undefined });
         expect(second.cache).toEqual({ hits: SEGMENTS, writes: 0, errors: 0 });
         expect(comparable(await new dist.query.DirectorySource(copy, { cache: false }).report(query), copy)).toEqual(plain);
