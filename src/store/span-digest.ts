@@ -152,6 +152,10 @@ export class DigestBuilder {
   readonly times = new Float64Array(3);
   /** Per kind, each name's index in its `DetailMore.names`. */
   readonly #nameIndex = SPAN_KINDS.map(() => new Map<string, number>());
+  /** Per kind, names from here on were added by `nameIndexDistinct` and are not yet in `#nameIndex`. */
+  readonly #namesIndexed = new Int32Array(SPAN_KINDS.length);
+  /** Per kind, 1 once `nameIndex` added a name: a name said to be new may be that one, and is looked up from then on. */
+  readonly #namesLookedUp = new Uint8Array(SPAN_KINDS.length);
   /** Per kind, each attribute key's index in its `DetailMore.keys`, and each key list's in its `shapes`. */
   readonly #attrKeyIndex = SPAN_KINDS.map(() => new Map<string, number>());
   readonly #shapeIndex = SPAN_KINDS.map(() => new Map<string, number>());
@@ -330,7 +334,28 @@ export class DigestBuilder {
   }
 
   nameIndex(kind: number, name: string): number {
-    return intern(this.#nameIndex[kind] as Map<string, number>, (this.#d.dMore[kind] as DetailMore).names, name);
+    const index = this.#nameIndex[kind] as Map<string, number>;
+    const names = (this.#d.dMore[kind] as DetailMore).names;
+    for (let i = this.#namesIndexed[kind] as number; i < names.length; i++) index.set(names[i] as string, i);
+    const before = names.length;
+    const i = intern(index, names, name);
+    if (names.length > before) this.#namesLookedUp[kind] = 1;
+    this.#namesIndexed[kind] = names.length;
+    return i;
+  }
+
+  /**
+   * `nameIndex` of a name the caller knows differs from every name of spans of `kind` it gave
+   * before (tape-fold.ts: each interned text once per kind). A segment's tasks and pipelines
+   * have hundreds of names each, most of them its own: each was hashed by a `Map` that only
+   * found it missing (docs/performance.md, "Cold reads, thirteenth pass"). Once `nameIndex`
+   * added a name of the kind, a name given here may be that one, and is looked up.
+   */
+  nameIndexDistinct(kind: number, name: string): number {
+    if (this.#namesLookedUp[kind] === 1) return this.nameIndex(kind, name);
+    const names = (this.#d.dMore[kind] as DetailMore).names;
+    names.push(name);
+    return names.length - 1;
   }
 
   linkIndex(id: string | null): number {

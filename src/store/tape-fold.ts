@@ -817,7 +817,8 @@ class TapeFolder {
     const at = id * SPAN_KINDS.length + kind;
     const known = this.#nameAt[at] as number;
     if (known > 0) return known - 1;
-    const i = (this.#builder as DigestBuilder).nameIndex(kind, this.#string(id));
+    // Each interned text once per kind (`#nameAt`): a name the builder has not seen from here.
+    const i = (this.#builder as DigestBuilder).nameIndexDistinct(kind, this.#string(id));
     this.#nameAt[at] = i + 1;
     if (id >= this.#cacheTop) this.#cacheTop = id + 1;
     return i;

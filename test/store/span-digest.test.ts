@@ -4,13 +4,14 @@
  * distinct values per profile key than the packed profile key holds (32), values of every
  * kind a profile keeps, and values it drops; and spans of `DETAIL_KINDS` replayed with their
  * detail: ids, parent and run (canonical UUIDs packed, other text and null kept as they are),
- * and every summary attribute and detail attribute of their kind whatever its value.
+ * and every summary attribute and detail attribute of their kind whatever its value; and a
+ * detail name of a kind kept once however it was added (`nameIndex`, `nameIndexDistinct`).
  */
 import { describe, expect, it } from 'vitest';
-import { DETAIL_KEYS_OF, DETAIL_KINDS, SUMMARY_NUMBER_KEYS, SUMMARY_PROFILE_KEYS, summaryProfile } from '../../src/model/index.js';
+import { DETAIL_KEYS_OF, DETAIL_KINDS, SPAN_KINDS, SUMMARY_NUMBER_KEYS, SUMMARY_PROFILE_KEYS, summaryProfile } from '../../src/model/index.js';
 import type { BaseAttributes, DetailedSummary, JsonValue, Span } from '../../src/model/index.js';
 import { DigestBuilder, decodeDigest, encodeDigest, replayDigest } from '../../src/store/span-digest.js';
-import type { SpanDigest } from '../../src/store/span-digest.js';
+import type { DetailMore, SpanDigest } from '../../src/store/span-digest.js';
 
 const T0 = Date.UTC(2026, 0, 5, 9);
 
@@ -141,5 +142,29 @@ describe('span digest profiles', () => {
       replayDigest(damaged, allNew(damaged), () => n++, true);
       expect(n).toBe(input.length);
     }
+  });
+});
+
+describe('DigestBuilder names', () => {
+  it('keeps each name of a kind once, whether added as new (nameIndexDistinct) or looked up (nameIndex), in either order', () => {
+    const b = new DigestBuilder(1, 1);
+    const task = SPAN_KINDS.indexOf('task');
+    const agent = SPAN_KINDS.indexOf('agent');
+    expect(b.nameIndexDistinct(task, 'fix the build')).toBe(0);
+    expect(b.nameIndexDistinct(task, 'task')).toBe(1);
+    // Looked up: the names given as new are found, not added again.
+    expect(b.nameIndex(task, 'task')).toBe(1);
+    expect(b.nameIndex(task, 'fix the build')).toBe(0);
+    expect(b.nameIndexDistinct(task, 'write tests')).toBe(2);
+    // Once a name was added by lookup, one said to be new may be it: it is looked up too.
+    expect(b.nameIndex(task, 'other')).toBe(3);
+    expect(b.nameIndexDistinct(task, 'other')).toBe(3);
+    expect(b.nameIndexDistinct(task, 'write tests')).toBe(2);
+    expect(b.nameIndexDistinct(task, 'last')).toBe(4);
+    // Another kind's names are its own.
+    expect(b.nameIndexDistinct(agent, 'task')).toBe(0);
+    const names = (k: number): string[] => (b.finish({ lines: 0, events: 0, skipped: 0, samples: [] }, []).dMore[k] as DetailMore).names;
+    expect(names(task)).toEqual(['fix the build', 'task', 'write tests', 'other', 'last']);
+    expect(names(agent)).toEqual(['task']);
   });
 });
