@@ -29,14 +29,15 @@ export function foldsEarly(argv: readonly string[], env: Record<string, string |
   return argv.includes('--no-cache') || env['AGENTMETER_NO_CACHE'] === '1' || !existsSync(join(root, CACHE_DIR)) ? root : undefined;
 }
 
-/** The value of `--dir` in `argv` (`--dir d` or `--dir=d`), the last one given. */
+/** The value of `--dir` in `argv` (`--dir d`, `--dir=d`, `-d d` or `-dd`, as commander reads them), the last one given. */
 function dirOf(argv: readonly string[]): string | undefined {
   let dir: string | undefined;
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === '--') break;
-    if (a === '--dir') dir = argv[++i];
+    if (a === '--dir' || a === '-d') dir = argv[++i];
     else if (a.startsWith('--dir=')) dir = a.slice('--dir='.length);
+    else if (a.startsWith('-d') && !a.startsWith('--')) dir = a.slice(2);
   }
   return dir;
 }

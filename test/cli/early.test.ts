@@ -22,6 +22,10 @@ describe('foldsEarly', () => {
     expect(foldsEarly(['report', '--since', '30d', '--dir', cold], env)).toBe(cold);
     expect(foldsEarly(['report', 'orchestrator', `--dir=${cold}`], env)).toBe(cold);
     expect(foldsEarly(['agents'], { AGENTMETER_DIR: cold })).toBe(cold);
+    expect(foldsEarly(['trends', '-d', cold], env)).toBe(cold);
+    expect(foldsEarly(['anomalies', `-d${cold}`], env)).toBe(cold);
+    // The last --dir given, as commander takes it.
+    expect(foldsEarly(['report', '--dir', join(cold, 'missing'), '--dir', cold], env)).toBe(cold);
     // Relative to the working directory, as the CLI resolves it.
     expect(foldsEarly(['compare', '--by', 'model', '--dir', basename(cold)], env, dirname(cold))).toBe(cold);
     expect(foldsEarly(['compare', '--by', 'model', '--dir', basename(cold)], env, cold)).toBeUndefined();
