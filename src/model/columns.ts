@@ -31,3 +31,42 @@ export function intern(index: Map<string, number>, list: string[], s: string): n
   }
   return i;
 }
+
+/**
+ * `intern` for a caller that often knows a string is new to `list` (a record fold, which
+ * asks once per interned text: tape-fold.ts): `distinct` adds such a string without a `Map`
+ * lookup, which would only hash it to find it missing, and `index` looks a string up as
+ * `intern` does, indexing the strings added by `distinct` first. Once `index` added a string,
+ * one said to be new may be that one, and `distinct` looks it up too.
+ */
+export class InternList {
+  readonly list: string[];
+  readonly #index = new Map<string, number>();
+  /** Strings of `list` from here on were added by `distinct` and are not yet in `#index`. */
+  #indexed = 0;
+  /** `index` added a string. */
+  #lookedUp = false;
+
+  constructor(list: string[]) {
+    this.list = list;
+  }
+
+  /** The index of `s` in the list, added if new. */
+  index(s: string): number {
+    const list = this.list;
+    for (; this.#indexed < list.length; this.#indexed++) this.#index.set(list[this.#indexed] as string, this.#indexed);
+    const before = list.length;
+    const i = intern(this.#index, list, s);
+    if (list.length > before) this.#lookedUp = true;
+    this.#indexed = list.length;
+    return i;
+  }
+
+  /** `index` of a string the caller knows differs from every string it gave `distinct` before. */
+  distinct(s: string): number {
+    if (this.#lookedUp) return this.index(s);
+    this.list.push(s);
+    return this.list.length - 1;
+  }
+}
+

@@ -5,7 +5,7 @@
  */
 import type { AgentmeterEvent, FeedbackEvent } from '../model/events.js';
 import { parseIsoMs } from '../model/time.js';
-import { anyList, grown, intern } from '../model/columns.js';
+import { InternList, anyList, grown, intern } from '../model/columns.js';
 import { packUuid, unpackUuid } from '../model/packed-uuid.js';
 import { hashId } from '../model/fold.js';
 
@@ -72,11 +72,7 @@ export class FeedbackColumnsBuilder {
   #n = 0;
   readonly #envIndex = new Map<string, number>();
   readonly #sourceIndex = new Map<string, number>();
-  readonly #attrIndex = new Map<string, number>();
-  /** Texts in `attrText` from here on were added by `attrIndexDistinct` and are not yet in `#attrIndex`. */
-  #attrIndexed = 0;
-  /** `attrIndex` added a text: a text said to be new may be that one, and is looked up from now on. */
-  #attrLookedUp = false;
+  readonly #attrTexts: InternList;
   /** `attrHash` as given for each text (NaN: not given; `finish` computes it). */
   #attrHash = new Float64Array(64);
 
@@ -90,6 +86,7 @@ export class FeedbackColumnsBuilder {
       env: new Uint32Array(n), source: new Uint32Array(n), attrs: new Uint32Array(n), envs: anyList(), sources: anyList(), attrText: anyList(),
       attrHash: new Float64Array(0),
     };
+    this.#attrTexts = new InternList(this.#fb.attrText);
   }
 
   /**
@@ -123,16 +120,8 @@ export class FeedbackColumnsBuilder {
 
   /** `hash`: `hashId` of the text when the caller has it (NaN: `finish` computes it), here and in `attrIndexDistinct`. */
   attrIndex(attrText: string, hash = NaN): number {
-    const texts = this.#fb.attrText;
-    for (; this.#attrIndexed < texts.length; this.#attrIndexed++) this.#attrIndex.set(texts[this.#attrIndexed] as string, this.#attrIndexed);
-    const before = texts.length;
-    const i = intern(this.#attrIndex, texts, attrText);
-    if (texts.length > before) {
-      this.#attrLookedUp = true;
-      this.#hashOf(i, hash);
-    }
-    this.#attrIndexed = texts.length;
-    return i;
+    const before = this.#fb.attrText.length;
+    return this.#hashOf(this.#attrTexts.index(attrText), before, hash);
   }
 
   /**
@@ -140,20 +129,19 @@ export class FeedbackColumnsBuilder {
    * (tape-fold.ts: each interned text once): a segment's kept feedback has hundreds of texts
    * of a few hundred bytes, and a `Map` of them hashed each (docs/performance.md, "Cold reads,
    * tenth pass"). Once `attrIndex` added a text (one made canonical, or not interned), a text
-   * given here may be that one, and is looked up.
+   * given here may be that one, and is looked up (`InternList`).
    */
   attrIndexDistinct(attrText: string, hash = NaN): number {
-    if (this.#attrLookedUp) return this.attrIndex(attrText, hash);
-    const texts = this.#fb.attrText;
-    texts.push(attrText);
-    this.#hashOf(texts.length - 1, hash);
-    return texts.length - 1;
+    const before = this.#fb.attrText.length;
+    return this.#hashOf(this.#attrTexts.distinct(attrText), before, hash);
   }
 
-  /** Text `i`'s `hashId`, or NaN for `finish` to compute. */
-  #hashOf(i: number, hash: number): void {
+  /** Text `i`, when it is new (the texts were `before` long), gets `hash` as its `hashId` (NaN: `finish` computes it); returns `i`. */
+  #hashOf(i: number, before: number, hash: number): number {
+    if (i < before) return i;
     if (i === this.#attrHash.length) this.#attrHash = grown(this.#attrHash, 2 * i);
     this.#attrHash[i] = hash;
+    return i;
   }
 
   /**

@@ -5,7 +5,7 @@ import type { DetailedSummary, Span } from '../model/span.js';
 import { DETAIL_KEYS, DETAIL_KEYS_OF, DETAIL_KINDS, SUMMARY_NUMBER_KEYS, SUMMARY_PROFILE_KEYS, SUMMARY_SIGNATURE, isProfileValue } from '../model/summary.js';
 import { FB_COLUMNS, compactFeedback, expandFeedback } from './digest-feedback.js';
 import { packUuid, unpackUuid } from '../model/packed-uuid.js';
-import { anyList, grown, intern } from '../model/columns.js';
+import { InternList, anyList, grown, intern } from '../model/columns.js';
 import type { FbColumnName, FeedbackBuild, FeedbackColumns } from './digest-feedback.js';
 import type { SkippedLine } from './reader.js';
 
@@ -150,12 +150,8 @@ export class DigestBuilder {
    * of what a fold allocated.
    */
   readonly times = new Float64Array(3);
-  /** Per kind, each name's index in its `DetailMore.names`. */
-  readonly #nameIndex = SPAN_KINDS.map(() => new Map<string, number>());
-  /** Per kind, names from here on were added by `nameIndexDistinct` and are not yet in `#nameIndex`. */
-  readonly #namesIndexed = new Int32Array(SPAN_KINDS.length);
-  /** Per kind, 1 once `nameIndex` added a name: a name said to be new may be that one, and is looked up from then on. */
-  readonly #namesLookedUp = new Uint8Array(SPAN_KINDS.length);
+  /** Per kind, its `DetailMore.names` and each one's index. */
+  readonly #names: InternList[];
   /** Per kind, each attribute key's index in its `DetailMore.keys`, and each key list's in its `shapes`. */
   readonly #attrKeyIndex = SPAN_KINDS.map(() => new Map<string, number>());
   readonly #shapeIndex = SPAN_KINDS.map(() => new Map<string, number>());
@@ -271,6 +267,7 @@ export class DigestBuilder {
       dMore: SPAN_KINDS.map(() => ({ names: anyList(), odd: anyList(), attrs: anyList(), keys: anyList(), shapes: anyList() })),
     };
     if (!detail) this.#d.detail = false;
+    this.#names = this.#d.dMore.map((m) => new InternList((m as DetailMore).names));
   }
 
   /** Add a finished span; `idHash` is `hashId(span.spanId)` when the caller has it (the fold's `onSpan` does). */
@@ -334,14 +331,7 @@ export class DigestBuilder {
   }
 
   nameIndex(kind: number, name: string): number {
-    const index = this.#nameIndex[kind] as Map<string, number>;
-    const names = (this.#d.dMore[kind] as DetailMore).names;
-    for (let i = this.#namesIndexed[kind] as number; i < names.length; i++) index.set(names[i] as string, i);
-    const before = names.length;
-    const i = intern(index, names, name);
-    if (names.length > before) this.#namesLookedUp[kind] = 1;
-    this.#namesIndexed[kind] = names.length;
-    return i;
+    return (this.#names[kind] as InternList).index(name);
   }
 
   /**
@@ -349,13 +339,10 @@ export class DigestBuilder {
    * before (tape-fold.ts: each interned text once per kind). A segment's tasks and pipelines
    * have hundreds of names each, most of them its own: each was hashed by a `Map` that only
    * found it missing (docs/performance.md, "Cold reads, thirteenth pass"). Once `nameIndex`
-   * added a name of the kind, a name given here may be that one, and is looked up.
+   * added a name of the kind, a name given here may be that one, and is looked up (`InternList`).
    */
   nameIndexDistinct(kind: number, name: string): number {
-    if (this.#namesLookedUp[kind] === 1) return this.nameIndex(kind, name);
-    const names = (this.#d.dMore[kind] as DetailMore).names;
-    names.push(name);
-    return names.length - 1;
+    return (this.#names[kind] as InternList).distinct(name);
   }
 
   linkIndex(id: string | null): number {
