@@ -154,8 +154,11 @@ export let rowEnd: usize = 0;
 // in Unix ms, `duration_ms` (NaN: null). Then an entry per top-level key of `attrs` that the
 // fold reads (in the table of wanted keys), in line order, ENTRY_BYTES each: the key's code
 // in that table, the value's form (`V_*`), its start and end, a plain string's interned id
-// (-1: not a plain string), and a number's value (f64).
+// (-1: not a plain string), and a number's value (f64). The line's end (the address of its
+// newline) is the i32 at byte 92, after the ids.
 let recording = false;
+// `recordLine` finds the line's end itself: the newline right after its closing brace.
+let toNewline = false;
 const REC = memory.data(32 * 4);
 const RECF = memory.data(4 * 8);
 const MAX_ENTRIES = 64;
@@ -921,20 +924,26 @@ export function scanLine(s: usize, e: usize, row: usize, utf8: bool): isize {
 }
 
 /**
- * Scan the line in [s, e) as `scanLine` does (checking UTF-8), and record what a fold reads
- * of it (`REC`, `RECF`, the entries): its type, or -1 when it is declined.
+ * Scan the line from `s` to its newline, before `limit` (the end of the chunk), as `scanLine`
+ * does (checking UTF-8), and record what a fold reads of it (`REC`, `RECF`, the entries, the
+ * newline's address): its type, or -1 when it is declined, or its newline is not before
+ * `limit` (a line cut by the end of the chunk: the caller tells the two apart). Finding the
+ * newline here spares the caller a search of every line's bytes.
  */
-export function recordLine(s: usize, e: usize): i32 {
+export function recordLine(s: usize, limit: usize): i32 {
   recording = true;
+  toNewline = true;
   nEntries = 0;
   entryKeys = 0;
   flags = 0;
   store<i32>(REC, -1, 4);
   store<i32>(REC, -1, 8);
   store<f64>(RECF, NaN, 16);
-  const r = scan(s, e, 0, true);
+  const r = scan(s, limit, 0, true);
   recording = false;
+  toNewline = false;
   if (r == -1) return -1;
+  store<i32>(REC, <i32>E, 92);
   store<i32>(REC, nEntries, 12);
   store<i32>(REC, flags, 16);
   store<i32>(REC, load<i32>(REC) == T_FEEDBACK && attrsPlain && !sawBackslash ? 1 : 0, 20);
@@ -1077,7 +1086,13 @@ function scan(s: usize, e: usize, row: usize, utf8: bool): isize {
     if (ve == -1 || ve >= <isize>e) return -1;
     const d = at(<usize>ve);
     if (d == 0x7d /* } */) {
-      if (<usize>ve + 1 != e) return -1;
+      if (toNewline) {
+        // A line the scanner takes has no whitespace nor raw control character: its first
+        // newline is the one right after its closing brace.
+        if (<usize>ve + 1 >= e || at(<usize>ve + 1) != 0x0a) return -1;
+        e = <usize>ve + 1;
+        E = e;
+      } else if (<usize>ve + 1 != e) return -1;
       break;
     }
     if (d != 0x2c) return -1;

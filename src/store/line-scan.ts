@@ -33,7 +33,7 @@ interface Exports {
   base(): number;
   init(fields: number, types: number, kinds: number, statuses: number, sources: number, tables: number, kindCount: number, attrsDepth: number, wanted: number): void;
   scanLine(s: number, e: number, row: number, utf8: number): number;
-  recordLine(s: number, e: number): number;
+  recordLine(s: number, limit: number): number;
   resetStrings(table: number, slots: number, index: number, arena: number, arenaBytes: number): void;
   idHash(id: number): number;
   internText(s: number, e: number): number;
@@ -69,9 +69,10 @@ export const RECORD_CHUNK = 1024 * 1024;
 /**
  * What `record` says of a line: offsets into `rec` (i32s), `recf` (f64s), and an entry's
  * (`ENTRY` i32s, its number at `ENTRY_NUMBER` f64s). `plainAttrs` 1: a feedback line whose
- * `attrs` text is what `JSON.stringify` makes of them parsed.
+ * `attrs` text is what `JSON.stringify` makes of them parsed; `end` the address of the
+ * line's newline.
  */
-export const REC = { type: 0, kind: 1, status: 2, entries: 3, flags: 4, plainAttrs: 5, ids: 6 } as const;
+export const REC = { type: 0, kind: 1, status: 2, entries: 3, flags: 4, plainAttrs: 5, ids: 6, end: 23 } as const;
 export const RECF = { ts: 0, startTs: 1, duration: 2 } as const;
 /** Where in `recBytes` `packId` packs a UUID (bytes `record` leaves alone); a multiple of 4, so that `rec` reads it as 4 words. */
 export const PACKED_AT = 96;
@@ -358,13 +359,15 @@ export class LineScanner {
   }
 
   /**
-   * Scan line [s, e) of the chunk (`nextChunk`) and record what a fold reads of it in `rec`,
-   * `recf` and the entries (`ent`, `entf`; see `REC`, `RECF`, `ENTRY`): its type (an index
-   * into the scanner's type names), or -1 when it is declined. Addresses recorded are the
-   * scanner's: `offset` turns them into offsets into the chunk.
+   * Scan the line of the chunk (`nextChunk`) from offset `s` to its newline, and record what a
+   * fold reads of it in `rec`, `recf` and the entries (`ent`, `entf`; see `REC`, `RECF`,
+   * `ENTRY`) and where its newline is (`REC.end`): its type (an index into the scanner's type
+   * names), or -1 when it is declined or has no newline in the chunk (cut by the chunk's end;
+   * `indexOf` tells which). Addresses recorded are the scanner's: `offset` turns them into
+   * offsets into the chunk.
    */
-  record(s: number, e: number): number {
-    return this.#x.recordLine(this.#in + s, this.#in + e);
+  record(s: number): number {
+    return this.#x.recordLine(this.#in + s, this.#in + this.#chunk);
   }
 
   /** How many texts the segment being recorded can intern: every id is below it. */

@@ -142,11 +142,15 @@ function foldChunks(length: number, size: number, mtimeMs: number, from: ChunkSo
     if (total > length) return undefined;
     fold.chunk(bytes);
     let s = 0;
-    for (let nl = bytes.indexOf(10, s); nl !== -1; nl = bytes.indexOf(10, s)) {
-      if (!fold.add(s, nl)) return undefined;
+    // The scanner finds each line's newline (`LineScanner.record`).
+    for (let nl = fold.add(s); nl !== NOT_TAKEN; nl = fold.add(s)) {
+      if (nl === DECLINED) return undefined;
       lines++;
       s = nl + 1;
     }
+    // A line the scanner did not take: cut by the end of the chunk (read again with the next
+    // one), or not one it takes.
+    if (s < bytes.length && bytes.indexOf(10, s) !== -1) return undefined;
     if (got === 0) {
       // The end. A last line without its newline is a torn tail, which the fold line by line reports.
       return s === bytes.length && lines > 0 ? fold.finish(lines) : undefined;
@@ -157,6 +161,10 @@ function foldChunks(length: number, size: number, mtimeMs: number, from: ChunkSo
     keepFrom = s;
   }
 }
+
+/** What `TapeFolder.add` says of a line besides its newline: the scanner did not take it, or the segment is declined. */
+const NOT_TAKEN = -1;
+const DECLINED = -2;
 
 /**
  * Which keys the span being emitted has at its start and at its end (marked with the span's
@@ -428,11 +436,17 @@ class TapeFolder {
     return this.#bytes.toString('utf8', this.#lineStart[line] as number, this.#lineEnd[line] as number);
   }
 
-  /** Fold line [s, e); false when the scanner does not take it. */
-  add(s: number, e: number): boolean {
+  /**
+   * Fold the line of the chunk from offset `s`: the offset of its newline; `NOT_TAKEN` when
+   * the scanner does not take it or it has no newline in the chunk; `DECLINED` when the
+   * segment goes to the ordinary fold.
+   */
+  add(s: number): number {
     const scan = this.#scan;
-    const type = scan.record(s, e);
-    if (type === -1 || scan.rec[REC.flags] !== 0) return false;
+    const type = scan.record(s);
+    if (type === -1) return NOT_TAKEN;
+    if (scan.rec[REC.flags] !== 0) return DECLINED;
+    const e = scan.offset(scan.rec[REC.end] as number);
     const line = this.#line++;
     if (line === this.#lineStart.length) {
       this.#lineStart = grown(this.#lineStart, 2 * line);
@@ -445,33 +459,33 @@ class TapeFolder {
     const h = this.#hash(spanId);
     // Two span ids of one hash: `SpanFolder` takes them for one span (its finished set holds
     // hashes), this fold by id would not; the ordinary fold reads such a segment.
-    if (h < 0) return false;
+    if (h < 0) return DECLINED;
     if (spanId >= this.#top) this.#top = spanId + 1;
     const finished = this.#finished[spanId] === 1;
     if (type === T_START) {
-      if (finished || this.#starts[spanId] !== undefined) return true;
+      if (finished || this.#starts[spanId] !== undefined) return e;
       const end = this.#ends[spanId];
       if (end === undefined) {
         this.#starts[spanId] = this.#save(line);
         this.#keep(spanId);
-        return true;
+        return e;
       }
       this.#ends[spanId] = undefined;
       this.#emit(scan, end, spanId, h);
       this.#spare.push(end);
     } else if (type === T_END) {
-      if (finished || this.#ends[spanId] !== undefined) return true;
+      if (finished || this.#ends[spanId] !== undefined) return e;
       const start = this.#starts[spanId];
       if (start === undefined) {
         this.#ends[spanId] = this.#save(line);
         this.#keep(spanId);
-        return true;
+        return e;
       }
       this.#starts[spanId] = undefined;
       this.#emit(start, scan, spanId, h);
       this.#spare.push(start);
     } else if (type === T_SPAN) {
-      if (finished) return true;
+      if (finished) return e;
       const start = this.#starts[spanId];
       if (start !== undefined) this.#starts[spanId] = undefined;
       const end = this.#ends[spanId];
@@ -483,14 +497,14 @@ class TapeFolder {
       if (start !== undefined) this.#spare.push(start);
     } else if (type === T_POINT) {
       // Attempts recorded after their span ended are already summarised on the end event.
-      if (finished) return true;
+      if (finished) return e;
       const id = this.#field(F_ID);
       let p = this.#points[spanId];
       if (p === undefined) {
         p = { lines: [], ids: [], texts: [] };
         this.#points[spanId] = p;
       }
-      if (p.ids.includes(id)) return true;
+      if (p.ids.includes(id)) return e;
       p.lines.push(line);
       p.ids.push(id);
       p.texts.push(undefined);
@@ -499,11 +513,11 @@ class TapeFolder {
       const id = this.#field(F_ID);
       const tsMs = scan.recf[RECF.ts] as number;
       const prev = this.#feedback[spanId];
-      if (prev !== undefined && (prev.id === id || prev.tsMs > tsMs)) return true;
+      if (prev !== undefined && (prev.id === id || prev.tsMs > tsMs)) return e;
       this.#feedback[spanId] = this.#keptFeedback(line, id, spanId, tsMs);
       this.#keep(spanId);
     }
-    return true;
+    return e;
   }
 
   /** The digest, with what did not finish as events in the order they were read (`SpanFolder.drain`). */
