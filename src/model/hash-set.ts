@@ -70,27 +70,18 @@ export class HashSet53 {
 /**
  * A map from 53-bit integer keys to non-negative integers, in typed arrays with open
  * addressing: a `Map<number, number>` boxes every key above 2^31 and hashes it as a double.
- * Keys are hashes (their low bits as random as the rest), or with `mixed`, any integers (ids
- * packed into one number, bit masks), whose bits are mixed to find their slot.
  */
 export class HashMap53 {
   #keys: Float64Array;
   #values: Int32Array;
   #mask: number;
   #size = 0;
-  readonly #mixed: boolean;
 
-  constructor(capacity = 1024, mixed = false) {
+  constructor(capacity = 1024) {
     const cap = slotsFor(capacity);
     this.#keys = new Float64Array(cap).fill(-1);
     this.#values = new Int32Array(cap);
     this.#mask = cap - 1;
-    this.#mixed = mixed;
-  }
-
-  /** The first slot key `h` is looked for in. */
-  #slot(h: number): number {
-    return (this.#mixed ? mix53(h) : h) & this.#mask;
   }
 
   get size(): number {
@@ -100,7 +91,7 @@ export class HashMap53 {
   /** The value of `h` (a non-negative integer below 2^53), or -1. */
   get(h: number): number {
     const t = this.#keys;
-    for (let i = this.#slot(h); ; i = (i + 1) & this.#mask) {
+    for (let i = h & this.#mask; ; i = (i + 1) & this.#mask) {
       const k = t[i] as number;
       if (k === h) return this.#values[i] as number;
       if (k === -1) return -1;
@@ -111,7 +102,7 @@ export class HashMap53 {
   set(h: number, v: number): void {
     if ((this.#size + 1) * 2 > this.#keys.length) this.#grow();
     const t = this.#keys;
-    for (let i = this.#slot(h); ; i = (i + 1) & this.#mask) {
+    for (let i = h & this.#mask; ; i = (i + 1) & this.#mask) {
       const k = t[i] as number;
       if (k === h || k === -1) {
         if (k === -1) this.#size++;
@@ -131,17 +122,6 @@ export class HashMap53 {
     this.#size = 0;
     for (let i = 0; i < keys.length; i++) if ((keys[i] as number) !== -1) this.set(keys[i] as number, values[i] as number);
   }
-}
-
-/**
- * The bits of integer `h` (below 2^53) mixed into 32 (murmur3's finaliser over its low word
- * and its high one): keys that differ in a few bits, anywhere, land far apart.
- */
-function mix53(h: number): number {
-  let m = (h >>> 0) ^ Math.imul((h / 4294967296) | 0, 0x9e3779b1);
-  m = Math.imul(m ^ (m >>> 16), 0x85ebca6b);
-  m = Math.imul(m ^ (m >>> 13), 0xc2b2ae35);
-  return m ^ (m >>> 16);
 }
 
 /** Slots for `capacity` keys: a power of two, at least twice as many (at most half full). */

@@ -1,7 +1,6 @@
 import type { AgentmeterEvent, BaseAttributes, JsonValue, SpanKind, SpanStatus } from '../model/events.js';
 import { SPAN_KINDS, SPAN_STATUSES } from '../model/events.js';
 import { hashId } from '../model/fold.js';
-import { HashMap53 } from '../model/hash-set.js';
 import type { DetailedSummary, Span } from '../model/span.js';
 import { DETAIL_KEYS, DETAIL_KEYS_OF, DETAIL_KINDS, SUMMARY_NUMBER_KEYS, SUMMARY_PROFILE_KEYS, SUMMARY_SIGNATURE, isProfileValue } from '../model/summary.js';
 import { FB_COLUMNS, compactFeedback, expandFeedback } from './digest-feedback.js';
@@ -132,9 +131,7 @@ export class DigestBuilder {
    * span was an eighth of a cold report's CPU, and a trie of Maps, a level per key, made Maps
    * for every new profile, which came to more memory than the spans.
    */
-  /** Profiles by their ids packed into one number (`#profileOf`), or by their text when they do not fit. */
-  readonly #profileIndex: HashMap53;
-  readonly #profileByText = new Map<string, number>();
+  readonly #profileIndex = new Map<number | string, number>();
   /** Per profile key, each value's index in `pdict`. */
   readonly #valueIds = SUMMARY_PROFILE_KEYS.map(() => new Map<JsonValue, number>());
   /** The span's profile as indexes into `pdict` plus one (0: no such key). */
@@ -145,8 +142,7 @@ export class DigestBuilder {
   #mask = 0;
   #prow: Int32Array;
   #nProfiles = 0;
-  /** Layouts by their bit mask (`endSpan`); the one of no number keys is first. */
-  readonly #layoutIndex = newLayoutIndex();
+  readonly #layoutIndex = new Map<number, number>([[0, 0]]);
   readonly #numValues = new Float64Array(SUMMARY_NUMBER_KEYS.length);
   /**
    * The next span's id hash, start and duration, for `beginSpan`: numbers passed as
@@ -210,8 +206,6 @@ export class DigestBuilder {
   constructor(size: number, mtimeMs: number, spans = 1024, detail = true) {
     this.detail = detail;
     const n = Math.max(1024, Math.ceil(spans));
-    // A segment has about a profile per four spans.
-    this.#profileIndex = new HashMap53(n / 2, true);
     this.#hash = new Float64Array(n);
     this.#start = new Float64Array(n);
     this.#dur = new Float64Array(n);
@@ -476,7 +470,7 @@ export class DigestBuilder {
     for (let k = 0, m = mask; m !== 0; k++, m >>>= 1) if (m & 1) this.#nums[this.#nNums++] = nums[k] as number;
     this.#profile[i] = this.#profileOf(this.#ids);
     let li = this.#layoutIndex.get(mask);
-    if (li < 0) {
+    if (li === undefined) {
       li = d.layouts.length;
       this.#layoutIndex.set(mask, li);
       const keys: number[] = [];
@@ -565,37 +559,23 @@ export class DigestBuilder {
    * each, while every id is under 32 and they fit in 53 bits, else by their text.
    */
   #profileOf(ids: Int32Array): number {
-    let key = 0;
+    let key: number | string = 0;
     for (let k = 0; k < ids.length; k++) {
       const id = ids[k] as number;
-      if (id >= 32 || !PROFILE_KEYS_PACK) return this.#profileOfText(ids);
+      if (id >= 32 || !PROFILE_KEYS_PACK) {
+        key = ids.join(',');
+        break;
+      }
       key = key * 32 + id;
     }
-    // In typed arrays: a packed key above 2^31, as a `Map` key, was a heap number per span.
     let pi = this.#profileIndex.get(key);
-    if (pi < 0) {
-      pi = this.#newProfile(ids);
-      this.#profileIndex.set(key, pi);
-    }
-    return pi;
-  }
-
-  #profileOfText(ids: Int32Array): number {
-    const key = ids.join(',');
-    let pi = this.#profileByText.get(key);
     if (pi === undefined) {
-      pi = this.#newProfile(ids);
-      this.#profileByText.set(key, pi);
+      pi = this.#nProfiles++;
+      this.#profileIndex.set(key, pi);
+      const nk = ids.length;
+      if ((pi + 1) * nk > this.#prow.length) this.#prow = grown(this.#prow, 2 * this.#prow.length);
+      for (let k = 0; k < nk; k++) this.#prow[pi * nk + k] = (ids[k] as number) - 1;
     }
-    return pi;
-  }
-
-  /** A new profile of `ids`: its index. */
-  #newProfile(ids: Int32Array): number {
-    const pi = this.#nProfiles++;
-    const nk = ids.length;
-    if ((pi + 1) * nk > this.#prow.length) this.#prow = grown(this.#prow, 2 * this.#prow.length);
-    for (let k = 0; k < nk; k++) this.#prow[pi * nk + k] = (ids[k] as number) - 1;
     return pi;
   }
 
@@ -648,13 +628,6 @@ const NO_LINK = 0xffffffff;
 
 /** Whether a profile's value indexes, 5 bits a key, fit in a number's 53 bits. */
 const PROFILE_KEYS_PACK = SUMMARY_PROFILE_KEYS.length * 5 <= 53;
-
-/** A digest's layouts by bit mask, holding the layout of no number keys (mask 0) at index 0. */
-function newLayoutIndex(): HashMap53 {
-  const m = new HashMap53(64, true);
-  m.set(0, 0);
-  return m;
-}
 
 if (SUMMARY_NUMBER_KEYS.length > 30) throw new Error('span digest layouts are bit masks of at most 30 number keys');
 
