@@ -642,17 +642,47 @@ function array(i: usize, depth: i32): isize {
   }
 }
 
+// A table of keys (src/store/line-scan.ts, `TableWriter.keys`): i32s, its slot mask, the
+// entry of the key first in the last object read with it, then its slots, each an entry's
+// address (0: empty). An entry: the key's hash, its code, its length, the entry of the key
+// that followed it in the last object read with the table (0: none, or one not in it), then
+// its bytes.
+const TABLE_FIRST = 4;
+const TABLE_SLOTS = 8;
+const ENTRY_CODE = 4;
+const ENTRY_LENGTH = 8;
+const ENTRY_NEXT = 12;
+const ENTRY_KEY = 16;
+
 /** What a table of keys says of key [s, e) with hash `h`: its shape, or slot; NOT_FOUND when absent. */
 function lookup(table: usize, s: usize, e: usize, h: i32): i32 {
+  const entry = find(table, s, e, h);
+  return entry == 0 ? NOT_FOUND : load<i32>(entry, ENTRY_CODE);
+}
+
+/** The entry of key [s, e) with hash `h` in a table of keys; 0 when absent. */
+function find(table: usize, s: usize, e: usize, h: i32): usize {
   // A table holds at most a quarter of its slots (src/store/line-scan.ts): a probe meets an empty one.
   const mask = load<i32>(table);
   let slot = h & mask;
   while (true) {
-    const entry = <usize>load<i32>(table + 4 + (<usize>slot << 2));
-    if (entry == 0) return NOT_FOUND;
-    if (load<i32>(entry) == h && equalsAt(s, e, entry + 12, <usize>load<i32>(entry + 8))) return load<i32>(entry + 4);
+    const entry = <usize>load<i32>(table + TABLE_SLOTS + (<usize>slot << 2));
+    if (entry == 0) return 0;
+    if (load<i32>(entry) == h && equalsAt(s, e, entry + ENTRY_KEY, <usize>load<i32>(entry, ENTRY_LENGTH))) return entry;
     slot = (slot + 1) & mask;
   }
+}
+
+/**
+ * Whether the key at `ks` (after its opening quote) is the one of `entry` (0: none): its bytes,
+ * then its closing quote. A writer writes an object's keys in the same order line after line,
+ * so the key that followed the last one is tried first, as `scan` tries the next field.
+ */
+// @ts-ignore: decorator
+@inline function isKey(entry: usize, ks: usize): bool {
+  if (entry == 0) return false;
+  const n = <usize>load<i32>(entry, ENTRY_LENGTH);
+  return ks + n < E && at(ks + n) == 0x22 && same(ks, entry + ENTRY_KEY, n);
 }
 
 /**
@@ -665,6 +695,9 @@ function object(i: usize, depth: i32, table: usize): isize {
   if (checkPlain && depth > 1) attrsPlain = false;
   i++;
   if (at(i) == 0x7d) return <isize>(i + 1);
+  // With a key table: the entry of the key before (0: the first key, or one not in the table).
+  let prev: usize = 0;
+  let first = true;
   while (true) {
     if (at(i) != 0x22) return -1;
     const ks = i + 1;
@@ -673,16 +706,30 @@ function object(i: usize, depth: i32, table: usize): isize {
     let shape = S_NONE;
     let want = -1;
     if (table != 0) {
-      // An escaped key could spell a typed one: left to the ordinary path.
-      if (!plainKey(ks)) return -1;
-      ke = keyEnd;
+      // The key that came next last time, else any: an escaped key could spell a typed one,
+      // left to the ordinary path.
+      const expected: usize = first ? <usize>load<i32>(table + TABLE_FIRST) : prev != 0 ? <usize>load<i32>(prev + ENTRY_NEXT) : 0;
+      let entry: usize;
+      if (isKey(expected, ks)) {
+        entry = expected;
+        ke = ks + <usize>load<i32>(entry, ENTRY_LENGTH);
+      } else {
+        if (!plainKey(ks)) return -1;
+        ke = keyEnd;
+        entry = find(table, ks, ke, keyHash);
+        // Learnt for the next object read with this table.
+        if (first) store<i32>(table + TABLE_FIRST, <i32>entry);
+        else if (prev != 0) store<i32>(prev + ENTRY_NEXT, <i32>entry);
+      }
       i = ke + 1;
       // One lookup for both (src/store/line-scan.ts): the shape below SHAPE_BITS, the wanted index + 1 above.
-      const code = lookup(table, ks, ke, keyHash);
-      if (code != NOT_FOUND) {
+      if (entry != 0) {
+        const code = load<i32>(entry, ENTRY_CODE);
         shape = code & SHAPE_MASK;
         want = (code >> SHAPE_BITS) - 1;
       }
+      prev = entry;
+      first = false;
     } else {
       const before = backslashes;
       const r = jsonString(ks);

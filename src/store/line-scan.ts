@@ -167,7 +167,12 @@ class TableWriter {
 
   /**
    * A table of keys, each with a code (a shape, a slot): its address. At least four slots a
-   * key, so a probe ends soon.
+   * key, so a probe ends soon. Its layout is the scanner's (`TABLE_SLOTS`, `ENTRY_KEY` in
+   * wasm/line-scan.ts): the slot mask, the entry of the key an object read with the table
+   * began with last (learnt as lines are scanned), the slots; an entry is the key's hash, its
+   * code, its length, the entry of the key that followed it last, then its bytes. Keys are
+   * ASCII without quotes, backslashes or control characters, so that the scanner may take a
+   * key whose bytes are an entry's, followed by a quote, for that entry's key.
    */
   keys(entries: readonly (readonly [string, number])[]): number {
     const text = JSON.stringify(entries);
@@ -184,8 +189,9 @@ class TableWriter {
     while (size < 4 * entries.length) size *= 2;
     const slots = new Array<number>(size).fill(0);
     const at = this.address;
-    this.words.push(size - 1, ...slots);
+    this.words.push(size - 1, 0, ...slots);
     for (const [key, code] of entries) {
+      if (!/^[\x20-\x7e]*$/.test(key) || key.includes('"') || key.includes('\\')) throw new Error(`line scanner: key ${JSON.stringify(key)} is not plain ASCII`);
       let k = this.#keys.get(key);
       if (k === undefined) {
         const b = Buffer.from(key, 'utf8');
@@ -196,9 +202,9 @@ class TableWriter {
       let slot = h & (size - 1);
       while (slots[slot] !== 0) slot = (slot + 1) & (size - 1);
       slots[slot] = this.address;
-      this.words.push(h, code, k.length, ...k.words);
+      this.words.push(h, code, k.length, 0, ...k.words);
     }
-    for (let i = 0; i < size; i++) this.words[(at - this.#base) / 4 + 1 + i] = slots[i] as number;
+    for (let i = 0; i < size; i++) this.words[(at - this.#base) / 4 + 2 + i] = slots[i] as number;
     return at;
   }
 }
