@@ -540,12 +540,16 @@ function number(i: usize): isize {
   const s = i;
   if (at(i) == 0x2d /* - */) i++;
   const intStart = i;
+  // The digits' value as they are read, integer and fraction alike (the fast path's).
+  let m: f64 = 0;
   let c = at(i);
   if (c == 0x30) i++;
   else if (c >= 0x31 && c <= 0x39) {
+    m = <f64>(c - 0x30);
     for (i++; i < e; i++) {
       c = at(i);
       if (c < 0x30 || c > 0x39) break;
+      m = m * 10 + <f64>(c - 0x30);
     }
   } else return -1;
   const intDigits = i - intStart;
@@ -558,6 +562,7 @@ function number(i: usize): isize {
     for (; i < e; i++) {
       c = at(i);
       if (c < 0x30 || c > 0x39) break;
+      m = m * 10 + <f64>(c - 0x30);
     }
     fracDigits = i - f;
     if (fracDigits == 0) return -1;
@@ -580,11 +585,6 @@ function number(i: usize): isize {
     (intZero ? (fracDigits > 0 ? leadingZeros <= 5 && fracDigits <= 15 : s == intStart) : intDigits + fracDigits <= 15);
   if (fast) {
     if (recording) {
-      let m: f64 = 0;
-      for (let k = intStart; k < i; k++) {
-        const d = at(k);
-        if (d != 0x2e) m = m * 10 + <f64>(d - 0x30);
-      }
       m = m / unchecked(POW10[<i32>fracDigits]);
       numberValue = intStart != s ? -m : m;
     }
@@ -1122,13 +1122,16 @@ function scan(s: usize, e: usize, row: usize, utf8: bool): isize {
     } else if (f == SUCCESS) {
       ve = trueOrFalse(vs);
       setField(f, vs, ve);
-    } else if (f == V || f == DURATION_MS || f == RATING) {
+    } else if (f == V) {
+      // Version 1, as this release writes and reads it: `1` and then the next field or the end
+      // (checked below), as a number is written; `Math.trunc(v)` is then `1`.
+      ve = c == 0x31 ? <isize>(vs + 1) : -1;
+      setField(f, vs, ve);
+    } else if (f == DURATION_MS || f == RATING) {
       // A negative duration is invalid (validateEvent): declined, the ordinary path says so.
       ve = (c == 0x2d && f != DURATION_MS) || isDigit(c) ? number(vs) : -1;
       setField(f, vs, ve);
       if (recording && f == DURATION_MS) store<f64>(RECF, numberValue, 16);
-      // Version 1, as this release writes and reads it (`Math.trunc(v)` is then `1`).
-      if (f == V && !(ve == <isize>(vs + 1) && c == 0x31)) return -1;
     } else return -1;
     if (ve == -1 || ve >= <isize>e) return -1;
     const d = at(<usize>ve);
