@@ -598,7 +598,8 @@ function number(i: usize): isize {
 
 function literal(i: usize, word: u32, length: usize): isize {
   if (i + length > E) return -1;
-  // The word's bytes, little-endian in `word`: true, fals(e), null.
+  // The word's bytes, little-endian in `word`: true, fals(e), null (four bytes, read at once).
+  if (length == 4) return load<u32>(i) == word ? <isize>(i + 4) : -1;
   for (let k: usize = 0; k < length; k++) if (at(i + k) != ((word >>> (<u32>k << 3)) & 0xff)) return -1;
   return <isize>(i + length);
 }
@@ -746,7 +747,9 @@ function object(i: usize, depth: i32, table: usize): isize {
     if (checkPlain && depth == 1 && attrsPlain) notePlainKey(ks, ke);
     const vs = i + 1;
     const b = backslashes;
-    const r = value(vs, depth);
+    // `value`, with its two commonest cases first.
+    const v = at(vs);
+    const r = v == 0x22 ? jsonString(vs + 1) : isDigit(v) ? number(vs) : value(vs, depth);
     if (r == -1 || r >= <isize>E) return -1;
     i = <usize>r;
     if (shape != S_NONE && !hasShape(shape, vs, i)) return -1;
