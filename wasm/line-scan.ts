@@ -221,6 +221,31 @@ export function resetStrings(table: usize, slots: i32, index: usize, arenaStart:
   arena = arenaStart;
   arenaEnd = arenaStart + arenaBytes;
   memory.fill(table, 0, <usize>slots << 4);
+  memory.fill(LAST_ID, 0xff, LAST_PLACES * 4);
+}
+
+/**
+ * Per place a text is interned from (a field, `LAST_FIELDS`, or a wanted key of `attrs`, after
+ * them), the id it gave last (-1: none this segment): a line mostly has the env, run, parent,
+ * project and model of the line before, and comparing the text with that one's costs less
+ * than hashing it and looking it up.
+ */
+const LAST_FIELDS = 17;
+const LAST_PLACES = 128;
+const LAST_ID = memory.data(LAST_PLACES * 4);
+
+/** `intern` of the text [s, e) from place `place` (`LAST_ID`). */
+function internFrom(place: usize, s: usize, e: usize): i32 {
+  const slot = LAST_ID + (place << 2);
+  const last = load<i32>(slot);
+  if (last >= 0) {
+    const p = stringsAt + (<usize>last << 3);
+    const n = e - s;
+    if (<usize>load<i32>(p, 4) == n && same(s, <usize>load<i32>(p), n)) return last;
+  }
+  const id = intern(s, e);
+  store<i32>(slot, id);
+  return id;
 }
 
 /** The id of the text [s, e), interned if new; -1 when the table is too full. */
@@ -365,7 +390,7 @@ function recordEntry(key: i32, vs: usize, ve: usize, escaped: bool): void {
   store<i32>(p, <i32>ve, 12);
   let text = -1;
   if (form == V_STRING) {
-    text = intern(vs + 1, ve - 1);
+    text = key < LAST_PLACES - LAST_FIELDS ? internFrom(LAST_FIELDS + <usize>key, vs + 1, ve - 1) : intern(vs + 1, ve - 1);
     if (text == -1) flags |= F_TOO_MANY;
   }
   store<i32>(p, text, 16);
@@ -1113,7 +1138,8 @@ function scan(s: usize, e: usize, row: usize, utf8: bool): isize {
         if (!timestamp(ss, sz)) return -1;
         if (recording) store<f64>(RECF + (f == TS ? 0 : 8), tsMs(ss));
       } else if (recording && (f == SPAN_ID || f == PARENT_ID || f == RUN_ID || f == NAME || f == ENV)) {
-        const id = intern(ss, sz);
+        // A span id is new on every start line: only the others are compared with the line before's.
+        const id = f == SPAN_ID ? intern(ss, sz) : internFrom(<usize>f, ss, sz);
         if (id == -1) flags |= F_TOO_MANY;
         store<i32>(REC + 24 + (<usize>f << 2), id);
       }
