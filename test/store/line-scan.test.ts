@@ -13,7 +13,7 @@ import { decodeLine, validateEvent } from '../../src/model/index.js';
 import { scanEvents } from '../../src/store/index.js';
 import type { ReadStats, SkippedLine } from '../../src/store/index.js';
 import { packUuid } from '../../src/model/packed-uuid.js';
-import { ENTRY, F_ENV, F_RUN_ID, F_SPAN_ID, PACKED_AT, REC, WANTED, lineScanner } from '../../src/store/line-scan.js';
+import { ENTRY, ENTRY_NUMBER, F_ENV, F_RUN_ID, F_SPAN_ID, PACKED_AT, REC, WANTED, lineScanner } from '../../src/store/line-scan.js';
 import type { ChunkSource } from '../../src/store/line-scan.js';
 import { tempDir } from '../helpers.js';
 
@@ -173,7 +173,9 @@ describe('the line scanner', () => {
         for (let i = 0; i < texts.length; i++) {
           const t = texts[i] as string;
           const nl = chunk.indexOf(10, s);
-          expect(scan.record(s, nl)).toBe(3);
+          expect(scan.record(s)).toBe(3);
+          // The scanner finds the line's newline itself.
+          expect(scan.offset(scan.rec[REC.end] as number)).toBe(nl);
           for (const [field, text] of [[F_SPAN_ID, t], [F_ENV, t], [F_RUN_ID, texts[(i + 1) % texts.length] as string]] as const) {
             const id = scan.rec[REC.ids + field] as number;
             expect(scan.stringOf(id)).toBe(text);
@@ -200,7 +202,7 @@ describe('the line scanner', () => {
     const keys = (detail: boolean): string[] => {
       expect(scan.startRecord(bytes.length, detail)).toBe(true);
       scan.nextChunk(0, whole(bytes));
-      expect(scan.record(0, bytes.length - 1)).toBe(2);
+      expect(scan.record(0)).toBe(2);
       const n = scan.rec[REC.entries] as number;
       return Array.from({ length: n }, (_, k) => WANTED[scan.ent[k * ENTRY.size + ENTRY.key] as number]?.[0] as string);
     };
@@ -208,6 +210,44 @@ describe('the line scanner', () => {
     expect(keys(false)).toEqual(['gen_ai.request.model', 'duration.unknown']);
     // And back: the next segment with detail records them again.
     expect(keys(true)).toEqual(['error.message', 'gen_ai.request.model', 'duration.unknown']);
+  });
+
+  it("records each kept attribute of a line whatever the order of its keys, the line before's or another", () => {
+    const scan = lineScanner();
+    // Kept keys (`gen_ai.request.model` and `project` profile ones, `agent.attempt` a number
+    // one, `error.message` a detail one), keys that begin as they do and go on, and keys the
+    // scanner keeps none of: the scanner tries first the key that came next last time.
+    const keys = ['gen_ai.request.model', 'project', 'agent.attempt', 'error.message', 'project.id', 'gen_ai.request.model2', 'projec', 'note'];
+    const value = (k: string, i: number): string | number => (k === 'agent.attempt' ? i : `${k}-${i % 3}`);
+    const wanted = new Set(WANTED.map(([k]) => k));
+    const line = fc.tuple(fc.shuffledSubarray(keys), fc.nat(20));
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 12 }), (lines) => {
+        const texts = lines.map(([ks, i], n) =>
+          JSON.stringify({
+            v: 1, id: `e${n}`, ts: iso(T0 + n), type: 'span.start', span_id: uuid(n), kind: 'agent', name: 'coder', parent_id: null, run_id: uuid(100), env: 'prod',
+            attrs: Object.fromEntries(ks.map((k) => [k, value(k, i)])),
+          }),
+        );
+        const bytes = Buffer.from(texts.join('\n') + '\n', 'utf8');
+        expect(scan.startRecord(bytes.length)).toBe(true);
+        scan.nextChunk(0, whole(bytes));
+        let s = 0;
+        lines.forEach(([ks, i]) => {
+          expect(scan.record(s)).toBe(0);
+          const n = scan.rec[REC.entries] as number;
+          const got = Array.from({ length: n }, (_, k) => {
+            const at = k * ENTRY.size;
+            const key = WANTED[scan.ent[at + ENTRY.key] as number]?.[0] as string;
+            const id = scan.ent[at + ENTRY.string] as number;
+            return [key, id >= 0 ? scan.stringOf(id) : scan.entf[k * 4 + ENTRY_NUMBER]] as const;
+          });
+          expect(got).toEqual(ks.filter((k) => wanted.has(k)).map((k) => [k, value(k, i)]));
+          s = scan.offset(scan.rec[REC.end] as number) + 1;
+        });
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('packs an interned text as packUuid does, and only a lowercase canonical UUID', () => {
@@ -223,7 +263,7 @@ describe('the line scanner', () => {
         const bytes = Buffer.from(`${JSON.stringify({ v: 1, id: 'e', ts: iso(T0), type: 'span.event', span_id: t, run_id: 'r', env: 'prod', name: 'x', attrs: {} })}\n`, 'utf8');
         expect(scan.startRecord(bytes.length)).toBe(true);
         scan.nextChunk(0, whole(bytes));
-        expect(scan.record(0, bytes.length - 1)).toBe(3);
+        expect(scan.record(0)).toBe(3);
         const ok = packUuid(t, want, 0);
         expect(scan.packId(scan.rec[REC.ids + F_SPAN_ID] as number), t).toBe(ok);
         if (ok) {
