@@ -621,12 +621,9 @@ function number(i: usize): isize {
   return <isize>i;
 }
 
-function literal(i: usize, word: u32, length: usize): isize {
-  if (i + length > E) return -1;
-  // The word's bytes, little-endian in `word`: true, fals(e), null (four bytes, read at once).
-  if (length == 4) return load<u32>(i) == word ? <isize>(i + 4) : -1;
-  for (let k: usize = 0; k < length; k++) if (at(i + k) != ((word >>> (<u32>k << 3)) & 0xff)) return -1;
-  return <isize>(i + length);
+/** The four bytes of `word` (little-endian: true, fals(e), null) at `i`: the index after them, or -1. */
+function literal(i: usize, word: u32): isize {
+  return i + 4 <= E && load<u32>(i) == word ? <isize>(i + 4) : -1;
 }
 
 const TRUE: u32 = 0x65757274; // "true"
@@ -635,9 +632,9 @@ const NULL: u32 = 0x6c6c756e; // "null"
 
 function trueOrFalse(i: usize): isize {
   const c = at(i);
-  if (c == 0x74) return literal(i, TRUE, 4);
+  if (c == 0x74) return literal(i, TRUE);
   if (c != 0x66) return -1;
-  const r = literal(i, FALS, 4);
+  const r = literal(i, FALS);
   return r == -1 || r >= <isize>E || at(<usize>r) != 0x65 ? -1 : r + 1;
 }
 
@@ -648,7 +645,7 @@ function value(i: usize, depth: i32): isize {
   if (c == 0x7b) return object(i, depth + 1, 0);
   if (c == 0x5b) return array(i, depth + 1);
   if (c == 0x74 || c == 0x66) return trueOrFalse(i);
-  if (c == 0x6e) return literal(i, NULL, 4);
+  if (c == 0x6e) return literal(i, NULL);
   if (c == 0x2d || isDigit(c)) return number(i);
   return -1;
 }
@@ -1145,7 +1142,7 @@ function scan(s: usize, e: usize, row: usize, utf8: bool): isize {
       }
     } else if (c == 0x6e /* null */) {
       if (!(f == PARENT_ID || f == RUN_ID || f == DURATION_MS || f == RATING || f == SUCCESS)) return -1;
-      ve = literal(vs, NULL, 4);
+      ve = literal(vs, NULL);
       setField(f, -1, -1);
       if (recording) store<i32>(REC + 24 + (<usize>f << 2), -1);
     } else if (f == SUCCESS) {
